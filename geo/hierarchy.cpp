@@ -1,0 +1,174 @@
+#include "hierarchy.hpp"
+
+#include "level_data.hpp"
+#include "loader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+namespace pantau::geo {
+namespace {
+
+using detail::geom_ptr;
+using detail::loaded_feature;
+
+std::string attribute_or(const district& d, const std::string& field, const std::string& fallback)
+{
+    if (field.empty())
+        return fallback;
+    auto it = d.attributes.find(field);
+    return it == d.attributes.end() || it->second.empty() ? fallback : it->second;
+}
+
+// The upper level as the union of the level below, grouped by the lower districts' parent codes.
+std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const detail::level_data& below,
+                                     const level_spec& spec)
+{
+    std::map<std::string, std::vector<std::size_t>> groups;
+    for (std::size_t k = 0; k < below.districts.size(); ++k) {
+        const district& d = below.districts[k];
+        if (d.parent_code.empty())
+            throw error("level " + spec.name + ": cannot dissolve level " + below.name + ": district " + d.code +
+                        " has no parent code (set its parent field)");
+        groups[d.parent_code].push_back(k);
+    }
+    std::vector<loaded_feature> out;
+    for (const auto& [code, members] : groups) {
+        std::vector<GEOSGeometry*> parts;
+        for (std::size_t k : members)
+            parts.push_back(GEOSGeom_clone_r(ctx, below.geometries[k].get()));
+        geom_ptr collection = detail::own(
+            ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())),
+            "dissolve: cannot collect");
+        geom_ptr merged = detail::own(ctx, GEOSUnaryUnion_r(ctx, collection.get()),
+                                      ("level " + spec.name + ": cannot dissolve " + code).c_str());
+        loaded_feature f{district{}, detail::polygonal_part(ctx, merged.get())};
+        const district& first = below.districts[members.front()];
+        f.info.code = code;
+        f.info.name = attribute_or(first, spec.dissolve_name_field, code);
+        f.info.parent_code = attribute_or(first, spec.dissolve_parent_field, "");
+        f.info.attributes = {{"members", std::to_string(members.size())}};
+        f.info.extent = detail::extent_of(ctx, f.geometry.get());
+        f.info.area_km2 = detail::geodesic_area_km2(ctx, f.geometry.get());
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
+} // namespace
+
+hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& report)
+{
+    if (specs.empty())
+        throw error("no district levels given");
+    auto data = std::make_unique<detail::hierarchy_data>();
+    const detail::geos_context& ctx = *data->ctx;
+    std::set<std::string> names;
+    for (const level_spec& spec : specs) {
+        if (spec.name.empty())
+            throw error("a district level has no name");
+        if (!names.insert(spec.name).second)
+            throw error("district level \"" + spec.name + "\" is given twice");
+        std::vector<loaded_feature> features;
+        if (spec.dissolve) {
+            if (data->levels.empty())
+                throw error("level " + spec.name + ": dissolve needs a level below it");
+            features = dissolve(ctx, *data->levels.back(), spec);
+        } else {
+            features = detail::load_layer(ctx, spec.source, report);
+        }
+        std::sort(features.begin(), features.end(),
+                  [](const loaded_feature& a, const loaded_feature& b) { return a.info.code < b.info.code; });
+
+        auto lvl = std::make_unique<detail::level_data>();
+        lvl->name = spec.name;
+        std::vector<const GEOSGeometry*> geoms;
+        for (loaded_feature& f : features) {
+            lvl->by_code.emplace(f.info.code, lvl->districts.size());
+            lvl->districts.push_back(std::move(f.info));
+            geoms.push_back(f.geometry.get());
+            lvl->geometries.push_back(std::move(f.geometry));
+        }
+        lvl->extent = lvl->districts.front().extent;
+        for (const district& d : lvl->districts) {
+            lvl->extent.min_lon = std::min(lvl->extent.min_lon, d.extent.min_lon);
+            lvl->extent.min_lat = std::min(lvl->extent.min_lat, d.extent.min_lat);
+            lvl->extent.max_lon = std::max(lvl->extent.max_lon, d.extent.max_lon);
+            lvl->extent.max_lat = std::max(lvl->extent.max_lat, d.extent.max_lat);
+        }
+
+        auto t0 = std::chrono::steady_clock::now();
+        lvl->index = detail::grid_index::build(ctx, geoms);
+        auto t1 = std::chrono::steady_clock::now();
+        const detail::grid_stats& gs = lvl->index.stats();
+        lvl->stats = index_stats{gs.nodes,
+                                 gs.empty_leaves,
+                                 gs.district_leaves,
+                                 gs.boundary_leaves,
+                                 gs.candidate_entries,
+                                 gs.depth,
+                                 gs.finest_cell_deg * 111320.0,
+                                 gs.memory_bytes,
+                                 std::chrono::duration<double>(t1 - t0).count()};
+        data->levels.push_back(std::move(lvl));
+    }
+    // Parent codes should name districts of the level above; say so when they do not.
+    for (std::size_t i = 0; i + 1 < data->levels.size(); ++i) {
+        const detail::level_data& lower = *data->levels[i];
+        const detail::level_data& upper = *data->levels[i + 1];
+        for (const district& d : lower.districts) {
+            if (!d.parent_code.empty() && !upper.by_code.count(d.parent_code))
+                report.warnings.push_back("level " + lower.name + ": district " + d.code + " names parent " +
+                                         d.parent_code + ", which level " + upper.name + " does not have");
+        }
+    }
+    return hierarchy(std::move(data));
+}
+
+hierarchy::hierarchy(std::unique_ptr<detail::hierarchy_data> data) : data_(std::move(data)) {}
+hierarchy::hierarchy(hierarchy&&) noexcept = default;
+hierarchy& hierarchy::operator=(hierarchy&&) noexcept = default;
+hierarchy::~hierarchy() = default;
+
+std::size_t hierarchy::size() const { return data_->levels.size(); }
+
+level hierarchy::at(std::size_t i) const { return level(data_->levels.at(i).get()); }
+
+std::optional<std::size_t> hierarchy::level_index(std::string_view name) const
+{
+    for (std::size_t i = 0; i < data_->levels.size(); ++i) {
+        if (data_->levels[i]->name == name)
+            return i;
+    }
+    return std::nullopt;
+}
+
+const std::string& level::name() const { return data_->name; }
+const std::vector<district>& level::districts() const { return data_->districts; }
+bbox level::extent() const { return data_->extent; }
+const index_stats& level::stats() const { return data_->stats; }
+
+std::optional<std::size_t> level::find(std::string_view code) const
+{
+    auto it = data_->by_code.find(std::string(code));
+    if (it == data_->by_code.end())
+        return std::nullopt;
+    return it->second;
+}
+
+std::string level::geometry_geojson(std::size_t i) const
+{
+    detail::geos_context ctx;
+    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
+    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, data_->geometries.at(i).get(), -1);
+    GEOSGeoJSONWriter_destroy_r(ctx, writer);
+    if (!text)
+        throw error("level " + data_->name + ": cannot write district " + data_->districts.at(i).code + " as GeoJSON");
+    std::string out(text);
+    GEOSFree_r(ctx, text);
+    return out;
+}
+
+} // namespace pantau::geo

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "district.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pantau::geo {
+
+namespace detail {
+struct hierarchy_data;
+struct level_data;
+} // namespace detail
+
+// Size and shape of a level's lookup index, for logs and benchmarks.
+struct index_stats {
+    std::size_t nodes = 0, empty_leaves = 0, district_leaves = 0, boundary_leaves = 0, candidate_entries = 0;
+    int depth = 0;
+    double finest_cell_m = 0;
+    std::size_t memory_bytes = 0;
+    double build_seconds = 0;
+};
+
+// One level of districts (e.g. kelurahan). Districts are sorted by code (byte order), so a
+// district's index is also its rank in the "lowest code wins" boundary rule.
+class level {
+public:
+    const std::string& name() const;
+    const std::vector<district>& districts() const;
+    std::optional<std::size_t> find(std::string_view code) const;
+    bbox extent() const;
+    const index_stats& stats() const;
+    // The district's geometry as a GeoJSON geometry object (lon, lat).
+    std::string geometry_geojson(std::size_t i) const;
+
+private:
+    friend class hierarchy;
+    explicit level(const detail::level_data* data) : data_(data) {}
+    const detail::level_data* data_;
+};
+
+// Levels of districts, finest first (kelurahan → kecamatan → kota). Built once, then read-only
+// and safe to share between threads; each thread looks up through its own `locator`.
+class hierarchy {
+public:
+    // Loads every level. Throws pantau::geo::error with the file, layer and feature at fault.
+    static hierarchy load(const std::vector<level_spec>& levels, load_report& report);
+
+    hierarchy(hierarchy&&) noexcept;
+    hierarchy& operator=(hierarchy&&) noexcept;
+    hierarchy(const hierarchy&) = delete;
+    hierarchy& operator=(const hierarchy&) = delete;
+    ~hierarchy();
+
+    std::size_t size() const;
+    level at(std::size_t i) const;
+    std::optional<std::size_t> level_index(std::string_view name) const;
+
+private:
+    friend class locator;
+    friend class naive_locator;
+    explicit hierarchy(std::unique_ptr<detail::hierarchy_data> data);
+    std::unique_ptr<detail::hierarchy_data> data_;
+};
+
+} // namespace pantau::geo

@@ -1,0 +1,30 @@
+#pragma once
+
+// Private to geo/: what a level holds behind the public `level` view.
+
+#include "grid_index.hpp"
+#include "hierarchy.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pantau::geo::detail {
+
+struct level_data {
+    std::string name;
+    std::vector<district> districts;  // sorted by code
+    std::vector<geom_ptr> geometries; // same order; read-only once built
+    std::unordered_map<std::string, std::size_t> by_code;
+    bbox extent;
+    grid_index index;
+    index_stats stats;
+};
+
+struct hierarchy_data {
+    // Declared first so it is destroyed last: the geometries' deleters use it.
+    std::unique_ptr<geos_context> ctx = std::make_unique<geos_context>();
+    std::vector<std::unique_ptr<level_data>> levels;
+};
+
+} // namespace pantau::geo::detail

@@ -1,0 +1,29 @@
+#pragma once
+
+// Private to geo/: reads one OGR layer into GEOS polygons in EPSG:4326 (lon, lat).
+
+#include "district.hpp"
+#include "geos_raii.hpp"
+
+#include <vector>
+
+namespace pantau::geo::detail {
+
+struct loaded_feature {
+    district info;
+    geom_ptr geometry; // valid Polygon or MultiPolygon, lon/lat
+};
+
+// Throws pantau::geo::error naming the file, layer and feature on every rejection: no
+// polygons, an unknown field, a missing or duplicate code. Repairs and skips go to `report`.
+std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_source& src, load_report& report);
+
+// Polygonal part of any geometry (MakeValid can return collections with lines and points).
+geom_ptr polygonal_part(const geos_context& ctx, const GEOSGeometry* g);
+
+// Area of a lon/lat polygon or multipolygon on the WGS84 ellipsoid, in km².
+double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g);
+
+bbox extent_of(const geos_context& ctx, const GEOSGeometry* g);
+
+} // namespace pantau::geo::detail

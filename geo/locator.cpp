@@ -1,0 +1,263 @@
+#include "locator.hpp"
+
+#include "level_data.hpp"
+#include "loader.hpp"
+
+#include <geodesic.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace pantau::geo {
+namespace {
+
+using detail::check_predicate;
+using detail::geom_ptr;
+using detail::geos_context;
+using detail::own;
+
+constexpr double max_circle_radius_m = 1'000'000;
+// Largest gap between the polygon's straight edges and the true circle.
+constexpr double circle_sag_m = 0.5;
+
+geom_ptr parse_area(const geos_context& ctx, std::string_view geojson)
+{
+    struct reader_deleter {
+        GEOSContextHandle_t ctx;
+        void operator()(GEOSGeoJSONReader* r) const { GEOSGeoJSONReader_destroy_r(ctx, r); }
+    };
+    std::unique_ptr<GEOSGeoJSONReader, reader_deleter> reader(GEOSGeoJSONReader_create_r(ctx), reader_deleter{ctx.get()});
+    std::string text(geojson);
+    GEOSGeometry* raw = GEOSGeoJSONReader_readGeometry_r(ctx, reader.get(), text.c_str());
+    if (!raw)
+        throw error("area: not a GeoJSON geometry: " + ctx.last_error());
+    geom_ptr g(raw, detail::geom_deleter{ctx.get()});
+    int type = GEOSGeomTypeId_r(ctx, g.get());
+    if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)
+        throw error("area: must be a Polygon or MultiPolygon, not " +
+                    std::string(type == GEOS_POINT ? "a Point" : "another geometry type"));
+    if (GEOSisValid_r(ctx, g.get()) != 1)
+        g = detail::polygonal_part(ctx, own(ctx, GEOSMakeValid_r(ctx, g.get()), "area: cannot repair").get());
+    if (GEOSisEmpty_r(ctx, g.get()))
+        throw error("area: has no area");
+    return g;
+}
+
+geom_ptr make_circle(const geos_context& ctx, const circle& c)
+{
+    if (!(c.lon >= -180 && c.lon <= 180 && c.lat >= -90 && c.lat <= 90))
+        throw error("circle: centre out of range (lon -180..180, lat -90..90)");
+    if (!(c.radius_m > 0 && c.radius_m <= max_circle_radius_m))
+        throw error("circle: radius_m must be above 0 and at most 1000000");
+    static const geod_geodesic wgs84 = [] {
+        geod_geodesic w;
+        geod_init(&w, 6378137, 1 / 298.257223563);
+        return w;
+    }();
+    // Vertices lie exactly on the geodesic circle; enough of them that no chord strays more
+    // than circle_sag_m inside it: r (1 - cos(pi / n)) <= sag.
+    int n = 64;
+    if (c.radius_m > circle_sag_m)
+        n = std::clamp(static_cast<int>(std::ceil(std::numbers::pi / std::acos(1 - circle_sag_m / c.radius_m))), 64, 8192);
+    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2);
+    for (int k = 0; k < n; ++k) {
+        // Azimuths run anticlockwise so that the ring is counter-clockwise, as RFC 7946 asks.
+        double azimuth = 360.0 - 360.0 * k / n;
+        double lat = 0, lon = 0;
+        geod_direct(&wgs84, c.lat, c.lon, azimuth, c.radius_m, &lat, &lon, nullptr);
+        GEOSCoordSeq_setXY_r(ctx, seq, static_cast<unsigned>(k), lon, lat);
+    }
+    double lon0 = 0, lat0 = 0;
+    GEOSCoordSeq_getXY_r(ctx, seq, 0, &lon0, &lat0);
+    GEOSCoordSeq_setXY_r(ctx, seq, static_cast<unsigned>(n), lon0, lat0);
+    GEOSGeometry* ring = GEOSGeom_createLinearRing_r(ctx, seq);
+    return own(ctx, GEOSGeom_createPolygon_r(ctx, ring, nullptr, 0), "circle: cannot build polygon");
+}
+
+std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g)
+{
+    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
+    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, g, -1);
+    GEOSGeoJSONWriter_destroy_r(ctx, writer);
+    if (!text)
+        throw error("cannot write GeoJSON: " + ctx.last_error());
+    std::string out(text);
+    GEOSFree_r(ctx, text);
+    return out;
+}
+
+double intersection_km2(const geos_context& ctx, const GEOSGeometry* a, const GEOSGeometry* b)
+{
+    geom_ptr inter = own(ctx, GEOSIntersection_r(ctx, a, b), "overlap: intersection failed");
+    return detail::geodesic_area_km2(ctx, detail::polygonal_part(ctx, inter.get()).get());
+}
+
+} // namespace
+
+struct locator::impl {
+    explicit impl(const detail::hierarchy_data& d) : data(d)
+    {
+        for (const auto& lvl : d.levels)
+            prepared.emplace_back(lvl->geometries.size());
+    }
+
+    // Prepared lazily: a locator that only ever sees interior cells prepares nothing.
+    const GEOSPreparedGeometry* prepared_of(std::size_t level, std::size_t i)
+    {
+        detail::prepared_ptr& p = prepared[level][i];
+        if (!p)
+            p = detail::prepare(ctx, data.levels[level]->geometries[i].get());
+        return p.get();
+    }
+
+    std::vector<overlap_entry> overlap(std::size_t level, const GEOSGeometry* area)
+    {
+        const detail::level_data& lvl = *data.levels.at(level);
+        const double area_km2 = detail::geodesic_area_km2(ctx, area);
+        if (!(area_km2 > 0))
+            throw error("area: has no area");
+        const bbox box = detail::extent_of(ctx, area);
+        detail::prepared_ptr area_prepared = detail::prepare(ctx, area);
+        std::vector<overlap_entry> out;
+        for (std::size_t i = 0; i < lvl.districts.size(); ++i) {
+            const district& d = lvl.districts[i];
+            if (!d.extent.intersects(box))
+                continue;
+            const GEOSGeometry* geom = lvl.geometries[i].get();
+            if (!check_predicate(ctx, GEOSPreparedIntersects_r(ctx, area_prepared.get(), geom), "overlap: intersects"))
+                continue;
+            // Containment either way makes the intersection one of the two shapes: skip computing it.
+            double km2 = 0;
+            if (check_predicate(ctx, GEOSPreparedCovers_r(ctx, area_prepared.get(), geom), "overlap: covers"))
+                km2 = d.area_km2;
+            else if (check_predicate(ctx, GEOSPreparedCovers_r(ctx, prepared_of(level, i), area), "overlap: covers"))
+                km2 = area_km2;
+            else
+                km2 = intersection_km2(ctx, geom, area);
+            if (km2 > 0)
+                out.push_back({i, km2, km2 / d.area_km2, km2 / area_km2});
+        }
+        return out;
+    }
+
+    const detail::hierarchy_data& data;
+    geos_context ctx;
+    std::vector<std::vector<detail::prepared_ptr>> prepared;
+};
+
+locator::locator(const hierarchy& h) : impl_(std::make_unique<impl>(*h.data_)) {}
+locator::~locator() = default;
+
+std::optional<std::size_t> locator::locate(std::size_t level, double lon, double lat)
+{
+    const detail::level_data& lvl = *impl_->data.levels[level];
+    const detail::grid_index::hit hit = lvl.index.find(lon, lat);
+    switch (hit.what) {
+    case detail::grid_index::kind::district:
+        return hit.value;
+    case detail::grid_index::kind::boundary: {
+        // A boundary leaf: GEOS decides, lowest code first, so the first that covers wins.
+        geom_ptr point = own(impl_->ctx, GEOSGeom_createPointFromXY_r(impl_->ctx, lon, lat), "locate: point");
+        for (std::uint32_t candidate : lvl.index.candidates(hit.value)) {
+            if (check_predicate(impl_->ctx,
+                                GEOSPreparedCovers_r(impl_->ctx, impl_->prepared_of(level, candidate), point.get()),
+                                "locate: covers"))
+                return candidate;
+        }
+        return std::nullopt;
+    }
+    default:
+        return std::nullopt;
+    }
+}
+
+std::vector<std::optional<std::size_t>> locator::locate_all(double lon, double lat)
+{
+    std::vector<std::optional<std::size_t>> out(impl_->data.levels.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = locate(i, lon, lat);
+    return out;
+}
+
+std::vector<overlap_entry> locator::overlap(std::size_t level, std::string_view geojson_geometry)
+{
+    geom_ptr area = parse_area(impl_->ctx, geojson_geometry);
+    return impl_->overlap(level, area.get());
+}
+
+std::vector<overlap_entry> locator::overlap(std::size_t level, const circle& c)
+{
+    geom_ptr area = make_circle(impl_->ctx, c);
+    return impl_->overlap(level, area.get());
+}
+
+std::string locator::circle_geojson(const circle& c)
+{
+    geom_ptr area = make_circle(impl_->ctx, c);
+    return to_geojson(impl_->ctx, area.get());
+}
+
+struct naive_locator::impl {
+    impl(const detail::level_data& l) : lvl(l), ids(l.geometries.size())
+    {
+        tree = GEOSSTRtree_create_r(ctx, 10);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            ids[i] = i;
+            prepared.push_back(detail::prepare(ctx, l.geometries[i].get()));
+            GEOSSTRtree_insert_r(ctx, tree, l.geometries[i].get(), &ids[i]);
+        }
+    }
+    ~impl() { GEOSSTRtree_destroy_r(ctx, tree); }
+
+    static void collect(void* item, void* userdata)
+    {
+        static_cast<std::vector<std::size_t>*>(userdata)->push_back(*static_cast<std::size_t*>(item));
+    }
+
+    const detail::level_data& lvl;
+    geos_context ctx;
+    std::vector<std::size_t> ids;
+    std::vector<detail::prepared_ptr> prepared;
+    GEOSSTRtree* tree = nullptr;
+    std::vector<std::size_t> hits;
+};
+
+naive_locator::naive_locator(const hierarchy& h, std::size_t level)
+    : impl_(std::make_unique<impl>(*h.data_->levels.at(level)))
+{
+}
+naive_locator::~naive_locator() = default;
+
+std::optional<std::size_t> naive_locator::locate(double lon, double lat)
+{
+    geos_context& ctx = impl_->ctx;
+    geom_ptr point = own(ctx, GEOSGeom_createPointFromXY_r(ctx, lon, lat), "locate: point");
+    impl_->hits.clear();
+    GEOSSTRtree_query_r(ctx, impl_->tree, point.get(), &impl::collect, &impl_->hits);
+    std::optional<std::size_t> best;
+    for (std::size_t i : impl_->hits) {
+        if ((!best || i < *best) &&
+            check_predicate(ctx, GEOSPreparedCovers_r(ctx, impl_->prepared[i].get(), point.get()), "locate: covers"))
+            best = i;
+    }
+    return best;
+}
+
+std::vector<overlap_entry> naive_locator::overlap(std::string_view geojson_geometry)
+{
+    geos_context& ctx = impl_->ctx;
+    geom_ptr area = parse_area(ctx, geojson_geometry);
+    const double area_km2 = detail::geodesic_area_km2(ctx, area.get());
+    std::vector<overlap_entry> out;
+    for (std::size_t i = 0; i < impl_->lvl.districts.size(); ++i) {
+        if (!check_predicate(ctx, GEOSPreparedIntersects_r(ctx, impl_->prepared[i].get(), area.get()), "intersects"))
+            continue;
+        double km2 = intersection_km2(ctx, impl_->lvl.geometries[i].get(), area.get());
+        if (km2 > 0)
+            out.push_back({i, km2, km2 / impl_->lvl.districts[i].area_km2, km2 / area_km2});
+    }
+    return out;
+}
+
+} // namespace pantau::geo
