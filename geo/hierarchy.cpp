@@ -26,12 +26,18 @@ std::string attribute_or(const district& d, const std::string& field, const std:
 std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const detail::level_data& below,
                                      const level_spec& spec)
 {
+    const std::string where = "level " + spec.name + ": cannot dissolve level " + below.name + " (" + below.source + ")";
+    // A misspelt field would silently name every group by its code: refuse it instead.
+    for (const std::string* field : {&spec.dissolve_name_field, &spec.dissolve_parent_field}) {
+        if (!field->empty() && std::none_of(below.districts.begin(), below.districts.end(),
+                                            [&](const district& d) { return d.attributes.count(*field) > 0; }))
+            throw error(where + ": no district has a field \"" + *field + "\"");
+    }
     std::map<std::string, std::vector<std::size_t>> groups;
     for (std::size_t k = 0; k < below.districts.size(); ++k) {
         const district& d = below.districts[k];
         if (d.parent_code.empty())
-            throw error("level " + spec.name + ": cannot dissolve level " + below.name + ": district " + d.code +
-                        " has no parent code (set its parent field)");
+            throw error(where + ": district " + d.code + " has no parent code (set its parent field)");
         groups[d.parent_code].push_back(k);
     }
     std::vector<loaded_feature> out;
@@ -55,6 +61,27 @@ std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const deta
         out.push_back(std::move(f));
     }
     return out;
+}
+
+// GEOS 3.11 fills some caches on first use (envelopes, a coordinate sequence's dimension):
+// writes that would race when threads first touch a shared geometry. Fill them all now, before
+// the geometry is shared, so that afterwards every thread only reads.
+void fill_lazy_caches(const detail::geos_context& ctx, const GEOSGeometry* g)
+{
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    auto ring = [&](const GEOSGeometry* r) {
+        GEOSGeom_getExtent_r(ctx, r, &x0, &y0, &x1, &y1);
+        unsigned int dims = 0;
+        GEOSCoordSeq_getDimensions_r(ctx, GEOSGeom_getCoordSeq_r(ctx, r), &dims);
+    };
+    for (int i = 0; i < GEOSGetNumGeometries_r(ctx, g); ++i) {
+        const GEOSGeometry* poly = GEOSGetGeometryN_r(ctx, g, i);
+        GEOSGeom_getExtent_r(ctx, poly, &x0, &y0, &x1, &y1);
+        ring(GEOSGetExteriorRing_r(ctx, poly));
+        for (int r = 0; r < GEOSGetNumInteriorRings_r(ctx, poly); ++r)
+            ring(GEOSGetInteriorRingN_r(ctx, poly, r));
+    }
+    GEOSGeom_getExtent_r(ctx, g, &x0, &y0, &x1, &y1);
 }
 
 } // namespace
@@ -84,8 +111,10 @@ hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& rep
 
         auto lvl = std::make_unique<detail::level_data>();
         lvl->name = spec.name;
+        lvl->source = spec.dissolve ? "dissolved from level " + data->levels.back()->name : spec.source.path;
         std::vector<const GEOSGeometry*> geoms;
         for (loaded_feature& f : features) {
+            fill_lazy_caches(ctx, f.geometry.get());
             lvl->by_code.emplace(f.info.code, lvl->districts.size());
             lvl->districts.push_back(std::move(f.info));
             geoms.push_back(f.geometry.get());

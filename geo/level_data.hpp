@@ -13,6 +13,7 @@ namespace pantau::geo::detail {
 
 struct level_data {
     std::string name;
+    std::string source; // the file it was read from, or what it was dissolved from: for messages
     std::vector<district> districts;  // sorted by code
     std::vector<geom_ptr> geometries; // same order; read-only once built
     std::unordered_map<std::string, std::size_t> by_code;

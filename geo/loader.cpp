@@ -1,5 +1,7 @@
 #include "loader.hpp"
 
+#include "gdal_raii.hpp"
+
 #include <cpl_error.h>
 #include <gdal.h>
 #include <geodesic.h>
@@ -7,33 +9,13 @@
 #include <ogr_srs_api.h>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 
 namespace pantau::geo::detail {
 namespace {
-
-struct dataset_closer {
-    void operator()(GDALDatasetH ds) const { GDALClose(ds); }
-};
-struct feature_destroyer {
-    void operator()(OGRFeatureH f) const { OGR_F_Destroy(f); }
-};
-struct geometry_destroyer {
-    void operator()(OGRGeometryH g) const { OGR_G_DestroyGeometry(g); }
-};
-struct srs_releaser {
-    void operator()(OGRSpatialReferenceH s) const { OSRRelease(s); }
-};
-struct transform_destroyer {
-    void operator()(OGRCoordinateTransformationH t) const { OCTDestroyCoordinateTransformation(t); }
-};
-using dataset_ptr = std::unique_ptr<std::remove_pointer_t<GDALDatasetH>, dataset_closer>;
-using feature_ptr = std::unique_ptr<std::remove_pointer_t<OGRFeatureH>, feature_destroyer>;
-using ogr_geom_ptr = std::unique_ptr<std::remove_pointer_t<OGRGeometryH>, geometry_destroyer>;
-using srs_ptr = std::unique_ptr<std::remove_pointer_t<OGRSpatialReferenceH>, srs_releaser>;
-using transform_ptr = std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, transform_destroyer>;
 
 void register_gdal_once()
 {
@@ -190,6 +172,10 @@ bbox extent_of(const geos_context& ctx, const GEOSGeometry* g)
 std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_source& src, load_report& report)
 {
     register_gdal_once();
+    // GDAL's own message for a missing file is vague; plain paths get a plain answer. Virtual
+    // paths (/vsizip/...) and connection strings (PG:...) go to GDAL as they are.
+    if (src.path.rfind("/vsi", 0) != 0 && src.path.find(':') == std::string::npos && !std::filesystem::exists(src.path))
+        throw error(src.path + ": no such file or directory");
     CPLErrorReset();
     dataset_ptr ds(GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
     if (!ds)

@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` and `make test`. Both bootstrap first (a quick
+# check when everything is installed), then build.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+PANTAU := $(BUILD_DIR)/server/pantau
+ARGS ?=
+
+.PHONY: all build run test bench bootstrap clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(PANTAU) serve $(ARGS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Benchmarks are not part of `make test`: they take minutes and their numbers go in docs/.
+bench: build
+	$(BUILD_DIR)/bench/pantau_bench_b1
+
+clean:
+	rm -rf $(BUILD_DIR)

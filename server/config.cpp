@@ -1,0 +1,98 @@
+#include "server/config.hpp"
+
+#include "server/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <thread>
+
+namespace pantau {
+
+std::string default_web_root()
+{
+    // An installed or moved binary can be pointed at its client; a build tree knows its source.
+    if (const char* env = std::getenv("PANTAU_WEB_ROOT"); env && *env)
+        return env;
+    return PANTAU_DEFAULT_WEB_ROOT;
+}
+
+void server_config::validate() const
+{
+    if (host.empty())
+        throw config_error("listen host is empty");
+    if (districts.empty())
+        throw config_error("no district levels given");
+    for (const auto& level : districts) {
+        if (level.name.empty())
+            throw config_error("a district level has no name");
+        if (!level.dissolve && level.source.path.empty())
+            throw config_error("district level \"" + level.name + "\" has no file");
+    }
+    if (web_root.empty())
+        throw config_error("web root is empty");
+    if (data_dir.empty())
+        throw config_error("data dir is empty");
+    if (max_connections == 0)
+        throw config_error("max connections must be at least 1");
+    if (body_limit == 0 || header_limit == 0)
+        throw config_error("request size limits must be above 0");
+    if (read_timeout.count() <= 0 || write_timeout.count() <= 0 || shutdown_grace.count() < 0)
+        throw config_error("timeouts must be above 0");
+}
+
+unsigned server_config::thread_count() const
+{
+    if (threads > 0)
+        return threads;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+listen_address parse_listen(std::string_view text)
+{
+    const std::string expected = "--listen: expected HOST:PORT (e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080), got \"" +
+                                 std::string(text) + "\"";
+    listen_address out;
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            throw config_error(expected);
+        out.host = std::string(text.substr(1, close - 1));
+        port_text = text.substr(close + 2);
+        if (out.host.empty() || out.host.find(':') == std::string::npos)
+            throw config_error(expected);
+        bool hex_or_colon = std::all_of(out.host.begin(), out.host.end(), [](unsigned char c) {
+            return std::isxdigit(c) || c == ':' || c == '.';
+        });
+        if (!hex_or_colon)
+            throw config_error(expected);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || colon == 0)
+            throw config_error(expected);
+        out.host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+        // A name or an IPv4 address; a bare IPv6 address needs brackets to tell it from the port.
+        bool name_chars = std::all_of(out.host.begin(), out.host.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+        });
+        if (!name_chars)
+            throw config_error(expected);
+    }
+    unsigned port = 0;
+    auto r = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (port_text.empty() || r.ec != std::errc() || r.ptr != port_text.data() + port_text.size() || port > 65535)
+        throw config_error(expected);
+    out.port = static_cast<std::uint16_t>(port);
+    return out;
+}
+
+std::string http_url(const std::string& host, std::uint16_t port)
+{
+    const bool v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/";
+}
+
+} // namespace pantau

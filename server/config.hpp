@@ -1,0 +1,52 @@
+#pragma once
+
+#include "geo/district.hpp"
+#include "server/districts_config.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pantau {
+
+// Where the web client's static files live when neither --web-root nor PANTAU_WEB_ROOT says.
+std::string default_web_root();
+
+// Everything `pantau serve` needs, with the defaults of DESIGN §3. Tests fill one in and start
+// the real server in-process (port 0 picks a free port).
+struct server_config {
+    std::string host = "127.0.0.1"; // an IP address or a name resolved at start-up
+    std::uint16_t port = 8080;
+    std::vector<geo::level_spec> districts = demo_levels(default_data_dir()); // finest first
+    std::string web_root = default_web_root();
+    std::string data_dir = "var";
+
+    unsigned threads = 0; // 0: one per hardware thread
+    std::size_t max_connections = 10'000;
+    std::uint64_t body_limit = 1 << 20;   // bytes per request body
+    std::uint32_t header_limit = 16 << 10; // bytes per request header
+    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds write_timeout{30};
+    // How long a shutdown waits for in-flight responses before it drops what is left.
+    std::chrono::seconds shutdown_grace{10};
+
+    // Throws config_error naming the first value that cannot be used.
+    void validate() const;
+    unsigned thread_count() const;
+};
+
+struct listen_address {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// "HOST:PORT" or "[IPv6]:PORT". Throws config_error with an example of the expected form.
+listen_address parse_listen(std::string_view text);
+
+// "http://HOST:PORT/" with IPv6 addresses in brackets.
+std::string http_url(const std::string& host, std::uint16_t port);
+
+} // namespace pantau

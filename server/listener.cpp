@@ -1,0 +1,102 @@
+#include "server/listener.hpp"
+
+#include "server/error.hpp"
+#include "server/http_session.hpp"
+#include "server/shared_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace pantau {
+namespace {
+
+// After a failed accept (e.g. out of file descriptors), wait before trying again rather than spin.
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+} // namespace
+
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state,
+                   std::size_t max_connections)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(std::move(state)),
+      max_connections_(max_connections)
+{
+    beast::error_code ec;
+    auto fail = [&](const char* what) {
+        throw error("cannot listen on " + endpoint_text(endpoint) + ": " + what + ": " + ec.message());
+    };
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec)
+        fail("open");
+    // Lets a restarted server bind while old connections sit in TIME_WAIT; on Linux it does not
+    // let two servers share a port.
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec)
+        fail("set_option");
+    acceptor_.bind(endpoint, ec);
+    if (ec)
+        fail("bind");
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        fail("listen");
+}
+
+tcp::endpoint listener::local_endpoint() const
+{
+    beast::error_code ec;
+    return acceptor_.local_endpoint(ec);
+}
+
+void listener::run()
+{
+    net::dispatch(acceptor_.get_executor(), beast::bind_front_handler(&listener::do_accept, shared_from_this()));
+}
+
+void listener::stop()
+{
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        self->stopped_ = true;
+        beast::error_code ec;
+        self->backoff_.cancel();
+        self->acceptor_.close(ec);
+    });
+}
+
+void listener::do_accept()
+{
+    if (stopped_)
+        return;
+    // Each connection gets its own strand: its handlers never run concurrently.
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(beast::error_code ec, tcp::socket socket)
+{
+    if (stopped_ || ec == net::error::operation_aborted)
+        return;
+    if (ec) {
+        spdlog::warn("accept failed: {}", ec.message());
+        backoff_.expires_after(accept_backoff);
+        backoff_.async_wait(beast::bind_front_handler(&listener::on_backoff, shared_from_this()));
+        return;
+    }
+    if (state_->session_count() >= max_connections_) {
+        beast::error_code peer_ec;
+        const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+        spdlog::warn("{}: refused: {} connections open (the limit)", peer_ec ? "unknown-peer" : endpoint_text(peer),
+                     max_connections_);
+        socket.close(peer_ec);
+    } else {
+        std::make_shared<http_session>(std::move(socket), state_)->run();
+    }
+    do_accept();
+}
+
+void listener::on_backoff(beast::error_code ec)
+{
+    if (ec)
+        return;
+    do_accept();
+}
+
+} // namespace pantau

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "server/net.hpp"
+#include "server/shared_body.hpp"
+
+#include "geo/hierarchy.hpp"
+#include "geo/locator.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+
+using http_request = http::request<http::string_body>;
+// Generated replies (JSON, GeoJSON, HEAD) share their payload; static files stream from disk.
+using buffer_response = http::response<shared_body>;
+using file_response = http::response<http::file_body>;
+using http_response = std::variant<buffer_response, file_response>;
+
+// The one dispatch point of the HTTP API (DESIGN §1): a parsed request in, a response out, no
+// sockets. Authentication, roles and rate limits will be applied here. Safe to call from many
+// threads at once; each calling thread gets its own geo::locator.
+class request_handler {
+public:
+    // Throws pantau::error when the web root is not a readable directory.
+    explicit request_handler(geo::hierarchy districts, const std::filesystem::path& web_root);
+    ~request_handler();
+    request_handler(const request_handler&) = delete;
+    request_handler& operator=(const request_handler&) = delete;
+
+    http_response handle(const http_request& req) const;
+
+    // The reply to a request that could not be read whole (too large, malformed): it closes the
+    // connection, since the rest of the stream cannot be trusted.
+    static http_response unreadable_request(http::status status, std::string_view code, std::string_view message,
+                                            unsigned version);
+
+    // Builds the calling thread's locator now rather than on its first lookup.
+    void prepare_this_thread() const;
+
+    const geo::hierarchy& districts() const { return districts_; }
+    const std::filesystem::path& web_root() const { return web_root_; }
+
+private:
+    geo::locator& thread_locator() const;
+
+    buffer_response districts_reply(const http_request& req, std::string_view query) const;
+    buffer_response locate_reply(const http_request& req, std::string_view query) const;
+    http_response static_reply(const http_request& req, std::string_view path) const;
+
+    // Declared first so that the locators, which point into it, are destroyed before it.
+    geo::hierarchy districts_;
+    std::filesystem::path web_root_; // canonical
+    std::vector<std::shared_ptr<const std::string>> collections_; // one GeoJSON text per level
+    std::shared_ptr<const std::string> readyz_body_;
+    std::uint64_t id_;
+
+    // GEOS prepared geometries are not thread-safe (libgeos/geos#825): one locator per thread.
+    mutable std::mutex locators_mutex_;
+    mutable std::unordered_map<std::thread::id, std::unique_ptr<geo::locator>> locators_;
+};
+
+// The status of a response, whichever body it has (for logs and tests).
+http::status status_of(const http_response& res);
+
+} // namespace pantau

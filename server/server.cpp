@@ -1,0 +1,217 @@
+#include "server/server.hpp"
+
+#include "server/cli.hpp"
+#include "server/error.hpp"
+#include "server/listener.hpp"
+#include "server/request_handler.hpp"
+#include "server/shared_state.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::milliseconds drain_poll{20};
+
+// The data dir will hold the event log: find out now, not at the first report, that it cannot.
+void prepare_data_dir(const std::string& dir)
+{
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+        throw error("data dir " + dir + ": cannot create: " + ec.message());
+    if (!fs::is_directory(dir, ec))
+        throw error("data dir " + dir + ": not a directory");
+    const fs::path probe = fs::path(dir) / (".pantau-write-test." + std::to_string(::getpid()));
+    bool written = static_cast<bool>(std::ofstream(probe) << "ok\n");
+    fs::remove(probe, ec);
+    if (!written)
+        throw error("data dir " + dir + ": not writable");
+}
+
+tcp::endpoint resolve_listen(const server_config& config)
+{
+    beast::error_code ec;
+    const auto address = net::ip::make_address(config.host, ec);
+    if (!ec)
+        return {address, config.port};
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    const auto results = resolver.resolve(config.host, std::to_string(config.port), ec);
+    if (ec || results.empty())
+        throw error("cannot listen on " + config.host + ":" + std::to_string(config.port) +
+                    ": cannot resolve the host: " + (ec ? ec.message() : "no address"));
+    return results.begin()->endpoint();
+}
+
+std::shared_ptr<const request_handler> load_handler(const server_config& config)
+{
+    geo::load_report report;
+    const auto started = std::chrono::steady_clock::now();
+    geo::hierarchy districts = geo::hierarchy::load(config.districts, report);
+    for (const auto& line : report.repaired)
+        spdlog::warn("districts: repaired: {}", line);
+    for (const auto& line : report.skipped)
+        spdlog::warn("districts: skipped: {}", line);
+    for (const auto& line : report.warnings)
+        spdlog::warn("districts: {}", line);
+    std::string summary;
+    for (std::size_t i = 0; i < districts.size(); ++i)
+        summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
+    return std::make_shared<const request_handler>(std::move(districts), config.web_root);
+}
+
+} // namespace
+
+server::server(server_config config)
+    : config_(std::move(config)), ioc_(static_cast<int>(config_.thread_count())), control_(net::make_strand(ioc_)),
+      signals_(control_), drain_timer_(control_)
+{
+    config_.validate();
+    prepare_data_dir(config_.data_dir);
+    handler_ = load_handler(config_);
+    spdlog::info("web root {}", handler_->web_root().string());
+    state_ = std::make_shared<shared_state>(
+        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout});
+    listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
+}
+
+server::~server()
+{
+    stop();
+    wait();
+}
+
+tcp::endpoint server::local_endpoint() const { return listener_->local_endpoint(); }
+
+std::string server::url() const
+{
+    const tcp::endpoint ep = local_endpoint();
+    return http_url(ep.address().to_string(), ep.port());
+}
+
+const request_handler& server::handler() const { return *handler_; }
+
+void server::stop_on_signals()
+{
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait(beast::bind_front_handler(&server::on_signal, this));
+}
+
+void server::start()
+{
+    if (!threads_.empty())
+        return;
+    listener_->run();
+    const unsigned n = config_.thread_count();
+    threads_.reserve(n);
+    for (unsigned i = 0; i < n; ++i)
+        threads_.emplace_back([this] { io_thread(); });
+}
+
+void server::io_thread()
+{
+    try {
+        handler_->prepare_this_thread();
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot prepare this thread's locator ahead of time: {}", e.what());
+    }
+    // Handlers catch their own errors; this only keeps a thread alive through a bug elsewhere.
+    for (;;) {
+        try {
+            ioc_.run();
+            return;
+        } catch (const std::exception& e) {
+            spdlog::error("unexpected exception in an I/O thread: {}", e.what());
+        }
+    }
+}
+
+void server::stop()
+{
+    if (stop_requested_.exchange(true))
+        return;
+    net::post(control_, [this] { begin_drain(); });
+}
+
+void server::wait()
+{
+    for (auto& t : threads_)
+        if (t.joinable())
+            t.join();
+}
+
+void server::begin_drain()
+{
+    spdlog::info("shutting down: {} connection(s) open", state_->session_count());
+    listener_->stop();
+    state_->stop();
+    drain_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_grace;
+    check_drain({});
+}
+
+void server::check_drain(beast::error_code ec)
+{
+    if (ec)
+        return;
+    const std::size_t open = state_->session_count();
+    if (open == 0) {
+        // Nothing else holds work: once the listener's close has run, ioc_.run() returns.
+        beast::error_code ignored;
+        signals_.cancel(ignored);
+        return;
+    }
+    if (std::chrono::steady_clock::now() >= drain_deadline_) {
+        spdlog::warn("shutdown: {} connection(s) still busy after {} s; dropping them", open,
+                     config_.shutdown_grace.count());
+        ioc_.stop();
+        return;
+    }
+    drain_timer_.expires_after(drain_poll);
+    drain_timer_.async_wait(beast::bind_front_handler(&server::check_drain, this));
+}
+
+void server::on_signal(beast::error_code ec, int signal)
+{
+    if (ec)
+        return;
+    if (stop_requested_.load()) {
+        spdlog::warn("signal {} again: stopping now", signal);
+        ioc_.stop();
+        return;
+    }
+    spdlog::info("signal {}: stopping", signal);
+    stop();
+    // Listen on, so a second signal can cut the drain short.
+    signals_.async_wait(beast::bind_front_handler(&server::on_signal, this));
+}
+
+int run(const server_config& config)
+{
+    server s(config);
+    s.stop_on_signals();
+    s.start();
+    const std::string url = s.url();
+    spdlog::info("listening on {}", url);
+    // Scripts read the port from this line (it matters with port 0); std::endl flushes it.
+    std::cout << "pantau: serving on " << url << std::endl;
+    s.wait();
+    spdlog::info("stopped");
+    return exit_ok;
+}
+
+} // namespace pantau

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "server/config.hpp"
+#include "server/net.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pantau {
+
+class listener;
+class request_handler;
+class shared_state;
+
+// The live server: districts, request handler, listener and the I/O threads. Constructing it does
+// everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
+// pantau::error (config_error for a bad value) or pantau::geo::error; after that it only logs.
+class server {
+public:
+    explicit server(server_config config);
+    // Stops and waits, so a test can simply let it go out of scope.
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // The bound address: with port 0 in the config, this holds the port the system chose.
+    tcp::endpoint local_endpoint() const;
+    std::string url() const;
+    const request_handler& handler() const;
+
+    // SIGINT or SIGTERM stop the server gracefully; a second one drops what is still in flight.
+    // Call before start().
+    void stop_on_signals();
+    // Starts one I/O thread per config_.thread_count() and returns.
+    void start();
+    // Stops accepting, lets in-flight responses finish (up to shutdown_grace), closes idle
+    // connections. Returns at once; safe from any thread and more than once.
+    void stop();
+    // Blocks until the I/O threads have ended, i.e. after stop() has drained.
+    void wait();
+
+private:
+    void io_thread();
+    void begin_drain();
+    void check_drain(beast::error_code ec);
+    void on_signal(beast::error_code ec, int signal);
+
+    server_config config_;
+    std::shared_ptr<const request_handler> handler_;
+    std::shared_ptr<shared_state> state_;
+    net::io_context ioc_;
+    // Shutdown steps and signals run here, one at a time.
+    net::strand<net::io_context::executor_type> control_;
+    net::signal_set signals_;
+    net::steady_timer drain_timer_;
+    std::shared_ptr<listener> listener_;
+    std::chrono::steady_clock::time_point drain_deadline_;
+    std::vector<std::thread> threads_;
+    std::atomic<bool> stop_requested_{false};
+};
+
+// `pantau serve`: starts the server, prints "pantau: serving on URL" on stdout, serves until
+// SIGINT or SIGTERM and returns the exit code.
+int run(const server_config& config);
+
+} // namespace pantau

@@ -1,0 +1,50 @@
+#include "server/shared_state.hpp"
+
+#include "server/http_session.hpp"
+
+#include <vector>
+
+namespace pantau {
+
+shared_state::shared_state(std::shared_ptr<const request_handler> handler, const session_limits& limits)
+    : handler_(std::move(handler)), limits_(limits)
+{
+}
+
+void shared_state::join(http_session& session)
+{
+    std::lock_guard lock(mutex_);
+    sessions_.insert(&session);
+}
+
+void shared_state::leave(http_session& session)
+{
+    std::lock_guard lock(mutex_);
+    sessions_.erase(&session);
+}
+
+std::size_t shared_state::session_count() const
+{
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+void shared_state::stop()
+{
+    // Set before the sessions are collected: a session joins before its first read, so it is
+    // either in the list or sees the flag when it starts to read.
+    stopping_.store(true, std::memory_order_release);
+    std::vector<std::weak_ptr<http_session>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        targets.reserve(sessions_.size());
+        for (http_session* s : sessions_)
+            targets.push_back(s->weak_from_this());
+    }
+    // Outside the lock: a session that is being destroyed needs the lock to leave.
+    for (const auto& weak : targets)
+        if (auto session = weak.lock())
+            session->shutdown();
+}
+
+} // namespace pantau

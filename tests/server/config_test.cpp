@@ -1,0 +1,69 @@
+#include "server/config.hpp"
+#include "server/error.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pantau {
+namespace {
+
+TEST(ParseListen, AcceptsHostAndPort)
+{
+    auto a = parse_listen("127.0.0.1:8080");
+    EXPECT_EQ(a.host, "127.0.0.1");
+    EXPECT_EQ(a.port, 8080);
+    auto b = parse_listen("localhost:0");
+    EXPECT_EQ(b.host, "localhost");
+    EXPECT_EQ(b.port, 0);
+}
+
+TEST(ParseListen, AcceptsBracketedIpv6)
+{
+    auto a = parse_listen("[::1]:9000");
+    EXPECT_EQ(a.host, "::1");
+    EXPECT_EQ(a.port, 9000);
+}
+
+TEST(ParseListen, RejectsWhatIsNotHostColonPort)
+{
+    for (const char* text : {"", "8080", ":8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                             "127.0.0.1:80x", "::1:80", "[::1]", "[]:80", "[::1]80", "bad host:80"})
+        EXPECT_THROW(parse_listen(text), config_error) << '"' << text << '"';
+}
+
+TEST(HttpUrl, PutsIpv6AddressesInBrackets)
+{
+    EXPECT_EQ(http_url("127.0.0.1", 8080), "http://127.0.0.1:8080/");
+    EXPECT_EQ(http_url("::1", 80), "http://[::1]:80/");
+}
+
+TEST(ServerConfig, DefaultsAreTheDesignDefaultsAndValid)
+{
+    server_config c;
+    EXPECT_EQ(c.host, "127.0.0.1");
+    EXPECT_EQ(c.port, 8080);
+    EXPECT_EQ(c.data_dir, "var");
+    ASSERT_EQ(c.districts.size(), 3u);
+    EXPECT_EQ(c.districts[0].name, "kelurahan");
+    EXPECT_EQ(c.districts[2].name, "kota");
+    EXPECT_EQ(c.body_limit, 1u << 20);
+    EXPECT_EQ(c.header_limit, 16u << 10);
+    EXPECT_EQ(c.read_timeout, std::chrono::seconds(30));
+    EXPECT_NO_THROW(c.validate());
+    EXPECT_GE(c.thread_count(), 1u);
+}
+
+TEST(ServerConfig, ValidateNamesTheValueThatCannotBeUsed)
+{
+    server_config c;
+    c.districts.clear();
+    EXPECT_THROW(c.validate(), config_error);
+    c = server_config{};
+    c.body_limit = 0;
+    EXPECT_THROW(c.validate(), config_error);
+    c = server_config{};
+    c.data_dir.clear();
+    EXPECT_THROW(c.validate(), config_error);
+}
+
+} // namespace
+} // namespace pantau

@@ -1,0 +1,258 @@
+// The real server, started in-process on an ephemeral port, spoken to over loopback sockets.
+#include "server/config.hpp"
+#include "server/error.hpp"
+#include "server/net.hpp"
+#include "server/server.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using response = http::response<http::string_body>;
+
+server_config test_config(const fs::path& data_dir)
+{
+    server_config config;
+    config.port = 0;
+    config.threads = 2;
+    config.data_dir = data_dir.string();
+    return config;
+}
+
+class client {
+public:
+    explicit client(const tcp::endpoint& server) : socket_(ioc_) { socket_.connect(server); }
+
+    response request(http::verb verb, const std::string& target, bool keep_alive = true, std::string body = {})
+    {
+        http::request<http::string_body> req{verb, target, 11};
+        req.set(http::field::host, "localhost");
+        req.keep_alive(keep_alive);
+        if (!body.empty()) {
+            req.body() = std::move(body);
+            req.prepare_payload();
+        }
+        http::write(socket_, req);
+        return read();
+    }
+
+    response read()
+    {
+        response res;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(64 << 20);
+        // HEAD replies have a Content-Length and no body.
+        if (head_)
+            parser.skip(true);
+        http::read(socket_, buffer_, parser);
+        return parser.release();
+    }
+
+    // True once the server has closed its side.
+    bool closed_by_server()
+    {
+        char byte;
+        beast::error_code ec;
+        socket_.read_some(net::buffer(&byte, 1), ec);
+        return ec == net::error::eof || ec == net::error::connection_reset;
+    }
+
+    bool head_ = false;
+
+private:
+    net::io_context ioc_;
+    tcp::socket socket_;
+    beast::flat_buffer buffer_;
+};
+
+class ServeEndToEnd : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        data_dir = new fs::path(fs::temp_directory_path() / ("pantau_e2e_" + std::to_string(::getpid())));
+        srv = new server(test_config(*data_dir));
+        srv->start();
+    }
+    static void TearDownTestSuite()
+    {
+        delete srv;
+        fs::remove_all(*data_dir);
+        delete data_dir;
+    }
+    static inline server* srv = nullptr;
+    static inline fs::path* data_dir = nullptr;
+};
+
+TEST_F(ServeEndToEnd, PortZeroIsReplacedByThePortTheSystemChose)
+{
+    EXPECT_NE(srv->local_endpoint().port(), 0);
+    EXPECT_EQ(srv->url(), "http://127.0.0.1:" + std::to_string(srv->local_endpoint().port()) + "/");
+}
+
+TEST_F(ServeEndToEnd, TheDataDirIsCreated)
+{
+    EXPECT_TRUE(fs::is_directory(*data_dir));
+}
+
+TEST_F(ServeEndToEnd, HealthzAndReadyzAnswerOverARealSocket)
+{
+    client c(srv->local_endpoint());
+    auto health = c.request(http::verb::get, "/healthz");
+    EXPECT_EQ(health.result(), http::status::ok);
+    EXPECT_EQ(json::parse(health.body()), json::parse(R"({"status":"ok"})"));
+    auto ready = c.request(http::verb::get, "/readyz");
+    EXPECT_EQ(ready.result(), http::status::ok);
+    EXPECT_EQ(json::parse(ready.body()).at("levels"), json::parse(R"(["kelurahan","kecamatan","kota"])"));
+}
+
+TEST_F(ServeEndToEnd, OneKeepAliveConnectionServesManyRequests)
+{
+    client c(srv->local_endpoint());
+    for (int i = 0; i < 5; ++i) {
+        auto res = c.request(http::verb::get, "/api/v1/locate?lon=106.63&lat=-6.18");
+        ASSERT_EQ(res.result(), http::status::ok);
+        EXPECT_EQ(json::parse(res.body())["districts"]["kecamatan"]["name"], "Karawaci");
+        EXPECT_TRUE(res.keep_alive());
+    }
+    auto last = c.request(http::verb::get, "/healthz", false);
+    EXPECT_EQ(last.result(), http::status::ok);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(ServeEndToEnd, DistrictsArriveWholeAsGeoJson)
+{
+    client c(srv->local_endpoint());
+    auto res = c.request(http::verb::get, "/api/v1/districts?level=kecamatan");
+    ASSERT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res[http::field::content_type], "application/geo+json");
+    EXPECT_EQ(json::parse(res.body()).at("features").size(), 13u);
+}
+
+TEST_F(ServeEndToEnd, TheMapPageIsServedAndMakesNoExternalRequests)
+{
+    client c(srv->local_endpoint());
+    auto res = c.request(http::verb::get, "/");
+    ASSERT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res[http::field::cache_control], "no-cache");
+    EXPECT_NE(res.body().find("<canvas"), std::string::npos);
+    EXPECT_NE(res.body().find("/api/v1/districts?level="), std::string::npos);
+    // The map wall may run without internet: no CDN scripts, fonts or tiles.
+    EXPECT_EQ(res.body().find("http://"), std::string::npos);
+    EXPECT_EQ(res.body().find("https://"), std::string::npos);
+}
+
+TEST_F(ServeEndToEnd, HeadSendsHeadersOnly)
+{
+    client c(srv->local_endpoint());
+    c.head_ = true;
+    auto res = c.request(http::verb::head, "/healthz");
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res[http::field::content_length], "15");
+    c.head_ = false;
+    // The connection is still in step: the next reply parses.
+    EXPECT_EQ(c.request(http::verb::get, "/healthz").body(), R"({"status":"ok"})");
+}
+
+TEST_F(ServeEndToEnd, TraversalOverTheWireIsRejected)
+{
+    client c(srv->local_endpoint());
+    for (const char* target : {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/%2e%2e/"}) {
+        auto res = c.request(http::verb::get, target);
+        EXPECT_EQ(res.result(), http::status::bad_request) << target;
+        EXPECT_EQ(json::parse(res.body())["error"]["code"], "bad_request");
+    }
+}
+
+TEST_F(ServeEndToEnd, OtherMethodsGet405WithAllow)
+{
+    client c(srv->local_endpoint());
+    auto res = c.request(http::verb::post, "/healthz", true, "{}");
+    EXPECT_EQ(res.result(), http::status::method_not_allowed);
+    EXPECT_EQ(res[http::field::allow], "GET, HEAD");
+}
+
+TEST_F(ServeEndToEnd, ABodyOverOneMebibyteGets413AndTheConnectionCloses)
+{
+    client c(srv->local_endpoint());
+    auto res = c.request(http::verb::post, "/healthz", true, std::string((1 << 20) + 1, 'x'));
+    EXPECT_EQ(res.result(), http::status::payload_too_large);
+    EXPECT_EQ(json::parse(res.body())["error"]["code"], "payload_too_large");
+    EXPECT_FALSE(res.keep_alive());
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST_F(ServeEndToEnd, AHeaderOverSixteenKibibytesGets431)
+{
+    client c(srv->local_endpoint());
+    http::request<http::string_body> req{http::verb::get, "/healthz", 11};
+    req.set("X-Filler", std::string(17 << 10, 'a'));
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(srv->local_endpoint());
+    http::write(s, req);
+    beast::flat_buffer buffer;
+    response res;
+    http::read(s, buffer, res);
+    EXPECT_EQ(res.result(), http::status::request_header_fields_too_large);
+}
+
+TEST_F(ServeEndToEnd, ASecondServerOnTheSamePortFailsNamingTheAddress)
+{
+    const fs::path other = *data_dir / "other";
+    server_config config = test_config(other);
+    config.port = srv->local_endpoint().port();
+    try {
+        server second(config);
+        FAIL() << "a second server bound a port that is in use";
+    } catch (const pantau::error& e) {
+        EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(config.port)), std::string::npos) << e.what();
+    }
+}
+
+TEST(ServeShutdown, StopClosesIdleConnectionsAndStopsAccepting)
+{
+    const fs::path dir = fs::temp_directory_path() / ("pantau_e2e_stop_" + std::to_string(::getpid()));
+    {
+        server s(test_config(dir));
+        s.start();
+        const tcp::endpoint at = s.local_endpoint();
+        client busy(at);
+        EXPECT_EQ(busy.request(http::verb::get, "/healthz").result(), http::status::ok);
+        client idle(at); // connected, never sends a request
+
+        s.stop();
+        s.wait(); // returns only once every connection is gone
+        EXPECT_TRUE(idle.closed_by_server());
+        EXPECT_TRUE(busy.closed_by_server());
+        net::io_context ioc;
+        tcp::socket late(ioc);
+        beast::error_code ec;
+        late.connect(at, ec);
+        EXPECT_EQ(ec, net::error::connection_refused);
+    }
+    fs::remove_all(dir);
+}
+
+TEST(ServeShutdown, AnUnwritableDataDirFailsAtStartUp)
+{
+    // A file where the data dir should be: create_directories cannot succeed, even as root.
+    const fs::path file = fs::temp_directory_path() / ("pantau_e2e_file_" + std::to_string(::getpid()));
+    { std::ofstream(file) << "x"; }
+    server_config config = test_config(file / "var");
+    EXPECT_THROW(server s(config), pantau::error);
+    fs::remove(file);
+}
+
+} // namespace
+} // namespace pantau
