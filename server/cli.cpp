@@ -14,7 +14,8 @@ namespace {
 const char* const usage_text = R"(pantau — real-time geospatial incident map server
 
 Usage:
-  pantau serve  [--listen HOST:PORT] [--districts [LEVEL=]FILE]... [--web-root DIR] [--data-dir DIR]
+  pantau serve  [--config FILE] [--listen HOST:PORT] [--districts [LEVEL=]FILE]... [--web-root DIR]
+                [--data-dir DIR] [--code-field F] [--name-field F] [--parent-field F]
   pantau locate --districts FILE [--layer NAME] [--code-field F] [--name-field F] [--parent-field F]
   pantau gen-demo-data [--facts CSV] [--out-dir DIR]
   pantau --help | --version
