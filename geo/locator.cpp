@@ -209,6 +209,16 @@ std::vector<overlap_entry> locator::overlap(std::size_t level, const circle& c)
     return impl_->overlap(level, area.get());
 }
 
+std::pair<double, double> locator::point_on_area(std::string_view geojson_geometry)
+{
+    geom_ptr area = parse_area(impl_->ctx, geojson_geometry);
+    geom_ptr point = own(impl_->ctx, GEOSPointOnSurface_r(impl_->ctx, area.get()), "area: no point on surface");
+    double lon = 0, lat = 0;
+    if (!GEOSGeomGetX_r(impl_->ctx, point.get(), &lon) || !GEOSGeomGetY_r(impl_->ctx, point.get(), &lat))
+        throw error("area: no point on surface");
+    return {lon, lat};
+}
+
 std::string locator::circle_geojson(const circle& c)
 {
     geom_ptr area = make_circle(impl_->ctx, c);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pantau::geo {
@@ -45,6 +46,10 @@ public:
     // Throws pantau::geo::error when the area is not polygonal or the circle is out of range.
     std::vector<overlap_entry> overlap(std::size_t level, std::string_view geojson_geometry);
     std::vector<overlap_entry> overlap(std::size_t level, const circle& c);
+
+    // A point inside the area (GEOS PointOnSurface), as lon, lat: where an area report sits on
+    // the map and which districts it is filed under. Throws like overlap() on a bad area.
+    std::pair<double, double> point_on_area(std::string_view geojson_geometry);
 
     // The circle as the GeoJSON Polygon that overlap() uses.
     std::string circle_geojson(const circle& c);

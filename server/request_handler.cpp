@@ -2,12 +2,14 @@
 
 #include "server/error.hpp"
 
+#include <date/date.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <optional>
 #include <tuple>
@@ -206,10 +208,91 @@ std::string collection_text(const geo::level& level)
     return out;
 }
 
+
+std::int64_t now_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string rfc3339(std::int64_t ms)
+{
+    return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+}
+
+// DESIGN §8: the wall keeps Tangerang's three colours — red waiting, yellow in process, green done.
+std::string_view status_group(incident_status s)
+{
+    switch (s) {
+    case incident_status::new_:
+        return "waiting";
+    case incident_status::verified:
+    case incident_status::dispatched:
+    case incident_status::in_progress:
+        return "in_process";
+    case incident_status::resolved:
+    case incident_status::closed:
+        return "done";
+    default:
+        return "dismissed";
+    }
+}
+
+json districts_json(const geo::hierarchy& h, const std::vector<std::string>& codes)
+{
+    json out = json::object();
+    for (std::size_t i = 0; i < codes.size() && i < h.size(); ++i)
+        out[h.at(i).name()] = codes[i].empty() ? json(nullptr) : json(codes[i]);
+    return out;
+}
+
+json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
+{
+    json j = {{"id", inc.id},
+              {"category", to_string(inc.category)},
+              {"type", inc.type},
+              {"severity", to_string(inc.severity)},
+              {"status", to_string(inc.status)},
+              {"status_group", status_group(inc.status)},
+              {"lon", inc.lon},
+              {"lat", inc.lat},
+              {"area", inc.area_geojson.empty() ? json(nullptr) : json::parse(inc.area_geojson)},
+              {"districts", districts_json(h, inc.districts)},
+              {"first_report_at", rfc3339(inc.first_report_ms)},
+              {"last_report_at", rfc3339(inc.last_report_ms)},
+              {"report_count", inc.report_count},
+              {"sources", inc.sources},
+              {"assignee", inc.assignee},
+              {"title", inc.title}};
+    if (full) {
+        j["report_ids"] = inc.report_ids;
+        json audit = json::array();
+        for (const audit_entry& a : inc.audit)
+            audit.push_back({{"at", rfc3339(a.at_ms)}, {"actor", a.actor}, {"what", a.what}});
+        j["audit"] = std::move(audit);
+    }
+    return j;
+}
+
+// RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(std::string_view s)
+{
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos)
+        return std::string(s);
+    std::string out = "\"";
+    for (char c : s) {
+        out += c;
+        if (c == '"')
+            out += '"';
+    }
+    return out + "\"";
+}
+
 } // namespace
 
-request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root)
-    : districts_(std::move(districts)), id_(next_handler_id++)
+request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root, const fs::path& data_dir,
+                                 engine_config engine, ingest_limits limits)
+    : districts_(std::move(districts)), limits_(limits), id_(next_handler_id++)
 {
     std::error_code ec;
     web_root_ = fs::canonical(web_root, ec);
@@ -223,6 +306,7 @@ request_handler::request_handler(geo::hierarchy districts, const fs::path& web_r
         collections_.push_back(shared(collection_text(level)));
     }
     readyz_body_ = shared(dump(json{{"status", "ready"}, {"levels", levels}}));
+    service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine));
 }
 
 request_handler::~request_handler() = default;
@@ -285,6 +369,22 @@ http_response request_handler::handle(const http_request& req) const
             return districts_reply(req, query);
         return locate_reply(req, query);
     }
+    if (path == "/api/v1/reports") {
+        if (req.method() != http::verb::post) {
+            auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                                   "use POST to send reports to " + path);
+            res.set(http::field::allow, "POST");
+            return res;
+        }
+        return ingest_reply(req);
+    }
+    if (path == "/api/v1/incidents") {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        return incidents_reply(req, query);
+    }
+    if (path.starts_with("/api/v1/incidents/"))
+        return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
     if (path.starts_with("/api/"))
         return error_reply(req, http::status::not_found, "not_found", "no API endpoint " + path);
     return static_reply(req, path);
@@ -334,6 +434,208 @@ buffer_response request_handler::locate_reply(const http_request& req, std::stri
     }
     json body = {{"lon", *lon}, {"lat", *lat}, {"districts", std::move(found)}};
     return make_reply(req, http::status::ok, json_type, shared(dump(body)));
+}
+
+buffer_response request_handler::ingest_reply(const http_request& req) const
+{
+    const std::int64_t now = now_ms();
+    parse_result parsed = parse_reports(req.body(), view(req[http::field::content_type]), limits_, now);
+    if (!parsed.ok())
+        return error_reply(req, parsed.error->too_large() ? http::status::payload_too_large : http::status::bad_request,
+                           parsed.error->code, parsed.error->message);
+    std::vector<std::variant<report, rejected_report>> items;
+    items.reserve(parsed.items.size());
+    for (auto& item : parsed.items) {
+        if (auto* r = std::get_if<report>(&item))
+            items.emplace_back(std::move(*r));
+        else {
+            const auto& e = std::get<item_error>(item);
+            items.emplace_back(rejected_report{e.code, e.message});
+        }
+    }
+    std::vector<ingest_result> results;
+    try {
+        results = service_->ingest(items, now);
+    } catch (const service_unavailable& e) {
+        auto res = error_reply(req, http::status::service_unavailable, e.retry() ? "busy" : "unavailable", e.what());
+        if (e.retry())
+            res.set(http::field::retry_after, "1");
+        return res;
+    }
+    json out = json::array();
+    std::size_t accepted = 0;
+    for (const ingest_result& r : results) {
+        if (const auto* a = std::get_if<accepted_report>(&r)) {
+            ++accepted;
+            out.push_back({{"id", a->report_id},
+                           {"incident_id", a->incident_id},
+                           {"repeated", a->repeated},
+                           {"districts", districts_json(districts_, a->districts)}});
+        } else {
+            const auto& e = std::get<rejected_report>(r);
+            out.push_back({{"error", {{"code", e.code}, {"message", e.message}}}});
+        }
+    }
+    // Every accepted report is committed by now. None accepted: the request as a whole failed.
+    const auto status = accepted > 0 ? http::status::ok : http::status::unprocessable_entity;
+    json body = {{"accepted", accepted}, {"rejected", results.size() - accepted}, {"results", std::move(out)}};
+    return make_reply(req, status, json_type, shared(dump(body)));
+}
+
+buffer_response request_handler::incidents_reply(const http_request& req, std::string_view query) const
+{
+    const auto params = parse_query(query);
+    if (!params)
+        return error_reply(req, http::status::bad_request, "bad_request", "the query string has a malformed %-escape");
+    incident_filter f;
+    std::string format = "json";
+    for (const auto& [key, value] : *params) {
+        auto bad = [&](std::string_view why) {
+            return error_reply(req, http::status::bad_request, "bad_request", key + ": " + std::string(why));
+        };
+        if (key == "since" || key == "until") {
+            auto ms = parse_rfc3339_ms(value);
+            if (!ms)
+                return bad("expected an RFC 3339 time, e.g. 2026-11-28T10:00:00+07:00");
+            (key == "since" ? f.since_ms : f.until_ms) = *ms;
+        } else if (key == "district") {
+            f.district = value;
+        } else if (key == "category") {
+            f.category = category_from_string(value);
+            if (!f.category)
+                return bad("expected complaint, transport or disaster");
+        } else if (key == "type") {
+            f.type = value;
+        } else if (key == "status") {
+            f.status = incident_status_from_string(value);
+            if (!f.status)
+                return bad("expected new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate");
+        } else if (key == "bbox") {
+            std::array<double, 4> b{};
+            std::string_view rest = value;
+            for (std::size_t i = 0; i < 4; ++i) {
+                auto comma = rest.find(',');
+                std::string part(rest.substr(0, comma));
+                auto v = parse_degrees(&part, i % 2 == 0 ? 180 : 90);
+                if (!v || (i < 3) == (comma == std::string_view::npos))
+                    return bad("expected min_lon,min_lat,max_lon,max_lat");
+                b[i] = *v;
+                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            }
+            f.bbox = b;
+        } else if (key == "limit") {
+            std::size_t n = 0;
+            auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n == 0 || n > 10000)
+                return bad("expected a number from 1 to 10000");
+            f.limit = n;
+        } else if (key == "format") {
+            if (value != "json" && value != "geojson" && value != "csv")
+                return bad("expected json, geojson or csv");
+            format = value;
+        } else {
+            return bad("unknown parameter; known: since, until, district, category, type, status, bbox, limit, format");
+        }
+    }
+    const std::vector<incident> found = service_->list(f);
+    if (format == "csv") {
+        std::string out = "id,category,type,severity,status,lon,lat";
+        for (std::size_t i = 0; i < districts_.size(); ++i)
+            out += "," + csv_field(districts_.at(i).name());
+        out += ",first_report_at,last_report_at,report_count,sources,assignee,title\r\n";
+        for (const incident& inc : found) {
+            std::string sources;
+            for (const auto& src : inc.sources)
+                sources += (sources.empty() ? "" : ";") + src;
+            out += std::to_string(inc.id) + "," + std::string(to_string(inc.category)) + "," + csv_field(inc.type) + "," +
+                   std::string(to_string(inc.severity)) + "," + std::string(to_string(inc.status)) + "," +
+                   dump(json(inc.lon)) + "," + dump(json(inc.lat));
+            for (std::size_t i = 0; i < districts_.size(); ++i)
+                out += "," + csv_field(i < inc.districts.size() ? inc.districts[i] : "");
+            out += "," + rfc3339(inc.first_report_ms) + "," + rfc3339(inc.last_report_ms) + "," +
+                   std::to_string(inc.report_count) + "," + csv_field(sources) + "," + csv_field(inc.assignee) + "," +
+                   csv_field(inc.title) + "\r\n";
+        }
+        return make_reply(req, http::status::ok, "text/csv; charset=utf-8", shared(std::move(out)));
+    }
+    if (format == "geojson") {
+        json features = json::array();
+        for (const incident& inc : found) {
+            json geometry = inc.area_geojson.empty()
+                                ? json{{"type", "Point"}, {"coordinates", {inc.lon, inc.lat}}}
+                                : json::parse(inc.area_geojson);
+            json props = incident_json(districts_, inc, false);
+            props.erase("area");
+            features.push_back({{"type", "Feature"}, {"id", inc.id}, {"properties", props}, {"geometry", geometry}});
+        }
+        return make_reply(req, http::status::ok, "application/geo+json",
+                          shared(dump(json{{"type", "FeatureCollection"}, {"features", features}})));
+    }
+    json list = json::array();
+    for (const incident& inc : found)
+        list.push_back(incident_json(districts_, inc, false));
+    return make_reply(req, http::status::ok, json_type, shared(dump(json{{"incidents", std::move(list)}})));
+}
+
+buffer_response request_handler::incident_reply(const http_request& req, std::string_view id_text) const
+{
+    std::uint64_t id = 0;
+    auto r = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (r.ec != std::errc() || r.ptr != id_text.data() + id_text.size())
+        return error_reply(req, http::status::not_found, "not_found", "no incident " + std::string(id_text));
+    if (is_get_or_head(req)) {
+        auto inc = service_->get(id);
+        if (!inc)
+            return error_reply(req, http::status::not_found, "not_found", "no incident " + std::to_string(id));
+        return make_reply(req, http::status::ok, json_type, shared(dump(incident_json(districts_, *inc, true))));
+    }
+    if (req.method() != http::verb::patch) {
+        auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                               std::string(view(req.method_string())) + " is not allowed on an incident; use GET or PATCH");
+        res.set(http::field::allow, "GET, HEAD, PATCH");
+        return res;
+    }
+    json body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return error_reply(req, http::status::bad_request, "bad_request", "the body must be a JSON object");
+    incident_change change;
+    change.actor = "operator";
+    for (const auto& [key, value] : body.items()) {
+        if (!value.is_string())
+            return error_reply(req, http::status::bad_request, "invalid_field", key + " must be a string");
+        const std::string text = value.get<std::string>();
+        if (text.size() > 2000)
+            return error_reply(req, http::status::bad_request, "invalid_field", key + " is longer than 2000 bytes");
+        if (key == "status") {
+            change.status = incident_status_from_string(text);
+            if (!change.status)
+                return error_reply(req, http::status::bad_request, "invalid_field",
+                                   "status must be new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate");
+        } else if (key == "assignee") {
+            change.assignee = text;
+        } else if (key == "note") {
+            change.note = text;
+        } else if (key == "actor") {
+            if (!text.empty())
+                change.actor = text;
+        } else {
+            return error_reply(req, http::status::bad_request, "invalid_field",
+                               "unknown field " + key + "; known: status, assignee, note, actor");
+        }
+    }
+    std::variant<incident, change_error> result;
+    try {
+        result = service_->change(id, change, now_ms());
+    } catch (const service_unavailable& e) {
+        return error_reply(req, http::status::service_unavailable, "unavailable", e.what());
+    }
+    if (const auto* err = std::get_if<change_error>(&result)) {
+        const auto status = err->code == "not_found" ? http::status::not_found
+                            : err->code == "invalid_transition" ? http::status::conflict
+                                                                : http::status::bad_request;
+        return error_reply(req, status, err->code, err->message);
+    }
+    return make_reply(req, http::status::ok, json_type, shared(dump(incident_json(districts_, std::get<incident>(result), true))));
 }
 
 http_response request_handler::static_reply(const http_request& req, std::string_view path) const

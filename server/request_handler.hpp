@@ -3,6 +3,9 @@
 #include "server/net.hpp"
 #include "server/shared_body.hpp"
 
+#include "server/incident_service.hpp"
+#include "server/report_parser.hpp"
+
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
 
@@ -30,8 +33,10 @@ using http_response = std::variant<buffer_response, file_response>;
 // threads at once; each calling thread gets its own geo::locator.
 class request_handler {
 public:
-    // Throws pantau::error when the web root is not a readable directory.
-    explicit request_handler(geo::hierarchy districts, const std::filesystem::path& web_root);
+    // Throws pantau::error when the web root is not a readable directory or the event log in
+    // data_dir cannot be opened; the log is replayed here, before the server listens.
+    request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
+                    const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -54,6 +59,9 @@ private:
 
     buffer_response districts_reply(const http_request& req, std::string_view query) const;
     buffer_response locate_reply(const http_request& req, std::string_view query) const;
+    buffer_response ingest_reply(const http_request& req) const;
+    buffer_response incidents_reply(const http_request& req, std::string_view query) const;
+    buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
     http_response static_reply(const http_request& req, std::string_view path) const;
 
     // Declared first so that the locators, which point into it, are destroyed before it.
@@ -61,6 +69,8 @@ private:
     std::filesystem::path web_root_; // canonical
     std::vector<std::shared_ptr<const std::string>> collections_; // one GeoJSON text per level
     std::shared_ptr<const std::string> readyz_body_;
+    ingest_limits limits_;
+    std::unique_ptr<incident_service> service_; // after districts_: it borrows them
     std::uint64_t id_;
 
     // GEOS prepared geometries are not thread-safe (libgeos/geos#825): one locator per thread.

@@ -213,6 +213,18 @@ TEST_F(Overlap, CircleAcrossTheAntimeridianIsRefused)
     EXPECT_NO_THROW(loc_.circle_geojson({179.9, 0, 5000}));
 }
 
+TEST_F(Overlap, PointOnAnAreaLiesInsideIt)
+{
+    // An L-shaped area whose centroid is outside it: the point must still be inside.
+    const std::string l_shape =
+        R"({"type":"Polygon","coordinates":[[[106.60,-6.22],[106.62,-6.22],[106.62,-6.215],[106.605,-6.215],[106.605,-6.20],[106.60,-6.20],[106.60,-6.22]]]})";
+    const auto [lon, lat] = loc_.point_on_area(l_shape);
+    const bool in_foot = lon >= 106.60 && lon <= 106.62 && lat >= -6.22 && lat <= -6.215;
+    const bool in_leg = lon >= 106.60 && lon <= 106.605 && lat >= -6.22 && lat <= -6.20;
+    EXPECT_TRUE(in_foot || in_leg) << lon << "," << lat;
+    EXPECT_FALSE(geo_test::geo_error_message([&] { loc_.point_on_area(R"({"type":"Point","coordinates":[1,2]})"); }).empty());
+}
+
 TEST_F(Overlap, UnknownLevelIsAnErrorNotACrash)
 {
     EXPECT_FALSE(geo_test::geo_error_message([&] { loc_.overlap(7, geo::circle{106.61, -6.21, 100}); }).empty());

@@ -56,7 +56,7 @@ protected:
         web = std::make_unique<scratch_web_root>();
         geo::load_report report;
         handler = std::make_unique<request_handler>(geo::hierarchy::load(demo_levels(default_data_dir()), report),
-                                                    web->root);
+                                                    web->root, web->base / "var");
     }
     static void TearDownTestSuite()
     {
@@ -347,7 +347,9 @@ TEST(RequestHandlerSetup, AWebRootThatIsNotADirectoryFailsAtStartUp)
     geo::load_report report;
     auto levels = demo_levels(default_data_dir());
     levels.resize(1);
-    EXPECT_THROW(request_handler(geo::hierarchy::load(levels, report), "/nonexistent/web"), pantau::error);
+    const fs::path data_dir = fs::temp_directory_path() / ("pantau_handler_setup_" + std::to_string(::getpid()));
+    EXPECT_THROW(request_handler(geo::hierarchy::load(levels, report), "/nonexistent/web", data_dir), pantau::error);
+    fs::remove_all(data_dir);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "server/error.hpp"
 #include "server/net.hpp"
 #include "server/server.hpp"
+#include "tests/server/http_client.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -19,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using response = http::response<http::string_body>;
 
 server_config test_config(const fs::path& data_dir)
 {
@@ -29,52 +29,6 @@ server_config test_config(const fs::path& data_dir)
     config.data_dir = data_dir.string();
     return config;
 }
-
-class client {
-public:
-    explicit client(const tcp::endpoint& server) : socket_(ioc_) { socket_.connect(server); }
-
-    response request(http::verb verb, const std::string& target, bool keep_alive = true, std::string body = {})
-    {
-        http::request<http::string_body> req{verb, target, 11};
-        req.set(http::field::host, "localhost");
-        req.keep_alive(keep_alive);
-        if (!body.empty()) {
-            req.body() = std::move(body);
-            req.prepare_payload();
-        }
-        http::write(socket_, req);
-        return read();
-    }
-
-    response read()
-    {
-        response res;
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(64 << 20);
-        // HEAD replies have a Content-Length and no body.
-        if (head_)
-            parser.skip(true);
-        http::read(socket_, buffer_, parser);
-        return parser.release();
-    }
-
-    // True once the server has closed its side.
-    bool closed_by_server()
-    {
-        char byte;
-        beast::error_code ec;
-        socket_.read_some(net::buffer(&byte, 1), ec);
-        return ec == net::error::eof || ec == net::error::connection_reset;
-    }
-
-    bool head_ = false;
-
-private:
-    net::io_context ioc_;
-    tcp::socket socket_;
-    beast::flat_buffer buffer_;
-};
 
 class ServeEndToEnd : public ::testing::Test {
 protected:

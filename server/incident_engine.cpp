@@ -1,0 +1,261 @@
+#include "server/incident_engine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace pantau {
+namespace {
+
+constexpr double cell_deg = 0.01; // ~1.1 km buckets for the dedup search
+constexpr double earth_radius_m = 6371008.8;
+constexpr double metres_per_degree = earth_radius_m * std::numbers::pi / 180;
+
+constexpr std::array<std::pair<incident_status, std::string_view>, 8> status_names{{
+    {incident_status::new_, "new"},
+    {incident_status::verified, "verified"},
+    {incident_status::dispatched, "dispatched"},
+    {incident_status::in_progress, "in_progress"},
+    {incident_status::resolved, "resolved"},
+    {incident_status::closed, "closed"},
+    {incident_status::rejected, "rejected"},
+    {incident_status::duplicate, "duplicate"},
+}};
+
+std::string report_key(std::string_view source, std::string_view external_id)
+{
+    std::string key(source);
+    key += '\x1f';
+    key += external_id;
+    return key;
+}
+
+} // namespace
+
+std::string_view to_string(incident_status s)
+{
+    for (const auto& [status, name] : status_names) {
+        if (status == s)
+            return name;
+    }
+    return "unknown";
+}
+
+std::optional<incident_status> incident_status_from_string(std::string_view s)
+{
+    for (const auto& [status, name] : status_names) {
+        if (name == s)
+            return status;
+    }
+    return std::nullopt;
+}
+
+bool is_open(incident_status s)
+{
+    return s == incident_status::new_ || s == incident_status::verified || s == incident_status::dispatched ||
+           s == incident_status::in_progress;
+}
+
+const dedup_rule& engine_config::rule_for(std::string_view type) const
+{
+    auto it = rule_by_type.find(type);
+    return it == rule_by_type.end() ? default_rule : it->second;
+}
+
+double distance_m(double lon1, double lat1, double lon2, double lat2)
+{
+    const double to_rad = std::numbers::pi / 180;
+    const double dlat = (lat2 - lat1) * to_rad, dlon = (lon2 - lon1) * to_rad;
+    const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                     std::cos(lat1 * to_rad) * std::cos(lat2 * to_rad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+    return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
+
+incident_engine::cell_key incident_engine::cell_of(double lon, double lat)
+{
+    return {static_cast<std::int64_t>(std::floor(lon / cell_deg)), static_cast<std::int64_t>(std::floor(lat / cell_deg))};
+}
+
+std::string incident_engine::bucket_of(const report& r)
+{
+    std::string b(to_string(r.category));
+    b += '/';
+    b += r.type;
+    return b;
+}
+
+std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) const
+{
+    if (r.where != location_kind::point)
+        return std::nullopt;
+    auto bucket = open_points_.find(bucket_of(r));
+    if (bucket == open_points_.end())
+        return std::nullopt;
+    const dedup_rule& rule = config_.rule_for(r.type);
+    // Enough cells around the report's cell to cover the radius, east-west cells narrowing with latitude.
+    const double cos_lat = std::max(0.01, std::cos(r.lat * std::numbers::pi / 180));
+    const auto reach_y = static_cast<std::int64_t>(std::ceil(rule.radius_m / (metres_per_degree * cell_deg)));
+    const auto reach_x = static_cast<std::int64_t>(std::ceil(rule.radius_m / (metres_per_degree * cell_deg * cos_lat)));
+    const cell_key centre = cell_of(r.lon, r.lat);
+
+    std::optional<std::uint64_t> best;
+    double best_distance = 0;
+    for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
+        for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
+            auto cell = bucket->second.find({centre.x + dx, centre.y + dy});
+            if (cell == bucket->second.end())
+                continue;
+            for (std::uint64_t id : cell->second) {
+                const incident& inc = incidents_.at(id);
+                // Reports can arrive out of order: the window counts either way from the last one.
+                if (std::llabs(r.observed_at_ms - inc.last_report_ms) > rule.window_ms)
+                    continue;
+                const double d = distance_m(r.lon, r.lat, inc.lon, inc.lat);
+                // Ties go to the older incident, so replays and reruns decide the same way.
+                if (d <= rule.radius_m && (!best || d < best_distance || (d == best_distance && id < *best))) {
+                    best = id;
+                    best_distance = d;
+                }
+            }
+        }
+    }
+    return best;
+}
+
+void incident_engine::index_point(const incident& inc)
+{
+    if (!inc.area_geojson.empty() || !is_open(inc.status))
+        return;
+    std::string bucket(to_string(inc.category));
+    bucket += '/';
+    bucket += inc.type;
+    open_points_[bucket][cell_of(inc.lon, inc.lat)].push_back(inc.id);
+}
+
+void incident_engine::unindex_point(const incident& inc)
+{
+    std::string bucket(to_string(inc.category));
+    bucket += '/';
+    bucket += inc.type;
+    auto b = open_points_.find(bucket);
+    if (b == open_points_.end())
+        return;
+    auto cell = b->second.find(cell_of(inc.lon, inc.lat));
+    if (cell == b->second.end())
+        return;
+    std::erase(cell->second, inc.id);
+    if (cell->second.empty())
+        b->second.erase(cell);
+}
+
+incident& incident_engine::open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id)
+{
+    incident& inc = incidents_[id];
+    inc.id = id;
+    inc.category = r.category;
+    inc.type = r.type;
+    inc.severity = r.severity;
+    inc.status = incident_status::new_;
+    inc.lon = r.lon;
+    inc.lat = r.lat;
+    if (r.where == location_kind::polygon)
+        inc.area_geojson = r.area_geojson;
+    inc.districts = districts;
+    inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
+    inc.title = r.text.substr(0, 200);
+    next_incident_id_ = std::max(next_incident_id_, id + 1);
+    return inc;
+}
+
+void incident_engine::join(incident& inc, const report& r, std::uint64_t report_id)
+{
+    inc.severity = std::max(inc.severity, r.severity);
+    inc.first_report_ms = std::min(inc.first_report_ms, r.observed_at_ms);
+    inc.last_report_ms = std::max(inc.last_report_ms, r.observed_at_ms);
+    ++inc.report_count;
+    if (std::find(inc.sources.begin(), inc.sources.end(), r.source) == inc.sources.end())
+        inc.sources.push_back(r.source);
+    inc.report_ids.push_back(report_id);
+    report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
+    incident_of_report_.emplace(report_id, inc.id);
+    next_report_id_ = std::max(next_report_id_, report_id + 1);
+}
+
+ingest_decision incident_engine::accept(const report& r, const std::vector<std::string>& districts,
+                                        std::int64_t accepted_at_ms)
+{
+    if (auto seen = report_id_of(r.source, r.external_id))
+        return {*seen, incident_of_report_.at(*seen), false, true};
+    const std::uint64_t report_id = next_report_id_;
+    if (auto existing = nearest_open(r)) {
+        join(incidents_.at(*existing), r, report_id);
+        return {report_id, *existing, false, false};
+    }
+    const std::uint64_t incident_id = next_incident_id_;
+    replay_accept(r, districts, report_id, incident_id, accepted_at_ms);
+    return {report_id, incident_id, true, false};
+}
+
+void incident_engine::replay_accept(const report& r, const std::vector<std::string>& districts, std::uint64_t report_id,
+                                    std::uint64_t incident_id, std::int64_t accepted_at_ms)
+{
+    auto it = incidents_.find(incident_id);
+    if (it != incidents_.end()) {
+        join(it->second, r, report_id);
+        return;
+    }
+    incident& inc = open_incident(r, districts, incident_id);
+    inc.audit.push_back({accepted_at_ms, r.source, "opened by report " + std::to_string(report_id)});
+    join(inc, r, report_id);
+    index_point(inc);
+}
+
+std::variant<const incident*, change_error> incident_engine::change(std::uint64_t id, const incident_change& c,
+                                                                    std::int64_t at_ms)
+{
+    auto it = incidents_.find(id);
+    if (it == incidents_.end())
+        return change_error{"not_found", "no incident " + std::to_string(id)};
+    if (!c.status && !c.assignee && !c.note)
+        return change_error{"empty_change", "give at least one of status, assignee, note"};
+    incident& inc = it->second;
+    if (c.status && *c.status == inc.status)
+        return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
+                                                      std::string(to_string(inc.status))};
+    const std::string actor = c.actor.empty() ? "anonymous" : c.actor;
+    if (c.status) {
+        const bool was_open = is_open(inc.status);
+        inc.audit.push_back({at_ms, actor,
+                             "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(*c.status))});
+        if (was_open)
+            unindex_point(inc);
+        inc.status = *c.status;
+        index_point(inc); // only if open again
+    }
+    if (c.assignee && *c.assignee != inc.assignee) {
+        inc.audit.push_back({at_ms, actor, "assignee: " + (c.assignee->empty() ? std::string("(none)") : *c.assignee)});
+        inc.assignee = *c.assignee;
+    }
+    if (c.note && !c.note->empty())
+        inc.audit.push_back({at_ms, actor, "note: " + *c.note});
+    return &inc;
+}
+
+const incident* incident_engine::find(std::uint64_t id) const
+{
+    auto it = incidents_.find(id);
+    return it == incidents_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint64_t> incident_engine::report_id_of(std::string_view source, std::string_view external_id) const
+{
+    auto it = report_by_key_.find(report_key(source, external_id));
+    if (it == report_by_key_.end())
+        return std::nullopt;
+    return it->second;
+}
+
+} // namespace pantau

@@ -1,0 +1,226 @@
+#include "server/incident_service.hpp"
+
+#include "server/error.hpp"
+#include "server/report_proto.hpp"
+
+#include "geo/error.hpp"
+
+#include "pantau.pb.h"
+
+#include <algorithm>
+
+namespace pantau {
+namespace {
+
+std::string idempotency_key(const report& r) { return r.source + '\x1f' + r.external_id; }
+
+} // namespace
+
+incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
+                                   engine_config config, event_log_options log_options)
+    : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
+      locator_(districts)
+{
+    replay();
+}
+
+std::vector<std::string> incident_service::join_districts(report& r)
+{
+    if (r.where == location_kind::polygon) {
+        const auto [lon, lat] = locator_.point_on_area(r.area_geojson);
+        r.lon = lon;
+        r.lat = lat;
+    }
+    std::vector<std::string> codes(districts_.size());
+    for (std::size_t level = 0; level < codes.size(); ++level) {
+        if (auto hit = locator_.locate(level, r.lon, r.lat))
+            codes[level] = districts_.at(level).districts()[*hit].code;
+    }
+    return codes;
+}
+
+void incident_service::replay()
+{
+    // Level names → index, so a log written with the same levels in another order still reads.
+    log_.replay(0, [&](const log_event& e) {
+        pantau::v1::Event event;
+        if (!event.ParseFromString(e.payload))
+            throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
+        if (event.has_report()) {
+            const auto& accepted = event.report();
+            std::vector<std::string> codes(districts_.size());
+            for (const auto& ref : accepted.districts()) {
+                if (auto level = districts_.level_index(ref.level()))
+                    codes[*level] = ref.code();
+            }
+            report r = to_report(accepted.report());
+            // An area's point came from the geo join, not from the source: it is logged beside it.
+            r.lon = accepted.placed_at().lon();
+            r.lat = accepted.placed_at().lat();
+            engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
+        } else if (event.has_change()) {
+            const auto& c = event.change();
+            incident_change change;
+            if (c.status() != pantau::v1::STATUS_UNSPECIFIED)
+                change.status = static_cast<incident_status>(c.status());
+            if (c.has_assignee())
+                change.assignee = c.assignee();
+            if (!c.note().empty())
+                change.note = c.note();
+            change.actor = c.actor();
+            engine_.change(c.incident_id(), change, e.at_ms);
+        }
+        ++events_replayed_;
+    });
+}
+
+std::vector<ingest_result> incident_service::ingest(const std::vector<std::variant<report, rejected_report>>& items,
+                                                    std::int64_t now_ms)
+{
+    std::vector<ingest_result> out;
+    out.reserve(items.size());
+    std::future<std::vector<append_result>> committed;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            throw service_unavailable("the event log failed earlier; nothing can be accepted until pantau restarts", false);
+        // Only this service appends, under this lock, and the writer only drains: so a queue
+        // with room now still has room at append, and the engine never decides what the log
+        // would refuse as busy.
+        const event_log::stats queued = log_.current_stats();
+        std::size_t bytes = 0;
+        for (const auto& item : items) {
+            const auto* r = std::get_if<report>(&item);
+            if (!r)
+                continue;
+            // A generous estimate of the serialised event: the log's byte bound must not bite later.
+            bytes += 512 + 2 * (r->text.size() + r->area_geojson.size() + r->source.size() + r->external_id.size());
+            for (const auto& [k, v] : r->attributes)
+                bytes += 2 * (k.size() + v.size());
+        }
+        if (queued.events_queued + items.size() > log_options_.max_queued_events ||
+            queued.bytes_queued + bytes > log_options_.max_queued_bytes)
+            throw service_unavailable("the event log is busy committing; retry shortly", true);
+        std::vector<log_event> events;
+        for (const auto& item : items) {
+            if (const auto* rejected = std::get_if<rejected_report>(&item)) {
+                out.emplace_back(*rejected);
+                continue;
+            }
+            report r = std::get<report>(item);
+            std::vector<std::string> codes;
+            try {
+                codes = join_districts(r);
+            } catch (const geo::error& e) {
+                out.emplace_back(rejected_report{"invalid_area", e.what()});
+                continue;
+            }
+            const ingest_decision d = engine_.accept(r, codes, now_ms);
+            out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
+
+            // A repeat is appended too: the log writes nothing for a known key, but its answer
+            // waits for the commit that holds the original, so no acknowledgement runs ahead.
+            pantau::v1::Event event;
+            event.set_at_ms(now_ms);
+            auto* accepted = event.mutable_report();
+            accepted->set_report_id(d.report_id);
+            accepted->set_incident_id(d.incident_id);
+            to_proto(r, accepted->mutable_report());
+            accepted->mutable_placed_at()->set_lon(r.lon);
+            accepted->mutable_placed_at()->set_lat(r.lat);
+            for (std::size_t level = 0; level < codes.size(); ++level) {
+                auto* ref = accepted->add_districts();
+                ref->set_level(districts_.at(level).name());
+                ref->set_code(codes[level]);
+            }
+            events.push_back(log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
+        }
+        if (events.empty())
+            return out;
+        // Appended under the lock: the log's order is the order the engine decided in.
+        committed = log_.append(std::move(events));
+    }
+    wait_for_commit(committed);
+    return out;
+}
+
+std::variant<incident, change_error> incident_service::change(std::uint64_t id, const incident_change& c,
+                                                              std::int64_t now_ms)
+{
+    std::future<std::vector<append_result>> committed;
+    incident result;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            throw service_unavailable("the event log failed earlier; nothing can be changed until pantau restarts", false);
+        auto changed = engine_.change(id, c, now_ms);
+        if (auto* err = std::get_if<change_error>(&changed))
+            return *err;
+        result = *std::get<const incident*>(changed);
+        pantau::v1::Event event;
+        event.set_at_ms(now_ms);
+        auto* logged = event.mutable_change();
+        logged->set_incident_id(id);
+        if (c.status)
+            logged->set_status(static_cast<pantau::v1::IncidentStatus>(*c.status));
+        if (c.assignee)
+            logged->set_assignee(*c.assignee);
+        if (c.note)
+            logged->set_note(*c.note);
+        logged->set_actor(c.actor);
+        std::vector<log_event> events;
+        events.push_back(log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
+        committed = log_.append(std::move(events));
+    }
+    wait_for_commit(committed);
+    return result;
+}
+
+void incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
+{
+    try {
+        committed.get();
+    } catch (const std::exception& e) {
+        // The engine is now ahead of the log: stop accepting; a restart rebuilds from the log,
+        // which holds exactly what was acknowledged.
+        std::lock_guard lock(mutex_);
+        failed_ = true;
+        throw service_unavailable(std::string("cannot commit to the event log: ") + e.what(), false);
+    }
+}
+
+std::optional<incident> incident_service::get(std::uint64_t id) const
+{
+    std::lock_guard lock(mutex_);
+    if (const incident* inc = engine_.find(id))
+        return *inc;
+    return std::nullopt;
+}
+
+std::vector<incident> incident_service::list(const incident_filter& f) const
+{
+    std::lock_guard lock(mutex_);
+    std::vector<incident> out;
+    // Newest first: what a command centre looks at.
+    for (auto it = engine_.incidents().rbegin(); it != engine_.incidents().rend() && out.size() < f.limit; ++it) {
+        const incident& inc = it->second;
+        if (f.since_ms && inc.last_report_ms < *f.since_ms)
+            continue;
+        if (f.until_ms && inc.last_report_ms > *f.until_ms)
+            continue;
+        if (f.category && inc.category != *f.category)
+            continue;
+        if (f.type && inc.type != *f.type)
+            continue;
+        if (f.status && inc.status != *f.status)
+            continue;
+        if (f.district && std::find(inc.districts.begin(), inc.districts.end(), *f.district) == inc.districts.end())
+            continue;
+        if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
+            continue;
+        out.push_back(inc);
+    }
+    return out;
+}
+
+} // namespace pantau

@@ -1,0 +1,97 @@
+#pragma once
+
+// Accepted reports and incident changes, made durable: joins each report to its districts,
+// lets the incident engine decide, appends the decision to the event log and returns only once
+// the log has committed it. On start it rebuilds the engine from the log.
+
+#include "server/event_log.hpp"
+#include "server/incident_engine.hpp"
+#include "server/report.hpp"
+
+#include "geo/hierarchy.hpp"
+#include "geo/locator.hpp"
+
+#include <array>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+
+// Ingest cannot go on: the log failed (disk full, I/O error; until a restart), or its queue is
+// full (`retry` set: try again shortly). Either way nothing of the request was acknowledged.
+class service_unavailable : public std::runtime_error {
+public:
+    service_unavailable(const std::string& what, bool retry) : std::runtime_error(what), retry_(retry) {}
+    bool retry() const { return retry_; }
+
+private:
+    bool retry_;
+};
+
+struct accepted_report {
+    std::uint64_t report_id = 0;
+    std::uint64_t incident_id = 0;
+    bool repeated = false;              // the same (source, external_id) was accepted before
+    std::vector<std::string> districts; // a code per level, finest first; empty: outside that level
+};
+
+struct rejected_report {
+    std::string code;
+    std::string message;
+};
+
+using ingest_result = std::variant<accepted_report, rejected_report>;
+
+struct incident_filter {
+    std::optional<std::int64_t> since_ms, until_ms; // on the last report time
+    std::optional<std::string> district;            // a code of any level
+    std::optional<pantau::category> category;
+    std::optional<std::string> type;
+    std::optional<incident_status> status;
+    std::optional<std::array<double, 4>> bbox;      // min lon, min lat, max lon, max lat
+    std::size_t limit = 1000;
+};
+
+class incident_service {
+public:
+    // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
+    // log cannot be opened or a logged event cannot be read back.
+    incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
+                     event_log_options log_options = {});
+    incident_service(const incident_service&) = delete;
+    incident_service& operator=(const incident_service&) = delete;
+
+    // One result per item, in order. Blocks until every accepted report is committed; throws
+    // service_unavailable (nothing acknowledged) when the log fails.
+    std::vector<ingest_result> ingest(const std::vector<std::variant<report, rejected_report>>& items, std::int64_t now_ms);
+
+    // A status/assignee/note change, durable before it returns.
+    std::variant<incident, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
+
+    std::optional<incident> get(std::uint64_t id) const;
+    std::vector<incident> list(const incident_filter& f) const;
+    const geo::hierarchy& districts() const { return districts_; }
+    std::uint64_t events_replayed() const { return events_replayed_; }
+    event_log::stats log_stats() const { return log_.current_stats(); }
+
+private:
+    std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
+    void replay();
+    void wait_for_commit(std::future<std::vector<append_result>>& committed);
+
+    const geo::hierarchy& districts_;
+    event_log_options log_options_;
+    event_log log_;
+    mutable std::mutex mutex_; // engine, locator and the order of appends
+    incident_engine engine_;
+    geo::locator locator_;
+    bool failed_ = false;
+    std::uint64_t events_replayed_ = 0;
+};
+
+} // namespace pantau

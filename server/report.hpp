@@ -1,0 +1,42 @@
+#pragma once
+
+// The report model of DESIGN §2: what a source sends, after parsing and validation.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pantau {
+
+enum class category : std::uint8_t { complaint = 1, transport = 2, disaster = 3 };
+// The CAP 1.2 severity scale, in rising order so that "max of its reports" is operator<.
+enum class severity : std::uint8_t { unknown = 0, minor = 1, moderate = 2, severe = 3, extreme = 4 };
+
+enum class location_kind : std::uint8_t { point = 0, polygon = 1, circle = 2 };
+
+struct report {
+    std::string source;      // who sent it (a feed, an app); with external_id the idempotency key
+    std::string external_id; // the source's own id for the report
+    pantau::category category = pantau::category::complaint;
+    std::string type; // free-form kind: flood, road_damage, garbage, traffic_jam, ...
+    pantau::severity severity = pantau::severity::unknown;
+
+    location_kind where = location_kind::point;
+    double lon = 0, lat = 0;  // the point, or the circle's centre; for a polygon its representative point
+    double radius_m = 0;      // circle only
+    std::string area_geojson; // polygon only: a GeoJSON Polygon or MultiPolygon geometry
+
+    std::string text;
+    std::int64_t observed_at_ms = 0; // UTC, milliseconds since the Unix epoch
+    std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+std::string_view to_string(category c);
+std::string_view to_string(severity s);
+std::optional<category> category_from_string(std::string_view s);
+std::optional<severity> severity_from_string(std::string_view s);
+
+} // namespace pantau
