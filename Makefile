@@ -16,8 +16,9 @@ build: bootstrap
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# The simulator (2 reports per second on average) keeps the demo wall alive.
 run: build
-	$(PANTAU) serve $(ARGS)
+	$(PANTAU) serve --simulate 2 $(ARGS)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -40,6 +40,9 @@ void server_config::validate() const
         throw config_error("request size limits must be above 0");
     if (read_timeout.count() <= 0 || write_timeout.count() <= 0 || shutdown_grace.count() < 0)
         throw config_error("timeouts must be above 0");
+    // Written so that NaN fails too.
+    if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))
+        throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
 }
 
 unsigned server_config::thread_count() const

@@ -32,6 +32,10 @@ struct server_config {
     std::chrono::seconds write_timeout{30};
     // How long a shutdown waits for in-flight responses before it drops what is left.
     std::chrono::seconds shutdown_grace{10};
+    // Reports per second from the built-in simulator (`--simulate RATE`, the mean over a day);
+    // 0: off. At most max_simulate_rate.
+    double simulate_rate = 0;
+    static constexpr double max_simulate_rate = 10'000;
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;

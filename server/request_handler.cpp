@@ -313,6 +313,15 @@ request_handler::~request_handler() = default;
 
 void request_handler::prepare_this_thread() const { thread_locator(); }
 
+std::vector<ingest_result> request_handler::ingest_internal(std::vector<report> reports, std::int64_t now) const
+{
+    std::vector<std::variant<report, rejected_report>> items;
+    items.reserve(reports.size());
+    for (auto& r : reports)
+        items.emplace_back(std::move(r));
+    return service_->ingest(items, now);
+}
+
 geo::locator& request_handler::thread_locator() const
 {
     // The common case takes no lock: this thread asked this handler before. Handler ids are

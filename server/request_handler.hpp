@@ -48,6 +48,10 @@ public:
     static http_response unreadable_request(http::status status, std::string_view code, std::string_view message,
                                             unsigned version);
 
+    // Reports from a source inside the server (the simulator): the same incident service as
+    // POST /api/v1/reports, without HTTP. Throws service_unavailable like incident_service::ingest.
+    std::vector<ingest_result> ingest_internal(std::vector<report> reports, std::int64_t now_ms) const;
+
     // Builds the calling thread's locator now rather than on its first lookup.
     void prepare_this_thread() const;
 

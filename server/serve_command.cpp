@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -29,6 +30,17 @@ void set_up_logging()
     }
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     spdlog::cfg::load_env_levels();
+}
+
+// A plain decimal number; validate() checks the range, so NaN and infinities need no case here.
+double parse_simulate_rate(const std::string& text)
+{
+    double rate = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), rate);
+    if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || !(rate > 0))
+        throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000, got \"" +
+                           text + "\"");
+    return rate;
 }
 
 } // namespace
@@ -56,7 +68,10 @@ int serve_command(const std::vector<std::string>& args)
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(
         "parent-field", po::value<std::string>(&fields.parent_field), "attribute with the parent's code (default: none)")(
-        "simulate", po::value<std::string>(), "RATE: generate demo reports (not available yet)");
+        // Repeatable, the last one wins: `make run` passes --simulate 2 before the user's ARGS.
+        "simulate", po::value<std::vector<std::string>>(),
+        "RATE: add a built-in source of realistic complaint, transport and disaster reports, RATE per second on "
+        "average over a day (above 0, at most 10000; busier at rush hours and rainy afternoons, quiet at night, WIB)");
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         std::cout << options;
@@ -77,9 +92,10 @@ int serve_command(const std::vector<std::string>& args)
     }
     po::notify(vm);
 
-    if (vm.count("simulate"))
-        throw usage_error("--simulate is not available yet: the report generator comes with the ingest pipeline");
     try {
+        if (vm.count("simulate"))
+            for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
+                config.simulate_rate = parse_simulate_rate(rate);
         const listen_address address = parse_listen(listen);
         config.host = address.host;
         config.port = address.port;

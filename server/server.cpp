@@ -5,6 +5,7 @@
 #include "server/listener.hpp"
 #include "server/request_handler.hpp"
 #include "server/shared_state.hpp"
+#include "server/simulator.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
 
 namespace pantau {
 namespace {
@@ -23,6 +25,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::chrono::milliseconds drain_poll{20};
+constexpr std::chrono::milliseconds simulate_every{200};
+// After a stall (a slow commit, a suspended laptop) the simulator does not make up more than this.
+constexpr double simulate_catch_up_s = 2;
+constexpr std::chrono::seconds simulate_log_every{60};
+
+std::int64_t system_now_ms()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 // The data dir will hold the event log: find out now, not at the first report, that it cannot.
 void prepare_data_dir(const std::string& dir)
@@ -87,6 +99,14 @@ server::server(server_config config)
     state_ = std::make_shared<shared_state>(
         handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout});
     listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
+    if (config_.simulate_rate > 0) {
+        // A fresh seed per run: external ids embed it, and the event log outlives the run.
+        const std::uint64_t seed =
+            (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+            static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+        simulator_ = std::make_unique<simulator>(handler_->districts(), seed);
+        spdlog::info("simulator: {} reports per second on average (seed {})", config_.simulate_rate, seed);
+    }
 }
 
 server::~server()
@@ -121,6 +141,52 @@ void server::start()
     threads_.reserve(n);
     for (unsigned i = 0; i < n; ++i)
         threads_.emplace_back([this] { io_thread(); });
+    if (simulator_)
+        simulator_thread_ = std::thread([this] { simulate(); });
+}
+
+void server::simulate()
+{
+    using clock = std::chrono::steady_clock;
+    auto last = clock::now();
+    auto log_at = last + simulate_log_every;
+    std::uint64_t sent = 0, dropped = 0;
+    std::unique_lock lock(simulator_mutex_);
+    for (;;) {
+        if (simulator_wake_.wait_for(lock, simulate_every, [this] { return simulator_stop_; }))
+            return;
+        lock.unlock();
+        const auto now = clock::now();
+        const double elapsed = std::min(std::chrono::duration<double>(now - last).count(), simulate_catch_up_s);
+        last = now;
+        const std::int64_t now_ms = system_now_ms();
+        std::size_t n = 0;
+        // No exception may end this thread: that would take the whole process down.
+        try {
+            std::vector<report> reports = simulator_->next(now_ms, elapsed, config_.simulate_rate);
+            n = reports.size();
+            if (n > 0)
+                handler_->ingest_internal(std::move(reports), now_ms);
+            sent += n;
+        } catch (const service_unavailable& e) {
+            // The wall only needs a plausible stream: drop this batch rather than queue it.
+            dropped += n;
+            spdlog::debug("simulator: {} report(s) dropped: {}", n, e.what());
+        } catch (const std::exception& e) {
+            dropped += n;
+            spdlog::error("simulator: {} report(s) dropped: {}", n, e.what());
+        }
+        if (now >= log_at) {
+            if (dropped > 0)
+                spdlog::info("simulator: {} report(s) sent in the last minute, {} dropped (event log busy or failed)",
+                             sent, dropped);
+            else
+                spdlog::info("simulator: {} report(s) sent in the last minute", sent);
+            sent = dropped = 0;
+            log_at = now + simulate_log_every;
+        }
+        lock.lock();
+    }
 }
 
 void server::io_thread()
@@ -145,6 +211,11 @@ void server::stop()
 {
     if (stop_requested_.exchange(true))
         return;
+    {
+        std::lock_guard lock(simulator_mutex_);
+        simulator_stop_ = true;
+    }
+    simulator_wake_.notify_all();
     net::post(control_, [this] { begin_drain(); });
 }
 
@@ -153,6 +224,9 @@ void server::wait()
     for (auto& t : threads_)
         if (t.joinable())
             t.join();
+    // The simulator was told to stop with the rest; at most one batch's commit is left to wait for.
+    if (simulator_thread_.joinable())
+        simulator_thread_.join();
 }
 
 void server::begin_drain()

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +17,7 @@ namespace pantau {
 class listener;
 class request_handler;
 class shared_state;
+class simulator;
 
 // The live server: districts, request handler, listener and the I/O threads. Constructing it does
 // everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
@@ -35,7 +38,8 @@ public:
     // SIGINT or SIGTERM stop the server gracefully; a second one drops what is still in flight.
     // Call before start().
     void stop_on_signals();
-    // Starts one I/O thread per config_.thread_count() and returns.
+    // Starts one I/O thread per config_.thread_count(), and the simulator's thread when
+    // config.simulate_rate is set, and returns.
     void start();
     // Stops accepting, lets in-flight responses finish (up to shutdown_grace), closes idle
     // connections. Returns at once; safe from any thread and more than once.
@@ -48,6 +52,7 @@ private:
     void begin_drain();
     void check_drain(beast::error_code ec);
     void on_signal(beast::error_code ec, int signal);
+    void simulate();
 
     server_config config_;
     std::shared_ptr<const request_handler> handler_;
@@ -61,6 +66,13 @@ private:
     std::chrono::steady_clock::time_point drain_deadline_;
     std::vector<std::thread> threads_;
     std::atomic<bool> stop_requested_{false};
+
+    // The built-in report source (--simulate): its own thread, since ingest waits for the commit.
+    std::unique_ptr<simulator> simulator_;
+    std::thread simulator_thread_;
+    std::mutex simulator_mutex_;
+    std::condition_variable simulator_wake_;
+    bool simulator_stop_ = false; // under simulator_mutex_
 };
 
 // `pantau serve`: starts the server, prints "pantau: serving on URL" on stdout, serves until
