@@ -14,12 +14,41 @@ namespace {
 
 std::string idempotency_key(const report& r) { return r.source + '\x1f' + r.external_id; }
 
+std::vector<stats_level> stats_levels(const geo::hierarchy& h)
+{
+    std::vector<stats_level> levels;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        stats_level l{h.at(i).name(), {}};
+        for (const auto& d : h.at(i).districts())
+            l.codes.push_back(d.code);
+        levels.push_back(std::move(l));
+    }
+    return levels;
+}
+
+// The defaults proposed in docs/stats.md, kept to the levels this hierarchy has.
+std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
+{
+    const std::vector<threshold_rule> proposed = {
+        {"flood", "kelurahan", "1h", 5, 2},       {"fire", "kelurahan", "1h", 3, 1},
+        {"disaster", "kecamatan", "1h", 10, 4},   {"transport", "kecamatan", "15m", 8, 3},
+        {"complaint", "kelurahan", "24h", 20, 10}, {"*", "kota", "15m", 60, 25},
+    };
+    std::vector<threshold_rule> out;
+    for (const auto& r : proposed) {
+        if (h.level_index(r.level))
+            out.push_back(r);
+    }
+    return out;
+}
+
 } // namespace
 
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
-                                   engine_config config, event_log_options log_options)
+                                   engine_config config, event_log_options log_options,
+                                   std::vector<threshold_rule> rules)
     : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
-      locator_(districts)
+      stats_(stats_levels(districts), rules.empty() ? default_rules(districts) : std::move(rules)), locator_(districts)
 {
     replay();
 }
@@ -57,7 +86,9 @@ void incident_service::replay()
             // An area's point came from the geo join, not from the source: it is logged beside it.
             r.lon = accepted.placed_at().lon();
             r.lat = accepted.placed_at().lat();
+            const bool opened = engine_.find(accepted.incident_id()) == nullptr;
             engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
+            count_report(r, codes, opened);
         } else if (event.has_change()) {
             const auto& c = event.change();
             incident_change change;
@@ -68,7 +99,11 @@ void incident_service::replay()
             if (!c.note().empty())
                 change.note = c.note();
             change.actor = c.actor();
-            engine_.change(c.incident_id(), change, e.at_ms);
+            const incident* before = engine_.find(c.incident_id());
+            const incident_status status_before = before ? before->status : incident_status::new_;
+            auto changed = engine_.change(c.incident_id(), change, e.at_ms);
+            if (auto* inc = std::get_if<const incident*>(&changed))
+                count_status_change(**inc, status_before);
         }
         ++events_replayed_;
     });
@@ -116,6 +151,8 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
                 continue;
             }
             const ingest_decision d = engine_.accept(r, codes, now_ms);
+            if (!d.repeated)
+                count_report(r, codes, d.opened_incident);
             out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
 
             // A repeat is appended too: the log writes nothing for a known key, but its answer
@@ -153,10 +190,13 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
         std::lock_guard lock(mutex_);
         if (failed_)
             throw service_unavailable("the event log failed earlier; nothing can be changed until pantau restarts", false);
+        const incident* before = engine_.find(id);
+        const incident_status status_before = before ? before->status : incident_status::new_;
         auto changed = engine_.change(id, c, now_ms);
         if (auto* err = std::get_if<change_error>(&changed))
             return *err;
         result = *std::get<const incident*>(changed);
+        count_status_change(result, status_before);
         pantau::v1::Event event;
         event.set_at_ms(now_ms);
         auto* logged = event.mutable_change();
@@ -187,6 +227,34 @@ void incident_service::wait_for_commit(std::future<std::vector<append_result>>& 
         failed_ = true;
         throw service_unavailable(std::string("cannot commit to the event log: ") + e.what(), false);
     }
+}
+
+void incident_service::count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident)
+{
+    stats_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms);
+    if (opened_incident)
+        stats_.on_incident_opened(codes, r.category);
+}
+
+void incident_service::count_status_change(const incident& inc, incident_status before)
+{
+    if (is_open(before) && !is_open(inc.status))
+        stats_.on_incident_closed(inc.districts, inc.category);
+    else if (!is_open(before) && is_open(inc.status))
+        stats_.on_incident_opened(inc.districts, inc.category);
+}
+
+std::vector<district_snapshot> incident_service::stats(std::size_t level, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    return stats_.all(level, now_ms);
+}
+
+std::pair<std::vector<district_alert>, std::vector<district_alert>> incident_service::alerts(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    stats_.advance(now_ms);
+    return {stats_.active_alerts(), stats_.recent_alerts(100)};
 }
 
 std::optional<incident> incident_service::get(std::uint64_t id) const

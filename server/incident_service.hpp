@@ -4,6 +4,7 @@
 // lets the incident engine decide, appends the decision to the event log and returns only once
 // the log has committed it. On start it rebuilds the engine from the log.
 
+#include "server/district_stats.hpp"
 #include "server/event_log.hpp"
 #include "server/incident_engine.hpp"
 #include "server/report.hpp"
@@ -61,8 +62,9 @@ class incident_service {
 public:
     // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
     // log cannot be opened or a logged event cannot be read back.
+    // `rules` empty: the default thresholds of docs/stats.md for the levels the hierarchy has.
     incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
-                     event_log_options log_options = {});
+                     event_log_options log_options = {}, std::vector<threshold_rule> rules = {});
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
 
@@ -74,6 +76,10 @@ public:
     std::variant<incident, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
 
     std::optional<incident> get(std::uint64_t id) const;
+    // Every district of a level with its rolling counts and open incidents, as of now.
+    std::vector<district_snapshot> stats(std::size_t level, std::int64_t now_ms);
+    // Active threshold alerts (by id) and the most recent ones, active or cleared.
+    std::pair<std::vector<district_alert>, std::vector<district_alert>> alerts(std::int64_t now_ms);
     std::vector<incident> list(const incident_filter& f) const;
     const geo::hierarchy& districts() const { return districts_; }
     std::uint64_t events_replayed() const { return events_replayed_; }
@@ -83,12 +89,16 @@ private:
     std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
     void replay();
     void wait_for_commit(std::future<std::vector<append_result>>& committed);
+    // Keeps the district statistics in step with the engine, live and on replay.
+    void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident);
+    void count_status_change(const incident& inc, incident_status before);
 
     const geo::hierarchy& districts_;
     event_log_options log_options_;
     event_log log_;
     mutable std::mutex mutex_; // engine, locator and the order of appends
     incident_engine engine_;
+    district_stats stats_;
     geo::locator locator_;
     bool failed_ = false;
     std::uint64_t events_replayed_ = 0;

@@ -392,6 +392,11 @@ http_response request_handler::handle(const http_request& req) const
             return method_not_allowed(req, path);
         return incidents_reply(req, query);
     }
+    if (path == "/api/v1/stats" || path == "/api/v1/alerts") {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        return path == "/api/v1/stats" ? stats_reply(req, query) : alerts_reply(req);
+    }
     if (path.starts_with("/api/v1/incidents/"))
         return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
     if (path.starts_with("/api/"))
@@ -584,6 +589,76 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
     for (const incident& inc : found)
         list.push_back(incident_json(districts_, inc, false));
     return make_reply(req, http::status::ok, json_type, shared(dump(json{{"incidents", std::move(list)}})));
+}
+
+buffer_response request_handler::stats_reply(const http_request& req, std::string_view query) const
+{
+    const auto params = parse_query(query);
+    if (!params)
+        return error_reply(req, http::status::bad_request, "bad_request", "the query string has a malformed %-escape");
+    std::size_t level = 0;
+    stats_window window = stats_window::h1;
+    for (const auto& [key, value] : *params) {
+        if (key == "level") {
+            auto found = districts_.level_index(value);
+            if (!found)
+                return error_reply(req, http::status::not_found, "unknown_level", "unknown level \"" + value + "\"");
+            level = *found;
+        } else if (key == "window") {
+            auto w = stats_window_from_string(value);
+            if (!w)
+                return error_reply(req, http::status::bad_request, "bad_request", "window: expected 15m, 1h or 24h");
+            window = *w;
+        } else {
+            return error_reply(req, http::status::bad_request, "bad_request", key + ": unknown parameter; known: level, window");
+        }
+    }
+    const std::int64_t now = now_ms();
+    const geo::level lvl = districts_.at(level);
+    json list = json::array();
+    for (const district_snapshot& snap : service_->stats(level, now)) {
+        const window_counts& counts = snap.in(window);
+        json by_category = json::object(), open = json::object(), by_severity = json::object();
+        for (category c : {category::complaint, category::transport, category::disaster}) {
+            by_category[std::string(to_string(c))] = counts.of(c);
+            open[std::string(to_string(c))] = snap.open_of(c);
+        }
+        for (severity v : {severity::unknown, severity::minor, severity::moderate, severity::severe, severity::extreme})
+            by_severity[std::string(to_string(v))] = counts.of(v);
+        const auto index = lvl.find(snap.code);
+        list.push_back({{"code", snap.code},
+                        {"name", index ? lvl.districts()[*index].name : snap.code},
+                        {"reports", counts.total()},
+                        {"by_category", std::move(by_category)},
+                        {"by_severity", std::move(by_severity)},
+                        {"open_incidents", snap.open_total()},
+                        {"open_by_category", std::move(open)}});
+    }
+    json body = {{"level", lvl.name()}, {"window", to_string(window)}, {"as_of", rfc3339(now)}, {"districts", std::move(list)}};
+    return make_reply(req, http::status::ok, json_type, shared(dump(body)));
+}
+
+buffer_response request_handler::alerts_reply(const http_request& req) const
+{
+    auto [active, recent] = service_->alerts(now_ms());
+    auto to_json = [&](const district_alert& a) {
+        return json{{"id", a.id},
+                    {"level", districts_.at(a.level_index).name()},
+                    {"code", a.code},
+                    {"rule", {{"match", a.rule.type_or_category}, {"window", a.rule.window},
+                              {"raise_at", a.rule.raise_at}, {"clear_below", a.rule.clear_below}}},
+                    {"count", a.count},
+                    {"peak", a.peak},
+                    {"active", a.active()},
+                    {"raised_at", rfc3339(a.raised_at_ms)},
+                    {"cleared_at", a.cleared_at_ms ? json(rfc3339(*a.cleared_at_ms)) : json(nullptr)}};
+    };
+    json a = json::array(), r = json::array();
+    for (const auto& x : active)
+        a.push_back(to_json(x));
+    for (const auto& x : recent)
+        r.push_back(to_json(x));
+    return make_reply(req, http::status::ok, json_type, shared(dump(json{{"active", std::move(a)}, {"recent", std::move(r)}})));
 }
 
 buffer_response request_handler::incident_reply(const http_request& req, std::string_view id_text) const

@@ -65,6 +65,8 @@ private:
     buffer_response locate_reply(const http_request& req, std::string_view query) const;
     buffer_response ingest_reply(const http_request& req) const;
     buffer_response incidents_reply(const http_request& req, std::string_view query) const;
+    buffer_response stats_reply(const http_request& req, std::string_view query) const;
+    buffer_response alerts_reply(const http_request& req) const;
     buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
     http_response static_reply(const http_request& req, std::string_view path) const;
 

@@ -173,6 +173,48 @@ TEST_F(Ingest, StatusChangesAreAuditedAndValidated)
     EXPECT_EQ(get("/api/v1/incidents/abc").result(), http::status::not_found);
 }
 
+TEST_F(Ingest, FloodReportsCountInTheDistrictStatsAndRaiseAThresholdAlert)
+{
+    // Five flood reports in Sukarasa within the hour: the default rule raises at 5 per kelurahan.
+    json batch = json::array();
+    for (int i = 0; i < 5; ++i)
+        batch.push_back(report_json("f" + std::to_string(i), sukarasa_lon + i * 0.0001, sukarasa_lat, "flood"));
+    ASSERT_EQ(post(batch).result(), http::status::ok);
+    batch[0]["external_id"] = "f0"; // a repeat counts once
+    ASSERT_EQ(post(batch[0]).result(), http::status::ok);
+
+    const json stats = json::parse(get("/api/v1/stats?level=kelurahan&window=1h").body());
+    EXPECT_EQ(stats["level"], "kelurahan");
+    json sukarasa;
+    for (const json& d : stats["districts"])
+        if (d["code"] == "36.71.01.1001")
+            sukarasa = d;
+    ASSERT_FALSE(sukarasa.is_null());
+    EXPECT_EQ(sukarasa["reports"], 5);
+    EXPECT_EQ(sukarasa["by_category"]["complaint"], 5);
+    EXPECT_EQ(sukarasa["by_severity"]["minor"], 5);
+    EXPECT_EQ(sukarasa["open_incidents"], 1); // the five joined one incident
+    const json kecamatan = json::parse(get("/api/v1/stats?level=kecamatan&window=15m").body());
+    std::uint32_t total = 0;
+    for (const json& d : kecamatan["districts"])
+        total += d["reports"].get<std::uint32_t>();
+    EXPECT_EQ(total, 5u);
+
+    const json alerts = json::parse(get("/api/v1/alerts").body());
+    ASSERT_EQ(alerts["active"].size(), 1u);
+    EXPECT_EQ(alerts["active"][0]["code"], "36.71.01.1001");
+    EXPECT_EQ(alerts["active"][0]["rule"]["match"], "flood");
+    EXPECT_EQ(alerts["active"][0]["count"], 5);
+    EXPECT_EQ(get("/api/v1/stats?window=2h").result(), http::status::bad_request);
+    EXPECT_EQ(get("/api/v1/stats?level=provinsi").result(), http::status::not_found);
+
+    // Rebuilt from the log, the counts and the alert are the same.
+    restart();
+    const json again = json::parse(get("/api/v1/alerts").body());
+    ASSERT_EQ(again["active"].size(), 1u);
+    EXPECT_EQ(again["active"][0]["count"], 5);
+}
+
 TEST_F(Ingest, RestartRebuildsTheSameIncidentsFromTheLog)
 {
     json batch = json::array();
