@@ -279,6 +279,19 @@ void district_stats::expire(district& d)
         touch(d);
 }
 
+template <class F>
+void district_stats::for_each_district(const std::vector<std::string>& codes, F&& f)
+{
+    for (std::size_t l = 0; l < codes.size(); ++l) {
+        if (codes[l].empty())
+            continue;
+        if (district* d = find(l, codes[l]))
+            f(l, d);
+        else
+            ++unknown_district_events_;
+    }
+}
+
 void district_stats::on_report(const std::vector<std::string>& codes, category c, std::string_view type, severity s,
                                std::int64_t at_ms)
 {
@@ -293,14 +306,7 @@ void district_stats::on_report(const std::vector<std::string>& codes, category c
     if (auto it = type_slots_.find(type); it != type_slots_.end())
         type_cell = cat_sev_cells + it->second;
 
-    for (std::size_t l = 0; l < codes.size(); ++l) {
-        if (codes[l].empty())
-            continue;
-        district* d = find(l, codes[l]);
-        if (!d) {
-            ++unknown_district_events_;
-            continue;
-        }
+    for_each_district(codes, [&](std::size_t l, district* d) {
         // Reports mostly arrive in time order: the bucket is the last one or a new last one.
         minute_bucket* b = nullptr;
         if (!d->buckets.empty() && d->buckets.back().minute == m) {
@@ -334,7 +340,7 @@ void district_stats::on_report(const std::vector<std::string>& codes, category c
         }
         touch(*d);
         evaluate(l, static_cast<std::size_t>(d - levels_[l].districts.data()));
-    }
+    });
 }
 
 void district_stats::on_incident_opened(const std::vector<std::string>& codes, category c) { apply_open(codes, c, +1); }
@@ -344,24 +350,17 @@ void district_stats::on_incident_closed(const std::vector<std::string>& codes, c
 void district_stats::apply_open(const std::vector<std::string>& codes, category c, int delta)
 {
     const std::size_t slot = category_slot(c);
-    for (std::size_t l = 0; l < codes.size(); ++l) {
-        if (codes[l].empty())
-            continue;
-        district* d = find(l, codes[l]);
-        if (!d) {
-            ++unknown_district_events_;
-            continue;
-        }
+    for_each_district(codes, [&](std::size_t, district* d) {
         if (delta > 0) {
             ++d->open[slot];
         } else if (d->open[slot] == 0) {
             ++unbalanced_closes_;
-            continue;
+            return;
         } else {
             --d->open[slot];
         }
         touch(*d);
-    }
+    });
 }
 
 std::uint32_t district_stats::rule_count(const compiled_rule& r, const district& d) const

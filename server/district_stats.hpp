@@ -194,6 +194,9 @@ private:
     };
 
     district* find(std::size_t level, std::string_view code);
+    // Calls f(level, district) for each non-empty code that names a district; counts the rest.
+    template <class F>
+    void for_each_district(const std::vector<std::string>& codes, F&& f);
     void apply_open(const std::vector<std::string>& codes, pantau::category c, int delta);
     void expire(district& d);
     std::uint32_t rule_count(const compiled_rule& r, const district& d) const;
