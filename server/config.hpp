@@ -1,11 +1,15 @@
 #pragma once
 
 #include "geo/district.hpp"
+#include "server/district_stats.hpp"
 #include "server/districts_config.hpp"
+#include "server/incident_engine.hpp"
+#include "server/source_health.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +40,11 @@ struct server_config {
     // 0: off. At most max_simulate_rate.
     double simulate_rate = 0;
     static constexpr double max_simulate_rate = 10'000;
+
+    // The config file's sections (docs/config.md; parsed by apply_config_sections).
+    engine_config engine;                                  // [dedup] radius and window per type, [agencies]
+    std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
+    source_health_config sources;                          // [sources] expected intervals
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;

@@ -63,6 +63,27 @@ const dedup_rule& engine_config::rule_for(std::string_view type) const
     return it == rule_by_type.end() ? default_rule : it->second;
 }
 
+std::map<std::string, std::string, std::less<>> default_agencies()
+{
+    // Kota Tangerang's OPDs: PUPR keeps roads, DLH waste and city trees, Perkimtan the street
+    // lights (PJU), Damkar fires and animal rescues (snakes, wasp nests), Dinsos people in need,
+    // Dishub traffic, BPBD floods and disasters.
+    const std::string pupr = "Dinas PUPR", dlh = "DLH", perkim = "Disperkimtan", damkar = "Damkar",
+                      dinsos = "Dinsos", dishub = "Dishub", bpbd = "BPBD";
+    return {{"road_damage", pupr},       {"pothole", pupr},         {"drainage", pupr},
+            {"garbage", dlh},            {"garbage_burning", dlh},  {"fallen_tree", dlh},
+            {"streetlight_out", perkim}, {"fire", damkar},          {"snake", damkar},
+            {"wasp_nest", damkar},       {"person_in_need", dinsos}, {"traffic_jam", dishub},
+            {"accident", dishub},        {"road_closure", dishub},  {"flood", bpbd},
+            {"earthquake", bpbd},        {"weather_warning", bpbd}, {"landslide", bpbd}};
+}
+
+const std::string& engine_config::agency_for(std::string_view type) const
+{
+    auto it = agency_by_type.find(type);
+    return it == agency_by_type.end() ? default_agency : it->second;
+}
+
 double distance_m(double lon1, double lat1, double lon2, double lat2)
 {
     const double to_rad = std::numbers::pi / 180;
@@ -166,6 +187,7 @@ incident& incident_engine::open_incident(const report& r, const std::vector<std:
     inc.districts = districts;
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
     inc.title = r.text.substr(0, 200);
+    inc.agency = config_.agency_for(r.type);
     next_incident_id_ = std::max(next_incident_id_, id + 1);
     return inc;
 }

@@ -30,10 +30,19 @@ struct dedup_rule {
     std::int64_t window_ms = 2 * 60 * 60 * 1000;
 };
 
+// DESIGN §8: Kota Tangerang's responsible agency (OPD) per report type (docs/config.md).
+std::map<std::string, std::string, std::less<>> default_agencies();
+
 struct engine_config {
     dedup_rule default_rule;
     std::map<std::string, dedup_rule, std::less<>> rule_by_type; // e.g. "flood" → 1 km, 6 h
     const dedup_rule& rule_for(std::string_view type) const;
+
+    // Routing: the agency an incident of a type goes to, set when it opens (and again on replay,
+    // so a changed table applies to the incidents held). "" means none: the duty officer routes it.
+    std::map<std::string, std::string, std::less<>> agency_by_type = default_agencies();
+    std::string default_agency;
+    const std::string& agency_for(std::string_view type) const;
 };
 
 struct audit_entry {
@@ -56,6 +65,7 @@ struct incident {
     std::vector<std::string> sources; // each source once, in order of first report
     std::vector<std::uint64_t> report_ids;
     std::string assignee;
+    std::string agency; // responsible agency by type (engine_config::agency_for); "" for none
     std::string title; // the first report's text, for lists
     std::vector<audit_entry> audit;
 };

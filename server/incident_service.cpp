@@ -8,6 +8,7 @@
 #include "pantau.pb.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace pantau {
 namespace {
@@ -42,19 +43,43 @@ std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
     return out;
 }
 
+// The config's rules, checked here where the levels are known, so a bad one fails start-up
+// with the config's words rather than district_stats' invalid_argument.
+std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional<std::vector<threshold_rule>> rules)
+{
+    if (!rules)
+        return default_rules(h);
+    for (const auto& r : *rules) {
+        if (!h.level_index(r.level)) {
+            std::string known;
+            for (std::size_t i = 0; i < h.size(); ++i)
+                known += (i ? ", " : "") + h.at(i).name();
+            throw config_error("thresholds.rule: \"" + r.type_or_category + " " + r.level + " " + r.window +
+                               "\" names level \"" + r.level + "\", which the districts do not have (levels: " + known + ")");
+        }
+    }
+    return std::move(*rules);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 } // namespace
 
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
-                                   engine_config config, event_log_options log_options,
-                                   std::vector<threshold_rule> rules)
+                                   engine_config config, event_log_options log_options, service_options options)
     : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
-      stats_(stats_levels(districts), rules.empty() ? default_rules(districts) : std::move(rules)), locator_(districts)
+      stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
+      sources_(std::move(options.sources)), locator_(districts)
 {
     replay();
 }
 
 std::vector<std::string> incident_service::join_districts(report& r)
 {
+    const auto started = std::chrono::steady_clock::now();
     if (r.where == location_kind::polygon) {
         const auto [lon, lat] = locator_.point_on_area(r.area_geojson);
         r.lon = lon;
@@ -65,6 +90,7 @@ std::vector<std::string> incident_service::join_districts(report& r)
         if (auto hit = locator_.locate(level, r.lon, r.lat))
             codes[level] = districts_.at(level).districts()[*hit].code;
     }
+    lookup_seconds_.observe(seconds_since(started));
     return codes;
 }
 
@@ -89,6 +115,7 @@ void incident_service::replay()
             const bool opened = engine_.find(accepted.incident_id()) == nullptr;
             engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
             count_report(r, codes, opened);
+            sources_.on_report(r.source, e.at_ms);
         } else if (event.has_change()) {
             const auto& c = event.change();
             incident_change change;
@@ -153,6 +180,8 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
             const ingest_decision d = engine_.accept(r, codes, now_ms);
             if (!d.repeated)
                 count_report(r, codes, d.opened_incident);
+            // A repeat still shows the source is alive.
+            sources_.on_report(r.source, now_ms);
             out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
 
             // A repeat is appended too: the log writes nothing for a known key, but its answer
@@ -218,8 +247,10 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
 
 void incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
 {
+    const auto started = std::chrono::steady_clock::now();
     try {
         committed.get();
+        commit_seconds_.observe(seconds_since(started));
     } catch (const std::exception& e) {
         // The engine is now ahead of the log: stop accepting; a restart rebuilds from the log,
         // which holds exactly what was acknowledged.
@@ -257,6 +288,33 @@ std::pair<std::vector<district_alert>, std::vector<district_alert>> incident_ser
     return {stats_.active_alerts(), stats_.recent_alerts(100)};
 }
 
+std::vector<source_status> incident_service::sources(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    return sources_.all(now_ms);
+}
+
+std::pair<std::vector<source_status>, std::uint64_t> incident_service::sources_changed_since(std::uint64_t version,
+                                                                                          std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    sources_.advance(now_ms);
+    return {sources_.changed_since(version), sources_.current_version()};
+}
+
+service_gauges incident_service::gauges(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    service_gauges g;
+    g.incidents = engine_.incidents().size();
+    for (const auto& [id, inc] : engine_.incidents())
+        g.open_incidents += is_open(inc.status) ? 1 : 0;
+    stats_.advance(now_ms);
+    g.active_alerts = stats_.active_alerts().size();
+    g.untracked_source_reports = sources_.untracked_reports();
+    return g;
+}
+
 std::optional<incident> incident_service::get(std::uint64_t id) const
 {
     std::lock_guard lock(mutex_);
@@ -283,6 +341,8 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
         if (f.status && inc.status != *f.status)
             continue;
         if (f.district && std::find(inc.districts.begin(), inc.districts.end(), *f.district) == inc.districts.end())
+            continue;
+        if (f.agency && inc.agency != *f.agency)
             continue;
         if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
             continue;

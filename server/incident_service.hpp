@@ -7,7 +7,9 @@
 #include "server/district_stats.hpp"
 #include "server/event_log.hpp"
 #include "server/incident_engine.hpp"
+#include "server/metrics.hpp"
 #include "server/report.hpp"
+#include "server/source_health.hpp"
 
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
@@ -55,16 +57,32 @@ struct incident_filter {
     std::optional<std::string> type;
     std::optional<incident_status> status;
     std::optional<std::array<double, 4>> bbox;      // min lon, min lat, max lon, max lat
+    std::optional<std::string> agency;              // exact; "" matches incidents with none
     std::size_t limit = 1000;
+};
+
+// The config file's thresholds and source freshness (docs/config.md).
+struct service_options {
+    std::optional<std::vector<threshold_rule>> thresholds; // nullopt: the defaults of docs/stats.md
+    source_health_config sources;
+};
+
+// Scrape-time numbers for GET /metrics, read under one lock.
+struct service_gauges {
+    std::size_t incidents = 0;
+    std::size_t open_incidents = 0;
+    std::size_t active_alerts = 0;
+    std::uint64_t untracked_source_reports = 0;
 };
 
 class incident_service {
 public:
     // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
     // log cannot be opened or a logged event cannot be read back.
-    // `rules` empty: the default thresholds of docs/stats.md for the levels the hierarchy has.
+    // No thresholds in `options`: the defaults of docs/stats.md for the levels the hierarchy has.
+    // A threshold naming a level the hierarchy lacks throws config_error.
     incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
-                     event_log_options log_options = {}, std::vector<threshold_rule> rules = {});
+                     event_log_options log_options = {}, service_options options = {});
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
 
@@ -85,6 +103,15 @@ public:
     std::uint64_t events_replayed() const { return events_replayed_; }
     event_log::stats log_stats() const { return log_.current_stats(); }
 
+    // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
+    std::vector<source_status> sources(std::int64_t now_ms);
+    // Sources that appeared or changed stale state after `version`, as of now_ms; pass the
+    // returned version next time. For the stream's Delta.sources.
+    std::pair<std::vector<source_status>, std::uint64_t> sources_changed_since(std::uint64_t version, std::int64_t now_ms);
+    service_gauges gauges(std::int64_t now_ms);
+    const metric_histogram& lookup_seconds() const { return lookup_seconds_; }
+    const metric_histogram& commit_seconds() const { return commit_seconds_; }
+
 private:
     std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
     void replay();
@@ -99,7 +126,10 @@ private:
     mutable std::mutex mutex_; // engine, locator and the order of appends
     incident_engine engine_;
     district_stats stats_;
+    source_health sources_;
     geo::locator locator_;
+    metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
+    metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
     bool failed_ = false;
     std::uint64_t events_replayed_ = 0;
 };

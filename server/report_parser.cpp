@@ -443,18 +443,22 @@ item_error at(std::size_t index, field_error e, std::size_t line = 0)
 {
     if (line != 0)
         e.message = "line " + std::to_string(line) + ": " + e.message;
-    return item_error{index, std::string(e.code), std::move(e.message)};
+    return item_error{index, std::string(e.code), std::move(e.message), {}};
 }
 
 parsed_report one_json(const json& obj, std::size_t index, std::size_t line, const ingest_limits& limits,
                        std::int64_t now_ms)
 {
     report r;
-    if (auto e = from_json(obj, limits, r))
-        return at(index, std::move(*e), line);
-    if (auto e = validate(r, limits, now_ms))
-        return at(index, std::move(*e), line);
-    return r;
+    auto e = from_json(obj, limits, r);
+    if (!e)
+        e = validate(r, limits, now_ms);
+    if (!e)
+        return r;
+    item_error out = at(index, std::move(*e), line);
+    if (!check_id("source", r.source))
+        out.source = std::move(r.source);
+    return out;
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] "; clients need only the rest.
@@ -563,15 +567,21 @@ parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, 
     for (std::size_t i = 0; i < count; ++i) {
         const v1::Report& msg = batch.reports(static_cast<int>(i));
         std::string area;
+        auto failed = [&](field_error e) {
+            item_error out = at(i, std::move(e));
+            if (!check_id("source", msg.source()))
+                out.source = msg.source();
+            result.items.push_back(std::move(out));
+        };
         if (auto e = check_proto(msg, limits, area)) {
-            result.items.push_back(at(i, std::move(*e)));
+            failed(std::move(*e));
             continue;
         }
         report r = to_report(msg);
         if (r.where == location_kind::polygon)
             r.area_geojson = std::move(area);
         if (auto e = validate(r, limits, now_ms)) {
-            result.items.push_back(at(i, std::move(*e)));
+            failed(std::move(*e));
             continue;
         }
         result.items.push_back(std::move(r));

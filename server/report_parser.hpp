@@ -54,6 +54,7 @@ struct item_error {
     std::size_t index = 0;
     std::string code;
     std::string message;
+    std::string source; // the report's source when it was read and valid, else empty (for metrics)
 };
 
 using parsed_report = std::variant<report, item_error>;

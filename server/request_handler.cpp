@@ -1,6 +1,7 @@
 #include "server/request_handler.hpp"
 
 #include "server/error.hpp"
+#include "server/metrics.hpp"
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -263,6 +266,7 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
               {"report_count", inc.report_count},
               {"sources", inc.sources},
               {"assignee", inc.assignee},
+              {"agency", inc.agency.empty() ? json(nullptr) : json(inc.agency)},
               {"title", inc.title}};
     if (full) {
         j["report_ids"] = inc.report_ids;
@@ -288,12 +292,38 @@ std::string csv_field(std::string_view s)
     return out + "\"";
 }
 
+// Sources are named by clients: at most this many get a label of their own on /metrics (plus the
+// ones the config declares); the rest are counted as source="other" (docs/server.md).
+constexpr std::size_t max_source_labels = 100;
+constexpr std::string_view unknown_source = "unknown"; // a rejected report whose source was unreadable
+
 } // namespace
 
+struct handler_metrics {
+    // `reserved`: labels beyond the cap (the declared sources and "unknown").
+    explicit handler_metrics(std::size_t reserved)
+        : reports_accepted({"source"}, max_source_labels + reserved, {"other"}),
+          reports_rejected({"source", "reason"}, 20 * (max_source_labels + reserved), {"other", "other"})
+    {
+    }
+
+    metric_label_cap source_labels{max_source_labels};
+    metric_counter_family reports_accepted;
+    // Reasons are our own error codes (a dozen), so sources × reasons stays bounded too.
+    metric_counter_family reports_rejected;
+    metric_counter_family http_requests{{"code"}, 100, {"other"}};
+    std::mutex extra_mutex;
+    std::vector<std::function<void(metrics_writer&)>> extra;
+};
+
 request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root, const fs::path& data_dir,
-                                 engine_config engine, ingest_limits limits)
-    : districts_(std::move(districts)), limits_(limits), id_(next_handler_id++)
+                                 engine_config engine, ingest_limits limits, service_options options)
+    : districts_(std::move(districts)), limits_(limits), metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
+      id_(next_handler_id++)
 {
+    metrics_->source_labels.reserve(unknown_source);
+    for (const auto& name : options.sources.declared)
+        metrics_->source_labels.reserve(name);
     std::error_code ec;
     web_root_ = fs::canonical(web_root, ec);
     if (ec || !fs::is_directory(web_root_, ec))
@@ -306,7 +336,8 @@ request_handler::request_handler(geo::hierarchy districts, const fs::path& web_r
         collections_.push_back(shared(collection_text(level)));
     }
     readyz_body_ = shared(dump(json{{"status", "ready"}, {"levels", levels}}));
-    service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine));
+    service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine), event_log_options{},
+                                                  std::move(options));
 }
 
 request_handler::~request_handler() = default;
@@ -319,7 +350,39 @@ std::vector<ingest_result> request_handler::ingest_internal(std::vector<report> 
     items.reserve(reports.size());
     for (auto& r : reports)
         items.emplace_back(std::move(r));
-    return service_->ingest(items, now);
+    std::vector<ingest_result> results;
+    try {
+        results = service_->ingest(items, now);
+    } catch (const service_unavailable& e) {
+        count_ingest(items, {}, std::vector<ingest_result>(items.size(), rejected_report{e.retry() ? "busy" : "unavailable", ""}));
+        throw;
+    }
+    count_ingest(items, {}, results);
+    return results;
+}
+
+void request_handler::add_metrics(std::function<void(metrics_writer&)> write) const
+{
+    std::lock_guard lock(metrics_->extra_mutex);
+    metrics_->extra.push_back(std::move(write));
+}
+
+void request_handler::count_ingest(const std::vector<std::variant<report, rejected_report>>& items,
+                                   const std::vector<std::string>& rejected_sources,
+                                   const std::vector<ingest_result>& results) const
+{
+    for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
+        const report* r = std::get_if<report>(&items[i]);
+        std::string_view source = r ? std::string_view(r->source)
+                                    : i < rejected_sources.size() ? std::string_view(rejected_sources[i]) : "";
+        if (source.empty())
+            source = unknown_source;
+        const std::string label = metrics_->source_labels.label(source);
+        if (std::holds_alternative<accepted_report>(results[i]))
+            metrics_->reports_accepted.inc({label});
+        else
+            metrics_->reports_rejected.inc({label, std::get<rejected_report>(results[i]).code});
+    }
 }
 
 geo::locator& request_handler::thread_locator() const
@@ -342,6 +405,13 @@ geo::locator& request_handler::thread_locator() const
 }
 
 http_response request_handler::handle(const http_request& req) const
+{
+    http_response res = dispatch(req);
+    metrics_->http_requests.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
+    return res;
+}
+
+http_response request_handler::dispatch(const http_request& req) const
 {
     const std::string_view target = view(req.target());
     if (target.empty() || target.front() != '/')
@@ -396,6 +466,11 @@ http_response request_handler::handle(const http_request& req) const
         if (!is_get_or_head(req))
             return method_not_allowed(req, path);
         return path == "/api/v1/stats" ? stats_reply(req, query) : alerts_reply(req);
+    }
+    if (path == "/api/v1/sources" || path == "/metrics") {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        return path == "/metrics" ? metrics_reply(req) : sources_reply(req);
     }
     if (path.starts_with("/api/v1/incidents/"))
         return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
@@ -454,16 +529,21 @@ buffer_response request_handler::ingest_reply(const http_request& req) const
 {
     const std::int64_t now = now_ms();
     parse_result parsed = parse_reports(req.body(), view(req[http::field::content_type]), limits_, now);
-    if (!parsed.ok())
+    if (!parsed.ok()) {
+        // The body as a whole: one rejection, since how many reports it held is unknown.
+        metrics_->reports_rejected.inc({std::string(unknown_source), parsed.error->code});
         return error_reply(req, parsed.error->too_large() ? http::status::payload_too_large : http::status::bad_request,
                            parsed.error->code, parsed.error->message);
+    }
     std::vector<std::variant<report, rejected_report>> items;
+    std::vector<std::string> rejected_sources(parsed.items.size());
     items.reserve(parsed.items.size());
     for (auto& item : parsed.items) {
         if (auto* r = std::get_if<report>(&item))
             items.emplace_back(std::move(*r));
         else {
-            const auto& e = std::get<item_error>(item);
+            auto& e = std::get<item_error>(item);
+            rejected_sources[items.size()] = std::move(e.source);
             items.emplace_back(rejected_report{e.code, e.message});
         }
     }
@@ -471,11 +551,17 @@ buffer_response request_handler::ingest_reply(const http_request& req) const
     try {
         results = service_->ingest(items, now);
     } catch (const service_unavailable& e) {
+        std::vector<ingest_result> refused;
+        for (const auto& item : items)
+            refused.emplace_back(std::holds_alternative<report>(item) ? rejected_report{e.retry() ? "busy" : "unavailable", ""}
+                                                                       : std::get<rejected_report>(item));
+        count_ingest(items, rejected_sources, refused);
         auto res = error_reply(req, http::status::service_unavailable, e.retry() ? "busy" : "unavailable", e.what());
         if (e.retry())
             res.set(http::field::retry_after, "1");
         return res;
     }
+    count_ingest(items, rejected_sources, results);
     json out = json::array();
     std::size_t accepted = 0;
     for (const ingest_result& r : results) {
@@ -520,6 +606,8 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
                 return bad("expected complaint, transport or disaster");
         } else if (key == "type") {
             f.type = value;
+        } else if (key == "agency") {
+            f.agency = value;
         } else if (key == "status") {
             f.status = incident_status_from_string(value);
             if (!f.status)
@@ -548,7 +636,8 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
                 return bad("expected json, geojson or csv");
             format = value;
         } else {
-            return bad("unknown parameter; known: since, until, district, category, type, status, bbox, limit, format");
+            return bad("unknown parameter; known: since, until, district, category, type, agency, status, bbox, limit, "
+                       "format");
         }
     }
     const std::vector<incident> found = service_->list(f);
@@ -556,7 +645,7 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
         std::string out = "id,category,type,severity,status,lon,lat";
         for (std::size_t i = 0; i < districts_.size(); ++i)
             out += "," + csv_field(districts_.at(i).name());
-        out += ",first_report_at,last_report_at,report_count,sources,assignee,title\r\n";
+        out += ",first_report_at,last_report_at,report_count,sources,assignee,agency,title\r\n";
         for (const incident& inc : found) {
             std::string sources;
             for (const auto& src : inc.sources)
@@ -568,7 +657,7 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
                 out += "," + csv_field(i < inc.districts.size() ? inc.districts[i] : "");
             out += "," + rfc3339(inc.first_report_ms) + "," + rfc3339(inc.last_report_ms) + "," +
                    std::to_string(inc.report_count) + "," + csv_field(sources) + "," + csv_field(inc.assignee) + "," +
-                   csv_field(inc.title) + "\r\n";
+                   csv_field(inc.agency) + "," + csv_field(inc.title) + "\r\n";
         }
         return make_reply(req, http::status::ok, "text/csv; charset=utf-8", shared(std::move(out)));
     }
@@ -659,6 +748,87 @@ buffer_response request_handler::alerts_reply(const http_request& req) const
     for (const auto& x : recent)
         r.push_back(to_json(x));
     return make_reply(req, http::status::ok, json_type, shared(dump(json{{"active", std::move(a)}, {"recent", std::move(r)}})));
+}
+
+buffer_response request_handler::sources_reply(const http_request& req) const
+{
+    const std::int64_t now = now_ms();
+    json list = json::array();
+    for (const source_status& s : service_->sources(now)) {
+        list.push_back({{"source", s.source},
+                        {"last_report_at", s.last_report_ms ? json(rfc3339(*s.last_report_ms)) : json(nullptr)},
+                        {"expected_interval_s", s.expected_interval_ms / 1000},
+                        {"stale", s.stale},
+                        {"age_s", s.last_report_ms ? json(s.age_ms / 1000) : json(nullptr)}});
+    }
+    return make_reply(req, http::status::ok, json_type,
+                      shared(dump(json{{"as_of", rfc3339(now)}, {"sources", std::move(list)}})));
+}
+
+buffer_response request_handler::metrics_reply(const http_request& req) const
+{
+    const std::int64_t now = now_ms();
+    metrics_writer w;
+    w.counter_family("pantau_reports_accepted_total", "Reports accepted (repeats included), by source.",
+                     metrics_->reports_accepted);
+    w.counter_family("pantau_reports_rejected_total",
+                     "Reports rejected, by source and reason (a whole refused body counts once, source=\"unknown\").",
+                     metrics_->reports_rejected);
+    const service_gauges g = service_->gauges(now);
+    w.gauge("pantau_open_incidents", "Incidents that are new, verified, dispatched or in progress.",
+            static_cast<double>(g.open_incidents));
+    w.counter("pantau_incidents_total", "Incidents ever opened (held in memory, restored from the event log).",
+              static_cast<double>(g.incidents));
+    w.gauge("pantau_active_alerts", "Active district threshold alerts.", static_cast<double>(g.active_alerts));
+    w.histogram("pantau_lookup_seconds", "Geo join of one report to its districts, in seconds.",
+                service_->lookup_seconds());
+    w.histogram("pantau_ingest_commit_seconds",
+                "Wait from appending an ingest request's events to their durable commit, in seconds.",
+                service_->commit_seconds());
+
+    const auto sources = service_->sources(now);
+    std::vector<std::pair<std::string, const source_status*>> labelled;
+    for (const auto& s : sources) {
+        std::string label = metrics_->source_labels.label(s.source);
+        // Per-source gauges cannot be summed into "other": a source without a label of its own is left out.
+        if (label != metrics_->source_labels.overflow())
+            labelled.emplace_back(std::move(label), &s);
+    }
+    w.family("pantau_source_stale", "gauge", "1 when a source has been silent for longer than its expected interval.");
+    for (const auto& [label, s] : labelled)
+        w.sample("pantau_source_stale", {{"source", label}}, s->stale ? 1 : 0);
+    w.family("pantau_source_age_seconds", "gauge", "Seconds since a source's last accepted report (absent: never).");
+    for (const auto& [label, s] : labelled)
+        if (s->last_report_ms)
+            w.sample("pantau_source_age_seconds", {{"source", label}}, static_cast<double>(s->age_ms) / 1000);
+    w.family("pantau_source_expected_interval_seconds", "gauge", "A source's expected interval between reports.");
+    for (const auto& [label, s] : labelled)
+        w.sample("pantau_source_expected_interval_seconds", {{"source", label}},
+                 static_cast<double>(s->expected_interval_ms) / 1000);
+    w.counter("pantau_source_untracked_reports_total",
+              "Reports from sources beyond the tracked limit (no freshness kept for them).",
+              static_cast<double>(g.untracked_source_reports));
+
+    const event_log::stats log = service_->log_stats();
+    w.counter("pantau_event_log_commits_total", "Group-commit transactions of the event log.",
+              static_cast<double>(log.commits));
+    w.counter("pantau_event_log_events_total", "Events written to the event log (duplicates not counted).",
+              static_cast<double>(log.events));
+    w.gauge("pantau_event_log_queued_events", "Events waiting for the next commit.",
+            static_cast<double>(log.events_queued));
+    w.gauge("pantau_event_log_queued_bytes", "Bytes waiting for the next commit.", static_cast<double>(log.bytes_queued));
+    w.gauge("pantau_event_log_last_commit_seconds", "Duration of the last commit, fsync included.",
+            log.last_commit_ms / 1000);
+    w.gauge("pantau_event_log_failed", "1 once the event log has failed; ingest stops until a restart.",
+            log.failed ? 1 : 0);
+    {
+        std::lock_guard lock(metrics_->extra_mutex);
+        for (const auto& write : metrics_->extra)
+            write(w);
+    }
+    // Written last, so that this very request is counted in the next scrape, not half in this one.
+    w.counter_family("pantau_http_requests_total", "HTTP requests answered, by status code.", metrics_->http_requests);
+    return make_reply(req, http::status::ok, metrics_content_type, shared(w.take()));
 }
 
 buffer_response request_handler::incident_reply(const http_request& req, std::string_view id_text) const

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,12 +32,16 @@ using http_response = std::variant<buffer_response, file_response>;
 // The one dispatch point of the HTTP API (DESIGN §1): a parsed request in, a response out, no
 // sockets. Authentication, roles and rate limits will be applied here. Safe to call from many
 // threads at once; each calling thread gets its own geo::locator.
+class metrics_writer;
+struct handler_metrics;
+
 class request_handler {
 public:
     // Throws pantau::error when the web root is not a readable directory or the event log in
     // data_dir cannot be opened; the log is replayed here, before the server listens.
     request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
-                    const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {});
+                    const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {},
+                    service_options options = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -55,6 +60,14 @@ public:
     // Builds the calling thread's locator now rather than on its first lookup.
     void prepare_this_thread() const;
 
+    // GET /metrics: other parts of the server (the stream hub) add their series here before the
+    // server starts; each function writes into the scrape after the handler's own series.
+    // Thread-safe, but meant for start-up.
+    void add_metrics(std::function<void(metrics_writer&)> write) const;
+
+    // The incident service behind the API, for the stream (snapshots, source health).
+    incident_service& service() const { return *service_; }
+
     const geo::hierarchy& districts() const { return districts_; }
     const std::filesystem::path& web_root() const { return web_root_; }
 
@@ -68,6 +81,12 @@ private:
     buffer_response stats_reply(const http_request& req, std::string_view query) const;
     buffer_response alerts_reply(const http_request& req) const;
     buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
+    buffer_response sources_reply(const http_request& req) const;
+    buffer_response metrics_reply(const http_request& req) const;
+    http_response dispatch(const http_request& req) const;
+    // Counts accepted and rejected reports by source (and reason) for GET /metrics.
+    void count_ingest(const std::vector<std::variant<report, rejected_report>>& items,
+                      const std::vector<std::string>& rejected_sources, const std::vector<ingest_result>& results) const;
     http_response static_reply(const http_request& req, std::string_view path) const;
 
     // Declared first so that the locators, which point into it, are destroyed before it.
@@ -77,6 +96,7 @@ private:
     std::shared_ptr<const std::string> readyz_body_;
     ingest_limits limits_;
     std::unique_ptr<incident_service> service_; // after districts_: it borrows them
+    std::unique_ptr<handler_metrics> metrics_;
     std::uint64_t id_;
 
     // GEOS prepared geometries are not thread-safe (libgeos/geos#825): one locator per thread.

@@ -1,6 +1,7 @@
 #include "server/cli.hpp"
 #include "server/commands.hpp"
 #include "server/config.hpp"
+#include "server/config_file.hpp"
 #include "server/districts_config.hpp"
 #include "server/error.hpp"
 #include "server/server.hpp"
@@ -45,7 +46,7 @@ double parse_simulate_rate(const std::string& text)
 
 } // namespace
 
-int serve_command(const std::vector<std::string>& args)
+std::optional<server_config> serve_config_from_args(const std::vector<std::string>& args, std::ostream& help_out)
 {
     std::string listen = "127.0.0.1:8080";
     std::vector<std::string> district_args;
@@ -74,18 +75,26 @@ int serve_command(const std::vector<std::string>& args)
         "average over a day (above 0, at most 10000; busier at rush hours and rainy afternoons, quiet at night, WIB)");
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
-        std::cout << options;
-        return exit_ok;
+        help_out << options;
+        return std::nullopt;
     }
 
     po::variables_map vm;
     // No positional arguments: a stray word is a mistake, not something to ignore.
     po::store(po::command_line_parser(args).options(options).positional({}).run(), vm);
+    // Section entries ([dedup], [thresholds], ...) have names of the config's choosing: they come
+    // back unregistered and apply_config_sections reads them.
+    std::vector<std::pair<std::string, std::string>> section_entries;
     if (vm.count("config")) {
         const std::string file = vm["config"].as<std::string>();
         // Stored second, so a value from the command line wins over the file's.
         try {
-            po::store(po::parse_config_file<char>(file.c_str(), options), vm);
+            const auto parsed = po::parse_config_file<char>(file.c_str(), options, true);
+            for (const auto& option : parsed.options)
+                if (option.unregistered)
+                    section_entries.emplace_back(option.string_key,
+                                                 option.value.empty() ? std::string() : option.value.front());
+            po::store(parsed, vm);
         } catch (const po::reading_file&) {
             throw usage_error("--config: cannot read " + file);
         }
@@ -93,6 +102,7 @@ int serve_command(const std::vector<std::string>& args)
     po::notify(vm);
 
     try {
+        apply_config_sections(config, section_entries);
         if (vm.count("simulate"))
             for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
                 config.simulate_rate = parse_simulate_rate(rate);
@@ -111,9 +121,16 @@ int serve_command(const std::vector<std::string>& args)
     } catch (const config_error& e) {
         throw usage_error(e.what());
     }
+    return config;
+}
 
+int serve_command(const std::vector<std::string>& args)
+{
+    const auto config = serve_config_from_args(args, std::cout);
+    if (!config)
+        return exit_ok;
     set_up_logging();
-    return run(config);
+    return run(*config);
 }
 
 } // namespace pantau

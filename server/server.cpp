@@ -83,7 +83,9 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
         summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
-    return std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir);
+    return std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
+                                                   config.engine, ingest_limits{},
+                                                   service_options{config.thresholds, config.sources});
 }
 
 } // namespace

@@ -1,0 +1,216 @@
+#include "server/config_file.hpp"
+
+#include "server/error.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace pantau {
+namespace {
+
+constexpr double max_dedup_radius_m = 10'000; // wider, and a dedup search scans thousands of cells
+constexpr std::int64_t max_dedup_window_ms = 30LL * 24 * 60 * 60 * 1000;
+constexpr std::size_t max_name_bytes = 128; // as a report's source
+
+[[noreturn]] void fail(std::string_view key, std::string_view value, std::string_view expected)
+{
+    throw config_error("config: " + std::string(key) + " = \"" + std::string(value) + "\": " + std::string(expected));
+}
+
+bool is_type_name(std::string_view s)
+{
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+std::optional<std::uint32_t> parse_count(std::string_view s)
+{
+    std::uint32_t n = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
+        return std::nullopt;
+    return n;
+}
+
+double parse_radius(std::string_view key, std::string_view value)
+{
+    double m = 0;
+    auto r = std::from_chars(value.data(), value.data() + value.size(), m);
+    if (value.empty() || r.ec != std::errc() || r.ptr != value.data() + value.size() || !(m > 0) ||
+        m > max_dedup_radius_m)
+        fail(key, value, "expected metres above 0 and at most 10000 (e.g. 300)");
+    return m;
+}
+
+std::int64_t parse_window(std::string_view key, std::string_view value)
+{
+    auto ms = parse_duration_ms(value);
+    if (!ms || *ms > max_dedup_window_ms)
+        fail(key, value, "expected a duration above 0 and at most 30d (e.g. 2h, 90m, 1h30m)");
+    return *ms;
+}
+
+// "MATCH LEVEL WINDOW raise N clear M", e.g. "flood kelurahan 1h raise 5 clear 2".
+threshold_rule parse_rule(std::string_view key, std::string_view value)
+{
+    std::istringstream in{std::string(value)};
+    std::vector<std::string> words;
+    for (std::string w; in >> w;)
+        words.push_back(w);
+    const std::string_view form =
+        "expected MATCH LEVEL WINDOW raise N clear M (e.g. \"flood kelurahan 1h raise 5 clear 2\"), or none";
+    if (words.size() != 7 || words[3] != "raise" || words[5] != "clear")
+        fail(key, value, form);
+    threshold_rule r;
+    r.type_or_category = words[0];
+    if (r.type_or_category != "*" && !is_type_name(r.type_or_category))
+        fail(key, value, "MATCH must be a category, a type (a-z, 0-9, _) or *");
+    r.level = words[1];
+    r.window = words[2];
+    if (!stats_window_from_string(r.window))
+        fail(key, value, "WINDOW must be 15m, 1h or 24h");
+    const auto raise = parse_count(words[4]), clear = parse_count(words[6]);
+    if (!raise || !clear || *clear < 1 || *clear >= *raise)
+        fail(key, value, "expected whole numbers with 1 <= clear < raise (the gap between them is the hysteresis)");
+    r.raise_at = *raise;
+    r.clear_below = *clear;
+    return r;
+}
+
+struct partial_rule {
+    std::optional<double> radius_m;
+    std::optional<std::int64_t> window_ms;
+};
+
+} // namespace
+
+std::optional<std::int64_t> parse_duration_ms(std::string_view text)
+{
+    if (text.empty())
+        return std::nullopt;
+    std::int64_t total = 0;
+    while (!text.empty()) {
+        std::int64_t n = 0;
+        auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (r.ec != std::errc() || n < 0 || r.ptr == text.data() + text.size())
+            return std::nullopt;
+        text.remove_prefix(static_cast<std::size_t>(r.ptr - text.data()));
+        std::int64_t unit = 0;
+        if (text.starts_with("ms")) {
+            unit = 1;
+            text.remove_prefix(2);
+        } else {
+            switch (text.front()) {
+            case 's': unit = 1000; break;
+            case 'm': unit = 60 * 1000; break;
+            case 'h': unit = 60 * 60 * 1000; break;
+            case 'd': unit = 24 * 60 * 60 * 1000; break;
+            default: return std::nullopt;
+            }
+            text.remove_prefix(1);
+        }
+        // Checked before multiplying, so no overflow: a year is far below the int64 range.
+        if (n > 366LL * 24 * 60 * 60 * 1000)
+            return std::nullopt;
+        total += n * unit;
+        if (total > 365LL * 24 * 60 * 60 * 1000)
+            return std::nullopt;
+    }
+    if (total <= 0)
+        return std::nullopt;
+    return total;
+}
+
+void apply_config_sections(server_config& c, const std::vector<std::pair<std::string, std::string>>& entries)
+{
+    partial_rule dedup_default;
+    std::map<std::string, partial_rule, std::less<>> dedup_types;
+    std::optional<std::vector<threshold_rule>> rules;
+    bool rules_none = false;
+
+    for (const auto& [key, value] : entries) {
+        const auto dot = key.find('.');
+        const std::string_view section = std::string_view(key).substr(0, dot);
+        const std::string_view name = dot == std::string::npos ? std::string_view{} : std::string_view(key).substr(dot + 1);
+        if (dot == std::string::npos || name.empty())
+            throw config_error("config: unknown key \"" + key +
+                               "\"; top-level keys are the serve options (see pantau serve --help), sections are "
+                               "[dedup], [thresholds], [sources] and [agencies]");
+        if (section == "dedup") {
+            // radius_m, window, TYPE.radius_m, TYPE.window
+            const auto last = name.rfind('.');
+            const std::string_view field = last == std::string_view::npos ? name : name.substr(last + 1);
+            const std::string_view type = last == std::string_view::npos ? std::string_view{} : name.substr(0, last);
+            if (last != std::string_view::npos && !is_type_name(type))
+                throw config_error("config: " + key + ": \"" + std::string(type) +
+                                   "\" is not a report type (1 to 64 characters of a-z, 0-9 and _)");
+            partial_rule& target = type.empty() ? dedup_default : dedup_types[std::string(type)];
+            if (field == "radius_m")
+                target.radius_m = parse_radius(key, value);
+            else if (field == "window")
+                target.window_ms = parse_window(key, value);
+            else
+                throw config_error("config: unknown key \"" + key +
+                                   "\"; [dedup] takes radius_m, window, TYPE.radius_m and TYPE.window");
+        } else if (section == "thresholds") {
+            if (name != "rule")
+                throw config_error("config: unknown key \"" + key + "\"; [thresholds] takes rule = MATCH LEVEL WINDOW "
+                                   "raise N clear M, once per rule");
+            if (value == "none") {
+                rules_none = true;
+                rules.emplace();
+            } else {
+                if (!rules)
+                    rules.emplace();
+                rules->push_back(parse_rule(key, value));
+            }
+            if (rules_none && !rules->empty())
+                fail(key, value, "\"rule = none\" turns every threshold off, so no other rule may be given with it");
+        } else if (section == "sources") {
+            if (name.size() > max_name_bytes)
+                throw config_error("config: " + key + ": a source name is at most 128 bytes");
+            auto ms = parse_duration_ms(value);
+            if (!ms)
+                fail(key, value, "expected the longest normal gap between two reports, a duration above 0 and at "
+                                 "most 365d (e.g. 15m, 6h, 1d)");
+            if (name == "default") {
+                c.sources.default_interval_ms = *ms;
+            } else {
+                c.sources.interval_ms[std::string(name)] = *ms;
+                c.sources.declared.insert(std::string(name));
+            }
+        } else if (section == "agencies") {
+            if (value.size() > max_name_bytes)
+                fail(key, value, "an agency name is at most 128 bytes");
+            if (name == "default") {
+                c.engine.default_agency = value;
+            } else {
+                if (!is_type_name(name))
+                    throw config_error("config: " + key + ": \"" + std::string(name) +
+                                       "\" is not a report type (1 to 64 characters of a-z, 0-9 and _)");
+                // An empty value routes the type to nobody: the duty officer decides.
+                c.engine.agency_by_type[std::string(name)] = value;
+            }
+        } else {
+            throw config_error("config: unknown key \"" + key +
+                               "\"; sections are [dedup], [thresholds], [sources] and [agencies]");
+        }
+    }
+
+    if (dedup_default.radius_m)
+        c.engine.default_rule.radius_m = *dedup_default.radius_m;
+    if (dedup_default.window_ms)
+        c.engine.default_rule.window_ms = *dedup_default.window_ms;
+    // A type's unset value is the section's default.
+    for (const auto& [type, p] : dedup_types)
+        c.engine.rule_by_type[type] = {p.radius_m.value_or(c.engine.default_rule.radius_m),
+                                       p.window_ms.value_or(c.engine.default_rule.window_ms)};
+    if (rules)
+        c.thresholds = std::move(rules);
+}
+
+} // namespace pantau

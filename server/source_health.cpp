@@ -1,0 +1,115 @@
+#include "server/source_health.hpp"
+
+#include "pantau.pb.h"
+
+#include <algorithm>
+
+namespace pantau {
+
+std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms()
+{
+    constexpr std::int64_t minute = 60 * 1000;
+    // LAKSA gets ~40 complaints a day, few at night; BPBD reports only when something happens;
+    // Dishub's traffic desk reports through the day; CCTV analytics see something every few minutes.
+    return {{"laksa", 6 * 60 * minute}, {"bpbd", 24 * 60 * minute}, {"dishub", 60 * minute}, {"sim-cctv", 15 * minute}};
+}
+
+std::int64_t source_health_config::interval_for(std::string_view source) const
+{
+    auto it = interval_ms.find(source);
+    return it == interval_ms.end() ? default_interval_ms : it->second;
+}
+
+source_health::source_health(source_health_config config) : config_(std::move(config))
+{
+    for (const auto& name : config_.declared) {
+        entry e;
+        e.interval_ms = config_.interval_for(name);
+        e.stale = true; // nothing heard yet
+        e.version = ++version_;
+        sources_.emplace(name, e);
+    }
+}
+
+bool source_health::stale_at(const entry& e) const { return !e.last_ms || now_ms_ - *e.last_ms > e.interval_ms; }
+
+void source_health::on_report(std::string_view source, std::int64_t at_ms)
+{
+    now_ms_ = std::max(now_ms_, at_ms);
+    auto it = sources_.find(source);
+    if (it == sources_.end()) {
+        if (undeclared_ >= config_.max_sources) {
+            ++untracked_reports_;
+            return;
+        }
+        ++undeclared_;
+        entry e;
+        e.interval_ms = config_.interval_for(source);
+        it = sources_.emplace(std::string(source), e).first;
+        it->second.version = ++version_;
+    }
+    entry& e = it->second;
+    // Reports may be handled out of order across threads: the latest time wins.
+    if (!e.last_ms || at_ms > *e.last_ms)
+        e.last_ms = at_ms;
+    const bool stale = stale_at(e);
+    if (stale != e.stale) {
+        e.stale = stale;
+        e.version = ++version_;
+    }
+}
+
+void source_health::advance(std::int64_t now_ms)
+{
+    // Evaluated even when the clock did not move: a report may have moved it without looking
+    // at the other sources.
+    now_ms_ = std::max(now_ms_, now_ms);
+    for (auto& [name, e] : sources_) {
+        const bool stale = stale_at(e);
+        if (stale != e.stale) {
+            e.stale = stale;
+            e.version = ++version_;
+        }
+    }
+}
+
+source_status source_health::status_of(const std::string& name, const entry& e) const
+{
+    source_status s;
+    s.source = name;
+    s.last_report_ms = e.last_ms;
+    s.expected_interval_ms = e.interval_ms;
+    s.stale = e.stale;
+    s.age_ms = e.last_ms ? std::max<std::int64_t>(0, now_ms_ - *e.last_ms) : 0;
+    s.version = e.version;
+    return s;
+}
+
+std::vector<source_status> source_health::all(std::int64_t now_ms)
+{
+    advance(now_ms);
+    std::vector<source_status> out;
+    out.reserve(sources_.size());
+    for (const auto& [name, e] : sources_)
+        out.push_back(status_of(name, e));
+    return out;
+}
+
+std::vector<source_status> source_health::changed_since(std::uint64_t version) const
+{
+    std::vector<source_status> out;
+    for (const auto& [name, e] : sources_)
+        if (e.version > version)
+            out.push_back(status_of(name, e));
+    return out;
+}
+
+void to_proto(const source_status& s, v1::SourceHealth* msg)
+{
+    msg->set_source(s.source);
+    msg->set_last_report_ms(s.last_report_ms.value_or(0));
+    msg->set_expected_interval_ms(s.expected_interval_ms);
+    msg->set_stale(s.stale);
+}
+
+} // namespace pantau

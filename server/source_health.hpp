@@ -1,0 +1,90 @@
+#pragma once
+
+// Source freshness (DESIGN §2): when each source last reported and whether it is overdue. Pure
+// logic: no clock, no I/O, no locking; the caller passes times and serialises calls. Fed by the
+// incident service with its acceptance time, live and on replay, so it survives restarts.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pantau {
+
+namespace v1 {
+class SourceHealth;
+}
+
+// The expected intervals of the built-in simulator's sources (docs/config.md): without them a
+// rare source such as bpbd would be stale most of the day under the 15 min default.
+std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms();
+
+struct source_health_config {
+    // A source with no interval of its own is stale after this long without a report.
+    std::int64_t default_interval_ms = 15 * 60 * 1000;
+    std::map<std::string, std::int64_t, std::less<>> interval_ms = builtin_source_intervals_ms();
+    // Listed (and stale) even before their first report: the sources a config file names.
+    std::set<std::string, std::less<>> declared;
+    // Sources are named by clients: at most this many are tracked; declared ones always are.
+    std::size_t max_sources = 1000;
+
+    std::int64_t interval_for(std::string_view source) const;
+};
+
+struct source_status {
+    std::string source;
+    std::optional<std::int64_t> last_report_ms; // unset: a declared source that never reported
+    std::int64_t expected_interval_ms = 0;
+    bool stale = false;
+    std::int64_t age_ms = 0; // now - last report, 0 when it never reported
+    std::uint64_t version = 0;
+};
+
+class source_health {
+public:
+    explicit source_health(source_health_config config = {});
+    source_health(const source_health&) = delete;
+    source_health& operator=(const source_health&) = delete;
+
+    // One accepted report at the time it was accepted. A new source beyond max_sources is not
+    // tracked and is counted in untracked_reports().
+    void on_report(std::string_view source, std::int64_t at_ms);
+    // Moves the clock to now_ms if later and re-evaluates every stale flag.
+    void advance(std::int64_t now_ms);
+
+    // Every tracked source by name, as of now_ms (advances first).
+    std::vector<source_status> all(std::int64_t now_ms);
+    // Sources that appeared or changed stale state after `version` (from current_version() or a
+    // status), by name. Call advance() first so that time-driven changes are seen.
+    std::vector<source_status> changed_since(std::uint64_t version) const;
+    std::uint64_t current_version() const { return version_; }
+
+    std::uint64_t untracked_reports() const { return untracked_reports_; }
+    const source_health_config& config() const { return config_; }
+
+private:
+    struct entry {
+        std::optional<std::int64_t> last_ms;
+        std::int64_t interval_ms = 0;
+        bool stale = false;
+        std::uint64_t version = 0;
+    };
+    bool stale_at(const entry& e) const;
+    source_status status_of(const std::string& name, const entry& e) const;
+
+    source_health_config config_;
+    std::map<std::string, entry, std::less<>> sources_;
+    std::size_t undeclared_ = 0;
+    std::int64_t now_ms_ = 0;
+    std::uint64_t version_ = 0;
+    std::uint64_t untracked_reports_ = 0;
+};
+
+// The stream's form of a status (pantau.v1.SourceHealth).
+void to_proto(const source_status& s, v1::SourceHealth* msg);
+
+} // namespace pantau

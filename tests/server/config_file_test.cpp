@@ -1,0 +1,212 @@
+#include "server/commands.hpp"
+#include "server/config_file.hpp"
+#include "server/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace pantau {
+namespace {
+
+constexpr std::int64_t minute = 60 * 1000;
+constexpr std::int64_t hour = 60 * minute;
+
+using entries = std::vector<std::pair<std::string, std::string>>;
+
+server_config apply(const entries& e)
+{
+    server_config c;
+    apply_config_sections(c, e);
+    return c;
+}
+
+// The config_error's message, which must name the key.
+std::string error_of(const entries& e)
+{
+    try {
+        apply(e);
+    } catch (const config_error& x) {
+        return x.what();
+    }
+    return "(no error)";
+}
+
+TEST(ParseDuration, ReadsUnitsAndSums)
+{
+    EXPECT_EQ(parse_duration_ms("90s"), 90'000);
+    EXPECT_EQ(parse_duration_ms("15m"), 15 * minute);
+    EXPECT_EQ(parse_duration_ms("6h"), 6 * hour);
+    EXPECT_EQ(parse_duration_ms("2d"), 48 * hour);
+    EXPECT_EQ(parse_duration_ms("1h30m"), 90 * minute);
+    EXPECT_EQ(parse_duration_ms("250ms"), 250);
+}
+
+TEST(ParseDuration, RejectsWhatIsNotAPositiveDurationWithUnits)
+{
+    for (const char* text : {"", "15", "m", "-5m", "0s", "1.5h", "1 h", "1w", "400d", "99999999999999999999d", "1h-"})
+        EXPECT_FALSE(parse_duration_ms(text).has_value()) << '"' << text << '"';
+}
+
+TEST(ConfigSections, NothingGivenKeepsTheDesignDefaults)
+{
+    const server_config c = apply({});
+    EXPECT_DOUBLE_EQ(c.engine.default_rule.radius_m, 150);
+    EXPECT_EQ(c.engine.default_rule.window_ms, 2 * hour);
+    EXPECT_TRUE(c.engine.rule_by_type.empty());
+    EXPECT_FALSE(c.thresholds.has_value());
+    EXPECT_EQ(c.sources.default_interval_ms, 15 * minute);
+    EXPECT_TRUE(c.sources.declared.empty());
+    EXPECT_EQ(c.engine.agency_for("road_damage"), "Dinas PUPR");
+    EXPECT_EQ(c.engine.agency_for("flood"), "BPBD");
+    EXPECT_EQ(c.engine.agency_for("no_such_type"), "");
+}
+
+TEST(ConfigSections, DedupTypesInheritTheSectionDefaultsWhateverTheOrder)
+{
+    const server_config c = apply({{"dedup.flood.radius_m", "300"}, {"dedup.window", "3h"}, {"dedup.flood.window", "6h"},
+                                   {"dedup.fire.radius_m", "250"}, {"dedup.radius_m", "120"}});
+    EXPECT_DOUBLE_EQ(c.engine.default_rule.radius_m, 120);
+    EXPECT_EQ(c.engine.default_rule.window_ms, 3 * hour);
+    EXPECT_DOUBLE_EQ(c.engine.rule_for("flood").radius_m, 300);
+    EXPECT_EQ(c.engine.rule_for("flood").window_ms, 6 * hour);
+    EXPECT_DOUBLE_EQ(c.engine.rule_for("fire").radius_m, 250);
+    EXPECT_EQ(c.engine.rule_for("fire").window_ms, 3 * hour);
+    EXPECT_DOUBLE_EQ(c.engine.rule_for("garbage").radius_m, 120);
+}
+
+TEST(ConfigSections, BadDedupValuesNameTheKey)
+{
+    EXPECT_NE(error_of({{"dedup.flood.radius_m", "far"}}).find("dedup.flood.radius_m"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.flood.radius_m", "0"}}).find("dedup.flood.radius_m"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.radius_m", "20000"}}).find("at most 10000"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.window", "2"}}).find("dedup.window"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.Flood.window", "2h"}}).find("not a report type"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.flood.speed", "2"}}).find("dedup.flood.speed"), std::string::npos);
+}
+
+TEST(ConfigSections, ThresholdRulesReplaceTheDefaultsInFileOrder)
+{
+    const server_config c = apply({{"thresholds.rule", "flood kelurahan 1h raise 5 clear 2"},
+                                   {"thresholds.rule", "*  kota  15m  raise 60  clear 25"}});
+    ASSERT_TRUE(c.thresholds.has_value());
+    ASSERT_EQ(c.thresholds->size(), 2u);
+    const threshold_rule& r = c.thresholds->at(0);
+    EXPECT_EQ(r.type_or_category, "flood");
+    EXPECT_EQ(r.level, "kelurahan");
+    EXPECT_EQ(r.window, "1h");
+    EXPECT_EQ(r.raise_at, 5u);
+    EXPECT_EQ(r.clear_below, 2u);
+    EXPECT_EQ(c.thresholds->at(1).type_or_category, "*");
+    EXPECT_EQ(c.thresholds->at(1).raise_at, 60u);
+}
+
+TEST(ConfigSections, RuleNoneTurnsEveryThresholdOff)
+{
+    const server_config c = apply({{"thresholds.rule", "none"}});
+    ASSERT_TRUE(c.thresholds.has_value());
+    EXPECT_TRUE(c.thresholds->empty());
+    EXPECT_NE(error_of({{"thresholds.rule", "none"}, {"thresholds.rule", "fire kelurahan 1h raise 3 clear 1"}})
+                  .find("none"),
+              std::string::npos);
+}
+
+TEST(ConfigSections, BadThresholdRulesNameTheKeyAndTheProblem)
+{
+    for (const char* bad : {"flood kelurahan 1h 5 2", "flood kelurahan 2h raise 5 clear 2",
+                            "flood kelurahan 1h raise 5 clear 5", "flood kelurahan 1h raise 5 clear 0",
+                            "flood kelurahan 1h raise x clear 1", "Flood! kelurahan 1h raise 5 clear 2", ""}) {
+        const std::string message = error_of({{"thresholds.rule", bad}});
+        EXPECT_NE(message.find("thresholds.rule"), std::string::npos) << bad << ": " << message;
+    }
+    EXPECT_NE(error_of({{"thresholds.rules", "x"}}).find("thresholds.rules"), std::string::npos);
+}
+
+TEST(ConfigSections, SourcesGetIntervalsAndAreDeclared)
+{
+    const server_config c = apply({{"sources.default", "10m"}, {"sources.laksa", "6h"}, {"sources.bmkg", "1d"}});
+    EXPECT_EQ(c.sources.default_interval_ms, 10 * minute);
+    EXPECT_EQ(c.sources.interval_for("laksa"), 6 * hour);
+    EXPECT_EQ(c.sources.interval_for("bmkg"), 24 * hour);
+    EXPECT_EQ(c.sources.interval_for("someone"), 10 * minute);
+    EXPECT_EQ(c.sources.declared, (std::set<std::string, std::less<>>{"bmkg", "laksa"}));
+    EXPECT_NE(error_of({{"sources.laksa", "often"}}).find("sources.laksa"), std::string::npos);
+    EXPECT_NE(error_of({{"sources.default", "0m"}}).find("sources.default"), std::string::npos);
+}
+
+TEST(ConfigSections, AgenciesOverrideTheBuiltInTableTypeByType)
+{
+    const server_config c = apply({{"agencies.default", "Live Room"}, {"agencies.garbage", "DLH Kota Tangerang"},
+                                   {"agencies.snake", ""}});
+    EXPECT_EQ(c.engine.agency_for("garbage"), "DLH Kota Tangerang");
+    EXPECT_EQ(c.engine.agency_for("road_damage"), "Dinas PUPR"); // built in, untouched
+    EXPECT_EQ(c.engine.agency_for("snake"), "");                 // routed by hand
+    EXPECT_EQ(c.engine.agency_for("unheard_of"), "Live Room");
+    EXPECT_NE(error_of({{"agencies.Road Damage", "PUPR"}}).find("agencies.Road Damage"), std::string::npos);
+    EXPECT_NE(error_of({{"agencies.fire", std::string(200, 'x')}}).find("agencies.fire"), std::string::npos);
+}
+
+TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)
+{
+    EXPECT_NE(error_of({{"listen_on", "x"}}).find("listen_on"), std::string::npos);
+    EXPECT_NE(error_of({{"pollers.cap", "x"}}).find("pollers.cap"), std::string::npos);
+}
+
+TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
+{
+    std::ostringstream help;
+    const auto c = serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG}, help);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_TRUE(help.str().empty());
+    EXPECT_EQ(c->host, "127.0.0.1");
+    EXPECT_EQ(c->port, 8080);
+    EXPECT_EQ(c->data_dir, "var");
+    EXPECT_DOUBLE_EQ(c->engine.default_rule.radius_m, 150);
+    EXPECT_EQ(c->engine.default_rule.window_ms, 2 * hour);
+    EXPECT_DOUBLE_EQ(c->engine.rule_for("flood").radius_m, 500);
+    EXPECT_EQ(c->engine.rule_for("flood").window_ms, 6 * hour);
+    EXPECT_DOUBLE_EQ(c->engine.rule_for("traffic_jam").radius_m, 300);
+    EXPECT_EQ(c->engine.rule_for("traffic_jam").window_ms, 1 * hour);
+    EXPECT_EQ(c->engine.rule_for("garbage").window_ms, 24 * hour);
+    ASSERT_TRUE(c->thresholds.has_value());
+    ASSERT_EQ(c->thresholds->size(), 7u);
+    EXPECT_EQ(c->thresholds->at(5).type_or_category, "garbage");
+    EXPECT_EQ(c->thresholds->at(5).level, "kecamatan");
+    EXPECT_EQ(c->thresholds->at(5).raise_at, 15u);
+    EXPECT_EQ(c->thresholds->at(6).type_or_category, "*");
+    EXPECT_EQ(c->sources.default_interval_ms, 15 * minute);
+    EXPECT_EQ(c->sources.interval_for("bmkg"), 24 * hour);
+    EXPECT_EQ(c->sources.declared.size(), 4u);
+    EXPECT_EQ(c->engine.default_agency, "Tangerang Live Room");
+    EXPECT_EQ(c->engine.agency_for("streetlight_out"), "Disperkimtan");
+    EXPECT_EQ(c->engine.agency_for("fire"), "Damkar");
+    EXPECT_EQ(c->engine.agency_for("no_such_type"), "Tangerang Live Room");
+}
+
+TEST(ExampleConfig, TheCommandLineWinsOverTheFile)
+{
+    std::ostringstream help;
+    const auto c = serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG, "--listen", "0.0.0.0:9090"}, help);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->host, "0.0.0.0");
+    EXPECT_EQ(c->port, 9090);
+}
+
+TEST(ExampleConfig, ABadSectionValueInAFileIsAUsageErrorNamingTheKey)
+{
+    const std::string path = ::testing::TempDir() + "pantau_bad_config.ini";
+    {
+        std::ofstream(path) << "[dedup]\nflood.window = soon\n";
+    }
+    std::ostringstream help;
+    try {
+        serve_config_from_args({"--config", path}, help);
+        FAIL() << "no error";
+    } catch (const usage_error& e) {
+        EXPECT_NE(std::string(e.what()).find("dedup.flood.window"), std::string::npos) << e.what();
+    }
+}
+
+} // namespace
+} // namespace pantau

@@ -1,0 +1,143 @@
+#include "server/source_health.hpp"
+
+#include "pantau.pb.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace pantau {
+namespace {
+
+constexpr std::int64_t minute = 60 * 1000;
+constexpr std::int64_t t0 = 1'764'000'000'000; // some time in late 2025
+
+const source_status* find(const std::vector<source_status>& all, std::string_view name)
+{
+    auto it = std::find_if(all.begin(), all.end(), [&](const source_status& s) { return s.source == name; });
+    return it == all.end() ? nullptr : &*it;
+}
+
+TEST(SourceHealth, ASourceTurnsStaleOnlyOnceItsIntervalHasPassedAndFreshAgainOnItsNextReport)
+{
+    source_health h;
+    h.on_report("citizen-app", t0);
+    // Exactly the interval is still fresh: stale means now - last > expected.
+    auto at_interval = h.all(t0 + 15 * minute);
+    ASSERT_EQ(at_interval.size(), 1u);
+    EXPECT_FALSE(at_interval[0].stale);
+    EXPECT_EQ(at_interval[0].age_ms, 15 * minute);
+    EXPECT_EQ(at_interval[0].expected_interval_ms, 15 * minute);
+
+    auto past = h.all(t0 + 15 * minute + 1);
+    EXPECT_TRUE(past[0].stale);
+    h.on_report("citizen-app", t0 + 20 * minute);
+    auto again = h.all(t0 + 20 * minute);
+    EXPECT_FALSE(again[0].stale);
+    EXPECT_EQ(again[0].age_ms, 0);
+    EXPECT_EQ(again[0].last_report_ms, t0 + 20 * minute);
+}
+
+TEST(SourceHealth, ConfiguredIntervalsWinOverTheSimulatorsAndTheDefault)
+{
+    source_health_config c;
+    c.default_interval_ms = 5 * minute;
+    c.interval_ms["laksa"] = 2 * minute;
+    source_health h(c);
+    h.on_report("laksa", t0);
+    h.on_report("bpbd", t0);
+    h.on_report("unnamed", t0);
+    const auto all = h.all(t0 + 3 * minute);
+    EXPECT_TRUE(find(all, "laksa")->stale);
+    EXPECT_FALSE(find(all, "bpbd")->stale); // built-in 24 h
+    EXPECT_EQ(find(all, "bpbd")->expected_interval_ms, 24 * 60 * minute);
+    EXPECT_FALSE(find(all, "unnamed")->stale);
+    EXPECT_EQ(find(all, "unnamed")->expected_interval_ms, 5 * minute);
+}
+
+TEST(SourceHealth, ADeclaredSourceIsListedAndStaleBeforeItsFirstReport)
+{
+    source_health_config c;
+    c.declared.insert("bmkg");
+    source_health h(c);
+    auto all = h.all(t0);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].source, "bmkg");
+    EXPECT_TRUE(all[0].stale);
+    EXPECT_FALSE(all[0].last_report_ms.has_value());
+    h.on_report("bmkg", t0);
+    EXPECT_FALSE(h.all(t0)[0].stale);
+}
+
+TEST(SourceHealth, ChangedSinceListsNewSourcesAndStaleFlipsButNotPlainReports)
+{
+    source_health h;
+    h.on_report("a", t0);
+    h.on_report("b", t0);
+    const std::uint64_t v = h.current_version();
+    EXPECT_TRUE(h.changed_since(v).empty());
+    h.on_report("a", t0 + minute); // still fresh: nothing for the stream
+    EXPECT_TRUE(h.changed_since(v).empty());
+
+    h.advance(t0 + 16 * minute); // b goes stale; a (last at t0 + 1 min) is exactly at its interval
+    auto changed = h.changed_since(v);
+    ASSERT_EQ(changed.size(), 1u);
+    EXPECT_EQ(changed[0].source, "b");
+    EXPECT_TRUE(changed[0].stale);
+
+    const std::uint64_t v2 = h.current_version();
+    h.on_report("c", t0 + 17 * minute);
+    h.on_report("b", t0 + 17 * minute);
+    h.advance(t0 + 17 * minute); // the clock is there already; a must still be looked at
+    changed = h.changed_since(v2);
+    ASSERT_EQ(changed.size(), 3u); // a stale now, b fresh, c new; by name
+    EXPECT_EQ(changed[0].source, "a");
+    EXPECT_TRUE(changed[0].stale);
+    EXPECT_EQ(changed[1].source, "b");
+    EXPECT_FALSE(changed[1].stale);
+    EXPECT_EQ(changed[2].source, "c");
+}
+
+TEST(SourceHealth, UndeclaredSourcesBeyondTheLimitAreCountedNotTracked)
+{
+    source_health_config c;
+    c.max_sources = 2;
+    c.declared.insert("cap-feed");
+    source_health h(c);
+    h.on_report("x", t0);
+    h.on_report("y", t0);
+    h.on_report("z", t0);
+    h.on_report("z", t0);
+    h.on_report("cap-feed", t0);
+    const auto all = h.all(t0);
+    EXPECT_EQ(all.size(), 3u);
+    EXPECT_EQ(find(all, "z"), nullptr);
+    EXPECT_NE(find(all, "cap-feed"), nullptr);
+    EXPECT_EQ(h.untracked_reports(), 2u);
+}
+
+TEST(SourceHealth, AnOlderReportDoesNotMoveTheLastReportBack)
+{
+    source_health h;
+    h.on_report("a", t0 + minute);
+    h.on_report("a", t0);
+    EXPECT_EQ(h.all(t0 + minute)[0].last_report_ms, t0 + minute);
+}
+
+TEST(SourceHealth, TheProtoCarriesEveryField)
+{
+    source_status s;
+    s.source = "dishub";
+    s.last_report_ms = t0;
+    s.expected_interval_ms = 60 * minute;
+    s.stale = true;
+    v1::SourceHealth msg;
+    to_proto(s, &msg);
+    EXPECT_EQ(msg.source(), "dishub");
+    EXPECT_EQ(msg.last_report_ms(), t0);
+    EXPECT_EQ(msg.expected_interval_ms(), 60 * minute);
+    EXPECT_TRUE(msg.stale());
+}
+
+} // namespace
+} // namespace pantau
