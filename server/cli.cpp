@@ -1,6 +1,7 @@
 #include "server/cli.hpp"
 
 #include "server/commands.hpp"
+#include "server/error.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -60,6 +61,11 @@ int run_cli(int argc, char** argv)
         return exit_usage;
     } catch (const usage_error& e) {
         std::cerr << "pantau " << command << ": " << e.what() << " (see pantau " << command << " --help)\n";
+        return exit_usage;
+    } catch (const config_error& e) {
+        // Found after start-up began (e.g. a threshold naming a level the districts lack): still
+        // the config's fault, so a usage error as error.hpp promises.
+        std::cerr << "pantau " << command << ": " << e.what() << "\n";
         return exit_usage;
     } catch (const std::exception& e) {
         std::cerr << "pantau " << command << ": " << e.what() << "\n";

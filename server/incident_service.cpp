@@ -54,7 +54,7 @@ std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional
             std::string known;
             for (std::size_t i = 0; i < h.size(); ++i)
                 known += (i ? ", " : "") + h.at(i).name();
-            throw config_error("thresholds.rule: \"" + r.type_or_category + " " + r.level + " " + r.window +
+            throw config_error("config: thresholds.rule: \"" + r.type_or_category + " " + r.level + " " + r.window +
                                "\" names level \"" + r.level + "\", which the districts do not have (levels: " + known + ")");
         }
     }

@@ -1,6 +1,7 @@
 // GET /api/v1/sources, GET /metrics and agency routing through request_handler::handle, without
 // sockets: reports go in as POST bodies and the answers are read back as a client would.
 #include "server/districts_config.hpp"
+#include "server/error.hpp"
 #include "server/metrics.hpp"
 #include "server/request_handler.hpp"
 
@@ -264,6 +265,25 @@ TEST_F(OpsHandler, AnIncidentCarriesItsTypesAgencyAndTheListFiltersByIt)
 
     const std::uint64_t id = pupr[0].at("id");
     EXPECT_EQ(get_json("/api/v1/incidents/" + std::to_string(id)).at("agency"), "Dinas PUPR");
+}
+
+TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNamingTheKey)
+{
+    const fs::path base = fs::temp_directory_path() / ("pantau_ops_setup_" + std::to_string(::getpid()));
+    fs::create_directories(base / "www");
+    service_options options;
+    options.thresholds = std::vector<threshold_rule>{{"flood", "desa", "1h", 5, 2}};
+    geo::load_report report;
+    try {
+        request_handler h(geo::hierarchy::load(demo_levels(default_data_dir()), report), base / "www", base / "var",
+                          engine_config{}, ingest_limits{}, options);
+        ADD_FAILURE() << "no error";
+    } catch (const config_error& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("thresholds.rule"), std::string::npos) << message;
+        EXPECT_NE(message.find("kelurahan, kecamatan, kota"), std::string::npos) << message;
+    }
+    fs::remove_all(base);
 }
 
 } // namespace
