@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,6 +49,10 @@ public:
 
     http_response handle(const http_request& req) const;
 
+    // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session
+    // (GET /ws), else the reply that refuses it. The place where stream auth will apply.
+    std::optional<http_response> accept_websocket(const http_request& req) const;
+
     // The reply to a request that could not be read whole (too large, malformed): it closes the
     // connection, since the rest of the stream cannot be trusted.
     static http_response unreadable_request(http::status status, std::string_view code, std::string_view message,
@@ -65,7 +70,7 @@ public:
     // Thread-safe, but meant for start-up.
     void add_metrics(std::function<void(metrics_writer&)> write) const;
 
-    // The incident service behind the API, for the stream (snapshots, source health).
+    // The incident service behind the API, for the stream (change feed, source health).
     incident_service& service() const { return *service_; }
 
     const geo::hierarchy& districts() const { return districts_; }

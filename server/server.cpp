@@ -3,9 +3,12 @@
 #include "server/cli.hpp"
 #include "server/error.hpp"
 #include "server/listener.hpp"
+#include "server/metrics.hpp"
 #include "server/request_handler.hpp"
 #include "server/shared_state.hpp"
 #include "server/simulator.hpp"
+#include "server/source_health_cache.hpp"
+#include "server/stream_hub.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -29,6 +32,39 @@ constexpr std::chrono::milliseconds simulate_every{200};
 // After a stall (a slow commit, a suspended laptop) the simulator does not make up more than this.
 constexpr double simulate_catch_up_s = 2;
 constexpr std::chrono::seconds simulate_log_every{60};
+// How often district stats are advanced for the stream when no report arrives (windows expire).
+constexpr std::chrono::seconds stats_advance_every{1};
+
+// The stream's series on GET /metrics (docs/server.md).
+void export_stream_metrics(const request_handler& handler, std::shared_ptr<const stream_hub> hub)
+{
+    handler.add_metrics([hub = std::move(hub)](metrics_writer& w) {
+        const stream_counters& c = hub->counters();
+        const auto value = [](const std::atomic<std::uint64_t>& a) {
+            return static_cast<double>(a.load(std::memory_order_relaxed));
+        };
+        w.gauge("pantau_stream_clients", "Connected WebSocket clients.", value(c.connected_clients));
+        w.gauge("pantau_stream_streams", "Streams held for resume, connected or not.", value(c.streams));
+        w.gauge("pantau_stream_queued_bytes", "Bytes queued for WebSocket clients, in flight included.",
+                value(c.queued_bytes));
+        w.counter("pantau_stream_coalesced_updates_total", "Updates folded into coalesced deltas for slow clients.",
+                  value(c.coalesced_updates));
+        w.counter("pantau_stream_dropped_updates_total", "Updates discarded with a closed slow client.",
+                  value(c.dropped_updates));
+        w.counter("pantau_stream_closed_slow_clients_total", "Clients closed for staying over their queue bound.",
+                  value(c.closed_slow_clients));
+        w.counter("pantau_stream_messages_sent_total", "WebSocket messages written.", value(c.messages_sent));
+        w.counter("pantau_stream_bytes_sent_total", "WebSocket payload bytes written.", value(c.bytes_sent));
+        w.counter("pantau_stream_snapshots_sent_total", "Snapshots sent.", value(c.snapshots_sent));
+        w.counter("pantau_stream_resumes_replayed_total", "Resumes answered from history.", value(c.resumes_replayed));
+        w.counter("pantau_stream_resumes_snapshot_total", "Resumes answered with a fresh snapshot.",
+                  value(c.resumes_snapshot));
+        w.counter("pantau_stream_payloads_serialised_total", "Delta bodies serialised (shared by equal filters).",
+                  value(c.payloads_serialised));
+        w.histogram("pantau_report_to_send_seconds", "From a change's commit to the write of the frame carrying it.",
+                    c.report_to_send_seconds);
+    });
+}
 
 std::int64_t system_now_ms()
 {
@@ -92,14 +128,30 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
 
 server::server(server_config config)
     : config_(std::move(config)), ioc_(static_cast<int>(config_.thread_count())), control_(net::make_strand(ioc_)),
-      signals_(control_), drain_timer_(control_)
+      signals_(control_), drain_timer_(control_), stream_timer_(net::make_strand(ioc_))
 {
     config_.validate();
     prepare_data_dir(config_.data_dir);
     handler_ = load_handler(config_);
     spdlog::info("web root {}", handler_->web_root().string());
+    hub_ = std::make_shared<stream_hub>(config_.stream);
+    {
+        // Changes reach the hub after each commit; the hub starts from the state at this moment.
+        const geo::hierarchy& h = handler_->districts();
+        change_feed_batch initial = handler_->service().attach_feed(
+            [hub = hub_, &h](change_feed_batch&& b) {
+                hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
+            },
+            system_now_ms());
+        hub_->load(to_feed_update(initial, h, {}), system_now_ms());
+    }
+    sources_ = std::make_shared<source_health_cache>();
+    sources_->refresh(handler_->service().sources(system_now_ms()));
+    hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
+    export_stream_metrics(*handler_, hub_);
     state_ = std::make_shared<shared_state>(
-        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout});
+        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
+        hub_);
     listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
     if (config_.simulate_rate > 0) {
         // A fresh seed per run: external ids embed it, and the event log outlives the run.
@@ -127,6 +179,8 @@ std::string server::url() const
 
 const request_handler& server::handler() const { return *handler_; }
 
+stream_hub& server::hub() const { return *hub_; }
+
 void server::stop_on_signals()
 {
     signals_.add(SIGINT);
@@ -139,6 +193,7 @@ void server::start()
     if (!threads_.empty())
         return;
     listener_->run();
+    net::dispatch(stream_timer_.get_executor(), [this] { do_stream_tick(); });
     const unsigned n = config_.thread_count();
     threads_.reserve(n);
     for (unsigned i = 0; i < n; ++i)
@@ -191,6 +246,32 @@ void server::simulate()
     }
 }
 
+void server::do_stream_tick()
+{
+    if (stop_requested_.load())
+        return;
+    stream_timer_.expires_after(config_.stream.tick);
+    stream_timer_.async_wait(beast::bind_front_handler(&server::on_stream_tick, this));
+}
+
+void server::on_stream_tick(beast::error_code ec)
+{
+    if (ec || stop_requested_.load())
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    try {
+        if (now >= next_advance_) {
+            next_advance_ = now + stats_advance_every;
+            handler_->service().advance_feed(system_now_ms());
+            sources_->refresh(handler_->service().sources(system_now_ms()));
+        }
+        hub_->flush(system_now_ms(), now);
+    } catch (const std::exception& e) {
+        spdlog::error("stream tick: {}", e.what());
+    }
+    do_stream_tick();
+}
+
 void server::io_thread()
 {
     try {
@@ -235,6 +316,7 @@ void server::begin_drain()
 {
     spdlog::info("shutting down: {} connection(s) open", state_->session_count());
     listener_->stop();
+    net::post(stream_timer_.get_executor(), [this] { stream_timer_.cancel(); });
     state_->stop();
     drain_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_grace;
     check_drain({});
