@@ -429,6 +429,7 @@ function visibleIncidents() {
 let drawnKey = "", freshKey = "";
 function render() {
   if (!state.districts.size) return;
+  const started = performance.now();
   const now = Date.now();
   for (const [id, until] of state.fresh) if (until < now) state.fresh.delete(id);
   const list = visibleIncidents();
@@ -445,6 +446,7 @@ function render() {
   renderTimeline(list, now);
   renderFeed(list, now);
   window.__pantau.rendered = (window.__pantau.rendered ?? 0) + 1;
+  window.__pantau.renderMs = performance.now() - started;  // the last pass, for scripts/frame-time.mjs
 }
 
 function renderMap(list, now, all) {

@@ -204,6 +204,17 @@ test("kiosk mode renders full screen without controls, with large type and a clo
   await page.context().close();
 });
 
+test("the wall speaks Indonesian by default and English with ?lang=en", async () => {
+  const id = await openWall();
+  assert.equal(await id.textContent("#feed-h"), "Kejadian terbaru");
+  assert.equal(await id.getAttribute("html", "lang"), "id");
+  await id.context().close();
+  const en = await openWall("?lang=en");
+  assert.equal(await en.textContent("#feed-h"), "Newest incidents");
+  assert.match(await en.textContent("#counters"), /Complaint/);
+  await en.context().close();
+});
+
 test("a server restart shows the disconnected state, then recovers with no missing incidents", async () => {
   const page = await openWall();
   const port = new URL(origin).port;
