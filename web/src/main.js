@@ -150,7 +150,8 @@ async function loadDistricts() {
       "line-width": role === "top" ? 2.5 : role === "mid" ? 1.4 : 0.6 } });
   }
   for (const level of state.levels) {
-    map.addLayer({ id: `alert-fill-${level}`, type: "fill", source: `d-${level}`, paint: {
+    // A city-wide alert outlines the city; a red fill over everything would hide the map.
+    if (levelRole(level) !== "top") map.addLayer({ id: `alert-fill-${level}`, type: "fill", source: `d-${level}`, paint: {
       "fill-color": "#ff3b30", "fill-opacity": ["case", ["boolean", ["feature-state", "alert"], false], 0.25, 0] } });
     map.addLayer({ id: `alert-line-${level}`, type: "line", source: `d-${level}`, paint: {
       "line-color": "#ff3b30", "line-width": 3, "line-opacity": ["case", ["boolean", ["feature-state", "alert"], false], 1, 0] } });
@@ -667,7 +668,12 @@ function updateClusterCounts() {
   }
   for (const [id, m] of clusterMarkers) if (!seen.has(id)) { m.remove(); clusterMarkers.delete(id); }
 }
+// Not on "idle" alone: while an alert pulses the map is never idle.
+let clusterTimer = null;
+const queueClusterCounts = () => { if (!clusterTimer) clusterTimer = setTimeout(() => { clusterTimer = null; updateClusterCounts(); }, 300); };
 map.on("idle", updateClusterCounts);
+map.on("moveend", queueClusterCounts);
+map.on("sourcedata", (e) => { if (e.sourceId === "incidents" && e.isSourceLoaded) queueClusterCounts(); });
 
 // ---- details and operator actions ----------------------------------------------------------
 async function openDetails(id) {
@@ -796,8 +802,9 @@ setInterval(() => {
   pulsing = alerts;
   const phase = pulsing ? (Math.sin(Date.now() / 300) + 1) / 2 : 0;
   for (const level of state.levels) {
-    if (!map.getLayer(`alert-fill-${level}`)) continue;
-    map.setPaintProperty(`alert-fill-${level}`, "fill-opacity", ["case", ["boolean", ["feature-state", "alert"], false], 0.12 + 0.3 * phase, 0]);
+    if (!map.getLayer(`alert-line-${level}`)) continue;
+    if (map.getLayer(`alert-fill-${level}`))
+      map.setPaintProperty(`alert-fill-${level}`, "fill-opacity", ["case", ["boolean", ["feature-state", "alert"], false], 0.12 + 0.3 * phase, 0]);
     map.setPaintProperty(`alert-line-${level}`, "line-width", 2 + 3 * phase);
   }
 }, 250);
