@@ -114,12 +114,20 @@ function levelRole(level) {
 const FINE_ZOOM = 12.2;           // kelurahan are coloured from this zoom on, kecamatan below it
 
 async function loadDistricts() {
-  const ready = await (await fetch("/readyz")).json();
-  state.levels = ready.levels ?? [];
+  const res = await fetch("/readyz", { cache: "no-store" });
+  if (!res.ok) throw new Error(`readyz: HTTP ${res.status}`);
+  const ready = await res.json();
+  const levels = ready.levels ?? [];
+  const collections = await Promise.all(levels.map(async (l) => {
+    const r = await fetch(`/api/v1/districts?level=${encodeURIComponent(l)}`);
+    if (!r.ok) throw new Error(`districts ${l}: HTTP ${r.status}`);
+    return r.json();
+  }));
+  // Everything is fetched: from here on nothing can fail half-way and be added twice on a retry.
+  state.levels = levels;
   await mapLoaded;
   for (const c of [0, 1, 2, 3]) for (const g of Object.keys(STATUS_COLOURS))
     map.addImage(`i-${c}-${g}`, iconCanvas(c, g), { pixelRatio: 2 });
-  const collections = await Promise.all(state.levels.map((l) => fetch(`/api/v1/districts?level=${encodeURIComponent(l)}`).then((r) => r.json())));
   let cityBox = null;
   const drawOrder = [...state.levels].reverse();  // coarsest first, finest on top
   for (const [i, level] of state.levels.entries()) {
@@ -760,7 +768,12 @@ function setFilter(f) {
   if (stream && state.mode === "ws") stream.subscribe(f);
   scheduleRender();
 }
-$("filter-toggle").onclick = () => { $("filters").hidden = !$("filters").hidden; };
+$("filter-toggle").onclick = () => {
+  $("filters").hidden = !$("filters").hidden;
+  // The types the wall has seen, as suggestions.
+  const types = [...new Set([...state.incidents.values()].map((i) => i.type).filter(Boolean))].sort();
+  $("f-type-list").innerHTML = types.map((ty) => `<option value="${esc(ty)}">`).join("");
+};
 $("filters").onsubmit = (e) => {
   e.preventDefault();
   setFilter({
@@ -858,7 +871,17 @@ window.__pantau.inject = (n) => {
 };
 
 // ---- start ----------------------------------------------------------------------------------
-loadDistricts().then(() => {
+// A wall that boots while the server is down keeps trying instead of showing a dead page.
+async function boot() {
+  try {
+    await loadDistricts();
+  } catch (e) {
+    console.warn("pantau: cannot load the districts yet", e);
+    setConn("closed");
+    setTimeout(boot, 2000);
+    return;
+  }
   if (params.get("stream") === "rest") { state.mode = "rest"; startPolling(); } else startStream();
   if (kiosk) startTour();
-}).catch((e) => { console.error(e); $("conn-text").textContent = `${t("error")}: ${e.message}`; });
+}
+boot();
