@@ -124,7 +124,7 @@ test("the page loads, draws the real districts on the canvas and asks no host bu
   await page.context().close();
 });
 
-test("a posted report appears in the feed and on the map within one second, and a PATCH updates it", async () => {
+test("a posted report appears in the feed and on the map, and a PATCH and the operator form update it", async () => {
   const page = await openWall();
   await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.655, -6.255], zoom: 15 }));
   const posted = await postReports(server.url, [report("disaster", 106.655, -6.255, { type: "flood", severity: "severe", text: "banjir 40 cm" })]);
@@ -161,6 +161,21 @@ test("a posted report appears in the feed and on the map within one second, and 
   assert.equal(after.status, "resolved");
   assert.equal(after.assignee, "BPBD");
   assert.deepEqual(foreign, []);
+  await page.context().close();
+});
+
+test("a disaster area (a CAP polygon) is drawn as an area on the map", async () => {
+  const page = await openWall();
+  const ring = [[106.60, -6.16], [106.62, -6.16], [106.62, -6.145], [106.60, -6.145], [106.60, -6.16]];
+  const posted = await postReports(server.url, [{ source: "bmkg", external_id: "cap-1", category: "disaster", type: "flood_warning",
+    severity: "severe", area: { type: "Polygon", coordinates: [ring] }, text: "Peringatan banjir", observed_at: new Date().toISOString() }]);
+  const id = posted.results[0].incident_id;
+  await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.61, -6.1525], zoom: 14 }));
+  await page.waitForFunction((id) => {
+    const map = window.__pantau.map;
+    const p = map.project([106.61, -6.1525]);
+    return map.queryRenderedFeatures([p.x, p.y], { layers: ["areas-fill"] }).some((f) => f.properties.id === id);
+  }, id, { timeout: WAIT, polling: 100 });
   await page.context().close();
 });
 
