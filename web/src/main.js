@@ -354,11 +354,12 @@ let pollTimer = null, statsEvery = 0;
 function startPolling() {
   let cost = 0;
   const poll = async () => {
-    const started = performance.now();
+    let started = performance.now();
     try {
       const r = await fetch("/api/v1/incidents?limit=10000", { cache: "no-store" });
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const body = await r.json();
+      started = performance.now();  // the cost that counts is this page's own work, not the wait
       const now = Date.now(), seen = new Set();
       let any = false;
       for (const j of body.incidents) {
@@ -374,11 +375,6 @@ function startPolling() {
       }
       for (const id of [...state.incidents.keys()]) if (!seen.has(id)) { state.incidents.delete(id); any = true; }
       if (any) changed();
-      // Sources: without the stream only their age is known, from the incidents themselves.
-      for (const inc of state.incidents.values()) for (const s of inc.sources) {
-        const cur = state.sources.get(s);
-        if (!cur || cur.last < inc.last) state.sources.set(s, { source: s, last: inc.last, interval: 0, stale: false });
-      }
       if (statsEvery-- <= 0) {
         statsEvery = 4;
         const before = statsSignature();
@@ -392,10 +388,10 @@ function startPolling() {
     } catch (e) {
       if (state.conn !== "closed") setConn("closed");
     }
-    // Every 300 ms, but never more than a quarter of the page's time: ten thousand incidents
-    // are megabytes of JSON per poll.
+    // Every 300 ms, but the page's own work on a poll (ten thousand incidents are megabytes of
+    // JSON) may take at most a quarter of its time; never slower than every 2 s.
     cost = performance.now() - started;
-    pollTimer = setTimeout(poll, Math.max(300, 3 * cost));
+    pollTimer = setTimeout(poll, Math.min(2000, Math.max(300, 3 * cost)));
   };
   poll();
 }
@@ -598,7 +594,15 @@ function renderTop(list) {
 }
 
 function renderSources(now) {
-  const list = [...state.sources.values()].sort((a, b) => a.source.localeCompare(b.source));
+  // Sources the server reports health for, plus (with only their age, no verdict) the sources
+  // named by the incidents on the wall that it does not report on.
+  const all = new Map(state.sources);
+  for (const inc of state.incidents.values()) for (const name of inc.sources) {
+    const cur = all.get(name);
+    if (!cur) all.set(name, { source: name, last: inc.last, interval: 0, stale: false, derived: true });
+    else if (cur.derived && cur.last < inc.last) cur.last = inc.last;
+  }
+  const list = [...all.values()].sort((a, b) => a.source.localeCompare(b.source));
   setHTML($("sources"), list.length ? list.map((s) => {
     const age = now - s.last;
     const stale = s.stale || (s.interval > 0 && age > 2 * s.interval);

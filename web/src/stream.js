@@ -1,7 +1,8 @@
 // The live stream: one WebSocket to /ws speaking ClientMessage / ServerMessage (proto/pantau.proto,
 // DESIGN §5). It reconnects on its own with a capped backoff and resumes where it was with
-// Resume{last_seq, stream_id}; a gap it cannot explain (a seq that does not follow) drops the
-// stream id and asks for a fresh snapshot, so the wall never shows a silent hole.
+// Resume{last_seq, stream_id} (docs/stream.md): the server replays what was missed or sends a
+// fresh Snapshot. A gap it cannot explain (a seq that does not follow) drops the stream id and
+// asks for a fresh snapshot, so the wall never shows a silent hole.
 import { create, toBinary, fromBinary } from "@bufbuild/protobuf";
 import { ClientMessageSchema, ServerMessageSchema, SubscribeSchema } from "./gen/pantau_pb.js";
 
@@ -18,6 +19,7 @@ export class Stream {
     this.timer_ = null;
     this.closedByUs_ = false;
     this.everOpened_ = false;
+    this.resumedFrom_ = "";        // the stream id a Resume asked for, until its answer
   }
 
   get lastSeq() { return this.lastSeq_; }
@@ -57,12 +59,20 @@ export class Stream {
   onOpen_() {
     this.everOpened_ = true;
     this.backoff_ = 250;
+    // The first message decides: Resume continues the stream (with its filter), Subscribe starts one.
     if (this.streamId_) {
+      this.resumedFrom_ = this.streamId_;
       this.send_({ case: "resume", value: { lastSeq: this.lastSeq_, streamId: this.streamId_ } });
+    } else {
+      this.resumedFrom_ = "";
+      this.sendSubscribe_();
     }
-    // The filter goes with every connection: after a resume the server may or may not keep it.
-    this.sendSubscribe_();
     this.h_.state("open");
+  }
+
+  hasFilter_() {
+    const f = this.filter_;
+    return !!(f.categories?.length || f.types?.length || f.districts?.length || f.minSeverity);
   }
 
   sendSubscribe_() {
@@ -100,8 +110,14 @@ export class Stream {
     const body = msg.body;
     if (body.case === "snapshot") {
       this.lastSeq_ = msg.seq;
-      if (body.value.streamId) this.streamId_ = body.value.streamId;
+      const id = body.value.streamId;
+      // A resume the server could not honour (unknown stream, e.g. after its restart) gets a new
+      // stream that matches everything: a narrower filter must be sent again.
+      const lostFilter = this.resumedFrom_ && id && id !== this.resumedFrom_ && this.hasFilter_();
+      this.resumedFrom_ = "";
+      if (id) this.streamId_ = id;
       this.h_.snapshot(body.value);
+      if (lostFilter) this.sendSubscribe_();
     } else {
       // A delta or heartbeat must follow the last seq we saw; anything else is a gap.
       if (this.lastSeq_ !== 0n && msg.seq !== this.lastSeq_ + 1n && msg.seq > this.lastSeq_ + 1n) {

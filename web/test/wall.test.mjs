@@ -111,6 +111,9 @@ test("the page loads, draws the real districts on the canvas and asks no host bu
   const page = await openWall();
   const share = await paintedShare(page);
   assert.ok(share > 0.25, `only ${(share * 100).toFixed(1)} % of the map canvas is painted`);
+  // The page speaks the WebSocket stream (it falls back to polling only where /ws is missing).
+  await page.waitForFunction(() => window.__pantau.state.conn === "open");
+  assert.equal(await page.evaluate(() => window.__pantau.state.mode), "ws");
   const levels = await page.evaluate(() => window.__pantau.state.levels);
   assert.deepEqual(levels, ["kelurahan", "kecamatan"]);
   const kel = await page.evaluate(() => window.__pantau.state.districts.get("kelurahan").size);
@@ -161,6 +164,14 @@ test("a posted report appears in the feed and on the map, and a PATCH and the op
   assert.equal(after.status, "resolved");
   assert.equal(after.assignee, "BPBD");
   assert.deepEqual(foreign, []);
+  await page.context().close();
+});
+
+test("with ?stream=rest the wall polls the REST API and still shows a new report", async () => {
+  const page = await openWall("?stream=rest");
+  assert.equal(await page.evaluate(() => window.__pantau.state.mode), "rest");
+  const posted = await postReports(server.url, [report("complaint", 106.66, -6.23, { type: "garbage" })]);
+  await page.waitForSelector(`#feed li[data-id="${posted.results[0].incident_id}"]`, { timeout: WAIT });
   await page.context().close();
 });
 
