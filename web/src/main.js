@@ -268,6 +268,7 @@ function touch() { state.lastUpdate = Date.now(); }
 function changed() { state.version++; }
 
 function applySnapshot(s) {
+  window.__pantau.snapshots = (window.__pantau.snapshots ?? 0) + 1;
   state.incidents.clear();
   for (const p of s.incidents) { const inc = fromProto(p); state.incidents.set(inc.id, inc); }
   state.stats.clear();
@@ -346,6 +347,7 @@ function startStream() {
   });
   stream.subscribe(state.filter);
   stream.start();
+  window.__pantau.stream = stream;
   setInterval(() => stream.ping(), 15000);
 }
 

@@ -241,6 +241,19 @@ test("the wall speaks Indonesian by default and English with ?lang=en", async ()
   await en.context().close();
 });
 
+test("a dropped connection resumes its stream: what happened meanwhile arrives without a new snapshot", async () => {
+  const page = await openWall();
+  await page.waitForFunction(() => window.__pantau.state.conn === "open" && window.__pantau.snapshots >= 1);
+  const before = await page.evaluate(() => ({ snapshots: window.__pantau.snapshots, id: window.__pantau.stream.streamId }));
+  await page.evaluate(() => window.__pantau.stream.ws_.close());
+  const posted = await postReports(server.url, [report("transport", 106.6, -6.21, { type: "accident" })]);
+  const id = posted.results[0].incident_id;
+  await page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: WAIT });
+  const after = await page.evaluate(() => ({ snapshots: window.__pantau.snapshots, id: window.__pantau.stream.streamId }));
+  assert.deepEqual(after, before, "the same stream, and no snapshot since the first");
+  await page.context().close();
+});
+
 test("a server restart shows the disconnected state, then recovers with no missing incidents", async () => {
   const page = await openWall();
   const port = new URL(origin).port;
