@@ -21,6 +21,10 @@ export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] 
     "--districts", `kecamatan=${join(shared, "tangerang/kecamatan.geojson")}`,
     "--parent-field", "kode_kec", ...extra];
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A test runner that dies (timeout, Ctrl-C) must not leave a server behind.
+  const reap = () => { if (proc.exitCode === null) proc.kill("SIGKILL"); };
+  process.once("exit", reap);
+  proc.once("exit", () => process.removeListener("exit", reap));
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
   const url = await new Promise((resolveUrl, reject) => {
