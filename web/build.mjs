@@ -1,0 +1,58 @@
+// Builds the map wall into one folder the server serves:
+//   node build.mjs [OUT_DIR]      (default: dist/)
+// 1. generates the protobuf code from ../proto/pantau.proto with protoc + protoc-gen-es
+//    (so the client can never drift from the server's wire format),
+// 2. bundles src/main.js with esbuild (ES module, minified, with a source map),
+// 3. copies index.html, the styles and MapLibre's worker next to the bundle.
+// Nothing here fetches anything: every byte the page loads comes out of this folder.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = resolve(process.argv[2] ?? join(here, "dist"));
+const protoDir = resolve(here, "../proto");
+const genDir = join(here, "src/gen");
+const protoc = process.env.PROTOC || "protoc";
+
+mkdirSync(genDir, { recursive: true });
+mkdirSync(out, { recursive: true });
+
+try {
+  execFileSync(protoc, [
+    `-I${protoDir}`,
+    `--plugin=protoc-gen-es=${join(here, "node_modules/.bin/protoc-gen-es")}`,
+    `--es_out=${genDir}`,
+    "--es_opt=target=js",
+    join(protoDir, "pantau.proto"),
+  ], { stdio: "inherit" });
+} catch (e) {
+  console.error(`web/build.mjs: protoc failed (${e.message}); is protobuf-compiler installed and npm ci done?`);
+  process.exit(1);
+}
+
+await esbuild.build({
+  entryPoints: [join(here, "src/main.js")],
+  bundle: true,
+  format: "esm",
+  target: ["chrome110", "firefox115", "safari16"],
+  minify: true,
+  sourcemap: true,
+  outfile: join(out, "app.js"),
+  logLevel: "warning",
+  legalComments: "linked",
+});
+
+const mapDist = join(here, "node_modules/maplibre-gl/dist");
+for (const [from, to] of [
+  [join(here, "index.html"), "index.html"],
+  [join(here, "src/style.css"), "style.css"],
+  [join(mapDist, "maplibre-gl.css"), "maplibre-gl.css"],
+  [join(mapDist, "maplibre-gl-worker.mjs"), "maplibre-gl-worker.mjs"],
+  [join(mapDist, "maplibre-gl-shared.mjs"), "maplibre-gl-shared.mjs"],
+]) {
+  if (existsSync(from)) copyFileSync(from, join(out, to));
+}
+console.log(`web/build.mjs: built the map wall into ${out}`);

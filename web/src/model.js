@@ -1,0 +1,66 @@
+// The wall's state, independent of where it came from: incidents from a protobuf Snapshot/Delta
+// or from the REST API become the same plain objects, so every view reads one shape.
+
+export const CATEGORIES = [1, 2, 3];             // complaint, transport, disaster
+export const CATEGORY_NAMES = ["", "complaint", "transport", "disaster"];
+export const SEVERITY_NAMES = ["unknown", "minor", "moderate", "severe", "extreme"];
+export const STATUS_NAMES = ["", "new", "verified", "dispatched", "in_progress", "resolved", "closed", "rejected", "duplicate"];
+export const CATEGORY_COLOURS = { 1: "#4aa8ff", 2: "#c08cff", 3: "#ff8a3d", 0: "#9aa4b2" };
+
+// DESIGN §8: Tangerang's three colours — red waiting, yellow in process, green done.
+export function statusGroup(status) {
+  if (status === 1) return "waiting";
+  if (status >= 2 && status <= 4) return "in_process";
+  if (status === 5 || status === 6) return "done";
+  return "dismissed";
+}
+export function isOpen(status) { return status >= 1 && status <= 4; }
+
+export function fromProto(p) {
+  let area = null;
+  if (p.areaGeojson) { try { area = JSON.parse(p.areaGeojson); } catch { area = null; } }
+  return {
+    id: Number(p.id), category: p.category, type: p.type, severity: p.severity, status: p.status,
+    lon: p.lon, lat: p.lat, area,
+    districts: p.districts.map((d) => ({ level: d.level, code: d.code, name: d.name })),
+    first: Number(p.firstReportMs), last: Number(p.lastReportMs), reports: p.reportCount,
+    sources: [...p.sources], assignee: p.assignee, agency: p.agency, title: p.title,
+  };
+}
+
+export function fromJson(j) {
+  return {
+    id: Number(j.id), category: Math.max(0, CATEGORY_NAMES.indexOf(j.category)), type: j.type,
+    severity: Math.max(0, SEVERITY_NAMES.indexOf(j.severity)), status: Math.max(0, STATUS_NAMES.indexOf(j.status)),
+    lon: j.lon, lat: j.lat, area: j.area ?? null,
+    districts: Object.entries(j.districts ?? {}).filter(([, c]) => c).map(([level, code]) => ({ level, code, name: "" })),
+    first: Date.parse(j.first_report_at), last: Date.parse(j.last_report_at), reports: j.report_count,
+    sources: j.sources ?? [], assignee: j.assignee ?? "", agency: j.agency ?? "", title: j.title ?? "",
+  };
+}
+
+// The filter as it lives in the URL (cat, type, sev, district) and goes into Subscribe.
+export function filterFromUrl(params) {
+  const list = (k) => (params.get(k) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const categories = list("cat").map((n) => CATEGORY_NAMES.indexOf(n)).filter((c) => c > 0);
+  const sev = SEVERITY_NAMES.indexOf(params.get("sev") ?? "");
+  return { categories, types: list("type"), districts: list("district"), minSeverity: sev > 0 ? sev : 0 };
+}
+
+export function filterToParams(f, params) {
+  const set = (k, v) => (v ? params.set(k, v) : params.delete(k));
+  set("cat", f.categories.map((c) => CATEGORY_NAMES[c]).join(","));
+  set("type", f.types.join(","));
+  set("district", f.districts.join(","));
+  set("sev", f.minSeverity > 0 ? SEVERITY_NAMES[f.minSeverity] : "");
+  return params;
+}
+
+// The same test the server applies, so the REST fallback and a stale delta never show more.
+export function matches(f, inc) {
+  if (f.categories.length && !f.categories.includes(inc.category)) return false;
+  if (f.types.length && !f.types.includes(inc.type)) return false;
+  if (f.minSeverity && inc.severity < f.minSeverity) return false;
+  if (f.districts.length && !inc.districts.some((d) => f.districts.includes(d.code))) return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+// The client's pure logic, without a browser: status colours, the JSON shape, the URL filter.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { statusGroup, isOpen, fromJson, filterFromUrl, filterToParams, matches } from "../src/model.js";
+
+test("statuses map onto Tangerang's three colours, with rejected and duplicate set apart", () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(statusGroup),
+    ["waiting", "in_process", "in_process", "in_process", "done", "done", "dismissed", "dismissed"]);
+  assert.deepEqual([1, 4, 5, 7].map(isOpen), [true, true, false, false]);
+});
+
+test("an incident from the REST API gets the same numbers as one from the protobuf stream", () => {
+  const inc = fromJson({ id: 7, category: "disaster", type: "flood", severity: "severe", status: "in_progress", lon: 106.6, lat: -6.2,
+    area: null, districts: { kelurahan: "36.71.01.1001", kecamatan: "36.71.01", kota: null },
+    first_report_at: "2026-12-01T10:00:00Z", last_report_at: "2026-12-01T10:05:00Z", report_count: 3, sources: ["bpbd"], assignee: "", title: "banjir" });
+  assert.equal(inc.category, 3);
+  assert.equal(inc.severity, 3);
+  assert.equal(inc.status, 4);
+  assert.deepEqual(inc.districts.map((d) => d.code), ["36.71.01.1001", "36.71.01"]);
+  assert.equal(inc.last - inc.first, 300000);
+});
+
+test("a filter survives the trip through the URL and hides what it should", () => {
+  const f = filterFromUrl(new URLSearchParams("cat=transport,disaster&type=flood&sev=moderate&district=36.71.01"));
+  assert.deepEqual(f, { categories: [2, 3], types: ["flood"], districts: ["36.71.01"], minSeverity: 2 });
+  assert.equal(filterToParams(f, new URLSearchParams("lang=en")).toString(),
+    "lang=en&cat=transport%2Cdisaster&type=flood&district=36.71.01&sev=moderate");
+  const base = { category: 3, type: "flood", severity: 3, districts: [{ level: "kecamatan", code: "36.71.01" }] };
+  assert.equal(matches(f, base), true);
+  assert.equal(matches(f, { ...base, category: 1 }), false);
+  assert.equal(matches(f, { ...base, type: "fire" }), false);
+  assert.equal(matches(f, { ...base, severity: 1 }), false);
+  assert.equal(matches(f, { ...base, districts: [{ level: "kecamatan", code: "36.71.02" }] }), false);
+  assert.deepEqual(filterFromUrl(new URLSearchParams("cat=nonsense&sev=huge")), { categories: [], types: [], districts: [], minSeverity: 0 });
+});

@@ -1,0 +1,56 @@
+// Starts the real `pantau serve` on an ephemeral port with the real Tangerang districts from
+// ../shared/data and a temporary data dir, and reads the URL it prints on stdout.
+import { spawn } from "node:child_process";
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const bin = process.env.PANTAU_BIN ?? join(repo, "build/server/pantau");
+export const webRoot = process.env.PANTAU_WEB_ROOT ?? join(repo, "build/web");
+export const shared = process.env.PANTAU_SHARED_DATA ?? join(repo, "../shared/data");
+
+export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
+
+export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {
+  for (const f of [bin, webRoot, join(shared, "tangerang/kelurahan.geojson")])
+    if (!existsSync(f)) throw new Error(`missing ${f}`);
+  const args = ["serve", "--listen", listen, "--web-root", webRoot, "--data-dir", dataDir,
+    "--districts", `kelurahan=${join(shared, "tangerang/kelurahan.geojson")}`,
+    "--districts", `kecamatan=${join(shared, "tangerang/kecamatan.geojson")}`,
+    "--parent-field", "kode_kec", ...extra];
+  const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A test runner that dies (timeout, Ctrl-C) must not leave a server behind.
+  const reap = () => { if (proc.exitCode === null) proc.kill("SIGKILL"); };
+  process.once("exit", reap);
+  proc.once("exit", () => process.removeListener("exit", reap));
+  let stderr = "";
+  proc.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`pantau did not print its URL in 60 s; stderr: ${stderr}`)), 60000);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/pantau: serving on (\S+)/);
+      if (m) { clearTimeout(timer); resolveUrl(m[1]); }
+    });
+    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`pantau exited with ${code}: ${stderr}`)); });
+  });
+  return {
+    url, proc,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const done = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await done;
+    },
+  };
+}
+
+export async function postReports(url, reports) {
+  const r = await fetch(new URL("/api/v1/reports", url), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(reports) });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`POST reports: ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}

@@ -1,0 +1,276 @@
+// The map wall in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) against
+// the real `pantau serve` on an ephemeral port with the real Tangerang kelurahan.
+// Exit code 77 (ctest: skipped) only when no chromium is installed.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { startServer, freshDataDir, postReports } from "./server.mjs";
+
+const chromiumPath = process.env.PANTAU_CHROMIUM ?? "/usr/bin/chromium";
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIP: no chromium at ${chromiumPath}; scripts/bootstrap installs it (apt-get install chromium)`);
+  process.exit(77);
+}
+const screenshots = process.env.PANTAU_SCREENSHOTS;
+// The wall's target is one second from the POST's reply to the feed and the map, and that is what
+// PANTAU_WEB_STRICT=1 asserts. By default the bound is ten seconds and the measured time is
+// printed: the project's rule is that timings do not decide a pass, and this software-rendered
+// WebGL on a shared CI core can take half a second for one frame (docs/web.md has the figures).
+const WAIT = 15000;  // for everything that is not the latency being measured
+const LATENCY_BOUND_MS = process.env.PANTAU_WEB_STRICT === "1" ? 1000 : 10000;
+export const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"];
+
+let server, browser, dataDir, origin;
+const foreign = [];             // every request to a host other than the server
+
+async function openWall(query = "", viewport = { width: 1600, height: 900 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on("request", (req) => {
+    const u = new URL(req.url());
+    if (u.protocol !== "data:" && u.protocol !== "blob:" && u.origin !== origin && u.origin !== origin.replace("http", "ws")) foreign.push(req.url());
+  });
+  page.on("websocket", (ws) => { const u = new URL(ws.url()); if (u.host !== new URL(origin).host) foreign.push(ws.url()); });
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  await page.goto(`${origin}/${query}`);
+  await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: 30000 });
+  return page;
+}
+
+// How many canvas pixels are not the map's background colour (#0b1016). Read inside a render
+// event, while WebGL's drawing buffer still holds the frame (the map does not preserve it).
+async function paintedShare(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const map = window.__pantau.map;
+    map.once("render", () => {
+      const src = map.getCanvas();
+      const c = document.createElement("canvas");
+      c.width = src.width; c.height = src.height;
+      const g = c.getContext("2d");
+      g.drawImage(src, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      for (let i = 0; i < d.length; i += 16) {
+        if (Math.abs(d[i] - 0x0b) + Math.abs(d[i + 1] - 0x10) + Math.abs(d[i + 2] - 0x16) > 12) painted++;
+      }
+      resolve(painted / (d.length / 16));
+    });
+    map.triggerRepaint();
+  }));
+}
+
+// Is incident `id` drawn on the map: as its own symbol, or inside a cluster, at its position?
+async function onMap(page, id) {
+  return page.evaluate((id) => {
+    const { map, state } = window.__pantau;
+    const inc = state.incidents.get(id);
+    if (!inc) return false;
+    const p = map.project([inc.lon, inc.lat]);
+    const box = [[p.x - 25, p.y - 25], [p.x + 25, p.y + 25]];
+    const hits = map.queryRenderedFeatures(box, { layers: ["incidents", "clusters"] });
+    return hits.some((f) => f.properties.id === id || f.properties.cluster);
+  }, id);
+}
+
+const CENTROIDS = [
+  // kode, lon, lat — real kelurahan centroids of Kota Tangerang (../shared/data/tangerang/kelurahan_centroids.csv)
+  [106.63185, -6.17288], [106.63849, -6.17223], [106.6050, -6.1900], [106.6700, -6.1700], [106.6200, -6.2200],
+  [106.7000, -6.2100], [106.5900, -6.1700], [106.6500, -6.1400], [106.6800, -6.2300], [106.6400, -6.2000],
+];
+const TYPES = { complaint: ["broken_road", "garbage", "street_light"], transport: ["traffic_jam", "accident"], disaster: ["flood", "fallen_tree"] };
+let seq = 0;
+function report(category, lon, lat, extra = {}) {
+  const type = extra.type ?? TYPES[category][seq % TYPES[category].length];
+  return { source: extra.source ?? "test", external_id: `t-${seq++}`, category, type, severity: extra.severity ?? "moderate",
+    lon, lat, text: extra.text ?? `${type} test report`, observed_at: new Date(Date.now() - (extra.ageMs ?? 0)).toISOString() };
+}
+
+before(async () => {
+  dataDir = freshDataDir();
+  server = await startServer({ dataDir });
+  origin = server.url.replace(/\/$/, "");
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  // A realistic background: incidents of every category spread over the last day.
+  const batch = [];
+  CENTROIDS.forEach(([lon, lat], i) => {
+    for (const [k, cat] of ["complaint", "transport", "disaster"].entries())
+      batch.push(report(cat, lon + k * 0.004, lat + k * 0.003, { severity: ["minor", "moderate", "severe", "extreme"][(i + k) % 4], ageMs: (i * 2 + k) * 3600000 % 80000000 }));
+  });
+  await postReports(server.url, batch);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the page loads, draws the real districts on the canvas and asks no host but the server", async () => {
+  const page = await openWall();
+  const share = await paintedShare(page);
+  assert.ok(share > 0.25, `only ${(share * 100).toFixed(1)} % of the map canvas is painted`);
+  // The page speaks the WebSocket stream (it falls back to polling only where /ws is missing).
+  await page.waitForFunction(() => window.__pantau.state.conn === "open");
+  assert.equal(await page.evaluate(() => window.__pantau.state.mode), "ws");
+  const levels = await page.evaluate(() => window.__pantau.state.levels);
+  assert.deepEqual(levels, ["kelurahan", "kecamatan"]);
+  const kel = await page.evaluate(() => window.__pantau.state.districts.get("kelurahan").size);
+  assert.ok(kel >= 100, `${kel} kelurahan loaded`);
+  // The panels show the incidents posted before the page opened.
+  await page.waitForFunction(() => document.querySelectorAll("#feed li").length >= 30);
+  assert.equal(await page.textContent("[data-testid=open-total]"), "30");
+  await page.waitForTimeout(800);
+  if (screenshots) { mkdirSync(screenshots, { recursive: true }); await page.screenshot({ path: `${screenshots}/wall.png` }); }
+  assert.deepEqual(foreign, [], `requests to other hosts: ${foreign.join(", ")}`);
+  await page.context().close();
+});
+
+test("a posted report appears in the feed and on the map, and a PATCH and the operator form update it", async () => {
+  const page = await openWall();
+  await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.655, -6.255], zoom: 15 }));
+  const posted = await postReports(server.url, [report("disaster", 106.655, -6.255, { type: "flood", severity: "severe", text: "banjir 40 cm" })]);
+  const id = posted.results[0].incident_id;
+  const t0 = Date.now();
+  await page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: LATENCY_BOUND_MS });
+  const feedMs = Date.now() - t0;
+  await page.waitForFunction((id) => {
+    const { map, state } = window.__pantau;
+    const inc = state.incidents.get(id);
+    if (!inc) return false;
+    const p = map.project([inc.lon, inc.lat]);
+    return map.queryRenderedFeatures([[p.x - 20, p.y - 20], [p.x + 20, p.y + 20]], { layers: ["incidents"] }).some((f) => f.properties.id === id);
+  }, id, { timeout: LATENCY_BOUND_MS, polling: 50 });
+  const mapMs = Date.now() - t0;
+  console.log(`report to wall: feed ${feedMs} ms, map ${mapMs} ms (target 1000 ms)`);
+  assert.ok(mapMs <= LATENCY_BOUND_MS);
+  assert.equal(await page.getAttribute(`#feed li[data-id="${id}"]`, "data-status"), "new");
+  assert.ok(await page.$eval(`#feed li[data-id="${id}"]`, (li) => li.classList.contains("fresh")), "a new incident is marked");
+
+  const r = await fetch(`${origin}/api/v1/incidents/${id}`, { method: "PATCH", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ status: "in_progress", assignee: "BPBD", note: "tim berangkat" }) });
+  assert.equal(r.status, 200);
+  await page.waitForSelector(`#feed li[data-id="${id}"][data-status="in_progress"]`, { timeout: WAIT });
+
+  // The operator view: details with the audit trail, and a status change through the form.
+  await page.click(`#feed li[data-id="${id}"]`);
+  await page.waitForSelector("#details:not([hidden]) .audit li");
+  assert.match(await page.textContent("#details .audit"), /tim berangkat|in_progress/);
+  await page.selectOption("#d-form select[name=status]", "resolved");
+  await page.click("#d-form button[type=submit]");
+  await page.waitForSelector(`#feed li[data-id="${id}"][data-status="resolved"]`, { timeout: WAIT });
+  const after = await (await fetch(`${origin}/api/v1/incidents/${id}`)).json();
+  assert.equal(after.status, "resolved");
+  assert.equal(after.assignee, "BPBD");
+  assert.deepEqual(foreign, []);
+  await page.context().close();
+});
+
+test("with ?stream=rest the wall polls the REST API and still shows a new report", async () => {
+  const page = await openWall("?stream=rest");
+  assert.equal(await page.evaluate(() => window.__pantau.state.mode), "rest");
+  const posted = await postReports(server.url, [report("complaint", 106.66, -6.23, { type: "garbage" })]);
+  await page.waitForSelector(`#feed li[data-id="${posted.results[0].incident_id}"]`, { timeout: WAIT });
+  await page.context().close();
+});
+
+test("a disaster area (a CAP polygon) is drawn as an area on the map", async () => {
+  const page = await openWall();
+  const ring = [[106.60, -6.16], [106.62, -6.16], [106.62, -6.145], [106.60, -6.145], [106.60, -6.16]];
+  const posted = await postReports(server.url, [{ source: "bmkg", external_id: "cap-1", category: "disaster", type: "flood_warning",
+    severity: "severe", area: { type: "Polygon", coordinates: [ring] }, text: "Peringatan banjir", observed_at: new Date().toISOString() }]);
+  const id = posted.results[0].incident_id;
+  await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.61, -6.1525], zoom: 14 }));
+  await page.waitForFunction((id) => {
+    const map = window.__pantau.map;
+    const p = map.project([106.61, -6.1525]);
+    return map.queryRenderedFeatures([p.x, p.y], { layers: ["areas-fill"] }).some((f) => f.properties.id === id);
+  }, id, { timeout: WAIT, polling: 100 });
+  await page.context().close();
+});
+
+test("a category filter hides the other categories, lives in the URL and survives a reload", async () => {
+  const page = await openWall();
+  await page.click("#filter-toggle");
+  await page.check("[data-testid=f-cat-transport]");
+  await page.click("#f-apply");
+  await page.waitForFunction(() => document.querySelectorAll("#feed li").length > 0 &&
+    [...document.querySelectorAll("#feed li")].every((li) => window.__pantau.state.incidents.get(Number(li.dataset.id))?.category === 2));
+  assert.match(page.url(), /cat=transport/);
+  const counts = await page.evaluate(() => {
+    const src = window.__pantau.map.getSource("incidents")._data;
+    const feats = src.geojson?.features ?? src.features ?? [];
+    return feats.map((f) => f.properties.icon);
+  });
+  assert.ok(counts.length >= 10 && counts.every((i) => i.startsWith("i-2-")), `icons on the map: ${counts.join(",")}`);
+  // A complaint posted now stays off this wall; a transport report shows.
+  const [c, tr] = (await postReports(server.url, [report("complaint", 106.64, -6.2), report("transport", 106.645, -6.205, { type: "accident" })])).results;
+  await page.waitForSelector(`#feed li[data-id="${tr.incident_id}"]`, { timeout: WAIT });
+  assert.equal(await page.$(`#feed li[data-id="${c.incident_id}"]`), null);
+  const url = page.url();
+  await page.context().close();
+  const again = await openWall(url.slice(origin.length + 1));
+  await again.waitForSelector(`#feed li[data-id="${tr.incident_id}"]`);
+  assert.equal(await again.$(`#feed li[data-id="${c.incident_id}"]`), null);
+  await again.context().close();
+});
+
+test("kiosk mode renders full screen without controls, with large type and a clock", async () => {
+  const page = await openWall("?kiosk=1&tour_s=600", { width: 1920, height: 1080 });
+  assert.ok(await page.evaluate(() => document.body.classList.contains("kiosk")));
+  assert.equal(await page.isVisible("#filter-toggle"), false);
+  assert.equal(await page.isVisible("#metric"), false);
+  assert.match(await page.textContent("#clock"), /\d\d[.:]\d\d/);
+  const fs = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(fs >= 16, `kiosk font size ${fs}px`);
+  await page.waitForTimeout(3500);  // the tour's first flight
+  assert.ok(await paintedShare(page) > 0.25);
+  if (screenshots) await page.screenshot({ path: `${screenshots}/kiosk.png` });
+  await page.context().close();
+});
+
+test("the wall speaks Indonesian by default and English with ?lang=en", async () => {
+  const id = await openWall();
+  assert.equal(await id.textContent("#feed-h"), "Kejadian terbaru");
+  assert.equal(await id.getAttribute("html", "lang"), "id");
+  await id.context().close();
+  const en = await openWall("?lang=en");
+  assert.equal(await en.textContent("#feed-h"), "Newest incidents");
+  assert.match(await en.textContent("#counters"), /Complaint/);
+  await en.context().close();
+});
+
+test("a dropped connection resumes its stream: what happened meanwhile arrives without a new snapshot", async () => {
+  const page = await openWall();
+  await page.waitForFunction(() => window.__pantau.state.conn === "open" && window.__pantau.snapshots >= 1);
+  const before = await page.evaluate(() => ({ snapshots: window.__pantau.snapshots, id: window.__pantau.stream.streamId }));
+  await page.evaluate(() => window.__pantau.stream.ws_.close());
+  const posted = await postReports(server.url, [report("transport", 106.6, -6.21, { type: "accident" })]);
+  const id = posted.results[0].incident_id;
+  await page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: WAIT });
+  const after = await page.evaluate(() => ({ snapshots: window.__pantau.snapshots, id: window.__pantau.stream.streamId }));
+  assert.deepEqual(after, before, "the same stream, and no snapshot since the first");
+  await page.context().close();
+});
+
+test("a server restart shows the disconnected state, then recovers with no missing incidents", async () => {
+  const page = await openWall();
+  const port = new URL(origin).port;
+  await server.stop();
+  await page.waitForSelector("#disconnected:not([hidden])", { timeout: WAIT });
+  assert.match(await page.getAttribute("#conn", "class"), /closed/);
+  server = await startServer({ dataDir, listen: `127.0.0.1:${port}` });
+  const posted = await postReports(server.url, [report("disaster", 106.61, -6.18, { type: "fallen_tree" })]);
+  const id = posted.results[0].incident_id;
+  await page.waitForSelector("#disconnected[hidden]", { state: "attached", timeout: 10000 });
+  await page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: WAIT });
+  // Every open incident the server has is on the wall again (the stream's snapshot holds the open ones).
+  const all = (await (await fetch(`${origin}/api/v1/incidents?limit=10000`)).json()).incidents
+    .filter((i) => i.status_group === "waiting" || i.status_group === "in_process").map((i) => i.id).sort((a, b) => a - b);
+  const openHeld = () => [...window.__pantau.state.incidents.values()].filter((i) => i.status >= 1 && i.status <= 4).map((i) => i.id).sort((a, b) => a - b);
+  await page.waitForFunction((n) => [...window.__pantau.state.incidents.values()].filter((i) => i.status >= 1 && i.status <= 4).length === n, all.length, { timeout: WAIT });
+  const held = await page.evaluate(openHeld);
+  assert.deepEqual(held, all);
+  await page.context().close();
+});
