@@ -606,9 +606,13 @@ function renderSources(now) {
   }
   const list = [...all.values()].sort((a, b) => a.source.localeCompare(b.source));
   setHTML($("sources"), list.length ? list.map((s) => {
+    // A declared source that never reported has no last report (0): stale, with no age to show.
+    const reported = s.last > 0;
     const age = now - s.last;
-    const stale = s.stale || (s.interval > 0 && age > 2 * s.interval);
-    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(s.source)}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(ago(age))}</span></li>`;
+    // The server's verdict, or the same rule (age > interval) while the stream is quiet between ticks.
+    const stale = s.stale || !reported || (s.interval > 0 && age > s.interval);
+    const when = reported ? ago(age) : t("never");
+    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(s.source)}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(when)}</span></li>`;
   }).join("") : `<li class="none">${esc(t("no_sources"))}</li>`);
 }
 

@@ -3,7 +3,8 @@
 // Exit code 77 (ctest: skipped) only when no chromium is installed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer, freshDataDir, postReports } from "./server.mjs";
 
@@ -89,7 +90,10 @@ function report(category, lon, lat, extra = {}) {
 
 before(async () => {
   dataDir = freshDataDir();
-  server = await startServer({ dataDir });
+  // A declared source that never reports: the wall must show it stale, never as an all-clear.
+  const config = join(dataDir, "pantau.ini");
+  writeFileSync(config, "[sources]\nbmkg = 10m\n");
+  server = await startServer({ dataDir, extra: ["--config", config] });
   origin = server.url.replace(/\/$/, "");
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   // A realistic background: incidents of every category spread over the last day.
@@ -124,6 +128,17 @@ test("the page loads, draws the real districts on the canvas and asks no host bu
   await page.waitForTimeout(800);
   if (screenshots) { mkdirSync(screenshots, { recursive: true }); await page.screenshot({ path: `${screenshots}/wall.png` }); }
   assert.deepEqual(foreign, [], `requests to other hosts: ${foreign.join(", ")}`);
+  await page.context().close();
+});
+
+test("a declared source that never reported is shown stale, a reporting one fresh with its age", async () => {
+  const page = await openWall();
+  await page.waitForSelector("#sources li[data-source=bmkg]", { timeout: WAIT });
+  await page.waitForSelector("#sources li[data-source=test]", { timeout: WAIT });
+  assert.equal(await page.getAttribute("#sources li[data-source=bmkg]", "class"), "stale");
+  assert.match(await page.textContent("#sources li[data-source=bmkg]"), /BASI/);
+  assert.equal(await page.getAttribute("#sources li[data-source=test]", "class"), "");
+  assert.match(await page.textContent("#sources li[data-source=test]"), /\d+ (dtk|mnt)/);
   await page.context().close();
 });
 
