@@ -36,7 +36,8 @@ public:
     // Throws pantau::error when the web root is not a readable directory or the event log in
     // data_dir cannot be opened; the log is replayed here, before the server listens.
     request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
-                    const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {});
+                    const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {},
+                    event_log_options log_options = {}, checkpoint_options checkpoints = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -51,6 +52,9 @@ public:
     // Reports from a source inside the server (the simulator): the same incident service as
     // POST /api/v1/reports, without HTTP. Throws service_unavailable like incident_service::ingest.
     std::vector<ingest_result> ingest_internal(std::vector<report> reports, std::int64_t now_ms) const;
+
+    // The incident service behind the API, for the server's upkeep (checkpoints, retention).
+    incident_service& service() const { return *service_; }
 
     // Builds the calling thread's locator now rather than on its first lookup.
     void prepare_this_thread() const;
@@ -67,6 +71,7 @@ private:
     buffer_response incidents_reply(const http_request& req, std::string_view query) const;
     buffer_response stats_reply(const http_request& req, std::string_view query) const;
     buffer_response alerts_reply(const http_request& req) const;
+    buffer_response timeseries_reply(const http_request& req, std::string_view query) const;
     buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
     http_response static_reply(const http_request& req, std::string_view path) const;
 
