@@ -88,14 +88,16 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
     event_log_options log_options;
     log_options.retention_ms = config.retention.count();
     checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
+    const auto replay_started = std::chrono::steady_clock::now();
     auto handler = std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
                                                            engine_config{}, ingest_limits{}, log_options, checkpoints);
+    const std::chrono::duration<double> replay_took = std::chrono::steady_clock::now() - replay_started;
     const incident_service& service = handler->service();
     if (service.restored_from() > 0)
-        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s)",
-                     service.restored_from(), service.events_replayed());
+        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
+                     service.restored_from(), service.events_replayed(), replay_took.count());
     else
-        spdlog::info("event log: replayed {} event(s)", service.events_replayed());
+        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service.events_replayed(), replay_took.count());
     return handler;
 }
 
