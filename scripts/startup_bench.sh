@@ -13,12 +13,14 @@ pantau="$build/server/pantau"
 work=$(mktemp -d /tmp/pantau_startup.XXXXXX)
 trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-# N reports over the last 20 hours across Tangerang, in time order, a few hundred types' worth
-# of realistic mix: what a busy month's tail of the log looks like to replay.
+# N reports over the last 30 days across Tangerang, in time order: a busy city's month of
+# reports. Each base type comes in 5 variants (garbage_0 .. garbage_4): the dedup search scans
+# every open incident of a type near a report, and incidents stay open here (nobody closes them),
+# so fewer types would make filling the log slow (see docs/ingest.md); start-up does not search.
 python3 - "$n" > "$work/archive.ndjson" <<'PY'
 import json, random, sys, time
 n = int(sys.argv[1]); random.seed(1)
-now = time.time(); span = 20 * 3600
+now = time.time(); span = 30 * 86400
 cats = [("complaint", ["garbage", "road_damage", "street_light", "noise"]),
         ("transport", ["traffic_jam", "accident", "broken_signal"]),
         ("disaster", ["flood", "fire", "fallen_tree"])]
@@ -28,7 +30,7 @@ for i in range(n):
     c, types = random.choice(cats)
     t = now - span + span * i / n
     out.write(json.dumps({"source": "bench", "external_id": "b%d" % i, "category": c,
-        "type": random.choice(types), "severity": random.choice(sev),
+        "type": "%s_%d" % (random.choice(types), random.randrange(5)), "severity": random.choice(sev),
         "lon": random.uniform(106.56, 106.72), "lat": random.uniform(-6.25, -6.12),
         "text": "report %d" % i,
         "observed_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + "Z"}) + "\n")

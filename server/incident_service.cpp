@@ -436,8 +436,18 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
 void incident_service::maintain(std::int64_t now_ms)
 {
     bool due = false;
+    bool retention_due = false;
     {
         std::lock_guard lock(checkpoint_mutex_);
+        // Retention takes the log's write lock: once a minute is enough, or at once after a new
+        // checkpoint, since only what a checkpoint covers can go.
+        const auto now = std::chrono::steady_clock::now();
+        if (log_options_.retention_ms > 0 &&
+            (checkpoint_seq_ != retention_seq_ || now - retention_at_ >= std::chrono::minutes(1))) {
+            retention_due = true;
+            retention_seq_ = checkpoint_seq_;
+            retention_at_ = now;
+        }
         const std::uint64_t pending = log_.last_seq() - checkpoint_seq_;
         due = pending > 0 && ((checkpoints_.every_events > 0 && pending >= checkpoints_.every_events) ||
                               (checkpoints_.every.count() > 0 &&
@@ -445,9 +455,14 @@ void incident_service::maintain(std::int64_t now_ms)
     }
     // The server's upkeep thread must outlive a failed write: it logs and tries again next time.
     try {
-        if (due)
+        if (due) {
             write_checkpoint();
-        if (log_options_.retention_ms > 0) {
+            // A checkpoint written now makes its events deletable now.
+            std::lock_guard lock(checkpoint_mutex_);
+            retention_due = retention_due || (log_options_.retention_ms > 0 && checkpoint_seq_ != retention_seq_);
+            retention_seq_ = checkpoint_seq_;
+        }
+        if (retention_due) {
             if (const std::size_t deleted = log_.apply_retention(now_ms))
                 spdlog::info("retention: {} event(s) older than the retention period deleted", deleted);
         }

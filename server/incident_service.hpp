@@ -141,6 +141,8 @@ private:
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();
     std::uint64_t restored_from_ = 0;
+    std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
+    std::chrono::steady_clock::time_point retention_at_{};
 };
 
 } // namespace pantau
