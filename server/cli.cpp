@@ -17,14 +17,17 @@ const char* const usage_text = R"(pantau — real-time geospatial incident map s
 Usage:
   pantau serve  [--config FILE] [--listen HOST:PORT] [--districts [LEVEL=]FILE]... [--web-root DIR]
                 [--data-dir DIR] [--code-field F] [--name-field F] [--parent-field F]
+                [--retention D] [--checkpoint-every-events N] [--checkpoint-interval D] [--simulate RATE]
   pantau locate --districts FILE [--layer NAME] [--code-field F] [--name-field F] [--parent-field F]
   pantau gen-demo-data [--facts CSV] [--out-dir DIR]
+  pantau replay FILE --to URL [--speed X] [--batch N]
   pantau --help | --version
   pantau COMMAND --help
 
 Commands:
   serve          serve the districts and the map client over HTTP (demo districts by default)
   locate         read lon,lat lines on stdin, print the code of the covering district per line
+  replay         post an NDJSON report archive to a server, keeping its timing (--speed X: X times faster)
   gen-demo-data  regenerate the approximate demo districts in data/demo from the facts table
 
 Exit codes: 0 success, 1 runtime error, 2 usage error.
@@ -54,6 +57,8 @@ int run_cli(int argc, char** argv)
             return locate_command(rest);
         if (command == "serve")
             return serve_command(rest);
+        if (command == "replay")
+            return replay_command(rest);
         if (command == "gen-demo-data")
             return gen_demo_data_command(rest);
     } catch (const boost::program_options::error& e) {

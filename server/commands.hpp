@@ -16,5 +16,6 @@ public:
 int locate_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int gen_demo_data_command(const std::vector<std::string>& args);
+int replay_command(const std::vector<std::string>& args);
 
 } // namespace pantau

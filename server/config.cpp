@@ -41,6 +41,10 @@ void server_config::validate() const
     if (read_timeout.count() <= 0 || write_timeout.count() <= 0 || shutdown_grace.count() < 0)
         throw config_error("timeouts must be above 0");
     // Written so that NaN fails too.
+    if (retention.count() < 0 || (retention.count() > 0 && retention < std::chrono::hours(1)))
+        throw config_error("--retention: must be 0 (keep forever) or at least 1h");
+    if (checkpoint_interval.count() < 0)
+        throw config_error("--checkpoint-interval: must not be negative");
     if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))
         throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
     stream.validate();
@@ -71,6 +75,33 @@ unsigned server_config::thread_count() const
     if (threads > 0)
         return threads;
     return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what)
+{
+    const std::string expected = std::string(what) + ": expected a whole number with a unit s, m, h or d (e.g. 30d, 10m) or 0, got \"" +
+                                 std::string(text) + "\"";
+    if (text == "0")
+        return std::chrono::milliseconds(0);
+    if (text.size() < 2)
+        throw config_error(expected);
+    std::int64_t n = 0;
+    const auto digits = text.substr(0, text.size() - 1);
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || n < 0)
+        throw config_error(expected);
+    std::int64_t unit = 0;
+    switch (text.back()) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60'000; break;
+    case 'h': unit = 3600'000; break;
+    case 'd': unit = 86'400'000; break;
+    default: throw config_error(expected);
+    }
+    // Ten years is more than any retention needs, and keeps the product far from overflow.
+    if (n > 3650LL * 86'400'000 / unit)
+        throw config_error(std::string(what) + ": at most 3650d, got \"" + std::string(text) + "\"");
+    return std::chrono::milliseconds(n * unit);
 }
 
 listen_address parse_listen(std::string_view text)

@@ -64,6 +64,14 @@ struct server_config {
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
     source_health_config sources;                          // [sources] expected intervals
 
+    // Durability and history (docs/ingest.md). Events older than `retention` are deleted once a
+    // checkpoint covers them (0: kept forever; else at least 1 h). A checkpoint of the state is
+    // written after checkpoint_every_events events or checkpoint_interval after the last one
+    // (0 turns a trigger off), and on a graceful shutdown.
+    std::chrono::milliseconds retention{0};
+    std::uint64_t checkpoint_every_events = 100'000;
+    std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(10)};
+
     // Throws config_error naming the first value that cannot be used.
     void validate() const;
     unsigned thread_count() const;
@@ -73,6 +81,10 @@ struct listen_address {
     std::string host;
     std::uint16_t port = 0;
 };
+
+// A duration as the config and flags take it: a whole number with a unit, s, m, h or d ("30d",
+// "10m"), or "0". Throws config_error naming `what` with an example.
+std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what);
 
 // "HOST:PORT" or "[IPv6]:PORT". Throws config_error with an example of the expected form.
 listen_address parse_listen(std::string_view text);

@@ -21,6 +21,10 @@
 #include <utility>
 #include <vector>
 
+namespace pantau::checkpoint::v1 {
+class Stats;
+}
+
 namespace pantau {
 
 enum class stats_window : std::uint8_t { m15 = 0, h1 = 1, h24 = 2 };
@@ -157,6 +161,12 @@ public:
     // Minute buckets held across all districts: memory is proportional to this, at most
     // (24 × 60 + 1) per district.
     std::size_t bucket_count() const { return bucket_count_; }
+
+    // The whole state, for a checkpoint, and back. restore expects a module built with the same
+    // levels, codes and rules (the caller checks); it throws std::invalid_argument on a shape
+    // that does not fit them.
+    void save(checkpoint::v1::Stats& out) const;
+    void restore(const checkpoint::v1::Stats& in);
 
 private:
     struct minute_bucket {

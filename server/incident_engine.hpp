@@ -15,6 +15,10 @@
 #include <variant>
 #include <vector>
 
+namespace pantau::checkpoint::v1 {
+class Engine;
+}
+
 namespace pantau {
 
 enum class incident_status : std::uint8_t {
@@ -114,6 +118,11 @@ public:
     // Every incident, by id.
     const std::map<std::uint64_t, incident>& incidents() const { return incidents_; }
     std::uint64_t last_report_id() const { return next_report_id_ - 1; }
+
+    // The whole state, for a checkpoint (deterministic: the same state gives the same bytes), and
+    // back; restore replaces everything and rebuilds the indexes that follow from the incidents.
+    void save(checkpoint::v1::Engine& out) const;
+    void restore(const checkpoint::v1::Engine& in);
 
 private:
     struct cell_key {

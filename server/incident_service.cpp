@@ -5,10 +5,17 @@
 
 #include "geo/error.hpp"
 
+#include "checkpoint.pb.h"
 #include "pantau.pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace pantau {
 namespace {
@@ -66,13 +73,43 @@ double seconds_since(std::chrono::steady_clock::time_point start)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+constexpr std::uint32_t checkpoint_format = 1;
+constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
+
+// What a checkpoint's state depends on besides the events: the districts and the rules.
+std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules)
+{
+    std::string f;
+    for (const auto& l : levels) {
+        f += "level " + l.name + ":";
+        for (const auto& c : l.codes)
+            f += c + ",";
+        f += "\n";
+    }
+    for (const auto& r : rules)
+        f += "rule " + r.type_or_category + " " + r.level + " " + r.window + " " + std::to_string(r.raise_at) + " " +
+             std::to_string(r.clear_below) + "\n";
+    return f;
+}
+
+timeseries_limits series_limits(const event_log_options& o)
+{
+    timeseries_limits l;
+    // Counts are kept as long as the events they come from, so history matches the log's.
+    l.hour_horizon_ms = o.retention_ms > 0 ? o.retention_ms : default_series_horizon_ms;
+    return l;
+}
+
 } // namespace
 
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
-                                   engine_config config, event_log_options log_options, service_options options)
+                                   engine_config config, event_log_options log_options, service_options options,
+                                   checkpoint_options checkpoints)
     : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
-      sources_(std::move(options.sources)), locator_(districts)
+      sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
+      locator_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
+      checkpoints_(checkpoints)
 {
     replay();
 }
@@ -96,8 +133,31 @@ std::vector<std::string> incident_service::join_districts(report& r)
 
 void incident_service::replay()
 {
+    std::uint64_t after = 0;
+    if (auto checkpoint = log_.latest_checkpoint()) {
+        if (restore_state(checkpoint->second)) {
+            after = checkpoint->first;
+        } else {
+            // The state depends on the districts and rules: rebuild it from the events, if the
+            // log still has them all.
+            const auto first = log_.first_seq();
+            if (first && *first > 1)
+                throw error("event log " + log_.path().string() + ": the checkpoint at event " +
+                            std::to_string(checkpoint->first) +
+                            " was made with other districts or threshold rules, and retention has deleted the events "
+                            "before it; start with the districts and rules it was made with, or a new --data-dir");
+            spdlog::warn("event log: the checkpoint at event {} was made with other districts or threshold rules; "
+                         "replaying the whole log",
+                         checkpoint->first);
+        }
+    } else if (const auto first = log_.first_seq(); first && *first > 1) {
+        throw error("event log " + log_.path().string() + ": starts at event " + std::to_string(*first) +
+                    " and has no checkpoint to start from");
+    }
+    restored_from_ = after;
+    checkpoint_seq_ = after;
     // Level names → index, so a log written with the same levels in another order still reads.
-    log_.replay(0, [&](const log_event& e) {
+    log_.replay(after, [&](const log_event& e) {
         pantau::v1::Event event;
         if (!event.ParseFromString(e.payload))
             throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
@@ -109,12 +169,18 @@ void incident_service::replay()
                     codes[*level] = ref.code();
             }
             report r = to_report(accepted.report());
+            // Once retention has deleted an original, the log no longer knows its key and takes a
+            // repeat as a new event; the engine still knows it, and a repeat changes nothing.
+            if (engine_.report_id_of(r.source, r.external_id)) {
+                ++events_replayed_;
+                return;
+            }
             // An area's point came from the geo join, not from the source: it is logged beside it.
             r.lon = accepted.placed_at().lon();
             r.lat = accepted.placed_at().lat();
             const bool opened = engine_.find(accepted.incident_id()) == nullptr;
             engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
-            count_report(r, codes, opened);
+            count_report(r, codes, opened, e.at_ms);
             sources_.on_report(r.source, e.at_ms);
         } else if (event.has_change()) {
             const auto& c = event.change();
@@ -180,7 +246,7 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
             }
             const ingest_decision d = engine_.accept(r, codes, now_ms);
             if (!d.repeated)
-                count_report(r, codes, d.opened_incident);
+                count_report(r, codes, d.opened_incident, now_ms);
             // A repeat still shows the source is alive.
             sources_.on_report(r.source, now_ms);
             out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
@@ -270,9 +336,11 @@ void incident_service::wait_for_commit(std::future<std::vector<append_result>>& 
     }
 }
 
-void incident_service::count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident)
+void incident_service::count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident,
+                                    std::int64_t at_ms)
 {
     stats_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms);
+    series_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
     if (opened_incident)
         stats_.on_incident_opened(codes, r.category);
 }
@@ -420,6 +488,146 @@ void incident_service::deliver_feed(std::uint64_t upto)
         listener_(std::move(feed_staged_.front().batch));
         feed_staged_.pop_front();
     }
+}
+
+std::string incident_service::save_state() const
+{
+    checkpoint::v1::Checkpoint c;
+    c.set_format(checkpoint_format);
+    c.set_fingerprint(fingerprint_);
+    engine_.save(*c.mutable_engine());
+    stats_.save(*c.mutable_stats());
+    series_.save(*c.mutable_timeseries());
+    for (auto& [name, last_ms] : sources_.last_reports()) {
+        auto* s = c.add_sources();
+        s->set_source(name);
+        s->set_last_report_ms(last_ms);
+    }
+    std::string out;
+    // Deterministic: the same state gives the same bytes (tests compare them).
+    {
+        google::protobuf::io::StringOutputStream stream(&out);
+        google::protobuf::io::CodedOutputStream coded(&stream);
+        coded.SetSerializationDeterministic(true);
+        c.SerializeToCodedStream(&coded);
+    }
+    return out;
+}
+
+bool incident_service::restore_state(const std::string& bytes)
+{
+    checkpoint::v1::Checkpoint c;
+    if (!c.ParseFromString(bytes))
+        throw error("event log " + log_.path().string() + ": the latest checkpoint cannot be decoded");
+    if (c.format() != checkpoint_format || c.fingerprint() != fingerprint_)
+        return false;
+    try {
+        engine_.restore(c.engine());
+        stats_.restore(c.stats());
+        series_.restore(c.timeseries());
+        for (const auto& s : c.sources())
+            sources_.on_report(s.source(), s.last_report_ms());
+    } catch (const std::invalid_argument& e) {
+        throw error("event log " + log_.path().string() + ": the latest checkpoint does not fit: " + e.what());
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> incident_service::write_checkpoint()
+{
+    std::lock_guard checkpoint_lock(checkpoint_mutex_);
+    std::string bytes;
+    std::uint64_t seq = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            return std::nullopt;
+        // The state holds every appended event; the checkpoint may only claim committed ones.
+        // No append can start while this lock is held, so the queue only drains.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        for (;;) {
+            const event_log::stats s = log_.current_stats();
+            if (s.failed)
+                return std::nullopt;
+            if (s.events_queued == 0)
+                break;
+            if (std::chrono::steady_clock::now() > deadline) {
+                spdlog::warn("checkpoint skipped: the event log did not drain within 30 s");
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        seq = log_.last_seq();
+        if (seq == checkpoint_seq_)
+            return std::nullopt;
+        bytes = save_state();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const std::size_t size = bytes.size();
+    log_.write_checkpoint(seq, std::move(bytes));
+    checkpoint_seq_ = seq;
+    checkpoint_at_ = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> took = checkpoint_at_ - started;
+    spdlog::info("checkpoint at event {}: {} bytes, written in {:.2f} s", seq, size, took.count());
+    return seq;
+}
+
+void incident_service::maintain(std::int64_t now_ms)
+{
+    bool due = false;
+    bool retention_due = false;
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        // Retention takes the log's write lock: once a minute is enough, or at once after a new
+        // checkpoint, since only what a checkpoint covers can go.
+        const auto now = std::chrono::steady_clock::now();
+        if (log_options_.retention_ms > 0 &&
+            (checkpoint_seq_ != retention_seq_ || now - retention_at_ >= std::chrono::minutes(1))) {
+            retention_due = true;
+            retention_seq_ = checkpoint_seq_;
+            retention_at_ = now;
+        }
+        const std::uint64_t pending = log_.last_seq() - checkpoint_seq_;
+        due = pending > 0 && ((checkpoints_.every_events > 0 && pending >= checkpoints_.every_events) ||
+                              (checkpoints_.every.count() > 0 &&
+                               std::chrono::steady_clock::now() - checkpoint_at_ >= checkpoints_.every));
+    }
+    // The server's upkeep thread must outlive a failed write: it logs and tries again next time.
+    try {
+        if (due) {
+            write_checkpoint();
+            // A checkpoint written now makes its events deletable now.
+            std::lock_guard lock(checkpoint_mutex_);
+            retention_due = retention_due || (log_options_.retention_ms > 0 && checkpoint_seq_ != retention_seq_);
+            retention_seq_ = checkpoint_seq_;
+        }
+        if (retention_due) {
+            if (const std::size_t deleted = log_.apply_retention(now_ms))
+                spdlog::info("retention: {} event(s) older than the retention period deleted", deleted);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("event log upkeep: {}", e.what());
+    }
+}
+
+incident_service::series_result incident_service::timeseries(const timeseries_query& q) const
+{
+    std::lock_guard lock(mutex_);
+    const std::int64_t floor = q.bucket_ms < 3600'000 ? series_.minute_floor_ms() : series_.hour_floor_ms();
+    const std::int64_t first = q.since_ms - (((q.since_ms - q.align_offset_ms) % q.bucket_ms) + q.bucket_ms) % q.bucket_ms;
+    series_result out;
+    if (first < floor) {
+        out.why = q.bucket_ms < 3600'000
+                      ? "minute buckets are kept for the last 48 h only; use bucket=1h or 1d for older times"
+                      : "counts are kept for the retention period only";
+        return out;
+    }
+    if (q.type && series_.type_untracked(*q.type)) {
+        out.why = "type " + *q.type + " is not counted by name (too many distinct types)";
+        return out;
+    }
+    out.points = series_.series(q);
+    return out;
 }
 
 } // namespace pantau

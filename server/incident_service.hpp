@@ -10,11 +10,13 @@
 #include "server/metrics.hpp"
 #include "server/report.hpp"
 #include "server/source_health.hpp"
+#include "server/report_timeseries.hpp"
 
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
 
 #include <array>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <filesystem>
@@ -87,6 +89,14 @@ struct change_feed_batch {
 };
 using change_listener = std::function<void(change_feed_batch&&)>;
 
+// When the service writes a checkpoint of its state (docs/ingest.md): after this many events, or
+// this long after the last one when events came since; 0 turns that trigger off. maintain()
+// applies them, so they take effect at the pace it is called.
+struct checkpoint_options {
+    std::uint64_t every_events = 100'000;
+    std::chrono::milliseconds every{std::chrono::minutes(10)};
+};
+
 class incident_service {
 public:
     // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
@@ -94,7 +104,8 @@ public:
     // No thresholds in `options`: the defaults of docs/stats.md for the levels the hierarchy has.
     // A threshold naming a level the hierarchy lacks throws config_error.
     incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
-                     event_log_options log_options = {}, service_options options = {});
+                     event_log_options log_options = {}, service_options options = {},
+                     checkpoint_options checkpoints = {});
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
 
@@ -113,6 +124,23 @@ public:
     std::vector<incident> list(const incident_filter& f) const;
     const geo::hierarchy& districts() const { return districts_; }
     std::uint64_t events_replayed() const { return events_replayed_; }
+
+    // Checkpoints and retention (docs/ingest.md). The state as of every committed event, durable
+    // in the log when it returns; ingest waits while the state is serialised. Returns the seq it
+    // covers, or nullopt when nothing changed since the last one or the log has failed.
+    std::optional<std::uint64_t> write_checkpoint();
+    // Periodic upkeep, from one thread: a checkpoint when one is due, then retention.
+    void maintain(std::int64_t now_ms);
+    // The seq of the checkpoint start-up began from (0: none, the whole log was replayed).
+    std::uint64_t restored_from() const { return restored_from_; }
+
+    // Report counts per bucket for one district; `why` set when the range is not held exactly
+    // (older than the minute or hour horizon). The district must be known.
+    struct series_result {
+        std::vector<timeseries_point> points;
+        std::string why;
+    };
+    series_result timeseries(const timeseries_query& q) const;
     event_log::stats log_stats() const { return log_.current_stats(); }
 
     // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
@@ -139,7 +167,9 @@ private:
     void replay();
     void wait_for_commit(std::future<std::vector<append_result>>& committed);
     // Keeps the district statistics in step with the engine, live and on replay.
-    void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident);
+    void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
+    std::string save_state() const;
+    bool restore_state(const std::string& bytes); // false: made with other districts or rules
     void count_status_change(const incident& inc, incident_status before);
 
     const geo::hierarchy& districts_;
@@ -149,6 +179,7 @@ private:
     incident_engine engine_;
     district_stats stats_;
     source_health sources_;
+    report_timeseries series_;
     geo::locator locator_;
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
@@ -167,6 +198,16 @@ private:
     std::uint64_t feed_next_ = 1;
     std::uint64_t feed_committed_ = 0;
     std::uint64_t feed_stats_version_ = 0;
+
+    // Checkpoints: what the state was built with, and when the last one was written.
+    std::string fingerprint_;
+    checkpoint_options checkpoints_;
+    std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
+    std::uint64_t checkpoint_seq_ = 0;
+    std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();
+    std::uint64_t restored_from_ = 0;
+    std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
+    std::chrono::steady_clock::time_point retention_at_{};
 };
 
 } // namespace pantau

@@ -317,7 +317,8 @@ struct handler_metrics {
 };
 
 request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root, const fs::path& data_dir,
-                                 engine_config engine, ingest_limits limits, service_options options)
+                                 engine_config engine, ingest_limits limits, service_options options,
+                                 event_log_options log_options, checkpoint_options checkpoints)
     : districts_(std::move(districts)), limits_(limits), metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
       id_(next_handler_id++)
 {
@@ -336,8 +337,8 @@ request_handler::request_handler(geo::hierarchy districts, const fs::path& web_r
         collections_.push_back(shared(collection_text(level)));
     }
     readyz_body_ = shared(dump(json{{"status", "ready"}, {"levels", levels}}));
-    service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine), event_log_options{},
-                                                  std::move(options));
+    service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine), log_options,
+                                                  std::move(options), checkpoints);
 }
 
 request_handler::~request_handler() = default;
@@ -479,6 +480,11 @@ http_response request_handler::dispatch(const http_request& req) const
         res.set(http::field::upgrade, "websocket");
         res.set(http::field::connection, "Upgrade");
         return res;
+    }
+    if (path == "/api/v1/stats/timeseries") {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        return timeseries_reply(req, query);
     }
     if (path.starts_with("/api/v1/incidents/"))
         return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
@@ -975,6 +981,117 @@ http_response request_handler::unreadable_request(http::status status, std::stri
 http::status status_of(const http_response& res)
 {
     return std::visit([](const auto& r) { return r.result(); }, res);
+}
+
+namespace {
+
+constexpr std::size_t max_series_buckets = 1500;   // a day of minutes fits
+constexpr std::int64_t wib_offset_ms = 7 * 3600'000; // day buckets start at midnight WIB (UTC+7)
+
+struct bucket_size {
+    std::string_view name;
+    std::int64_t ms;
+};
+constexpr std::array<bucket_size, 5> bucket_sizes{{
+    {"1m", 60'000}, {"5m", 300'000}, {"15m", 900'000}, {"1h", 3600'000}, {"1d", 86'400'000}}};
+
+} // namespace
+
+buffer_response request_handler::timeseries_reply(const http_request& req, std::string_view query) const
+{
+    const auto params = parse_query(query);
+    if (!params)
+        return error_reply(req, http::status::bad_request, "bad_request", "the query string has a malformed %-escape");
+    timeseries_query q;
+    std::optional<std::string> district, level_name;
+    std::optional<std::int64_t> since, until;
+    bucket_size bucket = bucket_sizes[3];
+    for (const auto& [key, value] : *params) {
+        auto bad = [&](std::string_view why) {
+            return error_reply(req, http::status::bad_request, "bad_request", key + ": " + std::string(why));
+        };
+        if (key == "district") {
+            district = value;
+        } else if (key == "level") {
+            level_name = value;
+        } else if (key == "bucket") {
+            auto it = std::find_if(bucket_sizes.begin(), bucket_sizes.end(), [&](const bucket_size& b) { return b.name == value; });
+            if (it == bucket_sizes.end())
+                return bad("expected 1m, 5m, 15m, 1h or 1d");
+            bucket = *it;
+        } else if (key == "since" || key == "until") {
+            auto ms = parse_rfc3339_ms(value);
+            if (!ms)
+                return bad("expected an RFC 3339 time, e.g. 2026-11-28T10:00:00+07:00");
+            (key == "since" ? since : until) = *ms;
+        } else if (key == "category") {
+            q.category = category_from_string(value);
+            if (!q.category)
+                return bad("expected complaint, transport or disaster");
+        } else if (key == "type") {
+            q.type = value;
+        } else {
+            return bad("unknown parameter; known: district, level, bucket, since, until, category, type");
+        }
+    }
+    if (!district)
+        return error_reply(req, http::status::bad_request, "bad_request", "district: required (a district code of any level)");
+    // A code names a district of the first level, finest first, that has it; level= picks one.
+    std::optional<std::size_t> level;
+    if (level_name) {
+        level = districts_.level_index(*level_name);
+        if (!level)
+            return error_reply(req, http::status::bad_request, "unknown_level", "unknown level \"" + *level_name + "\"");
+        if (!districts_.at(*level).find(*district))
+            level.reset();
+    } else {
+        for (std::size_t i = 0; i < districts_.size() && !level; ++i)
+            if (districts_.at(i).find(*district))
+                level = i;
+    }
+    if (!level)
+        return error_reply(req, http::status::bad_request, "unknown_district",
+                           "no district with code \"" + *district + "\"" + (level_name ? " at level " + *level_name : ""));
+    q.level = *level;
+    q.code = *district;
+    q.bucket_ms = bucket.ms;
+    q.align_offset_ms = bucket.ms == 86'400'000 ? -wib_offset_ms : 0;
+    // Defaults: the last 24 hours (30 days for day buckets), up to now.
+    q.until_ms = until.value_or(now_ms());
+    q.since_ms = since.value_or(q.until_ms - (bucket.ms == 86'400'000 ? 30 : 1) * 86'400'000LL);
+    if (q.since_ms >= q.until_ms)
+        return error_reply(req, http::status::bad_request, "bad_request", "since must be before until");
+    // Counted without forming the buckets: a wide range must not cost memory before it is refused.
+    const auto first = q.since_ms - (((q.since_ms - q.align_offset_ms) % q.bucket_ms) + q.bucket_ms) % q.bucket_ms;
+    const auto buckets = static_cast<std::uint64_t>((q.until_ms - 1 - first) / q.bucket_ms + 1);
+    if (buckets > max_series_buckets)
+        return error_reply(req, http::status::bad_request, "too_many_buckets",
+                           std::to_string(buckets) + " buckets of " + std::string(bucket.name) + " asked for; at most " +
+                               std::to_string(max_series_buckets) + " per request (use a wider bucket or a shorter range)");
+    auto result = service_->timeseries(q);
+    if (!result.why.empty())
+        return error_reply(req, http::status::bad_request, "out_of_range", result.why);
+    json series = json::array();
+    for (const timeseries_point& p : result.points) {
+        json by_category = json::object(), by_severity = json::object();
+        for (category c : {category::complaint, category::transport, category::disaster})
+            by_category[std::string(to_string(c))] = p.of(c);
+        for (severity v : {severity::unknown, severity::minor, severity::moderate, severity::severe, severity::extreme})
+            by_severity[std::string(to_string(v))] = p.of(v);
+        series.push_back({{"t", rfc3339(p.t_ms)},
+                          {"total", p.total()},
+                          {"by_category", std::move(by_category)},
+                          {"by_severity", std::move(by_severity)}});
+    }
+    json body = {{"district", q.code},
+                 {"level", districts_.at(q.level).name()},
+                 {"bucket", bucket.name},
+                 {"since", rfc3339(q.since_ms)},
+                 {"until", rfc3339(q.until_ms)},
+                 {"category", q.category ? json(to_string(*q.category)) : json(nullptr)},
+                 {"type", q.type ? json(*q.type) : json(nullptr)},
+                 {"series", std::move(series)}};
+    return make_reply(req, http::status::ok, json_type, shared(dump(body)));
 }
 
 } // namespace pantau

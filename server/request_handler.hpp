@@ -42,7 +42,8 @@ public:
     // data_dir cannot be opened; the log is replayed here, before the server listens.
     request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
                     const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {},
-                    service_options options = {});
+                    service_options options = {}, event_log_options log_options = {},
+                    checkpoint_options checkpoints = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -70,7 +71,8 @@ public:
     // Thread-safe, but meant for start-up.
     void add_metrics(std::function<void(metrics_writer&)> write) const;
 
-    // The incident service behind the API, for the stream (change feed, source health).
+    // The incident service behind the API, for the stream (change feed, source health) and the
+    // server's upkeep (checkpoints, retention).
     incident_service& service() const { return *service_; }
 
     const geo::hierarchy& districts() const { return districts_; }
@@ -85,6 +87,7 @@ private:
     buffer_response incidents_reply(const http_request& req, std::string_view query) const;
     buffer_response stats_reply(const http_request& req, std::string_view query) const;
     buffer_response alerts_reply(const http_request& req) const;
+    buffer_response timeseries_reply(const http_request& req, std::string_view query) const;
     buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
     buffer_response sources_reply(const http_request& req) const;
     buffer_response metrics_reply(const http_request& req) const;

@@ -69,6 +69,12 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(
         "parent-field", po::value<std::string>(&fields.parent_field), "attribute with the parent's code (default: none)")(
+        "retention", po::value<std::string>(),
+        "DURATION: delete events older than this once a checkpoint covers them, e.g. 30d (default 0: keep forever)")(
+        "checkpoint-every-events", po::value<std::uint64_t>(&config.checkpoint_every_events),
+        "write a checkpoint of the state after this many events (default 100000; 0: off)")(
+        "checkpoint-interval", po::value<std::string>(),
+        "DURATION: write a checkpoint this long after the last one when events came since (default 10m; 0: off)")(
         // Repeatable, the last one wins: `make run` passes --simulate 2 before the user's ARGS.
         "simulate", po::value<std::vector<std::string>>(),
         "RATE: add a built-in source of realistic complaint, transport and disaster reports, RATE per second on "
@@ -131,6 +137,10 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         if (vm.count("simulate"))
             for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
                 config.simulate_rate = parse_simulate_rate(rate);
+        if (vm.count("retention"))
+            config.retention = parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("checkpoint-interval"))
+            config.checkpoint_interval = parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
         const listen_address address = parse_listen(listen);
         config.host = address.host;
         config.port = address.port;

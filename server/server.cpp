@@ -32,6 +32,9 @@ constexpr std::chrono::milliseconds simulate_every{200};
 // After a stall (a slow commit, a suspended laptop) the simulator does not make up more than this.
 constexpr double simulate_catch_up_s = 2;
 constexpr std::chrono::seconds simulate_log_every{60};
+// How often checkpoint and retention triggers are looked at.
+constexpr std::chrono::seconds upkeep_every{1};
+
 // How often district stats are advanced for the stream when no report arrives (windows expire).
 constexpr std::chrono::seconds stats_advance_every{1};
 
@@ -119,9 +122,22 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
         summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
-    return std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
-                                                   config.engine, ingest_limits{},
-                                                   service_options{config.thresholds, config.sources});
+    event_log_options log_options;
+    log_options.retention_ms = config.retention.count();
+    checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
+    const auto replay_started = std::chrono::steady_clock::now();
+    auto handler = std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
+                                                           config.engine, ingest_limits{},
+                                                           service_options{config.thresholds, config.sources},
+                                                           log_options, checkpoints);
+    const std::chrono::duration<double> replay_took = std::chrono::steady_clock::now() - replay_started;
+    const incident_service& service = handler->service();
+    if (service.restored_from() > 0)
+        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
+                     service.restored_from(), service.events_replayed(), replay_took.count());
+    else
+        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service.events_replayed(), replay_took.count());
+    return handler;
 }
 
 } // namespace
@@ -200,6 +216,20 @@ void server::start()
         threads_.emplace_back([this] { io_thread(); });
     if (simulator_)
         simulator_thread_ = std::thread([this] { simulate(); });
+    upkeep_thread_ = std::thread([this] { upkeep(); });
+}
+
+void server::upkeep()
+{
+    std::unique_lock lock(upkeep_mutex_);
+    for (;;) {
+        if (upkeep_wake_.wait_for(lock, upkeep_every, [this] { return upkeep_stop_; }))
+            return;
+        lock.unlock();
+        // maintain() logs its own failures; nothing may end this thread.
+        handler_->service().maintain(system_now_ms());
+        lock.lock();
+    }
 }
 
 void server::simulate()
@@ -310,6 +340,21 @@ void server::wait()
     // The simulator was told to stop with the rest; at most one batch's commit is left to wait for.
     if (simulator_thread_.joinable())
         simulator_thread_.join();
+    if (upkeep_thread_.joinable()) {
+        {
+            std::lock_guard lock(upkeep_mutex_);
+            upkeep_stop_ = true;
+        }
+        upkeep_wake_.notify_all();
+        upkeep_thread_.join();
+        // Nothing appends any more: the next start replays nothing.
+        try {
+            if (auto seq = handler_->service().write_checkpoint())
+                spdlog::info("shutdown: checkpoint written at event {}", *seq);
+        } catch (const std::exception& e) {
+            spdlog::error("shutdown: cannot write a checkpoint: {}", e.what());
+        }
+    }
 }
 
 void server::begin_drain()

@@ -84,6 +84,14 @@ private:
     std::mutex simulator_mutex_;
     std::condition_variable simulator_wake_;
     bool simulator_stop_ = false; // under simulator_mutex_
+
+    // Upkeep of the event log (checkpoints, retention): its own thread, since a checkpoint
+    // writes and fsyncs a file. The last checkpoint is written by wait(), after the I/O threads.
+    void upkeep();
+    std::thread upkeep_thread_;
+    std::mutex upkeep_mutex_;
+    std::condition_variable upkeep_wake_;
+    bool upkeep_stop_ = false; // under upkeep_mutex_
 };
 
 // `pantau serve`: starts the server, prints "pantau: serving on URL" on stdout, serves until

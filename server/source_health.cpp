@@ -59,6 +59,15 @@ void source_health::on_report(std::string_view source, std::int64_t at_ms)
     }
 }
 
+std::vector<std::pair<std::string, std::int64_t>> source_health::last_reports() const
+{
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& [name, e] : sources_)
+        if (e.last_ms)
+            out.emplace_back(name, *e.last_ms);
+    return out;
+}
+
 void source_health::advance(std::int64_t now_ms)
 {
     // Evaluated even when the clock did not move: a report may have moved it without looking

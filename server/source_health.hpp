@@ -63,6 +63,10 @@ public:
     std::vector<source_status> changed_since(std::uint64_t version) const;
     std::uint64_t current_version() const { return version_; }
 
+    // Every source that has reported, with its last report time (for a checkpoint; on_report
+    // with these restores them).
+    std::vector<std::pair<std::string, std::int64_t>> last_reports() const;
+
     std::uint64_t untracked_reports() const { return untracked_reports_; }
     const source_health_config& config() const { return config_; }
 

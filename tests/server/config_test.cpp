@@ -30,6 +30,39 @@ TEST(ParseListen, RejectsWhatIsNotHostColonPort)
         EXPECT_THROW(parse_listen(text), config_error) << '"' << text << '"';
 }
 
+TEST(ParseDuration, TakesAWholeNumberWithAUnit)
+{
+    using std::chrono::milliseconds;
+    EXPECT_EQ(parse_duration("30d", "--retention"), milliseconds(30LL * 86'400'000));
+    EXPECT_EQ(parse_duration("12h", "--retention"), milliseconds(12LL * 3'600'000));
+    EXPECT_EQ(parse_duration("10m", "--checkpoint-interval"), milliseconds(600'000));
+    EXPECT_EQ(parse_duration("90s", "--checkpoint-interval"), milliseconds(90'000));
+    EXPECT_EQ(parse_duration("0", "--retention"), milliseconds(0));
+}
+
+TEST(ParseDuration, RejectsWhatIsNotANumberWithAUnitAndNamesTheOption)
+{
+    for (const char* text : {"", "d", "30", "30x", "-1d", "1.5h", "30 d", "3651d", "thirty days"}) {
+        try {
+            parse_duration(text, "--retention");
+            ADD_FAILURE() << '"' << text << '"';
+        } catch (const config_error& e) {
+            EXPECT_NE(std::string(e.what()).find("--retention"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(ServerConfig, RetentionIsZeroOrAtLeastAnHour)
+{
+    server_config config;
+    config.retention = std::chrono::minutes(30);
+    EXPECT_THROW(config.validate(), config_error);
+    config.retention = std::chrono::hours(1);
+    EXPECT_NO_THROW(config.validate());
+    config.retention = std::chrono::milliseconds(0);
+    EXPECT_NO_THROW(config.validate());
+}
+
 TEST(HttpUrl, PutsIpv6AddressesInBrackets)
 {
     EXPECT_EQ(http_url("127.0.0.1", 8080), "http://127.0.0.1:8080/");
