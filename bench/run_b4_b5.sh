@@ -39,8 +39,11 @@ districts=$(cd "$(dirname "$districts")" && pwd)/$(basename "$districts")
 mkdir -p "$out"
 
 echo "== building into $build_dir (logs and raw output in $out)"
-cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DPANTAU_TESTS=OFF -DPANTAU_BENCH=ON \
-  -DPANTAU_TSAN=OFF > "$out/cmake.log"
+# An existing build dir keeps its configuration (it must have PANTAU_BENCH=ON and a Release build).
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DPANTAU_TESTS=OFF -DPANTAU_BENCH=ON \
+    -DPANTAU_TSAN=OFF > "$out/cmake.log"
+fi
 cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen >> "$out/cmake.log"
 if [ ! -d "$root/bench/peers/node/node_modules" ]; then
   (cd "$root/bench/peers/node" && npm ci --no-audit --no-fund > "$out/npm.log")

@@ -1,6 +1,7 @@
 #include "server/http_session.hpp"
 
 #include "server/shared_state.hpp"
+#include "server/websocket_session.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -110,6 +111,15 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     }
 
     http_request req = parser_->release();
+    if (websocket::is_upgrade(req)) {
+        // The dispatch point decides; an accepted upgrade takes the socket and this session ends.
+        std::optional<http_response> refused = state_->handler().accept_websocket(req);
+        if (!refused) {
+            std::make_shared<websocket_session>(stream_.release_socket(), state_, peer_)->run(std::move(req));
+            return;
+        }
+        return send(std::move(*refused));
+    }
     http_response res;
     try {
         res = state_->handler().handle(req);

@@ -142,6 +142,7 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
     std::vector<ingest_result> out;
     out.reserve(items.size());
     std::future<std::vector<append_result>> committed;
+    std::uint64_t feed_batch = 0;
     {
         std::lock_guard lock(mutex_);
         if (failed_)
@@ -205,8 +206,14 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
             return out;
         // Appended under the lock: the log's order is the order the engine decided in.
         committed = log_.append(std::move(events));
+        std::vector<std::uint64_t> changed;
+        for (const auto& r : out)
+            if (const auto* a = std::get_if<accepted_report>(&r); a && !a->repeated)
+                changed.push_back(a->incident_id);
+        feed_batch = stage_feed(changed, now_ms);
     }
     wait_for_commit(committed);
+    deliver_feed(feed_batch);
     return out;
 }
 
@@ -214,6 +221,7 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
                                                               std::int64_t now_ms)
 {
     std::future<std::vector<append_result>> committed;
+    std::uint64_t feed_batch = 0;
     incident result;
     {
         std::lock_guard lock(mutex_);
@@ -240,8 +248,10 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
         std::vector<log_event> events;
         events.push_back(log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
         committed = log_.append(std::move(events));
+        feed_batch = stage_feed({id}, now_ms);
     }
     wait_for_commit(committed);
+    deliver_feed(feed_batch);
     return result;
 }
 
@@ -349,6 +359,75 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
         out.push_back(inc);
     }
     return out;
+}
+
+change_feed_batch incident_service::attach_feed(change_listener listener, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    std::lock_guard feed_lock(feed_mutex_);
+    change_feed_batch b;
+    b.at_ms = now_ms;
+    for (const auto& [id, inc] : engine_.incidents())
+        b.incidents.push_back(inc);
+    for (std::size_t level = 0; level < districts_.size(); ++level)
+        for (auto& s : stats_.all(level, now_ms))
+            b.stats.push_back(std::move(s));
+    for (auto& a : stats_.active_alerts())
+        b.alerts.push_back(alert_change{alert_change_kind::raised, std::move(a)});
+    // What happened before is in the state above.
+    stats_.take_alert_changes();
+    feed_stats_version_ = stats_.current_version();
+    listener_ = std::move(listener);
+    return b;
+}
+
+void incident_service::advance_feed(std::int64_t now_ms)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (!listener_)
+            return;
+        stats_.advance(now_ms);
+        stage_feed({}, now_ms, false);
+    }
+    // Nothing of its own to commit: it goes out as soon as the batches staged before it have.
+    deliver_feed(0);
+}
+
+std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& incident_ids, std::int64_t now_ms,
+                                           bool needs_commit)
+{
+    if (!listener_)
+        return 0;
+    change_feed_batch b;
+    b.at_ms = now_ms;
+    for (std::uint64_t id : incident_ids) {
+        if (const incident* inc = engine_.find(id);
+            inc && std::none_of(b.incidents.begin(), b.incidents.end(), [id](const incident& i) { return i.id == id; }))
+            b.incidents.push_back(*inc);
+    }
+    for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
+        if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))
+            b.stats.push_back(std::move(*snap));
+    feed_stats_version_ = stats_.current_version();
+    b.alerts = stats_.take_alert_changes();
+    if (b.incidents.empty() && b.stats.empty() && b.alerts.empty())
+        return 0;
+    std::lock_guard feed_lock(feed_mutex_);
+    const std::uint64_t n = feed_next_++;
+    feed_staged_.push_back(staged_batch{n, needs_commit, std::move(b)});
+    return n;
+}
+
+void incident_service::deliver_feed(std::uint64_t upto)
+{
+    std::lock_guard feed_lock(feed_mutex_);
+    feed_committed_ = std::max(feed_committed_, upto);
+    while (!feed_staged_.empty() &&
+           (feed_staged_.front().number <= feed_committed_ || !feed_staged_.front().needs_commit)) {
+        listener_(std::move(feed_staged_.front().batch));
+        feed_staged_.pop_front();
+    }
 }
 
 } // namespace pantau

@@ -15,6 +15,8 @@
 #include "geo/locator.hpp"
 
 #include <array>
+#include <deque>
+#include <functional>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -74,6 +76,15 @@ struct service_gauges {
     std::size_t active_alerts = 0;
     std::uint64_t untracked_source_reports = 0;
 };
+// What one commit (or the passing of time, for stats) changed, handed to the change feed after
+// the commit: incidents in full, districts whose counts changed, alert raises/updates/clears.
+struct change_feed_batch {
+    std::vector<incident> incidents;
+    std::vector<district_snapshot> stats;
+    std::vector<alert_change> alerts;
+    std::int64_t at_ms = 0;
+};
+using change_listener = std::function<void(change_feed_batch&&)>;
 
 class incident_service {
 public:
@@ -111,8 +122,20 @@ public:
     service_gauges gauges(std::int64_t now_ms);
     const metric_histogram& lookup_seconds() const { return lookup_seconds_; }
     const metric_histogram& commit_seconds() const { return commit_seconds_; }
+    // The change feed (the WebSocket stream's source). Sets the one listener and returns the
+    // state it starts from: every incident, every district's stats, active alerts (as raised).
+    // From then on the listener gets each commit's changes, in commit order, after the commit,
+    // on the committing thread; it must only copy (it runs under the feed's own lock).
+    change_feed_batch attach_feed(change_listener listener, std::int64_t now_ms);
+    // Stats and alerts also change with time alone (windows expire): hands those to the feed.
+    void advance_feed(std::int64_t now_ms);
 
 private:
+    // Under mutex_: queues what changed for the feed, numbered in append order; returns its number.
+    std::uint64_t stage_feed(const std::vector<std::uint64_t>& incident_ids, std::int64_t now_ms, bool needs_commit = true);
+    // After a commit: every staged batch up to `upto` is durable (the log commits in append order).
+    void deliver_feed(std::uint64_t upto);
+
     std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
     void replay();
     void wait_for_commit(std::future<std::vector<append_result>>& committed);
@@ -132,6 +155,19 @@ private:
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
     bool failed_ = false;
     std::uint64_t events_replayed_ = 0;
+
+    // The change feed: staged under mutex_, delivered in order under feed_mutex_ (taken after mutex_).
+    std::mutex feed_mutex_;
+    change_listener listener_; // set under both locks
+    struct staged_batch {
+        std::uint64_t number = 0;
+        bool needs_commit = true; // false: time-only stats changes, nothing logged
+        change_feed_batch batch;
+    };
+    std::deque<staged_batch> feed_staged_;
+    std::uint64_t feed_next_ = 1;
+    std::uint64_t feed_committed_ = 0;
+    std::uint64_t feed_stats_version_ = 0;
 };
 
 } // namespace pantau

@@ -472,6 +472,14 @@ http_response request_handler::dispatch(const http_request& req) const
             return method_not_allowed(req, path);
         return path == "/metrics" ? metrics_reply(req) : sources_reply(req);
     }
+    if (path == "/ws") {
+        // An upgrade never gets here (http_session asks accept_websocket first): a plain request.
+        auto res = error_reply(req, http::status::upgrade_required, "upgrade_required",
+                               "/ws is a WebSocket stream: send GET with Upgrade: websocket (docs/stream.md)");
+        res.set(http::field::upgrade, "websocket");
+        res.set(http::field::connection, "Upgrade");
+        return res;
+    }
     if (path.starts_with("/api/v1/incidents/"))
         return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
     if (path.starts_with("/api/"))
@@ -942,6 +950,18 @@ http_response request_handler::static_reply(const http_request& req, std::string
     res.content_length(size);
     res.keep_alive(req.keep_alive());
     return res;
+}
+
+std::optional<http_response> request_handler::accept_websocket(const http_request& req) const
+{
+    const std::string_view target = view(req.target());
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path != "/ws")
+        return http_response(error_reply(req, http::status::not_found, "not_found",
+                                         "no WebSocket endpoint " + std::string(path) + "; the stream is /ws"));
+    if (req.method() != http::verb::get)
+        return http_response(method_not_allowed(req, path));
+    return std::nullopt;
 }
 
 http_response request_handler::unreadable_request(http::status status, std::string_view code, std::string_view message,

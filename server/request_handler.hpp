@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -47,6 +48,12 @@ public:
     request_handler& operator=(const request_handler&) = delete;
 
     http_response handle(const http_request& req) const;
+
+    // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session
+    // (GET /ws), else the reply that refuses it. The place where stream auth will apply.
+    std::optional<http_response> accept_websocket(const http_request& req) const;
+    // The change feed behind the stream (the server wires it to the stream hub).
+    incident_service& incidents() const { return *service_; }
 
     // The reply to a request that could not be read whole (too large, malformed): it closes the
     // connection, since the rest of the stream cannot be trusted.

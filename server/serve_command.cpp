@@ -73,6 +73,31 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         "simulate", po::value<std::vector<std::string>>(),
         "RATE: add a built-in source of realistic complaint, transport and disaster reports, RATE per second on "
         "average over a day (above 0, at most 10000; busier at rush hours and rainy afternoons, quiet at night, WIB)");
+    // The WebSocket stream's bounds (docs/stream.md); durations as plain numbers, set below.
+    std::int64_t tick_ms = config.stream.tick.count(), grace_ms = config.stream.slow_client_grace.count(),
+                 heartbeat_ms = config.stream.heartbeat_interval.count(), keep_s = config.stream.detached_keep.count();
+    po::options_description stream_options("WebSocket stream (GET /ws; see docs/stream.md)");
+    stream_options.add_options()(
+        "stream-tick-ms", po::value<std::int64_t>(&tick_ms), "send changes as one Delta this often (default 50)")(
+        "stream-soft-queue-bytes", po::value<std::size_t>(&config.stream.soft_queue_bytes),
+        "per-client queue bound above which updates are coalesced (default 1 MiB)")(
+        "stream-hard-queue-bytes", po::value<std::size_t>(&config.stream.hard_queue_bytes),
+        "per-client bound above which the client is closed with 1013 (default 8 MiB)")(
+        "stream-slow-grace-ms", po::value<std::int64_t>(&grace_ms),
+        "time over the soft bound before a client is closed (default 10000)")(
+        "stream-heartbeat-ms", po::value<std::int64_t>(&heartbeat_ms),
+        "a Heartbeat after this long without a message (default 5000)")(
+        "stream-history-messages", po::value<std::size_t>(&config.stream.history_messages),
+        "messages kept per stream for Resume (default 1024)")(
+        "stream-history-bytes", po::value<std::size_t>(&config.stream.history_bytes),
+        "bytes kept per stream for Resume (default 4 MiB)")(
+        "stream-detached-keep-s", po::value<std::int64_t>(&keep_s),
+        "how long a disconnected stream stays resumable (default 120)")(
+        "stream-max-detached", po::value<std::size_t>(&config.stream.max_detached_streams),
+        "disconnected streams kept at most (default 1000)")(
+        "stream-max-client-message", po::value<std::size_t>(&config.stream.max_client_message),
+        "bytes per client message (default 65536)");
+    options.add(stream_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;
@@ -109,6 +134,10 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         const listen_address address = parse_listen(listen);
         config.host = address.host;
         config.port = address.port;
+        config.stream.tick = std::chrono::milliseconds(tick_ms);
+        config.stream.slow_client_grace = std::chrono::milliseconds(grace_ms);
+        config.stream.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+        config.stream.detached_keep = std::chrono::seconds(keep_s);
         if (!district_args.empty()) {
             config.districts.clear();
             for (const auto& argument : district_args)

@@ -6,6 +6,7 @@
 #include "server/request_handler.hpp"
 #include "server/shared_state.hpp"
 #include "server/simulator.hpp"
+#include "server/stream_hub.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -29,6 +30,8 @@ constexpr std::chrono::milliseconds simulate_every{200};
 // After a stall (a slow commit, a suspended laptop) the simulator does not make up more than this.
 constexpr double simulate_catch_up_s = 2;
 constexpr std::chrono::seconds simulate_log_every{60};
+// How often district stats are advanced for the stream when no report arrives (windows expire).
+constexpr std::chrono::seconds stats_advance_every{1};
 
 std::int64_t system_now_ms()
 {
@@ -92,14 +95,26 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
 
 server::server(server_config config)
     : config_(std::move(config)), ioc_(static_cast<int>(config_.thread_count())), control_(net::make_strand(ioc_)),
-      signals_(control_), drain_timer_(control_)
+      signals_(control_), drain_timer_(control_), stream_timer_(net::make_strand(ioc_))
 {
     config_.validate();
     prepare_data_dir(config_.data_dir);
     handler_ = load_handler(config_);
     spdlog::info("web root {}", handler_->web_root().string());
+    hub_ = std::make_shared<stream_hub>(config_.stream);
+    {
+        // Changes reach the hub after each commit; the hub starts from the state at this moment.
+        const geo::hierarchy& h = handler_->districts();
+        change_feed_batch initial = handler_->incidents().attach_feed(
+            [hub = hub_, &h](change_feed_batch&& b) {
+                hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
+            },
+            system_now_ms());
+        hub_->load(to_feed_update(initial, h, {}), system_now_ms());
+    }
     state_ = std::make_shared<shared_state>(
-        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout});
+        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
+        hub_);
     listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
     if (config_.simulate_rate > 0) {
         // A fresh seed per run: external ids embed it, and the event log outlives the run.
@@ -127,6 +142,8 @@ std::string server::url() const
 
 const request_handler& server::handler() const { return *handler_; }
 
+stream_hub& server::hub() const { return *hub_; }
+
 void server::stop_on_signals()
 {
     signals_.add(SIGINT);
@@ -139,6 +156,7 @@ void server::start()
     if (!threads_.empty())
         return;
     listener_->run();
+    net::dispatch(stream_timer_.get_executor(), [this] { do_stream_tick(); });
     const unsigned n = config_.thread_count();
     threads_.reserve(n);
     for (unsigned i = 0; i < n; ++i)
@@ -191,6 +209,31 @@ void server::simulate()
     }
 }
 
+void server::do_stream_tick()
+{
+    if (stop_requested_.load())
+        return;
+    stream_timer_.expires_after(config_.stream.tick);
+    stream_timer_.async_wait(beast::bind_front_handler(&server::on_stream_tick, this));
+}
+
+void server::on_stream_tick(beast::error_code ec)
+{
+    if (ec || stop_requested_.load())
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    try {
+        if (now >= next_advance_) {
+            next_advance_ = now + stats_advance_every;
+            handler_->incidents().advance_feed(system_now_ms());
+        }
+        hub_->flush(system_now_ms(), now);
+    } catch (const std::exception& e) {
+        spdlog::error("stream tick: {}", e.what());
+    }
+    do_stream_tick();
+}
+
 void server::io_thread()
 {
     try {
@@ -235,6 +278,7 @@ void server::begin_drain()
 {
     spdlog::info("shutting down: {} connection(s) open", state_->session_count());
     listener_->stop();
+    net::post(stream_timer_.get_executor(), [this] { stream_timer_.cancel(); });
     state_->stop();
     drain_deadline_ = std::chrono::steady_clock::now() + config_.shutdown_grace;
     check_drain({});

@@ -18,6 +18,7 @@ class listener;
 class request_handler;
 class shared_state;
 class simulator;
+class stream_hub;
 
 // The live server: districts, request handler, listener and the I/O threads. Constructing it does
 // everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
@@ -34,6 +35,8 @@ public:
     tcp::endpoint local_endpoint() const;
     std::string url() const;
     const request_handler& handler() const;
+    // The WebSocket stream's hub: its counters are for /metrics; its source hooks for health.
+    stream_hub& hub() const;
 
     // SIGINT or SIGTERM stop the server gracefully; a second one drops what is still in flight.
     // Call before start().
@@ -53,15 +56,21 @@ private:
     void check_drain(beast::error_code ec);
     void on_signal(beast::error_code ec, int signal);
     void simulate();
+    void do_stream_tick();
+    void on_stream_tick(beast::error_code ec);
 
     server_config config_;
     std::shared_ptr<const request_handler> handler_;
+    std::shared_ptr<stream_hub> hub_;
     std::shared_ptr<shared_state> state_;
     net::io_context ioc_;
     // Shutdown steps and signals run here, one at a time.
     net::strand<net::io_context::executor_type> control_;
     net::signal_set signals_;
     net::steady_timer drain_timer_;
+    // The stream hub's flush tick, on its own strand.
+    net::steady_timer stream_timer_;
+    std::chrono::steady_clock::time_point next_advance_{};
     std::shared_ptr<listener> listener_;
     std::chrono::steady_clock::time_point drain_deadline_;
     std::vector<std::thread> threads_;

@@ -13,6 +13,8 @@
 namespace pantau {
 
 class http_session;
+class stream_hub;
+class websocket_session;
 
 // Per-connection limits, copied from server_config.
 struct session_limits {
@@ -22,23 +24,28 @@ struct session_limits {
     std::chrono::seconds write_timeout{30};
 };
 
-// What every session shares: the request handler, the limits and the set of open sessions,
-// so that a shutdown can reach them. (The WebSocket stream hub will live beside these.)
+// What every session shares: the request handler, the limits, the WebSocket stream hub and the
+// sets of open sessions, so that a shutdown can reach them.
 class shared_state {
 public:
-    explicit shared_state(std::shared_ptr<const request_handler> handler, const session_limits& limits);
+    explicit shared_state(std::shared_ptr<const request_handler> handler, const session_limits& limits,
+                          std::shared_ptr<stream_hub> hub);
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
 
     const request_handler& handler() const { return *handler_; }
     const session_limits& limits() const { return limits_; }
+    stream_hub& hub() const { return *hub_; }
 
     void join(http_session& session);
     void leave(http_session& session);
+    void join(websocket_session& session);
+    void leave(websocket_session& session);
     std::size_t session_count() const;
 
     bool stopping() const { return stopping_.load(std::memory_order_acquire); }
-    // From now on sessions finish the response in flight and close; idle ones close at once.
+    // From now on sessions finish the response in flight and close; idle ones close at once;
+    // stream clients get close code 1001 (going away) after the frame in flight.
     void stop();
 
 private:
@@ -47,6 +54,8 @@ private:
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;
     std::unordered_set<http_session*> sessions_;
+    std::unordered_set<websocket_session*> streams_;
+    std::shared_ptr<stream_hub> hub_;
 };
 
 } // namespace pantau

@@ -1,0 +1,486 @@
+// The WebSocket stream end to end: the real server in-process on an ephemeral port with the real
+// Tangerang kelurahan and kecamatan layers, a real SQLite event log, reports posted over loopback
+// and read back by real Beast WebSocket clients.
+#include "server/config.hpp"
+#include "server/server.hpp"
+#include "server/stream_hub.hpp"
+#include "tests/server/http_client.hpp"
+
+#include "pantau.pb.h"
+
+#include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = pantau::v1;
+namespace websocket = beast::websocket;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// Centroids from the facts table (kelurahan_centroids.csv).
+constexpr double sukarasa_lon = 106.63185148661755, sukarasa_lat = -6.1728843824017146; // 36.71.01.1001
+constexpr double sukaasih_lon = 106.63849285938124, sukaasih_lat = -6.1722300741156;     // 36.71.01.1002
+
+std::vector<geo::level_spec> tangerang_levels()
+{
+    const std::string dir = std::string(PANTAU_SHARED_DATA) + "/tangerang/";
+    geo::level_spec kel, kec;
+    kel.name = "kelurahan";
+    kel.source.path = dir + "kelurahan.geojson";
+    kel.source.code_field = "kode";
+    kel.source.name_field = "nama";
+    kel.source.parent_field = "kode_kec";
+    kec.name = "kecamatan";
+    kec.source.path = dir + "kecamatan.geojson";
+    kec.source.code_field = "kode";
+    kec.source.name_field = "nama";
+    return {kel, kec};
+}
+
+json report_json(const std::string& id, double lon, double lat, const std::string& type = "garbage",
+                 const std::string& category = "complaint", const std::string& text = "sampah menumpuk")
+{
+    return {{"source", "laksa"},   {"external_id", id}, {"category", category},       {"type", type},
+            {"severity", "minor"}, {"lon", lon},        {"lat", lat},                 {"text", text},
+            {"observed_at", minutes_ago(1)}};
+}
+
+// A WebSocket client for tests: its own I/O thread reads every message into a queue (unless
+// paused), so a test can wait for messages with a timeout without cancelling reads.
+class ws_client {
+public:
+    explicit ws_client(const tcp::endpoint& server, int receive_buffer = 0)
+        : ws_(ioc_), work_(net::make_work_guard(ioc_))
+    {
+        auto& socket = ws_.next_layer();
+        socket.open(server.protocol());
+        if (receive_buffer > 0)
+            socket.set_option(net::socket_base::receive_buffer_size(receive_buffer));
+        socket.connect(server);
+        ws_.handshake("localhost", "/ws");
+        ws_.binary(true);
+        do_read();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~ws_client()
+    {
+        // Drops the connection without a close handshake, like a client that went away.
+        net::post(ioc_, [this] {
+            beast::error_code ignored;
+            ws_.next_layer().close(ignored);
+        });
+        work_.reset();
+        thread_.join();
+    }
+
+    void send(const v1::ClientMessage& m)
+    {
+        const std::string bytes = m.SerializeAsString();
+        std::promise<beast::error_code> written;
+        net::post(ioc_, [&] {
+            ws_.async_write(net::buffer(bytes), [&](beast::error_code ec, std::size_t) { written.set_value(ec); });
+        });
+        ASSERT_FALSE(written.get_future().get());
+    }
+
+    void subscribe(std::function<void(v1::Subscribe&)> fill = {})
+    {
+        v1::ClientMessage m;
+        m.mutable_subscribe()->set_want_incidents(true);
+        if (fill)
+            fill(*m.mutable_subscribe());
+        send(m);
+    }
+
+    // Stops reading after the message being read now: the socket's buffers fill up.
+    void pause() { paused_ = true; }
+
+    // The next message, or nothing when none came in time or the stream ended (see error()).
+    std::optional<v1::ServerMessage> next(std::chrono::milliseconds within = 10s)
+    {
+        std::unique_lock lock(mutex_);
+        if (!arrived_.wait_for(lock, within, [this] { return !queue_.empty() || ended_; }) || queue_.empty())
+            return std::nullopt;
+        v1::ServerMessage m = std::move(queue_.front());
+        queue_.pop_front();
+        lock.unlock();
+        if (last_seq_) { // the invariant every test relies on: seq rises by one, never a gap
+            EXPECT_EQ(m.seq(), *last_seq_ + 1);
+        }
+        last_seq_ = m.seq();
+        return m;
+    }
+
+    // Reads until pred holds for a message; false when the time ran out or the stream ended.
+    bool until(const std::function<bool(const v1::ServerMessage&)>& pred, std::chrono::milliseconds within = 20s)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + within;
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return false;
+            auto m = next(left);
+            if (!m)
+                return false;
+            seen_.push_back(*m);
+            if (pred(*m))
+                return true;
+        }
+    }
+
+    const std::vector<v1::ServerMessage>& seen() const { return seen_; }
+    beast::error_code error()
+    {
+        std::lock_guard lock(mutex_);
+        return error_;
+    }
+    std::uint16_t close_code()
+    {
+        std::lock_guard lock(mutex_);
+        return close_code_;
+    }
+    std::optional<std::uint64_t> last_seq() const { return last_seq_; }
+
+private:
+    void do_read()
+    {
+        ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
+            std::lock_guard lock(mutex_);
+            if (ec) {
+                error_ = ec;
+                close_code_ = ws_.reason().code;
+                ended_ = true;
+                arrived_.notify_all();
+                return;
+            }
+            v1::ServerMessage m;
+            const auto data = buffer_.cdata();
+            EXPECT_TRUE(m.ParseFromArray(data.data(), static_cast<int>(data.size())));
+            buffer_.consume(buffer_.size());
+            queue_.push_back(std::move(m));
+            arrived_.notify_all();
+            if (!paused_)
+                do_read();
+        });
+    }
+
+    net::io_context ioc_;
+    websocket::stream<tcp::socket> ws_;
+    net::executor_work_guard<net::io_context::executor_type> work_;
+    std::thread thread_;
+    beast::flat_buffer buffer_;
+    std::atomic<bool> paused_{false};
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::deque<v1::ServerMessage> queue_; // under mutex_
+    bool ended_ = false;                  // under mutex_
+    beast::error_code error_;             // under mutex_
+    std::uint16_t close_code_ = 0;        // under mutex_
+    std::vector<v1::ServerMessage> seen_;
+    std::optional<std::uint64_t> last_seq_;
+};
+
+bool has_upsert(const v1::ServerMessage& m, std::uint64_t id, v1::IncidentStatus status = v1::STATUS_UNSPECIFIED)
+{
+    const auto check = [&](const v1::Incident& i) { return i.id() == id && (!status || i.status() == status); };
+    if (m.has_delta())
+        return std::any_of(m.delta().upserts().begin(), m.delta().upserts().end(), check);
+    if (m.has_snapshot())
+        return std::any_of(m.snapshot().incidents().begin(), m.snapshot().incidents().end(), check);
+    return false;
+}
+
+std::set<std::uint64_t> ids_seen(const std::vector<v1::ServerMessage>& messages)
+{
+    std::set<std::uint64_t> ids;
+    for (const auto& m : messages) {
+        for (const auto& i : m.delta().upserts())
+            ids.insert(i.id());
+        for (const auto& i : m.snapshot().incidents())
+            ids.insert(i.id());
+    }
+    return ids;
+}
+
+class Stream : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        data_dir_ = fs::temp_directory_path() /
+                    ("pantau_stream_" + std::to_string(::getpid()) + "_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(data_dir_);
+    }
+    void TearDown() override
+    {
+        srv_.reset();
+        fs::remove_all(data_dir_);
+    }
+    void start(std::function<void(server_config&)> tune = {})
+    {
+        server_config config;
+        config.port = 0;
+        config.threads = 2;
+        config.data_dir = data_dir_.string();
+        config.districts = tangerang_levels();
+        config.stream.tick = 20ms;
+        if (tune)
+            tune(config);
+        srv_ = std::make_unique<server>(config);
+        srv_->start();
+    }
+    json post(const json& body)
+    {
+        client c(srv_->local_endpoint());
+        const response res = c.request(http::verb::post, "/api/v1/reports", false, body.dump(), "application/json");
+        EXPECT_EQ(res.result(), http::status::ok) << res.body();
+        return json::parse(res.body());
+    }
+    std::uint64_t post_one(const json& report) { return post(report)["results"][0]["incident_id"].get<std::uint64_t>(); }
+
+    fs::path data_dir_;
+    std::unique_ptr<server> srv_;
+};
+
+TEST_F(Stream, APlainGetOfTheStreamIsRefusedWithAJsonError)
+{
+    start();
+    client c(srv_->local_endpoint());
+    const response res = c.request(http::verb::get, "/ws");
+    EXPECT_EQ(res.result(), http::status::upgrade_required);
+    EXPECT_EQ(json::parse(res.body())["error"]["code"], "upgrade_required");
+}
+
+TEST_F(Stream, APostedReportReachesASubscribedClientWithItsDistricts)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) { s.set_want_stats(true); });
+    auto snapshot = ws.next();
+    ASSERT_TRUE(snapshot && snapshot->has_snapshot());
+    EXPECT_EQ(snapshot->seq(), 1u);
+    EXPECT_EQ(snapshot->snapshot().incidents_size(), 0);
+    EXPECT_EQ(snapshot->snapshot().stats_size(), 104 + 13); // every kelurahan and kecamatan
+
+    const std::uint64_t id = post_one(report_json("r1", sukarasa_lon, sukarasa_lat));
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, id); }));
+    const v1::ServerMessage& delta = ws.seen().back();
+    const v1::Incident* inc = nullptr;
+    for (const auto& i : delta.delta().upserts())
+        if (i.id() == id)
+            inc = &i;
+    ASSERT_NE(inc, nullptr);
+    ASSERT_EQ(inc->districts_size(), 2);
+    EXPECT_EQ(inc->districts(0).level(), "kecamatan");
+    EXPECT_EQ(inc->districts(0).code(), "36.71.01");
+    EXPECT_EQ(inc->districts(0).name(), "Tangerang");
+    EXPECT_EQ(inc->districts(1).level(), "kelurahan");
+    EXPECT_EQ(inc->districts(1).code(), "36.71.01.1001");
+    EXPECT_EQ(inc->districts(1).name(), "Sukarasa");
+    EXPECT_EQ(inc->status(), v1::NEW);
+    // Its districts' counts changed with it.
+    std::set<std::string> stats_codes;
+    for (const auto& m : ws.seen())
+        for (const auto& s : m.delta().stats())
+            stats_codes.insert(s.code());
+    EXPECT_TRUE(stats_codes.contains("36.71.01.1001"));
+    EXPECT_TRUE(stats_codes.contains("36.71.01"));
+}
+
+TEST_F(Stream, FiltersIncludeAndExcludeAndAChangeOfFilterTakesEffect)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) {
+        s.add_districts("36.71.01.1002");
+        s.add_categories(v1::COMPLAINT);
+    });
+    ASSERT_TRUE(ws.next()->has_snapshot());
+
+    const std::uint64_t elsewhere = post_one(report_json("a", sukarasa_lon, sukarasa_lat));                       // other kelurahan
+    const std::uint64_t wrong_category = post_one(report_json("b", sukaasih_lon, sukaasih_lat, "jam", "transport")); // right place
+    const std::uint64_t wanted = post_one(report_json("c", sukaasih_lon, sukaasih_lat));
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, wanted); }));
+    EXPECT_EQ(ids_seen(ws.seen()), (std::set<std::uint64_t>{wanted}));
+
+    // Now the whole kecamatan: a fresh snapshot with all three, then deltas under the new filter.
+    ws.subscribe([](v1::Subscribe& s) { s.add_districts("36.71.01"); });
+    ASSERT_TRUE(ws.until([](const v1::ServerMessage& m) { return m.has_snapshot(); }));
+    EXPECT_EQ(ids_seen({ws.seen().back()}), (std::set<std::uint64_t>{elsewhere, wrong_category, wanted}));
+    const std::uint64_t later = post_one(report_json("d", sukarasa_lon, sukarasa_lat, "flood", "disaster"));
+    EXPECT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, later); }));
+}
+
+TEST_F(Stream, APatchedStatusReachesTheClient)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe();
+    ASSERT_TRUE(ws.next()->has_snapshot());
+    const std::uint64_t id = post_one(report_json("p", sukarasa_lon, sukarasa_lat));
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, id, v1::NEW); }));
+
+    client c(srv_->local_endpoint());
+    const response res = c.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(id), false,
+                                   json{{"status", "dispatched"}, {"assignee", "DLH"}}.dump(), "application/json");
+    ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, id, v1::DISPATCHED); }));
+    for (const auto& i : ws.seen().back().delta().upserts()) {
+        if (i.id() == id) {
+            EXPECT_EQ(i.assignee(), "DLH");
+        }
+    }
+
+    // Rejected: off the wall, sent as removed.
+    client c2(srv_->local_endpoint());
+    ASSERT_EQ(c2.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(id), false,
+                         json{{"status", "rejected"}}.dump(), "application/json")
+                  .result(),
+              http::status::ok);
+    EXPECT_TRUE(ws.until([&](const v1::ServerMessage& m) {
+        const auto& removed = m.delta().removed_incident_ids();
+        return std::find(removed.begin(), removed.end(), id) != removed.end();
+    }));
+}
+
+TEST_F(Stream, ResumeAfterAReconnectMissesNothingAndRepeatsNothing)
+{
+    start();
+    std::string stream_id;
+    std::uint64_t last = 0;
+    std::set<std::uint64_t> before;
+    {
+        ws_client ws(srv_->local_endpoint());
+        ws.subscribe();
+        auto snap = ws.next();
+        ASSERT_TRUE(snap && snap->has_snapshot());
+        stream_id = snap->snapshot().stream_id();
+        const std::uint64_t id = post_one(report_json("before", sukarasa_lon, sukarasa_lat));
+        ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, id); }));
+        last = *ws.last_seq();
+        before = ids_seen(ws.seen());
+    } // the connection drops without a close
+    std::set<std::uint64_t> missed;
+    for (int i = 0; i < 5; ++i)
+        missed.insert(post_one(report_json("while-away-" + std::to_string(i), sukarasa_lon + 0.01 * i, sukarasa_lat,
+                                           "type" + std::to_string(i))));
+
+    ws_client again(srv_->local_endpoint());
+    v1::ClientMessage resume;
+    resume.mutable_resume()->set_last_seq(last);
+    resume.mutable_resume()->set_stream_id(stream_id);
+    again.send(resume);
+    std::set<std::uint64_t> got;
+    ASSERT_TRUE(again.until([&](const v1::ServerMessage& m) {
+        EXPECT_FALSE(m.has_snapshot());
+        for (const auto& i : m.delta().upserts())
+            got.insert(i.id());
+        return std::includes(got.begin(), got.end(), missed.begin(), missed.end());
+    }));
+    EXPECT_EQ(again.seen().front().seq(), last + 1); // no gap
+    EXPECT_EQ(got, missed);                          // no duplicate of what it had before
+    for (std::uint64_t id : before)
+        EXPECT_FALSE(got.contains(id));
+    EXPECT_EQ(srv_->hub().counters().resumes_replayed.load(), 1u);
+}
+
+TEST_F(Stream, ASlowClientIsCoalescedThenClosedWhileAFastOneGetsEverything)
+{
+    start([](server_config& c) {
+        // A POST below carries about 1.3 MB of incidents: the fast client must hold one or two.
+        c.stream.soft_queue_bytes = 256 << 10;
+        c.stream.hard_queue_bytes = 6 << 20;
+        c.stream.slow_client_grace = 1000ms;
+    });
+    ws_client slow(srv_->local_endpoint(), 4096);
+    slow.pause();
+    slow.subscribe();
+    ASSERT_TRUE(slow.next()->has_snapshot());
+    ws_client fast(srv_->local_endpoint());
+    fast.subscribe();
+    ASSERT_TRUE(fast.next()->has_snapshot());
+
+    // The slow client stops reading; about 10 MB of new incidents follow (areas of 2500 vertices),
+    // more than the kernel's socket buffers on loopback take (the send buffer grows up to 4 MB).
+    json ring = json::array();
+    for (int i = 0; i < 2500; ++i) {
+        const double a = 2 * 3.141592653589793 * i / 2500;
+        ring.push_back({sukarasa_lon + 0.001 * std::cos(a), sukarasa_lat + 0.001 * std::sin(a)});
+    }
+    ring.push_back(ring[0]);
+    const json area = {{"type", "Polygon"}, {"coordinates", json::array({ring})}};
+    std::set<std::uint64_t> posted;
+    std::set<std::uint64_t> fast_got;
+    for (int batch = 0; batch < 8; ++batch) {
+        json reports = json::array();
+        for (int i = 0; i < 10; ++i) {
+            json r = report_json("bulk-" + std::to_string(batch * 10 + i), 0, 0);
+            r.erase("lon");
+            r.erase("lat");
+            r["area"] = area;
+            reports.push_back(std::move(r));
+        }
+        const json accepted = post(reports);
+        for (const auto& r : accepted["results"])
+            posted.insert(r["incident_id"].get<std::uint64_t>());
+        // The fast client keeps up as it goes.
+        while (auto m = fast.next(5ms)) {
+            for (const auto& i : m->delta().upserts())
+                fast_got.insert(i.id());
+        }
+    }
+    ASSERT_TRUE(fast.until(
+        [&](const v1::ServerMessage& m) {
+            for (const auto& i : m.delta().upserts())
+                fast_got.insert(i.id());
+            return fast_got.size() >= posted.size();
+        },
+        30s));
+    EXPECT_EQ(fast_got, posted);
+
+    const stream_counters& counters = srv_->hub().counters();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (counters.closed_slow_clients.load() == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(counters.closed_slow_clients.load(), 1u);
+    EXPECT_GT(counters.coalesced_updates.load(), 0u);
+    EXPECT_GT(counters.dropped_updates.load(), 0u);
+}
+
+TEST_F(Stream, AGracefulStopClosesStreamsWithGoingAway)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe();
+    ASSERT_TRUE(ws.next()->has_snapshot());
+    srv_->stop();
+    EXPECT_FALSE(ws.until([](const v1::ServerMessage&) { return false; }, 10s));
+    EXPECT_EQ(ws.error(), websocket::error::closed);
+    EXPECT_EQ(ws.close_code(), static_cast<std::uint16_t>(websocket::close_code::going_away));
+    srv_->wait();
+}
+
+} // namespace
+} // namespace pantau
