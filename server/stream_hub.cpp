@@ -677,7 +677,8 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
                     continue;
                 c.queued_bytes += n.body->size();
                 counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-                c.queue.push_back(n);
+                // A replay is not live: it stays out of the report → send latency.
+                c.queue.push_back(numbered{n.seq, n.body, {}});
             }
             counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
             break;

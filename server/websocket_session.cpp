@@ -137,6 +137,7 @@ void websocket_session::on_write(beast::error_code ec, std::size_t)
             spdlog::debug("{}: stream closed while writing: {}", peer_, ec.message());
         else
             spdlog::info("{}: stream write failed: {}", peer_, ec.message());
+        kill_timer_.cancel();
         beast::error_code ignored;
         beast::get_lowest_layer(ws_).socket().close(ignored);
         return;
@@ -174,6 +175,8 @@ void websocket_session::do_close()
 
 void websocket_session::on_close(beast::error_code ec)
 {
+    // The handshake is over either way; the socket closes when the last handler lets go.
+    kill_timer_.cancel();
     if (ec)
         spdlog::debug("{}: stream close: {}", peer_, ec.message());
 }

@@ -65,5 +65,26 @@ TEST(ServerConfig, ValidateNamesTheValueThatCannotBeUsed)
     EXPECT_THROW(c.validate(), config_error);
 }
 
+TEST(StreamSettings, ABadBoundIsRefusedWithItsIniName)
+{
+    server_config c;
+    c.stream.hard_queue_bytes = c.stream.soft_queue_bytes;
+    try {
+        c.validate();
+        FAIL() << "a hard bound not above the soft bound was accepted";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("stream-hard-queue-bytes"), std::string::npos) << e.what();
+    }
+    c = server_config{};
+    c.stream.tick = std::chrono::milliseconds(0);
+    EXPECT_THROW(c.validate(), config_error);
+    c = server_config{};
+    c.stream.heartbeat_interval = std::chrono::milliseconds(10);
+    EXPECT_THROW(c.validate(), config_error);
+    c = server_config{};
+    c.stream.detached_keep = std::chrono::seconds(-1);
+    EXPECT_THROW(c.validate(), config_error);
+}
+
 } // namespace
 } // namespace pantau

@@ -116,6 +116,20 @@ protected:
     static inline std::unique_ptr<request_handler> handler;
 };
 
+// The stream's upgrade is decided at the dispatch point, like every other request.
+TEST_F(RequestHandler, OnlyAGetOfWsMayBecomeAStream)
+{
+    EXPECT_FALSE(handler->accept_websocket(request(http::verb::get, "/ws")).has_value());
+    EXPECT_FALSE(handler->accept_websocket(request(http::verb::get, "/ws?x=1")).has_value());
+    auto elsewhere = handler->accept_websocket(request(http::verb::get, "/api/v1/ws"));
+    ASSERT_TRUE(elsewhere.has_value());
+    expect_error(*elsewhere, http::status::not_found, "not_found");
+    auto post = handler->accept_websocket(request(http::verb::post, "/ws"));
+    ASSERT_TRUE(post.has_value());
+    expect_error(*post, http::status::method_not_allowed, "method_not_allowed");
+    expect_error(get("/ws"), http::status::upgrade_required, "upgrade_required");
+}
+
 TEST_F(RequestHandler, HealthzSaysOk)
 {
     auto res = get("/healthz");

@@ -95,11 +95,13 @@ public:
         thread_.join();
     }
 
-    void send(const v1::ClientMessage& m)
+    void send(const v1::ClientMessage& m) { send_raw(m.SerializeAsString()); }
+
+    void send_raw(const std::string& bytes, bool text = false)
     {
-        const std::string bytes = m.SerializeAsString();
         std::promise<beast::error_code> written;
         net::post(ioc_, [&] {
+            ws_.text(text);
             ws_.async_write(net::buffer(bytes), [&](beast::error_code ec, std::size_t) { written.set_value(ec); });
         });
         ASSERT_FALSE(written.get_future().get());
@@ -467,6 +469,23 @@ TEST_F(Stream, ASlowClientIsCoalescedThenClosedWhileAFastOneGetsEverything)
     EXPECT_EQ(counters.closed_slow_clients.load(), 1u);
     EXPECT_GT(counters.coalesced_updates.load(), 0u);
     EXPECT_GT(counters.dropped_updates.load(), 0u);
+}
+
+TEST_F(Stream, BadClientFramesCloseTheConnectionWithTheirCode)
+{
+    start();
+    const auto code_after = [&](const std::string& bytes, bool text) {
+        ws_client ws(srv_->local_endpoint());
+        ws.send_raw(bytes, text);
+        EXPECT_FALSE(ws.until([](const v1::ServerMessage&) { return false; }, 10s));
+        EXPECT_EQ(ws.error(), websocket::error::closed);
+        return ws.close_code();
+    };
+    EXPECT_EQ(code_after("\xff\xff\xff", false), static_cast<std::uint16_t>(websocket::close_code::bad_payload));
+    v1::ClientMessage ping;
+    ping.mutable_ping()->set_client_time_ms(1);
+    EXPECT_EQ(code_after(ping.SerializeAsString(), true), static_cast<std::uint16_t>(websocket::close_code::bad_payload));
+    EXPECT_EQ(code_after(std::string(65 << 10, 'x'), false), static_cast<std::uint16_t>(websocket::close_code::too_big));
 }
 
 TEST_F(Stream, AGracefulStopClosesStreamsWithGoingAway)
