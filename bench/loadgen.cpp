@@ -230,7 +230,7 @@ public:
     step_stats& stats() { return stats_; }
     const options& opt() const { return opt_; }
     void on_subscribed();
-    void on_client_lost() { ++stats_.ws_lost; }
+    void on_client_lost();
     void on_http_ready() { pump(); }
     void on_reply(std::size_t reports, std::uint64_t expected, unsigned status, const std::string& body);
     void on_http_error() { ++stats_.http_errors; }
@@ -257,7 +257,7 @@ private:
     std::string run_id_;
     std::vector<std::shared_ptr<ws_client>> clients_;
     std::vector<std::shared_ptr<http_conn>> conns_;
-    std::size_t started_ = 0, subscribed_ = 0;
+    std::size_t started_ = 0, subscribed_ = 0, connect_failed_ = 0;
     steady::time_point connect_deadline_;
     step_stats stats_;
     std::vector<step_stats> done_;
@@ -558,8 +558,28 @@ int loadgen::run()
 // flooded with 19k SYNs at once.
 void loadgen::connect_more()
 {
-    while (started_ < clients_.size() && started_ - subscribed_ < opt_.connect_concurrency)
+    while (started_ < clients_.size() && started_ - subscribed_ - connect_failed_ < opt_.connect_concurrency)
         clients_[started_++]->start(ep_);
+}
+
+// Before the load starts a lost client is a failed connect: free its slot, and give up as soon
+// as every client has either subscribed or failed (e.g. the server's connection limit).
+void loadgen::on_client_lost()
+{
+    if (loading_) {
+        ++stats_.ws_lost;
+        return;
+    }
+    ++connect_failed_;
+    if (subscribed_ + connect_failed_ >= clients_.size()) {
+        std::fprintf(stderr, "loadgen: %zu of %zu clients could not connect or subscribe\n", connect_failed_,
+                     clients_.size());
+        failed_ = true;
+        stopping_ = true;
+        io_.stop();
+        return;
+    }
+    connect_more();
 }
 
 void loadgen::on_subscribed()
