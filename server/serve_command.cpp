@@ -75,6 +75,10 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         "write a checkpoint of the state after this many events (default 100000; 0: off)")(
         "checkpoint-interval", po::value<std::string>(),
         "DURATION: write a checkpoint this long after the last one when events came since (default 10m; 0: off)")(
+        "max-connections", po::value<std::size_t>(&config.max_connections),
+        "open connections at most, HTTP and WebSocket together (default 10000; each takes one of the "
+        "process's file descriptors)")(
+        "threads", po::value<unsigned>(&config.threads), "I/O threads (default 0: one per hardware thread)")(
         // Repeatable, the last one wins: `make run` passes --simulate 2 before the user's ARGS.
         "simulate", po::value<std::vector<std::string>>(),
         "RATE: add a built-in source of realistic complaint, transport and disaster reports, RATE per second on "

@@ -208,5 +208,14 @@ TEST(ExampleConfig, ABadSectionValueInAFileIsAUsageErrorNamingTheKey)
     }
 }
 
+TEST(ServeFlags, MaxConnectionsAndThreadsComeFromTheirFlags)
+{
+    std::ostringstream help;
+    const auto c = serve_config_from_args({"--max-connections", "19000", "--threads", "3"}, help);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->max_connections, 19000u);
+    EXPECT_EQ(c->threads, 3u);
+}
+
 } // namespace
 } // namespace pantau

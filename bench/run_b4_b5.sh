@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Benchmarks B4 (ingest → subscriber) and B5 (fan-out) of /work/shared/BENCHMARKS.md: the same
+# workloads against pantau and the reference Node.js peer (bench/peers/node), in the same run,
+# alternating servers run by run, medians of RUNS runs, and a ratio table at the end.
+# What each figure means: docs/benchmarks.md.
+#
+#   bench/run_b4_b5.sh            the full run (RUNS=5; about an hour on 2 cores)
+#   bench/run_b4_b5.sh --smoke    one short run of B4 and of B5 at 1,000 clients (a few minutes)
+#
+# Environment (defaults in brackets):
+#   BUILD_DIR [build-bench]  DISTRICTS [../shared/data/tangerang/kelurahan.geojson]
+#   DATA_ROOT [/dev/shm: tmpfs; give a real-disk directory to include fsync cost]
+#   SERVER_CPU [0]  LOADGEN_CPU [1]  RUNS [5, smoke 1]  PANTAU_TICK_MS [5]  OUT [a fresh temp dir]
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+mode=full
+case "${1:-}" in
+  "") ;;
+  --smoke) mode=smoke ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "run_b4_b5.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+esac
+
+build_dir=${BUILD_DIR:-$root/build-bench}
+districts=${DISTRICTS:-$root/../shared/data/tangerang/kelurahan.geojson}
+data_root=${DATA_ROOT:-/dev/shm}
+server_cpu=${SERVER_CPU:-0}
+loadgen_cpu=${LOADGEN_CPU:-1}
+tick_ms=${PANTAU_TICK_MS:-5}
+if [ "$mode" = smoke ]; then runs=${RUNS:-1}; else runs=${RUNS:-5}; fi
+out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pantau-b4b5.XXXXXX")}
+pantau_port=18180
+peer_port=18181
+
+[ -f "$districts" ] || { echo "run_b4_b5.sh: no districts file $districts (set DISTRICTS)" >&2; exit 2; }
+[ -d "$data_root" ] || { echo "run_b4_b5.sh: DATA_ROOT $data_root is not a directory" >&2; exit 2; }
+districts=$(cd "$(dirname "$districts")" && pwd)/$(basename "$districts")
+mkdir -p "$out"
+
+echo "== building into $build_dir (logs and raw output in $out)"
+# An existing build dir keeps its configuration (it must have PANTAU_BENCH=ON and a Release build).
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DPANTAU_TESTS=OFF -DPANTAU_BENCH=ON \
+    -DPANTAU_TSAN=OFF > "$out/cmake.log"
+fi
+cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen >> "$out/cmake.log"
+if [ ! -d "$root/bench/peers/node/node_modules" ]; then
+  (cd "$root/bench/peers/node" && npm ci --no-audit --no-fund > "$out/npm.log")
+fi
+pantau_bin=$build_dir/server/pantau
+loadgen_bin=$build_dir/bench/pantau_loadgen
+
+server_pid=
+server_dir=
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2> /dev/null || true
+    wait "$server_pid" 2> /dev/null || true
+    server_pid=
+  fi
+  if [ -n "$server_dir" ]; then rm -rf "$server_dir"; server_dir=; fi
+}
+trap stop_server EXIT
+
+# start_server pantau|node LOG: a fresh server pinned to SERVER_CPU, ready when /healthz answers;
+# sets server_pid and port (not in a subshell: stop_server needs the pid).
+port=
+start_server() {
+  local which=$1 log=$2
+  if [ "$which" = pantau ]; then
+    port=$pantau_port
+    server_dir=$(mktemp -d "$data_root/pantau-b4b5.XXXXXX")
+    taskset -c "$server_cpu" "$pantau_bin" serve --listen "127.0.0.1:$port" --districts "$districts" \
+      --data-dir "$server_dir" --stream-tick-ms "$tick_ms" > "$log" 2>&1 &
+  else
+    port=$peer_port
+    taskset -c "$server_cpu" node "$root/bench/peers/node/server.js" --listen "127.0.0.1:$port" \
+      --districts "$districts" > "$log" 2>&1 &
+  fi
+  server_pid=$!
+  for _ in $(seq 1 300); do
+    if curl -sf "http://127.0.0.1:$port/healthz" > /dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$server_pid" 2> /dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "run_b4_b5.sh: $which did not start; its log:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
+# run_load SERVER NAME RUN ARGS...: one loadgen run against a fresh server; raw output kept.
+run_load() {
+  local which=$1 name=$2 run=$3; shift 3
+  local file=$out/$name.$which.$run
+  start_server "$which" "$file.server.log"
+  taskset -c "$loadgen_cpu" "$loadgen_bin" --target "127.0.0.1:$port" --districts "$districts" "$@" \
+    > "$file.out" 2> "$file.err" || echo "loadgen exited $? ($file.err)" >> "$file.out"
+  stop_server
+}
+
+# field FILE PATTERN KEY: KEY's value on the last line of FILE that matches PATTERN.
+field() {
+  { grep -E "$2" "$1" 2> /dev/null || true; } | tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p" | head -1
+}
+
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# stat NAME SERVER PATTERN KEY: the median of KEY over the runs.
+stat() {
+  local name=$1 which=$2 pattern=$3 key=$4 r v
+  for r in $(seq 1 "$runs"); do
+    v=$(field "$out/$name.$which.$r.out" "$pattern" "$key")
+    if [ -n "$v" ]; then echo "$v"; fi
+  done | median
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.1f×", a / b }'; }
+
+if [ "$mode" = smoke ]; then
+  b4_args=(--clients 1000 --filter all --ramp 500:64000:2 --step-s 2 --warmup-s 1 --p99-ms 10 --http-conns 8 --batch 100)
+  b5_clients=(1000)
+  b5_step=2
+else
+  b4_args=(--clients 1000 --filter all --ramp 500:1024000:2 --step-s 5 --warmup-s 2 --p99-ms 10 --http-conns 8 --batch 100)
+  b5_clients=(1000 5000 10000 19000)
+  b5_step=5
+fi
+b5_rates=(10 100 1000)
+
+echo "== B4: ${b4_args[*]}; $runs run(s) per server"
+for r in $(seq 1 "$runs"); do
+  for which in pantau node; do
+    run_load "$which" b4 "$r" "${b4_args[@]}"
+    echo "   run $r $which: $(grep '^RESULT' "$out/b4.$which.$r.out" || tail -1 "$out/b4.$which.$r.out")"
+  done
+done
+
+for n in "${b5_clients[@]}"; do
+  for filter in all district; do
+    name=b5-$n-$filter
+    echo "== B5: $n clients, filter $filter, rates ${b5_rates[*]}; $runs run(s) per server"
+    for r in $(seq 1 "$runs"); do
+      for which in pantau node; do
+        run_load "$which" "$name" "$r" --clients "$n" --filter "$filter" \
+          --rates "$(IFS=,; echo "${b5_rates[*]}")" --no-stop --step-s "$b5_step" --warmup-s 1 --p99-ms 50 \
+          --batch 1 --http-conns 32
+      done
+    done
+  done
+done
+
+echo
+echo "Machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms"
+echo "Server on CPU $server_cpu, loadgen on CPU $loadgen_cpu; raw output in $out"
+echo
+echo "| workload | metric | pantau | Node peer | ratio |"
+echo "|---|---|---|---|---|"
+p=$(stat b4 pantau '^RESULT' sustained_reports_s); q=$(stat b4 node '^RESULT' sustained_reports_s)
+echo "| B4 ingest → 1,000 subscribers | sustained reports/s (p99 ≤ 10 ms, no errors) | $p | $q | $(ratio "$p" "$q") |"
+p=$(stat b4 pantau '^RESULT' p99_ms); q=$(stat b4 node '^RESULT' p99_ms)
+echo "| B4 | p99 ms at that rate | $p | $q | |"
+p=$(stat b4 pantau '^RESULT' max_acked_s); q=$(stat b4 node '^RESULT' max_acked_s)
+echo "| B4 | highest acked reports/s of any step, whatever the latency | $p | $q | $(ratio "$p" "$q") |"
+for n in "${b5_clients[@]}"; do
+  for filter in all district; do
+    for rate in "${b5_rates[@]}"; do
+      pat="^STEP .* offered=$rate "
+      p=$(stat "b5-$n-$filter" pantau "$pat" deliveries_s); q=$(stat "b5-$n-$filter" node "$pat" deliveries_s)
+      pl=$(stat "b5-$n-$filter" pantau "$pat" p99_ms); ql=$(stat "b5-$n-$filter" node "$pat" p99_ms)
+      pe=$(stat "b5-$n-$filter" pantau "$pat" errors); qe=$(stat "b5-$n-$filter" node "$pat" errors)
+      echo "| B5 $n clients, $filter, $rate msg/s | deliveries/s (p99 ms; errors) | $p ($pl; $pe) | $q ($ql; $qe) | $(ratio "$p" "$q") |"
+    done
+  done
+done
