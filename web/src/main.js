@@ -37,6 +37,7 @@ const state = {
   lastUpdate: 0,
   districtsDrawn: false,
   selected: null,
+  series: null,                   // {start, buckets[24][category]} from /api/v1/stats/timeseries, null: fallback
   version: 0,                     // bumped on every change to incidents, stats or alerts
 };
 window.__pantau = { state, ready: false, frames: [] };
@@ -616,31 +617,89 @@ function renderSources(now) {
   }).join("") : `<li class="none">${esc(t("no_sources"))}</li>`);
 }
 
-function renderTimeline(list, now) {
-  const c = $("timeline"), g = c.getContext("2d");
-  const w = c.width = c.clientWidth * devicePixelRatio || 340, h = c.height = c.clientHeight * devicePixelRatio || 90;
-  g.clearRect(0, 0, w, h);
-  const hour = 3600000, start = Math.floor(now / hour) * hour - 23 * hour;
-  const buckets = Array.from({ length: 24 }, () => [0, 0, 0, 0]);
-  for (const inc of list) {
-    const k = Math.floor((inc.first - start) / hour);
-    if (k >= 0 && k < 24) buckets[k][inc.category] += 1;
+// ---- the 24-hour chart ------------------------------------------------------------------------
+// Reports per hour by category from GET /api/v1/stats/timeseries: exact counts by observed_at,
+// including reports merged into an incident and incidents the wall no longer holds. The area is
+// the district filter's districts, else the whole city: the coarsest level the page loaded (one
+// district when a city level is loaded, else the sum of that level's districts, which tile it).
+// The type filter is asked of the server (one request per type); the category filter hides the
+// other categories; the severity filter does not apply (the reply's severities are not split by
+// category). Refreshed on load, every 60 s and on a filter change.
+const HOUR = 3600000;
+const SERIES_MAX_REQUESTS = 64;   // districts × types per refresh; beyond that the fallback counts
+let seriesSeq = 0;
+function seriesTargets() {
+  const f = state.filter;
+  if (f.districts.length) {
+    // The level of a code as the server resolves it: the finest that has it.
+    return f.districts.map((code) => ({ code, level: state.levels.find((l) => state.districts.get(l)?.has(code)) }))
+      .filter((d) => d.level);
   }
-  const max = Math.max(1, ...buckets.map((b) => b[1] + b[2] + b[3]));
-  const bw = w / 24;
-  for (let k = 0; k < 24; k++) {
-    let y = h - 12 * devicePixelRatio;
-    for (const cat of CATEGORIES) {
-      const bh = (buckets[k][cat] / max) * (h - 16 * devicePixelRatio);
-      g.fillStyle = CATEGORY_COLOURS[cat];
-      g.fillRect(k * bw + 1, y - bh, bw - 2, bh);
-      y -= bh;
+  const top = state.levels[state.levels.length - 1];
+  return [...(state.districts.get(top)?.keys() ?? [])].map((code) => ({ code, level: top }));
+}
+async function loadSeries() {
+  const my = ++seriesSeq;
+  const start = Math.floor(Date.now() / HOUR) * HOUR - 23 * HOUR;
+  const types = state.filter.types.length ? state.filter.types : [""];
+  const jobs = seriesTargets().flatMap((d) => types.map((type) => ({ ...d, type })));
+  let next = null;
+  try {
+    if (jobs.length > SERIES_MAX_REQUESTS) throw new Error(`${jobs.length} series requests asked for`);
+    const replies = await Promise.all(jobs.map(async (j) => {
+      const q = new URLSearchParams({ district: j.code, level: j.level, bucket: "1h", since: new Date(start).toISOString() });
+      if (j.type) q.set("type", j.type);
+      const r = await fetch(`/api/v1/stats/timeseries?${q}`, { cache: "no-store" });
+      if (!r.ok) throw new Error(`timeseries ${j.code}: HTTP ${r.status}`);
+      return r.json();
+    }));
+    const buckets = Array.from({ length: 24 }, () => [0, 0, 0, 0]);
+    for (const reply of replies) for (const p of reply.series ?? []) {
+      const k = Math.floor((Date.parse(p.t) - start) / HOUR);
+      if (k >= 0 && k < 24) for (const c of CATEGORIES) buckets[k][c] += p.by_category?.[CATEGORY_NAMES[c]] ?? 0;
     }
+    next = { start, buckets };
+  } catch (e) {
+    console.warn("pantau: the 24-hour chart counts the incidents the wall holds:", e.message);
   }
-  g.fillStyle = "#8d99ab";
-  g.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
-  for (let k = 0; k < 24; k += 6) g.fillText(new Date(start + k * hour).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" }), k * bw + 2, h - 1);
-  g.fillText(String(max), 2, 10 * devicePixelRatio);
+  if (my !== seriesSeq) return;  // a newer refresh (a filter change) was started meanwhile
+  state.series = next;
+  scheduleRender();  // not changed(): the map does not depend on the chart, and a redraw costs a repaint
+}
+
+function renderTimeline(list, now) {
+  let start, buckets, source;
+  if (state.series) {
+    ({ start, buckets } = state.series);
+    source = "timeseries";
+  } else {
+    // Fallback only, for a server without /api/v1/stats/timeseries (404 on an older pantau) or
+    // while it fails: new incidents per hour by first report, from the incidents the wall holds.
+    start = Math.floor(now / HOUR) * HOUR - 23 * HOUR;
+    buckets = Array.from({ length: 24 }, () => [0, 0, 0, 0]);
+    for (const inc of list) {
+      const k = Math.floor((inc.first - start) / HOUR);
+      if (k >= 0 && k < 24) buckets[k][inc.category] += 1;
+    }
+    source = "incidents";
+  }
+  const shown = state.filter.categories.length ? state.filter.categories : CATEGORIES;
+  const counts = buckets.map((b) => CATEGORIES.map((c) => (shown.includes(c) ? b[c] : 0)));
+  const max = Math.max(1, ...counts.map((b) => b.reduce((a, n) => a + n, 0)));
+  const hhmm = (ms) => new Date(ms).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+  // One element per hour (bottom-up: complaint, transport, disaster), with its counts as data
+  // attributes and a tooltip, so the numbers behind a bar can be read.
+  const bars = counts.map((b, k) => {
+    const t0 = start + k * HOUR, total = b.reduce((a, n) => a + n, 0);
+    const cats = CATEGORIES.map((c, i) => `data-${CATEGORY_NAMES[c]}="${b[i]}"`).join(" ");
+    const tip = `${hhmm(t0)}: ${total}` + (total ? ` (${CATEGORIES.map((c, i) => b[i] ? `${t("cat_" + c)} ${b[i]}` : "").filter(Boolean).join(", ")})` : "");
+    const segs = CATEGORIES.map((c, i) => b[i] ? `<span style="height:${(100 * b[i] / max).toFixed(2)}%;background:${CATEGORY_COLOURS[c]}"></span>` : "").join("");
+    return `<div class="bar" data-hour="${new Date(t0).toISOString()}" data-count="${total}" ${cats} title="${esc(tip)}">${segs}</div>`;
+  }).join("");
+  const ticks = [0, 6, 12, 18].map((k) => `<span class="tick" style="left:${(100 * k / 24).toFixed(2)}%">${esc(hhmm(start + k * HOUR))}</span>`).join("");
+  const el = $("timeline");
+  el.dataset.source = source;
+  setHTML(el, `<span class="max">${max}</span><div class="bars">${bars}</div>${ticks}`);
 }
 
 function renderFeed(list, now) {
@@ -781,6 +840,7 @@ function setFilter(f) {
   const p = filterToParams(f, new URLSearchParams(location.search));
   history.replaceState(null, "", `${location.pathname}${p.toString() ? "?" + p : ""}`);
   if (stream && state.mode === "ws") stream.subscribe(f);
+  loadSeries();
   scheduleRender();
 }
 $("filter-toggle").onclick = () => {
@@ -897,6 +957,8 @@ async function boot() {
     return;
   }
   if (params.get("stream") === "rest") { state.mode = "rest"; startPolling(); } else startStream();
+  loadSeries();
+  setInterval(loadSeries, 60000);
   if (kiosk) startTour();
 }
 boot();

@@ -256,6 +256,33 @@ test("the wall speaks Indonesian by default and English with ?lang=en", async ()
   await en.context().close();
 });
 
+test("the 24-hour chart shows the server's report counts per hour, not the incidents the wall holds", async () => {
+  // Five transport reports at one spot merge into one incident; the chart must count five reports.
+  const N = 5, observed = Date.now();
+  const batch = Array.from({ length: N }, (_, i) => report("transport", 106.6315 + i * 0.00001, -6.1785, { type: "traffic_jam", source: `chart-${i}` }));
+  const posted = await postReports(server.url, batch);
+  assert.equal(new Set(posted.results.map((r) => r.incident_id)).size, 1, "the reports merged into one incident");
+  const page = await openWall();
+  await page.waitForSelector("#timeline[data-source=timeseries] .bar", { timeout: WAIT });
+  const hour = new Date(Math.floor(observed / 3600000) * 3600000).toISOString();
+  const bar = await page.$eval(`#timeline .bar[data-hour="${hour}"]`, (b) => ({ ...b.dataset }));
+  assert.ok(Number(bar.transport) >= N, `the bar for ${hour} shows ${bar.transport} transport reports`);
+  // The same number the server gives for that hour, summed over the coarsest level (the whole city).
+  const kec = (await (await fetch(`${origin}/api/v1/districts?level=kecamatan`)).json()).features.map((f) => f.properties.code);
+  const until = new Date(Date.parse(hour) + 3600000).toISOString();
+  const want = { complaint: 0, transport: 0, disaster: 0 };
+  for (const code of kec) {
+    const r = await fetch(`${origin}/api/v1/stats/timeseries?district=${code}&level=kecamatan&bucket=1h&since=${hour}&until=${until}`);
+    assert.equal(r.status, 200);
+    const [p] = (await r.json()).series;
+    for (const c of Object.keys(want)) want[c] += p.by_category[c];
+  }
+  assert.equal(Number(bar.transport), want.transport);
+  assert.deepEqual([bar.complaint, bar.transport, bar.disaster].map(Number), [want.complaint, want.transport, want.disaster]);
+  assert.equal(Number(bar.count), want.complaint + want.transport + want.disaster);
+  await page.context().close();
+});
+
 test("a dropped connection resumes its stream: what happened meanwhile arrives without a new snapshot", async () => {
   const page = await openWall();
   await page.waitForFunction(() => window.__pantau.state.conn === "open" && window.__pantau.snapshots >= 1);
