@@ -72,7 +72,7 @@ start_server() {
     port=$pantau_port
     server_dir=$(mktemp -d "$data_root/pantau-b4b5.XXXXXX")
     taskset -c "$server_cpu" "$pantau_bin" serve --listen "127.0.0.1:$port" --districts "$districts" \
-      --data-dir "$server_dir" --stream-tick-ms "$tick_ms" > "$log" 2>&1 &
+      --data-dir "$server_dir" --stream-tick-ms "$tick_ms" --max-connections 19500 > "$log" 2>&1 &
   else
     port=$peer_port
     taskset -c "$server_cpu" node "$root/bench/peers/node/server.js" --listen "127.0.0.1:$port" \
