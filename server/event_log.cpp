@@ -1,5 +1,7 @@
 #include "server/event_log.hpp"
 
+#include "server/wall_clock.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -166,11 +168,6 @@ std::uint64_t high_water(sqlite3* db, const fs::path& path)
     return static_cast<std::uint64_t>(query_int(db, path, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
 }
 
-std::int64_t now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 template <class T>
 std::future<T> failed_future(event_log_errc code, const std::string& what)
@@ -302,7 +299,7 @@ std::future<std::vector<append_result>> event_log::append(std::vector<log_event>
         return p.get_future();
     }
     std::size_t bytes = 0;
-    const std::int64_t stamp = now_ms();
+    const std::int64_t stamp = wall_now_ms();
     for (auto& e : events) {
         bytes += e.payload.size() + e.idempotency_key.size() + e.kind.size();
         if (e.at_ms == 0)

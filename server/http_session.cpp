@@ -29,14 +29,6 @@ bool is_http_parse_error(const beast::error_code& ec)
            ec != http::error::partial_message && ec != http::error::end_of_stream;
 }
 
-// The client went away or was too slow: part of normal life, logged at debug level only.
-bool is_expected_disconnect(const beast::error_code& ec)
-{
-    return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
-           ec == net::error::eof || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-           ec == net::error::operation_aborted || ec == net::error::not_connected;
-}
-
 } // namespace
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state)

@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/error.hpp>
 
 #include <string>
 
@@ -23,6 +24,15 @@ inline std::string endpoint_text(const tcp::endpoint& ep)
 {
     const std::string address = ep.address().to_string();
     return (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
+// The client went away, closed, or was too slow: part of normal life, logged at debug level only.
+inline bool is_expected_disconnect(const beast::error_code& ec)
+{
+    return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+           ec == beast::websocket::error::closed || ec == beast::error::timeout || ec == net::error::eof ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe || ec == net::error::operation_aborted ||
+           ec == net::error::not_connected || ec == net::error::bad_descriptor;
 }
 
 } // namespace pantau

@@ -2,6 +2,7 @@
 
 #include "server/error.hpp"
 #include "server/metrics.hpp"
+#include "server/wall_clock.hpp"
 
 #include <date/date.h>
 #include <nlohmann/json.hpp>
@@ -212,11 +213,6 @@ std::string collection_text(const geo::level& level)
 }
 
 
-std::int64_t now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string rfc3339(std::int64_t ms)
 {
@@ -541,7 +537,7 @@ buffer_response request_handler::locate_reply(const http_request& req, std::stri
 
 buffer_response request_handler::ingest_reply(const http_request& req) const
 {
-    const std::int64_t now = now_ms();
+    const std::int64_t now = wall_now_ms();
     parse_result parsed = parse_reports(req.body(), view(req[http::field::content_type]), limits_, now);
     if (!parsed.ok()) {
         // The body as a whole: one rejection, since how many reports it held is unknown.
@@ -716,7 +712,7 @@ buffer_response request_handler::stats_reply(const http_request& req, std::strin
             return error_reply(req, http::status::bad_request, "bad_request", key + ": unknown parameter; known: level, window");
         }
     }
-    const std::int64_t now = now_ms();
+    const std::int64_t now = wall_now_ms();
     const geo::level lvl = districts_.at(level);
     json list = json::array();
     for (const district_snapshot& snap : service_->stats(level, now)) {
@@ -743,7 +739,7 @@ buffer_response request_handler::stats_reply(const http_request& req, std::strin
 
 buffer_response request_handler::alerts_reply(const http_request& req) const
 {
-    auto [active, recent] = service_->alerts(now_ms());
+    auto [active, recent] = service_->alerts(wall_now_ms());
     auto to_json = [&](const district_alert& a) {
         return json{{"id", a.id},
                     {"level", districts_.at(a.level_index).name()},
@@ -766,7 +762,7 @@ buffer_response request_handler::alerts_reply(const http_request& req) const
 
 buffer_response request_handler::sources_reply(const http_request& req) const
 {
-    const std::int64_t now = now_ms();
+    const std::int64_t now = wall_now_ms();
     json list = json::array();
     for (const source_status& s : service_->sources(now)) {
         list.push_back({{"source", s.source},
@@ -781,7 +777,7 @@ buffer_response request_handler::sources_reply(const http_request& req) const
 
 buffer_response request_handler::metrics_reply(const http_request& req) const
 {
-    const std::int64_t now = now_ms();
+    const std::int64_t now = wall_now_ms();
     metrics_writer w;
     w.counter_family("pantau_reports_accepted_total", "Reports accepted (repeats included), by source.",
                      metrics_->reports_accepted);
@@ -893,7 +889,7 @@ buffer_response request_handler::incident_reply(const http_request& req, std::st
     }
     std::variant<incident, change_error> result;
     try {
-        result = service_->change(id, change, now_ms());
+        result = service_->change(id, change, wall_now_ms());
     } catch (const service_unavailable& e) {
         return error_reply(req, http::status::service_unavailable, "unavailable", e.what());
     }
@@ -1057,7 +1053,7 @@ buffer_response request_handler::timeseries_reply(const http_request& req, std::
     q.bucket_ms = bucket.ms;
     q.align_offset_ms = bucket.ms == 86'400'000 ? -wib_offset_ms : 0;
     // Defaults: the last 24 hours (30 days for day buckets), up to now.
-    q.until_ms = until.value_or(now_ms());
+    q.until_ms = until.value_or(wall_now_ms());
     q.since_ms = since.value_or(q.until_ms - (bucket.ms == 86'400'000 ? 30 : 1) * 86'400'000LL);
     if (q.since_ms >= q.until_ms)
         return error_reply(req, http::status::bad_request, "bad_request", "since must be before until");

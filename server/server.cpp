@@ -9,6 +9,7 @@
 #include "server/simulator.hpp"
 #include "server/source_health_cache.hpp"
 #include "server/stream_hub.hpp"
+#include "server/wall_clock.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -69,11 +70,6 @@ void export_stream_metrics(const request_handler& handler, std::shared_ptr<const
     });
 }
 
-std::int64_t system_now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // The data dir will hold the event log: find out now, not at the first report, that it cannot.
 void prepare_data_dir(const std::string& dir)
@@ -158,11 +154,11 @@ server::server(server_config config)
             [hub = hub_, &h](change_feed_batch&& b) {
                 hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
             },
-            system_now_ms());
-        hub_->load(to_feed_update(initial, h, {}), system_now_ms());
+            wall_now_ms());
+        hub_->load(to_feed_update(initial, h, {}), wall_now_ms());
     }
     sources_ = std::make_shared<source_health_cache>();
-    sources_->refresh(handler_->service().sources(system_now_ms()));
+    sources_->refresh(handler_->service().sources(wall_now_ms()));
     hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
     export_stream_metrics(*handler_, hub_);
     state_ = std::make_shared<shared_state>(
@@ -227,7 +223,7 @@ void server::upkeep()
             return;
         lock.unlock();
         // maintain() logs its own failures; nothing may end this thread.
-        handler_->service().maintain(system_now_ms());
+        handler_->service().maintain(wall_now_ms());
         lock.lock();
     }
 }
@@ -246,7 +242,7 @@ void server::simulate()
         const auto now = clock::now();
         const double elapsed = std::min(std::chrono::duration<double>(now - last).count(), simulate_catch_up_s);
         last = now;
-        const std::int64_t now_ms = system_now_ms();
+        const std::int64_t now_ms = wall_now_ms();
         std::size_t n = 0;
         // No exception may end this thread: that would take the whole process down.
         try {
@@ -292,10 +288,10 @@ void server::on_stream_tick(beast::error_code ec)
     try {
         if (now >= next_advance_) {
             next_advance_ = now + stats_advance_every;
-            handler_->service().advance_feed(system_now_ms());
-            sources_->refresh(handler_->service().sources(system_now_ms()));
+            handler_->service().advance_feed(wall_now_ms());
+            sources_->refresh(handler_->service().sources(wall_now_ms()));
         }
-        hub_->flush(system_now_ms(), now);
+        hub_->flush(wall_now_ms(), now);
     } catch (const std::exception& e) {
         spdlog::error("stream tick: {}", e.what());
     }

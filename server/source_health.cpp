@@ -25,9 +25,7 @@ source_health::source_health(source_health_config config) : config_(std::move(co
     for (const auto& name : config_.declared) {
         entry e;
         e.interval_ms = config_.interval_for(name);
-        e.stale = true; // nothing heard yet
-        e.version = ++version_;
-        sources_.emplace(name, e);
+        sources_.emplace(name, e); // stale until its first report
     }
 }
 
@@ -46,17 +44,11 @@ void source_health::on_report(std::string_view source, std::int64_t at_ms)
         entry e;
         e.interval_ms = config_.interval_for(source);
         it = sources_.emplace(std::string(source), e).first;
-        it->second.version = ++version_;
     }
     entry& e = it->second;
     // Reports may be handled out of order across threads: the latest time wins.
     if (!e.last_ms || at_ms > *e.last_ms)
         e.last_ms = at_ms;
-    const bool stale = stale_at(e);
-    if (stale != e.stale) {
-        e.stale = stale;
-        e.version = ++version_;
-    }
 }
 
 std::vector<std::pair<std::string, std::int64_t>> source_health::last_reports() const
@@ -68,48 +60,24 @@ std::vector<std::pair<std::string, std::int64_t>> source_health::last_reports() 
     return out;
 }
 
-void source_health::advance(std::int64_t now_ms)
-{
-    // Evaluated even when the clock did not move: a report may have moved it without looking
-    // at the other sources.
-    now_ms_ = std::max(now_ms_, now_ms);
-    for (auto& [name, e] : sources_) {
-        const bool stale = stale_at(e);
-        if (stale != e.stale) {
-            e.stale = stale;
-            e.version = ++version_;
-        }
-    }
-}
-
 source_status source_health::status_of(const std::string& name, const entry& e) const
 {
     source_status s;
     s.source = name;
     s.last_report_ms = e.last_ms;
     s.expected_interval_ms = e.interval_ms;
-    s.stale = e.stale;
+    s.stale = stale_at(e);
     s.age_ms = e.last_ms ? std::max<std::int64_t>(0, now_ms_ - *e.last_ms) : 0;
-    s.version = e.version;
     return s;
 }
 
 std::vector<source_status> source_health::all(std::int64_t now_ms)
 {
-    advance(now_ms);
+    now_ms_ = std::max(now_ms_, now_ms);
     std::vector<source_status> out;
     out.reserve(sources_.size());
     for (const auto& [name, e] : sources_)
         out.push_back(status_of(name, e));
-    return out;
-}
-
-std::vector<source_status> source_health::changed_since(std::uint64_t version) const
-{
-    std::vector<source_status> out;
-    for (const auto& [name, e] : sources_)
-        if (e.version > version)
-            out.push_back(status_of(name, e));
     return out;
 }
 

@@ -41,7 +41,6 @@ struct source_status {
     std::int64_t expected_interval_ms = 0;
     bool stale = false;
     std::int64_t age_ms = 0; // now - last report, 0 when it never reported
-    std::uint64_t version = 0;
 };
 
 class source_health {
@@ -53,15 +52,9 @@ public:
     // One accepted report at the time it was accepted. A new source beyond max_sources is not
     // tracked and is counted in untracked_reports().
     void on_report(std::string_view source, std::int64_t at_ms);
-    // Moves the clock to now_ms if later and re-evaluates every stale flag.
-    void advance(std::int64_t now_ms);
-
-    // Every tracked source by name, as of now_ms (advances first).
+    // Every tracked source by name, as of now_ms (or the latest report time, if later); the stale
+    // flag is worked out here from the last report and the interval, never stored.
     std::vector<source_status> all(std::int64_t now_ms);
-    // Sources that appeared or changed stale state after `version` (from current_version() or a
-    // status), by name. Call advance() first so that time-driven changes are seen.
-    std::vector<source_status> changed_since(std::uint64_t version) const;
-    std::uint64_t current_version() const { return version_; }
 
     // Every source that has reported, with its last report time (for a checkpoint; on_report
     // with these restores them).
@@ -74,8 +67,6 @@ private:
     struct entry {
         std::optional<std::int64_t> last_ms;
         std::int64_t interval_ms = 0;
-        bool stale = false;
-        std::uint64_t version = 0;
     };
     bool stale_at(const entry& e) const;
     source_status status_of(const std::string& name, const entry& e) const;
@@ -84,7 +75,6 @@ private:
     std::map<std::string, entry, std::less<>> sources_;
     std::size_t undeclared_ = 0;
     std::int64_t now_ms_ = 0;
-    std::uint64_t version_ = 0;
     std::uint64_t untracked_reports_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "server/websocket_session.hpp"
 
 #include "server/shared_state.hpp"
+#include "server/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,22 +9,6 @@
 #include <chrono>
 
 namespace pantau {
-namespace {
-
-std::int64_t system_now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-bool is_expected_disconnect(const beast::error_code& ec)
-{
-    return ec == websocket::error::closed || ec == beast::error::timeout || ec == net::error::eof ||
-           ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-           ec == net::error::operation_aborted || ec == net::error::not_connected || ec == net::error::bad_descriptor;
-}
-
-} // namespace
 
 websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer)
     : ws_(std::move(socket)), state_(std::move(state)), hub_(state_->hub()), peer_(std::move(peer)),
@@ -93,7 +78,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t)
     if (!ok)
         return begin_close(static_cast<std::uint16_t>(websocket::close_code::bad_payload),
                            "not a pantau.v1.ClientMessage");
-    hub_.on_message(id_, msg, system_now_ms(), std::chrono::steady_clock::now());
+    hub_.on_message(id_, msg, wall_now_ms(), std::chrono::steady_clock::now());
     do_read();
 }
 

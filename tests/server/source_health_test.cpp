@@ -69,33 +69,26 @@ TEST(SourceHealth, ADeclaredSourceIsListedAndStaleBeforeItsFirstReport)
     EXPECT_FALSE(h.all(t0)[0].stale);
 }
 
-TEST(SourceHealth, ChangedSinceListsNewSourcesAndStaleFlipsButNotPlainReports)
+TEST(SourceHealth, StalenessFollowsTheClockAndTheLatestReport)
 {
     source_health h;
     h.on_report("a", t0);
     h.on_report("b", t0);
-    const std::uint64_t v = h.current_version();
-    EXPECT_TRUE(h.changed_since(v).empty());
-    h.on_report("a", t0 + minute); // still fresh: nothing for the stream
-    EXPECT_TRUE(h.changed_since(v).empty());
+    h.on_report("a", t0 + minute);
+    // At t0 + 16 min: b (last at t0) is past its 15 min; a (last at t0 + 1 min) is exactly at it.
+    auto all = h.all(t0 + 16 * minute);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].source, "a");
+    EXPECT_FALSE(all[0].stale);
+    EXPECT_EQ(all[1].source, "b");
+    EXPECT_TRUE(all[1].stale);
+    EXPECT_EQ(all[1].age_ms, 16 * minute);
 
-    h.advance(t0 + 16 * minute); // b goes stale; a (last at t0 + 1 min) is exactly at its interval
-    auto changed = h.changed_since(v);
-    ASSERT_EQ(changed.size(), 1u);
-    EXPECT_EQ(changed[0].source, "b");
-    EXPECT_TRUE(changed[0].stale);
-
-    const std::uint64_t v2 = h.current_version();
-    h.on_report("c", t0 + 17 * minute);
-    h.on_report("b", t0 + 17 * minute);
-    h.advance(t0 + 17 * minute); // the clock is there already; a must still be looked at
-    changed = h.changed_since(v2);
-    ASSERT_EQ(changed.size(), 3u); // a stale now, b fresh, c new; by name
-    EXPECT_EQ(changed[0].source, "a");
-    EXPECT_TRUE(changed[0].stale);
-    EXPECT_EQ(changed[1].source, "b");
-    EXPECT_FALSE(changed[1].stale);
-    EXPECT_EQ(changed[2].source, "c");
+    // A report moves the clock too: a is now one ms past its interval, b fresh again.
+    h.on_report("b", t0 + 16 * minute + 1);
+    all = h.all(t0);
+    EXPECT_TRUE(all[0].stale);
+    EXPECT_FALSE(all[1].stale);
 }
 
 TEST(SourceHealth, UndeclaredSourcesBeyondTheLimitAreCountedNotTracked)
