@@ -48,6 +48,15 @@ void server_config::validate() const
     if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))
         throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
     stream.validate();
+    vehicles.validate();
+}
+
+void vehicle_settings::validate() const
+{
+    if (ttl < std::chrono::seconds(1))
+        throw config_error("--vehicle-ttl: must be at least 1s");
+    if (max_vehicles < 1)
+        throw config_error("--max-vehicles: must be at least 1");
 }
 
 void stream_settings::validate() const

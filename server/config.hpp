@@ -36,6 +36,15 @@ struct stream_settings {
     void validate() const;
 };
 
+// Live vehicle positions from GTFS-Realtime feeds (docs/feeds.md).
+struct vehicle_settings {
+    std::chrono::milliseconds ttl{std::chrono::minutes(5)}; // a vehicle its feed stopped mentioning is gone after this
+    std::size_t max_vehicles = 20'000;                       // across all feeds: feeds are sent by clients
+
+    // Throws config_error naming the flag when a value cannot be used.
+    void validate() const;
+};
+
 // Everything `pantau serve` needs, with the defaults of DESIGN §3. Tests fill one in and start
 // the real server in-process (port 0 picks a free port).
 struct server_config {
@@ -58,6 +67,7 @@ struct server_config {
     double simulate_rate = 0;
     static constexpr double max_simulate_rate = 10'000;
     stream_settings stream;
+    vehicle_settings vehicles;
 
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]

@@ -366,6 +366,12 @@ std::pair<std::vector<district_alert>, std::vector<district_alert>> incident_ser
     return {stats_.active_alerts(), stats_.recent_alerts(100)};
 }
 
+void incident_service::note_feed(std::string_view source, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    sources_.on_report(source, now_ms);
+}
+
 std::vector<source_status> incident_service::sources(std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);

@@ -145,6 +145,8 @@ public:
 
     // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
     std::vector<source_status> sources(std::int64_t now_ms);
+    // A feed that is not logged (a GTFS-Realtime vehicle feed) arrived: its source is fresh.
+    void note_feed(std::string_view source, std::int64_t now_ms);
     service_gauges gauges(std::int64_t now_ms);
     const metric_histogram& lookup_seconds() const { return lookup_seconds_; }
     const metric_histogram& commit_seconds() const { return commit_seconds_; }

@@ -1,6 +1,7 @@
 #include "server/request_handler.hpp"
 
 #include "server/error.hpp"
+#include "server/gtfs_rt.hpp"
 #include "server/metrics.hpp"
 #include "server/wall_clock.hpp"
 
@@ -23,6 +24,7 @@ namespace pantau {
 namespace {
 
 namespace fs = std::filesystem;
+namespace v1 = pantau::v1;
 using json = nlohmann::ordered_json;
 
 constexpr const char* server_name = "pantau/" PANTAU_VERSION;
@@ -274,6 +276,43 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
     return j;
 }
 
+// min_lon,min_lat,max_lon,max_lat in degrees.
+std::optional<std::array<double, 4>> parse_bbox(std::string_view value)
+{
+    std::array<double, 4> b{};
+    std::string_view rest = value;
+    for (std::size_t i = 0; i < 4; ++i) {
+        auto comma = rest.find(',');
+        std::string part(rest.substr(0, comma));
+        auto v = parse_degrees(&part, i % 2 == 0 ? 180 : 90);
+        if (!v || (i < 3) == (comma == std::string_view::npos))
+            return std::nullopt;
+        b[i] = *v;
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    return b;
+}
+
+json vehicle_json(const v1::Vehicle& v)
+{
+    json districts = json::object();
+    for (const auto& d : v.districts())
+        districts[d.level()] = d.code();
+    return {{"id", v.id()},
+            {"source", v.source()},
+            {"label", v.label()},
+            {"license_plate", v.license_plate()},
+            {"route_id", v.route_id()},
+            {"trip_id", v.trip_id()},
+            {"lon", v.lon()},
+            {"lat", v.lat()},
+            {"bearing", v.has_bearing() ? json(v.bearing()) : json(nullptr)},
+            {"speed_mps", v.has_speed_mps() ? json(v.speed_mps()) : json(nullptr)},
+            {"observed_at", rfc3339(v.observed_ms())},
+            {"received_at", rfc3339(v.received_ms())},
+            {"districts", std::move(districts)}};
+}
+
 // RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
 std::string csv_field(std::string_view s)
 {
@@ -308,14 +347,16 @@ struct handler_metrics {
     // Reasons are our own error codes (a dozen), so sources × reasons stays bounded too.
     metric_counter_family reports_rejected;
     metric_counter_family http_requests{{"code"}, 100, {"other"}};
+    metric_counter_family vehicle_positions{{"source"}, max_source_labels + 1, {"other"}};
     std::mutex extra_mutex;
     std::vector<std::function<void(metrics_writer&)>> extra;
 };
 
 request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root, const fs::path& data_dir,
                                  engine_config engine, ingest_limits limits, service_options options,
-                                 event_log_options log_options, checkpoint_options checkpoints)
-    : districts_(std::move(districts)), limits_(limits), metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
+                                 event_log_options log_options, checkpoint_options checkpoints,
+                                 vehicle_settings vehicles)
+    : districts_(std::move(districts)), limits_(limits), vehicles_(std::make_unique<vehicle_table>(vehicles)), metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
       id_(next_handler_id++)
 {
     metrics_->source_labels.reserve(unknown_source);
@@ -482,6 +523,20 @@ http_response request_handler::dispatch(const http_request& req) const
             return method_not_allowed(req, path);
         return timeseries_reply(req, query);
     }
+    if (path == "/api/v1/feeds/gtfs-rt") {
+        if (req.method() != http::verb::post) {
+            auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                                   "use POST to send a GTFS-Realtime FeedMessage to " + path);
+            res.set(http::field::allow, "POST");
+            return res;
+        }
+        return gtfs_rt_reply(req, query);
+    }
+    if (path == "/api/v1/vehicles") {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        return vehicles_reply(req, query);
+    }
     if (path.starts_with("/api/v1/incidents/"))
         return incident_reply(req, std::string_view(path).substr(std::string_view("/api/v1/incidents/").size()));
     if (path.starts_with("/api/"))
@@ -623,18 +678,9 @@ buffer_response request_handler::incidents_reply(const http_request& req, std::s
             if (!f.status)
                 return bad("expected new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate");
         } else if (key == "bbox") {
-            std::array<double, 4> b{};
-            std::string_view rest = value;
-            for (std::size_t i = 0; i < 4; ++i) {
-                auto comma = rest.find(',');
-                std::string part(rest.substr(0, comma));
-                auto v = parse_degrees(&part, i % 2 == 0 ? 180 : 90);
-                if (!v || (i < 3) == (comma == std::string_view::npos))
-                    return bad("expected min_lon,min_lat,max_lon,max_lat");
-                b[i] = *v;
-                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-            }
-            f.bbox = b;
+            f.bbox = parse_bbox(value);
+            if (!f.bbox)
+                return bad("expected min_lon,min_lat,max_lon,max_lat");
         } else if (key == "limit") {
             std::size_t n = 0;
             auto r = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -775,6 +821,113 @@ buffer_response request_handler::sources_reply(const http_request& req) const
                       shared(dump(json{{"as_of", rfc3339(now)}, {"sources", std::move(list)}})));
 }
 
+buffer_response request_handler::gtfs_rt_reply(const http_request& req, std::string_view query) const
+{
+    const auto params = parse_query(query);
+    if (!params)
+        return error_reply(req, http::status::bad_request, "bad_request", "the query string has a malformed %-escape");
+    std::string source = "gtfs-rt";
+    for (const auto& [key, value] : *params) {
+        if (key != "source")
+            return error_reply(req, http::status::bad_request, "bad_request", key + ": unknown parameter; known: source");
+        if (auto why = check_feed_source(value))
+            return error_reply(req, http::status::bad_request, "bad_request", "source: " + *why);
+        source = value;
+    }
+    // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
+    const std::string_view type = view(req[http::field::content_type]);
+    const std::string_view media = type.substr(0, type.find(';'));
+    if (!media.empty() && media != "application/x-protobuf" && media != "application/octet-stream" &&
+        media != "application/protobuf" && media != "application/vnd.google.protobuf")
+        return error_reply(req, http::status::unsupported_media_type, "unsupported_content_type",
+                           "send the FeedMessage as application/x-protobuf, not " + std::string(media));
+    const std::int64_t now = wall_now_ms();
+    auto parsed = parse_gtfs_rt(req.body(), source, now);
+    if (auto* e = std::get_if<gtfs_rt_error>(&parsed))
+        return error_reply(req, http::status::bad_request, "malformed_feed", e->message);
+    gtfs_rt_feed& feed = std::get<gtfs_rt_feed>(parsed);
+
+    const std::size_t positions = feed.vehicles.size();
+    const vehicle_apply_result applied =
+        ingest_vehicles(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now);
+
+    json rejected = json::array();
+    for (const auto& p : feed.rejected)
+        rejected.push_back({{"entity", p.entity}, {"error", p.message}});
+    json body = {{"source", source},
+                 {"incrementality", feed.full_dataset ? "FULL_DATASET" : "DIFFERENTIAL"},
+                 {"vehicles", {{"positions", positions},
+                               {"updated", applied.updated},
+                               {"unchanged", applied.unchanged},
+                               {"removed", applied.removed},
+                               {"over_capacity", applied.over_capacity}}},
+                 {"ignored", {{"trip_updates", feed.trip_updates}, {"alerts", feed.alerts}}},
+                 {"rejected", std::move(rejected)}};
+    return make_reply(req, http::status::ok, json_type, shared(dump(body)));
+}
+
+vehicle_apply_result request_handler::ingest_vehicles(const std::string& source, bool full_dataset,
+                                                      std::vector<v1::Vehicle> positions,
+                                                      const std::vector<std::string>& deleted, std::int64_t now) const
+{
+    geo::locator& locator = thread_locator();
+    for (auto& v : positions) {
+        v.set_received_ms(now);
+        const auto hits = locator.locate_all(v.lon(), v.lat());
+        for (std::size_t i = hits.size(); i-- > 0;) { // top level first, as on incidents
+            if (!hits[i])
+                continue;
+            const geo::level level = districts_.at(i);
+            auto* ref = v.add_districts();
+            ref->set_level(level.name());
+            ref->set_code(level.districts()[*hits[i]].code);
+            ref->set_name(level.districts()[*hits[i]].name);
+        }
+    }
+    metrics_->vehicle_positions.inc({metrics_->source_labels.label(source)}, positions.size());
+    const vehicle_apply_result applied = vehicles_->apply(source, full_dataset, std::move(positions), deleted, now);
+    // The feed is alive even when nothing moved: its freshness is what the wall shows.
+    service_->note_feed(source, now);
+    return applied;
+}
+
+buffer_response request_handler::vehicles_reply(const http_request& req, std::string_view query) const
+{
+    const auto params = parse_query(query);
+    if (!params)
+        return error_reply(req, http::status::bad_request, "bad_request", "the query string has a malformed %-escape");
+    std::optional<std::string> source, district;
+    std::optional<std::array<double, 4>> bbox;
+    for (const auto& [key, value] : *params) {
+        if (key == "source") {
+            source = value;
+        } else if (key == "district") {
+            district = value;
+        } else if (key == "bbox") {
+            bbox = parse_bbox(value);
+            if (!bbox)
+                return error_reply(req, http::status::bad_request, "bad_request",
+                                   "bbox: expected min_lon,min_lat,max_lon,max_lat");
+        } else {
+            return error_reply(req, http::status::bad_request, "bad_request",
+                               key + ": unknown parameter; known: source, district, bbox");
+        }
+    }
+    json list = json::array();
+    for (const v1::Vehicle& v : vehicles_->all()) {
+        if (source && v.source() != *source)
+            continue;
+        if (district && std::none_of(v.districts().begin(), v.districts().end(),
+                                     [&](const v1::DistrictRef& d) { return d.code() == *district; }))
+            continue;
+        if (bbox && !(v.lon() >= (*bbox)[0] && v.lat() >= (*bbox)[1] && v.lon() <= (*bbox)[2] && v.lat() <= (*bbox)[3]))
+            continue;
+        list.push_back(vehicle_json(v));
+    }
+    return make_reply(req, http::status::ok, json_type,
+                      shared(dump(json{{"as_of", rfc3339(wall_now_ms())}, {"vehicles", std::move(list)}})));
+}
+
 buffer_response request_handler::metrics_reply(const http_request& req) const
 {
     const std::int64_t now = wall_now_ms();
@@ -790,6 +943,10 @@ buffer_response request_handler::metrics_reply(const http_request& req) const
     w.counter("pantau_incidents_total", "Incidents ever opened (held in memory, restored from the event log).",
               static_cast<double>(g.incidents));
     w.gauge("pantau_active_alerts", "Active district threshold alerts.", static_cast<double>(g.active_alerts));
+    w.gauge("pantau_vehicles", "Live vehicle positions held from GTFS-Realtime feeds.",
+            static_cast<double>(vehicles_->size()));
+    w.counter_family("pantau_vehicle_positions_total", "Vehicle positions read from GTFS-Realtime feeds, by source.",
+                     metrics_->vehicle_positions);
     w.histogram("pantau_lookup_seconds", "Geo join of one report to its districts, in seconds.",
                 service_->lookup_seconds());
     w.histogram("pantau_ingest_commit_seconds",

@@ -5,6 +5,7 @@
 
 #include "server/incident_service.hpp"
 #include "server/report_parser.hpp"
+#include "server/vehicle_table.hpp"
 
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
@@ -43,7 +44,7 @@ public:
     request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
                     const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {},
                     service_options options = {}, event_log_options log_options = {},
-                    checkpoint_options checkpoints = {});
+                    checkpoint_options checkpoints = {}, vehicle_settings vehicles = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -63,6 +64,12 @@ public:
     // POST /api/v1/reports, without HTTP. Throws service_unavailable like incident_service::ingest.
     std::vector<ingest_result> ingest_internal(std::vector<report> reports, std::int64_t now_ms) const;
 
+    // Vehicle positions of one feed (POST /api/v1/feeds/gtfs-rt, or the simulator's buses): joined
+    // to their districts, applied to the vehicle table, and the feed's source marked fresh.
+    vehicle_apply_result ingest_vehicles(const std::string& source, bool full_dataset,
+                                         std::vector<pantau::v1::Vehicle> positions,
+                                         const std::vector<std::string>& deleted, std::int64_t now_ms) const;
+
     // Builds the calling thread's locator now rather than on its first lookup.
     void prepare_this_thread() const;
 
@@ -74,6 +81,8 @@ public:
     // The incident service behind the API, for the stream (change feed, source health) and the
     // server's upkeep (checkpoints, retention).
     incident_service& service() const { return *service_; }
+    // Live vehicle positions (POST /api/v1/feeds/gtfs-rt), for the stream and the TTL tick.
+    vehicle_table& vehicles() const { return *vehicles_; }
 
     const geo::hierarchy& districts() const { return districts_; }
     const std::filesystem::path& web_root() const { return web_root_; }
@@ -91,6 +100,8 @@ private:
     buffer_response incident_reply(const http_request& req, std::string_view id_text) const;
     buffer_response sources_reply(const http_request& req) const;
     buffer_response metrics_reply(const http_request& req) const;
+    buffer_response gtfs_rt_reply(const http_request& req, std::string_view query) const;
+    buffer_response vehicles_reply(const http_request& req, std::string_view query) const;
     http_response dispatch(const http_request& req) const;
     // Counts accepted and rejected reports by source (and reason) for GET /metrics.
     void count_ingest(const std::vector<std::variant<report, rejected_report>>& items,
@@ -103,6 +114,7 @@ private:
     std::vector<std::shared_ptr<const std::string>> collections_; // one GeoJSON text per level
     std::shared_ptr<const std::string> readyz_body_;
     ingest_limits limits_;
+    std::unique_ptr<vehicle_table> vehicles_;
     std::unique_ptr<incident_service> service_; // after districts_: it borrows them
     std::unique_ptr<handler_metrics> metrics_;
     std::uint64_t id_;

@@ -108,6 +108,13 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         "stream-max-client-message", po::value<std::size_t>(&config.stream.max_client_message),
         "bytes per client message (default 65536)");
     options.add(stream_options);
+    po::options_description vehicle_options("Live vehicles (POST /api/v1/feeds/gtfs-rt; see docs/feeds.md)");
+    vehicle_options.add_options()(
+        "vehicle-ttl", po::value<std::string>(),
+        "DURATION: a vehicle its feed has not mentioned for this long leaves the map (default 5m)")(
+        "max-vehicles", po::value<std::size_t>(&config.vehicles.max_vehicles),
+        "vehicles held at most, across all feeds (default 20000)");
+    options.add(vehicle_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;
@@ -143,6 +150,8 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
                 config.simulate_rate = parse_simulate_rate(rate);
         if (vm.count("retention"))
             config.retention = parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("vehicle-ttl"))
+            config.vehicles.ttl = parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
         if (vm.count("checkpoint-interval"))
             config.checkpoint_interval = parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
         const listen_address address = parse_listen(listen);

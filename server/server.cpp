@@ -27,12 +27,16 @@ namespace pantau {
 namespace {
 
 namespace fs = std::filesystem;
+namespace v1 = pantau::v1;
 
 constexpr std::chrono::milliseconds drain_poll{20};
 constexpr std::chrono::milliseconds simulate_every{200};
 // After a stall (a slow commit, a suspended laptop) the simulator does not make up more than this.
 constexpr double simulate_catch_up_s = 2;
 constexpr std::chrono::seconds simulate_log_every{60};
+// The simulated buses report like a GTFS-Realtime feed polled this often.
+constexpr std::chrono::seconds simulate_fleet_every{5};
+constexpr std::string_view simulated_fleet_source = "sim-transit";
 // How often checkpoint and retention triggers are looked at.
 constexpr std::chrono::seconds upkeep_every{1};
 
@@ -125,7 +129,7 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
     auto handler = std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
                                                            config.engine, ingest_limits{},
                                                            service_options{config.thresholds, config.sources},
-                                                           log_options, checkpoints);
+                                                           log_options, checkpoints, config.vehicles);
     const std::chrono::duration<double> replay_took = std::chrono::steady_clock::now() - replay_started;
     const incident_service& service = handler->service();
     if (service.restored_from() > 0)
@@ -160,6 +164,14 @@ server::server(server_config config)
     sources_ = std::make_shared<source_health_cache>();
     sources_->refresh(handler_->service().sources(wall_now_ms()));
     hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
+    // Vehicle changes go to the hub as they happen, in order (the table starts empty: positions
+    // are live state, not logged).
+    handler_->vehicles().set_listener([hub = hub_](vehicle_changes&& c) {
+        feed_update u;
+        u.vehicles = std::move(c.upserts);
+        u.removed_vehicles = std::move(c.removed);
+        hub->push(std::move(u));
+    });
     export_stream_metrics(*handler_, hub_);
     state_ = std::make_shared<shared_state>(
         handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
@@ -233,6 +245,7 @@ void server::simulate()
     using clock = std::chrono::steady_clock;
     auto last = clock::now();
     auto log_at = last + simulate_log_every;
+    auto fleet_at = last;
     std::uint64_t sent = 0, dropped = 0;
     std::unique_lock lock(simulator_mutex_);
     for (;;) {
@@ -258,6 +271,27 @@ void server::simulate()
         } catch (const std::exception& e) {
             dropped += n;
             spdlog::error("simulator: {} report(s) dropped: {}", n, e.what());
+        }
+        if (now >= fleet_at) {
+            fleet_at = now + simulate_fleet_every;
+            try {
+                std::vector<v1::Vehicle> buses;
+                for (const simulated_vehicle& s : simulator_->fleet(now_ms)) {
+                    v1::Vehicle& v = buses.emplace_back();
+                    v.set_id(std::string(simulated_fleet_source) + "/" + s.id);
+                    v.set_source(std::string(simulated_fleet_source));
+                    v.set_label("Bus " + s.id);
+                    v.set_route_id(s.route);
+                    v.set_lon(s.lon);
+                    v.set_lat(s.lat);
+                    v.set_bearing(static_cast<float>(s.bearing));
+                    v.set_speed_mps(static_cast<float>(s.speed_mps));
+                    v.set_observed_ms(now_ms);
+                }
+                handler_->ingest_vehicles(std::string(simulated_fleet_source), true, std::move(buses), {}, now_ms);
+            } catch (const std::exception& e) {
+                spdlog::error("simulator: bus positions dropped: {}", e.what());
+            }
         }
         if (now >= log_at) {
             if (dropped > 0)
@@ -289,6 +323,7 @@ void server::on_stream_tick(beast::error_code ec)
         if (now >= next_advance_) {
             next_advance_ = now + stats_advance_every;
             handler_->service().advance_feed(wall_now_ms());
+            handler_->vehicles().expire(wall_now_ms());
             sources_->refresh(handler_->service().sources(wall_now_ms()));
         }
         hub_->flush(wall_now_ms(), now);

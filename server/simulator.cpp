@@ -208,6 +208,107 @@ simulator::simulator(const geo::hierarchy& districts, std::uint64_t seed)
         const std::size_t kind = kind_index(spec.c, spec.type, spec.source);
         hotspots_.push_back({at.kelurahan, kind, std::string(spec.type), at.lon, at.lat});
     }
+    plan_routes(fixed);
+}
+
+namespace {
+
+constexpr std::size_t fleet_routes = 5;
+constexpr std::size_t fleet_stops = 7;
+constexpr std::size_t fleet_buses_per_route = 4;
+
+// Metres between two points, flat-earth: the city is 20 km across.
+double metres(double lon1, double lat1, double lon2, double lat2)
+{
+    const double kx = metres_per_degree * std::cos((lat1 + lat2) / 2 * std::numbers::pi / 180);
+    return std::hypot((lon2 - lon1) * kx, (lat2 - lat1) * metres_per_degree);
+}
+
+} // namespace
+
+void simulator::plan_routes(std::mt19937_64& g)
+{
+    if (anchors_.size() < 2)
+        return;
+    const std::size_t stops = std::min(fleet_stops, anchors_.size());
+    for (std::size_t r = 0; r < fleet_routes; ++r) {
+        bus_route route;
+        route.name = (r + 1 < 10 ? "R0" : "R") + std::to_string(r + 1);
+        std::vector<bool> used(anchors_.size());
+        std::size_t at = g() % anchors_.size();
+        used[at] = true;
+        route.stops.push_back(anchors_[at]);
+        route.at_m.push_back(0);
+        while (route.stops.size() < stops) {
+            // The nearest unvisited kelurahan that does not turn back: buses run through the city.
+            const place& here = route.stops.back();
+            std::optional<std::size_t> best;
+            double best_cost = 0;
+            for (std::size_t i = 0; i < anchors_.size(); ++i) {
+                if (used[i])
+                    continue;
+                double cost = metres(here.lon, here.lat, anchors_[i].lon, anchors_[i].lat);
+                if (route.stops.size() >= 2) {
+                    const place& prev = route.stops[route.stops.size() - 2];
+                    const double dot = (here.lon - prev.lon) * (anchors_[i].lon - here.lon) +
+                                       (here.lat - prev.lat) * (anchors_[i].lat - here.lat);
+                    if (dot < 0)
+                        cost *= 3;
+                }
+                if (!best || cost < best_cost) {
+                    best = i;
+                    best_cost = cost;
+                }
+            }
+            if (!best)
+                break;
+            used[*best] = true;
+            const place& next = anchors_[*best];
+            route.at_m.push_back(route.at_m.back() + metres(here.lon, here.lat, next.lon, next.lat));
+            route.stops.push_back(next);
+        }
+        const double length = route.at_m.back();
+        if (length <= 0)
+            continue;
+        for (std::size_t b = 0; b < fleet_buses_per_route; ++b) {
+            route.speed_mps.push_back(5.5 + 2 * uniform(g)); // 20–27 km/h, stops included
+            route.phase_m.push_back(2 * length * static_cast<double>(b) / fleet_buses_per_route);
+        }
+        routes_.push_back(std::move(route));
+    }
+}
+
+std::vector<simulated_vehicle> simulator::fleet(std::int64_t now_ms) const
+{
+    std::vector<simulated_vehicle> out;
+    const double seconds = static_cast<double>(now_ms) / 1000;
+    for (const bus_route& route : routes_) {
+        const double length = route.at_m.back();
+        for (std::size_t b = 0; b < route.speed_mps.size(); ++b) {
+            // Out along the route and back, forever: d runs over [0, 2 × length).
+            const double d = std::fmod(seconds * route.speed_mps[b] + route.phase_m[b], 2 * length);
+            const bool back = d > length;
+            const double along = back ? 2 * length - d : d;
+            const auto seg = static_cast<std::size_t>(
+                std::min<std::ptrdiff_t>(std::upper_bound(route.at_m.begin(), route.at_m.end(), along) - route.at_m.begin(),
+                                         static_cast<std::ptrdiff_t>(route.at_m.size()) - 1));
+            const place& from = route.stops[seg - 1];
+            const place& to = route.stops[seg];
+            const double span = route.at_m[seg] - route.at_m[seg - 1];
+            const double f = span > 0 ? (along - route.at_m[seg - 1]) / span : 0;
+            simulated_vehicle v;
+            v.id = route.name + "-" + std::to_string(b + 1);
+            v.route = route.name;
+            v.lon = from.lon + f * (to.lon - from.lon);
+            v.lat = from.lat + f * (to.lat - from.lat);
+            const double dx = (to.lon - from.lon) * std::cos(v.lat * std::numbers::pi / 180);
+            const double dy = to.lat - from.lat;
+            v.bearing = std::fmod(std::atan2(back ? -dx : dx, back ? -dy : dy) * 180 / std::numbers::pi + 360, 360);
+            v.speed_mps = route.speed_mps[b];
+            out.push_back(std::move(v));
+        }
+    }
+    return out;
 }
 
 std::optional<simulator::place> simulator::random_point_in(std::mt19937_64& g, std::size_t kelurahan)

@@ -28,6 +28,15 @@ struct simulator_hotspot {
     double lon = 0, lat = 0;
 };
 
+// A simulated bus at one moment: what a GTFS-Realtime feed would say of it.
+struct simulated_vehicle {
+    std::string id;    // "R01-2": route and bus number
+    std::string route; // "R01"
+    double lon = 0, lat = 0;
+    double bearing = 0;   // degrees clockwise from north
+    double speed_mps = 0;
+};
+
 // Reports per second follow the day in WIB (UTC+7): rush hours and the rainy afternoon are busy,
 // the night is quiet. `rate_per_s` is the mean over a whole day.
 class simulator {
@@ -45,6 +54,11 @@ public:
 
     // How busy an hour of the day (WIB, 0–23) is, relative to the daily mean of 1.
     static double activity(int wib_hour);
+
+    // Where the simulated buses are at now_ms: a few routes through the city, each a line from
+    // kelurahan to neighbouring kelurahan driven back and forth at city speeds. A function of the
+    // time alone (routes are fixed by the districts, like hotspots), so it needs no state.
+    std::vector<simulated_vehicle> fleet(std::int64_t now_ms) const;
 
     const std::vector<simulator_hotspot>& hotspots() const { return hotspots_; }
     std::uint64_t generated() const { return next_id_; }
@@ -68,6 +82,7 @@ private:
     std::optional<place> near(std::mt19937_64& g, double lon, double lat, double radius_m,
                               const std::vector<std::size_t>& allowed);
     void start_burst(std::int64_t now_ms, int wib_hour);
+    void plan_routes(std::mt19937_64& g);
     report make_report(std::size_t kind, const place& where, std::int64_t now_ms, std::string_view origin);
 
     const geo::hierarchy& districts_;
@@ -77,6 +92,13 @@ private:
     std::vector<std::size_t> usable_; // kelurahan in which a random point can be found, sorted
     std::vector<place> anchors_;      // a point found in each of them
     std::vector<simulator_hotspot> hotspots_;
+    struct bus_route {
+        std::string name;
+        std::vector<place> stops;
+        std::vector<double> at_m; // distance along the route of each stop, from 0
+        std::vector<double> speed_mps, phase_m; // per bus
+    };
+    std::vector<bus_route> routes_;
     std::vector<burst> bursts_;
     std::uint64_t next_id_ = 0;
 };

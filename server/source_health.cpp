@@ -11,7 +11,12 @@ std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms()
     constexpr std::int64_t minute = 60 * 1000;
     // LAKSA gets ~40 complaints a day, few at night; BPBD reports only when something happens;
     // Dishub's traffic desk reports through the day; CCTV analytics see something every few minutes.
-    return {{"laksa", 6 * 60 * minute}, {"bpbd", 24 * 60 * minute}, {"dishub", 60 * minute}, {"sim-cctv", 15 * minute}};
+    // The simulated buses report every 5 s, like a GTFS-Realtime feed.
+    return {{"laksa", 6 * 60 * minute},
+            {"bpbd", 24 * 60 * minute},
+            {"dishub", 60 * minute},
+            {"sim-cctv", 15 * minute},
+            {"sim-transit", minute}};
 }
 
 std::int64_t source_health_config::interval_for(std::string_view source) const

@@ -67,6 +67,7 @@ stream_filter stream_filter::from(const v1::Subscribe& s)
     f.min_severity = s.min_severity();
     f.want_incidents = s.want_incidents();
     f.want_stats = s.want_stats();
+    f.want_vehicles = s.want_vehicles();
     return f;
 }
 
@@ -89,6 +90,18 @@ bool stream_filter::matches(const v1::Incident& inc) const
     return true;
 }
 
+bool stream_filter::matches(const v1::Vehicle& v) const
+{
+    if (!categories.empty() && !categories.contains(v1::TRANSPORT))
+        return false;
+    if (bbox && !(v.lon() >= (*bbox)[0] && v.lat() >= (*bbox)[1] && v.lon() <= (*bbox)[2] && v.lat() <= (*bbox)[3]))
+        return false;
+    if (!districts.empty())
+        return std::any_of(v.districts().begin(), v.districts().end(),
+                           [this](const v1::DistrictRef& d) { return districts.contains(d.code()); });
+    return true;
+}
+
 std::string stream_filter::key() const
 {
     // Sets are ordered, so equal filters give equal text; \x1f cannot occur in codes or types.
@@ -105,7 +118,8 @@ std::string stream_filter::key() const
     if (bbox)
         for (double v : *bbox)
             k += std::to_string(v) + ',';
-    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "");
+    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "") +
+         (want_vehicles ? "v" : "");
     return k;
 }
 
@@ -261,6 +275,12 @@ void stream_hub::push(feed_update update)
         std::string name = s.source();
         pending_sources_[std::move(name)] = std::move(s);
     }
+    for (auto& v : update.vehicles) {
+        std::string id = v.id();
+        pending_vehicles_[std::move(id)] = std::move(v);
+    }
+    for (auto& id : update.removed_vehicles)
+        pending_vehicles_[std::move(id)].reset();
     if (update.committed != steady_time{} && (!pending_origin_ || update.committed < *pending_origin_))
         pending_origin_ = update.committed;
 }
@@ -306,7 +326,8 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
         const steady_time origin = pending_origin_.value_or(steady_time{});
         pending_origin_.reset();
 
-        const bool any = !changes.empty() || !pending_stats_.empty() || !pending_alerts_.empty() || !pending_sources_.empty();
+        const bool any = !changes.empty() || !pending_stats_.empty() || !pending_alerts_.empty() ||
+                         !pending_sources_.empty() || !pending_vehicles_.empty();
         std::unordered_set<client_id> woken;
         if (any) {
             // One payload per distinct filter, built on first use: serialise once, share by all.
@@ -333,8 +354,20 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
                     *d.add_alerts() = a;
                 for (const auto& [name, src] : pending_sources_)
                     *d.add_sources() = src;
+                if (s.filter.want_vehicles) {
+                    for (const auto& [vid, v] : pending_vehicles_) {
+                        if (v && s.filter.matches(*v)) {
+                            *d.add_vehicles() = *v;
+                            continue;
+                        }
+                        // Gone, or moved out of the filter: a client that had it must drop it.
+                        auto held = vehicles_.find(vid);
+                        if (held != vehicles_.end() && s.filter.matches(held->second))
+                            d.add_removed_vehicle_ids(vid);
+                    }
+                }
                 if (d.upserts_size() + d.removed_incident_ids_size() + d.stats_size() + d.alerts_size() +
-                        d.sources_size() ==
+                        d.sources_size() + d.vehicles_size() + d.removed_vehicle_ids_size() ==
                     0)
                     return it->second;
                 auto msg = std::make_shared<v1::ServerMessage>();
@@ -375,9 +408,16 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
                 else
                     active_alerts_.erase(id);
             }
+            for (auto& [vid, v] : pending_vehicles_) {
+                if (v)
+                    vehicles_[vid] = std::move(*v);
+                else
+                    vehicles_.erase(vid);
+            }
             pending_stats_.clear();
             pending_alerts_.clear();
             pending_sources_.clear();
+            pending_vehicles_.clear();
         }
 
         std::shared_ptr<const std::string> heartbeat;
@@ -475,6 +515,18 @@ void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
     }
     for (const auto& s : d.sources()) {
         into.sources[s.source()] = s;
+        ++items;
+    }
+    for (const auto& v : d.vehicles()) {
+        auto& slot = into.vehicles[v.id()];
+        replace_size(slot ? slot->ByteSizeLong() : 0, v.ByteSizeLong());
+        slot = v;
+        ++items;
+    }
+    for (const auto& id : d.removed_vehicle_ids()) {
+        auto& slot = into.vehicles[id];
+        replace_size(slot ? slot->ByteSizeLong() : 0, id.size());
+        slot.reset();
         ++items;
     }
     if (origin != steady_time{} && (into.origin == steady_time{} || origin < into.origin))
@@ -606,6 +658,10 @@ void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
     if (snapshot_sources_)
         for (auto& src : snapshot_sources_())
             *snap->add_sources() = std::move(src);
+    if (s.filter.want_vehicles)
+        for (const auto& [id, v] : vehicles_)
+            if (s.filter.matches(v))
+                *snap->add_vehicles() = v;
     snap->set_stream_id(s.id);
     // A snapshot supersedes whatever a coalescing client still had to be told.
     c.pending.reset();
@@ -655,7 +711,7 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
                 // Unknown (expired, or from before a restart): a new stream that matches everything,
                 // numbered on from the client's last seq. A narrower client subscribes again.
                 stream_filter all;
-                all.want_incidents = all.want_stats = true;
+                all.want_incidents = all.want_stats = all.want_vehicles = true;
                 stream& fresh = new_stream(all, last + 1);
                 attach(c, id, fresh, wake);
                 send_snapshot(c, fresh, now_ms);
@@ -725,6 +781,12 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
             *d->add_alerts() = std::move(a);
         for (auto& [name, src] : c.pending->sources)
             *d->add_sources() = std::move(src);
+        for (auto& [vid, v] : c.pending->vehicles) {
+            if (v)
+                *d->add_vehicles() = std::move(*v);
+            else
+                d->add_removed_vehicle_ids(vid);
+        }
         const steady_time origin = c.pending->origin;
         c.pending.reset();
         if (auto s = streams_.find(c.stream_id); s != streams_.end())

@@ -56,6 +56,8 @@ struct feed_update {
     std::vector<pantau::v1::DistrictStats> stats;
     std::vector<pantau::v1::Alert> alerts; // latest state per alert; active = false once cleared
     std::vector<pantau::v1::SourceHealth> sources;
+    std::vector<pantau::v1::Vehicle> vehicles; // new or moved
+    std::vector<std::string> removed_vehicles; // ids
     steady_time committed{}; // for the report → send latency; unset: not counted
 };
 
@@ -100,10 +102,14 @@ struct stream_filter {
     int min_severity = 0;
     bool want_incidents = false;
     bool want_stats = false;
+    bool want_vehicles = false;
 
     static stream_filter from(const pantau::v1::Subscribe& s);
     // The incident matches (liveness aside): every set field must agree.
     bool matches(const pantau::v1::Incident& inc) const;
+    // Vehicles are transport: categories (when set) must hold it; districts and bbox apply; types
+    // and severity are about incidents and do not.
+    bool matches(const pantau::v1::Vehicle& v) const;
     // Equal filters have equal keys: clients that share a key share payloads.
     std::string key() const;
 };
@@ -176,10 +182,17 @@ private:
         std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats;
         std::map<std::uint64_t, pantau::v1::Alert> alerts;
         std::map<std::string, pantau::v1::SourceHealth> sources;
+        std::map<std::string, std::optional<pantau::v1::Vehicle>> vehicles; // nullopt: removed
         std::size_t bytes = 0; // an estimate: the sum of the merged items' sizes
         steady_time origin{};
-        bool empty() const { return incidents.empty() && stats.empty() && alerts.empty() && sources.empty(); }
-        std::size_t items() const { return incidents.size() + stats.size() + alerts.size() + sources.size(); }
+        bool empty() const
+        {
+            return incidents.empty() && stats.empty() && alerts.empty() && sources.empty() && vehicles.empty();
+        }
+        std::size_t items() const
+        {
+            return incidents.size() + stats.size() + alerts.size() + sources.size() + vehicles.size();
+        }
     };
     struct stream {
         std::string id;
@@ -229,12 +242,14 @@ private:
     std::map<std::uint64_t, live_incident> live_;
     std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats_;
     std::map<std::uint64_t, pantau::v1::Alert> active_alerts_;
+    std::map<std::string, pantau::v1::Vehicle> vehicles_;
 
     // Pushed since the last flush, latest state per thing.
     std::map<std::uint64_t, feed_update::incident_state> pending_incidents_;
     std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> pending_stats_;
     std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
     std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
+    std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed
     std::optional<steady_time> pending_origin_;
     std::int64_t now_ms_ = 0; // of the latest flush
 

@@ -1,7 +1,7 @@
 // Builds the map wall into one folder the server serves:
 //   node build.mjs [OUT_DIR]      (default: dist/)
-// 1. generates the protobuf code from ../proto/pantau.proto with protoc + protoc-gen-es
-//    (so the client can never drift from the server's wire format),
+// 1. generates the protobuf code from ../proto/pantau.proto (and gtfs_realtime.proto, for the
+//    tests) with protoc + protoc-gen-es (so the client can never drift from the server's wire format),
 // 2. bundles src/main.js with esbuild (ES module, minified, with a source map),
 // 3. copies index.html, the styles and MapLibre's worker next to the bundle.
 // Nothing here fetches anything: every byte the page loads comes out of this folder.
@@ -27,6 +27,8 @@ try {
     `--es_out=${genDir}`,
     "--es_opt=target=js",
     join(protoDir, "pantau.proto"),
+    // Only the tests import it (to send GTFS-Realtime feeds); the bundle leaves it out.
+    join(protoDir, "gtfs_realtime.proto"),
   ], { stdio: "inherit" });
 } catch (e) {
   console.error(`web/build.mjs: protoc failed (${e.message}); is protobuf-compiler installed and npm ci done?`);

@@ -162,6 +162,7 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->host, "127.0.0.1");
     EXPECT_EQ(c->port, 8080);
     EXPECT_EQ(c->data_dir, "var");
+    EXPECT_EQ(c->vehicles.ttl, std::chrono::minutes(3));
     EXPECT_DOUBLE_EQ(c->engine.default_rule.radius_m, 150);
     EXPECT_EQ(c->engine.default_rule.window_ms, 2 * hour);
     EXPECT_DOUBLE_EQ(c->engine.rule_for("flood").radius_m, 500);
@@ -215,6 +216,25 @@ TEST(ServeFlags, MaxConnectionsAndThreadsComeFromTheirFlags)
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->max_connections, 19000u);
     EXPECT_EQ(c->threads, 3u);
+}
+
+TEST(ServeFlags, VehicleTtlAndCapacityComeFromTheirFlagsAndBadOnesAreUsageErrors)
+{
+    std::ostringstream help;
+    const auto c = serve_config_from_args({"--vehicle-ttl", "2m", "--max-vehicles", "500"}, help);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->vehicles.ttl, std::chrono::minutes(2));
+    EXPECT_EQ(c->vehicles.max_vehicles, 500u);
+    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--vehicle-ttl", "0"},
+                                                std::vector<std::string>{"--vehicle-ttl", "soon"},
+                                                std::vector<std::string>{"--max-vehicles", "0"}}) {
+        try {
+            serve_config_from_args(bad, help);
+            ADD_FAILURE() << "no error for " << bad[0] << " " << bad[1];
+        } catch (const usage_error& e) {
+            EXPECT_NE(std::string(e.what()).find(bad[0]), std::string::npos) << e.what();
+        }
+    }
 }
 
 } // namespace

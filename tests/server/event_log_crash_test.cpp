@@ -50,8 +50,10 @@ std::string payload_for(const std::string& key)
                     std::vector<log_event> batch;
                     const std::size_t n = 1 + i % 3;
                     for (std::size_t j = 0; j < n; ++j) {
-                        std::string key = "r" + std::to_string(round) + "-t" + std::to_string(t) + "-" +
-                                          std::to_string(i) + "-" + std::to_string(j);
+                        // Appended in steps: GCC 12's -Wrestrict misfires on "r" + std::to_string(...).
+                        std::string key = "r";
+                        key += std::to_string(round) + "-t" + std::to_string(t) + "-" + std::to_string(i) + "-" +
+                               std::to_string(j);
                         std::string payload = payload_for(key);
                         batch.push_back(log_event{0, 0, "report", std::move(key), std::move(payload)});
                     }

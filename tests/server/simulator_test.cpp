@@ -297,6 +297,48 @@ TEST(Simulator, AHotspotBuildsAnIncidentOfAtLeastThreeReports)
     EXPECT_GE(at_hotspots, 1);
 }
 
+TEST(SimulatedFleet, BusesRunInsideTheCityAtCitySpeedsAndPointWhereTheyGo)
+{
+    const simulator sim(demo(), 1);
+    geo::locator locator(demo());
+    const std::int64_t t = at_wib(9);
+    const auto before = sim.fleet(t);
+    const auto after = sim.fleet(t + 5000);
+    ASSERT_EQ(before.size(), 20u); // five routes of four buses
+    ASSERT_EQ(after.size(), before.size());
+    std::set<std::string> ids, routes;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        const simulated_vehicle& a = before[i];
+        const simulated_vehicle& b = after[i];
+        ids.insert(a.id);
+        routes.insert(a.route);
+        EXPECT_EQ(a.id, b.id);
+        EXPECT_TRUE(locator.locate(0, a.lon, a.lat).has_value()) << a.id << " at " << a.lon << "," << a.lat;
+        // 5 s at 20–27 km/h is 27–38 m; a turn at a stop can only shorten the straight line.
+        const double moved = distance_m(a.lon, a.lat, b.lon, b.lat);
+        EXPECT_GT(a.speed_mps, 5.4);
+        EXPECT_LT(a.speed_mps, 7.6);
+        EXPECT_LE(moved, a.speed_mps * 5 + 0.5) << a.id;
+        EXPECT_GT(moved, 0.0) << a.id;
+        // The bearing points from where it was to where it went (unless it turned at a stop).
+        if (moved > a.speed_mps * 5 - 0.5) {
+            const double dx = (b.lon - a.lon) * std::cos(a.lat * 3.14159265358979 / 180);
+            const double heading = std::fmod(std::atan2(dx, b.lat - a.lat) * 180 / 3.14159265358979 + 360, 360);
+            const double off = std::fabs(std::fmod(heading - a.bearing + 540, 360) - 180);
+            EXPECT_LT(off, 1.0) << a.id << ": bearing " << a.bearing << ", went " << heading;
+        }
+    }
+    EXPECT_EQ(ids.size(), before.size());
+    EXPECT_EQ(routes.size(), 5u);
+    // Routes come from the districts alone: another seed runs the same routes.
+    const simulator other(demo(), 99);
+    const auto again = other.fleet(t);
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        EXPECT_DOUBLE_EQ(again[i].lon, before[i].lon);
+        EXPECT_DOUBLE_EQ(again[i].lat, before[i].lat);
+    }
+}
+
 TEST(SimulateConfig, RateMustBeAboveZeroAndAtMostTenThousand)
 {
     server_config config;
@@ -349,6 +391,12 @@ TEST(SimulateEndToEnd, TheServerFillsWithIncidentsFromTheSimulator)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ASSERT_GE(incidents.size(), 20u);
+    // The simulated buses are on the map too, each in its kelurahan.
+    client vc(srv->local_endpoint());
+    const json vehicles = json::parse(vc.request(http::verb::get, "/api/v1/vehicles?source=sim-transit", false).body());
+    ASSERT_EQ(vehicles.at("vehicles").size(), 20u);
+    for (const json& v : vehicles.at("vehicles"))
+        EXPECT_TRUE(v.at("districts").contains("kelurahan")) << v.dump();
     const std::set<std::string> known = {"laksa", "dishub", "bpbd", "sim-cctv"};
     for (const json& inc : incidents) {
         EXPECT_EQ(inc.at("status_group"), "waiting");

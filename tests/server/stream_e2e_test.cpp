@@ -6,6 +6,7 @@
 #include "server/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
+#include "gtfs_realtime.pb.h"
 #include "pantau.pb.h"
 
 #include <boost/beast/websocket.hpp>
@@ -519,6 +520,63 @@ TEST_F(Stream, SourceHealthIsInTheSnapshotAndAReportingSourceInALaterDelta)
     EXPECT_FALSE(laksa->stale());
     EXPECT_GE(laksa->last_report_ms(), before);
     EXPECT_GT(laksa->expected_interval_ms(), 0);
+}
+
+TEST_F(Stream, PostedVehiclePositionsReachTheWallAndLeaveWithTheirFeed)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) { s.set_want_vehicles(true); });
+    ASSERT_TRUE(ws.next()->has_snapshot());
+
+    auto feed = [](std::vector<std::pair<std::string, double>> buses) {
+        transit_realtime::FeedMessage m;
+        m.mutable_header()->set_gtfs_realtime_version("2.0");
+        for (const auto& [id, lon] : buses) {
+            auto* e = m.add_entity();
+            e->set_id(id);
+            e->mutable_vehicle()->mutable_vehicle()->set_id(id);
+            e->mutable_vehicle()->mutable_position()->set_longitude(static_cast<float>(lon));
+            e->mutable_vehicle()->mutable_position()->set_latitude(static_cast<float>(sukarasa_lat));
+        }
+        return m.SerializeAsString();
+    };
+    auto post_feed = [&](const std::string& bytes) {
+        client c(srv_->local_endpoint());
+        const response res =
+            c.request(http::verb::post, "/api/v1/feeds/gtfs-rt?source=tj", false, bytes, "application/x-protobuf");
+        ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    };
+    post_feed(feed({{"b1", sukarasa_lon}, {"b2", sukaasih_lon}}));
+    std::set<std::string> arrived;
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) {
+        for (const auto& v : m.delta().vehicles())
+            arrived.insert(v.id());
+        return arrived.size() == 2;
+    }));
+    EXPECT_EQ(arrived, (std::set<std::string>{"tj/b1", "tj/b2"}));
+    // b1's kelurahan came with it.
+    for (const auto& m : ws.seen())
+        for (const auto& v : m.delta().vehicles())
+            if (v.id() == "tj/b1") {
+                ASSERT_EQ(v.districts_size(), 2);
+                EXPECT_EQ(v.districts(1).code(), "36.71.01.1001");
+            }
+
+    // The next full dataset has only b2: b1 is removed from the wall.
+    post_feed(feed({{"b2", sukaasih_lon}}));
+    ASSERT_TRUE(ws.until([](const v1::ServerMessage& m) {
+        return std::find(m.delta().removed_vehicle_ids().begin(), m.delta().removed_vehicle_ids().end(), "tj/b1") !=
+               m.delta().removed_vehicle_ids().end();
+    }));
+
+    // A new client's snapshot holds what is left.
+    ws_client late(srv_->local_endpoint());
+    late.subscribe([](v1::Subscribe& s) { s.set_want_vehicles(true); });
+    auto snapshot = late.next();
+    ASSERT_TRUE(snapshot && snapshot->has_snapshot());
+    ASSERT_EQ(snapshot->snapshot().vehicles_size(), 1);
+    EXPECT_EQ(snapshot->snapshot().vehicles(0).id(), "tj/b2");
 }
 
 TEST_F(Stream, TheStreamSeriesAreOnTheMetricsPage)

@@ -20,6 +20,9 @@ const FEED_SIZE = 60;
 const METRICS = ["open", "reports_1h", "per_km2"];
 const RAMP = ["#16202c", "#173a5c", "#1d5685", "#2574ad", "#3496d0", "#79c3ef"];  // 0, then 5 steps
 const STATUS_COLOURS = { waiting: "#e5484d", in_process: "#f5b524", done: "#30a46c", dismissed: "#6b7280" };
+// Vehicles are drawn in a colour no incident status uses, so red/yellow/green keep their meaning.
+const VEHICLE_COLOUR = "#e6edf5";
+const VEHICLE_OLD_MS = 120000;    // a position older than this (by the feed's clock) is drawn faded
 
 // ---- state ----------------------------------------------------------------------------------
 const state = {
@@ -30,6 +33,8 @@ const state = {
   stats: new Map(),               // "level/code" -> {open, reports1h}
   alerts: new Map(),              // id -> {id, level, code, what, count, threshold, window, active}
   sources: new Map(),             // name -> {source, last, interval, stale}
+  vehicles: new Map(),            // id -> {id, source, label, route, trip, lon, lat, bearing, speed, observed}
+  vehicleVersion: 0,              // bumped on every vehicle change (they do not touch incidents)
   filter: filterFromUrl(params),
   metric: METRICS.includes(params.get("metric")) ? params.get("metric") : "open",
   conn: "connecting",
@@ -106,6 +111,25 @@ function iconCanvas(category, group) {
   return g.getImageData(0, 0, s, s);
 }
 
+// A vehicle: a light disc with a pointer towards its bearing (the layer rotates it), or without
+// one when the feed gives no bearing.
+function vehicleCanvas(pointer) {
+  const s = 60, c = document.createElement("canvas");
+  c.width = c.height = s;
+  const g = c.getContext("2d");
+  g.fillStyle = VEHICLE_COLOUR;
+  g.strokeStyle = "#0b1016";
+  g.lineWidth = 4;
+  if (pointer) {
+    g.beginPath(); g.moveTo(s / 2, 2); g.lineTo(s / 2 + 11, 17); g.lineTo(s / 2 - 11, 17); g.closePath();
+    g.stroke(); g.fill();
+  }
+  g.beginPath(); g.arc(s / 2, s / 2 + 2, 17, 0, Math.PI * 2); g.stroke(); g.fill();
+  g.fillStyle = "#0b1016";            // a bus's windscreen, so it never reads as an incident
+  g.fillRect(s / 2 - 9, s / 2 - 4, 18, 7);
+  return g.getImageData(0, 0, s, s);
+}
+
 function levelRole(level) {
   const i = state.levels.indexOf(level), n = state.levels.length;
   if (i === n - 1 && n > 2) return "top";
@@ -166,6 +190,7 @@ async function loadDistricts() {
       "line-color": "#ff3b30", "line-width": 3, "line-opacity": ["case", ["boolean", ["feature-state", "alert"], false], 1, 0] } });
   }
   addIncidentLayers();
+  addVehicleLayer();
   addLabels();
   map.fitBounds(cityBox, { padding: 30, duration: 0 });
   map.once("idle", () => { state.districtsDrawn = true; window.__pantau.ready = true; });
@@ -201,6 +226,37 @@ function addIncidentLayers() {
     map.on("mouseenter", l, () => (map.getCanvas().style.cursor = "pointer"));
     map.on("mouseleave", l, () => (map.getCanvas().style.cursor = ""));
   }
+}
+
+// Live vehicles (GTFS-Realtime feeds, docs/feeds.md): under the incidents, which matter more.
+function addVehicleLayer() {
+  map.addImage("veh", vehicleCanvas(true), { pixelRatio: 2 });
+  map.addImage("veh-n", vehicleCanvas(false), { pixelRatio: 2 });
+  map.addSource("vehicles", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+  map.addLayer({ id: "vehicles", type: "symbol", source: "vehicles", layout: {
+    "icon-image": ["case", ["has", "bearing"], "veh", "veh-n"], "icon-rotate": ["coalesce", ["get", "bearing"], 0],
+    "icon-rotation-alignment": "map", "icon-allow-overlap": true, "icon-ignore-placement": true,
+    "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.55, 15, 1.0] },
+    paint: { "icon-opacity": ["case", ["get", "old"], 0.4, 1] } }, "clusters");
+  map.on("click", "vehicles", (e) => showVehicle(e.features[0].properties.id, e.lngLat));
+  map.on("mouseenter", "vehicles", () => (map.getCanvas().style.cursor = "pointer"));
+  map.on("mouseleave", "vehicles", () => (map.getCanvas().style.cursor = ""));
+}
+
+let vehiclePopup = null;
+function showVehicle(id, at) {
+  const v = state.vehicles.get(id);
+  if (!v) return;
+  vehiclePopup?.remove();
+  const rows = [
+    [t("route"), v.route || "–"],
+    [t("source"), v.source],
+    [t("position_age"), `${ago(Date.now() - v.observed)}`],
+  ];
+  if (v.speed !== undefined) rows.push([t("speed"), `${Math.round(v.speed * 3.6)} ${t("km_h")}`]);
+  const html = `<div class="vehicle-popup" data-testid="vehicle-popup"><b>${esc(t("vehicle"))} ${esc(v.label || v.id)}</b>` +
+    `<dl>${rows.map(([k, x]) => `<dt>${esc(k)}</dt><dd>${esc(x)}</dd>`).join("")}</dl></div>`;
+  vehiclePopup = new maplibregl.Popup({ closeButton: true, maxWidth: "260px" }).setLngLat(at ?? [v.lon, v.lat]).setHTML(html).addTo(map);
 }
 
 // District names as HTML markers: MapLibre text would need glyph PBFs from somewhere.
@@ -278,6 +334,9 @@ function applySnapshot(s) {
   for (const a of s.alerts) applyAlert(a);
   state.sources.clear();
   for (const h of s.sources) applySource(h);
+  state.vehicles.clear();
+  for (const v of s.vehicles) applyVehicle(v);
+  state.vehicleVersion++;
   touch();
   changed();
   scheduleRender();
@@ -294,6 +353,9 @@ function applyDelta(d) {
   for (const s of d.stats) applyStats(s);
   for (const a of d.alerts) applyAlert(a);
   for (const h of d.sources) applySource(h);
+  for (const v of d.vehicles) applyVehicle(v);
+  for (const id of d.removedVehicleIds) state.vehicles.delete(id);
+  if (d.vehicles.length || d.removedVehicleIds.length) state.vehicleVersion++;
   touch();
   if (d.upserts.length || d.removedIncidentIds.length || d.stats.length || d.alerts.length) changed();
   scheduleRender();
@@ -311,6 +373,11 @@ function applyAlert(a) {
 }
 function applySource(h) {
   state.sources.set(h.source, { source: h.source, last: Number(h.lastReportMs), interval: Number(h.expectedIntervalMs), stale: h.stale });
+}
+
+function applyVehicle(v) {
+  state.vehicles.set(v.id, { id: v.id, source: v.source, label: v.label, route: v.routeId, trip: v.tripId, lon: v.lon, lat: v.lat,
+    bearing: v.bearing, speed: v.speedMps, observed: Number(v.observedMs) });
 }
 
 function setConn(s) {
@@ -456,6 +523,7 @@ function render() {
   renderCounters(list);
   renderTop(list);
   renderSources(now);
+  renderVehicles(now);
   renderTimeline(list, now);
   renderFeed(list, now);
   window.__pantau.rendered = (window.__pantau.rendered ?? 0) + 1;
@@ -475,6 +543,24 @@ function renderMap(list, now, all) {
     map.getSource("areas")?.setData({ type: "FeatureCollection", features: areas });
   }
   renderFreshMarkers();
+}
+
+// Redrawn when a vehicle changed, and every 10 s for the fading of old positions.
+let drawnVehicles = "";
+function renderVehicles(now) {
+  const key = `${state.vehicleVersion}|${Math.floor(now / 10000)}`;
+  if (key === drawnVehicles) return;
+  drawnVehicles = key;
+  const features = [];
+  for (const v of state.vehicles.values()) {
+    const properties = { id: v.id, old: now - v.observed > VEHICLE_OLD_MS };
+    if (v.bearing !== undefined) properties.bearing = v.bearing;
+    features.push({ type: "Feature", geometry: { type: "Point", coordinates: [v.lon, v.lat] }, properties });
+  }
+  map.getSource("vehicles")?.setData({ type: "FeatureCollection", features });
+  const el = $("vehicles-line");
+  el.hidden = state.vehicles.size === 0;
+  setHTML(el, `<span class="veh-sw"></span> ${esc(t("vehicles"))}: <b data-testid="vehicle-count">${state.vehicles.size}</b>`);
 }
 
 // A new or updated incident gets a ring for a few seconds: an HTML marker with a CSS animation,
@@ -515,10 +601,11 @@ function metricValues(list) {
   return values;
 }
 
-function niceBreaks(max) {
+// Five class bounds up to max; counts get whole-number bounds (repeats collapse in the legend).
+function niceBreaks(max, whole) {
   if (max <= 0) return [0, 0, 0, 0, 0];
   const raw = [0.2, 0.4, 0.6, 0.8, 1].map((f) => f * max);
-  const round = (x) => (max >= 10 ? Math.ceil(x) : Math.ceil(x * 10) / 10);
+  const round = (x) => (whole || max >= 10 ? Math.ceil(x) : Math.ceil(x * 10) / 10);
   return raw.map(round);
 }
 
@@ -527,7 +614,7 @@ function renderMetric(list) {
   const values = metricValues(list);
   const byLevelMax = new Map();
   for (const [key, v] of values) { const level = key.split("/")[0]; byLevelMax.set(level, Math.max(byLevelMax.get(level) ?? 0, v)); }
-  const breaksByLevel = new Map([...byLevelMax].map(([l, m]) => [l, niceBreaks(m)]));
+  const breaksByLevel = new Map([...byLevelMax].map(([l, m]) => [l, niceBreaks(m, state.metric !== "per_km2")]));
   const alerted = new Set([...state.alerts.values()].map((a) => `${a.level}/${a.code}`));
   const sig = [];
   for (const [key, v] of values) {

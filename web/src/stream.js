@@ -84,6 +84,7 @@ export class Stream {
       minSeverity: f.minSeverity ?? 0,
       wantIncidents: true,
       wantStats: true,
+      wantVehicles: true,
     });
     this.send_({ case: "subscribe", value: sub });
   }
