@@ -1,5 +1,6 @@
 #include "server/config.hpp"
 
+#include "server/basemap.hpp"
 #include "server/error.hpp"
 
 #include <algorithm>
@@ -48,6 +49,8 @@ void server_config::validate() const
     if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))
         throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
     stream.validate();
+    if (!basemap.empty())
+        check_pmtiles(basemap);
 }
 
 void stream_settings::validate() const
