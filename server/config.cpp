@@ -1,5 +1,6 @@
 #include "server/config.hpp"
 
+#include "server/basemap.hpp"
 #include "server/error.hpp"
 
 #include <algorithm>
@@ -49,6 +50,8 @@ void server_config::validate() const
         throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
     stream.validate();
     vehicles.validate();
+    if (!basemap.empty())
+        check_pmtiles(basemap);
 }
 
 void vehicle_settings::validate() const

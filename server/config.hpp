@@ -53,6 +53,9 @@ struct server_config {
     std::vector<geo::level_spec> districts = demo_levels(default_data_dir()); // finest first
     std::string web_root = default_web_root();
     std::string data_dir = "var";
+    // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
+    // empty: none, the districts are the basemap.
+    std::string basemap;
 
     unsigned threads = 0; // 0: one per hardware thread
     std::size_t max_connections = 10'000;

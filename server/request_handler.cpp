@@ -1,5 +1,6 @@
 #include "server/request_handler.hpp"
 
+#include "server/basemap.hpp"
 #include "server/error.hpp"
 #include "server/gtfs_rt.hpp"
 #include "server/metrics.hpp"
@@ -332,6 +333,62 @@ std::string csv_field(std::string_view s)
 constexpr std::size_t max_source_labels = 100;
 constexpr std::string_view unknown_source = "unknown"; // a rejected report whose source was unreadable
 
+// A file from disk with GET or HEAD: the whole file (200, Accept-Ranges: bytes), or for a GET
+// with one satisfiable Range the bytes asked for (206), or 416 with the size. Only the bytes sent
+// are read, as they are written, so a range of a large archive costs no memory.
+http_response file_reply(const http_request& req, const fs::path& file, std::string_view type,
+                         std::string_view cache_control, std::string_view path)
+{
+    std::error_code ec;
+    const std::uint64_t size = fs::file_size(file, ec);
+    if (ec)
+        return error_reply(req, http::status::not_found, "not_found", "no such file: " + std::string(path));
+    // RFC 9110 §14.2: Range is defined for GET only; HEAD gets the whole file's headers.
+    const range_request range = req.method() == http::verb::get ? parse_range(view(req[http::field::range]), size)
+                                                                 : range_request{whole_file{}};
+    auto finish = [&](auto& res) {
+        res.set(http::field::server, server_name);
+        res.set(http::field::accept_ranges, "bytes");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set(http::field::cache_control, bview(cache_control));
+        res.keep_alive(req.keep_alive());
+    };
+    if (std::holds_alternative<unsatisfiable_range>(range)) {
+        auto res = error_reply(req, http::status::range_not_satisfiable, "range_not_satisfiable",
+                               "the range starts past the end of " + std::string(path) + " (" + std::to_string(size) +
+                                   " bytes)");
+        res.set(http::field::content_range, content_range_unsatisfiable(size));
+        res.set(http::field::accept_ranges, "bytes");
+        return res;
+    }
+    if (req.method() == http::verb::head) {
+        buffer_response res{http::status::ok, req.version()};
+        finish(res);
+        res.set(http::field::content_type, bview(type));
+        res.content_length(size);
+        return res;
+    }
+    const auto* window = std::get_if<byte_window>(&range);
+    beast::error_code bec;
+    file_window opened;
+    opened.open_window(file.c_str(), window ? window->first : 0, window ? window->length : size, bec);
+    if (bec == beast::errc::no_such_file_or_directory)
+        return error_reply(req, http::status::not_found, "not_found", "no such file: " + std::string(path));
+    if (bec)
+        return error_reply(req, http::status::forbidden, "forbidden", "cannot read " + std::string(path));
+    file_window_body::value_type body;
+    body.reset(std::move(opened), bec);
+    const std::uint64_t length = body.size();
+    file_response res{std::piecewise_construct, std::make_tuple(std::move(body)),
+                      std::make_tuple(window ? http::status::partial_content : http::status::ok, req.version())};
+    finish(res);
+    res.set(http::field::content_type, bview(type));
+    if (window)
+        res.set(http::field::content_range, content_range(*window, size));
+    res.content_length(length);
+    return res;
+}
+
 } // namespace
 
 struct handler_metrics {
@@ -355,8 +412,10 @@ struct handler_metrics {
 request_handler::request_handler(geo::hierarchy districts, const fs::path& web_root, const fs::path& data_dir,
                                  engine_config engine, ingest_limits limits, service_options options,
                                  event_log_options log_options, checkpoint_options checkpoints,
-                                 vehicle_settings vehicles)
-    : districts_(std::move(districts)), limits_(limits), vehicles_(std::make_unique<vehicle_table>(vehicles)), metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
+                                 vehicle_settings vehicles, const fs::path& basemap)
+    : districts_(std::move(districts)), basemap_(basemap), limits_(limits),
+      vehicles_(std::make_unique<vehicle_table>(vehicles)),
+      metrics_(std::make_unique<handler_metrics>(options.sources.declared.size() + 1)),
       id_(next_handler_id++)
 {
     metrics_->source_labels.reserve(unknown_source);
@@ -374,6 +433,9 @@ request_handler::request_handler(geo::hierarchy districts, const fs::path& web_r
         collections_.push_back(shared(collection_text(level)));
     }
     readyz_body_ = shared(dump(json{{"status", "ready"}, {"levels", levels}}));
+    // What the wall needs to know before it asks for optional parts, so that it never has to
+    // probe with a request that fails.
+    config_body_ = shared(dump(json{{"basemap", basemap_.empty() ? json(nullptr) : json{{"url", basemap_url}}}}));
     service_ = std::make_unique<incident_service>(districts_, data_dir, std::move(engine), log_options,
                                                   std::move(options), checkpoints);
 }
@@ -473,6 +535,13 @@ http_response request_handler::dispatch(const http_request& req) const
         start = slash + 1;
     }
 
+    if (path == "/api/v1/config" || path == basemap_url) {
+        if (!is_get_or_head(req))
+            return method_not_allowed(req, path);
+        if (path == basemap_url)
+            return basemap_reply(req);
+        return make_reply(req, http::status::ok, json_type, config_body_);
+    }
     if (path == "/healthz" || path == "/readyz" || path == "/api/v1/districts" || path == "/api/v1/locate") {
         if (!is_get_or_head(req))
             return method_not_allowed(req, path);
@@ -1082,33 +1151,16 @@ http_response request_handler::static_reply(const http_request& req, std::string
         return method_not_allowed(req, path);
 
     const std::string_view cache_control = file.filename() == "index.html" ? "no-cache" : "public, max-age=3600";
-    const std::string_view type = content_type_for(file);
-    if (req.method() == http::verb::head) {
-        const auto size = fs::file_size(file, ec);
-        if (ec)
-            return not_found();
-        buffer_response res = make_reply(req, http::status::ok, type, nullptr);
-        res.content_length(size);
-        res.set(http::field::cache_control, bview(cache_control));
-        return res;
-    }
-    beast::error_code bec;
-    http::file_body::value_type body;
-    body.open(file.c_str(), beast::file_mode::scan, bec);
-    if (bec == beast::errc::no_such_file_or_directory)
-        return not_found();
-    if (bec)
-        return error_reply(req, http::status::forbidden, "forbidden", "cannot read " + std::string(path));
-    const auto size = body.size();
-    file_response res{std::piecewise_construct, std::make_tuple(std::move(body)),
-                      std::make_tuple(http::status::ok, req.version())};
-    res.set(http::field::server, server_name);
-    res.set(http::field::content_type, bview(type));
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set(http::field::cache_control, bview(cache_control));
-    res.content_length(size);
-    res.keep_alive(req.keep_alive());
-    return res;
+    return file_reply(req, file, content_type_for(file), cache_control, path);
+}
+
+http_response request_handler::basemap_reply(const http_request& req) const
+{
+    if (basemap_.empty())
+        return error_reply(req, http::status::not_found, "not_found",
+                           "no basemap is configured (pantau serve --basemap FILE; GET /api/v1/config says so)");
+    // Revalidated on every load: a restart with another archive must not mix cached ranges.
+    return file_reply(req, basemap_, "application/vnd.pmtiles", "no-cache", basemap_url);
 }
 
 std::optional<http_response> request_handler::accept_websocket(const http_request& req) const

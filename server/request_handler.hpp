@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/byte_range.hpp"
 #include "server/net.hpp"
 #include "server/shared_body.hpp"
 
@@ -26,9 +27,10 @@
 namespace pantau {
 
 using http_request = http::request<http::string_body>;
-// Generated replies (JSON, GeoJSON, HEAD) share their payload; static files stream from disk.
+// Generated replies (JSON, GeoJSON, HEAD) share their payload; static files stream from disk,
+// whole or one byte range of them (docs/server.md).
 using buffer_response = http::response<shared_body>;
-using file_response = http::response<http::file_body>;
+using file_response = http::response<file_window_body>;
 using http_response = std::variant<buffer_response, file_response>;
 
 // The one dispatch point of the HTTP API (DESIGN §1): a parsed request in, a response out, no
@@ -40,11 +42,13 @@ struct handler_metrics;
 class request_handler {
 public:
     // Throws pantau::error when the web root is not a readable directory or the event log in
-    // data_dir cannot be opened; the log is replayed here, before the server listens.
+    // data_dir cannot be opened; the log is replayed here, before the server listens. `basemap`,
+    // when not empty, is a PMTiles archive served at /basemap.pmtiles (checked by the config).
     request_handler(geo::hierarchy districts, const std::filesystem::path& web_root,
                     const std::filesystem::path& data_dir, engine_config engine = {}, ingest_limits limits = {},
                     service_options options = {}, event_log_options log_options = {},
-                    checkpoint_options checkpoints = {}, vehicle_settings vehicles = {});
+                    checkpoint_options checkpoints = {}, vehicle_settings vehicles = {},
+                    const std::filesystem::path& basemap = {});
     ~request_handler();
     request_handler(const request_handler&) = delete;
     request_handler& operator=(const request_handler&) = delete;
@@ -107,12 +111,15 @@ private:
     void count_ingest(const std::vector<std::variant<report, rejected_report>>& items,
                       const std::vector<std::string>& rejected_sources, const std::vector<ingest_result>& results) const;
     http_response static_reply(const http_request& req, std::string_view path) const;
+    http_response basemap_reply(const http_request& req) const;
 
     // Declared first so that the locators, which point into it, are destroyed before it.
     geo::hierarchy districts_;
     std::filesystem::path web_root_; // canonical
     std::vector<std::shared_ptr<const std::string>> collections_; // one GeoJSON text per level
     std::shared_ptr<const std::string> readyz_body_;
+    std::filesystem::path basemap_;                   // empty: none
+    std::shared_ptr<const std::string> config_body_; // GET /api/v1/config
     ingest_limits limits_;
     std::unique_ptr<vehicle_table> vehicles_;
     std::unique_ptr<incident_service> service_; // after districts_: it borrows them

@@ -65,6 +65,8 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         "web-root", po::value<std::string>(&config.web_root),
         "directory of the web client (default: the repo's web/, or $PANTAU_WEB_ROOT)")(
         "data-dir", po::value<std::string>(&config.data_dir), "directory for the server's data (default ./var; created)")(
+        "basemap", po::value<std::string>(&config.basemap),
+        "FILE: a local PMTiles v3 archive drawn under the districts, served at /basemap.pmtiles (default: none)")(
         "code-field", po::value<std::string>(&fields.code_field),
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(

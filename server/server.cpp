@@ -129,7 +129,7 @@ std::shared_ptr<const request_handler> load_handler(const server_config& config)
     auto handler = std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
                                                            config.engine, ingest_limits{},
                                                            service_options{config.thresholds, config.sources},
-                                                           log_options, checkpoints, config.vehicles);
+                                                           log_options, checkpoints, config.vehicles, config.basemap);
     const std::chrono::duration<double> replay_took = std::chrono::steady_clock::now() - replay_started;
     const incident_service& service = handler->service();
     if (service.restored_from() > 0)
@@ -150,6 +150,8 @@ server::server(server_config config)
     prepare_data_dir(config_.data_dir);
     handler_ = load_handler(config_);
     spdlog::info("web root {}", handler_->web_root().string());
+    if (!config_.basemap.empty())
+        spdlog::info("basemap {} at /basemap.pmtiles", config_.basemap);
     hub_ = std::make_shared<stream_hub>(config_.stream);
     {
         // Changes reach the hub after each commit; the hub starts from the state at this moment.

@@ -42,6 +42,13 @@ public:
         return read();
     }
 
+    // Any request, with the headers the test sets (e.g. Range).
+    response send(http::request<http::string_body> req)
+    {
+        http::write(socket_, req);
+        return read();
+    }
+
     response read()
     {
         response res;

@@ -3,6 +3,7 @@
 // draws the map and the panels from it. Nothing is fetched from anywhere but this server.
 import * as maplibregl from "maplibre-gl";
 import { Stream } from "./stream.js";
+import { addBasemap, FILL_OPACITY_OVER_BASEMAP } from "./basemap.js";
 import { t, ago, lang, locale } from "./i18n.js";
 import {
   CATEGORIES, CATEGORY_NAMES, SEVERITY_NAMES, STATUS_NAMES, CATEGORY_COLOURS, statusGroup, isOpen,
@@ -192,6 +193,13 @@ async function loadDistricts() {
   addIncidentLayers();
   addVehicleLayer();
   addLabels();
+  // The optional local basemap (basemap.js) goes under the districts once it is read; the fills
+  // then let it show through a little. The wall does not wait for it.
+  addBasemap(map).then((kind) => {
+    if (kind) for (const level of state.levels)
+      if (map.getLayer(`fill-${level}`)) map.setPaintProperty(`fill-${level}`, "fill-opacity", FILL_OPACITY_OVER_BASEMAP);
+    window.__pantau.basemap = kind;
+  });
   map.fitBounds(cityBox, { padding: 30, duration: 0 });
   map.once("idle", () => { state.districtsDrawn = true; window.__pantau.ready = true; });
   populateDistrictFilter();

@@ -11,6 +11,11 @@ export const bin = process.env.PANTAU_BIN ?? join(repo, "build/server/pantau");
 export const webRoot = process.env.PANTAU_WEB_ROOT ?? join(repo, "build/web");
 export const shared = process.env.PANTAU_SHARED_DATA ?? join(repo, "../shared/data");
 
+// Debian's Chromium, headless, with software WebGL (SwiftShader): what every browser test drives.
+export const chromiumPath = process.env.PANTAU_CHROMIUM ?? "/usr/bin/chromium";
+export const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"];
+
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
 
 export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {
