@@ -5,12 +5,19 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 namespace pantau {
 namespace {
 
-constexpr double cell_deg = 0.01; // ~1.1 km buckets for the dedup search
+// Rounds towards minus infinity, so that times before the epoch get slots too.
+std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 constexpr double earth_radius_m = 6371008.8;
 constexpr double metres_per_degree = earth_radius_m * std::numbers::pi / 180;
 
@@ -95,18 +102,40 @@ double distance_m(double lon1, double lat1, double lon2, double lat2)
     return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
-
-incident_engine::cell_key incident_engine::cell_of(double lon, double lat)
+std::string circle_polygon_geojson(double lon, double lat, double radius_m)
 {
-    return {static_cast<std::int64_t>(std::floor(lon / cell_deg)), static_cast<std::int64_t>(std::floor(lat / cell_deg))};
+    constexpr int vertices = 64;
+    const double to_rad = std::numbers::pi / 180;
+    const double d = radius_m / earth_radius_m; // angular distance
+    const double lat1 = lat * to_rad, lon1 = lon * to_rad;
+    std::string out = R"({"type":"Polygon","coordinates":[[)";
+    char buf[64];
+    for (int i = 0; i <= vertices; ++i) {
+        // Bearings run anticlockwise (north, west, south, east) so the ring is counter-clockwise;
+        // the last vertex repeats the first.
+        const double bearing = -2 * std::numbers::pi * (i % vertices) / vertices;
+        const double lat2 = std::asin(std::sin(lat1) * std::cos(d) + std::cos(lat1) * std::sin(d) * std::cos(bearing));
+        const double lon2 = lon1 + std::atan2(std::sin(bearing) * std::sin(d) * std::cos(lat1),
+                                              std::cos(d) - std::sin(lat1) * std::sin(lat2));
+        std::snprintf(buf, sizeof buf, "%s[%.7f,%.7f]", i ? "," : "", lon2 / to_rad, lat2 / to_rad);
+        out += buf;
+    }
+    return out + "]]}";
 }
 
-std::string incident_engine::bucket_of(const report& r)
+incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
+
+incident_engine::cell_key incident_engine::spatial_bucket::key_of(double lon, double lat, std::int64_t last_report_ms) const
 {
-    std::string b(to_string(r.category));
+    return {static_cast<std::int64_t>(std::floor(lon / cell_deg)), static_cast<std::int64_t>(std::floor(lat / cell_deg)),
+            floor_div(last_report_ms, slot_ms)};
+}
+
+std::string incident_engine::bucket_of(category c, std::string_view type)
+{
+    std::string b(to_string(c));
     b += '/';
-    b += r.type;
+    b += type;
     return b;
 }
 
@@ -114,33 +143,40 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
 {
     if (r.where != location_kind::point)
         return std::nullopt;
-    auto bucket = open_points_.find(bucket_of(r));
-    if (bucket == open_points_.end())
+    auto found = open_points_.find(bucket_of(r.category, r.type));
+    if (found == open_points_.end())
         return std::nullopt;
+    const spatial_bucket& bucket = found->second;
     const dedup_rule& rule = config_.rule_for(r.type);
-    // Enough cells around the report's cell to cover the radius, east-west cells narrowing with latitude.
-    const double cos_lat = std::max(0.01, std::cos(r.lat * std::numbers::pi / 180));
-    const auto reach_y = static_cast<std::int64_t>(std::ceil(rule.radius_m / (metres_per_degree * cell_deg)));
-    const auto reach_x = static_cast<std::int64_t>(std::ceil(rule.radius_m / (metres_per_degree * cell_deg * cos_lat)));
-    const cell_key centre = cell_of(r.lon, r.lat);
+    // Enough cells around the report's cell to cover the radius; east-west, cells narrow with
+    // latitude, so the reach is counted at the most poleward latitude the radius can touch. One
+    // cell more each way than the arithmetic needs: rounding must never cost a candidate.
+    const double span_deg = rule.radius_m / metres_per_degree;
+    const double cos_lat = std::max(0.01, std::cos(std::min(89.0, std::fabs(r.lat) + span_deg) * std::numbers::pi / 180));
+    const auto reach_y = static_cast<std::int64_t>(std::ceil(span_deg / bucket.cell_deg)) + 1;
+    const auto reach_x = static_cast<std::int64_t>(std::ceil(span_deg / (bucket.cell_deg * cos_lat))) + 1;
+    const cell_key centre = bucket.key_of(r.lon, r.lat, r.observed_at_ms);
+    // Reports can arrive out of order: the window counts either way from the incident's last one.
+    const std::int64_t first_slot = floor_div(r.observed_at_ms - rule.window_ms, bucket.slot_ms);
+    const std::int64_t last_slot = floor_div(r.observed_at_ms + rule.window_ms, bucket.slot_ms);
 
     std::optional<std::uint64_t> best;
     double best_distance = 0;
-    for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
-        for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
-            auto cell = bucket->second.find({centre.x + dx, centre.y + dy});
-            if (cell == bucket->second.end())
-                continue;
-            for (std::uint64_t id : cell->second) {
-                const incident& inc = incidents_.at(id);
-                // Reports can arrive out of order: the window counts either way from the last one.
-                if (std::llabs(r.observed_at_ms - inc.last_report_ms) > rule.window_ms)
+    for (std::int64_t slot = first_slot; slot <= last_slot; ++slot) {
+        for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
+            for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
+                auto cell = bucket.cells.find({centre.x + dx, centre.y + dy, slot});
+                if (cell == bucket.cells.end())
                     continue;
-                const double d = distance_m(r.lon, r.lat, inc.lon, inc.lat);
-                // Ties go to the older incident, so replays and reruns decide the same way.
-                if (d <= rule.radius_m && (!best || d < best_distance || (d == best_distance && id < *best))) {
-                    best = id;
-                    best_distance = d;
+                for (const indexed_point& p : cell->second) {
+                    if (std::llabs(r.observed_at_ms - p.last_report_ms) > rule.window_ms)
+                        continue;
+                    const double d = distance_m(r.lon, r.lat, p.lon, p.lat);
+                    // Ties go to the older incident, so replays and reruns decide the same way.
+                    if (d <= rule.radius_m && (!best || d < best_distance || (d == best_distance && p.id < *best))) {
+                        best = p.id;
+                        best_distance = d;
+                    }
                 }
             }
         }
@@ -152,26 +188,33 @@ void incident_engine::index_point(const incident& inc)
 {
     if (!inc.area_geojson.empty() || !is_open(inc.status))
         return;
-    std::string bucket(to_string(inc.category));
-    bucket += '/';
-    bucket += inc.type;
-    open_points_[bucket][cell_of(inc.lon, inc.lat)].push_back(inc.id);
+    auto [it, created] = open_points_.try_emplace(bucket_of(inc.category, inc.type));
+    spatial_bucket& bucket = it->second;
+    if (created) {
+        const dedup_rule& rule = config_.rule_for(inc.type);
+        // A radius or window of nothing still needs cells and slots of some size.
+        bucket.cell_deg = std::max(rule.radius_m, 1.0) / metres_per_degree;
+        bucket.slot_ms = std::max<std::int64_t>(rule.window_ms, 60'000);
+    }
+    bucket.cells[bucket.key_of(inc.lon, inc.lat, inc.last_report_ms)].push_back(
+        {inc.id, inc.lon, inc.lat, inc.last_report_ms});
 }
 
-void incident_engine::unindex_point(const incident& inc)
+// `last_report_ms` is the one the incident was indexed with (join moves it on).
+bool incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
 {
-    std::string bucket(to_string(inc.category));
-    bucket += '/';
-    bucket += inc.type;
-    auto b = open_points_.find(bucket);
+    if (!inc.area_geojson.empty())
+        return false;
+    auto b = open_points_.find(bucket_of(inc.category, inc.type));
     if (b == open_points_.end())
-        return;
-    auto cell = b->second.find(cell_of(inc.lon, inc.lat));
-    if (cell == b->second.end())
-        return;
-    std::erase(cell->second, inc.id);
+        return false;
+    auto cell = b->second.cells.find(b->second.key_of(inc.lon, inc.lat, last_report_ms));
+    if (cell == b->second.cells.end())
+        return false;
+    const auto erased = std::erase_if(cell->second, [&](const indexed_point& p) { return p.id == inc.id; });
     if (cell->second.empty())
-        b->second.erase(cell);
+        b->second.cells.erase(cell);
+    return erased > 0;
 }
 
 incident& incident_engine::open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id)
@@ -186,6 +229,8 @@ incident& incident_engine::open_incident(const report& r, const std::vector<std:
     inc.lat = r.lat;
     if (r.where == location_kind::polygon)
         inc.area_geojson = r.area_geojson;
+    else if (r.where == location_kind::circle)
+        inc.area_geojson = circle_polygon_geojson(r.lon, r.lat, r.radius_m);
     inc.districts = districts;
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
     inc.title = r.text.substr(0, 200);
@@ -198,7 +243,14 @@ void incident_engine::join(incident& inc, const report& r, std::uint64_t report_
 {
     inc.severity = std::max(inc.severity, r.severity);
     inc.first_report_ms = std::min(inc.first_report_ms, r.observed_at_ms);
-    inc.last_report_ms = std::max(inc.last_report_ms, r.observed_at_ms);
+    if (r.observed_at_ms > inc.last_report_ms) {
+        // The dedup index files it by its last report: move it on. Nothing to move for one not
+        // indexed (yet): an area, a closed one, or the incident this very report opens.
+        const bool moved = unindex_point(inc, inc.last_report_ms);
+        inc.last_report_ms = r.observed_at_ms;
+        if (moved)
+            index_point(inc);
+    }
     ++inc.report_count;
     if (std::find(inc.sources.begin(), inc.sources.end(), r.source) == inc.sources.end())
         inc.sources.push_back(r.source);
@@ -255,7 +307,7 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
         inc.audit.push_back({at_ms, actor,
                              "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(*c.status))});
         if (was_open)
-            unindex_point(inc);
+            unindex_point(inc, inc.last_report_ms);
         inc.status = *c.status;
         index_point(inc); // only if open again
     }

@@ -125,30 +125,43 @@ public:
     void restore(const checkpoint::v1::Engine& in);
 
 private:
+    // The dedup index: open point incidents of one category and type, by a grid cell as wide as
+    // the type's radius and by the time slot (as long as the type's window) of their last report.
+    // A report looks only at the cells within its radius and the slots within its window, so
+    // incidents long past their window (the backlog nobody closed) are never scanned, and the
+    // answer is the same as a scan of every open incident. Entries carry what the decision needs.
     struct cell_key {
-        std::int64_t x, y;
+        std::int64_t x, y, slot;
         bool operator==(const cell_key&) const = default;
     };
     struct cell_hash {
         std::size_t operator()(const cell_key& k) const
         {
-            return std::hash<std::int64_t>()(k.x * 0x9E3779B97F4A7C15LL ^ k.y);
+            return std::hash<std::int64_t>()((k.x * 0x9E3779B97F4A7C15LL ^ k.y) * 0xBF58476D1CE4E5B9LL ^ k.slot);
         }
     };
-    // Open point incidents of one category and type, bucketed by a grid of ~1 km cells.
-    using spatial_buckets = std::unordered_map<cell_key, std::vector<std::uint64_t>, cell_hash>;
+    struct indexed_point {
+        std::uint64_t id;
+        double lon, lat;
+        std::int64_t last_report_ms;
+    };
+    struct spatial_bucket {
+        double cell_deg = 0;      // the type's radius in degrees of latitude
+        std::int64_t slot_ms = 0; // the type's window
+        std::unordered_map<cell_key, std::vector<indexed_point>, cell_hash> cells;
+        cell_key key_of(double lon, double lat, std::int64_t last_report_ms) const;
+    };
 
     std::optional<std::uint64_t> nearest_open(const report& r) const;
     incident& open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id);
     void join(incident& inc, const report& r, std::uint64_t report_id);
     void index_point(const incident& inc);
-    void unindex_point(const incident& inc);
-    static cell_key cell_of(double lon, double lat);
-    static std::string bucket_of(const report& r);
+    bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
+    static std::string bucket_of(category c, std::string_view type);
 
     engine_config config_;
     std::map<std::uint64_t, incident> incidents_;
-    std::unordered_map<std::string, spatial_buckets> open_points_; // by category + type
+    std::unordered_map<std::string, spatial_bucket> open_points_; // by category + type
     std::unordered_map<std::string, std::uint64_t> report_by_key_;  // source \x1f external_id → report id
     std::unordered_map<std::uint64_t, std::uint64_t> incident_of_report_;
     std::uint64_t next_report_id_ = 1;
@@ -157,5 +170,8 @@ private:
 
 // Great-circle distance in metres (spherical Earth, mean radius): plenty for 150 m decisions.
 double distance_m(double lon1, double lat1, double lon2, double lat2);
+// A circle on the ground as a GeoJSON Polygon (64 vertices on the sphere, counter-clockwise as
+// RFC 7946 asks): how a circle report's area (a CAP <circle>) is drawn on the wall.
+std::string circle_polygon_geojson(double lon, double lat, double radius_m);
 
 } // namespace pantau

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <random>
 #include <variant>
 
 namespace pantau {
@@ -149,6 +151,93 @@ TEST(IncidentEngine, AreaReportsOpenTheirOwnIncident)
     auto b = engine.accept(point_report("b", 106.63, -6.17, t0), tangerang, t0);
     EXPECT_NE(a.incident_id, b.incident_id);
     EXPECT_EQ(engine.find(a.incident_id)->area_geojson, area.area_geojson);
+}
+
+TEST(IncidentEngine, ACircleReportsIncidentHasTheCircleAsItsArea)
+{
+    incident_engine engine;
+    report quake = point_report("q", 106.63, -6.17, t0, "earthquake");
+    quake.where = location_kind::circle;
+    quake.radius_m = 2000;
+    const auto a = engine.accept(quake, tangerang, t0);
+    const std::string& area = engine.find(a.incident_id)->area_geojson;
+    ASSERT_TRUE(area.starts_with(R"({"type":"Polygon","coordinates":[[[)")) << area;
+    // Every vertex lies on the circle, and the ring closes.
+    std::vector<std::pair<double, double>> ring;
+    for (std::size_t at = area.find("[1"); at != std::string::npos; at = area.find("[1", at + 1)) {
+        double lon = 0, lat = 0;
+        ASSERT_EQ(std::sscanf(area.c_str() + at, "[%lf,%lf]", &lon, &lat), 2);
+        ring.emplace_back(lon, lat);
+    }
+    ASSERT_EQ(ring.size(), 65u);
+    EXPECT_EQ(ring.front(), ring.back());
+    double signed_area = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        EXPECT_NEAR(distance_m(106.63, -6.17, ring[i].first, ring[i].second), 2000, 1);
+        signed_area += ring[i].first * ring[i + 1].second - ring[i + 1].first * ring[i].second;
+    }
+    EXPECT_GT(signed_area, 0); // counter-clockwise
+    // A point report at its centre does not join it: areas open their own incidents.
+    EXPECT_NE(engine.accept(point_report("p", 106.63, -6.17, t0, "earthquake"), tangerang, t0).incident_id, a.incident_id);
+}
+
+// The dedup index (grid cells and time slots) must give exactly what a scan of every incident
+// gives: the nearest open point incident of the category and type within the radius and window,
+// ties to the lowest id. Reports arrive out of order, incidents close and reopen, a type has a
+// rule of its own, and a backlog of old incidents lies under the new ones.
+TEST(IncidentEngine, TheIndexDecidesExactlyAsAScanOfEveryIncident)
+{
+    engine_config config;
+    config.rule_by_type["flood"] = {500, 6 * 60 * minute};
+    incident_engine engine(config);
+    std::mt19937_64 g(42);
+    std::uniform_real_distribution<double> lon(106.60, 106.63), lat(-6.19, -6.16), unit(0, 1);
+    const std::vector<std::pair<category, std::string>> kinds = {
+        {category::complaint, "garbage"}, {category::disaster, "flood"}, {category::transport, "garbage"}};
+    auto expected = [&](const report& r) -> std::optional<std::uint64_t> {
+        const dedup_rule& rule = config.rule_for(r.type);
+        std::optional<std::uint64_t> best;
+        double best_d = 0;
+        for (const auto& [id, inc] : engine.incidents()) {
+            if (inc.category != r.category || inc.type != r.type || !inc.area_geojson.empty() || !is_open(inc.status))
+                continue;
+            if (std::llabs(r.observed_at_ms - inc.last_report_ms) > rule.window_ms)
+                continue;
+            const double d = distance_m(r.lon, r.lat, inc.lon, inc.lat);
+            if (d <= rule.radius_m && (!best || d < best_d))
+                best = id, best_d = d; // ids ascend: a tie keeps the lower one
+        }
+        return best;
+    };
+    int joined = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const auto& [cat, type] = kinds[g() % kinds.size()];
+        // The first thousand are a backlog two days back; then two hours, in any order.
+        const std::int64_t at = i < 1000 ? t0 - 48 * 60 * minute + i * minute / 4
+                                         : t0 + static_cast<std::int64_t>(unit(g) * 120 * minute);
+        report r = point_report("x" + std::to_string(i), lon(g), lat(g), at, type, cat);
+        const auto want = expected(r);
+        const ingest_decision d = engine.accept(r, tangerang, at);
+        if (want) {
+            ASSERT_EQ(d.incident_id, *want) << "report " << i;
+            ASSERT_FALSE(d.opened_incident);
+            ++joined;
+        } else {
+            ASSERT_TRUE(d.opened_incident) << "report " << i << " joined " << d.incident_id;
+        }
+        // Now and then an operator closes one and reopens another.
+        if (i % 37 == 0) {
+            incident_change close;
+            close.status = incident_status::resolved;
+            engine.change(1 + g() % engine.incidents().size(), close, at);
+        }
+        if (i % 53 == 0) {
+            incident_change reopen;
+            reopen.status = incident_status::in_progress;
+            engine.change(1 + g() % engine.incidents().size(), reopen, at);
+        }
+    }
+    EXPECT_GT(joined, 500); // the test exercises joining, not only opening
 }
 
 TEST(IncidentEngine, StatusChangesAreAuditedAndClosedIncidentsTakeNoMoreReports)

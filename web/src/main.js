@@ -201,7 +201,9 @@ async function loadDistricts() {
     window.__pantau.basemap = kind;
   });
   map.fitBounds(cityBox, { padding: 30, duration: 0 });
-  map.once("idle", () => { state.districtsDrawn = true; window.__pantau.ready = true; });
+  // The kiosk tour starts once the city is drawn: its flights would keep the map from ever
+  // being idle, and the first view of a wall should be the whole city, complete.
+  map.once("idle", () => { state.districtsDrawn = true; window.__pantau.ready = true; if (kiosk) startTour(); });
   populateDistrictFilter();
   render();
 }
@@ -994,11 +996,17 @@ setInterval(() => {
 
 function startTour() {
   let step = 0;
+  window.__pantau.tour = [];
   const next = () => {
     const alerted = [...state.alerts.values()].map((a) => state.districts.get(a.level)?.get(a.code)).filter(Boolean);
     const stops = [{ name: t("kiosk_tour_city"), bbox: state.cityBox }, ...alerted.map((d) => ({ name: d.name, bbox: d.bbox }))];
+    // The list changes as alerts come and go (the first stop may come before the snapshot):
+    // step only moves on, so the city is never shown twice in a row while alerts are active.
     const stop = stops[step % stops.length];
-    step = (step + 1) % stops.length;
+    step = (step % stops.length) + 1;
+    // For tests and scripts: each stop, and where the map was when it began (the last stop's view).
+    const c = map.getCenter();
+    window.__pantau.tour.push({ name: stop.name, from: [c.lng, c.lat] });
     if (stop.bbox) map.fitBounds(stop.bbox, { padding: 60, duration: 3000, maxZoom: 15 });
     $("tour-label").hidden = false;
     $("tour-label").textContent = stop.name;
@@ -1054,6 +1062,5 @@ async function boot() {
   if (params.get("stream") === "rest") { state.mode = "rest"; startPolling(); } else startStream();
   loadSeries();
   setInterval(loadSeries, 60000);
-  if (kiosk) startTour();
 }
 boot();

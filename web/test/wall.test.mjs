@@ -7,23 +7,24 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports } from "./server.mjs";
+import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs } from "./server.mjs";
 import { FeedMessageSchema } from "../src/gen/gtfs_realtime_pb.js";
 
-const chromiumPath = process.env.PANTAU_CHROMIUM ?? "/usr/bin/chromium";
 if (!existsSync(chromiumPath)) {
   console.log(`SKIP: no chromium at ${chromiumPath}; scripts/bootstrap installs it (apt-get install chromium)`);
   process.exit(77);
 }
 const screenshots = process.env.PANTAU_SCREENSHOTS;
-// The wall's target is one second from the POST's reply to the feed and the map, and that is what
-// PANTAU_WEB_STRICT=1 asserts. By default the bound is ten seconds and the measured time is
-// printed: the project's rule is that timings do not decide a pass, and this software-rendered
-// WebGL on a shared CI core can take half a second for one frame (docs/web.md has the figures).
+// The wall's target: a report is in the feed and on the map within one second of its POST. The
+// times are taken inside the page (when the row is inserted, and the first map frame that draws
+// the symbol), not by the test's polling. The feed is held to one second always (it takes about
+// 0.1 s here). The map symbol is held to one second with PANTAU_WEB_STRICT=1 (a wall PC with a GPU)
+// and to ten by default: software-rendered WebGL on a shared CI core takes 0.2–0.4 s per frame
+// and a new symbol needs three or four of them (0.6–1 s measured here; docs/web.md). Until then
+// the incident's ring marker (an HTML element) marks it on the map with the feed row.
 const WAIT = 15000;  // for everything that is not the latency being measured
-const LATENCY_BOUND_MS = process.env.PANTAU_WEB_STRICT === "1" ? 1000 : 10000;
-export const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"];
+const FEED_BOUND_MS = 1000;
+const MAP_BOUND_MS = process.env.PANTAU_WEB_STRICT === "1" ? 1000 : 10000;
 
 let server, browser, dataDir, origin;
 const foreign = [];             // every request to a host other than the server
@@ -147,21 +148,34 @@ test("a declared source that never reported is shown stale, a reporting one fres
 test("a posted report appears in the feed and on the map, and a PATCH and the operator form update it", async () => {
   const page = await openWall();
   await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.655, -6.255], zoom: 15 }));
+  // In the page: when each incident's feed row appears, and the first frame that draws its symbol
+  // (checked for the fresh incidents only, at every rendered frame).
+  await page.evaluate(() => {
+    const { map, state } = window.__pantau;
+    const seen = window.__seen = { feed: {}, map: {} };
+    new MutationObserver(() => {
+      for (const li of document.querySelectorAll("#feed li[data-id]")) seen.feed[li.dataset.id] ??= Date.now();
+    }).observe(document.getElementById("feed"), { childList: true, subtree: true });
+    map.on("render", () => {
+      for (const id of state.fresh.keys()) {
+        if (seen.map[id]) continue;
+        const inc = state.incidents.get(id);
+        const p = inc && map.project([inc.lon, inc.lat]);
+        if (p && map.queryRenderedFeatures([[p.x - 20, p.y - 20], [p.x + 20, p.y + 20]], { layers: ["incidents"] }).some((f) => f.properties.id === id))
+          seen.map[id] = Date.now();
+      }
+    });
+  });
+  const t0 = Date.now();
   const posted = await postReports(server.url, [report("disaster", 106.655, -6.255, { type: "flood", severity: "severe", text: "banjir 40 cm" })]);
   const id = posted.results[0].incident_id;
-  const t0 = Date.now();
-  await page.waitForSelector(`#feed li[data-id="${id}"]`, { timeout: LATENCY_BOUND_MS });
-  const feedMs = Date.now() - t0;
-  await page.waitForFunction((id) => {
-    const { map, state } = window.__pantau;
-    const inc = state.incidents.get(id);
-    if (!inc) return false;
-    const p = map.project([inc.lon, inc.lat]);
-    return map.queryRenderedFeatures([[p.x - 20, p.y - 20], [p.x + 20, p.y + 20]], { layers: ["incidents"] }).some((f) => f.properties.id === id);
-  }, id, { timeout: LATENCY_BOUND_MS, polling: 50 });
-  const mapMs = Date.now() - t0;
-  console.log(`report to wall: feed ${feedMs} ms, map ${mapMs} ms (target 1000 ms)`);
-  assert.ok(mapMs <= LATENCY_BOUND_MS);
+  await page.waitForFunction((id) => window.__seen.feed[id] && window.__seen.map[id], id, { timeout: MAP_BOUND_MS + WAIT });
+  const seen = await page.evaluate((id) => ({ feed: window.__seen.feed[id], map: window.__seen.map[id] }), id);
+  const feedMs = seen.feed - t0, mapMs = seen.map - t0;
+  console.log(`report to wall, from the POST: feed ${feedMs} ms, map ${mapMs} ms (target 1000 ms)`);
+  assert.ok(feedMs <= FEED_BOUND_MS, `the feed showed the report after ${feedMs} ms`);
+  assert.ok(mapMs <= MAP_BOUND_MS, `the map drew the report after ${mapMs} ms`);
+  assert.ok(await page.$(".fresh-ring"), "the new incident is ringed on the map");
   assert.equal(await page.getAttribute(`#feed li[data-id="${id}"]`, "data-status"), "new");
   assert.ok(await page.$eval(`#feed li[data-id="${id}"]`, (li) => li.classList.contains("fresh")), "a new incident is marked");
 
@@ -250,7 +264,7 @@ test("with ?stream=rest the wall polls the REST API and still shows a new report
   await page.context().close();
 });
 
-test("a disaster area (a CAP polygon) is drawn as an area on the map", async () => {
+test("disaster areas (a CAP polygon and a circle) are drawn as areas on the map", async () => {
   const page = await openWall();
   const ring = [[106.60, -6.16], [106.62, -6.16], [106.62, -6.145], [106.60, -6.145], [106.60, -6.16]];
   const posted = await postReports(server.url, [{ source: "bmkg", external_id: "cap-1", category: "disaster", type: "flood_warning",
@@ -262,6 +276,20 @@ test("a disaster area (a CAP polygon) is drawn as an area on the map", async () 
     const p = map.project([106.61, -6.1525]);
     return map.queryRenderedFeatures([p.x, p.y], { layers: ["areas-fill"] }).some((f) => f.properties.id === id);
   }, id, { timeout: WAIT, polling: 100 });
+  // A circle (CAP <circle>: an earthquake felt within 1 km): the area reaches 800 m east of its
+  // centre and not 1.2 km.
+  const [circle] = (await postReports(server.url, [{ source: "bmkg", external_id: "cap-2", category: "disaster", type: "earthquake",
+    severity: "moderate", circle: { lon: 106.70, lat: -6.21, radius_m: 1000 }, text: "Gempa dirasakan", observed_at: new Date().toISOString() }])).results;
+  await page.evaluate(() => window.__pantau.map.jumpTo({ center: [106.70, -6.21], zoom: 13.5 }));
+  const hit = (lonOffsetM) => page.evaluate(([id, dx]) => {
+    const map = window.__pantau.map;
+    const p = map.project([106.70 + dx / (111320 * Math.cos(6.21 * Math.PI / 180)), -6.21]);
+    return map.queryRenderedFeatures([p.x, p.y], { layers: ["areas-fill"] }).some((f) => f.properties.id === id);
+  }, [circle.incident_id, lonOffsetM]);
+  const deadline = Date.now() + WAIT;
+  while (!(await hit(800)) && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.ok(await hit(800), "the circle's area covers a point 800 m from its centre");
+  assert.equal(await hit(1200), false, "the circle's area stops at its radius");
   await page.context().close();
 });
 
@@ -374,5 +402,39 @@ test("a server restart shows the disconnected state, then recovers with no missi
   await page.waitForFunction((n) => [...window.__pantau.state.incidents.values()].filter((i) => i.status >= 1 && i.status <= 4).length === n, all.length, { timeout: WAIT });
   const held = await page.evaluate(openHeld);
   assert.deepEqual(held, all);
+  await page.context().close();
+});
+
+test("the kiosk tour flies from the whole city to each district with an active alert and back", async () => {
+  // Five flood reports in one kelurahan within the hour raise its alert (docs/stats.md).
+  const floods = Array.from({ length: 5 }, (_, i) => report("disaster", 106.63849 + i * 0.0001, -6.17223, { type: "flood", severity: "severe" }));
+  await postReports(server.url, floods);
+  const active = (await (await fetch(`${origin}/api/v1/alerts`)).json()).active;
+  assert.ok(active.some((a) => a.code === "36.71.01.1002" && a.rule.match === "flood"), `alerts: ${JSON.stringify(active)}`);
+  const names = new Map();
+  for (const level of new Set(active.map((a) => a.level))) {
+    const fc = await (await fetch(`${origin}/api/v1/districts?level=${level}`)).json();
+    for (const f of fc.features) names.set(`${level}/${f.properties.code}`, { name: f.properties.name, geometry: f.geometry });
+  }
+  const stops = active.map((a) => names.get(`${a.level}/${a.code}`));
+
+  const page = await openWall("?kiosk=1&tour_s=4", { width: 1920, height: 1080 });
+  // The wall logs each stop of its tour with where the map was when it began (the last stop's view).
+  await page.waitForFunction((n) => window.__pantau.tour.length >= n, stops.length + 2, { timeout: 4000 * (stops.length + 4) });
+  const tour = await page.evaluate(() => window.__pantau.tour);
+  const city = "Seluruh kota";
+  const route = tour.map((s) => s.name).join(" → ");
+  assert.equal(tour[0].name, city, route);
+  assert.deepEqual(tour.slice(1, 1 + stops.length).map((s) => s.name).sort(), stops.map((s) => s.name).sort(), route);
+  assert.equal(tour[1 + stops.length].name, city, `back to the whole city after the alerted districts: ${route}`);
+  assert.equal(await page.textContent("#tour-label"), tour[tour.length - 1].name);
+  // While the flooded kelurahan was the stop, the map flew there: the view it left lay inside it.
+  const at = tour.findIndex((s) => s.name === "Sukaasih");
+  const [lon, lat] = tour[at + 1].from;
+  const flood = stops.find((s) => s.name === "Sukaasih");
+  const ring = flood.geometry.type === "Polygon" ? flood.geometry.coordinates[0] : flood.geometry.coordinates[0][0];
+  const lons = ring.map((p) => p[0]), lats = ring.map((p) => p[1]);
+  assert.ok(lon >= Math.min(...lons) && lon <= Math.max(...lons) && lat >= Math.min(...lats) && lat <= Math.max(...lats),
+    `the map was at ${lon},${lat} during the stop at Sukaasih`);
   await page.context().close();
 });
