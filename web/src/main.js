@@ -1004,9 +1004,11 @@ function startTour() {
     // step only moves on, so the city is never shown twice in a row while alerts are active.
     const stop = stops[step % stops.length];
     step = (step % stops.length) + 1;
-    // For tests and scripts: each stop, and where the map was when it began (the last stop's view).
+    // For tests and scripts: each stop, and where the map was when it began (the last stop's view);
+    // the latest 100 only, since a wall tours for months.
     const c = map.getCenter();
     window.__pantau.tour.push({ name: stop.name, from: [c.lng, c.lat] });
+    if (window.__pantau.tour.length > 100) window.__pantau.tour.shift();
     if (stop.bbox) map.fitBounds(stop.bbox, { padding: 60, duration: 3000, maxZoom: 15 });
     $("tour-label").hidden = false;
     $("tour-label").textContent = stop.name;
