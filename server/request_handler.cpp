@@ -69,6 +69,15 @@ buffer_response error_reply(const http_request& req, http::status status, std::s
     return make_reply(req, status, json_type, shared(error_json(code, message)));
 }
 
+// A POST-only endpoint asked with another method; `what` completes "use POST to send ...".
+buffer_response post_only(const http_request& req, std::string_view what, std::string_view path)
+{
+    auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
+                           "use POST to send " + std::string(what) + " to " + std::string(path));
+    res.set(http::field::allow, "POST");
+    return res;
+}
+
 buffer_response method_not_allowed(const http_request& req, std::string_view path)
 {
     auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
@@ -556,12 +565,8 @@ http_response request_handler::dispatch(const http_request& req) const
         return locate_reply(req, query);
     }
     if (path == "/api/v1/reports") {
-        if (req.method() != http::verb::post) {
-            auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
-                                   "use POST to send reports to " + path);
-            res.set(http::field::allow, "POST");
-            return res;
-        }
+        if (req.method() != http::verb::post)
+            return post_only(req, "reports", path);
         return ingest_reply(req);
     }
     if (path == "/api/v1/incidents") {
@@ -593,12 +598,8 @@ http_response request_handler::dispatch(const http_request& req) const
         return timeseries_reply(req, query);
     }
     if (path == "/api/v1/feeds/gtfs-rt") {
-        if (req.method() != http::verb::post) {
-            auto res = error_reply(req, http::status::method_not_allowed, "method_not_allowed",
-                                   "use POST to send a GTFS-Realtime FeedMessage to " + path);
-            res.set(http::field::allow, "POST");
-            return res;
-        }
+        if (req.method() != http::verb::post)
+            return post_only(req, "a GTFS-Realtime FeedMessage", path);
         return gtfs_rt_reply(req, query);
     }
     if (path == "/api/v1/vehicles") {

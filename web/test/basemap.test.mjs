@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startServer, freshDataDir, chromiumPath, chromiumArgs } from "./server.mjs";
+import { startServer, freshDataDir, chromiumPath, chromiumArgs, analyseFrame } from "./server.mjs";
 import { rasterArchive, vectorArchive } from "./pmtiles_fixture.mjs";
 
 if (!existsSync(chromiumPath)) {
@@ -64,30 +64,20 @@ async function openWall(archive, query = "", viewport = { width: 1600, height: 9
   };
 }
 
-// The canvas colour on a grid of points, split by whether a district fill is drawn there. Read
-// inside a render event, while WebGL's drawing buffer still holds the frame.
+// The canvas colour on a grid of points, split by whether a district fill is drawn there.
 async function samples(page) {
-  return page.evaluate(() => new Promise((resolve) => {
-    const map = window.__pantau.map;
+  return analyseFrame(page, (map, d, width) => {
     const fills = map.getStyle().layers.filter((l) => l.id.startsWith("fill-")).map((l) => l.id);
-    map.once("render", () => {
-      const src = map.getCanvas();
-      const c = document.createElement("canvas");
-      c.width = src.width; c.height = src.height;
-      const g = c.getContext("2d");
-      g.drawImage(src, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      const ratio = src.width / src.clientWidth;
-      const inside = [], outside = [];
-      for (let y = 12; y < src.clientHeight - 4; y += 24) for (let x = 12; x < src.clientWidth - 4; x += 24) {
-        const i = (Math.round(y * ratio) * c.width + Math.round(x * ratio)) * 4;
-        const hit = map.queryRenderedFeatures([x, y], { layers: fills }).length > 0;
-        (hit ? inside : outside).push([d[i], d[i + 1], d[i + 2]]);
-      }
-      resolve({ inside, outside });
-    });
-    map.triggerRepaint();
-  }));
+    const src = map.getCanvas();
+    const ratio = width / src.clientWidth;
+    const inside = [], outside = [];
+    for (let y = 12; y < src.clientHeight - 4; y += 24) for (let x = 12; x < src.clientWidth - 4; x += 24) {
+      const i = (Math.round(y * ratio) * width + Math.round(x * ratio)) * 4;
+      const hit = map.queryRenderedFeatures([x, y], { layers: fills }).length > 0;
+      (hit ? inside : outside).push([d[i], d[i + 1], d[i + 2]]);
+    }
+    return { inside, outside };
+  });
 }
 
 const share = (px, pred) => px.filter(pred).length / Math.max(1, px.length);

@@ -16,6 +16,25 @@ export const chromiumPath = process.env.PANTAU_CHROMIUM ?? "/usr/bin/chromium";
 export const chromiumArgs = ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftshader",
   "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"];
 
+// Runs `analyse(map, rgba, width, arg)` in the page on a copy of the map's canvas, taken inside a
+// render event while WebGL's drawing buffer still holds the frame (the map does not preserve it).
+// `analyse` is sent as source text: it must not use anything from the test's scope.
+export async function analyseFrame(page, analyse, arg = null) {
+  return page.evaluate(([source, arg]) => new Promise((resolve) => {
+    const map = window.__pantau.map;
+    map.once("render", () => {
+      const src = map.getCanvas();
+      const c = document.createElement("canvas");
+      c.width = src.width; c.height = src.height;
+      const g = c.getContext("2d");
+      g.drawImage(src, 0, 0);
+      const rgba = g.getImageData(0, 0, c.width, c.height).data;
+      resolve((0, eval)(`(${source})`)(map, rgba, c.width, arg));
+    });
+    map.triggerRepaint();
+  }), [analyse.toString(), arg]);
+}
+
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
 
 export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {

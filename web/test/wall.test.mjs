@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs } from "./server.mjs";
+import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame } from "./server.mjs";
 import { FeedMessageSchema } from "../src/gen/gtfs_realtime_pb.js";
 
 if (!existsSync(chromiumPath)) {
@@ -43,26 +43,15 @@ async function openWall(query = "", viewport = { width: 1600, height: 900 }) {
   return page;
 }
 
-// How many canvas pixels are not the map's background colour (#0b1016). Read inside a render
-// event, while WebGL's drawing buffer still holds the frame (the map does not preserve it).
+// How many canvas pixels are not the map's background colour (#0b1016).
 async function paintedShare(page) {
-  return page.evaluate(() => new Promise((resolve) => {
-    const map = window.__pantau.map;
-    map.once("render", () => {
-      const src = map.getCanvas();
-      const c = document.createElement("canvas");
-      c.width = src.width; c.height = src.height;
-      const g = c.getContext("2d");
-      g.drawImage(src, 0, 0);
-      const d = g.getImageData(0, 0, c.width, c.height).data;
-      let painted = 0;
-      for (let i = 0; i < d.length; i += 16) {
-        if (Math.abs(d[i] - 0x0b) + Math.abs(d[i + 1] - 0x10) + Math.abs(d[i + 2] - 0x16) > 12) painted++;
-      }
-      resolve(painted / (d.length / 16));
-    });
-    map.triggerRepaint();
-  }));
+  return analyseFrame(page, (map, d) => {
+    let painted = 0;
+    for (let i = 0; i < d.length; i += 16) {
+      if (Math.abs(d[i] - 0x0b) + Math.abs(d[i + 1] - 0x10) + Math.abs(d[i + 2] - 0x16) > 12) painted++;
+    }
+    return painted / (d.length / 16);
+  });
 }
 
 // Is incident `id` drawn on the map: as its own symbol, or inside a cluster, at its position?
