@@ -392,8 +392,15 @@ TEST(SimulateEndToEnd, TheServerFillsWithIncidentsFromTheSimulator)
     }
     ASSERT_GE(incidents.size(), 20u);
     // The simulated buses are on the map too, each in its kelurahan.
-    client vc(srv->local_endpoint());
-    const json vehicles = json::parse(vc.request(http::verb::get, "/api/v1/vehicles?source=sim-transit", false).body());
+    // They report in the same simulator tick as the reports, after them: wait for the first one.
+    json vehicles;
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+        client vc(srv->local_endpoint());
+        vehicles = json::parse(vc.request(http::verb::get, "/api/v1/vehicles?source=sim-transit", false).body());
+        if (!vehicles.at("vehicles").empty())
+            break;
+    }
     ASSERT_EQ(vehicles.at("vehicles").size(), 20u);
     for (const json& v : vehicles.at("vehicles"))
         EXPECT_TRUE(v.at("districts").contains("kelurahan")) << v.dump();
