@@ -213,10 +213,6 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
         std::lock_guard lock(mutex_);
         if (failed_)
             throw service_unavailable("the event log failed earlier; nothing can be accepted until pantau restarts", false);
-        // Only this service appends, under this lock, and the writer only drains: so a queue
-        // with room now still has room at append, and the engine never decides what the log
-        // would refuse as busy.
-        const event_log::stats queued = log_.current_stats();
         std::size_t bytes = 0;
         for (const auto& item : items) {
             const auto* r = std::get_if<report>(&item);
@@ -227,9 +223,7 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
             for (const auto& [k, v] : r->attributes)
                 bytes += 2 * (k.size() + v.size());
         }
-        if (queued.events_queued + items.size() > log_options_.max_queued_events ||
-            queued.bytes_queued + bytes > log_options_.max_queued_bytes)
-            throw service_unavailable("the event log is busy committing; retry shortly", true);
+        require_log_room(items.size(), bytes);
         std::vector<log_event> events;
         for (const auto& item : items) {
             if (const auto* rejected = std::get_if<rejected_report>(&item)) {
@@ -293,6 +287,9 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
         std::lock_guard lock(mutex_);
         if (failed_)
             throw service_unavailable("the event log failed earlier; nothing can be changed until pantau restarts", false);
+        // Before the engine decides: a change the log then refused would live only in memory.
+        require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) + (c.note ? c.note->size() : 0) +
+                                       c.actor.size()));
         const incident* before = engine_.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
         auto changed = engine_.change(id, c, now_ms);
@@ -319,6 +316,16 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
     wait_for_commit(committed);
     deliver_feed(feed_batch);
     return result;
+}
+
+void incident_service::require_log_room(std::size_t events, std::size_t bytes) const
+{
+    // Only this service appends, under mutex_, and the writer only drains: so a queue with room
+    // now still has room at append, and the engine never decides what the log would refuse as busy.
+    const event_log::stats queued = log_.current_stats();
+    if (queued.events_queued + events > log_options_.max_queued_events ||
+        queued.bytes_queued + bytes > log_options_.max_queued_bytes)
+        throw service_unavailable("the event log is busy committing; retry shortly", true);
 }
 
 void incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)

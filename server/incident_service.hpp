@@ -167,6 +167,9 @@ private:
 
     std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
     void replay();
+    // Under mutex_, before the engine decides: throws service_unavailable (retry) when the log's
+    // queue has no room for this many events and bytes.
+    void require_log_room(std::size_t events, std::size_t bytes) const;
     void wait_for_commit(std::future<std::vector<append_result>>& committed);
     // Keeps the district statistics in step with the engine, live and on replay.
     void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);

@@ -1118,7 +1118,10 @@ buffer_response request_handler::incident_reply(const http_request& req, std::st
     try {
         result = service_->change(id, change, wall_now_ms());
     } catch (const service_unavailable& e) {
-        return error_reply(req, http::status::service_unavailable, "unavailable", e.what());
+        auto res = error_reply(req, http::status::service_unavailable, e.retry() ? "busy" : "unavailable", e.what());
+        if (e.retry())
+            res.set(http::field::retry_after, "1");
+        return res;
     }
     if (const auto* err = std::get_if<change_error>(&result)) {
         const auto status = err->code == "not_found" ? http::status::not_found

@@ -1,5 +1,7 @@
 #include "server/event_log.hpp"
 
+#include "tests/server/sqlite_write_lock.hpp"
+
 #include <sqlite3.h>
 
 #include <gtest/gtest.h>
@@ -72,27 +74,7 @@ event_log_errc error_code_of(std::future<std::vector<append_result>>& f)
     return event_log_errc::closed;
 }
 
-// Another connection holding the write lock, as a second process sharing the log would.
-class write_lock {
-public:
-    explicit write_lock(const fs::path& file)
-    {
-        if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK || sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-            throw std::runtime_error(std::string("cannot lock: ") + sqlite3_errmsg(db_));
-    }
-    ~write_lock() { release(); }
-    void release()
-    {
-        if (db_) {
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            sqlite3_close(db_);
-            db_ = nullptr;
-        }
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
+using write_lock = testing::sqlite_write_lock;
 
 TEST(EventLog, AppendResolvesWithSeqsOneToNInOrder)
 {
