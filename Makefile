@@ -5,19 +5,25 @@ JOBS ?= $(shell nproc)
 PANTAU := $(BUILD_DIR)/server/pantau
 ARGS ?=
 
-.PHONY: all build run test bench bootstrap clean
+.PHONY: all configure build build-run run test bench bootstrap clean
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
 
-build: bootstrap
+configure: bootstrap
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only what `make run` runs: the server and the map wall, not the tests and benchmarks.
+build-run: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target pantau pantau_web
+
 # The simulator (2 reports per second on average) keeps the demo wall alive.
-run: build
+run: build-run
 	$(PANTAU) serve --simulate 2 $(ARGS)
 
 test: build

@@ -6,7 +6,7 @@
 //
 // Usage: pantau_bench_b7 [DIR (default: the system temp dir)] [DURATION_MS (default 2000)]
 
-#include "server/event_log.hpp"
+#include "store/event_log.hpp"
 
 #include <algorithm>
 #include <atomic>

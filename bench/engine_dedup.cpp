@@ -7,7 +7,7 @@
 //
 // Usage: pantau_bench_engine_dedup [REPORTS_PER_STEP (default 200000)]
 
-#include "server/incident_engine.hpp"
+#include "core/incident_engine.hpp"
 
 #include <chrono>
 #include <cstdio>

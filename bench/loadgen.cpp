@@ -18,9 +18,9 @@
 //
 // Usage: see usage() below, or pantau_loadgen --help.
 
+#include "api/net.hpp"
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
-#include "server/net.hpp"
 
 #include "pantau.pb.h"
 

@@ -1,7 +1,7 @@
 #include "server/config.hpp"
 
-#include "server/basemap.hpp"
-#include "server/error.hpp"
+#include "api/basemap.hpp"
+#include "core/error.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -52,34 +52,6 @@ void server_config::validate() const
     vehicles.validate();
     if (!basemap.empty())
         check_pmtiles(basemap);
-}
-
-void vehicle_settings::validate() const
-{
-    if (ttl < std::chrono::seconds(1))
-        throw config_error("--vehicle-ttl: must be at least 1s");
-    if (max_vehicles < 1)
-        throw config_error("--max-vehicles: must be at least 1");
-}
-
-void stream_settings::validate() const
-{
-    if (tick.count() < 1 || tick.count() > 10'000)
-        throw config_error("stream-tick-ms must be between 1 and 10000");
-    if (soft_queue_bytes < 1024)
-        throw config_error("stream-soft-queue-bytes must be at least 1024");
-    if (hard_queue_bytes <= soft_queue_bytes)
-        throw config_error("stream-hard-queue-bytes must be above stream-soft-queue-bytes");
-    if (slow_client_grace.count() < 1)
-        throw config_error("stream-slow-grace-ms must be at least 1");
-    if (heartbeat_interval.count() < 100)
-        throw config_error("stream-heartbeat-ms must be at least 100");
-    if (history_messages < 1 || history_bytes < 1024)
-        throw config_error("stream-history-messages must be at least 1 and stream-history-bytes at least 1024");
-    if (detached_keep.count() < 0)
-        throw config_error("stream-detached-keep-s must not be negative");
-    if (max_client_message < 64)
-        throw config_error("stream-max-client-message must be at least 64 bytes");
 }
 
 unsigned server_config::thread_count() const

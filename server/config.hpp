@@ -1,10 +1,12 @@
 #pragma once
 
+#include "core/district_stats.hpp"
+#include "core/incident_engine.hpp"
+#include "core/source_health.hpp"
+#include "core/vehicle_table.hpp"
 #include "geo/district.hpp"
-#include "server/district_stats.hpp"
 #include "server/districts_config.hpp"
-#include "server/incident_engine.hpp"
-#include "server/source_health.hpp"
+#include "stream/stream_settings.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -19,31 +21,7 @@ namespace pantau {
 // Where the web client's static files live when neither --web-root nor PANTAU_WEB_ROOT says.
 std::string default_web_root();
 
-// The WebSocket stream's bounds (docs/stream.md lists the INI names). Validated with the rest.
-struct stream_settings {
-    std::chrono::milliseconds tick{50};               // how often changes are sent as one Delta
-    std::size_t soft_queue_bytes = 1 << 20;           // per client: above it, coalesce
-    std::size_t hard_queue_bytes = 8 << 20;           // per client: above it, close (1013)
-    std::chrono::milliseconds slow_client_grace{10'000}; // over the soft bound this long: close (1013)
-    std::chrono::milliseconds heartbeat_interval{5'000}; // a Heartbeat after this long without a message
-    std::size_t history_messages = 1024;              // per stream, for Resume
-    std::size_t history_bytes = 4 << 20;              // per stream (shared payloads counted in full)
-    std::chrono::seconds detached_keep{120};          // a stream without a connection is kept this long
-    std::size_t max_detached_streams = 1000;          // the oldest detached stream goes first
-    std::size_t max_client_message = 64 << 10;        // bytes per client → server message
 
-    // Throws config_error naming the first value that cannot be used.
-    void validate() const;
-};
-
-// Live vehicle positions from GTFS-Realtime feeds (docs/feeds.md).
-struct vehicle_settings {
-    std::chrono::milliseconds ttl{std::chrono::minutes(5)}; // a vehicle its feed stopped mentioning is gone after this
-    std::size_t max_vehicles = 20'000;                       // across all feeds: feeds are sent by clients
-
-    // Throws config_error naming the flag when a value cannot be used.
-    void validate() const;
-};
 
 // Everything `pantau serve` needs, with the defaults of DESIGN §3. Tests fill one in and start
 // the real server in-process (port 0 picks a free port).

@@ -1,6 +1,6 @@
 #include "server/config_file.hpp"
 
-#include "server/error.hpp"
+#include "core/error.hpp"
 
 #include <algorithm>
 #include <charconv>

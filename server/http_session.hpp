@@ -1,7 +1,7 @@
 #pragma once
 
-#include "server/net.hpp"
-#include "server/request_handler.hpp"
+#include "api/net.hpp"
+#include "api/request_handler.hpp"
 
 #include <memory>
 #include <optional>

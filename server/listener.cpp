@@ -1,6 +1,6 @@
 #include "server/listener.hpp"
 
-#include "server/error.hpp"
+#include "core/error.hpp"
 #include "server/http_session.hpp"
 #include "server/shared_state.hpp"
 

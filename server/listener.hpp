@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/net.hpp"
+#include "api/net.hpp"
 
 #include <cstddef>
 #include <memory>

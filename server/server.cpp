@@ -1,15 +1,14 @@
 #include "server/server.hpp"
 
-#include "server/cli.hpp"
-#include "server/error.hpp"
+#include "api/request_handler.hpp"
+#include "app/metrics.hpp"
+#include "core/error.hpp"
+#include "core/simulator.hpp"
 #include "server/listener.hpp"
-#include "server/metrics.hpp"
-#include "server/request_handler.hpp"
 #include "server/shared_state.hpp"
-#include "server/simulator.hpp"
-#include "server/source_health_cache.hpp"
-#include "server/stream_hub.hpp"
-#include "server/wall_clock.hpp"
+#include "store/wall_clock.hpp"
+#include "stream/source_health_cache.hpp"
+#include "stream/stream_hub.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -436,7 +435,7 @@ void server::on_signal(beast::error_code ec, int signal)
     signals_.async_wait(beast::bind_front_handler(&server::on_signal, this));
 }
 
-int run(const server_config& config)
+void run(const server_config& config)
 {
     server s(config);
     s.stop_on_signals();
@@ -447,7 +446,6 @@ int run(const server_config& config)
     std::cout << "pantau: serving on " << url << std::endl;
     s.wait();
     spdlog::info("stopped");
-    return exit_ok;
 }
 
 } // namespace pantau

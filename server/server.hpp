@@ -1,7 +1,7 @@
 #pragma once
 
+#include "api/net.hpp"
 #include "server/config.hpp"
-#include "server/net.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -94,8 +94,8 @@ private:
     bool upkeep_stop_ = false; // under upkeep_mutex_
 };
 
-// `pantau serve`: starts the server, prints "pantau: serving on URL" on stdout, serves until
-// SIGINT or SIGTERM and returns the exit code.
-int run(const server_config& config);
+// `pantau serve`: starts the server, prints "pantau: serving on URL" on stdout and serves until
+// SIGINT or SIGTERM. Start-up failures throw pantau::error.
+void run(const server_config& config);
 
 } // namespace pantau

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/request_handler.hpp"
+#include "api/request_handler.hpp"
 
 #include <atomic>
 #include <chrono>

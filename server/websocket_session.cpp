@@ -1,7 +1,7 @@
 #include "server/websocket_session.hpp"
 
 #include "server/shared_state.hpp"
-#include "server/wall_clock.hpp"
+#include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "server/net.hpp"
-#include "server/stream_hub.hpp"
+#include "api/net.hpp"
+#include "stream/stream_hub.hpp"
 
 #include <boost/beast/websocket.hpp>
 

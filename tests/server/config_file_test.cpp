@@ -1,6 +1,6 @@
-#include "server/commands.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
 #include "server/config_file.hpp"
-#include "server/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 #include "server/config.hpp"
-#include "server/error.hpp"
+#include "core/error.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 // A small synchronous HTTP/1.1 client over a real loopback socket, for end-to-end tests.
 
-#include "server/net.hpp"
+#include "api/net.hpp"
 
 #include <ctime>
 #include <string>

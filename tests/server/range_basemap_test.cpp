@@ -1,12 +1,12 @@
 // Byte ranges on static files and the optional PMTiles basemap (docs/server.md, docs/web.md):
 // the Range parser alone, then the real server on an ephemeral port over loopback sockets, and
 // the --basemap flag through the real binary.
-#include "server/basemap.hpp"
-#include "server/byte_range.hpp"
-#include "server/commands.hpp"
+#include "api/basemap.hpp"
+#include "api/byte_range.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
 #include "server/config.hpp"
 #include "server/config_file.hpp"
-#include "server/error.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
 

@@ -1,7 +1,7 @@
 // The real server, started in-process on an ephemeral port, spoken to over loopback sockets.
+#include "api/net.hpp"
+#include "core/error.hpp"
 #include "server/config.hpp"
-#include "server/error.hpp"
-#include "server/net.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
 

@@ -1,13 +1,13 @@
 // The built-in simulator (`pantau serve --simulate RATE`): a seeded, clock-free generator whose
 // reports pass ingest validation, lie in the kelurahan they name, follow the WIB day, and build
 // multi-report incidents at its hotspots; and the real server fed by it over real sockets.
+#include "core/error.hpp"
+#include "core/incident_engine.hpp"
+#include "core/simulator.hpp"
+#include "ingest/report_parser.hpp"
 #include "server/config.hpp"
 #include "server/districts_config.hpp"
-#include "server/error.hpp"
-#include "server/incident_engine.hpp"
-#include "server/report_parser.hpp"
 #include "server/server.hpp"
-#include "server/simulator.hpp"
 #include "tests/server/http_client.hpp"
 
 #include "geo/hierarchy.hpp"

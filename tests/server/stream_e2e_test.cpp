@@ -3,7 +3,7 @@
 // and read back by real Beast WebSocket clients.
 #include "server/config.hpp"
 #include "server/server.hpp"
-#include "server/stream_hub.hpp"
+#include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
 #include "gtfs_realtime.pb.h"

@@ -1,11 +1,11 @@
 // Live vehicles: GTFS-Realtime parsing on the real sample feeds, the vehicle table's rules (full
 // dataset vs differential, deletions, older positions, TTL, capacity), the stream hub carrying
 // vehicles through filters, and POST /api/v1/feeds/gtfs-rt on the real server over loopback.
+#include "core/vehicle_table.hpp"
+#include "ingest/gtfs_rt.hpp"
 #include "server/config.hpp"
-#include "server/gtfs_rt.hpp"
 #include "server/server.hpp"
-#include "server/stream_hub.hpp"
-#include "server/vehicle_table.hpp"
+#include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
 #include "gtfs_realtime.pb.h"

@@ -1,0 +1,646 @@
+#include "app/incident_service.hpp"
+
+#include "core/error.hpp"
+#include "wire/report_proto.hpp"
+
+#include "geo/error.hpp"
+
+#include "checkpoint.pb.h"
+#include "pantau.pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace pantau {
+namespace {
+
+std::string idempotency_key(const report& r) { return r.source + '\x1f' + r.external_id; }
+
+std::vector<stats_level> stats_levels(const geo::hierarchy& h)
+{
+    std::vector<stats_level> levels;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        stats_level l{h.at(i).name(), {}};
+        for (const auto& d : h.at(i).districts())
+            l.codes.push_back(d.code);
+        levels.push_back(std::move(l));
+    }
+    return levels;
+}
+
+// The defaults proposed in docs/stats.md, kept to the levels this hierarchy has.
+std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
+{
+    const std::vector<threshold_rule> proposed = {
+        {"flood", "kelurahan", "1h", 5, 2},       {"fire", "kelurahan", "1h", 3, 1},
+        {"disaster", "kecamatan", "1h", 10, 4},   {"transport", "kecamatan", "15m", 8, 3},
+        {"complaint", "kelurahan", "24h", 20, 10}, {"*", "kota", "15m", 60, 25},
+    };
+    std::vector<threshold_rule> out;
+    for (const auto& r : proposed) {
+        if (h.level_index(r.level))
+            out.push_back(r);
+    }
+    return out;
+}
+
+// The config's rules, checked here where the levels are known, so a bad one fails start-up
+// with the config's words rather than district_stats' invalid_argument.
+std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional<std::vector<threshold_rule>> rules)
+{
+    if (!rules)
+        return default_rules(h);
+    for (const auto& r : *rules) {
+        if (!h.level_index(r.level)) {
+            std::string known;
+            for (std::size_t i = 0; i < h.size(); ++i)
+                known += (i ? ", " : "") + h.at(i).name();
+            throw config_error("config: thresholds.rule: \"" + r.type_or_category + " " + r.level + " " + r.window +
+                               "\" names level \"" + r.level + "\", which the districts do not have (levels: " + known + ")");
+        }
+    }
+    return std::move(*rules);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+constexpr std::uint32_t checkpoint_format = 1;
+constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
+
+// What a checkpoint's state depends on besides the events: the districts and the rules.
+std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules)
+{
+    std::string f;
+    for (const auto& l : levels) {
+        f += "level " + l.name + ":";
+        for (const auto& c : l.codes)
+            f += c + ",";
+        f += "\n";
+    }
+    for (const auto& r : rules)
+        f += "rule " + r.type_or_category + " " + r.level + " " + r.window + " " + std::to_string(r.raise_at) + " " +
+             std::to_string(r.clear_below) + "\n";
+    return f;
+}
+
+timeseries_limits series_limits(const event_log_options& o)
+{
+    timeseries_limits l;
+    // Counts are kept as long as the events they come from, so history matches the log's.
+    l.hour_horizon_ms = o.retention_ms > 0 ? o.retention_ms : default_series_horizon_ms;
+    return l;
+}
+
+} // namespace
+
+incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
+                                   engine_config config, event_log_options log_options, service_options options,
+                                   checkpoint_options checkpoints)
+    : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
+      stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
+      sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
+      locator_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
+      checkpoints_(checkpoints)
+{
+    replay();
+}
+
+std::vector<std::string> incident_service::join_districts(report& r)
+{
+    const auto started = std::chrono::steady_clock::now();
+    if (r.where == location_kind::polygon) {
+        const auto [lon, lat] = locator_.point_on_area(r.area_geojson);
+        r.lon = lon;
+        r.lat = lat;
+    }
+    std::vector<std::string> codes(districts_.size());
+    for (std::size_t level = 0; level < codes.size(); ++level) {
+        if (auto hit = locator_.locate(level, r.lon, r.lat))
+            codes[level] = districts_.at(level).districts()[*hit].code;
+    }
+    lookup_seconds_.observe(seconds_since(started));
+    return codes;
+}
+
+void incident_service::replay()
+{
+    std::uint64_t after = 0;
+    if (auto checkpoint = log_.latest_checkpoint()) {
+        if (restore_state(checkpoint->second)) {
+            after = checkpoint->first;
+        } else {
+            // The state depends on the districts and rules: rebuild it from the events, if the
+            // log still has them all.
+            const auto first = log_.first_seq();
+            if (first && *first > 1)
+                throw error("event log " + log_.path().string() + ": the checkpoint at event " +
+                            std::to_string(checkpoint->first) +
+                            " was made with other districts or threshold rules, and retention has deleted the events "
+                            "before it; start with the districts and rules it was made with, or a new --data-dir");
+            spdlog::warn("event log: the checkpoint at event {} was made with other districts or threshold rules; "
+                         "replaying the whole log",
+                         checkpoint->first);
+        }
+    } else if (const auto first = log_.first_seq(); first && *first > 1) {
+        throw error("event log " + log_.path().string() + ": starts at event " + std::to_string(*first) +
+                    " and has no checkpoint to start from");
+    }
+    restored_from_ = after;
+    checkpoint_seq_ = after;
+    // Level names → index, so a log written with the same levels in another order still reads.
+    log_.replay(after, [&](const log_event& e) {
+        pantau::v1::Event event;
+        if (!event.ParseFromString(e.payload))
+            throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
+        if (event.has_report()) {
+            const auto& accepted = event.report();
+            std::vector<std::string> codes(districts_.size());
+            for (const auto& ref : accepted.districts()) {
+                if (auto level = districts_.level_index(ref.level()))
+                    codes[*level] = ref.code();
+            }
+            report r = to_report(accepted.report());
+            // Once retention has deleted an original, the log no longer knows its key and takes a
+            // repeat as a new event; the engine still knows it, and a repeat changes nothing.
+            if (engine_.report_id_of(r.source, r.external_id)) {
+                ++events_replayed_;
+                return;
+            }
+            // An area's point came from the geo join, not from the source: it is logged beside it.
+            r.lon = accepted.placed_at().lon();
+            r.lat = accepted.placed_at().lat();
+            const bool opened = engine_.find(accepted.incident_id()) == nullptr;
+            engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
+            count_report(r, codes, opened, e.at_ms);
+            sources_.on_report(r.source, e.at_ms);
+        } else if (event.has_change()) {
+            const auto& c = event.change();
+            incident_change change;
+            if (c.status() != pantau::v1::STATUS_UNSPECIFIED)
+                change.status = static_cast<incident_status>(c.status());
+            if (c.has_assignee())
+                change.assignee = c.assignee();
+            if (!c.note().empty())
+                change.note = c.note();
+            change.actor = c.actor();
+            const incident* before = engine_.find(c.incident_id());
+            const incident_status status_before = before ? before->status : incident_status::new_;
+            auto changed = engine_.change(c.incident_id(), change, e.at_ms);
+            if (auto* inc = std::get_if<const incident*>(&changed))
+                count_status_change(**inc, status_before);
+        }
+        ++events_replayed_;
+    });
+}
+
+std::vector<ingest_result> incident_service::ingest(const std::vector<std::variant<report, rejected_report>>& items,
+                                                    std::int64_t now_ms)
+{
+    std::vector<ingest_result> out;
+    out.reserve(items.size());
+    std::future<std::vector<append_result>> committed;
+    std::uint64_t feed_batch = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            throw service_unavailable("the event log failed earlier; nothing can be accepted until pantau restarts", false);
+        std::size_t bytes = 0;
+        for (const auto& item : items) {
+            const auto* r = std::get_if<report>(&item);
+            if (!r)
+                continue;
+            // A generous estimate of the serialised event: the log's byte bound must not bite later.
+            bytes += 512 + 2 * (r->text.size() + r->area_geojson.size() + r->source.size() + r->external_id.size());
+            for (const auto& [k, v] : r->attributes)
+                bytes += 2 * (k.size() + v.size());
+        }
+        require_log_room(items.size(), bytes);
+        std::vector<log_event> events;
+        for (const auto& item : items) {
+            if (const auto* rejected = std::get_if<rejected_report>(&item)) {
+                out.emplace_back(*rejected);
+                continue;
+            }
+            report r = std::get<report>(item);
+            std::vector<std::string> codes;
+            try {
+                codes = join_districts(r);
+            } catch (const geo::error& e) {
+                out.emplace_back(rejected_report{"invalid_area", e.what()});
+                continue;
+            }
+            const ingest_decision d = engine_.accept(r, codes, now_ms);
+            if (!d.repeated)
+                count_report(r, codes, d.opened_incident, now_ms);
+            // A repeat still shows the source is alive.
+            sources_.on_report(r.source, now_ms);
+            out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
+
+            // A repeat is appended too: the log writes nothing for a known key, but its answer
+            // waits for the commit that holds the original, so no acknowledgement runs ahead.
+            pantau::v1::Event event;
+            event.set_at_ms(now_ms);
+            auto* accepted = event.mutable_report();
+            accepted->set_report_id(d.report_id);
+            accepted->set_incident_id(d.incident_id);
+            to_proto(r, accepted->mutable_report());
+            accepted->mutable_placed_at()->set_lon(r.lon);
+            accepted->mutable_placed_at()->set_lat(r.lat);
+            for (std::size_t level = 0; level < codes.size(); ++level) {
+                auto* ref = accepted->add_districts();
+                ref->set_level(districts_.at(level).name());
+                ref->set_code(codes[level]);
+            }
+            events.push_back(log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
+        }
+        if (events.empty())
+            return out;
+        // Appended under the lock: the log's order is the order the engine decided in.
+        committed = log_.append(std::move(events));
+        std::vector<std::uint64_t> changed;
+        for (const auto& r : out)
+            if (const auto* a = std::get_if<accepted_report>(&r); a && !a->repeated)
+                changed.push_back(a->incident_id);
+        feed_batch = stage_feed(changed, now_ms);
+    }
+    wait_for_commit(committed);
+    deliver_feed(feed_batch);
+    return out;
+}
+
+std::variant<incident, change_error> incident_service::change(std::uint64_t id, const incident_change& c,
+                                                              std::int64_t now_ms)
+{
+    std::future<std::vector<append_result>> committed;
+    std::uint64_t feed_batch = 0;
+    incident result;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            throw service_unavailable("the event log failed earlier; nothing can be changed until pantau restarts", false);
+        // Before the engine decides: a change the log then refused would live only in memory.
+        require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) + (c.note ? c.note->size() : 0) +
+                                       c.actor.size()));
+        const incident* before = engine_.find(id);
+        const incident_status status_before = before ? before->status : incident_status::new_;
+        auto changed = engine_.change(id, c, now_ms);
+        if (auto* err = std::get_if<change_error>(&changed))
+            return *err;
+        result = *std::get<const incident*>(changed);
+        count_status_change(result, status_before);
+        pantau::v1::Event event;
+        event.set_at_ms(now_ms);
+        auto* logged = event.mutable_change();
+        logged->set_incident_id(id);
+        if (c.status)
+            logged->set_status(static_cast<pantau::v1::IncidentStatus>(*c.status));
+        if (c.assignee)
+            logged->set_assignee(*c.assignee);
+        if (c.note)
+            logged->set_note(*c.note);
+        logged->set_actor(c.actor);
+        std::vector<log_event> events;
+        events.push_back(log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
+        committed = log_.append(std::move(events));
+        feed_batch = stage_feed({id}, now_ms);
+    }
+    wait_for_commit(committed);
+    deliver_feed(feed_batch);
+    return result;
+}
+
+void incident_service::require_log_room(std::size_t events, std::size_t bytes) const
+{
+    // Only this service appends, under mutex_, and the writer only drains: so a queue with room
+    // now still has room at append, and the engine never decides what the log would refuse as busy.
+    const event_log::stats queued = log_.current_stats();
+    if (queued.events_queued + events > log_options_.max_queued_events ||
+        queued.bytes_queued + bytes > log_options_.max_queued_bytes)
+        throw service_unavailable("the event log is busy committing; retry shortly", true);
+}
+
+void incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
+{
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        committed.get();
+        commit_seconds_.observe(seconds_since(started));
+    } catch (const std::exception& e) {
+        // The engine is now ahead of the log: stop accepting; a restart rebuilds from the log,
+        // which holds exactly what was acknowledged.
+        std::lock_guard lock(mutex_);
+        failed_ = true;
+        throw service_unavailable(std::string("cannot commit to the event log: ") + e.what(), false);
+    }
+}
+
+void incident_service::count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident,
+                                    std::int64_t at_ms)
+{
+    stats_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms);
+    series_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
+    if (opened_incident)
+        stats_.on_incident_opened(codes, r.category);
+}
+
+void incident_service::count_status_change(const incident& inc, incident_status before)
+{
+    if (is_open(before) && !is_open(inc.status))
+        stats_.on_incident_closed(inc.districts, inc.category);
+    else if (!is_open(before) && is_open(inc.status))
+        stats_.on_incident_opened(inc.districts, inc.category);
+}
+
+std::vector<district_snapshot> incident_service::stats(std::size_t level, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    return stats_.all(level, now_ms);
+}
+
+std::pair<std::vector<district_alert>, std::vector<district_alert>> incident_service::alerts(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    stats_.advance(now_ms);
+    return {stats_.active_alerts(), stats_.recent_alerts(100)};
+}
+
+void incident_service::note_feed(std::string_view source, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    sources_.on_report(source, now_ms);
+}
+
+std::vector<source_status> incident_service::sources(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    return sources_.all(now_ms);
+}
+
+service_gauges incident_service::gauges(std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    service_gauges g;
+    g.incidents = engine_.incidents().size();
+    for (const auto& [id, inc] : engine_.incidents())
+        g.open_incidents += is_open(inc.status) ? 1 : 0;
+    stats_.advance(now_ms);
+    g.active_alerts = stats_.active_alerts().size();
+    g.untracked_source_reports = sources_.untracked_reports();
+    return g;
+}
+
+std::optional<incident> incident_service::get(std::uint64_t id) const
+{
+    std::lock_guard lock(mutex_);
+    if (const incident* inc = engine_.find(id))
+        return *inc;
+    return std::nullopt;
+}
+
+std::vector<incident> incident_service::list(const incident_filter& f) const
+{
+    std::lock_guard lock(mutex_);
+    std::vector<incident> out;
+    // Newest first: what a command centre looks at.
+    for (auto it = engine_.incidents().rbegin(); it != engine_.incidents().rend() && out.size() < f.limit; ++it) {
+        const incident& inc = it->second;
+        if (f.since_ms && inc.last_report_ms < *f.since_ms)
+            continue;
+        if (f.until_ms && inc.last_report_ms > *f.until_ms)
+            continue;
+        if (f.category && inc.category != *f.category)
+            continue;
+        if (f.type && inc.type != *f.type)
+            continue;
+        if (f.status && inc.status != *f.status)
+            continue;
+        if (f.district && std::find(inc.districts.begin(), inc.districts.end(), *f.district) == inc.districts.end())
+            continue;
+        if (f.agency && inc.agency != *f.agency)
+            continue;
+        if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
+            continue;
+        out.push_back(inc);
+    }
+    return out;
+}
+
+change_feed_batch incident_service::attach_feed(change_listener listener, std::int64_t now_ms)
+{
+    std::lock_guard lock(mutex_);
+    std::lock_guard feed_lock(feed_mutex_);
+    change_feed_batch b;
+    b.at_ms = now_ms;
+    for (const auto& [id, inc] : engine_.incidents())
+        b.incidents.push_back(inc);
+    for (std::size_t level = 0; level < districts_.size(); ++level)
+        for (auto& s : stats_.all(level, now_ms))
+            b.stats.push_back(std::move(s));
+    for (auto& a : stats_.active_alerts())
+        b.alerts.push_back(alert_change{alert_change_kind::raised, std::move(a)});
+    // What happened before is in the state above.
+    stats_.take_alert_changes();
+    feed_stats_version_ = stats_.current_version();
+    listener_ = std::move(listener);
+    return b;
+}
+
+void incident_service::advance_feed(std::int64_t now_ms)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (!listener_)
+            return;
+        stats_.advance(now_ms);
+        stage_feed({}, now_ms, false);
+    }
+    // Nothing of its own to commit: it goes out as soon as the batches staged before it have.
+    deliver_feed(0);
+}
+
+std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& incident_ids, std::int64_t now_ms,
+                                           bool needs_commit)
+{
+    if (!listener_)
+        return 0;
+    change_feed_batch b;
+    b.at_ms = now_ms;
+    for (std::uint64_t id : incident_ids) {
+        if (const incident* inc = engine_.find(id);
+            inc && std::none_of(b.incidents.begin(), b.incidents.end(), [id](const incident& i) { return i.id == id; }))
+            b.incidents.push_back(*inc);
+    }
+    for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
+        if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))
+            b.stats.push_back(std::move(*snap));
+    feed_stats_version_ = stats_.current_version();
+    b.alerts = stats_.take_alert_changes();
+    if (b.incidents.empty() && b.stats.empty() && b.alerts.empty())
+        return 0;
+    std::lock_guard feed_lock(feed_mutex_);
+    const std::uint64_t n = feed_next_++;
+    feed_staged_.push_back(staged_batch{n, needs_commit, std::move(b)});
+    return n;
+}
+
+void incident_service::deliver_feed(std::uint64_t upto)
+{
+    std::lock_guard feed_lock(feed_mutex_);
+    feed_committed_ = std::max(feed_committed_, upto);
+    while (!feed_staged_.empty() &&
+           (feed_staged_.front().number <= feed_committed_ || !feed_staged_.front().needs_commit)) {
+        listener_(std::move(feed_staged_.front().batch));
+        feed_staged_.pop_front();
+    }
+}
+
+std::string incident_service::save_state() const
+{
+    checkpoint::v1::Checkpoint c;
+    c.set_format(checkpoint_format);
+    c.set_fingerprint(fingerprint_);
+    engine_.save(*c.mutable_engine());
+    stats_.save(*c.mutable_stats());
+    series_.save(*c.mutable_timeseries());
+    for (auto& [name, last_ms] : sources_.last_reports()) {
+        auto* s = c.add_sources();
+        s->set_source(name);
+        s->set_last_report_ms(last_ms);
+    }
+    std::string out;
+    // Deterministic: the same state gives the same bytes (tests compare them).
+    {
+        google::protobuf::io::StringOutputStream stream(&out);
+        google::protobuf::io::CodedOutputStream coded(&stream);
+        coded.SetSerializationDeterministic(true);
+        c.SerializeToCodedStream(&coded);
+    }
+    return out;
+}
+
+bool incident_service::restore_state(const std::string& bytes)
+{
+    checkpoint::v1::Checkpoint c;
+    if (!c.ParseFromString(bytes))
+        throw error("event log " + log_.path().string() + ": the latest checkpoint cannot be decoded");
+    if (c.format() != checkpoint_format || c.fingerprint() != fingerprint_)
+        return false;
+    try {
+        engine_.restore(c.engine());
+        stats_.restore(c.stats());
+        series_.restore(c.timeseries());
+        for (const auto& s : c.sources())
+            sources_.on_report(s.source(), s.last_report_ms());
+    } catch (const std::invalid_argument& e) {
+        throw error("event log " + log_.path().string() + ": the latest checkpoint does not fit: " + e.what());
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> incident_service::write_checkpoint()
+{
+    std::lock_guard checkpoint_lock(checkpoint_mutex_);
+    std::string bytes;
+    std::uint64_t seq = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            return std::nullopt;
+        // The state holds every appended event; the checkpoint may only claim committed ones.
+        // No append can start while this lock is held, so the queue only drains.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        for (;;) {
+            const event_log::stats s = log_.current_stats();
+            if (s.failed)
+                return std::nullopt;
+            if (s.events_queued == 0)
+                break;
+            if (std::chrono::steady_clock::now() > deadline) {
+                spdlog::warn("checkpoint skipped: the event log did not drain within 30 s");
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        seq = log_.last_seq();
+        if (seq == checkpoint_seq_)
+            return std::nullopt;
+        bytes = save_state();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const std::size_t size = bytes.size();
+    log_.write_checkpoint(seq, std::move(bytes));
+    checkpoint_seq_ = seq;
+    checkpoint_at_ = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> took = checkpoint_at_ - started;
+    spdlog::info("checkpoint at event {}: {} bytes, written in {:.2f} s", seq, size, took.count());
+    return seq;
+}
+
+void incident_service::maintain(std::int64_t now_ms)
+{
+    bool due = false;
+    bool retention_due = false;
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        // Retention takes the log's write lock: once a minute is enough, or at once after a new
+        // checkpoint, since only what a checkpoint covers can go.
+        const auto now = std::chrono::steady_clock::now();
+        if (log_options_.retention_ms > 0 &&
+            (checkpoint_seq_ != retention_seq_ || now - retention_at_ >= std::chrono::minutes(1))) {
+            retention_due = true;
+            retention_seq_ = checkpoint_seq_;
+            retention_at_ = now;
+        }
+        const std::uint64_t pending = log_.last_seq() - checkpoint_seq_;
+        due = pending > 0 && ((checkpoints_.every_events > 0 && pending >= checkpoints_.every_events) ||
+                              (checkpoints_.every.count() > 0 &&
+                               std::chrono::steady_clock::now() - checkpoint_at_ >= checkpoints_.every));
+    }
+    // The server's upkeep thread must outlive a failed write: it logs and tries again next time.
+    try {
+        if (due) {
+            write_checkpoint();
+            // A checkpoint written now makes its events deletable now.
+            std::lock_guard lock(checkpoint_mutex_);
+            retention_due = retention_due || (log_options_.retention_ms > 0 && checkpoint_seq_ != retention_seq_);
+            retention_seq_ = checkpoint_seq_;
+        }
+        if (retention_due) {
+            if (const std::size_t deleted = log_.apply_retention(now_ms))
+                spdlog::info("retention: {} event(s) older than the retention period deleted", deleted);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("event log upkeep: {}", e.what());
+    }
+}
+
+incident_service::series_result incident_service::timeseries(const timeseries_query& q) const
+{
+    std::lock_guard lock(mutex_);
+    const std::int64_t floor = q.bucket_ms < 3600'000 ? series_.minute_floor_ms() : series_.hour_floor_ms();
+    const std::int64_t first = q.since_ms - (((q.since_ms - q.align_offset_ms) % q.bucket_ms) + q.bucket_ms) % q.bucket_ms;
+    series_result out;
+    if (first < floor) {
+        out.why = q.bucket_ms < 3600'000
+                      ? "minute buckets are kept for the last 48 h only; use bucket=1h or 1d for older times"
+                      : "counts are kept for the retention period only";
+        return out;
+    }
+    if (q.type && series_.type_untracked(*q.type)) {
+        out.why = "type " + *q.type + " is not counted by name (too many distinct types)";
+        return out;
+    }
+    out.points = series_.series(q);
+    return out;
+}
+
+} // namespace pantau

@@ -1,0 +1,218 @@
+#pragma once
+
+// Accepted reports and incident changes, made durable: joins each report to its districts,
+// lets the incident engine decide, appends the decision to the event log and returns only once
+// the log has committed it. On start it rebuilds the engine from the log.
+
+#include "app/metrics.hpp"
+#include "core/district_stats.hpp"
+#include "core/incident_engine.hpp"
+#include "core/report.hpp"
+#include "core/report_timeseries.hpp"
+#include "core/source_health.hpp"
+#include "store/event_log.hpp"
+
+#include "geo/hierarchy.hpp"
+#include "geo/locator.hpp"
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+
+// Ingest cannot go on: the log failed (disk full, I/O error; until a restart), or its queue is
+// full (`retry` set: try again shortly). Either way nothing of the request was acknowledged.
+class service_unavailable : public std::runtime_error {
+public:
+    service_unavailable(const std::string& what, bool retry) : std::runtime_error(what), retry_(retry) {}
+    bool retry() const { return retry_; }
+
+private:
+    bool retry_;
+};
+
+struct accepted_report {
+    std::uint64_t report_id = 0;
+    std::uint64_t incident_id = 0;
+    bool repeated = false;              // the same (source, external_id) was accepted before
+    std::vector<std::string> districts; // a code per level, finest first; empty: outside that level
+};
+
+struct rejected_report {
+    std::string code;
+    std::string message;
+};
+
+using ingest_result = std::variant<accepted_report, rejected_report>;
+
+struct incident_filter {
+    std::optional<std::int64_t> since_ms, until_ms; // on the last report time
+    std::optional<std::string> district;            // a code of any level
+    std::optional<pantau::category> category;
+    std::optional<std::string> type;
+    std::optional<incident_status> status;
+    std::optional<std::array<double, 4>> bbox;      // min lon, min lat, max lon, max lat
+    std::optional<std::string> agency;              // exact; "" matches incidents with none
+    std::size_t limit = 1000;
+};
+
+// The config file's thresholds and source freshness (docs/config.md).
+struct service_options {
+    std::optional<std::vector<threshold_rule>> thresholds; // nullopt: the defaults of docs/stats.md
+    source_health_config sources;
+};
+
+// Scrape-time numbers for GET /metrics, read under one lock.
+struct service_gauges {
+    std::size_t incidents = 0;
+    std::size_t open_incidents = 0;
+    std::size_t active_alerts = 0;
+    std::uint64_t untracked_source_reports = 0;
+};
+
+// What one commit (or the passing of time, for stats) changed, handed to the change feed after
+// the commit: incidents in full, districts whose counts changed, alert raises/updates/clears.
+struct change_feed_batch {
+    std::vector<incident> incidents;
+    std::vector<district_snapshot> stats;
+    std::vector<alert_change> alerts;
+    std::int64_t at_ms = 0;
+};
+using change_listener = std::function<void(change_feed_batch&&)>;
+
+// When the service writes a checkpoint of its state (docs/ingest.md): after this many events, or
+// this long after the last one when events came since; 0 turns that trigger off. maintain()
+// applies them, so they take effect at the pace it is called.
+struct checkpoint_options {
+    std::uint64_t every_events = 100'000;
+    std::chrono::milliseconds every{std::chrono::minutes(10)};
+};
+
+class incident_service {
+public:
+    // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
+    // log cannot be opened or a logged event cannot be read back.
+    // No thresholds in `options`: the defaults of docs/stats.md for the levels the hierarchy has.
+    // A threshold naming a level the hierarchy lacks throws config_error.
+    incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
+                     event_log_options log_options = {}, service_options options = {},
+                     checkpoint_options checkpoints = {});
+    incident_service(const incident_service&) = delete;
+    incident_service& operator=(const incident_service&) = delete;
+
+    // One result per item, in order. Blocks until every accepted report is committed; throws
+    // service_unavailable (nothing acknowledged) when the log fails.
+    std::vector<ingest_result> ingest(const std::vector<std::variant<report, rejected_report>>& items, std::int64_t now_ms);
+
+    // A status/assignee/note change, durable before it returns.
+    std::variant<incident, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
+
+    std::optional<incident> get(std::uint64_t id) const;
+    // Every district of a level with its rolling counts and open incidents, as of now.
+    std::vector<district_snapshot> stats(std::size_t level, std::int64_t now_ms);
+    // Active threshold alerts (by id) and the most recent ones, active or cleared.
+    std::pair<std::vector<district_alert>, std::vector<district_alert>> alerts(std::int64_t now_ms);
+    std::vector<incident> list(const incident_filter& f) const;
+    const geo::hierarchy& districts() const { return districts_; }
+    std::uint64_t events_replayed() const { return events_replayed_; }
+
+    // Checkpoints and retention (docs/ingest.md). The state as of every committed event, durable
+    // in the log when it returns; ingest waits while the state is serialised. Returns the seq it
+    // covers, or nullopt when nothing changed since the last one or the log has failed.
+    std::optional<std::uint64_t> write_checkpoint();
+    // Periodic upkeep, from one thread: a checkpoint when one is due, then retention.
+    void maintain(std::int64_t now_ms);
+    // The seq of the checkpoint start-up began from (0: none, the whole log was replayed).
+    std::uint64_t restored_from() const { return restored_from_; }
+
+    // Report counts per bucket for one district; `why` set when the range is not held exactly
+    // (older than the minute or hour horizon). The district must be known.
+    struct series_result {
+        std::vector<timeseries_point> points;
+        std::string why;
+    };
+    series_result timeseries(const timeseries_query& q) const;
+    event_log::stats log_stats() const { return log_.current_stats(); }
+
+    // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
+    std::vector<source_status> sources(std::int64_t now_ms);
+    // A feed that is not logged (a GTFS-Realtime vehicle feed) arrived: its source is fresh.
+    void note_feed(std::string_view source, std::int64_t now_ms);
+    service_gauges gauges(std::int64_t now_ms);
+    const metric_histogram& lookup_seconds() const { return lookup_seconds_; }
+    const metric_histogram& commit_seconds() const { return commit_seconds_; }
+
+    // The change feed (the WebSocket stream's source). Sets the one listener and returns the
+    // state it starts from: every incident, every district's stats, active alerts (as raised).
+    // From then on the listener gets each commit's changes, in commit order, after the commit,
+    // on the committing thread; it must only copy (it runs under the feed's own lock).
+    change_feed_batch attach_feed(change_listener listener, std::int64_t now_ms);
+    // Stats and alerts also change with time alone (windows expire): hands those to the feed.
+    void advance_feed(std::int64_t now_ms);
+
+private:
+    // Under mutex_: queues what changed for the feed, numbered in append order; returns its number.
+    std::uint64_t stage_feed(const std::vector<std::uint64_t>& incident_ids, std::int64_t now_ms, bool needs_commit = true);
+    // After a commit: every staged batch up to `upto` is durable (the log commits in append order).
+    void deliver_feed(std::uint64_t upto);
+
+    std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
+    void replay();
+    // Under mutex_, before the engine decides: throws service_unavailable (retry) when the log's
+    // queue has no room for this many events and bytes.
+    void require_log_room(std::size_t events, std::size_t bytes) const;
+    void wait_for_commit(std::future<std::vector<append_result>>& committed);
+    // Keeps the district statistics in step with the engine, live and on replay.
+    void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
+    std::string save_state() const;
+    bool restore_state(const std::string& bytes); // false: made with other districts or rules
+    void count_status_change(const incident& inc, incident_status before);
+
+    const geo::hierarchy& districts_;
+    event_log_options log_options_;
+    event_log log_;
+    mutable std::mutex mutex_; // engine, locator and the order of appends
+    incident_engine engine_;
+    district_stats stats_;
+    source_health sources_;
+    report_timeseries series_;
+    geo::locator locator_;
+    metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
+    metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
+    bool failed_ = false;
+    std::uint64_t events_replayed_ = 0;
+
+    // The change feed: staged under mutex_, delivered in order under feed_mutex_ (taken after mutex_).
+    std::mutex feed_mutex_;
+    change_listener listener_; // set under both locks
+    struct staged_batch {
+        std::uint64_t number = 0;
+        bool needs_commit = true; // false: time-only stats changes, nothing logged
+        change_feed_batch batch;
+    };
+    std::deque<staged_batch> feed_staged_;
+    std::uint64_t feed_next_ = 1;
+    std::uint64_t feed_committed_ = 0;
+    std::uint64_t feed_stats_version_ = 0;
+
+    // Checkpoints: what the state was built with, and when the last one was written.
+    std::string fingerprint_;
+    checkpoint_options checkpoints_;
+    std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
+    std::uint64_t checkpoint_seq_ = 0;
+    std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();
+    std::uint64_t restored_from_ = 0;
+    std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
+    std::chrono::steady_clock::time_point retention_at_{};
+};
+
+} // namespace pantau

@@ -1,0 +1,191 @@
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "server/config.hpp"
+#include "server/config_file.hpp"
+#include "server/districts_config.hpp"
+#include "server/server.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace pantau {
+namespace {
+
+// Logs go to stderr: stdout carries only the "serving on" line that scripts read.
+// SPDLOG_LEVEL=debug (or e.g. "warn") changes the level.
+void set_up_logging()
+{
+    if (!spdlog::get("pantau")) {
+        auto logger = spdlog::stderr_color_mt("pantau");
+        spdlog::set_default_logger(logger);
+    }
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::cfg::load_env_levels();
+}
+
+// A plain decimal number; validate() checks the range, so NaN and infinities need no case here.
+double parse_simulate_rate(const std::string& text)
+{
+    double rate = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), rate);
+    if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || !(rate > 0))
+        throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000, got \"" +
+                           text + "\"");
+    return rate;
+}
+
+} // namespace
+
+std::optional<server_config> serve_config_from_args(const std::vector<std::string>& args, std::ostream& help_out)
+{
+    std::string listen = "127.0.0.1:8080";
+    std::vector<std::string> district_args;
+    geo::layer_source fields;
+    server_config config;
+    po::options_description options(
+        "pantau serve: serves the districts and the map client over HTTP (the demo districts of Kota Tangerang unless "
+        "--districts is given). Prints \"pantau: serving on URL\" on stdout once it listens; SIGINT or SIGTERM stop "
+        "it gracefully.\nOptions");
+    options.add_options()("help,h", "show this help")(
+        "config", po::value<std::string>(), "INI file with the same names as these options; the command line wins")(
+        "listen", po::value<std::string>(&listen), "HOST:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)")(
+        "districts", po::value<std::vector<std::string>>(&district_args),
+        "[LEVEL=]FILE: a district level from any OGR source; repeat, finest level first (LEVEL defaults to the "
+        "file's stem; default: the demo kelurahan, kecamatan and kota)")(
+        "web-root", po::value<std::string>(&config.web_root),
+        "directory of the web client (default: the repo's web/, or $PANTAU_WEB_ROOT)")(
+        "data-dir", po::value<std::string>(&config.data_dir), "directory for the server's data (default ./var; created)")(
+        "basemap", po::value<std::string>(&config.basemap),
+        "FILE: a local PMTiles v3 archive drawn under the districts, served at /basemap.pmtiles (default: none)")(
+        "code-field", po::value<std::string>(&fields.code_field),
+        "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
+        "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(
+        "parent-field", po::value<std::string>(&fields.parent_field), "attribute with the parent's code (default: none)")(
+        "retention", po::value<std::string>(),
+        "DURATION: delete events older than this once a checkpoint covers them, e.g. 30d (default 0: keep forever)")(
+        "checkpoint-every-events", po::value<std::uint64_t>(&config.checkpoint_every_events),
+        "write a checkpoint of the state after this many events (default 100000; 0: off)")(
+        "checkpoint-interval", po::value<std::string>(),
+        "DURATION: write a checkpoint this long after the last one when events came since (default 10m; 0: off)")(
+        "max-connections", po::value<std::size_t>(&config.max_connections),
+        "open connections at most, HTTP and WebSocket together (default 10000; each takes one of the "
+        "process's file descriptors)")(
+        "threads", po::value<unsigned>(&config.threads), "I/O threads (default 0: one per hardware thread)")(
+        // Repeatable, the last one wins: `make run` passes --simulate 2 before the user's ARGS.
+        "simulate", po::value<std::vector<std::string>>(),
+        "RATE: add a built-in source of realistic complaint, transport and disaster reports, RATE per second on "
+        "average over a day (above 0, at most 10000; busier at rush hours and rainy afternoons, quiet at night, WIB)");
+    // The WebSocket stream's bounds (docs/stream.md); durations as plain numbers, set below.
+    std::int64_t tick_ms = config.stream.tick.count(), grace_ms = config.stream.slow_client_grace.count(),
+                 heartbeat_ms = config.stream.heartbeat_interval.count(), keep_s = config.stream.detached_keep.count();
+    po::options_description stream_options("WebSocket stream (GET /ws; see docs/stream.md)");
+    stream_options.add_options()(
+        "stream-tick-ms", po::value<std::int64_t>(&tick_ms), "send changes as one Delta this often (default 50)")(
+        "stream-soft-queue-bytes", po::value<std::size_t>(&config.stream.soft_queue_bytes),
+        "per-client queue bound above which updates are coalesced (default 1 MiB)")(
+        "stream-hard-queue-bytes", po::value<std::size_t>(&config.stream.hard_queue_bytes),
+        "per-client bound above which the client is closed with 1013 (default 8 MiB)")(
+        "stream-slow-grace-ms", po::value<std::int64_t>(&grace_ms),
+        "time over the soft bound before a client is closed (default 10000)")(
+        "stream-heartbeat-ms", po::value<std::int64_t>(&heartbeat_ms),
+        "a Heartbeat after this long without a message (default 5000)")(
+        "stream-history-messages", po::value<std::size_t>(&config.stream.history_messages),
+        "messages kept per stream for Resume (default 1024)")(
+        "stream-history-bytes", po::value<std::size_t>(&config.stream.history_bytes),
+        "bytes kept per stream for Resume (default 4 MiB)")(
+        "stream-detached-keep-s", po::value<std::int64_t>(&keep_s),
+        "how long a disconnected stream stays resumable (default 120)")(
+        "stream-max-detached", po::value<std::size_t>(&config.stream.max_detached_streams),
+        "disconnected streams kept at most (default 1000)")(
+        "stream-max-client-message", po::value<std::size_t>(&config.stream.max_client_message),
+        "bytes per client message (default 65536)");
+    options.add(stream_options);
+    po::options_description vehicle_options("Live vehicles (POST /api/v1/feeds/gtfs-rt; see docs/feeds.md)");
+    vehicle_options.add_options()(
+        "vehicle-ttl", po::value<std::string>(),
+        "DURATION: a vehicle its feed has not mentioned for this long leaves the map (default 5m)")(
+        "max-vehicles", po::value<std::size_t>(&config.vehicles.max_vehicles),
+        "vehicles held at most, across all feeds (default 20000)");
+    options.add(vehicle_options);
+    if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+        std::find(args.begin(), args.end(), "-h") != args.end()) {
+        help_out << options;
+        return std::nullopt;
+    }
+
+    po::variables_map vm;
+    // No positional arguments: a stray word is a mistake, not something to ignore.
+    po::store(po::command_line_parser(args).options(options).positional({}).run(), vm);
+    // Section entries ([dedup], [thresholds], ...) have names of the config's choosing: they come
+    // back unregistered and apply_config_sections reads them.
+    std::vector<std::pair<std::string, std::string>> section_entries;
+    if (vm.count("config")) {
+        const std::string file = vm["config"].as<std::string>();
+        // Stored second, so a value from the command line wins over the file's.
+        try {
+            const auto parsed = po::parse_config_file<char>(file.c_str(), options, true);
+            for (const auto& option : parsed.options)
+                if (option.unregistered)
+                    section_entries.emplace_back(option.string_key,
+                                                 option.value.empty() ? std::string() : option.value.front());
+            po::store(parsed, vm);
+        } catch (const po::reading_file&) {
+            throw usage_error("--config: cannot read " + file);
+        }
+    }
+    po::notify(vm);
+
+    try {
+        apply_config_sections(config, section_entries);
+        if (vm.count("simulate"))
+            for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
+                config.simulate_rate = parse_simulate_rate(rate);
+        if (vm.count("retention"))
+            config.retention = parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("vehicle-ttl"))
+            config.vehicles.ttl = parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
+        if (vm.count("checkpoint-interval"))
+            config.checkpoint_interval = parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
+        const listen_address address = parse_listen(listen);
+        config.host = address.host;
+        config.port = address.port;
+        config.stream.tick = std::chrono::milliseconds(tick_ms);
+        config.stream.slow_client_grace = std::chrono::milliseconds(grace_ms);
+        config.stream.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+        config.stream.detached_keep = std::chrono::seconds(keep_s);
+        if (!district_args.empty()) {
+            config.districts.clear();
+            for (const auto& argument : district_args)
+                config.districts.push_back(level_from_argument(argument, fields));
+        } else if (vm.count("code-field") || vm.count("name-field") || vm.count("parent-field")) {
+            throw config_error("--code-field, --name-field and --parent-field apply to --districts layers; give "
+                               "--districts FILE too");
+        }
+        config.validate();
+    } catch (const config_error& e) {
+        throw usage_error(e.what());
+    }
+    return config;
+}
+
+int serve_command(const std::vector<std::string>& args)
+{
+    const auto config = serve_config_from_args(args, std::cout);
+    if (!config)
+        return exit_ok;
+    set_up_logging();
+    run(*config);
+    return exit_ok;
+}
+
+} // namespace pantau

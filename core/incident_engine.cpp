@@ -1,0 +1,421 @@
+#include "core/incident_engine.hpp"
+
+#include "checkpoint.pb.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+
+namespace pantau {
+namespace {
+
+// Rounds towards minus infinity, so that times before the epoch get slots too.
+std::int64_t floor_div(std::int64_t a, std::int64_t b)
+{
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+constexpr double earth_radius_m = 6371008.8;
+constexpr double metres_per_degree = earth_radius_m * std::numbers::pi / 180;
+
+constexpr std::array<std::pair<incident_status, std::string_view>, 8> status_names{{
+    {incident_status::new_, "new"},
+    {incident_status::verified, "verified"},
+    {incident_status::dispatched, "dispatched"},
+    {incident_status::in_progress, "in_progress"},
+    {incident_status::resolved, "resolved"},
+    {incident_status::closed, "closed"},
+    {incident_status::rejected, "rejected"},
+    {incident_status::duplicate, "duplicate"},
+}};
+
+std::string report_key(std::string_view source, std::string_view external_id)
+{
+    std::string key(source);
+    key += '\x1f';
+    key += external_id;
+    return key;
+}
+
+} // namespace
+
+std::string_view to_string(incident_status s)
+{
+    for (const auto& [status, name] : status_names) {
+        if (status == s)
+            return name;
+    }
+    return "unknown";
+}
+
+std::optional<incident_status> incident_status_from_string(std::string_view s)
+{
+    for (const auto& [status, name] : status_names) {
+        if (name == s)
+            return status;
+    }
+    return std::nullopt;
+}
+
+bool is_open(incident_status s)
+{
+    return s == incident_status::new_ || s == incident_status::verified || s == incident_status::dispatched ||
+           s == incident_status::in_progress;
+}
+
+const dedup_rule& engine_config::rule_for(std::string_view type) const
+{
+    auto it = rule_by_type.find(type);
+    return it == rule_by_type.end() ? default_rule : it->second;
+}
+
+std::map<std::string, std::string, std::less<>> default_agencies()
+{
+    // Kota Tangerang's OPDs: PUPR keeps roads, DLH waste and city trees, Perkimtan the street
+    // lights (PJU), Damkar fires and animal rescues (snakes, wasp nests), Dinsos people in need,
+    // Dishub traffic, BPBD floods and disasters.
+    const std::string pupr = "Dinas PUPR", dlh = "DLH", perkim = "Disperkimtan", damkar = "Damkar",
+                      dinsos = "Dinsos", dishub = "Dishub", bpbd = "BPBD";
+    return {{"road_damage", pupr},       {"pothole", pupr},         {"drainage", pupr},
+            {"garbage", dlh},            {"garbage_burning", dlh},  {"fallen_tree", dlh},
+            {"streetlight_out", perkim}, {"fire", damkar},          {"snake", damkar},
+            {"wasp_nest", damkar},       {"person_in_need", dinsos}, {"traffic_jam", dishub},
+            {"accident", dishub},        {"road_closure", dishub},  {"flood", bpbd},
+            {"earthquake", bpbd},        {"weather_warning", bpbd}, {"landslide", bpbd}};
+}
+
+const std::string& engine_config::agency_for(std::string_view type) const
+{
+    auto it = agency_by_type.find(type);
+    return it == agency_by_type.end() ? default_agency : it->second;
+}
+
+double distance_m(double lon1, double lat1, double lon2, double lat2)
+{
+    const double to_rad = std::numbers::pi / 180;
+    const double dlat = (lat2 - lat1) * to_rad, dlon = (lon2 - lon1) * to_rad;
+    const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                     std::cos(lat1 * to_rad) * std::cos(lat2 * to_rad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+    return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+std::string circle_polygon_geojson(double lon, double lat, double radius_m)
+{
+    constexpr int vertices = 64;
+    const double to_rad = std::numbers::pi / 180;
+    const double d = radius_m / earth_radius_m; // angular distance
+    const double lat1 = lat * to_rad, lon1 = lon * to_rad;
+    std::string out = R"({"type":"Polygon","coordinates":[[)";
+    char buf[64];
+    for (int i = 0; i <= vertices; ++i) {
+        // Bearings run anticlockwise (north, west, south, east) so the ring is counter-clockwise;
+        // the last vertex repeats the first.
+        const double bearing = -2 * std::numbers::pi * (i % vertices) / vertices;
+        const double lat2 = std::asin(std::sin(lat1) * std::cos(d) + std::cos(lat1) * std::sin(d) * std::cos(bearing));
+        const double lon2 = lon1 + std::atan2(std::sin(bearing) * std::sin(d) * std::cos(lat1),
+                                              std::cos(d) - std::sin(lat1) * std::sin(lat2));
+        std::snprintf(buf, sizeof buf, "%s[%.7f,%.7f]", i ? "," : "", lon2 / to_rad, lat2 / to_rad);
+        out += buf;
+    }
+    return out + "]]}";
+}
+
+incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
+
+incident_engine::cell_key incident_engine::spatial_bucket::key_of(double lon, double lat, std::int64_t last_report_ms) const
+{
+    return {static_cast<std::int64_t>(std::floor(lon / cell_deg)), static_cast<std::int64_t>(std::floor(lat / cell_deg)),
+            floor_div(last_report_ms, slot_ms)};
+}
+
+std::string incident_engine::bucket_of(category c, std::string_view type)
+{
+    std::string b(to_string(c));
+    b += '/';
+    b += type;
+    return b;
+}
+
+std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) const
+{
+    if (r.where != location_kind::point)
+        return std::nullopt;
+    auto found = open_points_.find(bucket_of(r.category, r.type));
+    if (found == open_points_.end())
+        return std::nullopt;
+    const spatial_bucket& bucket = found->second;
+    const dedup_rule& rule = config_.rule_for(r.type);
+    // Enough cells around the report's cell to cover the radius; east-west, cells narrow with
+    // latitude, so the reach is counted at the most poleward latitude the radius can touch. One
+    // cell more each way than the arithmetic needs: rounding must never cost a candidate.
+    const double span_deg = rule.radius_m / metres_per_degree;
+    const double cos_lat = std::max(0.01, std::cos(std::min(89.0, std::fabs(r.lat) + span_deg) * std::numbers::pi / 180));
+    const auto reach_y = static_cast<std::int64_t>(std::ceil(span_deg / bucket.cell_deg)) + 1;
+    const auto reach_x = static_cast<std::int64_t>(std::ceil(span_deg / (bucket.cell_deg * cos_lat))) + 1;
+    const cell_key centre = bucket.key_of(r.lon, r.lat, r.observed_at_ms);
+    // Reports can arrive out of order: the window counts either way from the incident's last one.
+    const std::int64_t first_slot = floor_div(r.observed_at_ms - rule.window_ms, bucket.slot_ms);
+    const std::int64_t last_slot = floor_div(r.observed_at_ms + rule.window_ms, bucket.slot_ms);
+
+    std::optional<std::uint64_t> best;
+    double best_distance = 0;
+    for (std::int64_t slot = first_slot; slot <= last_slot; ++slot) {
+        for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
+            for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
+                auto cell = bucket.cells.find({centre.x + dx, centre.y + dy, slot});
+                if (cell == bucket.cells.end())
+                    continue;
+                for (const indexed_point& p : cell->second) {
+                    if (std::llabs(r.observed_at_ms - p.last_report_ms) > rule.window_ms)
+                        continue;
+                    const double d = distance_m(r.lon, r.lat, p.lon, p.lat);
+                    // Ties go to the older incident, so replays and reruns decide the same way.
+                    if (d <= rule.radius_m && (!best || d < best_distance || (d == best_distance && p.id < *best))) {
+                        best = p.id;
+                        best_distance = d;
+                    }
+                }
+            }
+        }
+    }
+    return best;
+}
+
+void incident_engine::index_point(const incident& inc)
+{
+    if (!inc.area_geojson.empty() || !is_open(inc.status))
+        return;
+    auto [it, created] = open_points_.try_emplace(bucket_of(inc.category, inc.type));
+    spatial_bucket& bucket = it->second;
+    if (created) {
+        const dedup_rule& rule = config_.rule_for(inc.type);
+        // A radius or window of nothing still needs cells and slots of some size.
+        bucket.cell_deg = std::max(rule.radius_m, 1.0) / metres_per_degree;
+        bucket.slot_ms = std::max<std::int64_t>(rule.window_ms, 60'000);
+    }
+    bucket.cells[bucket.key_of(inc.lon, inc.lat, inc.last_report_ms)].push_back(
+        {inc.id, inc.lon, inc.lat, inc.last_report_ms});
+}
+
+// `last_report_ms` is the one the incident was indexed with (join moves it on).
+bool incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
+{
+    if (!inc.area_geojson.empty())
+        return false;
+    auto b = open_points_.find(bucket_of(inc.category, inc.type));
+    if (b == open_points_.end())
+        return false;
+    auto cell = b->second.cells.find(b->second.key_of(inc.lon, inc.lat, last_report_ms));
+    if (cell == b->second.cells.end())
+        return false;
+    const auto erased = std::erase_if(cell->second, [&](const indexed_point& p) { return p.id == inc.id; });
+    if (cell->second.empty())
+        b->second.cells.erase(cell);
+    return erased > 0;
+}
+
+incident& incident_engine::open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id)
+{
+    incident& inc = incidents_[id];
+    inc.id = id;
+    inc.category = r.category;
+    inc.type = r.type;
+    inc.severity = r.severity;
+    inc.status = incident_status::new_;
+    inc.lon = r.lon;
+    inc.lat = r.lat;
+    if (r.where == location_kind::polygon)
+        inc.area_geojson = r.area_geojson;
+    else if (r.where == location_kind::circle)
+        inc.area_geojson = circle_polygon_geojson(r.lon, r.lat, r.radius_m);
+    inc.districts = districts;
+    inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
+    inc.title = r.text.substr(0, 200);
+    inc.agency = config_.agency_for(r.type);
+    next_incident_id_ = std::max(next_incident_id_, id + 1);
+    return inc;
+}
+
+void incident_engine::join(incident& inc, const report& r, std::uint64_t report_id)
+{
+    inc.severity = std::max(inc.severity, r.severity);
+    inc.first_report_ms = std::min(inc.first_report_ms, r.observed_at_ms);
+    if (r.observed_at_ms > inc.last_report_ms) {
+        // The dedup index files it by its last report: move it on. Nothing to move for one not
+        // indexed (yet): an area, a closed one, or the incident this very report opens.
+        const bool moved = unindex_point(inc, inc.last_report_ms);
+        inc.last_report_ms = r.observed_at_ms;
+        if (moved)
+            index_point(inc);
+    }
+    ++inc.report_count;
+    if (std::find(inc.sources.begin(), inc.sources.end(), r.source) == inc.sources.end())
+        inc.sources.push_back(r.source);
+    inc.report_ids.push_back(report_id);
+    report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
+    incident_of_report_.emplace(report_id, inc.id);
+    next_report_id_ = std::max(next_report_id_, report_id + 1);
+}
+
+ingest_decision incident_engine::accept(const report& r, const std::vector<std::string>& districts,
+                                        std::int64_t accepted_at_ms)
+{
+    if (auto seen = report_id_of(r.source, r.external_id))
+        return {*seen, incident_of_report_.at(*seen), false, true};
+    const std::uint64_t report_id = next_report_id_;
+    if (auto existing = nearest_open(r)) {
+        join(incidents_.at(*existing), r, report_id);
+        return {report_id, *existing, false, false};
+    }
+    const std::uint64_t incident_id = next_incident_id_;
+    replay_accept(r, districts, report_id, incident_id, accepted_at_ms);
+    return {report_id, incident_id, true, false};
+}
+
+void incident_engine::replay_accept(const report& r, const std::vector<std::string>& districts, std::uint64_t report_id,
+                                    std::uint64_t incident_id, std::int64_t accepted_at_ms)
+{
+    auto it = incidents_.find(incident_id);
+    if (it != incidents_.end()) {
+        join(it->second, r, report_id);
+        return;
+    }
+    incident& inc = open_incident(r, districts, incident_id);
+    inc.audit.push_back({accepted_at_ms, r.source, "opened by report " + std::to_string(report_id)});
+    join(inc, r, report_id);
+    index_point(inc);
+}
+
+std::variant<const incident*, change_error> incident_engine::change(std::uint64_t id, const incident_change& c,
+                                                                    std::int64_t at_ms)
+{
+    auto it = incidents_.find(id);
+    if (it == incidents_.end())
+        return change_error{"not_found", "no incident " + std::to_string(id)};
+    if (!c.status && !c.assignee && !c.note)
+        return change_error{"empty_change", "give at least one of status, assignee, note"};
+    incident& inc = it->second;
+    if (c.status && *c.status == inc.status)
+        return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
+                                                      std::string(to_string(inc.status))};
+    const std::string actor = c.actor.empty() ? "anonymous" : c.actor;
+    if (c.status) {
+        const bool was_open = is_open(inc.status);
+        inc.audit.push_back({at_ms, actor,
+                             "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(*c.status))});
+        if (was_open)
+            unindex_point(inc, inc.last_report_ms);
+        inc.status = *c.status;
+        index_point(inc); // only if open again
+    }
+    if (c.assignee && *c.assignee != inc.assignee) {
+        inc.audit.push_back({at_ms, actor, "assignee: " + (c.assignee->empty() ? std::string("(none)") : *c.assignee)});
+        inc.assignee = *c.assignee;
+    }
+    if (c.note && !c.note->empty())
+        inc.audit.push_back({at_ms, actor, "note: " + *c.note});
+    return &inc;
+}
+
+const incident* incident_engine::find(std::uint64_t id) const
+{
+    auto it = incidents_.find(id);
+    return it == incidents_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint64_t> incident_engine::report_id_of(std::string_view source, std::string_view external_id) const
+{
+    auto it = report_by_key_.find(report_key(source, external_id));
+    if (it == report_by_key_.end())
+        return std::nullopt;
+    return it->second;
+}
+
+void incident_engine::save(checkpoint::v1::Engine& out) const
+{
+    out.Clear();
+    for (const auto& [id, inc] : incidents_) {
+        auto* p = out.add_incidents();
+        p->set_id(inc.id);
+        p->set_category(static_cast<std::uint32_t>(inc.category));
+        p->set_type(inc.type);
+        p->set_severity(static_cast<std::uint32_t>(inc.severity));
+        p->set_status(static_cast<std::uint32_t>(inc.status));
+        p->set_lon(inc.lon);
+        p->set_lat(inc.lat);
+        p->set_area_geojson(inc.area_geojson);
+        for (const auto& d : inc.districts)
+            p->add_districts(d);
+        p->set_first_report_ms(inc.first_report_ms);
+        p->set_last_report_ms(inc.last_report_ms);
+        p->set_report_count(inc.report_count);
+        for (const auto& s : inc.sources)
+            p->add_sources(s);
+        for (auto r : inc.report_ids)
+            p->add_report_ids(r);
+        p->set_assignee(inc.assignee);
+        p->set_title(inc.title);
+        for (const auto& a : inc.audit) {
+            auto* e = p->add_audit();
+            e->set_at_ms(a.at_ms);
+            e->set_actor(a.actor);
+            e->set_what(a.what);
+        }
+    }
+    // Sorted: an unordered map's order differs between two processes with the same state.
+    std::vector<std::pair<std::string_view, std::uint64_t>> keys(report_by_key_.begin(), report_by_key_.end());
+    std::sort(keys.begin(), keys.end());
+    out.mutable_report_keys()->Reserve(static_cast<int>(keys.size()));
+    for (const auto& [key, id] : keys) {
+        auto* k = out.add_report_keys();
+        k->set_key(std::string(key));
+        k->set_report_id(id);
+    }
+    out.set_next_report_id(next_report_id_);
+    out.set_next_incident_id(next_incident_id_);
+}
+
+void incident_engine::restore(const checkpoint::v1::Engine& in)
+{
+    incidents_.clear();
+    open_points_.clear();
+    report_by_key_.clear();
+    incident_of_report_.clear();
+    for (const auto& p : in.incidents()) {
+        incident inc;
+        inc.id = p.id();
+        inc.category = static_cast<pantau::category>(p.category());
+        inc.type = p.type();
+        inc.severity = static_cast<pantau::severity>(p.severity());
+        inc.status = static_cast<incident_status>(p.status());
+        inc.lon = p.lon();
+        inc.lat = p.lat();
+        inc.area_geojson = p.area_geojson();
+        inc.districts.assign(p.districts().begin(), p.districts().end());
+        inc.first_report_ms = p.first_report_ms();
+        inc.last_report_ms = p.last_report_ms();
+        inc.report_count = p.report_count();
+        inc.sources.assign(p.sources().begin(), p.sources().end());
+        inc.report_ids.assign(p.report_ids().begin(), p.report_ids().end());
+        inc.assignee = p.assignee();
+        inc.title = p.title();
+        // Not stored: routing follows the current [agencies] table, as on a full replay.
+        inc.agency = config_.agency_for(inc.type);
+        for (const auto& e : p.audit())
+            inc.audit.push_back({e.at_ms(), e.actor(), e.what()});
+        for (auto r : inc.report_ids)
+            incident_of_report_.emplace(r, inc.id);
+        index_point(inc);
+        incidents_.emplace(inc.id, std::move(inc));
+    }
+    report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
+    for (const auto& k : in.report_keys())
+        report_by_key_.emplace(k.key(), k.report_id());
+    next_report_id_ = in.next_report_id();
+    next_incident_id_ = in.next_incident_id();
+}
+
+} // namespace pantau

@@ -1,0 +1,177 @@
+#pragma once
+
+// The incident engine (DESIGN §2): turns accepted reports into incidents — dedup by type,
+// radius and time window — and keeps each incident's lifecycle with an audit trail. Pure logic:
+// no I/O, no clock, no locking; the caller serialises calls and makes them durable.
+
+#include "core/report.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace pantau::checkpoint::v1 {
+class Engine;
+}
+
+namespace pantau {
+
+enum class incident_status : std::uint8_t {
+    new_ = 1, verified = 2, dispatched = 3, in_progress = 4, resolved = 5, closed = 6, rejected = 7, duplicate = 8
+};
+std::string_view to_string(incident_status s);
+std::optional<incident_status> incident_status_from_string(std::string_view s);
+// Open incidents still need someone: new, verified, dispatched, in progress.
+bool is_open(incident_status s);
+
+struct dedup_rule {
+    double radius_m = 150;
+    std::int64_t window_ms = 2 * 60 * 60 * 1000;
+};
+
+// DESIGN §8: Kota Tangerang's responsible agency (OPD) per report type (docs/config.md).
+std::map<std::string, std::string, std::less<>> default_agencies();
+
+struct engine_config {
+    dedup_rule default_rule;
+    std::map<std::string, dedup_rule, std::less<>> rule_by_type; // e.g. "flood" → 1 km, 6 h
+    const dedup_rule& rule_for(std::string_view type) const;
+
+    // Routing: the agency an incident of a type goes to, set when it opens (and again on replay,
+    // so a changed table applies to the incidents held). "" means none: the duty officer routes it.
+    std::map<std::string, std::string, std::less<>> agency_by_type = default_agencies();
+    std::string default_agency;
+    const std::string& agency_for(std::string_view type) const;
+};
+
+struct audit_entry {
+    std::int64_t at_ms = 0;
+    std::string actor;
+    std::string what; // e.g. "status: new → verified", "assignee: Dinas PU", "note: ..."
+};
+
+struct incident {
+    std::uint64_t id = 0;
+    pantau::category category = pantau::category::complaint;
+    std::string type;
+    pantau::severity severity = pantau::severity::unknown; // the highest of its reports
+    incident_status status = incident_status::new_;
+    double lon = 0, lat = 0;  // where its first report was (the centre, for areas)
+    std::string area_geojson; // set when the incident is an area (polygon reports; circles as GeoJSON)
+    std::vector<std::string> districts; // a code per district level, finest first; empty = outside
+    std::int64_t first_report_ms = 0, last_report_ms = 0;
+    std::uint32_t report_count = 0;
+    std::vector<std::string> sources; // each source once, in order of first report
+    std::vector<std::uint64_t> report_ids;
+    std::string assignee;
+    std::string agency; // responsible agency by type (engine_config::agency_for); "" for none
+    std::string title; // the first report's text, for lists
+    std::vector<audit_entry> audit;
+};
+
+// What became of one report.
+struct ingest_decision {
+    std::uint64_t report_id = 0;
+    std::uint64_t incident_id = 0;
+    bool opened_incident = false;
+    bool repeated = false; // the same (source, external_id) was accepted before: nothing changed
+};
+
+struct incident_change {
+    std::optional<incident_status> status;
+    std::optional<std::string> assignee;
+    std::optional<std::string> note;
+    std::string actor;
+};
+
+struct change_error {
+    std::string code;    // "not_found", "invalid_transition", "empty_change"
+    std::string message;
+};
+
+class incident_engine {
+public:
+    explicit incident_engine(engine_config config = {});
+    incident_engine(const incident_engine&) = delete;
+    incident_engine& operator=(const incident_engine&) = delete;
+
+    // Decides and applies: the report joins the nearest open incident of its category and type
+    // within the type's radius and time window, or opens a new one. Area reports always open
+    // their own incident. `districts` is the report's code per level (empty string: none).
+    ingest_decision accept(const report& r, const std::vector<std::string>& districts, std::int64_t accepted_at_ms);
+
+    // Re-applies a decision read back from the event log, with the ids it had; used on start-up.
+    void replay_accept(const report& r, const std::vector<std::string>& districts, std::uint64_t report_id,
+                       std::uint64_t incident_id, std::int64_t accepted_at_ms);
+
+    // Status, assignee and note changes, each audited. Any status may follow any other except
+    // that nothing follows itself; an empty change is an error.
+    std::variant<const incident*, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t at_ms);
+
+    const incident* find(std::uint64_t id) const;
+    std::optional<std::uint64_t> report_id_of(std::string_view source, std::string_view external_id) const;
+    // Every incident, by id.
+    const std::map<std::uint64_t, incident>& incidents() const { return incidents_; }
+    std::uint64_t last_report_id() const { return next_report_id_ - 1; }
+
+    // The whole state, for a checkpoint (deterministic: the same state gives the same bytes), and
+    // back; restore replaces everything and rebuilds the indexes that follow from the incidents.
+    void save(checkpoint::v1::Engine& out) const;
+    void restore(const checkpoint::v1::Engine& in);
+
+private:
+    // The dedup index: open point incidents of one category and type, by a grid cell as wide as
+    // the type's radius and by the time slot (as long as the type's window) of their last report.
+    // A report looks only at the cells within its radius and the slots within its window, so
+    // incidents long past their window (the backlog nobody closed) are never scanned, and the
+    // answer is the same as a scan of every open incident. Entries carry what the decision needs.
+    struct cell_key {
+        std::int64_t x, y, slot;
+        bool operator==(const cell_key&) const = default;
+    };
+    struct cell_hash {
+        std::size_t operator()(const cell_key& k) const
+        {
+            return std::hash<std::int64_t>()((k.x * 0x9E3779B97F4A7C15LL ^ k.y) * 0xBF58476D1CE4E5B9LL ^ k.slot);
+        }
+    };
+    struct indexed_point {
+        std::uint64_t id;
+        double lon, lat;
+        std::int64_t last_report_ms;
+    };
+    struct spatial_bucket {
+        double cell_deg = 0;      // the type's radius in degrees of latitude
+        std::int64_t slot_ms = 0; // the type's window
+        std::unordered_map<cell_key, std::vector<indexed_point>, cell_hash> cells;
+        cell_key key_of(double lon, double lat, std::int64_t last_report_ms) const;
+    };
+
+    std::optional<std::uint64_t> nearest_open(const report& r) const;
+    incident& open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id);
+    void join(incident& inc, const report& r, std::uint64_t report_id);
+    void index_point(const incident& inc);
+    bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
+    static std::string bucket_of(category c, std::string_view type);
+
+    engine_config config_;
+    std::map<std::uint64_t, incident> incidents_;
+    std::unordered_map<std::string, spatial_bucket> open_points_; // by category + type
+    std::unordered_map<std::string, std::uint64_t> report_by_key_;  // source \x1f external_id → report id
+    std::unordered_map<std::uint64_t, std::uint64_t> incident_of_report_;
+    std::uint64_t next_report_id_ = 1;
+    std::uint64_t next_incident_id_ = 1;
+};
+
+// Great-circle distance in metres (spherical Earth, mean radius): plenty for 150 m decisions.
+double distance_m(double lon1, double lat1, double lon2, double lat2);
+// A circle on the ground as a GeoJSON Polygon (64 vertices on the sphere, counter-clockwise as
+// RFC 7946 asks): how a circle report's area (a CAP <circle>) is drawn on the wall.
+std::string circle_polygon_geojson(double lon, double lat, double radius_m);
+
+} // namespace pantau

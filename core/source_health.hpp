@@ -1,0 +1,77 @@
+#pragma once
+
+// Source freshness (DESIGN §2): when each source last reported and whether it is overdue. Pure
+// logic: no clock, no I/O, no locking; the caller passes times and serialises calls. Fed by the
+// incident service with its acceptance time, live and on replay, so it survives restarts.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pantau {
+
+// The expected intervals of the built-in simulator's sources (docs/config.md): without them a
+// rare source such as bpbd would be stale most of the day under the 15 min default.
+std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms();
+
+struct source_health_config {
+    // A source with no interval of its own is stale after this long without a report.
+    std::int64_t default_interval_ms = 15 * 60 * 1000;
+    std::map<std::string, std::int64_t, std::less<>> interval_ms = builtin_source_intervals_ms();
+    // Listed (and stale) even before their first report: the sources a config file names.
+    std::set<std::string, std::less<>> declared;
+    // Sources are named by clients: at most this many are tracked; declared ones always are.
+    std::size_t max_sources = 1000;
+
+    std::int64_t interval_for(std::string_view source) const;
+};
+
+struct source_status {
+    std::string source;
+    std::optional<std::int64_t> last_report_ms; // unset: a declared source that never reported
+    std::int64_t expected_interval_ms = 0;
+    bool stale = false;
+    std::int64_t age_ms = 0; // now - last report, 0 when it never reported
+};
+
+class source_health {
+public:
+    explicit source_health(source_health_config config = {});
+    source_health(const source_health&) = delete;
+    source_health& operator=(const source_health&) = delete;
+
+    // One accepted report at the time it was accepted. A new source beyond max_sources is not
+    // tracked and is counted in untracked_reports().
+    void on_report(std::string_view source, std::int64_t at_ms);
+    // Every tracked source by name, as of now_ms (or the latest report time, if later); the stale
+    // flag is worked out here from the last report and the interval, never stored.
+    std::vector<source_status> all(std::int64_t now_ms);
+
+    // Every source that has reported, with its last report time (for a checkpoint; on_report
+    // with these restores them).
+    std::vector<std::pair<std::string, std::int64_t>> last_reports() const;
+
+    std::uint64_t untracked_reports() const { return untracked_reports_; }
+    const source_health_config& config() const { return config_; }
+
+private:
+    struct entry {
+        std::optional<std::int64_t> last_ms;
+        std::int64_t interval_ms = 0;
+    };
+    bool stale_at(const entry& e) const;
+    source_status status_of(const std::string& name, const entry& e) const;
+
+    source_health_config config_;
+    std::map<std::string, entry, std::less<>> sources_;
+    std::size_t undeclared_ = 0;
+    std::int64_t now_ms_ = 0;
+    std::uint64_t untracked_reports_ = 0;
+};
+
+} // namespace pantau

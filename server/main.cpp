@@ -1,3 +1,0 @@
-#include "server/cli.hpp"
-
-int main(int argc, char** argv) { return pantau::run_cli(argc, argv); }

@@ -1,0 +1,596 @@
+#include "store/event_log.hpp"
+
+#include "store/wall_clock.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <limits>
+#include <system_error>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 'PANT' in the header's application_id: tells our file from any other SQLite database.
+constexpr int application_id = 0x50414E54;
+constexpr int schema_version = 1;
+constexpr std::size_t max_idle_readers = 4;
+// Retention deletes at most this many events per transaction, so appends interleave with it.
+constexpr std::uint64_t retention_chunk = 10'000;
+
+constexpr const char* schema_sql = R"sql(
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT,
+  payload BLOB NOT NULL);
+CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;
+CREATE TABLE checkpoints(
+  seq INTEGER PRIMARY KEY,
+  state BLOB NOT NULL);
+)sql";
+
+std::string context(const fs::path& path) { return "event log " + path.string() + ": "; }
+
+// One prepared statement, finalised on scope exit (which also ends an implicit read transaction).
+class statement {
+public:
+    statement(sqlite3* db, const fs::path& path, const char* sql) : db_(db), path_(path)
+    {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+            fail("cannot prepare");
+    }
+    ~statement() { sqlite3_finalize(stmt_); }
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+
+    void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+    void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
+    void bind_text(int i, std::string_view v)
+    {
+        check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
+    }
+    void bind_blob(int i, std::string_view v)
+    {
+        // A zero-length blob must still be a blob, not NULL (payload is NOT NULL).
+        check(sqlite3_bind_blob64(stmt_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_STATIC));
+    }
+    void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+
+    // True for a row, false when done; throws on an error.
+    bool step()
+    {
+        int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc == SQLITE_DONE)
+            return false;
+        fail("", rc);
+    }
+    void reset()
+    {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+    std::string_view bytes(int col) const
+    {
+        // The pointer first, then the size, as SQLite documents.
+        const void* p = sqlite3_column_blob(stmt_, col);
+        auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col));
+        return p ? std::string_view(static_cast<const char*>(p), n) : std::string_view();
+    }
+
+private:
+    void check(int rc)
+    {
+        if (rc != SQLITE_OK)
+            fail("cannot bind", rc);
+    }
+    [[noreturn]] void fail(const char* what, int rc = SQLITE_ERROR);
+
+    sqlite3* db_;
+    const fs::path& path_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// SQLite's primary result code decides what the caller can do about a failure.
+class sqlite_failure : public error {
+public:
+    sqlite_failure(const std::string& what, int rc) : error(what), rc_(rc) {}
+    int rc() const { return rc_; }
+
+private:
+    int rc_;
+};
+
+void statement::fail(const char* what, int rc)
+{
+    std::string msg = context(path_);
+    if (*what)
+        msg += std::string(what) + ": ";
+    msg += sqlite3_errmsg(db_);
+    const int code = sqlite3_extended_errcode(db_) & 0xff;
+    throw sqlite_failure(msg, code != SQLITE_OK ? code : rc);
+}
+
+void exec(sqlite3* db, const fs::path& path, const char* sql)
+{
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = context(path) + (err ? err : sqlite3_errmsg(db));
+        sqlite3_free(err);
+        throw sqlite_failure(msg, sqlite3_extended_errcode(db) & 0xff);
+    }
+}
+
+std::int64_t query_int(sqlite3* db, const fs::path& path, const char* sql, std::int64_t if_none = 0)
+{
+    statement s(db, path, sql);
+    if (!s.step() || s.is_null(0))
+        return if_none;
+    return s.int64(0);
+}
+
+// Rolls back an open transaction unless it was committed: after a failed statement SQLite may
+// already have rolled back on its own, hence the autocommit test.
+class transaction {
+public:
+    transaction(sqlite3* db, const fs::path& path) : db_(db), path_(path) { exec(db, path, "BEGIN IMMEDIATE"); }
+    ~transaction()
+    {
+        if (!committed_ && sqlite3_get_autocommit(db_) == 0)
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    void commit()
+    {
+        exec(db_, path_, "COMMIT");
+        committed_ = true;
+    }
+
+private:
+    sqlite3* db_;
+    const fs::path& path_;
+    bool committed_ = false;
+};
+
+// The highest seq ever assigned: AUTOINCREMENT keeps it in sqlite_sequence even after retention
+// deleted the newest rows, so a seq is never reused.
+std::uint64_t high_water(sqlite3* db, const fs::path& path)
+{
+    return static_cast<std::uint64_t>(query_int(db, path, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
+}
+
+
+template <class T>
+std::future<T> failed_future(event_log_errc code, const std::string& what)
+{
+    std::promise<T> p;
+    p.set_exception(std::make_exception_ptr(event_log_error(code, what)));
+    return p.get_future();
+}
+
+} // namespace
+
+void event_log::db_closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+// A read connection borrowed from the pool for one call; several readers may run at once.
+class event_log::reader {
+public:
+    reader(const event_log& log, db_ptr db) : log_(log), db_(std::move(db)) {}
+    ~reader()
+    {
+        std::lock_guard lock(log_.readers_mutex_);
+        if (log_.idle_readers_.size() < max_idle_readers)
+            log_.idle_readers_.push_back(std::move(db_));
+    }
+    reader(const reader&) = delete;
+    reader& operator=(const reader&) = delete;
+    sqlite3* get() const { return db_.get(); }
+
+private:
+    const event_log& log_;
+    db_ptr db_;
+};
+
+event_log::db_ptr event_log::open_connection() const
+{
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    db_ptr db(raw);
+    if (rc != SQLITE_OK)
+        throw error(context(path_) + "cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, static_cast<int>(std::min<std::int64_t>(options_.busy_timeout.count(),
+                                                                      std::numeric_limits<int>::max())));
+    return db;
+}
+
+event_log::reader event_log::read() const
+{
+    {
+        std::lock_guard lock(readers_mutex_);
+        if (!idle_readers_.empty()) {
+            db_ptr db = std::move(idle_readers_.back());
+            idle_readers_.pop_back();
+            return reader(*this, std::move(db));
+        }
+    }
+    db_ptr db = open_connection();
+    exec(db.get(), path_, "PRAGMA query_only = 1");
+    return reader(*this, std::move(db));
+}
+
+event_log::event_log(const fs::path& dir, event_log_options options)
+    : path_(dir / "events.sqlite"), options_(options)
+{
+    if (options_.max_batch_events == 0)
+        options_.max_batch_events = 1;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+        throw error("event log: cannot create the data directory " + dir.string() + ": " + ec.message());
+    if (!fs::is_directory(dir, ec))
+        throw error("event log: the data directory " + dir.string() + " is not a directory");
+
+    writer_db_ = open_connection();
+    sqlite3* db = writer_db_.get();
+    {
+        // Only WAL lets readers replay while the writer commits.
+        statement wal(db, path_, "PRAGMA journal_mode = WAL");
+        if (!wal.step() || wal.bytes(0) != "wal")
+            throw error(context(path_) + "cannot switch to WAL journal mode");
+    }
+    {
+        // FULL: a WAL commit is fsynced before COMMIT returns, so an acknowledged event survives
+        // power loss, not only a crash of this process.
+        exec(db, path_, "PRAGMA synchronous = FULL");
+        transaction t(db, path_);
+        const auto version = query_int(db, path_, "PRAGMA user_version");
+        const auto app = query_int(db, path_, "PRAGMA application_id");
+        const auto objects = query_int(db, path_, "SELECT count(*) FROM sqlite_master");
+        if (version == 0 && app == 0 && objects == 0) {
+            exec(db, path_, schema_sql);
+            exec(db, path_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
+        } else if (app != application_id) {
+            throw error(context(path_) + "not a pantau event log (application_id " + std::to_string(app) + ")");
+        } else if (version != schema_version) {
+            throw error(context(path_) + "schema version " + std::to_string(version) + ", this pantau reads version " +
+                        std::to_string(schema_version));
+        }
+        // Written on every start, also when unchanged: a committed write proves the directory
+        // and the disk take writes now, rather than at the first report.
+        exec(db, path_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+        t.commit();
+        if (options_.max_db_bytes > 0) {
+            const auto page = static_cast<std::uint64_t>(query_int(db, path_, "PRAGMA page_size", 4096));
+            const auto pages = std::max<std::uint64_t>(options_.max_db_bytes / page, 1);
+            exec(db, path_, ("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
+        }
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+event_log::~event_log()
+{
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable())
+        writer_.join();
+}
+
+std::future<std::vector<append_result>> event_log::append(std::vector<log_event> events)
+{
+    using result = std::vector<append_result>;
+    if (events.empty()) {
+        std::promise<result> p;
+        p.set_value({});
+        return p.get_future();
+    }
+    std::size_t bytes = 0;
+    const std::int64_t stamp = wall_now_ms();
+    for (auto& e : events) {
+        bytes += e.payload.size() + e.idempotency_key.size() + e.kind.size();
+        if (e.at_ms == 0)
+            e.at_ms = stamp;
+    }
+    request r{std::move(events), bytes, {}};
+    auto future = r.done.get_future();
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (stopping_)
+            return failed_future<result>(event_log_errc::closed, context(path_) + "closed");
+        if (!failure_.empty())
+            return failed_future<result>(event_log_errc::failed, failure_);
+        if (queued_events_ + r.events.size() > options_.max_queued_events ||
+            queued_bytes_ + bytes > options_.max_queued_bytes) {
+            const bool alone_too_big =
+                r.events.size() > options_.max_queued_events || bytes > options_.max_queued_bytes;
+            return failed_future<result>(
+                event_log_errc::busy,
+                context(path_) + (alone_too_big ? "an append of " + std::to_string(r.events.size()) + " events, " +
+                                                      std::to_string(bytes) + " bytes exceeds the queue bound"
+                                                : std::string("the commit queue is full; retry later")));
+        }
+        queued_events_ += r.events.size();
+        queued_bytes_ += bytes;
+        queue_.push_back(std::move(r));
+    }
+    queue_cv_.notify_one();
+    return future;
+}
+
+void event_log::writer_loop()
+{
+    for (;;) {
+        std::vector<request> batch;
+        std::string failure;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            if (queue_.empty())
+                return; // stopping, and everything queued has been committed
+            if (options_.max_commit_delay.count() > 0 && !stopping_) {
+                auto full = [&] {
+                    std::size_t n = 0;
+                    for (const auto& q : queue_)
+                        if ((n += q.events.size()) >= options_.max_batch_events)
+                            return true;
+                    return false;
+                };
+                queue_cv_.wait_for(lock, options_.max_commit_delay, [&] { return stopping_ || full(); });
+            }
+            std::size_t n = 0;
+            while (!queue_.empty() &&
+                   (batch.empty() || n + queue_.front().events.size() <= options_.max_batch_events)) {
+                n += queue_.front().events.size();
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+            failure = failure_;
+        }
+        if (failure.empty())
+            commit(batch);
+        else
+            fail_all(batch, event_log_errc::failed, failure);
+    }
+}
+
+void event_log::fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what)
+{
+    {
+        std::lock_guard lock(queue_mutex_);
+        for (const auto& r : batch) {
+            queued_events_ -= r.events.size();
+            queued_bytes_ -= r.bytes;
+        }
+    }
+    // One exception object per caller: the callers' threads then never share (and race on the
+    // reference count of) one exception_ptr.
+    for (auto& r : batch)
+        r.done.set_exception(std::make_exception_ptr(event_log_error(code, what)));
+}
+
+void event_log::commit(std::vector<request>& batch)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::vector<append_result>> results(batch.size());
+    std::uint64_t written = 0;
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        transaction t(db, path_);
+        // Allocated inside the write transaction, not from memory: whoever else wrote to this log
+        // since our last commit, the sequence continues from what is on disk.
+        std::uint64_t seq = high_water(db, path_);
+        statement find(db, path_, "SELECT seq FROM events WHERE key = ?1");
+        statement insert(db, path_, "INSERT INTO events(seq, at_ms, kind, key, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            results[i].reserve(batch[i].events.size());
+            for (const log_event& e : batch[i].events) {
+                if (!e.idempotency_key.empty()) {
+                    // Looked up before the insert rather than ON CONFLICT DO NOTHING: a skipped
+                    // insert with an explicit seq would still raise the AUTOINCREMENT high-water
+                    // mark and leave a gap. The lookup also sees this transaction's own inserts.
+                    find.bind_text(1, e.idempotency_key);
+                    const bool known = find.step();
+                    const std::uint64_t existing = known ? static_cast<std::uint64_t>(find.int64(0)) : 0;
+                    find.reset();
+                    if (known) {
+                        results[i].push_back({existing, true});
+                        continue;
+                    }
+                }
+                ++seq;
+                insert.bind(1, seq);
+                insert.bind(2, e.at_ms);
+                insert.bind_text(3, e.kind);
+                if (e.idempotency_key.empty())
+                    insert.bind_null(4);
+                else
+                    insert.bind_text(4, e.idempotency_key);
+                insert.bind_blob(5, e.payload);
+                insert.step();
+                insert.reset();
+                results[i].push_back({seq, false});
+                ++written;
+            }
+        }
+        t.commit();
+    } catch (const std::exception& e) {
+        const auto* f = dynamic_cast<const sqlite_failure*>(&e);
+        const bool transient = f && (f->rc() == SQLITE_BUSY || f->rc() == SQLITE_LOCKED);
+        std::string msg = e.what();
+        if (transient) {
+            // Another connection held the write lock past busy_timeout: this batch is not
+            // acknowledged, but the log itself is sound.
+            fail_all(batch, event_log_errc::busy, msg);
+            return;
+        }
+        // Disk full or I/O error: what SQLite holds in memory may no longer match the disk, so
+        // nothing more is accepted; the server answers 503 until a restart rebuilds from the file.
+        msg = "commit failed, the log accepts no more writes: " + msg;
+        {
+            std::lock_guard lock(queue_mutex_);
+            if (failure_.empty())
+                failure_ = msg;
+        }
+        fail_all(batch, event_log_errc::failed, msg);
+        return;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    {
+        std::lock_guard lock(queue_mutex_);
+        ++commits_;
+        events_written_ += written;
+        last_commit_ms_ = ms;
+        for (const auto& r : batch) {
+            queued_events_ -= r.events.size();
+            queued_bytes_ -= r.bytes;
+        }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i].done.set_value(std::move(results[i]));
+}
+
+void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const
+{
+    auto r = read();
+    statement s(r.get(), path_, "SELECT seq, at_ms, kind, key, payload FROM events WHERE seq > ?1 ORDER BY seq");
+    s.bind(1, after);
+    // One event object reused for every row: replay memory does not grow with the log.
+    log_event e;
+    while (s.step()) {
+        e.seq = static_cast<std::uint64_t>(s.int64(0));
+        e.at_ms = s.int64(1);
+        e.kind.assign(s.bytes(2));
+        e.idempotency_key.assign(s.bytes(3));
+        e.payload.assign(s.bytes(4));
+        f(e);
+    }
+}
+
+std::uint64_t event_log::last_seq() const
+{
+    auto r = read();
+    return high_water(r.get(), path_);
+}
+
+std::optional<std::uint64_t> event_log::first_seq() const
+{
+    auto r = read();
+    statement s(r.get(), path_, "SELECT min(seq) FROM events");
+    if (!s.step() || s.is_null(0))
+        return std::nullopt;
+    return static_cast<std::uint64_t>(s.int64(0));
+}
+
+std::optional<std::uint64_t> event_log::find_key(std::string_view idempotency_key) const
+{
+    if (idempotency_key.empty())
+        return std::nullopt;
+    auto r = read();
+    statement s(r.get(), path_, "SELECT seq FROM events WHERE key = ?1");
+    s.bind_text(1, idempotency_key);
+    if (!s.step())
+        return std::nullopt;
+    return static_cast<std::uint64_t>(s.int64(0));
+}
+
+void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
+{
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        transaction t(db, path_);
+        if (seq > high_water(db, path_))
+            throw event_log_error(event_log_errc::failed, context(path_) + "checkpoint at seq " + std::to_string(seq) +
+                                                              " is beyond the last event " +
+                                                              std::to_string(high_water(db, path_)));
+        statement put(db, path_, "INSERT OR REPLACE INTO checkpoints(seq, state) VALUES(?1, ?2)");
+        put.bind(1, seq);
+        put.bind_blob(2, state_bytes);
+        put.step();
+        // Only the newest is ever loaded; older ones would only grow the file.
+        exec(db, path_, "DELETE FROM checkpoints WHERE seq < (SELECT max(seq) FROM checkpoints)");
+        t.commit();
+    } catch (const sqlite_failure& e) {
+        throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
+    }
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
+{
+    auto r = read();
+    statement s(r.get(), path_, "SELECT seq, state FROM checkpoints ORDER BY seq DESC LIMIT 1");
+    if (!s.step())
+        return std::nullopt;
+    return std::pair{static_cast<std::uint64_t>(s.int64(0)), std::string(s.bytes(1))};
+}
+
+std::size_t event_log::apply_retention(std::int64_t now)
+{
+    if (options_.retention_ms <= 0)
+        return 0;
+    const std::int64_t cutoff = now - options_.retention_ms;
+    std::size_t deleted = 0;
+    try {
+        for (;;) {
+            std::lock_guard wlock(write_mutex_);
+            sqlite3* db = writer_db_.get();
+            transaction t(db, path_);
+            const auto covered = query_int(db, path_, "SELECT max(seq) FROM checkpoints", -1);
+            const auto first = query_int(db, path_, "SELECT min(seq) FROM events", -1);
+            if (covered < 0 || first < 0)
+                break;
+            // The first event that must stay: young enough, or not covered by the checkpoint.
+            // Everything before it goes, so the log stays a gapless suffix; the scan stops at
+            // the first young row, which after earlier runs is the first row.
+            statement young(db, path_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
+            young.bind(1, cutoff);
+            std::int64_t keep_from = covered + 1;
+            if (young.step())
+                keep_from = std::min(keep_from, young.int64(0));
+            const auto until = std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));
+            if (until <= first)
+                break;
+            statement del(db, path_, "DELETE FROM events WHERE seq < ?1");
+            del.bind(1, until);
+            del.step();
+            const auto n = static_cast<std::size_t>(sqlite3_changes(db));
+            t.commit();
+            deleted += n;
+            if (until == keep_from || n == 0)
+                break;
+        }
+    } catch (const sqlite_failure& e) {
+        throw event_log_error(event_log_errc::failed, std::string("cannot apply retention: ") + e.what());
+    }
+    return deleted;
+}
+
+event_log::stats event_log::current_stats() const
+{
+    std::lock_guard lock(queue_mutex_);
+    stats s;
+    s.commits = commits_;
+    s.events = events_written_;
+    s.events_queued = queued_events_;
+    s.bytes_queued = queued_bytes_;
+    s.last_commit_ms = last_commit_ms_;
+    s.failed = !failure_.empty();
+    return s;
+}
+
+} // namespace pantau

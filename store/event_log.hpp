@@ -1,0 +1,170 @@
+#pragma once
+
+// The durable event log of the live server: every accepted report and incident change, in one
+// sequence, in an embedded SQLite file (DIR/events.sqlite). An append is acknowledged only after
+// the transaction that holds it is on disk; one writer thread commits the queued appends of many
+// callers in one transaction (group commit), so durability does not cost throughput.
+//
+// The API is append/replay-shaped on purpose (DESIGN §7): nothing here assumes this process owns
+// the log forever. Sequence numbers are allocated inside the write transaction, not from memory,
+// so another backend (Redis Streams) or another writer can take the same role later.
+
+#include "core/error.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+struct sqlite3;
+
+namespace pantau {
+
+// One durable event. The payload is opaque bytes (a serialised protobuf Event, written by the caller).
+struct log_event {
+    std::uint64_t seq = 0;       // assigned by the log on append: strictly increasing, no gaps
+    std::int64_t at_ms = 0;      // wall-clock time of acceptance, UTC ms; 0: the log stamps it
+    std::string kind;            // e.g. "report", "incident_change"
+    std::string idempotency_key; // e.g. source + '\x1f' + external_id; empty for none
+    std::string payload;
+};
+
+struct append_result {
+    std::uint64_t seq = 0;  // the new event's seq, or the seq of the event that already held the key
+    bool duplicate = false; // the key was known: nothing was written for this event
+};
+
+struct event_log_options {
+    std::size_t max_batch_events = 4096; // events per group-commit transaction (whole appends are never split)
+    // How long the writer waits for companions before it commits a batch that is not full. 0: commit
+    // as soon as the writer is free; batches still form from whatever queues during the previous
+    // commit's fsync, which is what group commit needs (see bench/b7_event_log.cpp).
+    std::chrono::milliseconds max_commit_delay{0};
+    std::size_t max_queued_events = 100'000;    // appended but not yet committed; beyond it append fails fast (busy)
+    std::size_t max_queued_bytes = 64u << 20;   // the same bound in payload + key + kind bytes
+    std::int64_t retention_ms = 0;              // apply_retention keeps events younger than this; 0: forever
+    std::uint64_t max_db_bytes = 0;             // a quota for the file (SQLite max_page_count); 0: the disk's size
+    std::chrono::milliseconds busy_timeout{5000}; // waiting for another connection's write lock
+};
+
+enum class event_log_errc {
+    busy,   // the queue is at its bound: retry later (HTTP 503 with Retry-After)
+    failed, // a commit failed (disk full, I/O error): nothing more is accepted until a restart
+    closed, // the log is shutting down
+};
+
+// A run-time failure of the log. Start-up failures (cannot create, not a pantau log) are plain
+// pantau::error with the path and SQLite's message.
+class event_log_error : public error {
+public:
+    event_log_error(event_log_errc code, const std::string& what) : error(what), code_(code) {}
+    event_log_errc code() const { return code_; }
+
+private:
+    event_log_errc code_;
+};
+
+class event_log {
+public:
+    struct stats {
+        std::uint64_t commits = 0;      // successful group-commit transactions
+        std::uint64_t events = 0;       // events written (duplicates not counted)
+        std::uint64_t events_queued = 0;
+        std::uint64_t bytes_queued = 0;
+        double last_commit_ms = 0;      // duration of the last commit, fsync included
+        bool failed = false;
+    };
+
+    // Opens or creates DIR/events.sqlite (WAL, synchronous=FULL) and proves it writable with one
+    // committed write. Throws pantau::error with the path and the reason when DIR cannot be created
+    // or written, or the file is not a pantau log of a schema version this build knows.
+    explicit event_log(const std::filesystem::path& dir, event_log_options options = {});
+    // Commits everything queued, then closes.
+    ~event_log();
+    event_log(const event_log&) = delete;
+    event_log& operator=(const event_log&) = delete;
+
+    // Queues the events as one unit; the future resolves once the transaction holding them is
+    // durable, with one result per event in order. Events whose non-empty idempotency key is
+    // already in the log (or earlier in the queue) are not written again. On failure the future
+    // holds an event_log_error: busy (queue full, returned at once), failed (this commit or an
+    // earlier one failed; nothing of this append is acknowledged) or closed.
+    std::future<std::vector<append_result>> append(std::vector<log_event> events);
+
+    // Calls f for every event with seq > after, in seq order, streaming from its own read
+    // connection (the writer is not blocked). Exceptions from f propagate.
+    void replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const;
+    // The highest seq ever assigned (0 for an empty log), also after retention deleted it.
+    std::uint64_t last_seq() const;
+    // The oldest seq still in the log, if any: a resume from before it needs a checkpoint.
+    std::optional<std::uint64_t> first_seq() const;
+    std::optional<std::uint64_t> find_key(std::string_view idempotency_key) const;
+
+    // The caller's state as of seq (every event <= seq applied); durable when it returns. Older
+    // checkpoints are dropped. Throws event_log_error when seq is beyond last_seq() or the write fails.
+    void write_checkpoint(std::uint64_t seq, std::string state_bytes);
+    std::optional<std::pair<std::uint64_t, std::string>> latest_checkpoint() const;
+
+    // Deletes the oldest events: those with at_ms < now_ms - retention_ms that the newest checkpoint
+    // covers, up to the first event that must stay, so the log remains a gapless suffix. Returns
+    // the number of events deleted (0 when retention_ms is 0 or there is no checkpoint).
+    std::size_t apply_retention(std::int64_t now_ms);
+
+    stats current_stats() const;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    struct request {
+        std::vector<log_event> events;
+        std::size_t bytes = 0;
+        std::promise<std::vector<append_result>> done;
+    };
+    struct db_closer {
+        void operator()(sqlite3* db) const;
+    };
+    using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+    class reader;
+
+    db_ptr open_connection() const;
+    reader read() const;
+    void writer_loop();
+    void commit(std::vector<request>& batch);
+    void fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what);
+
+    std::filesystem::path path_;
+    event_log_options options_;
+
+    db_ptr writer_db_;
+    // Guards writer_db_: group commits, checkpoints and retention take turns on the one connection.
+    std::mutex write_mutex_;
+
+    mutable std::mutex readers_mutex_;
+    mutable std::vector<db_ptr> idle_readers_;
+
+    mutable std::mutex queue_mutex_;
+    std::condition_variable queue_cv_;
+    std::deque<request> queue_;
+    std::size_t queued_events_ = 0; // queued or being committed
+    std::size_t queued_bytes_ = 0;
+    bool stopping_ = false;
+    std::string failure_; // non-empty: the log is in the failed state
+    std::uint64_t commits_ = 0;
+    std::uint64_t events_written_ = 0;
+    double last_commit_ms_ = 0;
+
+    std::thread writer_;
+};
+
+} // namespace pantau

@@ -1,0 +1,320 @@
+// Checkpoints and retention (docs/ingest.md): the incident service restored from its newest
+// checkpoint plus the events after it has exactly the state of one that replayed every event —
+// incidents with their audit trails, district stats, alerts and the report time series — also
+// after retention deleted the events the checkpoint covers. Real SQLite files, the demo districts.
+#include "app/incident_service.hpp"
+#include "core/error.hpp"
+#include "core/simulator.hpp"
+#include "server/districts_config.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr std::int64_t minute_ms = 60'000;
+constexpr std::int64_t hour_ms = 60 * minute_ms;
+// 2026-11-28T00:00:00Z: a fixed clock, so every run decides the same.
+constexpr std::int64_t t0 = 1'795'824'000'000;
+
+const geo::hierarchy& demo()
+{
+    static const geo::hierarchy h = [] {
+        geo::load_report report;
+        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
+    }();
+    return h;
+}
+
+struct scratch_dir {
+    fs::path path;
+    explicit scratch_dir(const std::string& name)
+        : path(fs::temp_directory_path() / ("pantau_checkpoint_" + std::to_string(::getpid()) + "_" + name))
+    {
+        fs::remove_all(path);
+    }
+    ~scratch_dir() { fs::remove_all(path); }
+};
+
+// A day and more of realistic reports from the simulator, some observed late (out of order),
+// some sent twice, and status changes that close and reopen incidents: everything the state has.
+class workload {
+public:
+    explicit workload(std::uint64_t seed) : sim_(demo(), seed), rng_(seed) {}
+
+    // Drives `hours` of traffic into every service, identically, from `from_ms`.
+    void run(const std::vector<incident_service*>& services, std::int64_t from_ms, int hours)
+    {
+        for (std::int64_t now = from_ms; now < from_ms + hours * hour_ms; now += 30 * minute_ms) {
+            std::vector<report> batch = sim_.next(now, 1800, 0.1);
+            for (auto& r : batch) {
+                if (std::uniform_int_distribution<int>(0, 9)(rng_) == 0)
+                    r.observed_at_ms -= std::uniform_int_distribution<std::int64_t>(1, 180)(rng_) * minute_ms;
+            }
+            // A repeat of an earlier report now and then: the same key, acknowledged again.
+            if (!sent_.empty() && std::uniform_int_distribution<int>(0, 2)(rng_) == 0)
+                batch.push_back(sent_[std::uniform_int_distribution<std::size_t>(0, sent_.size() - 1)(rng_)]);
+            std::vector<std::variant<report, rejected_report>> items(batch.begin(), batch.end());
+            std::uint64_t opened = 0;
+            for (auto* s : services) {
+                auto results = s->ingest(items, now);
+                for (const auto& r : results)
+                    if (const auto* a = std::get_if<accepted_report>(&r))
+                        opened = std::max(opened, a->incident_id);
+            }
+            sent_.insert(sent_.end(), batch.begin(), batch.end());
+            if (opened > 0 && std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
+                incident_change c;
+                c.status = std::uniform_int_distribution<int>(0, 2)(rng_) == 0 ? incident_status::new_
+                                                                              : incident_status::resolved;
+                c.note = "checked at " + std::to_string(now);
+                c.actor = "operator";
+                const std::uint64_t id = std::uniform_int_distribution<std::uint64_t>(1, opened)(rng_);
+                for (auto* s : services)
+                    s->change(id, c, now);
+            }
+        }
+    }
+    const std::vector<report>& sent() const { return sent_; }
+
+private:
+    simulator sim_;
+    std::mt19937_64 rng_;
+    std::vector<report> sent_;
+};
+
+// Everything a client can read, as one JSON text.
+json state_of(incident_service& s, std::int64_t now)
+{
+    json out;
+    incident_filter all;
+    all.limit = 1'000'000;
+    for (const incident& inc : s.list(all)) {
+        json audit = json::array();
+        for (const auto& a : inc.audit)
+            audit.push_back({a.at_ms, a.actor, a.what});
+        out["incidents"].push_back({inc.id, static_cast<int>(inc.category), inc.type, static_cast<int>(inc.severity),
+                                    static_cast<int>(inc.status), inc.lon, inc.lat, inc.area_geojson, inc.districts,
+                                    inc.first_report_ms, inc.last_report_ms, inc.report_count, inc.sources,
+                                    inc.report_ids, inc.assignee, inc.title, audit});
+    }
+    for (std::size_t level = 0; level < s.districts().size(); ++level) {
+        for (const district_snapshot& d : s.stats(level, now)) {
+            json windows = json::array();
+            for (const auto& w : d.windows)
+                windows.push_back({w.by_category_severity, w.by_type});
+            out["stats"].push_back({d.level, d.code, d.version, d.as_of_ms, windows, d.open});
+        }
+    }
+    auto [active, recent] = s.alerts(now);
+    for (const auto* list : {&active, &recent}) {
+        json alerts = json::array();
+        for (const auto& a : *list)
+            alerts.push_back({a.id, a.rule_index, a.level_index, a.code, a.count, a.peak, a.raised_at_ms,
+                              a.updated_at_ms, a.cleared_at_ms.value_or(-1)});
+        out["alerts"].push_back(alerts);
+    }
+    // Every district's hourly series over the whole run, and the minute series of the last day.
+    for (std::size_t level = 0; level < s.districts().size(); ++level) {
+        for (const auto& d : s.districts().at(level).districts()) {
+            for (auto [bucket, since] : {std::pair{hour_ms, t0 - 4 * hour_ms}, std::pair{minute_ms, now - 24 * hour_ms}}) {
+                timeseries_query q;
+                q.level = level;
+                q.code = d.code;
+                q.bucket_ms = bucket;
+                q.since_ms = since;
+                q.until_ms = now;
+                auto r = s.timeseries(q);
+                json points = json::array();
+                for (const auto& p : r.points)
+                    if (p.total() > 0)
+                        points.push_back({p.t_ms, p.counts});
+                out["series"].push_back({d.code, bucket, r.why, points});
+            }
+        }
+    }
+    return out;
+}
+
+TEST(Checkpoint, TheStateFromACheckpointAndTheTailEqualsTheStateFromReplayingEveryEvent)
+{
+    scratch_dir with("with"), without("without");
+    workload w(7);
+    const std::int64_t end = t0 + 30 * hour_ms;
+    {
+        incident_service a(demo(), with.path), b(demo(), without.path);
+        w.run({&a, &b}, t0, 20);
+        const auto seq = a.write_checkpoint();
+        ASSERT_TRUE(seq.has_value());
+        EXPECT_GT(*seq, 1000u);
+        w.run({&a, &b}, t0 + 20 * hour_ms, 10);
+    }
+    incident_service from_checkpoint(demo(), with.path), from_log(demo(), without.path);
+    EXPECT_GT(from_checkpoint.restored_from(), 0u);
+    EXPECT_EQ(from_log.restored_from(), 0u);
+    // Only the tail was replayed.
+    EXPECT_LT(from_checkpoint.events_replayed(), from_log.events_replayed() / 2);
+
+    const json restored = state_of(from_checkpoint, end), replayed = state_of(from_log, end);
+    ASSERT_GT(replayed["incidents"].size(), 100u);
+    EXPECT_FALSE(replayed["alerts"][1].empty()) << "the workload should raise alerts";
+    EXPECT_EQ(restored["incidents"], replayed["incidents"]);
+    EXPECT_EQ(restored["stats"], replayed["stats"]);
+    EXPECT_EQ(restored["alerts"], replayed["alerts"]);
+    EXPECT_EQ(restored["series"], replayed["series"]);
+
+    // The engine's indexes came back too: the same reports decide the same way in both.
+    w.run({&from_checkpoint, &from_log}, end, 3);
+    EXPECT_EQ(state_of(from_checkpoint, end + 3 * hour_ms), state_of(from_log, end + 3 * hour_ms));
+}
+
+TEST(Checkpoint, ASourceHeardOnlyBeforeTheCheckpointKeepsItsLastReportTime)
+{
+    scratch_dir dir("sources");
+    workload w(3);
+    const std::int64_t once_at = t0 + 2 * hour_ms;
+    {
+        incident_service s(demo(), dir.path);
+        w.run({&s}, t0, 2);
+        report r = w.sent().front();
+        r.source = "once";
+        r.external_id = "once-1";
+        const std::vector<std::variant<report, rejected_report>> items{r};
+        ASSERT_TRUE(std::holds_alternative<accepted_report>(s.ingest(items, once_at).at(0)));
+        ASSERT_TRUE(s.write_checkpoint());
+        w.run({&s}, t0 + 3 * hour_ms, 1);
+    }
+    incident_service restored(demo(), dir.path);
+    ASSERT_GT(restored.restored_from(), 0u);
+    std::optional<std::int64_t> last;
+    for (const source_status& st : restored.sources(t0 + 4 * hour_ms))
+        if (st.source == "once")
+            last = st.last_report_ms;
+    ASSERT_TRUE(last.has_value()) << "the source is gone after a restart from the checkpoint";
+    EXPECT_EQ(*last, once_at);
+}
+
+TEST(Checkpoint, RetentionDeletesCoveredEventsAndTheRestoredStateStillEqualsAFullReplay)
+{
+    scratch_dir with("retention"), without("reference");
+    event_log_options keep_12h;
+    keep_12h.retention_ms = 12 * hour_ms;
+    workload w(11);
+    const std::int64_t end = t0 + 40 * hour_ms;
+    {
+        incident_service a(demo(), with.path, {}, keep_12h), b(demo(), without.path, {}, keep_12h);
+        w.run({&a, &b}, t0, 30);
+        ASSERT_TRUE(a.write_checkpoint());
+        a.maintain(t0 + 30 * hour_ms); // applies retention
+        // The reference keeps everything: it never writes a checkpoint, so retention cannot bite.
+        b.maintain(t0 + 30 * hour_ms);
+        w.run({&a, &b}, t0 + 30 * hour_ms, 10);
+        // Repeats of reports whose events retention deleted: still repeats, still change nothing.
+        std::vector<std::variant<report, rejected_report>> old(w.sent().begin(), w.sent().begin() + 20);
+        for (auto* s : {&a, &b})
+            for (const auto& r : s->ingest(old, end))
+                EXPECT_TRUE(std::get<accepted_report>(r).repeated);
+    }
+    incident_service from_checkpoint(demo(), with.path, {}, keep_12h), from_log(demo(), without.path, {}, keep_12h);
+    EXPECT_GT(from_checkpoint.restored_from(), 0u);
+    EXPECT_EQ(from_log.restored_from(), 0u);
+    const json restored = state_of(from_checkpoint, end), replayed = state_of(from_log, end);
+    EXPECT_EQ(restored["incidents"], replayed["incidents"]);
+    EXPECT_EQ(restored["stats"], replayed["stats"]);
+    EXPECT_EQ(restored["alerts"], replayed["alerts"]);
+    EXPECT_EQ(restored["series"], replayed["series"]);
+}
+
+TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)
+{
+    scratch_dir dir("covered");
+    event_log_options keep_12h;
+    keep_12h.retention_ms = 12 * hour_ms;
+    workload w(3);
+    {
+        incident_service s(demo(), dir.path, {}, keep_12h);
+        w.run({&s}, t0, 30);
+        s.maintain(t0 + 30 * hour_ms); // no checkpoint yet, none due: nothing may go
+        EXPECT_EQ(event_log(dir.path).first_seq(), 1u);
+        ASSERT_TRUE(s.write_checkpoint());
+        s.maintain(t0 + 30 * hour_ms);
+    }
+    event_log log(dir.path);
+    ASSERT_TRUE(log.first_seq());
+    EXPECT_GT(*log.first_seq(), 1u);
+    bool old = false;
+    log.replay(0, [&](const log_event& e) { old = old || e.at_ms < t0 + 18 * hour_ms; });
+    EXPECT_FALSE(old) << "an event older than 12 h survived retention";
+}
+
+TEST(Checkpoint, MaintainWritesACheckpointAfterTheConfiguredNumberOfEvents)
+{
+    scratch_dir dir("every");
+    checkpoint_options every_100{100, std::chrono::milliseconds(0)};
+    workload w(5);
+    incident_service s(demo(), dir.path, {}, {}, {}, every_100);
+    w.run({&s}, t0, 1);
+    s.maintain(t0 + hour_ms);
+    const auto first = event_log(dir.path).latest_checkpoint();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->first, event_log(dir.path).last_seq());
+    // Nothing new: no new checkpoint, and an explicit one has nothing to write either.
+    s.maintain(t0 + hour_ms);
+    EXPECT_FALSE(s.write_checkpoint());
+}
+
+TEST(Checkpoint, ACheckpointMadeWithOtherRulesIsSetAsideWhileTheWholeLogIsThere)
+{
+    scratch_dir dir("rules");
+    workload w(13);
+    json expected;
+    {
+        incident_service s(demo(), dir.path);
+        w.run({&s}, t0, 6);
+        ASSERT_TRUE(s.write_checkpoint());
+    }
+    const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
+    incident_service with_other_rules(demo(), dir.path, {}, {}, service_options{other, {}});
+    EXPECT_EQ(with_other_rules.restored_from(), 0u);
+    EXPECT_GT(with_other_rules.events_replayed(), 100u);
+}
+
+TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
+{
+    scratch_dir dir("unusable");
+    event_log_options keep_12h;
+    keep_12h.retention_ms = 12 * hour_ms;
+    workload w(17);
+    {
+        incident_service s(demo(), dir.path, {}, keep_12h);
+        w.run({&s}, t0, 30);
+        ASSERT_TRUE(s.write_checkpoint());
+        s.maintain(t0 + 30 * hour_ms);
+    }
+    const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
+    try {
+        incident_service s(demo(), dir.path, {}, keep_12h, service_options{other, {}});
+        FAIL() << "started without the deleted events";
+    } catch (const pantau::error& e) {
+        EXPECT_NE(std::string(e.what()).find("retention"), std::string::npos) << e.what();
+    }
+}
+
+} // namespace
+} // namespace pantau

@@ -1,0 +1,101 @@
+// The incident service against a real SQLite event log whose writer is held up by another
+// connection's write lock, so that its commit queue fills as it does in an ingest burst.
+#include "app/incident_service.hpp"
+#include "server/districts_config.hpp"
+
+#include "tests/support/sqlite_write_lock.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// 2026-11-28T00:00:00Z: a fixed clock.
+constexpr std::int64_t t0 = 1'795'824'000'000;
+
+const geo::hierarchy& demo()
+{
+    static const geo::hierarchy h = [] {
+        geo::load_report report;
+        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
+    }();
+    return h;
+}
+
+struct scratch_dir {
+    fs::path path = fs::temp_directory_path() / ("pantau_incident_service_" + std::to_string(::getpid()));
+    scratch_dir() { fs::remove_all(path); }
+    ~scratch_dir() { fs::remove_all(path); }
+};
+
+std::vector<std::variant<report, rejected_report>> one_report(const std::string& external_id, double lon)
+{
+    report r;
+    r.source = "laksa";
+    r.external_id = external_id;
+    r.category = category::complaint;
+    r.type = "garbage";
+    r.lon = lon;
+    r.lat = -6.178;
+    r.observed_at_ms = t0;
+    return {r};
+}
+
+std::uint64_t incident_of(const std::vector<ingest_result>& results)
+{
+    return std::get<accepted_report>(results.at(0)).incident_id;
+}
+
+TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoesOn)
+{
+    scratch_dir dir;
+    event_log_options log_options;
+    log_options.max_queued_events = 1;
+    log_options.busy_timeout = 30s;
+    incident_service service(demo(), dir.path, {}, log_options);
+    const std::uint64_t id = incident_of(service.ingest(one_report("first", 106.630), t0));
+
+    // The burst: a report whose commit waits on the lock, filling the queue to its bound.
+    testing::sqlite_write_lock lock(dir.path / "events.sqlite");
+    auto burst = std::async(std::launch::async, [&] { return service.ingest(one_report("burst", 106.640), t0 + 1000); });
+    while (service.log_stats().events_queued < 1)
+        std::this_thread::sleep_for(1ms);
+
+    incident_change change;
+    change.status = incident_status::verified;
+    change.actor = "operator";
+    try {
+        service.change(id, change, t0 + 2000);
+        ADD_FAILURE() << "the change was taken although the log had no room for it";
+    } catch (const service_unavailable& e) {
+        EXPECT_TRUE(e.retry()) << e.what();
+    }
+    // Refused means not decided either: the engine holds nothing that the log does not.
+    EXPECT_EQ(service.get(id)->status, incident_status::new_);
+
+    lock.release();
+    EXPECT_NO_THROW(burst.get());
+    // Ingest and changes go on without a restart.
+    EXPECT_NO_THROW(service.ingest(one_report("after", 106.650), t0 + 3000));
+    auto changed = service.change(id, change, t0 + 4000);
+    ASSERT_TRUE(std::holds_alternative<incident>(changed));
+    EXPECT_EQ(std::get<incident>(changed).status, incident_status::verified);
+}
+
+} // namespace
+} // namespace pantau

@@ -1,0 +1,328 @@
+// The incident engine as pure logic: dedup by category, type, radius and window; idempotency;
+// lifecycle with an audit trail; replay gives the same incidents.
+
+#include "core/incident_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <optional>
+#include <random>
+#include <variant>
+
+namespace pantau {
+namespace {
+
+constexpr std::int64_t minute = 60'000;
+constexpr std::int64_t t0 = 1'764'300'000'000; // 2025-11-28, an arbitrary fixed time
+const std::vector<std::string> tangerang = {"36.71.01.1001", "36.71.01", "36.71"};
+
+report point_report(std::string external_id, double lon, double lat, std::int64_t at, std::string type = "flood",
+                    category cat = category::disaster, severity sev = severity::moderate, std::string source = "laksa")
+{
+    report r;
+    r.source = std::move(source);
+    r.external_id = std::move(external_id);
+    r.category = cat;
+    r.type = std::move(type);
+    r.severity = sev;
+    r.lon = lon;
+    r.lat = lat;
+    r.observed_at_ms = at;
+    r.text = "banjir";
+    return r;
+}
+
+// Moves a point north by `m` metres.
+double north(double lat, double m) { return lat + m / 111'195.0; }
+
+TEST(IncidentEngine, FirstReportOpensAnIncidentWithItsFields)
+{
+    incident_engine engine;
+    auto d = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0 + 5);
+    EXPECT_TRUE(d.opened_incident);
+    EXPECT_FALSE(d.repeated);
+    const incident* inc = engine.find(d.incident_id);
+    ASSERT_NE(inc, nullptr);
+    EXPECT_EQ(inc->status, incident_status::new_);
+    EXPECT_EQ(inc->report_count, 1u);
+    EXPECT_EQ(inc->districts, tangerang);
+    EXPECT_EQ(inc->first_report_ms, t0);
+    EXPECT_EQ(inc->sources, std::vector<std::string>{"laksa"});
+    EXPECT_EQ(inc->title, "banjir");
+}
+
+TEST(IncidentEngine, ReportWithinRadiusAndWindowJoinsTheOpenIncident)
+{
+    incident_engine engine;
+    auto first = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto second = engine.accept(point_report("b", 106.63, north(-6.17, 140), t0 + 30 * minute, "flood",
+                                             category::disaster, severity::severe, "bpbd"),
+                                tangerang, t0);
+    EXPECT_FALSE(second.opened_incident);
+    EXPECT_EQ(second.incident_id, first.incident_id);
+    EXPECT_NE(second.report_id, first.report_id);
+    const incident* inc = engine.find(first.incident_id);
+    EXPECT_EQ(inc->report_count, 2u);
+    EXPECT_EQ(inc->severity, severity::severe); // the highest of its reports
+    EXPECT_EQ(inc->sources, (std::vector<std::string>{"laksa", "bpbd"}));
+    EXPECT_EQ(inc->last_report_ms, t0 + 30 * minute);
+}
+
+TEST(IncidentEngine, ReportJustOutsideTheRadiusOpensANewIncident)
+{
+    incident_engine engine;
+    auto first = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto second = engine.accept(point_report("b", 106.63, north(-6.17, 160), t0), tangerang, t0);
+    EXPECT_TRUE(second.opened_incident);
+    EXPECT_NE(second.incident_id, first.incident_id);
+}
+
+TEST(IncidentEngine, ReportOutsideTheWindowOpensANewIncident)
+{
+    incident_engine engine;
+    auto first = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto late = engine.accept(point_report("b", 106.63, -6.17, t0 + 121 * minute), tangerang, t0);
+    EXPECT_NE(late.incident_id, first.incident_id);
+    // An out-of-order report from before the first one counts from the last report too.
+    auto early = engine.accept(point_report("c", 106.63, -6.17, t0 - 100 * minute), tangerang, t0);
+    EXPECT_EQ(early.incident_id, first.incident_id);
+}
+
+TEST(IncidentEngine, DifferentTypeOrCategoryNeverJoins)
+{
+    incident_engine engine;
+    auto flood = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto garbage = engine.accept(point_report("b", 106.63, -6.17, t0, "garbage", category::complaint), tangerang, t0);
+    auto flood_complaint = engine.accept(point_report("c", 106.63, -6.17, t0, "flood", category::complaint), tangerang, t0);
+    EXPECT_NE(garbage.incident_id, flood.incident_id);
+    EXPECT_NE(flood_complaint.incident_id, flood.incident_id);
+    EXPECT_NE(flood_complaint.incident_id, garbage.incident_id);
+}
+
+TEST(IncidentEngine, PerTypeRuleWidensTheRadius)
+{
+    engine_config config;
+    config.rule_by_type["earthquake"] = {50'000, 6 * 60 * minute};
+    incident_engine engine(config);
+    auto a = engine.accept(point_report("a", 106.63, -6.17, t0, "earthquake"), tangerang, t0);
+    auto b = engine.accept(point_report("b", 106.63, north(-6.17, 30'000), t0 + 5 * 60 * minute, "earthquake"), tangerang, t0);
+    EXPECT_EQ(b.incident_id, a.incident_id);
+    // Other types keep the default 150 m.
+    auto c = engine.accept(point_report("c", 106.63, -6.17, t0), tangerang, t0);
+    auto d = engine.accept(point_report("d", 106.63, north(-6.17, 1000), t0), tangerang, t0);
+    EXPECT_NE(d.incident_id, c.incident_id);
+}
+
+TEST(IncidentEngine, ReportJoinsTheNearestOfTwoOpenIncidents)
+{
+    incident_engine engine;
+    auto south = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto far_north = engine.accept(point_report("b", 106.63, north(-6.17, 200), t0), tangerang, t0);
+    ASSERT_NE(south.incident_id, far_north.incident_id);
+    auto between = engine.accept(point_report("c", 106.63, north(-6.17, 120), t0), tangerang, t0);
+    EXPECT_EQ(between.incident_id, far_north.incident_id); // 80 m from it, 120 m from the other
+}
+
+TEST(IncidentEngine, RepeatedSourceAndExternalIdIsAcknowledgedAgainNotDuplicated)
+{
+    incident_engine engine;
+    auto first = engine.accept(point_report("same", 106.63, -6.17, t0), tangerang, t0);
+    auto again = engine.accept(point_report("same", 106.70, -6.20, t0 + minute), tangerang, t0);
+    EXPECT_TRUE(again.repeated);
+    EXPECT_EQ(again.report_id, first.report_id);
+    EXPECT_EQ(again.incident_id, first.incident_id);
+    EXPECT_EQ(engine.find(first.incident_id)->report_count, 1u);
+    EXPECT_EQ(engine.incidents().size(), 1u);
+    // The same external id from another source is another report.
+    auto other = engine.accept(point_report("same", 106.63, -6.17, t0, "flood", category::disaster,
+                                            severity::moderate, "bpbd"),
+                               tangerang, t0);
+    EXPECT_FALSE(other.repeated);
+}
+
+TEST(IncidentEngine, AreaReportsOpenTheirOwnIncident)
+{
+    incident_engine engine;
+    report area = point_report("a", 106.63, -6.17, t0);
+    area.where = location_kind::polygon;
+    area.area_geojson = R"({"type":"Polygon","coordinates":[[[106.62,-6.18],[106.64,-6.18],[106.64,-6.16],[106.62,-6.18]]]})";
+    auto a = engine.accept(area, tangerang, t0);
+    auto b = engine.accept(point_report("b", 106.63, -6.17, t0), tangerang, t0);
+    EXPECT_NE(a.incident_id, b.incident_id);
+    EXPECT_EQ(engine.find(a.incident_id)->area_geojson, area.area_geojson);
+}
+
+TEST(IncidentEngine, ACircleReportsIncidentHasTheCircleAsItsArea)
+{
+    incident_engine engine;
+    report quake = point_report("q", 106.63, -6.17, t0, "earthquake");
+    quake.where = location_kind::circle;
+    quake.radius_m = 2000;
+    const auto a = engine.accept(quake, tangerang, t0);
+    const std::string& area = engine.find(a.incident_id)->area_geojson;
+    ASSERT_TRUE(area.starts_with(R"({"type":"Polygon","coordinates":[[[)")) << area;
+    // Every vertex lies on the circle, and the ring closes.
+    std::vector<std::pair<double, double>> ring;
+    for (std::size_t at = area.find("[1"); at != std::string::npos; at = area.find("[1", at + 1)) {
+        double lon = 0, lat = 0;
+        ASSERT_EQ(std::sscanf(area.c_str() + at, "[%lf,%lf]", &lon, &lat), 2);
+        ring.emplace_back(lon, lat);
+    }
+    ASSERT_EQ(ring.size(), 65u);
+    EXPECT_EQ(ring.front(), ring.back());
+    double signed_area = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        EXPECT_NEAR(distance_m(106.63, -6.17, ring[i].first, ring[i].second), 2000, 1);
+        signed_area += ring[i].first * ring[i + 1].second - ring[i + 1].first * ring[i].second;
+    }
+    EXPECT_GT(signed_area, 0); // counter-clockwise
+    // A point report at its centre does not join it: areas open their own incidents.
+    EXPECT_NE(engine.accept(point_report("p", 106.63, -6.17, t0, "earthquake"), tangerang, t0).incident_id, a.incident_id);
+}
+
+// The dedup index (grid cells and time slots) must give exactly what a scan of every incident
+// gives: the nearest open point incident of the category and type within the radius and window,
+// ties to the lowest id. Reports arrive out of order, incidents close and reopen, a type has a
+// rule of its own, and a backlog of old incidents lies under the new ones.
+TEST(IncidentEngine, TheIndexDecidesExactlyAsAScanOfEveryIncident)
+{
+    engine_config config;
+    config.rule_by_type["flood"] = {500, 6 * 60 * minute};
+    incident_engine engine(config);
+    std::mt19937_64 g(42);
+    std::uniform_real_distribution<double> lon(106.60, 106.63), lat(-6.19, -6.16), unit(0, 1);
+    const std::vector<std::pair<category, std::string>> kinds = {
+        {category::complaint, "garbage"}, {category::disaster, "flood"}, {category::transport, "garbage"}};
+    auto expected = [&](const report& r) -> std::optional<std::uint64_t> {
+        const dedup_rule& rule = config.rule_for(r.type);
+        std::optional<std::uint64_t> best;
+        double best_d = 0;
+        for (const auto& [id, inc] : engine.incidents()) {
+            if (inc.category != r.category || inc.type != r.type || !inc.area_geojson.empty() || !is_open(inc.status))
+                continue;
+            if (std::llabs(r.observed_at_ms - inc.last_report_ms) > rule.window_ms)
+                continue;
+            const double d = distance_m(r.lon, r.lat, inc.lon, inc.lat);
+            if (d <= rule.radius_m && (!best || d < best_d))
+                best = id, best_d = d; // ids ascend: a tie keeps the lower one
+        }
+        return best;
+    };
+    int joined = 0;
+    for (int i = 0; i < 4000; ++i) {
+        const auto& [cat, type] = kinds[g() % kinds.size()];
+        // The first thousand are a backlog two days back; then two hours, in any order.
+        const std::int64_t at = i < 1000 ? t0 - 48 * 60 * minute + i * minute / 4
+                                         : t0 + static_cast<std::int64_t>(unit(g) * 120 * minute);
+        report r = point_report("x" + std::to_string(i), lon(g), lat(g), at, type, cat);
+        const auto want = expected(r);
+        const ingest_decision d = engine.accept(r, tangerang, at);
+        if (want) {
+            ASSERT_EQ(d.incident_id, *want) << "report " << i;
+            ASSERT_FALSE(d.opened_incident);
+            ++joined;
+        } else {
+            ASSERT_TRUE(d.opened_incident) << "report " << i << " joined " << d.incident_id;
+        }
+        // Now and then an operator closes one and reopens another.
+        if (i % 37 == 0) {
+            incident_change close;
+            close.status = incident_status::resolved;
+            engine.change(1 + g() % engine.incidents().size(), close, at);
+        }
+        if (i % 53 == 0) {
+            incident_change reopen;
+            reopen.status = incident_status::in_progress;
+            engine.change(1 + g() % engine.incidents().size(), reopen, at);
+        }
+    }
+    EXPECT_GT(joined, 500); // the test exercises joining, not only opening
+}
+
+TEST(IncidentEngine, StatusChangesAreAuditedAndClosedIncidentsTakeNoMoreReports)
+{
+    incident_engine engine;
+    auto d = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto changed = engine.change(d.incident_id, {incident_status::verified, std::string("Dinas PU"), std::string("cek lokasi"), "operator1"},
+                                 t0 + minute);
+    ASSERT_TRUE(std::holds_alternative<const incident*>(changed));
+    const incident* inc = std::get<const incident*>(changed);
+    EXPECT_EQ(inc->status, incident_status::verified);
+    EXPECT_EQ(inc->assignee, "Dinas PU");
+    ASSERT_EQ(inc->audit.size(), 4u); // opened, status, assignee, note
+    EXPECT_EQ(inc->audit[1].what, "status: new → verified");
+    EXPECT_EQ(inc->audit[1].actor, "operator1");
+    EXPECT_EQ(inc->audit[1].at_ms, t0 + minute);
+    EXPECT_EQ(inc->audit[3].what, "note: cek lokasi");
+
+    // Verified is still open: a nearby report joins.
+    EXPECT_EQ(engine.accept(point_report("b", 106.63, -6.17, t0), tangerang, t0).incident_id, d.incident_id);
+    // Resolved is not: the next report opens a new incident.
+    engine.change(d.incident_id, {incident_status::resolved, {}, {}, "operator1"}, t0 + 2 * minute);
+    EXPECT_NE(engine.accept(point_report("c", 106.63, -6.17, t0), tangerang, t0).incident_id, d.incident_id);
+    // Reopened: it takes reports again.
+    engine.change(d.incident_id, {incident_status::in_progress, {}, {}, "operator1"}, t0 + 3 * minute);
+    auto e = engine.accept(point_report("e", 106.63, -6.17, t0), tangerang, t0);
+    EXPECT_EQ(e.incident_id, d.incident_id); // tie with the incident of "c": the older wins
+}
+
+TEST(IncidentEngine, BadChangesAreErrorsThatChangeNothing)
+{
+    incident_engine engine;
+    auto d = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
+    auto missing = engine.change(999, {incident_status::closed, {}, {}, "x"}, t0);
+    ASSERT_TRUE(std::holds_alternative<change_error>(missing));
+    EXPECT_EQ(std::get<change_error>(missing).code, "not_found");
+    auto empty = engine.change(d.incident_id, {}, t0);
+    ASSERT_TRUE(std::holds_alternative<change_error>(empty));
+    EXPECT_EQ(std::get<change_error>(empty).code, "empty_change");
+    auto same = engine.change(d.incident_id, {incident_status::new_, {}, {}, "x"}, t0);
+    ASSERT_TRUE(std::holds_alternative<change_error>(same));
+    EXPECT_EQ(std::get<change_error>(same).code, "invalid_transition");
+    EXPECT_EQ(engine.find(d.incident_id)->audit.size(), 1u);
+}
+
+TEST(IncidentEngine, ReplayingTheDecisionsRebuildsTheSameIncidents)
+{
+    incident_engine live;
+    struct logged {
+        report r;
+        ingest_decision d;
+    };
+    std::vector<logged> log;
+    for (int i = 0; i < 200; ++i) {
+        // A 40 x 5 lattice every 100 m, visited twice at different times: joins and new incidents.
+        report r = point_report("r" + std::to_string(i), 106.60 + (i % 40) * 0.0009, -6.20 + ((i / 40) % 5) * 0.0009,
+                                t0 + i * minute);
+        auto d = live.accept(r, tangerang, t0 + i * minute);
+        log.push_back({r, d});
+    }
+    incident_engine rebuilt;
+    for (const logged& l : log)
+        rebuilt.replay_accept(l.r, tangerang, l.d.report_id, l.d.incident_id, l.r.observed_at_ms);
+    ASSERT_EQ(rebuilt.incidents().size(), live.incidents().size());
+    for (const auto& [id, inc] : live.incidents()) {
+        const incident* other = rebuilt.find(id);
+        ASSERT_NE(other, nullptr) << id;
+        EXPECT_EQ(other->report_ids, inc.report_ids) << id;
+        EXPECT_EQ(other->severity, inc.severity);
+        EXPECT_EQ(other->last_report_ms, inc.last_report_ms);
+    }
+    // New reports after the replay get fresh ids, not reused ones.
+    auto next = rebuilt.accept(point_report("new", 107.0, -6.0, t0), tangerang, t0);
+    EXPECT_EQ(next.report_id, live.last_report_id() + 1);
+    EXPECT_GT(next.incident_id, live.incidents().rbegin()->first);
+}
+
+TEST(IncidentEngine, DistanceIsTheGreatCircleDistance)
+{
+    // One degree of latitude on the mean-radius sphere.
+    EXPECT_NEAR(distance_m(106.6, -6.0, 106.6, -5.0), 111'195.0, 1.0);
+    EXPECT_NEAR(distance_m(106.6, -6.2, 106.6, -6.2), 0.0, 1e-9);
+    // East-west shrinks with the cosine of the latitude.
+    EXPECT_NEAR(distance_m(106.0, -6.0, 107.0, -6.0), 111'195.0 * std::cos(6.0 * 3.14159265358979 / 180), 10.0);
+}
+
+} // namespace
+} // namespace pantau

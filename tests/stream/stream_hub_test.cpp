@@ -1,0 +1,446 @@
+// The stream hub's logic without sockets: filters, the live set, serialise-once payloads with a
+// per-connection seq prefix, coalescing and closing slow clients, resume from history.
+#include "stream/stream_hub.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pantau {
+namespace {
+
+namespace v1 = pantau::v1;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t t0 = 1'700'000'000'000; // a wall-clock time, ms
+
+struct fake_client : stream_client {
+    int wakes = 0;
+    std::vector<std::uint16_t> closes;
+    void wake() override { ++wakes; }
+    void close(std::uint16_t code, const std::string&) override { closes.push_back(code); }
+};
+
+v1::Incident make_incident(std::uint64_t id, const std::string& type = "garbage", v1::Category c = v1::COMPLAINT,
+                           v1::Severity s = v1::MINOR, v1::IncidentStatus status = v1::NEW)
+{
+    v1::Incident inc;
+    inc.set_id(id);
+    inc.set_category(c);
+    inc.set_type(type);
+    inc.set_severity(s);
+    inc.set_status(status);
+    inc.set_lon(106.63);
+    inc.set_lat(-6.17);
+    for (auto [level, code] : {std::pair{"kota", "36.71"}, {"kecamatan", "36.71.01"}, {"kelurahan", "36.71.01.1001"}}) {
+        auto* d = inc.add_districts();
+        d->set_level(level);
+        d->set_code(code);
+    }
+    return inc;
+}
+
+feed_update update_of(std::vector<v1::Incident> incidents, std::int64_t at = t0)
+{
+    feed_update u;
+    for (auto& inc : incidents)
+        u.incidents.push_back({std::move(inc), at});
+    return u;
+}
+
+v1::ClientMessage subscribe_all(bool incidents = true, bool stats = false)
+{
+    v1::ClientMessage m;
+    m.mutable_subscribe()->set_want_incidents(incidents);
+    m.mutable_subscribe()->set_want_stats(stats);
+    return m;
+}
+
+// The frame as the client receives it: prefix and body in one message.
+v1::ServerMessage decode(const outgoing_frame& f)
+{
+    std::string bytes(reinterpret_cast<const char*>(f.prefix.data()), f.prefix_size);
+    bytes += *f.body;
+    v1::ServerMessage m;
+    EXPECT_TRUE(m.ParseFromString(bytes));
+    return m;
+}
+
+std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
+{
+    std::vector<v1::ServerMessage> out;
+    const auto now = std::chrono::steady_clock::now();
+    while (auto f = hub.next_frame(id, now)) {
+        out.push_back(decode(*f));
+        hub.written(id, *f, now);
+    }
+    return out;
+}
+
+stream_settings small_settings()
+{
+    stream_settings s;
+    s.soft_queue_bytes = 2048;
+    s.hard_queue_bytes = 64 << 10;
+    s.slow_client_grace = 1000ms;
+    s.heartbeat_interval = 3600s; // no heartbeats unless a test wants them
+    return s;
+}
+
+struct connected {
+    std::shared_ptr<fake_client> client = std::make_shared<fake_client>();
+    stream_hub::client_id id = 0;
+};
+
+connected connect(stream_hub& hub, const v1::ClientMessage& first)
+{
+    connected c;
+    c.id = hub.connect(c.client);
+    hub.on_message(c.id, first, t0, std::chrono::steady_clock::now());
+    return c;
+}
+
+TEST(StreamFilter, EmptyFilterMatchesEverything)
+{
+    EXPECT_TRUE(stream_filter::from(v1::Subscribe{}).matches(make_incident(1)));
+}
+
+TEST(StreamFilter, EachFieldIncludesAndExcludes)
+{
+    const v1::Incident inc = make_incident(1, "flood", v1::DISASTER, v1::SEVERE);
+    v1::Subscribe s;
+    s.add_categories(v1::DISASTER);
+    EXPECT_TRUE(stream_filter::from(s).matches(inc));
+    s.set_categories(0, v1::TRANSPORT);
+    EXPECT_FALSE(stream_filter::from(s).matches(inc));
+
+    s = {};
+    s.add_types("fire");
+    EXPECT_FALSE(stream_filter::from(s).matches(inc));
+    s.add_types("flood");
+    EXPECT_TRUE(stream_filter::from(s).matches(inc));
+
+    s = {};
+    s.set_min_severity(v1::SEVERE);
+    EXPECT_TRUE(stream_filter::from(s).matches(inc));
+    s.set_min_severity(v1::EXTREME);
+    EXPECT_FALSE(stream_filter::from(s).matches(inc));
+
+    s = {};
+    s.mutable_bbox()->set_min_lon(106.6);
+    s.mutable_bbox()->set_min_lat(-6.2);
+    s.mutable_bbox()->set_max_lon(106.7);
+    s.mutable_bbox()->set_max_lat(-6.1);
+    EXPECT_TRUE(stream_filter::from(s).matches(inc));
+    s.mutable_bbox()->set_min_lon(106.64);
+    EXPECT_FALSE(stream_filter::from(s).matches(inc));
+}
+
+TEST(StreamFilter, ADistrictCodeOfAnyLevelMatches)
+{
+    const v1::Incident inc = make_incident(1);
+    for (const char* code : {"36.71", "36.71.01", "36.71.01.1001"}) {
+        v1::Subscribe s;
+        s.add_districts(code);
+        EXPECT_TRUE(stream_filter::from(s).matches(inc)) << code;
+    }
+    v1::Subscribe other;
+    other.add_districts("36.71.02");
+    other.add_districts("36.71.01.1002");
+    EXPECT_FALSE(stream_filter::from(other).matches(inc));
+}
+
+TEST(StreamFilter, EqualFiltersHaveEqualKeysWhateverTheOrder)
+{
+    v1::Subscribe a, b;
+    a.add_types("x");
+    a.add_types("y");
+    b.add_types("y");
+    b.add_types("x");
+    EXPECT_EQ(stream_filter::from(a).key(), stream_filter::from(b).key());
+    b.set_want_stats(true);
+    EXPECT_NE(stream_filter::from(a).key(), stream_filter::from(b).key());
+}
+
+TEST(SeqPrefix, PrefixPlusSharedBodyDecodesAsOneServerMessage)
+{
+    v1::ServerMessage body;
+    *body.mutable_delta()->add_upserts() = make_incident(42);
+    const std::string shared = body.SerializeAsString();
+    for (std::uint64_t seq : {1ull, 127ull, 128ull, 300ull, 1ull << 40}) {
+        std::array<unsigned char, 11> prefix{};
+        const std::size_t n = encode_seq_prefix(seq, prefix);
+        v1::ServerMessage m;
+        ASSERT_TRUE(m.ParseFromString(std::string(reinterpret_cast<const char*>(prefix.data()), n) + shared));
+        EXPECT_EQ(m.seq(), seq);
+        ASSERT_TRUE(m.has_delta());
+        EXPECT_EQ(m.delta().upserts(0).id(), 42u);
+    }
+}
+
+TEST(StreamHub, NothingIsSentBeforeSubscribe)
+{
+    stream_hub hub(small_settings());
+    auto client = std::make_shared<fake_client>();
+    const auto id = hub.connect(client);
+    hub.push(update_of({make_incident(1)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    EXPECT_TRUE(drain(hub, id).empty());
+}
+
+TEST(StreamHub, SubscribeGetsASnapshotThenNumberedDeltas)
+{
+    stream_hub hub(small_settings());
+    hub.load(update_of({make_incident(1), make_incident(2, "x", v1::COMPLAINT, v1::MINOR, v1::REJECTED)}), t0);
+    connected c = connect(hub, subscribe_all());
+    auto first = drain(hub, c.id);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].seq(), 1u);
+    ASSERT_TRUE(first[0].has_snapshot());
+    ASSERT_EQ(first[0].snapshot().incidents_size(), 1); // the rejected one is not on the wall
+    EXPECT_EQ(first[0].snapshot().incidents(0).id(), 1u);
+    EXPECT_FALSE(first[0].snapshot().stream_id().empty());
+
+    hub.push(update_of({make_incident(3)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    auto next = drain(hub, c.id);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0].seq(), 2u);
+    ASSERT_EQ(next[0].delta().upserts_size(), 1);
+    EXPECT_EQ(next[0].delta().upserts(0).id(), 3u);
+    EXPECT_GE(c.client->wakes, 2);
+}
+
+TEST(StreamHub, ClientsWithTheSameFilterShareOnePayload)
+{
+    stream_hub hub(small_settings());
+    connected a = connect(hub, subscribe_all());
+    connected b = connect(hub, subscribe_all());
+    drain(hub, a.id);
+    drain(hub, b.id);
+    hub.push(update_of({make_incident(1)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    auto fa = hub.next_frame(a.id, now);
+    auto fb = hub.next_frame(b.id, now);
+    ASSERT_TRUE(fa && fb);
+    EXPECT_EQ(fa->body.get(), fb->body.get());
+    EXPECT_EQ(hub.counters().payloads_serialised.load(), 1u);
+}
+
+TEST(StreamHub, AnIncidentThatStopsMatchingIsSentAsRemoved)
+{
+    stream_hub hub(small_settings());
+    v1::ClientMessage only_flood = subscribe_all();
+    only_flood.mutable_subscribe()->add_types("flood");
+    connected c = connect(hub, only_flood);
+    drain(hub, c.id);
+
+    hub.push(update_of({make_incident(7, "flood"), make_incident(8, "fire")}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    auto got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    ASSERT_EQ(got[0].delta().upserts_size(), 1);
+    EXPECT_EQ(got[0].delta().upserts(0).id(), 7u);
+
+    // A flood reclassified as rejected leaves the wall; the fire never was on this client's.
+    hub.push(update_of({make_incident(7, "flood", v1::COMPLAINT, v1::MINOR, v1::REJECTED), make_incident(8, "fire", v1::COMPLAINT, v1::SEVERE)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].delta().upserts_size(), 0);
+    ASSERT_EQ(got[0].delta().removed_incident_ids_size(), 1);
+    EXPECT_EQ(got[0].delta().removed_incident_ids(0), 7u);
+}
+
+TEST(StreamHub, ResolvedIncidentsStayADayThenAreRemoved)
+{
+    stream_hub hub(small_settings());
+    connected c = connect(hub, subscribe_all());
+    drain(hub, c.id);
+    hub.push(update_of({make_incident(5, "garbage", v1::COMPLAINT, v1::MINOR, v1::RESOLVED)}, t0));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    auto got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].delta().upserts(0).status(), v1::RESOLVED);
+
+    hub.flush(t0 + resolved_visible_ms - 1000, std::chrono::steady_clock::now());
+    EXPECT_TRUE(drain(hub, c.id).empty());
+    hub.flush(t0 + resolved_visible_ms + 2000, std::chrono::steady_clock::now());
+    got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    ASSERT_EQ(got[0].delta().removed_incident_ids_size(), 1);
+    EXPECT_EQ(got[0].delta().removed_incident_ids(0), 5u);
+}
+
+TEST(StreamHub, ChangingTheFilterSendsAFreshSnapshot)
+{
+    stream_hub hub(small_settings());
+    hub.load(update_of({make_incident(1, "flood"), make_incident(2, "fire")}), t0);
+    connected c = connect(hub, subscribe_all());
+    ASSERT_EQ(drain(hub, c.id)[0].snapshot().incidents_size(), 2);
+    v1::ClientMessage fire = subscribe_all();
+    fire.mutable_subscribe()->add_types("fire");
+    hub.on_message(c.id, fire, t0, std::chrono::steady_clock::now());
+    auto got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].seq(), 2u);
+    ASSERT_EQ(got[0].snapshot().incidents_size(), 1);
+    EXPECT_EQ(got[0].snapshot().incidents(0).id(), 2u);
+}
+
+TEST(StreamHub, ASlowClientIsCoalescedToTheLatestStatePerIncident)
+{
+    stream_hub hub(small_settings());
+    connected slow = connect(hub, subscribe_all());
+    // It never writes: the snapshot and the first deltas fill the soft bound.
+    for (int round = 0; round < 40; ++round) {
+        v1::Incident inc = make_incident(1 + round % 3);
+        inc.set_title("update " + std::to_string(round) + std::string(100, '.'));
+        hub.push(update_of({inc}));
+        hub.flush(t0, std::chrono::steady_clock::now());
+    }
+    EXPECT_TRUE(hub.coalescing(slow.id));
+    EXPECT_GT(hub.counters().coalesced_updates.load(), 0u);
+    auto got = drain(hub, slow.id);
+    ASSERT_GE(got.size(), 2u);
+    // seq rises by one, without a gap, through the coalesced delta.
+    for (std::size_t i = 0; i < got.size(); ++i)
+        EXPECT_EQ(got[i].seq(), i + 1);
+    const v1::Delta& last = got.back().delta();
+    ASSERT_EQ(last.upserts_size(), 3); // one per incident, the latest state of each
+    EXPECT_EQ(last.upserts(0).title().substr(0, 9), "update 39");
+    EXPECT_EQ(last.upserts(1).title().substr(0, 9), "update 37");
+    EXPECT_EQ(last.upserts(2).title().substr(0, 9), "update 38");
+    EXPECT_FALSE(hub.coalescing(slow.id));
+    EXPECT_TRUE(slow.client->closes.empty());
+}
+
+TEST(StreamHub, AClientOverItsBoundTooLongIsClosedAndOthersGoOn)
+{
+    stream_hub hub(small_settings());
+    connected slow = connect(hub, subscribe_all());
+    connected fast = connect(hub, subscribe_all());
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t fast_upserts = 0;
+    for (int round = 0; round < 30; ++round) {
+        v1::Incident inc = make_incident(100 + round);
+        inc.set_title(std::string(200, 'x'));
+        hub.push(update_of({inc}));
+        hub.flush(t0, start + std::chrono::milliseconds(100 * round));
+        for (const auto& m : drain(hub, fast.id))
+            fast_upserts += m.delta().upserts_size();
+    }
+    ASSERT_EQ(slow.client->closes.size(), 1u);
+    EXPECT_EQ(slow.client->closes[0], 1013);
+    EXPECT_EQ(hub.counters().closed_slow_clients.load(), 1u);
+    EXPECT_GT(hub.counters().dropped_updates.load(), 0u);
+    EXPECT_FALSE(hub.next_frame(slow.id, start).has_value());
+    EXPECT_EQ(fast_upserts, 30u);
+    EXPECT_TRUE(fast.client->closes.empty());
+}
+
+TEST(StreamHub, ResumeReplaysExactlyWhatWasMissed)
+{
+    stream_hub hub(small_settings());
+    connected c = connect(hub, subscribe_all());
+    const auto snap = drain(hub, c.id);
+    const std::string stream_id = snap[0].snapshot().stream_id();
+    hub.push(update_of({make_incident(1)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    // seq 2 is queued but the connection drops before the client reads it.
+    hub.disconnect(c.id);
+    hub.push(update_of({make_incident(2)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+
+    v1::ClientMessage resume;
+    resume.mutable_resume()->set_last_seq(1);
+    resume.mutable_resume()->set_stream_id(stream_id);
+    connected again = connect(hub, resume);
+    auto got = drain(hub, again.id);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].seq(), 2u);
+    EXPECT_EQ(got[0].delta().upserts(0).id(), 1u);
+    EXPECT_EQ(got[1].seq(), 3u);
+    EXPECT_EQ(got[1].delta().upserts(0).id(), 2u);
+    EXPECT_EQ(hub.counters().resumes_replayed.load(), 1u);
+
+    hub.push(update_of({make_incident(3)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    got = drain(hub, again.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].seq(), 4u);
+}
+
+TEST(StreamHub, ResumeGetsASnapshotWhenHistoryNoLongerReaches)
+{
+    stream_settings s = small_settings();
+    s.history_messages = 2;
+    stream_hub hub(s);
+    connected c = connect(hub, subscribe_all());
+    const std::string stream_id = drain(hub, c.id)[0].snapshot().stream_id();
+    hub.disconnect(c.id);
+    for (int i = 1; i <= 3; ++i) {
+        hub.push(update_of({make_incident(i)}));
+        hub.flush(t0, std::chrono::steady_clock::now());
+    }
+    v1::ClientMessage resume;
+    resume.mutable_resume()->set_last_seq(1);
+    resume.mutable_resume()->set_stream_id(stream_id);
+    connected again = connect(hub, resume);
+    auto got = drain(hub, again.id);
+    ASSERT_EQ(got.size(), 1u);
+    ASSERT_TRUE(got[0].has_snapshot());
+    EXPECT_EQ(got[0].seq(), 5u); // seq continues on: 2..4 went to history while detached
+    EXPECT_EQ(got[0].snapshot().incidents_size(), 3);
+    EXPECT_EQ(got[0].snapshot().stream_id(), stream_id);
+    EXPECT_EQ(hub.counters().resumes_snapshot.load(), 1u);
+}
+
+TEST(StreamHub, ResumeOfAnUnknownStreamGetsASnapshotNumberedOn)
+{
+    stream_hub hub(small_settings());
+    hub.load(update_of({make_incident(1)}), t0);
+    v1::ClientMessage resume;
+    resume.mutable_resume()->set_last_seq(41);
+    resume.mutable_resume()->set_stream_id("no-such-stream");
+    connected c = connect(hub, resume);
+    auto got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].seq(), 42u);
+    ASSERT_TRUE(got[0].has_snapshot());
+    EXPECT_EQ(got[0].snapshot().incidents_size(), 1);
+    EXPECT_NE(got[0].snapshot().stream_id(), "no-such-stream");
+}
+
+TEST(StreamHub, AQuietStreamGetsHeartbeatsAndPingsAreAnswered)
+{
+    stream_settings s = small_settings();
+    s.heartbeat_interval = 5000ms;
+    stream_hub hub(s);
+    connected c = connect(hub, subscribe_all());
+    const auto start = std::chrono::steady_clock::now();
+    while (auto f = hub.next_frame(c.id, start))
+        hub.written(c.id, *f, start);
+    hub.flush(t0, start + 1000ms);
+    EXPECT_FALSE(hub.next_frame(c.id, start).has_value());
+    hub.flush(t0 + 6000, start + 6000ms);
+    auto got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_TRUE(got[0].has_heartbeat());
+    EXPECT_EQ(got[0].seq(), 2u);
+
+    v1::ClientMessage ping;
+    ping.mutable_ping()->set_client_time_ms(1);
+    hub.on_message(c.id, ping, t0, start);
+    got = drain(hub, c.id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_TRUE(got[0].has_heartbeat());
+    EXPECT_EQ(got[0].seq(), 3u);
+}
+
+} // namespace
+} // namespace pantau
