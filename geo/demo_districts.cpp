@@ -1,7 +1,7 @@
-#include "demo_districts.hpp"
+#include "geo/demo_districts.hpp"
 
-#include "geos_raii.hpp"
-#include "loader.hpp"
+#include "geo/detail/geos_raii.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <gdal.h>
 #include <nlohmann/json.hpp>

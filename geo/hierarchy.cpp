@@ -1,7 +1,7 @@
-#include "hierarchy.hpp"
+#include "geo/hierarchy.hpp"
 
-#include "level_data.hpp"
-#include "loader.hpp"
+#include "geo/detail/level_data.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <algorithm>
 #include <chrono>

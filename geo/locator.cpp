@@ -1,7 +1,7 @@
-#include "locator.hpp"
+#include "geo/locator.hpp"
 
-#include "level_data.hpp"
-#include "loader.hpp"
+#include "geo/detail/level_data.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <geodesic.h>
 

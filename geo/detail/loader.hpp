@@ -2,8 +2,8 @@
 
 // Private to geo/: reads one OGR layer into GEOS polygons in EPSG:4326 (lon, lat).
 
-#include "district.hpp"
-#include "geos_raii.hpp"
+#include "geo/district.hpp"
+#include "geo/detail/geos_raii.hpp"
 
 #include <vector>
 

@@ -1,6 +1,6 @@
-#include "loader.hpp"
+#include "geo/detail/loader.hpp"
 
-#include "gdal_raii.hpp"
+#include "geo/detail/gdal_raii.hpp"
 
 #include <cpl_error.h>
 #include <gdal.h>

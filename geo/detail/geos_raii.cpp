@@ -1,4 +1,4 @@
-#include "geos_raii.hpp"
+#include "geo/detail/geos_raii.hpp"
 
 namespace pantau::geo::detail {
 

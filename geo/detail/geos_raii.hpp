@@ -2,7 +2,7 @@
 
 // Private to geo/: RAII around the reentrant GEOS C API. Never included by public headers.
 
-#include "error.hpp"
+#include "geo/error.hpp"
 
 #include <geos_c.h>
 
