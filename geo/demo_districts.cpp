@@ -43,13 +43,7 @@ void round_coordinates(nlohmann::json& j)
 
 nlohmann::json geometry_json(const geos_context& ctx, const GEOSGeometry* g)
 {
-    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
-    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, g, -1);
-    GEOSGeoJSONWriter_destroy_r(ctx, writer);
-    if (!text)
-        throw error("demo districts: cannot write geometry: " + ctx.last_error());
-    nlohmann::json j = nlohmann::json::parse(text);
-    GEOSFree_r(ctx, text);
+    nlohmann::json j = nlohmann::json::parse(detail::to_geojson(ctx, g, "demo districts"));
     round_coordinates(j["coordinates"]);
     return j;
 }

@@ -16,4 +16,19 @@ void geos_context::on_error(const char* message, void* self)
     static_cast<geos_context*>(self)->last_error_ = message ? message : "";
 }
 
+void throw_geos_error(const geos_context& ctx, std::string_view what)
+{
+    throw error(std::string(what) + ": " + (ctx.last_error().empty() ? "GEOS failed" : ctx.last_error()));
+}
+
+std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g, const std::string& what)
+{
+    auto writer =
+        own_handle<geojson_writer_ptr>(ctx, GEOSGeoJSONWriter_create_r(ctx), what + ": cannot create a GeoJSON writer");
+    // Indent -1: compact, on one line; callers embed it in larger documents.
+    auto text = own_handle<geos_text_ptr>(ctx, GEOSGeoJSONWriter_writeGeometry_r(ctx, writer.get(), g, -1),
+                                          what + ": cannot write GeoJSON");
+    return text.get();
+}
+
 } // namespace pantau::geo::detail

@@ -8,7 +8,7 @@
 
 #include <memory>
 #include <string>
-#include <utility>
+#include <string_view>
 
 namespace pantau::geo::detail {
 
@@ -31,41 +31,58 @@ private:
     std::string last_error_;
 };
 
-// Destroys a geometry with the context of the thread that destroys it; geometries are not
-// tied to the context that made them, only the calls are.
-struct geom_deleter {
+// Destroys a GEOS object with the context of the thread that destroys it; geometries are not
+// tied to the context that made them, only the calls are. One deleter for every GEOS type,
+// so each owning pointer below is one line: the GEOS function that frees it.
+template <class T, auto destroy>
+struct geos_deleter {
     GEOSContextHandle_t ctx;
-    void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(ctx, g); }
+    void operator()(T* p) const { destroy(ctx, p); }
 };
-using geom_ptr = std::unique_ptr<GEOSGeometry, geom_deleter>;
+template <class T, auto destroy>
+using geos_ptr = std::unique_ptr<T, geos_deleter<T, destroy>>;
 
-struct prepared_deleter {
-    GEOSContextHandle_t ctx;
-    void operator()(const GEOSPreparedGeometry* p) const { GEOSPreparedGeom_destroy_r(ctx, p); }
-};
-using prepared_ptr = std::unique_ptr<const GEOSPreparedGeometry, prepared_deleter>;
+using geom_ptr = geos_ptr<GEOSGeometry, GEOSGeom_destroy_r>;
+using prepared_ptr = geos_ptr<const GEOSPreparedGeometry, GEOSPreparedGeom_destroy_r>;
+using strtree_ptr = geos_ptr<GEOSSTRtree, GEOSSTRtree_destroy_r>;
+using wkb_reader_ptr = geos_ptr<GEOSWKBReader, GEOSWKBReader_destroy_r>;
+using geojson_reader_ptr = geos_ptr<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r>;
+using geojson_writer_ptr = geos_ptr<GEOSGeoJSONWriter, GEOSGeoJSONWriter_destroy_r>;
+// Text GEOS allocates (writers, validity reasons) is freed with GEOSFree_r, never free().
+using geos_text_ptr = geos_ptr<char, GEOSFree_r>;
 
-// Takes ownership of a GEOS result, throwing with `what` and the GEOS message when it is null.
-inline geom_ptr own(const geos_context& ctx, GEOSGeometry* g, const char* what)
+// Throws pantau::geo::error: `what`, then the GEOS message.
+[[noreturn]] void throw_geos_error(const geos_context& ctx, std::string_view what);
+
+// Takes ownership of what a GEOS call returned, throwing with `what` and the GEOS message when
+// it is null. `Ptr` is one of the owning pointers above.
+template <class Ptr>
+Ptr own_handle(const geos_context& ctx, typename Ptr::pointer p, std::string_view what)
 {
-    if (!g)
-        throw error(std::string(what) + ": " + (ctx.last_error().empty() ? "GEOS failed" : ctx.last_error()));
-    return geom_ptr(g, geom_deleter{ctx.get()});
+    if (!p)
+        throw_geos_error(ctx, what);
+    return Ptr(p, typename Ptr::deleter_type{ctx.get()});
+}
+
+inline geom_ptr own(const geos_context& ctx, GEOSGeometry* g, std::string_view what)
+{
+    return own_handle<geom_ptr>(ctx, g, what);
 }
 
 inline prepared_ptr prepare(const geos_context& ctx, const GEOSGeometry* g)
 {
-    const GEOSPreparedGeometry* p = GEOSPrepare_r(ctx, g);
-    if (!p)
-        throw error("cannot prepare geometry: " + ctx.last_error());
-    return prepared_ptr(p, prepared_deleter{ctx.get()});
+    return own_handle<prepared_ptr>(ctx, GEOSPrepare_r(ctx, g), "cannot prepare geometry");
 }
 
+// The geometry as a GeoJSON geometry object, all digits kept. `what` names the geometry for
+// the message if GEOS cannot write it.
+std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g, const std::string& what);
+
 // GEOS predicates return 2 on exception; that is a bug in our inputs, never a "no".
-inline bool check_predicate(const geos_context& ctx, char result, const char* what)
+inline bool check_predicate(const geos_context& ctx, char result, std::string_view what)
 {
     if (result == 2)
-        throw error(std::string(what) + ": " + ctx.last_error());
+        throw_geos_error(ctx, what);
     return result == 1;
 }
 

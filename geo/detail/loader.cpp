@@ -211,11 +211,7 @@ std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_sour
         report.warnings.push_back(where + ": no CRS, coordinates taken as lon/lat (EPSG:4326)");
     }
 
-    struct reader_deleter {
-        GEOSContextHandle_t ctx;
-        void operator()(GEOSWKBReader* r) const { GEOSWKBReader_destroy_r(ctx, r); }
-    };
-    std::unique_ptr<GEOSWKBReader, reader_deleter> reader(GEOSWKBReader_create_r(ctx), reader_deleter{ctx.get()});
+    auto reader = own_handle<wkb_reader_ptr>(ctx, GEOSWKBReader_create_r(ctx), where + ": cannot create a WKB reader");
 
     std::vector<loaded_feature> out;
     std::map<std::string, GIntBig> fid_of_code;
@@ -245,13 +241,12 @@ std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_sour
         wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(poly.get())));
         OGR_G_ExportToWkb(poly.get(), wkbNDR, wkb.data());
         geom_ptr g = own(ctx, GEOSWKBReader_read_r(ctx, reader.get(), wkb.data(), wkb.size()),
-                         (feature_where + ": unreadable geometry").c_str());
+                         feature_where + ": unreadable geometry");
 
         if (GEOSisValid_r(ctx, g.get()) != 1) {
-            char* reason = GEOSisValidReason_r(ctx, g.get());
-            std::string why = reason ? reason : "invalid";
-            GEOSFree_r(ctx, reason);
-            geom_ptr fixed = own(ctx, GEOSMakeValid_r(ctx, g.get()), (feature_where + ": cannot repair").c_str());
+            geos_text_ptr reason(GEOSisValidReason_r(ctx, g.get()), {ctx.get()});
+            const std::string why = reason ? reason.get() : "invalid";
+            geom_ptr fixed = own(ctx, GEOSMakeValid_r(ctx, g.get()), feature_where + ": cannot repair");
             g = polygonal_part(ctx, fixed.get());
             if (GEOSisEmpty_r(ctx, g.get())) {
                 report.skipped.push_back(feature_where + " (" + code + "): invalid (" + why +
