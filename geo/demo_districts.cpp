@@ -1,5 +1,6 @@
 #include "geo/demo_districts.hpp"
 
+#include "geo/detail/gdal_raii.hpp"
 #include "geo/detail/geos_raii.hpp"
 #include "geo/detail/loader.hpp"
 
@@ -9,7 +10,6 @@
 
 #include <cmath>
 #include <map>
-#include <memory>
 
 namespace pantau::geo {
 namespace {
@@ -87,14 +87,11 @@ nlohmann::json feature(const geos_context& ctx, const std::string& code, const s
 
 std::vector<kelurahan_fact> read_kelurahan_facts(const std::string& csv_path)
 {
-    GDALAllRegister();
     const char* const drivers[] = {"CSV", nullptr};
-    std::unique_ptr<void, void (*)(void*)> ds(
-        GDALOpenEx(csv_path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr),
-        [](void* d) { GDALClose(d); });
-    if (!ds)
-        throw error(csv_path + ": cannot open as CSV");
+    detail::dataset_ptr ds = detail::open_vector(csv_path, drivers, "CSV");
     OGRLayerH layer = GDALDatasetGetLayer(ds.get(), 0);
+    if (!layer)
+        throw error(csv_path + ": has no table");
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     auto field = [&](const char* name) {
         int i = OGR_FD_GetFieldIndex(defn, name);
@@ -105,12 +102,11 @@ std::vector<kelurahan_fact> read_kelurahan_facts(const std::string& csv_path)
     const int code = field("kode"), name = field("nama"), kec = field("kode_kec"), kec_name = field("nama_kec"),
               lat = field("lat"), lon = field("lon");
     std::vector<kelurahan_fact> out;
-    while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
-        kelurahan_fact k{OGR_F_GetFieldAsString(f, code), OGR_F_GetFieldAsString(f, name),
-                         OGR_F_GetFieldAsString(f, kec), OGR_F_GetFieldAsString(f, kec_name),
-                         OGR_F_GetFieldAsDouble(f, lon), OGR_F_GetFieldAsDouble(f, lat)};
-        const GIntBig line = OGR_F_GetFID(f);
-        OGR_F_Destroy(f);
+    while (detail::feature_ptr f{OGR_L_GetNextFeature(layer)}) {
+        kelurahan_fact k{OGR_F_GetFieldAsString(f.get(), code), OGR_F_GetFieldAsString(f.get(), name),
+                         OGR_F_GetFieldAsString(f.get(), kec), OGR_F_GetFieldAsString(f.get(), kec_name),
+                         OGR_F_GetFieldAsDouble(f.get(), lon), OGR_F_GetFieldAsDouble(f.get(), lat)};
+        const GIntBig line = OGR_F_GetFID(f.get());
         if (k.code.empty() || !(k.lon >= -180 && k.lon <= 180 && k.lat >= -90 && k.lat <= 90))
             throw error(csv_path + ": row " + std::to_string(line) + ": missing code or coordinates out of range");
         out.push_back(std::move(k));

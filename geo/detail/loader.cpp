@@ -161,6 +161,20 @@ double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g)
     return total / 1e6;
 }
 
+dataset_ptr open_vector(const std::string& path, const char* const* drivers, const std::string& as)
+{
+    register_gdal_once();
+    // GDAL's own message for a missing file is vague; plain paths get a plain answer. Virtual
+    // paths (/vsizip/...) and connection strings (PG:...) go to GDAL as they are.
+    if (path.rfind("/vsi", 0) != 0 && path.find(':') == std::string::npos && !std::filesystem::exists(path))
+        throw error(path + ": no such file or directory");
+    CPLErrorReset();
+    dataset_ptr ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr));
+    if (!ds)
+        throw error(path + ": cannot open as " + as + ": " + last_gdal_error());
+    return ds;
+}
+
 bbox extent_of(const geos_context& ctx, const GEOSGeometry* g)
 {
     bbox b;
@@ -171,15 +185,7 @@ bbox extent_of(const geos_context& ctx, const GEOSGeometry* g)
 
 std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_source& src, load_report& report)
 {
-    register_gdal_once();
-    // GDAL's own message for a missing file is vague; plain paths get a plain answer. Virtual
-    // paths (/vsizip/...) and connection strings (PG:...) go to GDAL as they are.
-    if (src.path.rfind("/vsi", 0) != 0 && src.path.find(':') == std::string::npos && !std::filesystem::exists(src.path))
-        throw error(src.path + ": no such file or directory");
-    CPLErrorReset();
-    dataset_ptr ds(GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-    if (!ds)
-        throw error(src.path + ": cannot open as a vector data source: " + last_gdal_error());
+    dataset_ptr ds = open_vector(src.path, nullptr, "a vector data source");
 
     OGRLayerH layer = src.layer.empty() ? GDALDatasetGetLayer(ds.get(), 0)
                                         : GDALDatasetGetLayerByName(ds.get(), src.layer.c_str());
