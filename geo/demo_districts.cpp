@@ -120,12 +120,10 @@ demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts
                                         const std::string& city_name)
 {
     geos_context ctx;
-    std::vector<GEOSGeometry*> points;
+    std::vector<geom_ptr> points;
     for (const kelurahan_fact& k : facts)
-        points.push_back(GEOSGeom_createPointFromXY_r(ctx, k.lon, k.lat));
-    geom_ptr centroids = own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOINT, points.data(),
-                                                              static_cast<unsigned>(points.size())),
-                             "demo districts: centroids");
+        points.push_back(own(ctx, GEOSGeom_createPointFromXY_r(ctx, k.lon, k.lat), "demo districts: centroid " + k.code));
+    geom_ptr centroids = detail::make_collection(ctx, GEOS_MULTIPOINT, std::move(points), "demo districts: centroids");
 
     geom_ptr hull = own(ctx, GEOSConcaveHull_r(ctx, centroids.get(), hull_concavity, 0), "demo districts: hull");
     geom_ptr region = own(ctx, GEOSBuffer_r(ctx, hull.get(), hull_buffer_deg, 16), "demo districts: buffer");
@@ -155,12 +153,10 @@ demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts
     }
 
     auto union_of = [&](const std::vector<std::size_t>& members) {
-        std::vector<GEOSGeometry*> parts;
+        std::vector<geom_ptr> parts;
         for (std::size_t k : members)
-            parts.push_back(GEOSGeom_clone_r(ctx, kelurahan[k].get()));
-        geom_ptr all = own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
-                                                            static_cast<unsigned>(parts.size())),
-                           "demo districts: collect");
+            parts.push_back(detail::clone(ctx, kelurahan[k].get()));
+        geom_ptr all = detail::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(parts), "demo districts: collect");
         geom_ptr merged = own(ctx, GEOSUnaryUnion_r(ctx, all.get()), "demo districts: dissolve");
         return snapped(ctx, merged.get());
     };

@@ -42,12 +42,11 @@ std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const deta
     }
     std::vector<loaded_feature> out;
     for (const auto& [code, members] : groups) {
-        std::vector<GEOSGeometry*> parts;
+        std::vector<geom_ptr> parts;
         for (std::size_t k : members)
-            parts.push_back(GEOSGeom_clone_r(ctx, below.geometries[k].get()));
-        geom_ptr collection = detail::own(
-            ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())),
-            "dissolve: cannot collect");
+            parts.push_back(detail::clone(ctx, below.geometries[k].get()));
+        geom_ptr collection =
+            detail::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(parts), "dissolve: cannot collect");
         geom_ptr merged = detail::own(ctx, GEOSUnaryUnion_r(ctx, collection.get()),
                                       "level " + spec.name + ": cannot dissolve " + code);
         loaded_feature f{district{}, detail::polygonal_part(ctx, merged.get())};

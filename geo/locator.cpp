@@ -68,13 +68,15 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c)
         if (std::fabs(lon - c.lon) > 180)
             throw error("circle: crosses the antimeridian, which is not supported");
     }
-    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2);
+    auto seq = detail::own_handle<detail::coord_seq_ptr>(ctx, GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2),
+                                                         "circle: cannot build ring");
     for (unsigned k = 0; k <= static_cast<unsigned>(n); ++k) {
         const auto& [lon, lat] = ring_lon_lat[k % static_cast<unsigned>(n)];
-        GEOSCoordSeq_setXY_r(ctx, seq, k, lon, lat);
+        GEOSCoordSeq_setXY_r(ctx, seq.get(), k, lon, lat);
     }
-    GEOSGeometry* ring = GEOSGeom_createLinearRing_r(ctx, seq);
-    return own(ctx, GEOSGeom_createPolygon_r(ctx, ring, nullptr, 0), "circle: cannot build polygon");
+    // GEOS takes the sequence over, then the ring, from the call on: release each first.
+    geom_ptr ring = own(ctx, GEOSGeom_createLinearRing_r(ctx, seq.release()), "circle: cannot build ring");
+    return own(ctx, GEOSGeom_createPolygon_r(ctx, ring.release(), nullptr, 0), "circle: cannot build polygon");
 }
 
 double intersection_km2(const geos_context& ctx, const GEOSGeometry* a, const GEOSGeometry* b)

@@ -21,6 +21,16 @@ void throw_geos_error(const geos_context& ctx, std::string_view what)
     throw error(std::string(what) + ": " + (ctx.last_error().empty() ? "GEOS failed" : ctx.last_error()));
 }
 
+geom_ptr make_collection(const geos_context& ctx, int type, std::vector<geom_ptr> parts, std::string_view what)
+{
+    // GEOS owns the parts from the call on, even when it fails: release them first.
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(parts.size());
+    for (geom_ptr& part : parts)
+        raw.push_back(part.release());
+    return own(ctx, GEOSGeom_createCollection_r(ctx, type, raw.data(), static_cast<unsigned>(raw.size())), what);
+}
+
 std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g, const std::string& what)
 {
     auto writer =

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pantau::geo::detail {
 
@@ -44,6 +45,7 @@ using geos_ptr = std::unique_ptr<T, geos_deleter<T, destroy>>;
 
 using geom_ptr = geos_ptr<GEOSGeometry, GEOSGeom_destroy_r>;
 using prepared_ptr = geos_ptr<const GEOSPreparedGeometry, GEOSPreparedGeom_destroy_r>;
+using coord_seq_ptr = geos_ptr<GEOSCoordSequence, GEOSCoordSeq_destroy_r>;
 using strtree_ptr = geos_ptr<GEOSSTRtree, GEOSSTRtree_destroy_r>;
 using wkb_reader_ptr = geos_ptr<GEOSWKBReader, GEOSWKBReader_destroy_r>;
 using geojson_reader_ptr = geos_ptr<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r>;
@@ -68,6 +70,14 @@ inline geom_ptr own(const geos_context& ctx, GEOSGeometry* g, std::string_view w
 {
     return own_handle<geom_ptr>(ctx, g, what);
 }
+
+inline geom_ptr clone(const geos_context& ctx, const GEOSGeometry* g)
+{
+    return own(ctx, GEOSGeom_clone_r(ctx, g), "cannot copy geometry");
+}
+
+// A collection of `type` (GEOS_MULTIPOLYGON, ...) made of `parts`, which GEOS takes over.
+geom_ptr make_collection(const geos_context& ctx, int type, std::vector<geom_ptr> parts, std::string_view what);
 
 inline prepared_ptr prepare(const geos_context& ctx, const GEOSGeometry* g)
 {

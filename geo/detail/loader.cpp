@@ -77,19 +77,19 @@ ogr_geom_ptr to_polygonal(OGRGeometryH g)
     } else if (t == wkbCurvePolygon || t == wkbMultiSurface) {
         out.reset(OGR_G_GetLinearGeometry(g, 0, nullptr));
     } else if (t == wkbGeometryCollection) {
-        OGRGeometryH multi = OGR_G_CreateGeometry(wkbMultiPolygon);
+        ogr_geom_ptr multi(OGR_G_CreateGeometry(wkbMultiPolygon));
         for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i) {
             ogr_geom_ptr part = to_polygonal(OGR_G_GetGeometryRef(g, i));
             if (!part)
                 continue;
             if (wkbFlatten(OGR_G_GetGeometryType(part.get())) == wkbPolygon) {
-                OGR_G_AddGeometryDirectly(multi, part.release());
+                OGR_G_AddGeometryDirectly(multi.get(), part.release());
             } else {
                 for (int k = 0; k < OGR_G_GetGeometryCount(part.get()); ++k)
-                    OGR_G_AddGeometry(multi, OGR_G_GetGeometryRef(part.get(), k));
+                    OGR_G_AddGeometry(multi.get(), OGR_G_GetGeometryRef(part.get(), k));
             }
         }
-        out.reset(multi);
+        out = std::move(multi);
     }
     if (!out || OGR_G_IsEmpty(out.get()))
         return nullptr;
@@ -122,23 +122,21 @@ geom_ptr polygonal_part(const geos_context& ctx, const GEOSGeometry* g)
 {
     int type = GEOSGeomTypeId_r(ctx, g);
     if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
-        return own(ctx, GEOSGeom_clone_r(ctx, g), "cannot copy geometry");
-    std::vector<GEOSGeometry*> parts;
+        return clone(ctx, g);
+    std::vector<geom_ptr> parts;
     if (type == GEOS_GEOMETRYCOLLECTION) {
         for (int i = 0; i < GEOSGetNumGeometries_r(ctx, g); ++i) {
             const GEOSGeometry* part = GEOSGetGeometryN_r(ctx, g, i);
             int pt = GEOSGeomTypeId_r(ctx, part);
             if (pt == GEOS_POLYGON) {
-                parts.push_back(GEOSGeom_clone_r(ctx, part));
+                parts.push_back(clone(ctx, part));
             } else if (pt == GEOS_MULTIPOLYGON) {
                 for (int k = 0; k < GEOSGetNumGeometries_r(ctx, part); ++k)
-                    parts.push_back(GEOSGeom_clone_r(ctx, GEOSGetGeometryN_r(ctx, part, k)));
+                    parts.push_back(clone(ctx, GEOSGetGeometryN_r(ctx, part, k)));
             }
         }
     }
-    return own(ctx,
-               GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, parts.data(), static_cast<unsigned>(parts.size())),
-               "cannot collect polygons");
+    return make_collection(ctx, GEOS_MULTIPOLYGON, std::move(parts), "cannot collect polygons");
 }
 
 double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g)
