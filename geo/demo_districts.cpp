@@ -1,7 +1,8 @@
-#include "demo_districts.hpp"
+#include "geo/demo_districts.hpp"
 
-#include "geos_raii.hpp"
-#include "loader.hpp"
+#include "geo/detail/gdal_raii.hpp"
+#include "geo/detail/geos_raii.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <gdal.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +10,6 @@
 
 #include <cmath>
 #include <map>
-#include <memory>
 
 namespace pantau::geo {
 namespace {
@@ -43,13 +43,7 @@ void round_coordinates(nlohmann::json& j)
 
 nlohmann::json geometry_json(const geos_context& ctx, const GEOSGeometry* g)
 {
-    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
-    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, g, -1);
-    GEOSGeoJSONWriter_destroy_r(ctx, writer);
-    if (!text)
-        throw error("demo districts: cannot write geometry: " + ctx.last_error());
-    nlohmann::json j = nlohmann::json::parse(text);
-    GEOSFree_r(ctx, text);
+    nlohmann::json j = nlohmann::json::parse(detail::to_geojson(ctx, g, "demo districts"));
     round_coordinates(j["coordinates"]);
     return j;
 }
@@ -93,14 +87,11 @@ nlohmann::json feature(const geos_context& ctx, const std::string& code, const s
 
 std::vector<kelurahan_fact> read_kelurahan_facts(const std::string& csv_path)
 {
-    GDALAllRegister();
     const char* const drivers[] = {"CSV", nullptr};
-    std::unique_ptr<void, void (*)(void*)> ds(
-        GDALOpenEx(csv_path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr),
-        [](void* d) { GDALClose(d); });
-    if (!ds)
-        throw error(csv_path + ": cannot open as CSV");
+    detail::dataset_ptr ds = detail::open_vector(csv_path, drivers, "CSV");
     OGRLayerH layer = GDALDatasetGetLayer(ds.get(), 0);
+    if (!layer)
+        throw error(csv_path + ": has no table");
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     auto field = [&](const char* name) {
         int i = OGR_FD_GetFieldIndex(defn, name);
@@ -111,12 +102,11 @@ std::vector<kelurahan_fact> read_kelurahan_facts(const std::string& csv_path)
     const int code = field("kode"), name = field("nama"), kec = field("kode_kec"), kec_name = field("nama_kec"),
               lat = field("lat"), lon = field("lon");
     std::vector<kelurahan_fact> out;
-    while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
-        kelurahan_fact k{OGR_F_GetFieldAsString(f, code), OGR_F_GetFieldAsString(f, name),
-                         OGR_F_GetFieldAsString(f, kec), OGR_F_GetFieldAsString(f, kec_name),
-                         OGR_F_GetFieldAsDouble(f, lon), OGR_F_GetFieldAsDouble(f, lat)};
-        const GIntBig line = OGR_F_GetFID(f);
-        OGR_F_Destroy(f);
+    while (detail::feature_ptr f{OGR_L_GetNextFeature(layer)}) {
+        kelurahan_fact k{OGR_F_GetFieldAsString(f.get(), code), OGR_F_GetFieldAsString(f.get(), name),
+                         OGR_F_GetFieldAsString(f.get(), kec), OGR_F_GetFieldAsString(f.get(), kec_name),
+                         OGR_F_GetFieldAsDouble(f.get(), lon), OGR_F_GetFieldAsDouble(f.get(), lat)};
+        const GIntBig line = OGR_F_GetFID(f.get());
         if (k.code.empty() || !(k.lon >= -180 && k.lon <= 180 && k.lat >= -90 && k.lat <= 90))
             throw error(csv_path + ": row " + std::to_string(line) + ": missing code or coordinates out of range");
         out.push_back(std::move(k));
@@ -130,12 +120,10 @@ demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts
                                         const std::string& city_name)
 {
     geos_context ctx;
-    std::vector<GEOSGeometry*> points;
+    std::vector<geom_ptr> points;
     for (const kelurahan_fact& k : facts)
-        points.push_back(GEOSGeom_createPointFromXY_r(ctx, k.lon, k.lat));
-    geom_ptr centroids = own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOINT, points.data(),
-                                                              static_cast<unsigned>(points.size())),
-                             "demo districts: centroids");
+        points.push_back(own(ctx, GEOSGeom_createPointFromXY_r(ctx, k.lon, k.lat), "demo districts: centroid " + k.code));
+    geom_ptr centroids = detail::make_collection(ctx, GEOS_MULTIPOINT, std::move(points), "demo districts: centroids");
 
     geom_ptr hull = own(ctx, GEOSConcaveHull_r(ctx, centroids.get(), hull_concavity, 0), "demo districts: hull");
     geom_ptr region = own(ctx, GEOSBuffer_r(ctx, hull.get(), hull_buffer_deg, 16), "demo districts: buffer");
@@ -165,12 +153,10 @@ demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts
     }
 
     auto union_of = [&](const std::vector<std::size_t>& members) {
-        std::vector<GEOSGeometry*> parts;
+        std::vector<geom_ptr> parts;
         for (std::size_t k : members)
-            parts.push_back(GEOSGeom_clone_r(ctx, kelurahan[k].get()));
-        geom_ptr all = own(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
-                                                            static_cast<unsigned>(parts.size())),
-                           "demo districts: collect");
+            parts.push_back(detail::clone(ctx, kelurahan[k].get()));
+        geom_ptr all = detail::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(parts), "demo districts: collect");
         geom_ptr merged = own(ctx, GEOSUnaryUnion_r(ctx, all.get()), "demo districts: dissolve");
         return snapped(ctx, merged.get());
     };

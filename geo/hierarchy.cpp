@@ -1,7 +1,7 @@
-#include "hierarchy.hpp"
+#include "geo/hierarchy.hpp"
 
-#include "level_data.hpp"
-#include "loader.hpp"
+#include "geo/detail/level_data.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -42,14 +42,13 @@ std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const deta
     }
     std::vector<loaded_feature> out;
     for (const auto& [code, members] : groups) {
-        std::vector<GEOSGeometry*> parts;
+        std::vector<geom_ptr> parts;
         for (std::size_t k : members)
-            parts.push_back(GEOSGeom_clone_r(ctx, below.geometries[k].get()));
-        geom_ptr collection = detail::own(
-            ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())),
-            "dissolve: cannot collect");
+            parts.push_back(detail::clone(ctx, below.geometries[k].get()));
+        geom_ptr collection =
+            detail::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(parts), "dissolve: cannot collect");
         geom_ptr merged = detail::own(ctx, GEOSUnaryUnion_r(ctx, collection.get()),
-                                      ("level " + spec.name + ": cannot dissolve " + code).c_str());
+                                      "level " + spec.name + ": cannot dissolve " + code);
         loaded_feature f{district{}, detail::polygonal_part(ctx, merged.get())};
         const district& first = below.districts[members.front()];
         f.info.code = code;
@@ -190,14 +189,8 @@ std::optional<std::size_t> level::find(std::string_view code) const
 std::string level::geometry_geojson(std::size_t i) const
 {
     detail::geos_context ctx;
-    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
-    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, data_->geometries.at(i).get(), -1);
-    GEOSGeoJSONWriter_destroy_r(ctx, writer);
-    if (!text)
-        throw error("level " + data_->name + ": cannot write district " + data_->districts.at(i).code + " as GeoJSON");
-    std::string out(text);
-    GEOSFree_r(ctx, text);
-    return out;
+    return detail::to_geojson(ctx, data_->geometries.at(i).get(),
+                              "level " + data_->name + ": district " + data_->districts.at(i).code);
 }
 
 } // namespace pantau::geo

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "district.hpp"
+#include "geo/district.hpp"
 
 #include <cstddef>
 #include <memory>

@@ -1,7 +1,7 @@
-#include "locator.hpp"
+#include "geo/locator.hpp"
 
-#include "level_data.hpp"
-#include "loader.hpp"
+#include "geo/detail/level_data.hpp"
+#include "geo/detail/loader.hpp"
 
 #include <geodesic.h>
 
@@ -26,16 +26,11 @@ constexpr int max_circle_vertices = 8192;
 
 geom_ptr parse_area(const geos_context& ctx, std::string_view geojson)
 {
-    struct reader_deleter {
-        GEOSContextHandle_t ctx;
-        void operator()(GEOSGeoJSONReader* r) const { GEOSGeoJSONReader_destroy_r(ctx, r); }
-    };
-    std::unique_ptr<GEOSGeoJSONReader, reader_deleter> reader(GEOSGeoJSONReader_create_r(ctx), reader_deleter{ctx.get()});
+    auto reader = detail::own_handle<detail::geojson_reader_ptr>(ctx, GEOSGeoJSONReader_create_r(ctx),
+                                                                 "area: cannot create a GeoJSON reader");
     std::string text(geojson);
-    GEOSGeometry* raw = GEOSGeoJSONReader_readGeometry_r(ctx, reader.get(), text.c_str());
-    if (!raw)
-        throw error("area: not a GeoJSON geometry: " + ctx.last_error());
-    geom_ptr g(raw, detail::geom_deleter{ctx.get()});
+    geom_ptr g = own(ctx, GEOSGeoJSONReader_readGeometry_r(ctx, reader.get(), text.c_str()),
+                     "area: not a GeoJSON geometry");
     int type = GEOSGeomTypeId_r(ctx, g.get());
     if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)
         throw error("area: must be a Polygon or MultiPolygon, not " +
@@ -73,25 +68,15 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c)
         if (std::fabs(lon - c.lon) > 180)
             throw error("circle: crosses the antimeridian, which is not supported");
     }
-    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2);
+    auto seq = detail::own_handle<detail::coord_seq_ptr>(ctx, GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2),
+                                                         "circle: cannot build ring");
     for (unsigned k = 0; k <= static_cast<unsigned>(n); ++k) {
         const auto& [lon, lat] = ring_lon_lat[k % static_cast<unsigned>(n)];
-        GEOSCoordSeq_setXY_r(ctx, seq, k, lon, lat);
+        GEOSCoordSeq_setXY_r(ctx, seq.get(), k, lon, lat);
     }
-    GEOSGeometry* ring = GEOSGeom_createLinearRing_r(ctx, seq);
-    return own(ctx, GEOSGeom_createPolygon_r(ctx, ring, nullptr, 0), "circle: cannot build polygon");
-}
-
-std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g)
-{
-    GEOSGeoJSONWriter* writer = GEOSGeoJSONWriter_create_r(ctx);
-    char* text = GEOSGeoJSONWriter_writeGeometry_r(ctx, writer, g, -1);
-    GEOSGeoJSONWriter_destroy_r(ctx, writer);
-    if (!text)
-        throw error("cannot write GeoJSON: " + ctx.last_error());
-    std::string out(text);
-    GEOSFree_r(ctx, text);
-    return out;
+    // GEOS takes the sequence over, then the ring, from the call on: release each first.
+    geom_ptr ring = own(ctx, GEOSGeom_createLinearRing_r(ctx, seq.release()), "circle: cannot build ring");
+    return own(ctx, GEOSGeom_createPolygon_r(ctx, ring.release(), nullptr, 0), "circle: cannot build polygon");
 }
 
 double intersection_km2(const geos_context& ctx, const GEOSGeometry* a, const GEOSGeometry* b)
@@ -222,20 +207,21 @@ std::pair<double, double> locator::point_on_area(std::string_view geojson_geomet
 std::string locator::circle_geojson(const circle& c)
 {
     geom_ptr area = make_circle(impl_->ctx, c);
-    return to_geojson(impl_->ctx, area.get());
+    return detail::to_geojson(impl_->ctx, area.get(), "circle");
 }
 
 struct naive_locator::impl {
-    impl(const detail::level_data& l) : lvl(l), ids(l.geometries.size())
+    explicit impl(const detail::level_data& l)
+        : lvl(l), ids(l.geometries.size()),
+          tree(detail::own_handle<detail::strtree_ptr>(ctx, GEOSSTRtree_create_r(ctx, 10),
+                                                       "level " + l.name + ": cannot create an STRtree"))
     {
-        tree = GEOSSTRtree_create_r(ctx, 10);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             ids[i] = i;
             prepared.push_back(detail::prepare(ctx, l.geometries[i].get()));
-            GEOSSTRtree_insert_r(ctx, tree, l.geometries[i].get(), &ids[i]);
+            GEOSSTRtree_insert_r(ctx, tree.get(), l.geometries[i].get(), &ids[i]);
         }
     }
-    ~impl() { GEOSSTRtree_destroy_r(ctx, tree); }
 
     static void collect(void* item, void* userdata)
     {
@@ -246,7 +232,8 @@ struct naive_locator::impl {
     geos_context ctx;
     std::vector<std::size_t> ids;
     std::vector<detail::prepared_ptr> prepared;
-    GEOSSTRtree* tree = nullptr;
+    // After ctx, so that it is destroyed before the context its deleter uses.
+    detail::strtree_ptr tree;
     std::vector<std::size_t> hits;
 };
 
@@ -261,7 +248,7 @@ std::optional<std::size_t> naive_locator::locate(double lon, double lat)
     geos_context& ctx = impl_->ctx;
     geom_ptr point = own(ctx, GEOSGeom_createPointFromXY_r(ctx, lon, lat), "locate: point");
     impl_->hits.clear();
-    GEOSSTRtree_query_r(ctx, impl_->tree, point.get(), &impl::collect, &impl_->hits);
+    GEOSSTRtree_query_r(ctx, impl_->tree.get(), point.get(), &impl::collect, &impl_->hits);
     std::optional<std::size_t> best;
     for (std::size_t i : impl_->hits) {
         if ((!best || i < *best) &&

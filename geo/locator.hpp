@@ -1,6 +1,6 @@
 #pragma once
 
-#include "hierarchy.hpp"
+#include "geo/hierarchy.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -3,7 +3,7 @@
 // Writes small district layers with the GDAL C API, so that each test builds exactly the
 // geometry it asserts on, in the format it means to read.
 
-#include "geo/gdal_raii.hpp"
+#include "geo/detail/gdal_raii.hpp"
 
 #include <gdal.h>
 #include <ogr_api.h>

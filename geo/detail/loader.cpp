@@ -1,6 +1,6 @@
-#include "loader.hpp"
+#include "geo/detail/loader.hpp"
 
-#include "gdal_raii.hpp"
+#include "geo/detail/gdal_raii.hpp"
 
 #include <cpl_error.h>
 #include <gdal.h>
@@ -77,19 +77,19 @@ ogr_geom_ptr to_polygonal(OGRGeometryH g)
     } else if (t == wkbCurvePolygon || t == wkbMultiSurface) {
         out.reset(OGR_G_GetLinearGeometry(g, 0, nullptr));
     } else if (t == wkbGeometryCollection) {
-        OGRGeometryH multi = OGR_G_CreateGeometry(wkbMultiPolygon);
+        ogr_geom_ptr multi(OGR_G_CreateGeometry(wkbMultiPolygon));
         for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i) {
             ogr_geom_ptr part = to_polygonal(OGR_G_GetGeometryRef(g, i));
             if (!part)
                 continue;
             if (wkbFlatten(OGR_G_GetGeometryType(part.get())) == wkbPolygon) {
-                OGR_G_AddGeometryDirectly(multi, part.release());
+                OGR_G_AddGeometryDirectly(multi.get(), part.release());
             } else {
                 for (int k = 0; k < OGR_G_GetGeometryCount(part.get()); ++k)
-                    OGR_G_AddGeometry(multi, OGR_G_GetGeometryRef(part.get(), k));
+                    OGR_G_AddGeometry(multi.get(), OGR_G_GetGeometryRef(part.get(), k));
             }
         }
-        out.reset(multi);
+        out = std::move(multi);
     }
     if (!out || OGR_G_IsEmpty(out.get()))
         return nullptr;
@@ -122,23 +122,21 @@ geom_ptr polygonal_part(const geos_context& ctx, const GEOSGeometry* g)
 {
     int type = GEOSGeomTypeId_r(ctx, g);
     if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
-        return own(ctx, GEOSGeom_clone_r(ctx, g), "cannot copy geometry");
-    std::vector<GEOSGeometry*> parts;
+        return clone(ctx, g);
+    std::vector<geom_ptr> parts;
     if (type == GEOS_GEOMETRYCOLLECTION) {
         for (int i = 0; i < GEOSGetNumGeometries_r(ctx, g); ++i) {
             const GEOSGeometry* part = GEOSGetGeometryN_r(ctx, g, i);
             int pt = GEOSGeomTypeId_r(ctx, part);
             if (pt == GEOS_POLYGON) {
-                parts.push_back(GEOSGeom_clone_r(ctx, part));
+                parts.push_back(clone(ctx, part));
             } else if (pt == GEOS_MULTIPOLYGON) {
                 for (int k = 0; k < GEOSGetNumGeometries_r(ctx, part); ++k)
-                    parts.push_back(GEOSGeom_clone_r(ctx, GEOSGetGeometryN_r(ctx, part, k)));
+                    parts.push_back(clone(ctx, GEOSGetGeometryN_r(ctx, part, k)));
             }
         }
     }
-    return own(ctx,
-               GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, parts.data(), static_cast<unsigned>(parts.size())),
-               "cannot collect polygons");
+    return make_collection(ctx, GEOS_MULTIPOLYGON, std::move(parts), "cannot collect polygons");
 }
 
 double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g)
@@ -161,6 +159,20 @@ double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g)
     return total / 1e6;
 }
 
+dataset_ptr open_vector(const std::string& path, const char* const* drivers, const std::string& as)
+{
+    register_gdal_once();
+    // GDAL's own message for a missing file is vague; plain paths get a plain answer. Virtual
+    // paths (/vsizip/...) and connection strings (PG:...) go to GDAL as they are.
+    if (path.rfind("/vsi", 0) != 0 && path.find(':') == std::string::npos && !std::filesystem::exists(path))
+        throw error(path + ": no such file or directory");
+    CPLErrorReset();
+    dataset_ptr ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr));
+    if (!ds)
+        throw error(path + ": cannot open as " + as + ": " + last_gdal_error());
+    return ds;
+}
+
 bbox extent_of(const geos_context& ctx, const GEOSGeometry* g)
 {
     bbox b;
@@ -171,15 +183,7 @@ bbox extent_of(const geos_context& ctx, const GEOSGeometry* g)
 
 std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_source& src, load_report& report)
 {
-    register_gdal_once();
-    // GDAL's own message for a missing file is vague; plain paths get a plain answer. Virtual
-    // paths (/vsizip/...) and connection strings (PG:...) go to GDAL as they are.
-    if (src.path.rfind("/vsi", 0) != 0 && src.path.find(':') == std::string::npos && !std::filesystem::exists(src.path))
-        throw error(src.path + ": no such file or directory");
-    CPLErrorReset();
-    dataset_ptr ds(GDALOpenEx(src.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-    if (!ds)
-        throw error(src.path + ": cannot open as a vector data source: " + last_gdal_error());
+    dataset_ptr ds = open_vector(src.path, nullptr, "a vector data source");
 
     OGRLayerH layer = src.layer.empty() ? GDALDatasetGetLayer(ds.get(), 0)
                                         : GDALDatasetGetLayerByName(ds.get(), src.layer.c_str());
@@ -211,11 +215,7 @@ std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_sour
         report.warnings.push_back(where + ": no CRS, coordinates taken as lon/lat (EPSG:4326)");
     }
 
-    struct reader_deleter {
-        GEOSContextHandle_t ctx;
-        void operator()(GEOSWKBReader* r) const { GEOSWKBReader_destroy_r(ctx, r); }
-    };
-    std::unique_ptr<GEOSWKBReader, reader_deleter> reader(GEOSWKBReader_create_r(ctx), reader_deleter{ctx.get()});
+    auto reader = own_handle<wkb_reader_ptr>(ctx, GEOSWKBReader_create_r(ctx), where + ": cannot create a WKB reader");
 
     std::vector<loaded_feature> out;
     std::map<std::string, GIntBig> fid_of_code;
@@ -245,13 +245,12 @@ std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_sour
         wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(poly.get())));
         OGR_G_ExportToWkb(poly.get(), wkbNDR, wkb.data());
         geom_ptr g = own(ctx, GEOSWKBReader_read_r(ctx, reader.get(), wkb.data(), wkb.size()),
-                         (feature_where + ": unreadable geometry").c_str());
+                         feature_where + ": unreadable geometry");
 
         if (GEOSisValid_r(ctx, g.get()) != 1) {
-            char* reason = GEOSisValidReason_r(ctx, g.get());
-            std::string why = reason ? reason : "invalid";
-            GEOSFree_r(ctx, reason);
-            geom_ptr fixed = own(ctx, GEOSMakeValid_r(ctx, g.get()), (feature_where + ": cannot repair").c_str());
+            geos_text_ptr reason(GEOSisValidReason_r(ctx, g.get()), {ctx.get()});
+            const std::string why = reason ? reason.get() : "invalid";
+            geom_ptr fixed = own(ctx, GEOSMakeValid_r(ctx, g.get()), feature_where + ": cannot repair");
             g = polygonal_part(ctx, fixed.get());
             if (GEOSisEmpty_r(ctx, g.get())) {
                 report.skipped.push_back(feature_where + " (" + code + "): invalid (" + why +

@@ -2,9 +2,11 @@
 
 // Private to geo/: reads one OGR layer into GEOS polygons in EPSG:4326 (lon, lat).
 
-#include "district.hpp"
-#include "geos_raii.hpp"
+#include "geo/district.hpp"
+#include "geo/detail/gdal_raii.hpp"
+#include "geo/detail/geos_raii.hpp"
 
+#include <string>
 #include <vector>
 
 namespace pantau::geo::detail {
@@ -25,5 +27,11 @@ geom_ptr polygonal_part(const geos_context& ctx, const GEOSGeometry* g);
 double geodesic_area_km2(const geos_context& ctx, const GEOSGeometry* g);
 
 bbox extent_of(const geos_context& ctx, const GEOSGeometry* g);
+
+// Opens a vector data source read-only with `drivers` (a null-terminated list of GDAL driver
+// names; null: any), after registering GDAL's drivers once with their messages kept off
+// stderr. Throws pantau::geo::error naming the path, `as` (what it was opened as) and GDAL's
+// reason.
+dataset_ptr open_vector(const std::string& path, const char* const* drivers, const std::string& as);
 
 } // namespace pantau::geo::detail

@@ -2,8 +2,8 @@
 
 // Private to geo/: what a level holds behind the public `level` view.
 
-#include "grid_index.hpp"
-#include "hierarchy.hpp"
+#include "geo/detail/grid_index.hpp"
+#include "geo/hierarchy.hpp"
 
 #include <string>
 #include <unordered_map>

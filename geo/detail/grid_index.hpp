@@ -17,7 +17,7 @@
 // the point is on an edge or within rounding of one — the point goes to GEOS, which decides.
 // So the answer is the one GEOS gives, always; GEOS just rarely has to be asked.
 
-#include "geos_raii.hpp"
+#include "geo/detail/geos_raii.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "grid_index.hpp"
+#include "geo/detail/grid_index.hpp"
 
 #include <algorithm>
 #include <cmath>
