@@ -1,6 +1,6 @@
 // The wall's live state and how the stream's Snapshot and Delta messages (and the REST fallback's
 // polls) change it. Plain data and plain code: no DOM, no map, no clock of its own (callers pass
-// `now`), so it runs in node as well as in the page. Views read it; only this file
+// `now`), so it runs and is tested in node (test/store.test.mjs). Views read it; only this file
 // writes it, apart from the operator's own PATCH answer (mergeIncident).
 import { fromProto } from "./model.js";
 
