@@ -136,4 +136,6 @@ wall.booted = boot();
 // The kiosk tour starts once the city is drawn: its flights would keep the map from ever being
 // idle, and the first view of a wall should be the whole city, complete.
 wall.booted.then(({ drawn }) => drawn).then(() => { if (kiosk) tour.start(); });
-installTestHooks(wall);
+// PANTAU_TEST_BUILD is true only in the test bundle (app.test.js, build.mjs); in app.js esbuild
+// drops this line, and with it test_hooks.js.
+if (PANTAU_TEST_BUILD) installTestHooks(wall);

@@ -1,6 +1,7 @@
-// window.__pantau, for the browser tests (test/*.test.mjs) and scripts/frame-time.mjs. It reads
-// the parts main.js made and adds nothing to how the wall works, except `inject`, which feeds
-// synthetic incidents through the store like a Delta.
+// window.__pantau, for the browser tests (test/*.test.mjs) and scripts/frame-time.mjs only: only
+// the test bundle (app.test.js) includes this file; the wall's app.js does not (build.mjs,
+// docs/web.md). It reads the parts main.js made and adds nothing to how the wall works, except
+// `inject`, which feeds synthetic incidents through the store like a Delta.
 import { FRESH_MS } from "./store.js";
 
 const TOUR_LOG_SIZE = 100;        // a kiosk tours for months: keep the latest stops only
