@@ -2,14 +2,15 @@
 //   node build.mjs [OUT_DIR]      (default: dist/)
 // 1. generates the protobuf code from ../proto/pantau.proto (and gtfs_realtime.proto, for the
 //    tests) with protoc + protoc-gen-es (so the client can never drift from the server's wire format),
-// 2. bundles src/main.js with esbuild (ES module, minified, with a source map),
+// 2. bundles src/main.js with esbuild (ES module, minified, with a source map) into app.js, and
+//    into app.test.js with the browser tests' hooks (bundle.mjs),
 // 3. copies index.html, the styles and MapLibre's worker next to the bundle.
 // Nothing here fetches anything: every byte the page loads comes out of this folder.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { bundle } from "./bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(process.argv[2] ?? join(here, "dist"));
@@ -35,17 +36,7 @@ try {
   process.exit(1);
 }
 
-await esbuild.build({
-  entryPoints: [join(here, "src/main.js")],
-  bundle: true,
-  format: "esm",
-  target: ["chrome110", "firefox115", "safari16"],
-  minify: true,
-  sourcemap: true,
-  outfile: join(out, "app.js"),
-  logLevel: "warning",
-  legalComments: "linked",
-});
+await bundle(out);
 
 const mapDist = join(here, "node_modules/maplibre-gl/dist");
 for (const [from, to] of [

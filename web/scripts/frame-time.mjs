@@ -1,11 +1,11 @@
 // Measures the wall's map frame time with N incidents (default 10,000): starts the real server,
-// opens the page in headless Chromium, puts N synthetic incidents through the same state and
-// render path as a stream Delta (window.__pantau.inject), then forces repaints while panning
-// and zooming for 10 s and prints the frame-time distribution. Not a test: the figure goes
-// into docs/web.md. Usage: node scripts/frame-time.mjs [N] [WIDTHxHEIGHT]
+// opens the page (the test bundle, app.test.js) in headless Chromium, puts N synthetic incidents
+// through the same state and render path as a stream Delta (window.__pantau.inject), then forces
+// repaints while panning and zooming for 10 s and prints the frame-time distribution. Not a test:
+// the figure goes into docs/web.md. Usage: node scripts/frame-time.mjs [N] [WIDTHxHEIGHT]
 import { chromium } from "playwright-core";
 import { rmSync } from "node:fs";
-import { startServer, freshDataDir } from "../test/server.mjs";
+import { startServer, freshDataDir, useTestBundle } from "../test/server.mjs";
 
 const n = Number(process.argv[2] ?? 10000);
 const [w, h] = (process.argv[3] ?? "1920x1080").split("x").map(Number);
@@ -14,7 +14,9 @@ const server = await startServer({ dataDir });
 const browser = await chromium.launch({ executablePath: process.env.PANTAU_CHROMIUM ?? "/usr/bin/chromium",
   args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"] });
 try {
-  const page = await browser.newPage({ viewport: { width: w, height: h } });
+  const context = await browser.newContext({ viewport: { width: w, height: h } });
+  await useTestBundle(context);  // window.__pantau (inject, measure) is in the test bundle only
+  const page = await context.newPage();
   await page.goto(server.url);
   await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: 60000 });
   const idle = await page.evaluate(() => window.__pantau.measure(5000));

@@ -6,11 +6,15 @@
 import { create, toBinary, fromBinary } from "@bufbuild/protobuf";
 import { ClientMessageSchema, ServerMessageSchema, SubscribeSchema } from "./gen/pantau_pb.js";
 
+const OPEN = 1;                  // WebSocket.OPEN, spelt out so that a test's fake socket needs no global
+
 export class Stream {
   // handlers: {snapshot(Snapshot), delta(Delta), heartbeat(Heartbeat), state(name, info), message()}
-  constructor(url, handlers) {
+  // openSocket(url) makes the WebSocket; test/stream.test.mjs passes a fake.
+  constructor(url, handlers, { openSocket = (u) => new WebSocket(u) } = {}) {
     this.url_ = url;
     this.h_ = handlers;
+    this.openSocket_ = openSocket;
     this.ws_ = null;
     this.filter_ = {};
     this.lastSeq_ = 0n;
@@ -30,7 +34,7 @@ export class Stream {
   // A new filter: sent at once when connected, and used for every later connection.
   subscribe(filter) {
     this.filter_ = filter;
-    if (this.ws_ && this.ws_.readyState === WebSocket.OPEN) this.sendSubscribe_();
+    if (this.ws_ && this.ws_.readyState === OPEN) this.sendSubscribe_();
   }
 
   stop() {
@@ -43,7 +47,7 @@ export class Stream {
     this.h_.state("connecting");
     let ws;
     try {
-      ws = new WebSocket(this.url_);
+      ws = this.openSocket_(this.url_);
     } catch (e) {
       this.onClose_();
       return;
@@ -90,7 +94,7 @@ export class Stream {
   }
 
   ping() {
-    if (this.ws_ && this.ws_.readyState === WebSocket.OPEN)
+    if (this.ws_ && this.ws_.readyState === OPEN)
       this.send_({ case: "ping", value: { clientTimeMs: BigInt(Date.now()) } });
   }
 
@@ -120,8 +124,9 @@ export class Stream {
       this.h_.snapshot(body.value);
       if (lostFilter) this.sendSubscribe_();
     } else {
-      // A delta or heartbeat must follow the last seq we saw; anything else is a gap.
-      if (this.lastSeq_ !== 0n && msg.seq !== this.lastSeq_ + 1n && msg.seq > this.lastSeq_ + 1n) {
+      // A delta or heartbeat must follow the last seq we saw: one beyond the next is a gap (the
+      // server never repeats a seq, docs/stream.md).
+      if (this.lastSeq_ !== 0n && msg.seq > this.lastSeq_ + 1n) {
         console.warn(`pantau: stream gap ${this.lastSeq_} -> ${msg.seq}; asking for a snapshot`);
         this.streamId_ = "";
         this.lastSeq_ = 0n;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startServer, freshDataDir, chromiumPath, chromiumArgs, analyseFrame } from "./server.mjs";
+import { startServer, freshDataDir, chromiumPath, chromiumArgs, analyseFrame, useTestBundle } from "./server.mjs";
 import { rasterArchive, vectorArchive } from "./pmtiles_fixture.mjs";
 
 if (!existsSync(chromiumPath)) {
@@ -39,6 +39,7 @@ async function openWall(archive, query = "", viewport = { width: 1600, height: 9
   const origin = server.url.replace(/\/$/, "");
   browser ??= await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  await useTestBundle(context);
   const page = await context.newPage();
   const seen = { paths: [], foreign: [], basemap: [] };
   page.on("request", (req) => {

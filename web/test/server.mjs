@@ -35,6 +35,13 @@ export async function analyseFrame(page, analyse, arg = null) {
   }), [analyse.toString(), arg]);
 }
 
+// Pages of `context` load app.test.js, the wall with window.__pantau (src/test_hooks.js), where
+// index.html asks for app.js; the server serves both bundles (bundle.mjs).
+export async function useTestBundle(context) {
+  await context.route((url) => url.pathname === "/app.js",
+    (route) => route.continue({ url: route.request().url().replace(/\/app\.js(?=$|[?#])/, "/app.test.js") }));
+}
+
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
 
 export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame } from "./server.mjs";
+import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame, useTestBundle } from "./server.mjs";
 import { FeedMessageSchema } from "../src/gen/gtfs_realtime_pb.js";
 
 if (!existsSync(chromiumPath)) {
@@ -31,6 +31,7 @@ const foreign = [];             // every request to a host other than the server
 
 async function openWall(query = "", viewport = { width: 1600, height: 900 }) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  await useTestBundle(context);
   const page = await context.newPage();
   page.on("request", (req) => {
     const u = new URL(req.url());
@@ -121,6 +122,27 @@ test("the page loads, draws the real districts on the canvas and asks no host bu
   if (screenshots) { mkdirSync(screenshots, { recursive: true }); await page.screenshot({ path: `${screenshots}/wall.png` }); }
   assert.deepEqual(foreign, [], `requests to other hosts: ${foreign.join(", ")}`);
   await page.context().close();
+});
+
+// Every other test loads the test bundle (app.test.js, with window.__pantau); this one the wall's
+// own app.js, as index.html does: it must run the same wall, without the hooks.
+test("the production bundle app.js runs the wall without the test hooks", async () => {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const scripts = [], errors = [];
+  page.on("request", (req) => { if (req.resourceType() === "script") scripts.push(new URL(req.url()).pathname); });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${origin}/`);
+  await page.waitForSelector("#conn.open", { timeout: WAIT });
+  const open = (await (await fetch(`${origin}/api/v1/incidents?limit=10000`)).json()).incidents
+    .filter((i) => i.status_group === "waiting" || i.status_group === "in_process").length;
+  await page.waitForFunction((n) => document.querySelector("[data-testid=open-total]")?.textContent === String(n), open, { timeout: WAIT });
+  assert.ok(await page.$$eval(".district-label", (els) => els.length) >= 100, "the district names are on the map");
+  assert.ok(await page.$$eval("#feed li[data-id]", (els) => els.length) >= 30);
+  assert.equal(await page.evaluate(() => typeof window.__pantau), "undefined");
+  assert.deepEqual(scripts.filter((p) => p.startsWith("/app")), ["/app.js"]);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test("a declared source that never reported is shown stale, a reporting one fresh with its age", async () => {

@@ -1,0 +1,62 @@
+// One render pass draws the map and every panel from the store, at most four times a second
+// however many updates arrive. The map is redrawn only when its data changed: every setData or
+// feature-state change costs a full repaint, and a wall on a modest GPU must stay idle when
+// nothing happens. The panels are cheap to recompute and only touch the DOM when their HTML changed.
+import { matches } from "./model.js";
+import { FINE_ZOOM } from "./map/wall_map.js";
+import { createIncidentDrawing } from "./map/incident_layers.js";
+import { createDistrictColours } from "./map/district_colours.js";
+import { createVehicleDrawing } from "./map/vehicle_layer.js";
+import { renderAlerts } from "./panels/alerts.js";
+import { renderCounters } from "./panels/counters.js";
+import { renderTopDistricts } from "./panels/top_districts.js";
+import { renderSources } from "./panels/sources.js";
+import { renderFeed } from "./panels/feed.js";
+
+const MIN_PASS_GAP_MS = 250;
+
+export function createRenderer({ map, store, districts, view, timeline }) {
+  const drawIncidents = createIncidentDrawing(map, store);
+  const colourDistricts = createDistrictColours({ map, districts, store });
+  const drawVehicles = createVehicleDrawing(map, store);
+  let queued = false, lastPass = 0, drawnKey = "", freshKey = "";
+
+  const renderer = {
+    passes: 0,
+    lastPassMs: 0,                // the last pass's script time (scripts/frame-time.mjs reports it)
+
+    schedule() {
+      if (queued) return;
+      queued = true;
+      const wait = Math.max(0, MIN_PASS_GAP_MS - (performance.now() - lastPass));
+      // A timer, not requestAnimationFrame: with a slow GPU the next frame can be far away, and the
+      // panels must not wait for it (MapLibre schedules its own frame for the map).
+      setTimeout(() => { queued = false; lastPass = performance.now(); renderer.render(); }, wait);
+    },
+
+    render() {
+      if (!districts.loaded) return;
+      const started = performance.now();
+      const now = Date.now();
+      store.expireFresh(now);
+      const list = [];
+      for (const inc of store.incidents.values()) if (matches(view.filter, inc)) list.push(inc);
+      const key = `${store.version}|${JSON.stringify(view.filter)}|${view.metric}|${map.getZoom() < FINE_ZOOM}`;
+      const fkey = [...store.fresh.keys()].join();
+      if (key !== drawnKey || fkey !== freshKey) drawIncidents(list, view.filter, key !== drawnKey);
+      if (key !== drawnKey) colourDistricts(list, view.metric);
+      drawnKey = key;
+      freshKey = fkey;
+      renderAlerts(store.alerts, districts);
+      renderCounters(list);
+      renderTopDistricts(list, districts);
+      renderSources(store, now);
+      drawVehicles(now);
+      timeline.render(list, now);
+      renderFeed(list, now, { fresh: store.fresh, districts });
+      renderer.passes++;
+      renderer.lastPassMs = performance.now() - started;
+    },
+  };
+  return renderer;
+}
