@@ -32,6 +32,7 @@ void to_proto(const incident& inc, const geo::hierarchy& h, v1::Incident* out)
     for (const auto& s : inc.sources)
         out->add_sources(s);
     out->set_assignee(inc.assignee);
+    out->set_agency(inc.agency);
     out->set_title(inc.title);
 }
 

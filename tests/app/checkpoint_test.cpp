@@ -5,9 +5,10 @@
 #include "app/incident_service.hpp"
 #include "core/error.hpp"
 #include "core/simulator.hpp"
-#include "server/districts_config.hpp"
 
 #include "geo/hierarchy.hpp"
+
+#include "tests/support/demo_hierarchy.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -33,14 +34,7 @@ constexpr std::int64_t hour_ms = 60 * minute_ms;
 // 2026-11-28T00:00:00Z: a fixed clock, so every run decides the same.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
-const geo::hierarchy& demo()
-{
-    static const geo::hierarchy h = [] {
-        geo::load_report report;
-        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
-    }();
-    return h;
-}
+const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
 
 struct scratch_dir {
     fs::path path;

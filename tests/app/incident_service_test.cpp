@@ -1,11 +1,12 @@
 // The incident service against a real SQLite event log whose writer is held up by another
 // connection's write lock, so that its commit queue fills as it does in an ingest burst.
 #include "app/incident_service.hpp"
-#include "server/districts_config.hpp"
 
 #include "tests/support/sqlite_write_lock.hpp"
 
 #include "geo/hierarchy.hpp"
+
+#include "tests/support/demo_hierarchy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,14 +29,7 @@ using namespace std::chrono_literals;
 // 2026-11-28T00:00:00Z: a fixed clock.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
-const geo::hierarchy& demo()
-{
-    static const geo::hierarchy h = [] {
-        geo::load_report report;
-        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
-    }();
-    return h;
-}
+const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
 
 struct scratch_dir {
     fs::path path = fs::temp_directory_path() / ("pantau_incident_service_" + std::to_string(::getpid()));

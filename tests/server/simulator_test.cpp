@@ -6,12 +6,13 @@
 #include "core/simulator.hpp"
 #include "ingest/report_parser.hpp"
 #include "server/config.hpp"
-#include "server/districts_config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
 
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
+
+#include "tests/support/demo_hierarchy.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -46,14 +47,7 @@ constexpr std::int64_t hour_ms = 3600 * 1000;
 // The UTC time at which it is `hour` o'clock WIB (UTC+7) on 2026-11-28.
 constexpr std::int64_t at_wib(int hour) { return midnight_utc_ms + (hour - 7) * hour_ms; }
 
-const geo::hierarchy& demo()
-{
-    static const geo::hierarchy h = [] {
-        geo::load_report report;
-        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
-    }();
-    return h;
-}
+const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
 
 // Runs the simulator for `seconds` in steps of `step_s`, starting at `start_ms`.
 std::vector<report> run(simulator& sim, std::int64_t start_ms, double seconds, double rate, double step_s = 10)
