@@ -10,14 +10,19 @@
 #include <boost/beast/websocket/error.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace pantau {
 
-// The one place that names Asio and Beast namespaces for server/.
+// The one place that names the Asio and Beast namespaces (api/, server/, the load generator).
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+
+// Beast's string_view and the standard one, both ways (Boost 1.74's is its own type).
+inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+inline beast::string_view to_beast(std::string_view s) { return {s.data(), s.size()}; }
 
 // "address:port", IPv6 addresses in brackets: how logs and messages name an endpoint.
 inline std::string endpoint_text(const tcp::endpoint& ep)

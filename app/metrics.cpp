@@ -228,4 +228,17 @@ void metrics_writer::counter_family(std::string_view name, std::string_view help
     }
 }
 
+void metrics_registry::add(writer_fn write)
+{
+    std::lock_guard lock(mutex_);
+    writers_.push_back(std::move(write));
+}
+
+void metrics_registry::write(metrics_writer& w) const
+{
+    std::lock_guard lock(mutex_);
+    for (const auto& write : writers_)
+        write(w);
+}
+
 } // namespace pantau

@@ -6,6 +6,7 @@
 // a new module exports its series with a few `writer.counter(...)` lines (docs/server.md).
 
 #include <atomic>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -127,5 +128,18 @@ private:
 std::string escape_label_value(std::string_view v);
 // A sample value: integers without a fraction, +Inf, -Inf and NaN spelled as Prometheus does.
 std::string format_metric_value(double v);
+
+// The series of the parts of the server that are not services of the API (the stream hub):
+// each registers a function at start-up that writes its series at scrape time. Thread-safe.
+class metrics_registry {
+public:
+    using writer_fn = std::function<void(metrics_writer&)>;
+    void add(writer_fn write);
+    void write(metrics_writer& w) const;
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<writer_fn> writers_;
+};
 
 } // namespace pantau

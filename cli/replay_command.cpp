@@ -2,6 +2,7 @@
 // server's POST /api/v1/reports in batches, keeping the archive's observed_at spacing divided by
 // the speed, so that an afternoon's flood can be replayed on a test wall.
 
+#include "core/time_text.hpp"
 #include "api/net.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"

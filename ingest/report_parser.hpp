@@ -73,8 +73,4 @@ struct parse_result {
 parse_result parse_reports(std::string_view body, std::string_view content_type, const ingest_limits& limits,
                            std::int64_t now_ms);
 
-// RFC 3339 date-time (`2026-11-28T10:15:00+07:00`, `...Z`, fractional seconds allowed) to UTC
-// milliseconds since the Unix epoch, rounded down; nullopt when the text is not one.
-std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
-
 } // namespace pantau

@@ -10,8 +10,6 @@
 namespace pantau {
 namespace {
 
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-
 // How long a closing connection keeps reading (and discarding) what the client still sends, so
 // that the kernel does not answer unread bytes with a reset that destroys our last reply.
 constexpr std::chrono::seconds linger_timeout{2};
@@ -81,17 +79,17 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     if (ec == http::error::end_of_stream)
         return do_close();
     if (ec == http::error::body_limit)
-        return send(request_handler::unreadable_request(http::status::payload_too_large, "payload_too_large",
+        return send(unreadable_request(http::status::payload_too_large, "payload_too_large",
                                                         "the request body is larger than " +
                                                             std::to_string(state_->limits().body_limit) + " bytes",
                                                         11));
     if (ec == http::error::header_limit)
-        return send(request_handler::unreadable_request(
+        return send(unreadable_request(
             http::status::request_header_fields_too_large, "header_too_large",
             "the request header is larger than " + std::to_string(state_->limits().header_limit) + " bytes", 11));
     if (ec && is_http_parse_error(ec)) {
         spdlog::debug("{}: malformed request: {}", peer_, ec.message());
-        return send(request_handler::unreadable_request(http::status::bad_request, "bad_request",
+        return send(unreadable_request(http::status::bad_request, "bad_request",
                                                         "malformed HTTP request: " + ec.message(), 11));
     }
     if (ec) {
@@ -105,7 +103,7 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     http_request req = parser_->release();
     if (websocket::is_upgrade(req)) {
         // The dispatch point decides; an accepted upgrade takes the socket and this session ends.
-        std::optional<http_response> refused = state_->handler().accept_websocket(req);
+        std::optional<http_response> refused = state_->api().accept_websocket(req);
         if (!refused) {
             std::make_shared<websocket_session>(stream_.release_socket(), state_, peer_)->run(std::move(req));
             return;
@@ -114,15 +112,15 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     }
     http_response res;
     try {
-        res = state_->handler().handle(req);
+        res = state_->api().handle(req);
     } catch (const std::exception& e) {
         // A handler bug must not take the connection's thread down; the client gets a 500.
-        spdlog::error("{}: {} {}: {}", peer_, sv(req.method_string()), sv(req.target()),
+        spdlog::error("{}: {} {}: {}", peer_, to_std(req.method_string()), to_std(req.target()),
                       e.what());
-        res = request_handler::unreadable_request(http::status::internal_server_error, "internal_error",
+        res = unreadable_request(http::status::internal_server_error, "internal_error",
                                                   "internal error", req.version());
     }
-    spdlog::debug("{}: {} {} -> {}", peer_, sv(req.method_string()), sv(req.target()),
+    spdlog::debug("{}: {} {} -> {}", peer_, to_std(req.method_string()), to_std(req.target()),
                   static_cast<unsigned>(status_of(res)));
     send(std::move(res));
 }

@@ -1,7 +1,8 @@
 #pragma once
 
 #include "api/net.hpp"
-#include "api/request_handler.hpp"
+#include "api/http_api.hpp"
+#include "api/reply.hpp"
 
 #include <memory>
 #include <optional>
@@ -11,7 +12,7 @@ namespace pantau {
 
 class shared_state;
 
-// One HTTP/1.1 connection: reads a request, lets the request_handler answer it, writes the reply,
+// One HTTP/1.1 connection: reads a request, lets the HTTP API answer it, writes the reply,
 // and reads the next while the client keeps the connection alive. All of its handlers run on the
 // socket's strand; it lives as long as it has I/O in flight (shared_from_this).
 class http_session : public std::enable_shared_from_this<http_session> {

@@ -1,13 +1,12 @@
 #include "server/server.hpp"
 
-#include "api/request_handler.hpp"
-#include "app/metrics.hpp"
+#include "server/application.hpp"
+
 #include "core/error.hpp"
 #include "core/simulator.hpp"
 #include "server/listener.hpp"
 #include "server/shared_state.hpp"
 #include "store/wall_clock.hpp"
-#include "stream/source_health_cache.hpp"
 #include "stream/stream_hub.hpp"
 
 #include "geo/hierarchy.hpp"
@@ -20,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 
 namespace pantau {
@@ -42,37 +42,19 @@ constexpr std::chrono::seconds upkeep_every{1};
 // How often district stats are advanced for the stream when no report arrives (windows expire).
 constexpr std::chrono::seconds stats_advance_every{1};
 
-// The stream's series on GET /metrics (docs/server.md).
-void export_stream_metrics(const request_handler& handler, std::shared_ptr<const stream_hub> hub)
+// The simulator's reports take the path of POST /api/v1/reports without HTTP, and are counted
+// the same way on /metrics. Throws service_unavailable like incident_service::ingest.
+void ingest_simulated(application& app, std::vector<report> reports, std::int64_t now_ms)
 {
-    handler.add_metrics([hub = std::move(hub)](metrics_writer& w) {
-        const stream_counters& c = hub->counters();
-        const auto value = [](const std::atomic<std::uint64_t>& a) {
-            return static_cast<double>(a.load(std::memory_order_relaxed));
-        };
-        w.gauge("pantau_stream_clients", "Connected WebSocket clients.", value(c.connected_clients));
-        w.gauge("pantau_stream_streams", "Streams held for resume, connected or not.", value(c.streams));
-        w.gauge("pantau_stream_queued_bytes", "Bytes queued for WebSocket clients, in flight included.",
-                value(c.queued_bytes));
-        w.counter("pantau_stream_coalesced_updates_total", "Updates folded into coalesced deltas for slow clients.",
-                  value(c.coalesced_updates));
-        w.counter("pantau_stream_dropped_updates_total", "Updates discarded with a closed slow client.",
-                  value(c.dropped_updates));
-        w.counter("pantau_stream_closed_slow_clients_total", "Clients closed for staying over their queue bound.",
-                  value(c.closed_slow_clients));
-        w.counter("pantau_stream_messages_sent_total", "WebSocket messages written.", value(c.messages_sent));
-        w.counter("pantau_stream_bytes_sent_total", "WebSocket payload bytes written.", value(c.bytes_sent));
-        w.counter("pantau_stream_snapshots_sent_total", "Snapshots sent.", value(c.snapshots_sent));
-        w.counter("pantau_stream_resumes_replayed_total", "Resumes answered from history.", value(c.resumes_replayed));
-        w.counter("pantau_stream_resumes_snapshot_total", "Resumes answered with a fresh snapshot.",
-                  value(c.resumes_snapshot));
-        w.counter("pantau_stream_payloads_serialised_total", "Delta bodies serialised (shared by equal filters).",
-                  value(c.payloads_serialised));
-        w.histogram("pantau_report_to_send_seconds", "From a change's commit to the write of the frame carrying it.",
-                    c.report_to_send_seconds);
-    });
+    std::vector<std::variant<report, rejected_report>> items(std::make_move_iterator(reports.begin()),
+                                                             std::make_move_iterator(reports.end()));
+    try {
+        app.ingest().count(items, {}, app.incidents().ingest(items, now_ms));
+    } catch (const service_unavailable& e) {
+        app.ingest().count_refused(items, {}, e);
+        throw;
+    }
 }
-
 
 // The data dir will hold the event log: find out now, not at the first report, that it cannot.
 void prepare_data_dir(const std::string& dir)
@@ -105,40 +87,6 @@ tcp::endpoint resolve_listen(const server_config& config)
     return results.begin()->endpoint();
 }
 
-std::shared_ptr<const request_handler> load_handler(const server_config& config)
-{
-    geo::load_report report;
-    const auto started = std::chrono::steady_clock::now();
-    geo::hierarchy districts = geo::hierarchy::load(config.districts, report);
-    for (const auto& line : report.repaired)
-        spdlog::warn("districts: repaired: {}", line);
-    for (const auto& line : report.skipped)
-        spdlog::warn("districts: skipped: {}", line);
-    for (const auto& line : report.warnings)
-        spdlog::warn("districts: {}", line);
-    std::string summary;
-    for (std::size_t i = 0; i < districts.size(); ++i)
-        summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
-    event_log_options log_options;
-    log_options.retention_ms = config.retention.count();
-    checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
-    const auto replay_started = std::chrono::steady_clock::now();
-    auto handler = std::make_shared<const request_handler>(std::move(districts), config.web_root, config.data_dir,
-                                                           config.engine, ingest_limits{},
-                                                           service_options{config.thresholds, config.sources},
-                                                           log_options, checkpoints, config.vehicles, config.basemap);
-    const std::chrono::duration<double> replay_took = std::chrono::steady_clock::now() - replay_started;
-    const incident_service& service = handler->service();
-    if (service.restored_from() > 0)
-        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
-                     service.restored_from(), service.events_replayed(), replay_took.count());
-    else
-        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service.events_replayed(), replay_took.count());
-    return handler;
-}
-
 } // namespace
 
 server::server(server_config config)
@@ -147,43 +95,22 @@ server::server(server_config config)
 {
     config_.validate();
     prepare_data_dir(config_.data_dir);
-    handler_ = load_handler(config_);
-    spdlog::info("web root {}", handler_->web_root().string());
+    app_ = std::make_shared<application>(config_);
+    spdlog::info("web root {}", app_->api().web_root().string());
     if (!config_.basemap.empty())
         spdlog::info("basemap {} at /basemap.pmtiles", config_.basemap);
-    hub_ = std::make_shared<stream_hub>(config_.stream);
-    {
-        // Changes reach the hub after each commit; the hub starts from the state at this moment.
-        const geo::hierarchy& h = handler_->districts();
-        change_feed_batch initial = handler_->service().attach_feed(
-            [hub = hub_, &h](change_feed_batch&& b) {
-                hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
-            },
-            wall_now_ms());
-        hub_->load(to_feed_update(initial, h, {}), wall_now_ms());
-    }
-    sources_ = std::make_shared<source_health_cache>();
-    sources_->refresh(handler_->service().sources(wall_now_ms()));
-    hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
-    // Vehicle changes go to the hub as they happen, in order (the table starts empty: positions
-    // are live state, not logged).
-    handler_->vehicles().set_listener([hub = hub_](vehicle_changes&& c) {
-        feed_update u;
-        u.vehicles = std::move(c.upserts);
-        u.removed_vehicles = std::move(c.removed);
-        hub->push(std::move(u));
-    });
-    export_stream_metrics(*handler_, hub_);
+    // Aliasing pointers: the sessions keep the whole application alive, and see only what they use.
     state_ = std::make_shared<shared_state>(
-        handler_, session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
-        hub_);
+        std::shared_ptr<const http_api>(app_, &app_->api()),
+        session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
+        std::shared_ptr<stream_hub>(app_, &app_->hub()));
     listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
     if (config_.simulate_rate > 0) {
         // A fresh seed per run: external ids embed it, and the event log outlives the run.
         const std::uint64_t seed =
             (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
             static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-        simulator_ = std::make_unique<simulator>(handler_->districts(), seed);
+        simulator_ = std::make_unique<simulator>(app_->districts(), seed);
         spdlog::info("simulator: {} reports per second on average (seed {})", config_.simulate_rate, seed);
     }
 }
@@ -201,10 +128,6 @@ std::string server::url() const
     const tcp::endpoint ep = local_endpoint();
     return http_url(ep.address().to_string(), ep.port());
 }
-
-const request_handler& server::handler() const { return *handler_; }
-
-stream_hub& server::hub() const { return *hub_; }
 
 void server::stop_on_signals()
 {
@@ -236,7 +159,7 @@ void server::upkeep()
             return;
         lock.unlock();
         // maintain() logs its own failures; nothing may end this thread.
-        handler_->service().maintain(wall_now_ms());
+        app_->incidents().maintain(wall_now_ms());
         lock.lock();
     }
 }
@@ -263,7 +186,7 @@ void server::simulate()
             std::vector<report> reports = simulator_->next(now_ms, elapsed, config_.simulate_rate);
             n = reports.size();
             if (n > 0)
-                handler_->ingest_internal(std::move(reports), now_ms);
+                ingest_simulated(*app_, std::move(reports), now_ms);
             sent += n;
         } catch (const service_unavailable& e) {
             // The wall only needs a plausible stream: drop this batch rather than queue it.
@@ -289,7 +212,7 @@ void server::simulate()
                     v.set_speed_mps(static_cast<float>(s.speed_mps));
                     v.set_observed_ms(now_ms);
                 }
-                handler_->ingest_vehicles(std::string(simulated_fleet_source), true, std::move(buses), {}, now_ms);
+                app_->vehicles().ingest(std::string(simulated_fleet_source), true, std::move(buses), {}, now_ms);
             } catch (const std::exception& e) {
                 spdlog::error("simulator: bus positions dropped: {}", e.what());
             }
@@ -323,11 +246,9 @@ void server::on_stream_tick(beast::error_code ec)
     try {
         if (now >= next_advance_) {
             next_advance_ = now + stats_advance_every;
-            handler_->service().advance_feed(wall_now_ms());
-            handler_->vehicles().expire(wall_now_ms());
-            sources_->refresh(handler_->service().sources(wall_now_ms()));
+            app_->advance(wall_now_ms());
         }
-        hub_->flush(wall_now_ms(), now);
+        app_->hub().flush(wall_now_ms(), now);
     } catch (const std::exception& e) {
         spdlog::error("stream tick: {}", e.what());
     }
@@ -337,7 +258,7 @@ void server::on_stream_tick(beast::error_code ec)
 void server::io_thread()
 {
     try {
-        handler_->prepare_this_thread();
+        app_->locators().for_this_thread();
     } catch (const std::exception& e) {
         spdlog::warn("cannot prepare this thread's locator ahead of time: {}", e.what());
     }
@@ -381,7 +302,7 @@ void server::wait()
         upkeep_thread_.join();
         // Nothing appends any more: the next start replays nothing.
         try {
-            if (auto seq = handler_->service().write_checkpoint())
+            if (auto seq = app_->incidents().write_checkpoint())
                 spdlog::info("shutdown: checkpoint written at event {}", *seq);
         } catch (const std::exception& e) {
             spdlog::error("shutdown: cannot write a checkpoint: {}", e.what());

@@ -15,13 +15,11 @@
 namespace pantau {
 
 class listener;
-class request_handler;
+class application;
 class shared_state;
 class simulator;
-class source_health_cache;
-class stream_hub;
 
-// The live server: districts, request handler, listener and the I/O threads. Constructing it does
+// The live server: the application, the listener and the I/O threads. Constructing it does
 // everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
 // pantau::error (config_error for a bad value) or pantau::geo::error; after that it only logs.
 class server {
@@ -35,9 +33,8 @@ public:
     // The bound address: with port 0 in the config, this holds the port the system chose.
     tcp::endpoint local_endpoint() const;
     std::string url() const;
-    const request_handler& handler() const;
-    // The WebSocket stream's hub: its counters are for /metrics; its source hooks for health.
-    stream_hub& hub() const;
+    // The services, the stream hub and the HTTP API the server runs.
+    application& app() const { return *app_; }
 
     // SIGINT or SIGTERM stop the server gracefully; a second one drops what is still in flight.
     // Call before start().
@@ -61,9 +58,8 @@ private:
     void on_stream_tick(beast::error_code ec);
 
     server_config config_;
-    std::shared_ptr<const request_handler> handler_;
-    std::shared_ptr<stream_hub> hub_;
-    std::shared_ptr<source_health_cache> sources_; // refreshed by the stream tick, read by the hub
+    // Shared with the sessions, which may outlive a stop by a moment.
+    std::shared_ptr<application> app_;
     std::shared_ptr<shared_state> state_;
     net::io_context ioc_;
     // Shutdown steps and signals run here, one at a time.

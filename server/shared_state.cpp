@@ -7,9 +7,9 @@
 
 namespace pantau {
 
-shared_state::shared_state(std::shared_ptr<const request_handler> handler, const session_limits& limits,
+shared_state::shared_state(std::shared_ptr<const http_api> api, const session_limits& limits,
                            std::shared_ptr<stream_hub> hub)
-    : handler_(std::move(handler)), limits_(limits), hub_(std::move(hub))
+    : api_(std::move(api)), limits_(limits), hub_(std::move(hub))
 {
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "api/request_handler.hpp"
+#include "api/http_api.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -24,16 +24,16 @@ struct session_limits {
     std::chrono::seconds write_timeout{30};
 };
 
-// What every session shares: the request handler, the limits, the WebSocket stream hub and the
+// What every session shares: the HTTP API, the limits, the WebSocket stream hub and the
 // sets of open sessions, so that a shutdown can reach them.
 class shared_state {
 public:
-    explicit shared_state(std::shared_ptr<const request_handler> handler, const session_limits& limits,
+    explicit shared_state(std::shared_ptr<const http_api> api, const session_limits& limits,
                           std::shared_ptr<stream_hub> hub);
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
 
-    const request_handler& handler() const { return *handler_; }
+    const http_api& api() const { return *api_; }
     const session_limits& limits() const { return limits_; }
     stream_hub& hub() const { return *hub_; }
 
@@ -49,7 +49,7 @@ public:
     void stop();
 
 private:
-    std::shared_ptr<const request_handler> handler_;
+    std::shared_ptr<const http_api> api_;
     session_limits limits_;
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;

@@ -1,6 +1,8 @@
-// GET /api/v1/sources, GET /metrics and agency routing through request_handler::handle, without
+// GET /api/v1/sources, GET /metrics and agency routing through the HTTP API (http_api::handle), without
 // sockets: reports go in as POST bodies and the answers are read back as a client would.
-#include "api/request_handler.hpp"
+#include "core/time_text.hpp"
+#include "api/http_api.hpp"
+#include "tests/support/test_application.hpp"
 #include "app/metrics.hpp"
 #include "core/error.hpp"
 #include "server/districts_config.hpp"
@@ -44,7 +46,7 @@ class OpsHandler : public ::testing::Test {
 protected:
     fs::path base = fs::temp_directory_path() / ("pantau_ops_test_" + std::to_string(::getpid()) + "_" +
                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::unique_ptr<request_handler> handler;
+    std::unique_ptr<application> app;
 
     void SetUp() override
     {
@@ -55,28 +57,25 @@ protected:
     }
     void TearDown() override
     {
-        handler.reset();
+        app.reset();
         fs::remove_all(base);
     }
 
     void start()
     {
-        handler.reset();
-        engine_config engine;
-        engine.agency_by_type["garbage"] = "DLH Kota Tangerang";
-        service_options options;
-        options.sources.declared.insert("bmkg");
-        options.sources.interval_ms["bmkg"] = 24 * 60 * 60 * 1000;
-        geo::load_report report;
-        handler = std::make_unique<request_handler>(geo::hierarchy::load(demo_levels(default_data_dir()), report),
-                                                    base / "www", base / "var", engine, ingest_limits{}, options);
+        app.reset();
+        server_config config = testing::api_test_config(base / "www", base / "var");
+        config.engine.agency_by_type["garbage"] = "DLH Kota Tangerang";
+        config.sources.declared.insert("bmkg");
+        config.sources.interval_ms["bmkg"] = 24 * 60 * 60 * 1000;
+        app = std::make_unique<application>(config);
     }
 
     http_response get(const std::string& target)
     {
         http_request req{http::verb::get, target, 11};
         req.set(http::field::host, "localhost");
-        return handler->handle(req);
+        return app->api().handle(req);
     }
     json post(const json& body)
     {
@@ -85,7 +84,7 @@ protected:
         req.set(http::field::content_type, "application/json");
         req.body() = body.dump();
         req.prepare_payload();
-        auto res = handler->handle(req);
+        auto res = app->api().handle(req);
         return json::parse(*std::get<buffer_response>(res).body());
     }
     static std::string body(const http_response& res) { return *std::get<buffer_response>(res).body(); }
@@ -150,7 +149,7 @@ TEST_F(OpsHandler, SourceHealthIsRestoredFromTheEventLogAfterARestart)
 {
     ASSERT_EQ(post(report_json("cctv-7", "c-1", "traffic_jam", "transport")).at("accepted"), 1);
     const json before = get_json("/api/v1/sources").at("sources");
-    start(); // a new handler replays the same data dir
+    start(); // a new application replays the same data dir
     const json after = get_json("/api/v1/sources").at("sources");
     ASSERT_EQ(after.size(), 2u);
     EXPECT_EQ(after[1].at("source"), "cctv-7");
@@ -221,16 +220,18 @@ TEST_F(OpsHandler, SourceLabelsAreCappedAndTheRestCountAsOther)
 
 TEST_F(OpsHandler, AnotherModuleCanAddItsSeriesToTheScrape)
 {
-    handler->add_metrics([](metrics_writer& w) { w.gauge("pantau_stream_clients", "Connected clients.", 42); });
-    EXPECT_EQ(value(scrape(), "pantau_stream_clients"), 42);
+    // The application registers the stream's series this way; a further part adds its own.
+    EXPECT_EQ(scrape().count("pantau_stream_clients"), 1u);
+    app->metrics().add([](metrics_writer& w) { w.gauge("pantau_example_parts", "A part's own gauge.", 42); });
+    EXPECT_EQ(value(scrape(), "pantau_example_parts"), 42);
 }
 
 TEST_F(OpsHandler, MetricsAnswersGetAndHeadOnly)
 {
     http_request req{http::verb::post, "/metrics", 11};
-    EXPECT_EQ(status_of(handler->handle(req)), http::status::method_not_allowed);
+    EXPECT_EQ(status_of(app->api().handle(req)), http::status::method_not_allowed);
     req.method(http::verb::head);
-    EXPECT_EQ(status_of(handler->handle(req)), http::status::ok);
+    EXPECT_EQ(status_of(app->api().handle(req)), http::status::ok);
 }
 
 TEST_F(OpsHandler, AnIncidentCarriesItsTypesAgencyAndTheListFiltersByIt)
@@ -271,12 +272,10 @@ TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNaming
 {
     const fs::path base = fs::temp_directory_path() / ("pantau_ops_setup_" + std::to_string(::getpid()));
     fs::create_directories(base / "www");
-    service_options options;
-    options.thresholds = std::vector<threshold_rule>{{"flood", "desa", "1h", 5, 2}};
-    geo::load_report report;
+    server_config config = testing::api_test_config(base / "www", base / "var");
+    config.thresholds = std::vector<threshold_rule>{{"flood", "desa", "1h", 5, 2}};
     try {
-        request_handler h(geo::hierarchy::load(demo_levels(default_data_dir()), report), base / "www", base / "var",
-                          engine_config{}, ingest_limits{}, options);
+        application app(config);
         ADD_FAILURE() << "no error";
     } catch (const config_error& e) {
         const std::string message = e.what();

@@ -1,6 +1,8 @@
-// The HTTP layer without sockets: every request goes through request_handler::handle, so these
+// The HTTP layer without sockets: every request goes through the HTTP API (http_api::handle), so these
 // tests pin the API's answers, status codes and the static-file rules directly.
-#include "api/request_handler.hpp"
+#include "api/http_api.hpp"
+#include "api/reply.hpp"
+#include "tests/support/test_application.hpp"
 #include "core/error.hpp"
 #include "server/districts_config.hpp"
 
@@ -54,13 +56,11 @@ protected:
     static void SetUpTestSuite()
     {
         web = std::make_unique<scratch_web_root>();
-        geo::load_report report;
-        handler = std::make_unique<request_handler>(geo::hierarchy::load(demo_levels(default_data_dir()), report),
-                                                    web->root, web->base / "var");
+        app = std::make_unique<application>(testing::api_test_config(web->root, web->base / "var"));
     }
     static void TearDownTestSuite()
     {
-        handler.reset();
+        app.reset();
         web.reset();
     }
 
@@ -70,7 +70,7 @@ protected:
         req.set(http::field::host, "localhost");
         return req;
     }
-    static http_response get(const std::string& target) { return handler->handle(request(http::verb::get, target)); }
+    static http_response get(const std::string& target) { return app->api().handle(request(http::verb::get, target)); }
 
     static const buffer_response& buffer(const http_response& res)
     {
@@ -113,18 +113,18 @@ protected:
     }
 
     static inline std::unique_ptr<scratch_web_root> web;
-    static inline std::unique_ptr<request_handler> handler;
+    static inline std::unique_ptr<application> app;
 };
 
 // The stream's upgrade is decided at the dispatch point, like every other request.
 TEST_F(RequestHandler, OnlyAGetOfWsMayBecomeAStream)
 {
-    EXPECT_FALSE(handler->accept_websocket(request(http::verb::get, "/ws")).has_value());
-    EXPECT_FALSE(handler->accept_websocket(request(http::verb::get, "/ws?x=1")).has_value());
-    auto elsewhere = handler->accept_websocket(request(http::verb::get, "/api/v1/ws"));
+    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws")).has_value());
+    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws?x=1")).has_value());
+    auto elsewhere = app->api().accept_websocket(request(http::verb::get, "/api/v1/ws"));
     ASSERT_TRUE(elsewhere.has_value());
     expect_error(*elsewhere, http::status::not_found, "not_found");
-    auto post = handler->accept_websocket(request(http::verb::post, "/ws"));
+    auto post = app->api().accept_websocket(request(http::verb::post, "/ws"));
     ASSERT_TRUE(post.has_value());
     expect_error(*post, http::status::method_not_allowed, "method_not_allowed");
     expect_error(get("/ws"), http::status::upgrade_required, "upgrade_required");
@@ -284,7 +284,7 @@ TEST_F(RequestHandler, HeadHasTheHeadersOfGetAndNoBody)
 {
     for (const char* target : {"/", "/app.js", "/healthz", "/api/v1/districts?level=kota"}) {
         auto full = get(target);
-        auto head = handler->handle(request(http::verb::head, target));
+        auto head = app->api().handle(request(http::verb::head, target));
         EXPECT_EQ(status_of(head), http::status::ok) << target;
         EXPECT_EQ(header(head, http::field::content_length), std::to_string(body(full).size())) << target;
         EXPECT_EQ(header(head, http::field::content_type), header(full, http::field::content_type)) << target;
@@ -327,12 +327,12 @@ TEST_F(RequestHandler, OtherMethodsOnKnownPathsAre405WithAnAllowHeader)
 {
     for (const char* target : {"/healthz", "/readyz", "/api/v1/districts", "/api/v1/locate", "/", "/app.js"})
         for (http::verb verb : {http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
-            auto res = handler->handle(request(verb, target));
+            auto res = app->api().handle(request(verb, target));
             expect_error(res, http::status::method_not_allowed, "method_not_allowed");
             EXPECT_EQ(header(res, http::field::allow), "GET, HEAD") << target;
         }
     // A path that does not exist stays a 404 whatever the method.
-    expect_error(handler->handle(request(http::verb::post, "/nope.js")), http::status::not_found, "not_found");
+    expect_error(app->api().handle(request(http::verb::post, "/nope.js")), http::status::not_found, "not_found");
 }
 
 TEST_F(RequestHandler, ATargetThatIsNotAPathIsRejected)
@@ -344,25 +344,24 @@ TEST_F(RequestHandler, ATargetThatIsNotAPathIsRejected)
 TEST_F(RequestHandler, TheConnectionStaysOpenUnlessTheClientAsksToClose)
 {
     auto req = request(http::verb::get, "/healthz");
-    EXPECT_TRUE(std::get<buffer_response>(handler->handle(req)).keep_alive());
+    EXPECT_TRUE(std::get<buffer_response>(app->api().handle(req)).keep_alive());
     req.keep_alive(false);
-    EXPECT_FALSE(std::get<buffer_response>(handler->handle(req)).keep_alive());
+    EXPECT_FALSE(std::get<buffer_response>(app->api().handle(req)).keep_alive());
 }
 
 TEST_F(RequestHandler, UnreadableRequestsCloseTheConnection)
 {
-    auto res = request_handler::unreadable_request(http::status::payload_too_large, "payload_too_large", "too big", 11);
+    auto res = unreadable_request(http::status::payload_too_large, "payload_too_large", "too big", 11);
     expect_error(res, http::status::payload_too_large, "payload_too_large");
     EXPECT_TRUE(std::get<buffer_response>(res).need_eof());
 }
 
 TEST(RequestHandlerSetup, AWebRootThatIsNotADirectoryFailsAtStartUp)
 {
-    geo::load_report report;
-    auto levels = demo_levels(default_data_dir());
-    levels.resize(1);
     const fs::path data_dir = fs::temp_directory_path() / ("pantau_handler_setup_" + std::to_string(::getpid()));
-    EXPECT_THROW(request_handler(geo::hierarchy::load(levels, report), "/nonexistent/web", data_dir), pantau::error);
+    server_config config = testing::api_test_config("/nonexistent/web", data_dir);
+    config.districts.resize(1);
+    EXPECT_THROW(application{config}, pantau::error);
     fs::remove_all(data_dir);
 }
 

@@ -1,7 +1,9 @@
-// GET /api/v1/stats/timeseries through request_handler::handle (no sockets): counts per bucket
+// GET /api/v1/stats/timeseries through the HTTP API (http_api::handle) (no sockets): counts per bucket
 // for districts of every level, checked against a naive recount of the reports the test sent
 // (shuffled, so they arrive out of order), and the 400s for what cannot be answered exactly.
-#include "api/request_handler.hpp"
+#include "core/time_text.hpp"
+#include "api/http_api.hpp"
+#include "tests/support/test_application.hpp"
 #include "ingest/report_parser.hpp"
 #include "server/districts_config.hpp"
 
@@ -56,9 +58,7 @@ protected:
         base = new fs::path(fs::temp_directory_path() / ("pantau_timeseries_" + std::to_string(::getpid())));
         fs::remove_all(*base);
         fs::create_directories(*base / "www");
-        geo::load_report report;
-        handler = new request_handler(geo::hierarchy::load(demo_levels(default_data_dir()), report), *base / "www",
-                                      *base / "var");
+        app = new application(testing::api_test_config(*base / "www", *base / "var"));
         now = std::time(nullptr) * 1000LL;
 
         // 900 reports over the last 20 days, a third of them in the last 40 hours, sent in a
@@ -88,7 +88,7 @@ protected:
             req.set(http::field::content_type, "application/json");
             req.body() = batch.dump();
             req.prepare_payload();
-            auto res = std::get<buffer_response>(handler->handle(req));
+            auto res = std::get<buffer_response>(app->api().handle(req));
             ASSERT_EQ(res.result(), http::status::ok) << *res.body();
             const json reply = json::parse(*res.body());
             for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -104,7 +104,7 @@ protected:
     }
     static void TearDownTestSuite()
     {
-        delete handler;
+        delete app;
         fs::remove_all(*base);
         delete base;
         sent->clear();
@@ -113,7 +113,7 @@ protected:
     static std::pair<http::status, json> get(const std::string& target)
     {
         http_request req{http::verb::get, target, 11};
-        auto res = std::get<buffer_response>(handler->handle(req));
+        auto res = std::get<buffer_response>(app->api().handle(req));
         return {res.result(), json::parse(*res.body())};
     }
 
@@ -158,7 +158,7 @@ protected:
     }
 
     static inline fs::path* base = nullptr;
-    static inline request_handler* handler = nullptr;
+    static inline application* app = nullptr;
     static inline std::int64_t now = 0;
     static inline auto* sent = new std::vector<sent_report>();
 };

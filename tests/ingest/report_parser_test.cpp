@@ -1,6 +1,7 @@
 // The ingest body of POST /api/v1/reports (DESIGN §2, §4): every content type, every validation
 // rule with a failing and a passing case, the request-level errors, RFC 3339 times, and the
 // protobuf wire format pinned by a committed golden fixture.
+#include "core/time_text.hpp"
 #include "core/error.hpp"
 #include "core/report.hpp"
 #include "ingest/report_parser.hpp"

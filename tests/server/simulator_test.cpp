@@ -1,6 +1,7 @@
 // The built-in simulator (`pantau serve --simulate RATE`): a seeded, clock-free generator whose
 // reports pass ingest validation, lie in the kelurahan they name, follow the WIB day, and build
 // multi-report incidents at its hotspots; and the real server fed by it over real sockets.
+#include "core/time_text.hpp"
 #include "core/error.hpp"
 #include "core/incident_engine.hpp"
 #include "core/simulator.hpp"

@@ -2,6 +2,7 @@
 // Tangerang kelurahan and kecamatan layers, a real SQLite event log, reports posted over loopback
 // and read back by real Beast WebSocket clients.
 #include "server/config.hpp"
+#include "server/application.hpp"
 #include "server/server.hpp"
 #include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
@@ -406,7 +407,7 @@ TEST_F(Stream, ResumeAfterAReconnectMissesNothingAndRepeatsNothing)
     EXPECT_EQ(got, missed);                          // no duplicate of what it had before
     for (std::uint64_t id : before)
         EXPECT_FALSE(got.contains(id));
-    EXPECT_EQ(srv_->hub().counters().resumes_replayed.load(), 1u);
+    EXPECT_EQ(srv_->app().hub().counters().resumes_replayed.load(), 1u);
 }
 
 TEST_F(Stream, ASlowClientIsCoalescedThenClosedWhileAFastOneGetsEverything)
@@ -463,7 +464,7 @@ TEST_F(Stream, ASlowClientIsCoalescedThenClosedWhileAFastOneGetsEverything)
         30s));
     EXPECT_EQ(fast_got, posted);
 
-    const stream_counters& counters = srv_->hub().counters();
+    const stream_counters& counters = srv_->app().hub().counters();
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (counters.closed_slow_clients.load() == 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);

@@ -1,0 +1,70 @@
+#include "api/routes.hpp"
+
+#include "api/query.hpp"
+#include "api/reply.hpp"
+#include "ingest/gtfs_rt.hpp"
+#include "store/wall_clock.hpp"
+#include "wire/views.hpp"
+
+#include <string>
+
+namespace pantau {
+namespace {
+
+http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
+{
+    std::string source = "gtfs-rt";
+    std::string source_error;
+    const auto error = query_schema()
+                           .custom("source", "1 to 64 of a-z, 0-9, '.', '_' and '-'",
+                                   [&](const std::string& v) {
+                                       if (auto why = check_feed_source(v)) {
+                                           source_error = "source: " + *why;
+                                           return false;
+                                       }
+                                       source = v;
+                                       return true;
+                                   })
+                           .read(c.query);
+    if (error)
+        return bad_request(c.req, source_error.empty() ? *error : source_error);
+    // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
+    const std::string_view type = to_std(c.req[http::field::content_type]);
+    const std::string_view media = type.substr(0, type.find(';'));
+    if (!media.empty() && media != "application/x-protobuf" && media != "application/octet-stream" &&
+        media != "application/protobuf" && media != "application/vnd.google.protobuf")
+        return error_reply(c.req, http::status::unsupported_media_type, "unsupported_content_type",
+                           "send the FeedMessage as application/x-protobuf, not " + std::string(media));
+    const std::int64_t now = wall_now_ms();
+    auto parsed = parse_gtfs_rt(c.req.body(), source, now);
+    if (auto* e = std::get_if<gtfs_rt_error>(&parsed))
+        return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
+    gtfs_rt_feed& feed = std::get<gtfs_rt_feed>(parsed);
+
+    const std::size_t positions = feed.vehicles.size();
+    const vehicle_apply_result applied =
+        s.vehicles.ingest(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now);
+    json rejected = json::array();
+    for (const auto& p : feed.rejected)
+        rejected.push_back({{"entity", p.entity}, {"error", p.message}});
+    json body = {{"source", source},
+                 {"incrementality", feed.full_dataset ? "FULL_DATASET" : "DIFFERENTIAL"},
+                 {"vehicles", {{"positions", positions},
+                               {"updated", applied.updated},
+                               {"unchanged", applied.unchanged},
+                               {"removed", applied.removed},
+                               {"over_capacity", applied.over_capacity}}},
+                 {"ignored", {{"trip_updates", feed.trip_updates}, {"alerts", feed.alerts}}},
+                 {"rejected", std::move(rejected)}};
+    return json_reply(c.req, dump(body));
+}
+
+} // namespace
+
+void add_feed_routes(route_table& routes, const api_services& s)
+{
+    routes.add(http::verb::post, "/api/v1/feeds/gtfs-rt", access::source,
+               [&s](const request_context& c) { return gtfs_rt_feed_post(s, c); });
+}
+
+} // namespace pantau

@@ -1,0 +1,43 @@
+#include "api/http_api.hpp"
+
+#include "api/routes.hpp"
+#include "core/error.hpp"
+
+#include <string>
+
+namespace pantau {
+
+namespace fs = std::filesystem;
+
+http_api::http_api(const api_services& services, const api_options& options) : services_(services)
+{
+    std::error_code ec;
+    web_root_ = fs::canonical(options.web_root, ec);
+    if (ec || !fs::is_directory(web_root_, ec))
+        throw error("web root " + options.web_root.string() + ": not a directory" + (ec ? " (" + ec.message() + ")" : ""));
+    add_district_routes(routes_, services_);
+    add_report_routes(routes_, services_, options.limits);
+    add_incident_routes(routes_, services_);
+    add_stats_routes(routes_, services_);
+    add_feed_routes(routes_, services_);
+    add_vehicle_routes(routes_, services_);
+    add_ops_routes(routes_, services_, http_requests_);
+    add_static_routes(routes_, web_root_, options.basemap);
+}
+
+http_response http_api::handle(const http_request& req) const
+{
+    http_response res = routes_.dispatch(req);
+    http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
+    return res;
+}
+
+std::optional<http_response> http_api::accept_websocket(const http_request& req) const
+{
+    auto decided = routes_.upgrade(req, stream_path);
+    if (auto* refused = std::get_if<http_response>(&decided))
+        return std::move(*refused);
+    return std::nullopt;
+}
+
+} // namespace pantau

@@ -1,0 +1,65 @@
+#pragma once
+
+// The HTTP API (DESIGN §4): a parsed request in, a response out, no sockets. The composition root
+// builds it once with references to the services; every request and WebSocket upgrade passes its
+// route table, the one dispatch point where access and limits apply. Safe from many threads.
+
+#include "api/http_types.hpp"
+#include "api/router.hpp"
+#include "app/incident_service.hpp"
+#include "app/ingest_metrics.hpp"
+#include "app/locator_pool.hpp"
+#include "app/metrics.hpp"
+#include "app/vehicle_service.hpp"
+#include "ingest/report_parser.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include <filesystem>
+#include <optional>
+
+namespace pantau {
+
+// What the routes use, owned by the composition root and outliving the API.
+struct api_services {
+    const geo::hierarchy& districts;
+    incident_service& incidents;
+    vehicle_service& vehicles;
+    locator_pool& locators;
+    ingest_metrics& ingest;
+    const metrics_registry& metrics; // the series of other parts (the stream) on /metrics
+};
+
+struct api_options {
+    std::filesystem::path web_root; // the wall's static files
+    std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
+    ingest_limits limits;
+};
+
+inline constexpr std::string_view stream_path = "/ws";
+
+class http_api {
+public:
+    // Throws pantau::error when the web root is not a readable directory.
+    http_api(const api_services& services, const api_options& options);
+    http_api(const http_api&) = delete;
+    http_api& operator=(const http_api&) = delete;
+
+    http_response handle(const http_request& req) const;
+
+    // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session
+    // (GET /ws), else the reply that refuses it.
+    std::optional<http_response> accept_websocket(const http_request& req) const;
+
+    const std::filesystem::path& web_root() const { return web_root_; }
+
+private:
+    // The routes hold a reference to this copy (a struct of references), never to the caller's.
+    const api_services services_;
+    std::filesystem::path web_root_; // canonical
+    route_table routes_;
+    // By status code, for GET /metrics; mutable because answering a request counts it.
+    mutable metric_counter_family http_requests_{{"code"}, 100, {"other"}};
+};
+
+} // namespace pantau

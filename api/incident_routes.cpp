@@ -1,0 +1,132 @@
+#include "api/routes.hpp"
+
+#include "api/query.hpp"
+#include "api/reply.hpp"
+#include "store/wall_clock.hpp"
+#include "wire/views.hpp"
+
+#include <charconv>
+#include <string>
+#include <variant>
+
+namespace pantau {
+namespace {
+
+constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
+
+http_response list_incidents(const api_services& s, const request_context& c)
+{
+    incident_filter f;
+    std::string format = "json";
+    const auto error =
+        query_schema()
+            .time("since", f.since_ms)
+            .time("until", f.until_ms)
+            .text("district", f.district)
+            .custom("category", "complaint, transport or disaster",
+                    [&](const std::string& v) { return (f.category = category_from_string(v)).has_value(); })
+            .text("type", f.type)
+            .text("agency", f.agency)
+            .custom("status", std::string(any_status),
+                    [&](const std::string& v) { return (f.status = incident_status_from_string(v)).has_value(); })
+            .bbox("bbox", f.bbox)
+            .count("limit", 1, 10000, f.limit)
+            .one_of("format", {"json", "geojson", "csv"}, format)
+            .read(c.query);
+    if (error)
+        return bad_request(c.req, *error);
+    const std::vector<incident> found = s.incidents.list(f);
+    if (format == "csv")
+        return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8", shared(incidents_csv(s.districts, found)));
+    if (format == "geojson")
+        return make_reply(c.req, http::status::ok, "application/geo+json",
+                          shared(incidents_geojson(s.districts, found)));
+    json list = json::array();
+    for (const incident& inc : found)
+        list.push_back(incident_json(s.districts, inc, false));
+    return json_reply(c.req, dump(json{{"incidents", std::move(list)}}));
+}
+
+// The id segment, or nothing when it is not a number (then no incident has it).
+std::optional<std::uint64_t> incident_id(std::string_view text)
+{
+    std::uint64_t id = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size())
+        return std::nullopt;
+    return id;
+}
+
+http_response get_incident(const api_services& s, const request_context& c)
+{
+    const std::string& text = c.path_params.at(0);
+    const auto id = incident_id(text);
+    const auto inc = id ? s.incidents.get(*id) : std::nullopt;
+    if (!inc)
+        return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
+    return json_reply(c.req, dump(incident_json(s.districts, *inc, true)));
+}
+
+http_response patch_incident(const api_services& s, const request_context& c)
+{
+    const std::string& text = c.path_params.at(0);
+    const auto id = incident_id(text);
+    if (!id)
+        return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
+    json body = json::parse(c.req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return bad_request(c.req, "the body must be a JSON object");
+    incident_change change;
+    change.actor = "operator";
+    auto invalid = [&](const std::string& message) {
+        return error_reply(c.req, http::status::bad_request, "invalid_field", message);
+    };
+    for (const auto& [key, value] : body.items()) {
+        if (!value.is_string())
+            return invalid(key + " must be a string");
+        const std::string v = value.get<std::string>();
+        if (v.size() > 2000)
+            return invalid(key + " is longer than 2000 bytes");
+        if (key == "status") {
+            change.status = incident_status_from_string(v);
+            if (!change.status)
+                return invalid("status must be " + std::string(any_status));
+        } else if (key == "assignee") {
+            change.assignee = v;
+        } else if (key == "note") {
+            change.note = v;
+        } else if (key == "actor") {
+            if (!v.empty())
+                change.actor = v;
+        } else {
+            return invalid("unknown field " + key + "; known: status, assignee, note, actor");
+        }
+    }
+    std::variant<incident, change_error> result;
+    try {
+        result = s.incidents.change(*id, change, wall_now_ms());
+    } catch (const service_unavailable& e) {
+        return unavailable_reply(c.req, e);
+    }
+    if (const auto* err = std::get_if<change_error>(&result)) {
+        const auto status = err->code == "not_found"            ? http::status::not_found
+                            : err->code == "invalid_transition" ? http::status::conflict
+                                                                : http::status::bad_request;
+        return error_reply(c.req, status, err->code, err->message);
+    }
+    return json_reply(c.req, dump(incident_json(s.districts, std::get<incident>(result), true)));
+}
+
+} // namespace
+
+void add_incident_routes(route_table& routes, const api_services& s)
+{
+    routes.add(http::verb::get, "/api/v1/incidents", access::viewer,
+               [&s](const request_context& c) { return list_incidents(s, c); });
+    routes.add(http::verb::get, "/api/v1/incidents/{id}", access::viewer,
+               [&s](const request_context& c) { return get_incident(s, c); });
+    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_,
+               [&s](const request_context& c) { return patch_incident(s, c); });
+}
+
+} // namespace pantau

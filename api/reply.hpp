@@ -1,0 +1,40 @@
+#pragma once
+
+// Building replies: every reply carries the server name, nosniff and the request's keep-alive;
+// errors are {"error": {"code", "message"}} (DESIGN §4).
+
+#include "api/http_types.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace pantau {
+
+class service_unavailable;
+
+inline constexpr std::string_view json_type = "application/json";
+
+// "pantau/VERSION", the Server header of every reply.
+beast::string_view server_header();
+
+std::shared_ptr<const std::string> shared(std::string text);
+
+// A HEAD request gets the GET reply's Content-Length and no body.
+buffer_response make_reply(const http_request& req, http::status status, std::string_view content_type,
+                           std::shared_ptr<const std::string> body);
+buffer_response json_reply(const http_request& req, std::string body);
+buffer_response error_reply(const http_request& req, http::status status, std::string_view code,
+                            std::string_view message);
+buffer_response bad_request(const http_request& req, std::string_view message);
+// 405 with the methods the path does allow, e.g. "GET, HEAD".
+buffer_response method_not_allowed(const http_request& req, std::string_view path, std::string_view allow);
+// 503: busy (with Retry-After, nothing was taken) or unavailable (the event log failed).
+buffer_response unavailable_reply(const http_request& req, const service_unavailable& e);
+
+// The reply to a request that could not be read whole (too large, malformed): it closes the
+// connection, since the rest of the stream cannot be trusted.
+http_response unreadable_request(http::status status, std::string_view code, std::string_view message,
+                                 unsigned version);
+
+} // namespace pantau

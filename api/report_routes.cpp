@@ -1,0 +1,65 @@
+#include "api/routes.hpp"
+
+#include "api/reply.hpp"
+#include "store/wall_clock.hpp"
+#include "wire/views.hpp"
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+
+void add_report_routes(route_table& routes, const api_services& s, const ingest_limits& limits)
+{
+    routes.add(http::verb::post, "/api/v1/reports", access::source, [&s, limits](const request_context& c) {
+        const std::int64_t now = wall_now_ms();
+        parse_result parsed = parse_reports(c.req.body(), to_std(c.req[http::field::content_type]), limits, now);
+        if (!parsed.ok()) {
+            s.ingest.count_unreadable_body(parsed.error->code);
+            return error_reply(c.req,
+                               parsed.error->too_large() ? http::status::payload_too_large : http::status::bad_request,
+                               parsed.error->code, parsed.error->message);
+        }
+        std::vector<std::variant<report, rejected_report>> items;
+        std::vector<std::string> rejected_sources(parsed.items.size());
+        items.reserve(parsed.items.size());
+        for (auto& item : parsed.items) {
+            if (auto* r = std::get_if<report>(&item)) {
+                items.emplace_back(std::move(*r));
+            } else {
+                auto& e = std::get<item_error>(item);
+                rejected_sources[items.size()] = std::move(e.source);
+                items.emplace_back(rejected_report{e.code, e.message});
+            }
+        }
+        std::vector<ingest_result> results;
+        try {
+            results = s.incidents.ingest(items, now);
+        } catch (const service_unavailable& e) {
+            s.ingest.count_refused(items, rejected_sources, e);
+            return unavailable_reply(c.req, e);
+        }
+        s.ingest.count(items, rejected_sources, results);
+        json out = json::array();
+        std::size_t accepted = 0;
+        for (const ingest_result& r : results) {
+            if (const auto* a = std::get_if<accepted_report>(&r)) {
+                ++accepted;
+                out.push_back({{"id", a->report_id},
+                               {"incident_id", a->incident_id},
+                               {"repeated", a->repeated},
+                               {"districts", districts_json(s.districts, a->districts)}});
+            } else {
+                const auto& e = std::get<rejected_report>(r);
+                out.push_back({{"error", {{"code", e.code}, {"message", e.message}}}});
+            }
+        }
+        // Every accepted report is committed by now. None accepted: the request as a whole failed.
+        const auto status = accepted > 0 ? http::status::ok : http::status::unprocessable_entity;
+        json body = {{"accepted", accepted}, {"rejected", results.size() - accepted}, {"results", std::move(out)}};
+        return make_reply(c.req, status, json_type, shared(dump(body)));
+    });
+}
+
+} // namespace pantau

@@ -1,0 +1,54 @@
+#pragma once
+
+// Accepted and rejected reports and vehicle positions by source (and reason), for GET /metrics.
+// Sources are named by clients: at most max_source_labels get a label of their own (plus the
+// ones the config declares); the rest are counted as source="other" (docs/server.md).
+
+#include "app/incident_service.hpp"
+#include "app/metrics.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace pantau {
+
+class ingest_metrics {
+public:
+    static constexpr std::size_t max_source_labels = 100;
+    static constexpr std::string_view unknown_source = "unknown"; // a rejection whose source was unreadable
+
+    explicit ingest_metrics(const std::set<std::string, std::less<>>& declared_sources);
+    ingest_metrics(const ingest_metrics&) = delete;
+    ingest_metrics& operator=(const ingest_metrics&) = delete;
+
+    // One count per item: accepted, or rejected with its code. `rejected_sources[i]` names the
+    // source of a rejected item i when the parser could still read it.
+    void count(const std::vector<std::variant<report, rejected_report>>& items,
+               const std::vector<std::string>& rejected_sources, const std::vector<ingest_result>& results);
+    // The service refused the whole request (busy or failed): every report counts as rejected.
+    void count_refused(const std::vector<std::variant<report, rejected_report>>& items,
+                       const std::vector<std::string>& rejected_sources, const service_unavailable& why);
+    // A body that could not be read at all: one rejection, since how many reports it held is unknown.
+    void count_unreadable_body(std::string_view code);
+    void count_vehicle_positions(std::string_view source, std::size_t n);
+
+    // A per-source label, or the overflow label when the cap is reached.
+    std::string source_label(std::string_view source) { return source_labels_.label(source); }
+    const std::string& overflow_label() const { return source_labels_.overflow(); }
+
+    void write(metrics_writer& w) const;
+
+private:
+    metric_label_cap source_labels_{max_source_labels};
+    metric_counter_family reports_accepted_;
+    // Reasons are our own error codes (a dozen), so sources × reasons stays bounded too.
+    metric_counter_family reports_rejected_;
+    metric_counter_family vehicle_positions_;
+};
+
+} // namespace pantau

@@ -1,0 +1,64 @@
+#include "app/service_metrics.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pantau {
+
+void write_service_metrics(incident_service& incidents, const vehicle_service& vehicles, ingest_metrics& ingest,
+                           metrics_writer& w, std::int64_t now_ms)
+{
+    ingest.write(w);
+    const service_gauges g = incidents.gauges(now_ms);
+    w.gauge("pantau_open_incidents", "Incidents that are new, verified, dispatched or in progress.",
+            static_cast<double>(g.open_incidents));
+    w.counter("pantau_incidents_total", "Incidents ever opened (held in memory, restored from the event log).",
+              static_cast<double>(g.incidents));
+    w.gauge("pantau_active_alerts", "Active district threshold alerts.", static_cast<double>(g.active_alerts));
+    w.gauge("pantau_vehicles", "Live vehicle positions held from GTFS-Realtime feeds.",
+            static_cast<double>(vehicles.table().size()));
+    w.histogram("pantau_lookup_seconds", "Geo join of one report to its districts, in seconds.",
+                incidents.lookup_seconds());
+    w.histogram("pantau_ingest_commit_seconds",
+                "Wait from appending an ingest request's events to their durable commit, in seconds.",
+                incidents.commit_seconds());
+
+    const auto sources = incidents.sources(now_ms);
+    std::vector<std::pair<std::string, const source_status*>> labelled;
+    for (const auto& s : sources) {
+        std::string label = ingest.source_label(s.source);
+        // Per-source gauges cannot be summed into "other": a source without a label of its own is left out.
+        if (label != ingest.overflow_label())
+            labelled.emplace_back(std::move(label), &s);
+    }
+    w.family("pantau_source_stale", "gauge", "1 when a source has been silent for longer than its expected interval.");
+    for (const auto& [label, s] : labelled)
+        w.sample("pantau_source_stale", {{"source", label}}, s->stale ? 1 : 0);
+    w.family("pantau_source_age_seconds", "gauge", "Seconds since a source's last accepted report (absent: never).");
+    for (const auto& [label, s] : labelled)
+        if (s->last_report_ms)
+            w.sample("pantau_source_age_seconds", {{"source", label}}, static_cast<double>(s->age_ms) / 1000);
+    w.family("pantau_source_expected_interval_seconds", "gauge", "A source's expected interval between reports.");
+    for (const auto& [label, s] : labelled)
+        w.sample("pantau_source_expected_interval_seconds", {{"source", label}},
+                 static_cast<double>(s->expected_interval_ms) / 1000);
+    w.counter("pantau_source_untracked_reports_total",
+              "Reports from sources beyond the tracked limit (no freshness kept for them).",
+              static_cast<double>(g.untracked_source_reports));
+
+    const event_log::stats log = incidents.log_stats();
+    w.counter("pantau_event_log_commits_total", "Group-commit transactions of the event log.",
+              static_cast<double>(log.commits));
+    w.counter("pantau_event_log_events_total", "Events written to the event log (duplicates not counted).",
+              static_cast<double>(log.events));
+    w.gauge("pantau_event_log_queued_events", "Events waiting for the next commit.",
+            static_cast<double>(log.events_queued));
+    w.gauge("pantau_event_log_queued_bytes", "Bytes waiting for the next commit.", static_cast<double>(log.bytes_queued));
+    w.gauge("pantau_event_log_last_commit_seconds", "Duration of the last commit, fsync included.",
+            log.last_commit_ms / 1000);
+    w.gauge("pantau_event_log_failed", "1 once the event log has failed; ingest stops until a restart.",
+            log.failed ? 1 : 0);
+}
+
+} // namespace pantau

@@ -1,0 +1,118 @@
+#include "server/application.hpp"
+
+#include "store/wall_clock.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <string>
+
+namespace pantau {
+namespace {
+
+geo::hierarchy load_districts(const server_config& config)
+{
+    geo::load_report report;
+    const auto started = std::chrono::steady_clock::now();
+    geo::hierarchy districts = geo::hierarchy::load(config.districts, report);
+    for (const auto& line : report.repaired)
+        spdlog::warn("districts: repaired: {}", line);
+    for (const auto& line : report.skipped)
+        spdlog::warn("districts: skipped: {}", line);
+    for (const auto& line : report.warnings)
+        spdlog::warn("districts: {}", line);
+    std::string summary;
+    for (std::size_t i = 0; i < districts.size(); ++i)
+        summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
+    return districts;
+}
+
+std::unique_ptr<incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts)
+{
+    event_log_options log_options;
+    log_options.retention_ms = config.retention.count();
+    const checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
+    const auto started = std::chrono::steady_clock::now();
+    auto service = std::make_unique<incident_service>(districts, config.data_dir, config.engine, log_options,
+                                                      service_options{config.thresholds, config.sources}, checkpoints);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (service->restored_from() > 0)
+        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
+                     service->restored_from(), service->events_replayed(), took.count());
+    else
+        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service->events_replayed(), took.count());
+    return service;
+}
+
+// The stream's series on GET /metrics (docs/server.md).
+void export_stream_metrics(metrics_registry& metrics, std::shared_ptr<const stream_hub> hub)
+{
+    metrics.add([hub = std::move(hub)](metrics_writer& w) {
+        const stream_counters& c = hub->counters();
+        const auto value = [](const std::atomic<std::uint64_t>& a) {
+            return static_cast<double>(a.load(std::memory_order_relaxed));
+        };
+        w.gauge("pantau_stream_clients", "Connected WebSocket clients.", value(c.connected_clients));
+        w.gauge("pantau_stream_streams", "Streams held for resume, connected or not.", value(c.streams));
+        w.gauge("pantau_stream_queued_bytes", "Bytes queued for WebSocket clients, in flight included.",
+                value(c.queued_bytes));
+        w.counter("pantau_stream_coalesced_updates_total", "Updates folded into coalesced deltas for slow clients.",
+                  value(c.coalesced_updates));
+        w.counter("pantau_stream_dropped_updates_total", "Updates discarded with a closed slow client.",
+                  value(c.dropped_updates));
+        w.counter("pantau_stream_closed_slow_clients_total", "Clients closed for staying over their queue bound.",
+                  value(c.closed_slow_clients));
+        w.counter("pantau_stream_messages_sent_total", "WebSocket messages written.", value(c.messages_sent));
+        w.counter("pantau_stream_bytes_sent_total", "WebSocket payload bytes written.", value(c.bytes_sent));
+        w.counter("pantau_stream_snapshots_sent_total", "Snapshots sent.", value(c.snapshots_sent));
+        w.counter("pantau_stream_resumes_replayed_total", "Resumes answered from history.", value(c.resumes_replayed));
+        w.counter("pantau_stream_resumes_snapshot_total", "Resumes answered with a fresh snapshot.",
+                  value(c.resumes_snapshot));
+        w.counter("pantau_stream_payloads_serialised_total", "Delta bodies serialised (shared by equal filters).",
+                  value(c.payloads_serialised));
+        w.histogram("pantau_report_to_send_seconds", "From a change's commit to the write of the frame carrying it.",
+                    c.report_to_send_seconds);
+    });
+}
+
+} // namespace
+
+application::application(const server_config& config)
+    : districts_(load_districts(config)), locators_(districts_), incidents_(open_incidents(config, districts_)),
+      ingest_metrics_(config.sources.declared),
+      vehicles_(std::make_unique<vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
+      hub_(std::make_shared<stream_hub>(config.stream)), sources_(std::make_shared<source_health_cache>())
+{
+    // Changes reach the hub after each commit; the hub starts from the state at this moment.
+    change_feed_batch initial = incidents_->attach_feed(
+        [hub = hub_, &h = districts_](change_feed_batch&& b) {
+            hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
+        },
+        wall_now_ms());
+    hub_->load(to_feed_update(initial, districts_, {}), wall_now_ms());
+    sources_->refresh(incidents_->sources(wall_now_ms()));
+    hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
+    // Vehicle changes go to the hub as they happen, in order (the table starts empty: positions
+    // are live state, not logged).
+    vehicles_->table().set_listener([hub = hub_](vehicle_changes&& c) {
+        feed_update u;
+        u.vehicles = std::move(c.upserts);
+        u.removed_vehicles = std::move(c.removed);
+        hub->push(std::move(u));
+    });
+    export_stream_metrics(metrics_, hub_);
+    api_ = std::make_unique<http_api>(
+        api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_},
+        api_options{config.web_root, config.basemap, ingest_limits{}});
+}
+
+void application::advance(std::int64_t now_ms)
+{
+    incidents_->advance_feed(now_ms);
+    vehicles_->table().expire(now_ms);
+    sources_->refresh(incidents_->sources(now_ms));
+}
+
+} // namespace pantau

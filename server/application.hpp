@@ -1,0 +1,58 @@
+#pragma once
+
+// The composition root: builds every service once from the config, in dependency order, wires the
+// change feeds into the stream, and hands references down. No sockets and no threads of its own:
+// the server adds those, and tests build an application to call the HTTP API directly.
+
+#include "api/http_api.hpp"
+#include "app/incident_service.hpp"
+#include "app/ingest_metrics.hpp"
+#include "app/locator_pool.hpp"
+#include "app/metrics.hpp"
+#include "app/vehicle_service.hpp"
+#include "server/config.hpp"
+#include "stream/source_health_cache.hpp"
+#include "stream/stream_hub.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace pantau {
+
+class application {
+public:
+    // Loads the districts, opens and replays the event log in config.data_dir (which must exist),
+    // checks the web root. Throws pantau::error (config_error for a bad value) or geo::error.
+    explicit application(const server_config& config);
+    application(const application&) = delete;
+    application& operator=(const application&) = delete;
+
+    const geo::hierarchy& districts() const { return districts_; }
+    incident_service& incidents() { return *incidents_; }
+    vehicle_service& vehicles() { return *vehicles_; }
+    ingest_metrics& ingest() { return ingest_metrics_; }
+    locator_pool& locators() { return locators_; }
+    // Other parts' series on GET /metrics (the stream's, added here).
+    metrics_registry& metrics() { return metrics_; }
+    stream_hub& hub() { return *hub_; }
+    const http_api& api() const { return *api_; }
+
+    // The stream tick's upkeep, once a second: stats windows expire, silent vehicles leave,
+    // source freshness moves, even when no report arrives.
+    void advance(std::int64_t now_ms);
+
+private:
+    geo::hierarchy districts_; // first: everything below borrows it
+    locator_pool locators_;
+    std::unique_ptr<incident_service> incidents_;
+    ingest_metrics ingest_metrics_;
+    std::unique_ptr<vehicle_service> vehicles_;
+    metrics_registry metrics_;
+    std::shared_ptr<stream_hub> hub_;
+    std::shared_ptr<source_health_cache> sources_; // refreshed by advance(), read by the hub
+    std::unique_ptr<http_api> api_;
+};
+
+} // namespace pantau

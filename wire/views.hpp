@@ -1,0 +1,48 @@
+#pragma once
+
+// The domain as the HTTP API shows it: JSON objects, GeoJSON FeatureCollections and CSV
+// (docs/server.md). Pure functions of their arguments; times are RFC 3339 UTC.
+
+#include "core/district_stats.hpp"
+#include "core/incident_engine.hpp"
+#include "core/report_timeseries.hpp"
+#include "core/source_health.hpp"
+
+#include "geo/hierarchy.hpp"
+
+#include "pantau.pb.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pantau {
+
+using json = nlohmann::ordered_json;
+
+// District names come from whatever encoding a source file had: never let one break a reply.
+std::string dump(const json& j);
+
+// DESIGN §8: the wall keeps Tangerang's three colours — red waiting, yellow in process, green done.
+std::string_view status_group(incident_status s);
+
+// {level name: code or null} for a code per level, finest first.
+json districts_json(const geo::hierarchy& h, const std::vector<std::string>& codes);
+// `full` adds the report ids and the audit trail (GET /api/v1/incidents/{id}).
+json incident_json(const geo::hierarchy& h, const incident& inc, bool full);
+json vehicle_json(const v1::Vehicle& v);
+json alert_json(const geo::hierarchy& h, const district_alert& a);
+json source_json(const source_status& s);
+// One district's counts in one window, with its name from `level`.
+json district_stats_json(const geo::level& level, const district_snapshot& s, stats_window window);
+json timeseries_point_json(const timeseries_point& p);
+
+// A level's districts as a GeoJSON FeatureCollection (properties: code, name, level, parent, area_km2).
+std::string districts_geojson(const geo::level& level);
+std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents);
+// RFC 4180, a column per district level.
+std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents);
+
+} // namespace pantau
