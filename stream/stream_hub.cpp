@@ -551,12 +551,15 @@ stream_hub::stream& stream_hub::new_stream(const stream_filter& f, std::uint64_t
     return s;
 }
 
-void stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
+bool stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
 {
+    bool lost = s.lost;
     if (s.attached && s.attached != id) {
         // The same stream resumed on a new connection: the old one is stale; close it.
         if (auto old = connections_.find(s.attached); old != connections_.end()) {
             connection& o = old->second;
+            // Its coalesced updates were never numbered: no history can replay them (as on disconnect).
+            lost = lost || (o.pending && !o.pending->empty());
             for (const auto& n : o.queue) {
                 o.queued_bytes -= n.body->size();
                 counters_.queued_bytes.fetch_sub(n.body->size(), std::memory_order_relaxed);
@@ -572,6 +575,7 @@ void stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
     s.attached = id;
     s.lost = false;
     c.stream_id = s.id;
+    return lost;
 }
 
 void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
@@ -651,8 +655,7 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
                 break;
             }
             stream& st = s->second;
-            const bool lost = st.lost;
-            attach(c, id, st, wake);
+            const bool lost = attach(c, id, st, wake);
             const bool reaches = !lost && last < st.next_seq &&
                                  (last + 1 == st.next_seq || (!st.history.empty() && st.history.front().seq <= last + 1));
             if (!reaches) {

@@ -221,7 +221,8 @@ private:
 
     stream& new_stream(const stream_filter& f, std::uint64_t first_seq);
     void subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
-    void attach(connection& c, client_id id, stream& s, wake_list& wake);
+    // Returns whether the stream lost updates, so that a Resume needs a snapshot.
+    bool attach(connection& c, client_id id, stream& s, wake_list& wake);
     void send_snapshot(connection& c, stream& s, std::int64_t now_ms);
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
     void number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);

@@ -8,7 +8,7 @@
 
 #include "geo/hierarchy.hpp"
 
-#include "tests/support/demo_hierarchy.hpp"
+#include "tests/support/demo_districts.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -34,7 +34,7 @@ constexpr std::int64_t hour_ms = 60 * minute_ms;
 // 2026-11-28T00:00:00Z: a fixed clock, so every run decides the same.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
-const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
+const geo::hierarchy& demo() { return testing::demo_districts(); }
 
 struct scratch_dir {
     fs::path path;

@@ -6,7 +6,7 @@
 
 #include "geo/hierarchy.hpp"
 
-#include "tests/support/demo_hierarchy.hpp"
+#include "tests/support/demo_districts.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 // 2026-11-28T00:00:00Z: a fixed clock.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
-const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
+const geo::hierarchy& demo() { return testing::demo_districts(); }
 
 struct scratch_dir {
     fs::path path = fs::temp_directory_path() / ("pantau_incident_service_" + std::to_string(::getpid()));

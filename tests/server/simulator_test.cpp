@@ -13,7 +13,7 @@
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
 
-#include "tests/support/demo_hierarchy.hpp"
+#include "tests/support/demo_districts.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -48,7 +48,7 @@ constexpr std::int64_t hour_ms = 3600 * 1000;
 // The UTC time at which it is `hour` o'clock WIB (UTC+7) on 2026-11-28.
 constexpr std::int64_t at_wib(int hour) { return midnight_utc_ms + (hour - 7) * hour_ms; }
 
-const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
+const geo::hierarchy& demo() { return testing::demo_districts(); }
 
 // Runs the simulator for `seconds` in steps of `step_s`, starting at `start_ms`.
 std::vector<report> run(simulator& sim, std::int64_t start_ms, double seconds, double rate, double step_s = 10)

@@ -10,7 +10,7 @@
 #include "gtfs_realtime.pb.h"
 #include "pantau.pb.h"
 
-#include "tests/support/demo_hierarchy.hpp"
+#include "tests/support/demo_districts.hpp"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -29,7 +29,7 @@ namespace pb = google::protobuf;
 // 2026-11-28T00:00:00Z.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
-const geo::hierarchy& demo() { return testing::demo_hierarchy(); }
+const geo::hierarchy& demo() { return testing::demo_districts(); }
 
 // The fields of `m` (and of the messages inside it, as "outer.inner") that hold their default:
 // unset optionals, empty repeated fields, and proto3 scalars at zero.

@@ -1,14 +1,14 @@
 #pragma once
 
-// The built-in demo districts (data/demo: 104 kelurahan, 13 kecamatan, the city), loaded once
-// per test process and shared read-only.
+// The built-in demo districts (kelurahan → kecamatan → kota), loaded once per process. Needs
+// server/districts_config.cpp: from pantau_server, or compiled into the test (the TSan tests).
 #include "server/districts_config.hpp"
 
 #include "geo/hierarchy.hpp"
 
 namespace pantau::testing {
 
-inline const geo::hierarchy& demo_hierarchy()
+inline const geo::hierarchy& demo_districts()
 {
     static const geo::hierarchy h = [] {
         geo::load_report report;
