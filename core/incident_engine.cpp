@@ -1,5 +1,8 @@
 #include "core/incident_engine.hpp"
 
+#include "geo/error.hpp"
+#include "geo/locator.hpp"
+
 #include "checkpoint.pb.h"
 
 #include <algorithm>
@@ -93,6 +96,22 @@ const std::string& engine_config::agency_for(std::string_view type) const
     return it == agency_by_type.end() ? default_agency : it->second;
 }
 
+// What the wall draws for a circle report: 64 points on the geodesic circle that the district
+// join measured (geo/locator). A circle the join refused never gets here; should one come back
+// from an older log, the incident stays a point rather than failing the replay.
+namespace {
+
+std::string circle_area_geojson(const report& r)
+{
+    try {
+        return geo::circle_outline_geojson({r.lon, r.lat, r.radius_m});
+    } catch (const geo::error&) {
+        return {};
+    }
+}
+
+} // namespace
+
 double distance_m(double lon1, double lat1, double lon2, double lat2)
 {
     const double to_rad = std::numbers::pi / 180;
@@ -100,27 +119,6 @@ double distance_m(double lon1, double lat1, double lon2, double lat2)
     const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
                      std::cos(lat1 * to_rad) * std::cos(lat2 * to_rad) * std::sin(dlon / 2) * std::sin(dlon / 2);
     return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
-}
-
-std::string circle_polygon_geojson(double lon, double lat, double radius_m)
-{
-    constexpr int vertices = 64;
-    const double to_rad = std::numbers::pi / 180;
-    const double d = radius_m / earth_radius_m; // angular distance
-    const double lat1 = lat * to_rad, lon1 = lon * to_rad;
-    std::string out = R"({"type":"Polygon","coordinates":[[)";
-    char buf[64];
-    for (int i = 0; i <= vertices; ++i) {
-        // Bearings run anticlockwise (north, west, south, east) so the ring is counter-clockwise;
-        // the last vertex repeats the first.
-        const double bearing = -2 * std::numbers::pi * (i % vertices) / vertices;
-        const double lat2 = std::asin(std::sin(lat1) * std::cos(d) + std::cos(lat1) * std::sin(d) * std::cos(bearing));
-        const double lon2 = lon1 + std::atan2(std::sin(bearing) * std::sin(d) * std::cos(lat1),
-                                              std::cos(d) - std::sin(lat1) * std::sin(lat2));
-        std::snprintf(buf, sizeof buf, "%s[%.7f,%.7f]", i ? "," : "", lon2 / to_rad, lat2 / to_rad);
-        out += buf;
-    }
-    return out + "]]}";
 }
 
 incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
@@ -230,7 +228,7 @@ incident& incident_engine::open_incident(const report& r, const std::vector<std:
     if (r.where == location_kind::polygon)
         inc.area_geojson = r.area_geojson;
     else if (r.where == location_kind::circle)
-        inc.area_geojson = circle_polygon_geojson(r.lon, r.lat, r.radius_m);
+        inc.area_geojson = circle_area_geojson(r);
     inc.districts = districts;
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
     inc.title = r.text.substr(0, 200);

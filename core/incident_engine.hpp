@@ -170,8 +170,5 @@ private:
 
 // Great-circle distance in metres (spherical Earth, mean radius): plenty for 150 m decisions.
 double distance_m(double lon1, double lat1, double lon2, double lat2);
-// A circle on the ground as a GeoJSON Polygon (64 vertices on the sphere, counter-clockwise as
-// RFC 7946 asks): how a circle report's area (a CAP <circle>) is drawn on the wall.
-std::string circle_polygon_geojson(double lon, double lat, double radius_m);
 
 } // namespace pantau

@@ -42,7 +42,18 @@ geom_ptr parse_area(const geos_context& ctx, std::string_view geojson)
     return g;
 }
 
-geom_ptr make_circle(const geos_context& ctx, const circle& c)
+// The number of vertices that keeps every chord within circle_sag_m of the circle:
+// r (1 - cos(pi / n)) <= sag.
+int exact_circle_vertices(double radius_m)
+{
+    if (radius_m <= circle_sag_m)
+        return min_circle_vertices;
+    return std::clamp(static_cast<int>(std::ceil(std::numbers::pi / std::acos(1 - circle_sag_m / radius_m))),
+                      min_circle_vertices, max_circle_vertices);
+}
+
+// The circle as a polygon whose `n` vertices lie exactly on the geodesic circle.
+geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
 {
     if (!(c.lon >= -180 && c.lon <= 180 && c.lat >= -90 && c.lat <= 90))
         throw error("circle: centre out of range (lon -180..180, lat -90..90)");
@@ -53,12 +64,6 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c)
         geod_init(&w, 6378137, 1 / 298.257223563);
         return w;
     }();
-    // Vertices lie exactly on the geodesic circle; enough of them that no chord strays more
-    // than circle_sag_m inside it: r (1 - cos(pi / n)) <= sag.
-    int n = min_circle_vertices;
-    if (c.radius_m > circle_sag_m)
-        n = std::clamp(static_cast<int>(std::ceil(std::numbers::pi / std::acos(1 - circle_sag_m / c.radius_m))),
-                       min_circle_vertices, max_circle_vertices);
     std::vector<std::pair<double, double>> ring_lon_lat(static_cast<std::size_t>(n));
     for (int k = 0; k < n; ++k) {
         // Azimuths run anticlockwise so that the ring is counter-clockwise, as RFC 7946 asks.
@@ -190,7 +195,7 @@ std::vector<overlap_entry> locator::overlap(std::size_t level, std::string_view 
 
 std::vector<overlap_entry> locator::overlap(std::size_t level, const circle& c)
 {
-    geom_ptr area = make_circle(impl_->ctx, c);
+    geom_ptr area = make_circle(impl_->ctx, c, exact_circle_vertices(c.radius_m));
     return impl_->overlap(level, area.get());
 }
 
@@ -206,8 +211,17 @@ std::pair<double, double> locator::point_on_area(std::string_view geojson_geomet
 
 std::string locator::circle_geojson(const circle& c)
 {
-    geom_ptr area = make_circle(impl_->ctx, c);
+    geom_ptr area = make_circle(impl_->ctx, c, exact_circle_vertices(c.radius_m));
     return detail::to_geojson(impl_->ctx, area.get(), "circle");
+}
+
+std::string circle_outline_geojson(const circle& c, int vertices)
+{
+    if (vertices < 8)
+        throw error("circle: at least 8 vertices");
+    const geos_context ctx;
+    geom_ptr area = make_circle(ctx, c, vertices);
+    return detail::to_geojson(ctx, area.get(), "circle");
 }
 
 struct naive_locator::impl {

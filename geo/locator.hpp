@@ -51,7 +51,7 @@ public:
     // the map and which districts it is filed under. Throws like overlap() on a bad area.
     std::pair<double, double> point_on_area(std::string_view geojson_geometry);
 
-    // The circle as the GeoJSON Polygon that overlap() uses.
+    // The circle as the GeoJSON Polygon that overlap() uses (vertices every few metres).
     std::string circle_geojson(const circle& c);
 
 private:
@@ -78,5 +78,9 @@ private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// A circle to draw: `vertices` points on the same geodesic circle that overlap() measures, as a
+// GeoJSON Polygon (counter-clockwise). Thread-safe. Throws pantau::geo::error like overlap().
+std::string circle_outline_geojson(const circle& c, int vertices = 64);
 
 } // namespace pantau::geo

@@ -61,31 +61,50 @@ unsigned server_config::thread_count() const
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+std::optional<std::int64_t> parse_duration_ms(std::string_view text, std::int64_t max_ms)
+{
+    if (text.empty())
+        return std::nullopt;
+    std::int64_t total = 0;
+    while (!text.empty()) {
+        std::int64_t n = 0;
+        auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (r.ec != std::errc() || n < 0 || r.ptr == text.data() + text.size())
+            return std::nullopt;
+        text.remove_prefix(static_cast<std::size_t>(r.ptr - text.data()));
+        std::int64_t unit = 0;
+        if (text.starts_with("ms")) {
+            unit = 1;
+            text.remove_prefix(2);
+        } else {
+            switch (text.front()) {
+            case 's': unit = 1000; break;
+            case 'm': unit = 60'000; break;
+            case 'h': unit = 3'600'000; break;
+            case 'd': unit = 86'400'000; break;
+            default: return std::nullopt;
+            }
+            text.remove_prefix(1);
+        }
+        // Checked before multiplying and adding, so nothing overflows.
+        if (n > (max_ms - total) / unit)
+            return std::nullopt;
+        total += n * unit;
+    }
+    if (total <= 0)
+        return std::nullopt;
+    return total;
+}
+
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what)
 {
-    const std::string expected = std::string(what) + ": expected a whole number with a unit s, m, h or d (e.g. 30d, 10m) or 0, got \"" +
-                                 std::string(text) + "\"";
     if (text == "0")
         return std::chrono::milliseconds(0);
-    if (text.size() < 2)
-        throw config_error(expected);
-    std::int64_t n = 0;
-    const auto digits = text.substr(0, text.size() - 1);
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || n < 0)
-        throw config_error(expected);
-    std::int64_t unit = 0;
-    switch (text.back()) {
-    case 's': unit = 1000; break;
-    case 'm': unit = 60'000; break;
-    case 'h': unit = 3600'000; break;
-    case 'd': unit = 86'400'000; break;
-    default: throw config_error(expected);
-    }
-    // Ten years is more than any retention needs, and keeps the product far from overflow.
-    if (n > 3650LL * 86'400'000 / unit)
-        throw config_error(std::string(what) + ": at most 3650d, got \"" + std::string(text) + "\"");
-    return std::chrono::milliseconds(n * unit);
+    // Ten years is more than any retention needs.
+    if (auto ms = parse_duration_ms(text, 3650LL * 86'400'000))
+        return std::chrono::milliseconds(*ms);
+    throw config_error(std::string(what) + ": expected a duration such as 30d, 12h, 10m or 1h30m (at most 3650d), or 0, got \"" +
+                       std::string(text) + "\"");
 }
 
 listen_address parse_listen(std::string_view text)

@@ -73,8 +73,13 @@ struct listen_address {
     std::uint16_t port = 0;
 };
 
-// A duration as the config and flags take it: a whole number with a unit, s, m, h or d ("30d",
-// "10m"), or "0". Throws config_error naming `what` with an example.
+// The one duration grammar of flags and the config file: "90s", "15m", "6h", "2d", or a sum such
+// as "1h30m" — whole numbers, each with a unit (ms, s, m, h, d). nullopt for anything else, for
+// zero, and for more than `max_ms` (365 days unless said).
+std::optional<std::int64_t> parse_duration_ms(std::string_view text, std::int64_t max_ms = 365LL * 86'400'000);
+
+// A flag's duration (--retention, --checkpoint-interval, --vehicle-ttl): the grammar above up to
+// 3650d, or "0" (off). Throws config_error naming `what` with an example.
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what);
 
 // "HOST:PORT" or "[IPv6]:PORT". Throws config_error with an example of the expected form.

@@ -88,43 +88,6 @@ struct partial_rule {
 
 } // namespace
 
-std::optional<std::int64_t> parse_duration_ms(std::string_view text)
-{
-    if (text.empty())
-        return std::nullopt;
-    std::int64_t total = 0;
-    while (!text.empty()) {
-        std::int64_t n = 0;
-        auto r = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (r.ec != std::errc() || n < 0 || r.ptr == text.data() + text.size())
-            return std::nullopt;
-        text.remove_prefix(static_cast<std::size_t>(r.ptr - text.data()));
-        std::int64_t unit = 0;
-        if (text.starts_with("ms")) {
-            unit = 1;
-            text.remove_prefix(2);
-        } else {
-            switch (text.front()) {
-            case 's': unit = 1000; break;
-            case 'm': unit = 60 * 1000; break;
-            case 'h': unit = 60 * 60 * 1000; break;
-            case 'd': unit = 24 * 60 * 60 * 1000; break;
-            default: return std::nullopt;
-            }
-            text.remove_prefix(1);
-        }
-        // Checked before multiplying, so no overflow: a year is far below the int64 range.
-        if (n > 366LL * 24 * 60 * 60 * 1000)
-            return std::nullopt;
-        total += n * unit;
-        if (total > 365LL * 24 * 60 * 60 * 1000)
-            return std::nullopt;
-    }
-    if (total <= 0)
-        return std::nullopt;
-    return total;
-}
-
 void apply_config_sections(server_config& c, const std::vector<std::pair<std::string, std::string>>& entries)
 {
     partial_rule dedup_default;

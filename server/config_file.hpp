@@ -15,9 +15,6 @@
 
 namespace pantau {
 
-// "90s", "15m", "6h", "2d", or a sum such as "1h30m": whole numbers, each with a unit (ms, s, m,
-// h, d). nullopt for anything else, and for zero or more than 365 days.
-std::optional<std::int64_t> parse_duration_ms(std::string_view text);
 
 // Applies entries keyed "section.name" as the config file gave them, in file order. Throws
 // config_error naming the first key that cannot be used: a bad value, or a key in no known section.
