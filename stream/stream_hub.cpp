@@ -31,97 +31,7 @@ std::string random_stream_id()
     return id;
 }
 
-std::shared_ptr<const std::string> serialise(const v1::ServerMessage& m)
-{
-    // seq stays 0, so proto3 leaves field 1 out: each connection prefixes its own.
-    return std::make_shared<const std::string>(m.SerializeAsString());
-}
-
-std::pair<std::string, std::string> stats_key(const v1::DistrictStats& s) { return {s.level(), s.code()}; }
-
 } // namespace
-
-std::size_t encode_seq_prefix(std::uint64_t seq, std::array<unsigned char, 11>& out)
-{
-    std::size_t n = 0;
-    out[n++] = 0x08; // field 1, wire type 0 (varint)
-    do {
-        unsigned char byte = seq & 0x7f;
-        seq >>= 7;
-        if (seq)
-            byte |= 0x80;
-        out[n++] = byte;
-    } while (seq);
-    return n;
-}
-
-stream_filter stream_filter::from(const v1::Subscribe& s)
-{
-    stream_filter f;
-    for (int c : s.categories())
-        f.categories.insert(c);
-    f.types.insert(s.types().begin(), s.types().end());
-    f.districts.insert(s.districts().begin(), s.districts().end());
-    if (s.has_bbox())
-        f.bbox = std::array<double, 4>{s.bbox().min_lon(), s.bbox().min_lat(), s.bbox().max_lon(), s.bbox().max_lat()};
-    f.min_severity = s.min_severity();
-    f.want_incidents = s.want_incidents();
-    f.want_stats = s.want_stats();
-    f.want_vehicles = s.want_vehicles();
-    return f;
-}
-
-bool stream_filter::matches(const v1::Incident& inc) const
-{
-    if (!categories.empty() && !categories.contains(inc.category()))
-        return false;
-    if (!types.empty() && !types.contains(inc.type()))
-        return false;
-    if (inc.severity() < min_severity)
-        return false;
-    if (bbox && !(inc.lon() >= (*bbox)[0] && inc.lat() >= (*bbox)[1] && inc.lon() <= (*bbox)[2] && inc.lat() <= (*bbox)[3]))
-        return false;
-    if (!districts.empty()) {
-        const bool any = std::any_of(inc.districts().begin(), inc.districts().end(),
-                                     [this](const v1::DistrictRef& d) { return districts.contains(d.code()); });
-        if (!any)
-            return false;
-    }
-    return true;
-}
-
-bool stream_filter::matches(const v1::Vehicle& v) const
-{
-    if (!categories.empty() && !categories.contains(v1::TRANSPORT))
-        return false;
-    if (bbox && !(v.lon() >= (*bbox)[0] && v.lat() >= (*bbox)[1] && v.lon() <= (*bbox)[2] && v.lat() <= (*bbox)[3]))
-        return false;
-    if (!districts.empty())
-        return std::any_of(v.districts().begin(), v.districts().end(),
-                           [this](const v1::DistrictRef& d) { return districts.contains(d.code()); });
-    return true;
-}
-
-std::string stream_filter::key() const
-{
-    // Sets are ordered, so equal filters give equal text; \x1f cannot occur in codes or types.
-    std::string k;
-    for (int c : categories)
-        k += std::to_string(c) + ',';
-    k += '\x1f';
-    for (const auto& t : types)
-        k += t + '\x1e';
-    k += '\x1f';
-    for (const auto& d : districts)
-        k += d + '\x1e';
-    k += '\x1f';
-    if (bbox)
-        for (double v : *bbox)
-            k += std::to_string(v) + ',';
-    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "") +
-         (want_vehicles ? "v" : "");
-    return k;
-}
 
 bool is_live(const v1::Incident& inc, std::int64_t changed_at, std::int64_t now_ms)
 {
@@ -139,32 +49,6 @@ bool is_live(const v1::Incident& inc, std::int64_t changed_at, std::int64_t now_
     }
 }
 
-std::int64_t changed_at_ms(const incident& inc)
-{
-    std::int64_t t = inc.last_report_ms;
-    for (const audit_entry& a : inc.audit)
-        t = std::max(t, a.at_ms);
-    return t;
-}
-
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed)
-{
-    feed_update u;
-    u.committed = committed;
-    u.incidents.reserve(b.incidents.size());
-    for (const incident& inc : b.incidents) {
-        feed_update::incident_state s;
-        to_proto(inc, h, &s.incident);
-        s.changed_at_ms = changed_at_ms(inc);
-        u.incidents.push_back(std::move(s));
-    }
-    for (const district_snapshot& d : b.stats)
-        to_proto(d, &u.stats.emplace_back());
-    for (const alert_change& a : b.alerts)
-        to_proto(a.alert, &u.alerts.emplace_back());
-    return u;
-}
-
 stream_hub::stream_hub(stream_settings settings) : settings_(settings) { settings_.validate(); }
 
 void stream_hub::load(feed_update initial, std::int64_t now_ms)
@@ -178,7 +62,7 @@ void stream_hub::load(feed_update initial, std::int64_t now_ms)
     }
     // Keys are taken before the move: an assignment's right side is evaluated first.
     for (auto& s : initial.stats) {
-        auto key = stats_key(s);
+        auto key = key_of(s);
         stats_[std::move(key)] = std::move(s);
     }
     for (auto& a : initial.alerts) {
@@ -196,7 +80,7 @@ void stream_hub::push(feed_update update)
         pending_incidents_[id] = std::move(s);
     }
     for (auto& s : update.stats) {
-        auto key = stats_key(s);
+        auto key = key_of(s);
         pending_stats_[std::move(key)] = std::move(s);
     }
     for (auto& a : update.alerts) {
@@ -435,7 +319,7 @@ void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
         ++items;
     }
     for (const auto& st : d.stats()) {
-        auto [it, inserted] = into.stats.try_emplace(stats_key(st));
+        auto [it, inserted] = into.stats.try_emplace(key_of(st));
         replace_size(inserted ? 0 : it->second.ByteSizeLong(), st.ByteSizeLong());
         it->second = st;
         ++items;
@@ -468,7 +352,7 @@ void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
 
 void stream_hub::number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
 {
-    numbered n{s.next_seq++, std::move(body), origin};
+    numbered_message n{s.next_seq++, std::move(body), origin};
     s.history.push_back(n);
     s.history_bytes += n.body->size();
     while (!s.history.empty() &&
@@ -666,7 +550,7 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
                 c.queued_bytes += n.body->size();
                 counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
                 // A replay is not live: it stays out of the report → send latency.
-                c.queue.push_back(numbered{n.seq, n.body, {}});
+                c.queue.push_back(numbered_message{n.seq, n.body, {}});
             }
             counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
             break;
@@ -726,13 +610,8 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
     }
     if (c.queue.empty())
         return std::nullopt;
-    numbered n = std::move(c.queue.front());
+    outgoing_frame f = make_frame(c.queue.front());
     c.queue.pop_front();
-    outgoing_frame f;
-    f.seq = n.seq;
-    f.prefix_size = encode_seq_prefix(n.seq, f.prefix);
-    f.body = std::move(n.body);
-    f.origin = n.origin;
     c.last_sent = now;
     return f;
 }

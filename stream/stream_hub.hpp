@@ -6,6 +6,9 @@
 // Sessions talk to it through a client id; it talks back through stream_client (wake, close).
 // Every method is safe from any thread; no method does I/O or calls a client under its lock.
 
+#include "stream/feed_update.hpp"
+#include "stream/frame.hpp"
+#include "stream/stream_filter.hpp"
 #include "stream/stream_settings.hpp"
 
 #include "app/incident_service.hpp"
@@ -34,8 +37,6 @@
 
 namespace pantau {
 
-using steady_time = std::chrono::steady_clock::time_point;
-
 // The socket side of one connection, implemented by websocket_session. Called outside the hub's
 // lock, from whatever thread flushed: implementations post to their own strand.
 class stream_client {
@@ -47,35 +48,6 @@ public:
     // with this WebSocket close code once the write in flight, if any, has ended.
     virtual void close(std::uint16_t code, const std::string& reason) = 0;
 };
-
-// What one commit changed, in wire form (see to_feed_update).
-struct feed_update {
-    struct incident_state {
-        pantau::v1::Incident incident;
-        std::int64_t changed_at_ms = 0; // its latest report or operator change
-    };
-    std::vector<incident_state> incidents;
-    std::vector<pantau::v1::DistrictStats> stats;
-    std::vector<pantau::v1::Alert> alerts; // latest state per alert; active = false once cleared
-    std::vector<pantau::v1::SourceHealth> sources;
-    std::vector<pantau::v1::Vehicle> vehicles; // new or moved
-    std::vector<std::string> removed_vehicles; // ids
-    steady_time committed{}; // for the report → send latency; unset: not counted
-};
-
-// One message ready to write: a per-connection seq prefix and the shared body. Prefix + body is
-// one ServerMessage: protobuf merges concatenated encodings, and the body has no field 1.
-struct outgoing_frame {
-    std::uint64_t seq = 0;
-    std::array<unsigned char, 11> prefix{};
-    std::size_t prefix_size = 0;
-    std::shared_ptr<const std::string> body;
-    steady_time origin{}; // the oldest commit it carries; unset: none
-    std::size_t size() const { return prefix_size + body->size(); }
-};
-
-// The seq prefix: tag of field 1 as a varint (0x08), then the varint. Returns its length.
-std::size_t encode_seq_prefix(std::uint64_t seq, std::array<unsigned char, 11>& out);
 
 // Plain counters for /metrics; read them with relaxed loads.
 struct stream_counters {
@@ -95,33 +67,9 @@ struct stream_counters {
     metric_histogram report_to_send_seconds{commit_seconds_buckets()};
 };
 
-// A Subscribe, ready to match.
-struct stream_filter {
-    std::set<int> categories;
-    std::set<std::string> types;
-    std::set<std::string> districts;
-    std::optional<std::array<double, 4>> bbox; // min lon, min lat, max lon, max lat
-    int min_severity = 0;
-    bool want_incidents = false;
-    bool want_stats = false;
-    bool want_vehicles = false;
-
-    static stream_filter from(const pantau::v1::Subscribe& s);
-    // The incident matches (liveness aside): every set field must agree.
-    bool matches(const pantau::v1::Incident& inc) const;
-    // Vehicles are transport: categories (when set) must hold it; districts and bbox apply; types
-    // and severity are about incidents and do not.
-    bool matches(const pantau::v1::Vehicle& v) const;
-    // Equal filters have equal keys: clients that share a key share payloads.
-    std::string key() const;
-};
-
 // The wall shows open incidents, and resolved or closed ones for 24 h after their last change.
 bool is_live(const pantau::v1::Incident& inc, std::int64_t changed_at_ms, std::int64_t now_ms);
 inline constexpr std::int64_t resolved_visible_ms = 24 * 60 * 60 * 1000;
-
-std::int64_t changed_at_ms(const incident& inc);
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed);
 
 class stream_hub {
 public:
@@ -169,15 +117,10 @@ private:
         pantau::v1::Incident incident;
         std::int64_t changed_at_ms = 0;
     };
-    struct numbered {
-        std::uint64_t seq;
-        std::shared_ptr<const std::string> body;
-        steady_time origin; // the oldest commit it carries; unset for none
-    };
     // What a coalescing client has not been sent yet: the latest state of each thing.
     struct coalesced {
         std::map<std::uint64_t, std::optional<pantau::v1::Incident>> incidents; // nullopt: removed
-        std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats;
+        std::map<stats_key, pantau::v1::DistrictStats> stats;
         std::map<std::uint64_t, pantau::v1::Alert> alerts;
         std::map<std::string, pantau::v1::SourceHealth> sources;
         std::map<std::string, std::optional<pantau::v1::Vehicle>> vehicles; // nullopt: removed
@@ -197,7 +140,7 @@ private:
         stream_filter filter;
         std::string key;
         std::uint64_t next_seq = 1;
-        std::deque<numbered> history; // the latest messages, oldest first, bounded
+        std::deque<numbered_message> history; // the latest messages, oldest first, bounded
         std::size_t history_bytes = 0;
         client_id attached = 0;      // 0: detached
         std::int64_t detached_at_ms = 0;
@@ -206,7 +149,7 @@ private:
     struct connection {
         std::weak_ptr<stream_client> client;
         std::string stream_id; // empty until Subscribe or Resume
-        std::deque<numbered> queue;
+        std::deque<numbered_message> queue;
         std::size_t queued_bytes = 0; // queue plus the frame in flight
         std::optional<coalesced> pending; // set: coalescing
         std::optional<steady_time> over_soft_since;
@@ -238,13 +181,13 @@ private:
     sources_hook snapshot_sources_, changed_sources_;
 
     std::map<std::uint64_t, live_incident> live_;
-    std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats_;
+    std::map<stats_key, pantau::v1::DistrictStats> stats_;
     std::map<std::uint64_t, pantau::v1::Alert> active_alerts_;
     std::map<std::string, pantau::v1::Vehicle> vehicles_;
 
     // Pushed since the last flush, latest state per thing.
     std::map<std::uint64_t, feed_update::incident_state> pending_incidents_;
-    std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> pending_stats_;
+    std::map<stats_key, pantau::v1::DistrictStats> pending_stats_;
     std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
     std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
     std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed
