@@ -352,14 +352,7 @@ void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
 
 void stream_hub::number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
 {
-    numbered_message n{s.next_seq++, std::move(body), origin};
-    s.history.push_back(n);
-    s.history_bytes += n.body->size();
-    while (!s.history.empty() &&
-           (s.history.size() > settings_.history_messages || s.history_bytes > settings_.history_bytes)) {
-        s.history_bytes -= s.history.front().body->size();
-        s.history.pop_front();
-    }
+    numbered_message n = s.history.number(std::move(body), origin);
     if (c) {
         c->queued_bytes += n.body->size();
         counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
@@ -385,7 +378,6 @@ void stream_hub::close_slow(connection& c, client_id id, wake_list& wake)
         it->second.attached = 0;
         it->second.detached_at_ms = now_ms_;
         it->second.history.clear();
-        it->second.history_bytes = 0;
     }
     c.stream_id.clear();
     if (auto client = c.client.lock())
@@ -416,7 +408,6 @@ void stream_hub::disconnect(client_id id)
         if (c.pending && !c.pending->empty()) {
             s->second.lost = true;
             s->second.history.clear();
-            s->second.history_bytes = 0;
         }
     }
     connections_.erase(it);
@@ -426,11 +417,9 @@ void stream_hub::disconnect(client_id id)
 stream_hub::stream& stream_hub::new_stream(const stream_filter& f, std::uint64_t first_seq)
 {
     std::string id = random_stream_id();
-    stream& s = streams_[id];
-    s.id = std::move(id);
-    s.filter = f;
-    s.key = f.key();
-    s.next_seq = first_seq;
+    const std::string key = id;
+    stream& s = streams_.try_emplace(key, std::move(id), f, resume_history(settings_.history_messages, settings_.history_bytes, first_seq))
+                    .first->second;
     counters_.streams.store(streams_.size(), std::memory_order_relaxed);
     return s;
 }
@@ -537,20 +526,16 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
             stream& st = s->second;
             const bool lost = st.lost;
             attach(c, id, st, wake);
-            const bool reaches = !lost && last < st.next_seq &&
-                                 (last + 1 == st.next_seq || (!st.history.empty() && st.history.front().seq <= last + 1));
-            if (!reaches) {
+            if (lost || !st.history.reaches(last)) {
                 send_snapshot(c, st, now_ms);
                 counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
                 break;
             }
-            for (const auto& n : st.history) {
-                if (n.seq <= last)
-                    continue;
+            // A replay is not live: it stays out of the report → send latency.
+            for (numbered_message& n : st.history.after(last)) {
                 c.queued_bytes += n.body->size();
                 counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-                // A replay is not live: it stays out of the report → send latency.
-                c.queue.push_back(numbered_message{n.seq, n.body, {}});
+                c.queue.push_back(std::move(n));
             }
             counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
             break;

@@ -8,6 +8,7 @@
 
 #include "stream/feed_update.hpp"
 #include "stream/frame.hpp"
+#include "stream/resume_history.hpp"
 #include "stream/stream_filter.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -136,12 +137,14 @@ private:
         }
     };
     struct stream {
+        stream(std::string stream_id, const stream_filter& f, resume_history h)
+            : id(std::move(stream_id)), filter(f), key(f.key()), history(std::move(h))
+        {
+        }
         std::string id;
         stream_filter filter;
         std::string key;
-        std::uint64_t next_seq = 1;
-        std::deque<numbered_message> history; // the latest messages, oldest first, bounded
-        std::size_t history_bytes = 0;
+        resume_history history;
         client_id attached = 0;      // 0: detached
         std::int64_t detached_at_ms = 0;
         bool lost = false; // updates were dropped: a Resume gets a snapshot
