@@ -240,13 +240,11 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
         for (auto& [id, c] : connections_) {
             if (c.closing || c.stream_id.empty())
                 continue;
-            const std::size_t held = c.queued_bytes + (c.pending ? c.pending->bytes : 0);
-            const bool over_time = c.over_soft_since && now - *c.over_soft_since > settings_.slow_client_grace;
-            if (held > settings_.hard_queue_bytes || over_time) {
+            if (c.queue.too_slow(now)) {
                 close_slow(c, id, wake);
                 continue;
             }
-            if (c.queued_bytes == 0 && !c.pending && now - c.last_sent >= settings_.heartbeat_interval) {
+            if (c.queue.idle() && now - c.last_sent >= settings_.heartbeat_interval) {
                 if (!heartbeat) {
                     v1::ServerMessage m;
                     m.mutable_heartbeat()->set_server_time_ms(now_ms);
@@ -286,92 +284,39 @@ void stream_hub::offer(stream& s, connection& c, const group_payload& p, steady_
 {
     if (c.closing)
         return;
-    // An idle connection takes any frame as it is (a large delta stays shared); a busy one up to
-    // the soft bound.
-    if (!c.pending && (c.queued_bytes == 0 || c.queued_bytes + p.body->size() <= settings_.soft_queue_bytes)) {
+    if (c.queue.takes(p.body->size())) {
         number(s, &c, p.body, origin);
         return;
     }
     // Over the soft bound: keep only the latest state of each thing until the socket drains.
-    if (!c.pending)
-        c.pending.emplace();
-    if (!c.over_soft_since)
-        c.over_soft_since = now;
-    merge(*c.pending, p.message->delta(), origin);
-}
-
-void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
-{
-    std::uint64_t items = 0;
-    auto replace_size = [&into](std::size_t old_size, std::size_t new_size) {
-        into.bytes = into.bytes - std::min(into.bytes, old_size) + new_size;
-    };
-    for (const auto& inc : d.upserts()) {
-        auto& slot = into.incidents[inc.id()];
-        replace_size(slot ? slot->ByteSizeLong() : 0, inc.ByteSizeLong());
-        slot = inc;
-        ++items;
-    }
-    for (std::uint64_t id : d.removed_incident_ids()) {
-        auto& slot = into.incidents[id];
-        replace_size(slot ? slot->ByteSizeLong() : 0, 10);
-        slot.reset();
-        ++items;
-    }
-    for (const auto& st : d.stats()) {
-        auto [it, inserted] = into.stats.try_emplace(key_of(st));
-        replace_size(inserted ? 0 : it->second.ByteSizeLong(), st.ByteSizeLong());
-        it->second = st;
-        ++items;
-    }
-    for (const auto& a : d.alerts()) {
-        into.alerts[a.id()] = a;
-        into.bytes += a.ByteSizeLong();
-        ++items;
-    }
-    for (const auto& s : d.sources()) {
-        into.sources[s.source()] = s;
-        ++items;
-    }
-    for (const auto& v : d.vehicles()) {
-        auto& slot = into.vehicles[v.id()];
-        replace_size(slot ? slot->ByteSizeLong() : 0, v.ByteSizeLong());
-        slot = v;
-        ++items;
-    }
-    for (const auto& id : d.removed_vehicle_ids()) {
-        auto& slot = into.vehicles[id];
-        replace_size(slot ? slot->ByteSizeLong() : 0, id.size());
-        slot.reset();
-        ++items;
-    }
-    if (origin != steady_time{} && (into.origin == steady_time{} || origin < into.origin))
-        into.origin = origin;
-    counters_.coalesced_updates.fetch_add(items, std::memory_order_relaxed);
+    counters_.coalesced_updates.fetch_add(c.queue.coalesce(p.message->delta(), origin, now), std::memory_order_relaxed);
 }
 
 void stream_hub::number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
 {
     numbered_message n = s.history.number(std::move(body), origin);
-    if (c) {
-        c->queued_bytes += n.body->size();
-        counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-        c->queue.push_back(std::move(n));
-    }
+    if (c)
+        enqueue(*c, std::move(n));
+}
+
+void stream_hub::enqueue(connection& c, numbered_message m)
+{
+    counters_.queued_bytes.fetch_add(m.body->size(), std::memory_order_relaxed);
+    c.queue.push(std::move(m));
+}
+
+std::uint64_t stream_hub::drop_queue(connection& c)
+{
+    const client_queue::dropped d = c.queue.drop_all();
+    counters_.queued_bytes.fetch_sub(d.bytes, std::memory_order_relaxed);
+    return d.items;
 }
 
 void stream_hub::close_slow(connection& c, client_id id, wake_list& wake)
 {
     c.closing = true;
     counters_.closed_slow_clients.fetch_add(1, std::memory_order_relaxed);
-    std::uint64_t dropped = c.queue.size() + (c.pending ? c.pending->items() : 0);
-    counters_.dropped_updates.fetch_add(dropped, std::memory_order_relaxed);
-    for (const auto& n : c.queue) {
-        c.queued_bytes -= n.body->size();
-        counters_.queued_bytes.fetch_sub(n.body->size(), std::memory_order_relaxed);
-    }
-    c.queue.clear();
-    c.pending.reset();
+    counters_.dropped_updates.fetch_add(drop_queue(c), std::memory_order_relaxed);
     // Its filter stays, but what it missed is gone: a Resume gets a fresh snapshot.
     if (auto it = streams_.find(c.stream_id); it != streams_.end() && it->second.attached == id) {
         it->second.lost = true;
@@ -388,7 +333,7 @@ stream_hub::client_id stream_hub::connect(std::weak_ptr<stream_client> client)
 {
     std::lock_guard lock(mutex_);
     const client_id id = next_client_++;
-    connections_[id].client = std::move(client);
+    connections_.try_emplace(id, std::move(client), settings_);
     counters_.connected_clients.fetch_add(1, std::memory_order_relaxed);
     return id;
 }
@@ -400,12 +345,12 @@ void stream_hub::disconnect(client_id id)
     if (it == connections_.end())
         return;
     connection& c = it->second;
-    counters_.queued_bytes.fetch_sub(c.queued_bytes, std::memory_order_relaxed);
+    counters_.queued_bytes.fetch_sub(c.queue.queued_bytes(), std::memory_order_relaxed);
     if (auto s = streams_.find(c.stream_id); s != streams_.end() && s->second.attached == id) {
         s->second.attached = 0;
         s->second.detached_at_ms = now_ms_;
         // Coalesced updates were never numbered: no history can replay them.
-        if (c.pending && !c.pending->empty()) {
+        if (c.queue.holds_unnumbered()) {
             s->second.lost = true;
             s->second.history.clear();
         }
@@ -430,12 +375,7 @@ void stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
         // The same stream resumed on a new connection: the old one is stale; close it.
         if (auto old = connections_.find(s.attached); old != connections_.end()) {
             connection& o = old->second;
-            for (const auto& n : o.queue) {
-                o.queued_bytes -= n.body->size();
-                counters_.queued_bytes.fetch_sub(n.body->size(), std::memory_order_relaxed);
-            }
-            o.queue.clear();
-            o.pending.reset();
+            drop_queue(o);
             o.stream_id.clear();
             o.closing = true;
             if (auto client = o.client.lock())
@@ -469,7 +409,7 @@ void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
                 *snap->add_vehicles() = v;
     snap->set_stream_id(s.id);
     // A snapshot supersedes whatever a coalescing client still had to be told.
-    c.pending.reset();
+    c.queue.drop_pending();
     number(s, &c, serialise(m), {});
     counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
 }
@@ -532,11 +472,8 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
                 break;
             }
             // A replay is not live: it stays out of the report → send latency.
-            for (numbered_message& n : st.history.after(last)) {
-                c.queued_bytes += n.body->size();
-                counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-                c.queue.push_back(std::move(n));
-            }
+            for (numbered_message& n : st.history.after(last))
+                enqueue(c, std::move(n));
             counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
             break;
         }
@@ -566,37 +503,13 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
     if (it == connections_.end() || it->second.closing)
         return std::nullopt;
     connection& c = it->second;
-    if (c.queue.empty() && c.pending) {
-        // Drained at last: everything it missed, as one Delta with the latest state of each thing.
-        v1::ServerMessage m;
-        v1::Delta* d = m.mutable_delta();
-        for (auto& [iid, inc] : c.pending->incidents) {
-            if (inc)
-                *d->add_upserts() = std::move(*inc);
-            else
-                d->add_removed_incident_ids(iid);
-        }
-        for (auto& [key, st] : c.pending->stats)
-            *d->add_stats() = std::move(st);
-        for (auto& [aid, a] : c.pending->alerts)
-            *d->add_alerts() = std::move(a);
-        for (auto& [name, src] : c.pending->sources)
-            *d->add_sources() = std::move(src);
-        for (auto& [vid, v] : c.pending->vehicles) {
-            if (v)
-                *d->add_vehicles() = std::move(*v);
-            else
-                d->add_removed_vehicle_ids(vid);
-        }
-        const steady_time origin = c.pending->origin;
-        c.pending.reset();
+    if (auto d = c.queue.take_coalesced())
         if (auto s = streams_.find(c.stream_id); s != streams_.end())
-            number(s->second, &c, serialise(m), origin);
-    }
-    if (c.queue.empty())
+            number(s->second, &c, serialise(d->message), d->origin);
+    std::optional<numbered_message> m = c.queue.pop();
+    if (!m)
         return std::nullopt;
-    outgoing_frame f = make_frame(c.queue.front());
-    c.queue.pop_front();
+    outgoing_frame f = make_frame(*m);
     c.last_sent = now;
     return f;
 }
@@ -611,14 +524,7 @@ void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time 
     auto it = connections_.find(id);
     if (it == connections_.end())
         return;
-    connection& c = it->second;
-    const std::size_t n = std::min(c.queued_bytes, frame.body->size());
-    c.queued_bytes -= n;
-    counters_.queued_bytes.fetch_sub(n, std::memory_order_relaxed);
-    // Drained below the soft bound: the client makes progress, so the grace starts over (what is
-    // pending goes out next, as one coalesced delta).
-    if (c.queued_bytes <= settings_.soft_queue_bytes)
-        c.over_soft_since.reset();
+    counters_.queued_bytes.fetch_sub(it->second.queue.written(frame.body->size()), std::memory_order_relaxed);
 }
 
 void stream_hub::record_latency(steady_time origin, steady_time now)
@@ -651,14 +557,14 @@ std::size_t stream_hub::queued_bytes(client_id id) const
 {
     std::lock_guard lock(mutex_);
     auto it = connections_.find(id);
-    return it == connections_.end() ? 0 : it->second.queued_bytes;
+    return it == connections_.end() ? 0 : it->second.queue.queued_bytes();
 }
 
 bool stream_hub::coalescing(client_id id) const
 {
     std::lock_guard lock(mutex_);
     auto it = connections_.find(id);
-    return it != connections_.end() && it->second.pending.has_value();
+    return it != connections_.end() && it->second.queue.coalescing();
 }
 
 } // namespace pantau

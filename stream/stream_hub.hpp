@@ -6,6 +6,7 @@
 // Sessions talk to it through a client id; it talks back through stream_client (wake, close).
 // Every method is safe from any thread; no method does I/O or calls a client under its lock.
 
+#include "stream/client_queue.hpp"
 #include "stream/feed_update.hpp"
 #include "stream/frame.hpp"
 #include "stream/resume_history.hpp"
@@ -118,24 +119,6 @@ private:
         pantau::v1::Incident incident;
         std::int64_t changed_at_ms = 0;
     };
-    // What a coalescing client has not been sent yet: the latest state of each thing.
-    struct coalesced {
-        std::map<std::uint64_t, std::optional<pantau::v1::Incident>> incidents; // nullopt: removed
-        std::map<stats_key, pantau::v1::DistrictStats> stats;
-        std::map<std::uint64_t, pantau::v1::Alert> alerts;
-        std::map<std::string, pantau::v1::SourceHealth> sources;
-        std::map<std::string, std::optional<pantau::v1::Vehicle>> vehicles; // nullopt: removed
-        std::size_t bytes = 0; // an estimate: the sum of the merged items' sizes
-        steady_time origin{};
-        bool empty() const
-        {
-            return incidents.empty() && stats.empty() && alerts.empty() && sources.empty() && vehicles.empty();
-        }
-        std::size_t items() const
-        {
-            return incidents.size() + stats.size() + alerts.size() + sources.size() + vehicles.size();
-        }
-    };
     struct stream {
         stream(std::string stream_id, const stream_filter& f, resume_history h)
             : id(std::move(stream_id)), filter(f), key(f.key()), history(std::move(h))
@@ -150,12 +133,10 @@ private:
         bool lost = false; // updates were dropped: a Resume gets a snapshot
     };
     struct connection {
+        connection(std::weak_ptr<stream_client> c, const stream_settings& s) : client(std::move(c)), queue(s) {}
         std::weak_ptr<stream_client> client;
         std::string stream_id; // empty until Subscribe or Resume
-        std::deque<numbered_message> queue;
-        std::size_t queued_bytes = 0; // queue plus the frame in flight
-        std::optional<coalesced> pending; // set: coalescing
-        std::optional<steady_time> over_soft_since;
+        client_queue queue;
         steady_time last_sent{};
         bool closing = false;
     };
@@ -172,7 +153,9 @@ private:
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
     void number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);
     void offer(stream& s, connection& c, const group_payload& p, steady_time origin, steady_time now);
-    void merge(coalesced& into, const pantau::v1::Delta& d, steady_time origin);
+    void enqueue(connection& c, numbered_message m);
+    // Empties a connection's queue; returns the items dropped.
+    std::uint64_t drop_queue(connection& c);
     void close_slow(connection& c, client_id id, wake_list& wake);
     void drop_stream(const std::string& id);
     void record_latency(steady_time origin, steady_time now);
