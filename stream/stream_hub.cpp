@@ -15,8 +15,6 @@ namespace v1 = pantau::v1;
 // well-behaved client that reconnecting (and resuming) is the right reaction to overload.
 constexpr std::uint16_t close_try_again_later = 1013;
 constexpr std::uint16_t close_policy = 1008;
-// How often resolved and closed incidents are checked against their 24 h on the wall.
-constexpr std::int64_t age_check_every_ms = 1000;
 
 std::string random_stream_id()
 {
@@ -33,72 +31,19 @@ std::string random_stream_id()
 
 } // namespace
 
-bool is_live(const v1::Incident& inc, std::int64_t changed_at, std::int64_t now_ms)
-{
-    switch (inc.status()) {
-    case v1::NEW:
-    case v1::VERIFIED:
-    case v1::DISPATCHED:
-    case v1::IN_PROGRESS:
-        return true;
-    case v1::RESOLVED:
-    case v1::CLOSED:
-        return now_ms - changed_at <= resolved_visible_ms;
-    default:
-        return false;
-    }
-}
-
 stream_hub::stream_hub(stream_settings settings) : settings_(settings) { settings_.validate(); }
 
 void stream_hub::load(feed_update initial, std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    now_ms_ = last_age_check_ms_ = now_ms;
-    for (auto& s : initial.incidents) {
-        const std::uint64_t id = s.incident.id();
-        if (is_live(s.incident, s.changed_at_ms, now_ms))
-            live_[id] = live_incident{std::move(s.incident), s.changed_at_ms};
-    }
-    // Keys are taken before the move: an assignment's right side is evaluated first.
-    for (auto& s : initial.stats) {
-        auto key = key_of(s);
-        stats_[std::move(key)] = std::move(s);
-    }
-    for (auto& a : initial.alerts) {
-        const std::uint64_t id = a.id();
-        if (a.active())
-            active_alerts_[id] = std::move(a);
-    }
+    now_ms_ = now_ms;
+    live_.load(std::move(initial), now_ms);
 }
 
 void stream_hub::push(feed_update update)
 {
     std::lock_guard lock(mutex_);
-    for (auto& s : update.incidents) {
-        const std::uint64_t id = s.incident.id();
-        pending_incidents_[id] = std::move(s);
-    }
-    for (auto& s : update.stats) {
-        auto key = key_of(s);
-        pending_stats_[std::move(key)] = std::move(s);
-    }
-    for (auto& a : update.alerts) {
-        const std::uint64_t id = a.id();
-        pending_alerts_[id] = std::move(a);
-    }
-    for (auto& s : update.sources) {
-        std::string name = s.source();
-        pending_sources_[std::move(name)] = std::move(s);
-    }
-    for (auto& v : update.vehicles) {
-        std::string id = v.id();
-        pending_vehicles_[std::move(id)] = std::move(v);
-    }
-    for (auto& id : update.removed_vehicles)
-        pending_vehicles_[std::move(id)].reset();
-    if (update.committed != steady_time{} && (!pending_origin_ || update.committed < *pending_origin_))
-        pending_origin_ = update.committed;
+    live_.push(std::move(update));
 }
 
 void stream_hub::set_source_hooks(sources_hook snapshot, sources_hook changed)
@@ -114,74 +59,18 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
     {
         std::lock_guard lock(mutex_);
         now_ms_ = now_ms;
-        // Each changed incident: its state before (if on the wall) and after (if on the wall).
-        struct change {
-            const live_incident* before = nullptr;
-            std::optional<live_incident> after;
-        };
-        std::map<std::uint64_t, change> changes;
-        for (auto& [id, s] : pending_incidents_) {
-            change& ch = changes[id];
-            auto it = live_.find(id);
-            ch.before = it == live_.end() ? nullptr : &it->second;
-            if (is_live(s.incident, s.changed_at_ms, now_ms))
-                ch.after = live_incident{std::move(s.incident), s.changed_at_ms};
-        }
-        pending_incidents_.clear();
-        if (now_ms - last_age_check_ms_ >= age_check_every_ms) {
-            last_age_check_ms_ = now_ms;
-            for (const auto& [id, inc] : live_)
-                if (!changes.contains(id) && !is_live(inc.incident, inc.changed_at_ms, now_ms))
-                    changes[id].before = &inc;
-        }
         if (changed_sources_)
-            for (auto& s : changed_sources_()) {
-                std::string name = s.source();
-                pending_sources_[std::move(name)] = std::move(s);
-            }
-        const steady_time origin = pending_origin_.value_or(steady_time{});
-        pending_origin_.reset();
-
-        const bool any = !changes.empty() || !pending_stats_.empty() || !pending_alerts_.empty() ||
-                         !pending_sources_.empty() || !pending_vehicles_.empty();
+            live_.push_sources(changed_sources_());
+        const live_changes changes = live_.apply(now_ms);
         std::unordered_set<client_id> woken;
-        if (any) {
+        if (!changes.empty()) {
             // One payload per distinct filter, built on first use: serialise once, share by all.
             std::unordered_map<std::string, group_payload> groups;
             auto payload_for = [&](const stream& s) -> const group_payload& {
                 auto [it, inserted] = groups.try_emplace(s.key);
                 if (!inserted)
                     return it->second;
-                v1::Delta d;
-                if (s.filter.want_incidents) {
-                    for (const auto& [id, ch] : changes) {
-                        const bool after = ch.after && s.filter.matches(ch.after->incident);
-                        if (after)
-                            *d.add_upserts() = ch.after->incident;
-                        else if (ch.before && s.filter.matches(ch.before->incident))
-                            d.add_removed_incident_ids(id);
-                    }
-                }
-                if (s.filter.want_stats)
-                    for (const auto& [key, st] : pending_stats_)
-                        *d.add_stats() = st;
-                // Alerts and source health concern every operator, whatever the filter.
-                for (const auto& [id, a] : pending_alerts_)
-                    *d.add_alerts() = a;
-                for (const auto& [name, src] : pending_sources_)
-                    *d.add_sources() = src;
-                if (s.filter.want_vehicles) {
-                    for (const auto& [vid, v] : pending_vehicles_) {
-                        if (v && s.filter.matches(*v)) {
-                            *d.add_vehicles() = *v;
-                            continue;
-                        }
-                        // Gone, or moved out of the filter: a client that had it must drop it.
-                        auto held = vehicles_.find(vid);
-                        if (held != vehicles_.end() && s.filter.matches(held->second))
-                            d.add_removed_vehicle_ids(vid);
-                    }
-                }
+                v1::Delta d = changes.delta_for(s.filter);
                 if (d.upserts_size() + d.removed_incident_ids_size() + d.stats_size() + d.alerts_size() +
                         d.sources_size() + d.vehicles_size() + d.removed_vehicle_ids_size() ==
                     0)
@@ -201,39 +90,15 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
                     continue;
                 if (!s.attached) {
                     // Detached: numbered into history only, for a Resume to replay.
-                    number(s, nullptr, p.body, origin);
+                    number(s, nullptr, p.body, changes.origin);
                     continue;
                 }
                 connection& c = connections_.at(s.attached);
-                offer(s, c, p, origin, now);
+                offer(s, c, p, changes.origin, now);
                 if (woken.insert(s.attached).second)
                     if (auto client = c.client.lock())
                         wake.emplace_back(std::move(client), std::nullopt);
             }
-            for (auto& [id, ch] : changes) {
-                if (ch.after)
-                    live_[id] = std::move(*ch.after);
-                else
-                    live_.erase(id);
-            }
-            for (auto& [key, st] : pending_stats_)
-                stats_[key] = std::move(st);
-            for (auto& [id, a] : pending_alerts_) {
-                if (a.active())
-                    active_alerts_[id] = std::move(a);
-                else
-                    active_alerts_.erase(id);
-            }
-            for (auto& [vid, v] : pending_vehicles_) {
-                if (v)
-                    vehicles_[vid] = std::move(*v);
-                else
-                    vehicles_.erase(vid);
-            }
-            pending_stats_.clear();
-            pending_alerts_.clear();
-            pending_sources_.clear();
-            pending_vehicles_.clear();
         }
 
         std::shared_ptr<const std::string> heartbeat;
@@ -391,22 +256,10 @@ void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
 {
     v1::ServerMessage m;
     v1::Snapshot* snap = m.mutable_snapshot();
-    if (s.filter.want_incidents)
-        for (const auto& [id, inc] : live_)
-            if (is_live(inc.incident, inc.changed_at_ms, now_ms) && s.filter.matches(inc.incident))
-                *snap->add_incidents() = inc.incident;
-    if (s.filter.want_stats)
-        for (const auto& [key, st] : stats_)
-            *snap->add_stats() = st;
-    for (const auto& [id, a] : active_alerts_)
-        *snap->add_alerts() = a;
+    *snap = live_.view()->snapshot_for(s.filter, now_ms);
     if (snapshot_sources_)
         for (auto& src : snapshot_sources_())
             *snap->add_sources() = std::move(src);
-    if (s.filter.want_vehicles)
-        for (const auto& [id, v] : vehicles_)
-            if (s.filter.matches(v))
-                *snap->add_vehicles() = v;
     snap->set_stream_id(s.id);
     // A snapshot supersedes whatever a coalescing client still had to be told.
     c.queue.drop_pending();

@@ -9,6 +9,7 @@
 #include "stream/client_queue.hpp"
 #include "stream/feed_update.hpp"
 #include "stream/frame.hpp"
+#include "stream/live_set.hpp"
 #include "stream/resume_history.hpp"
 #include "stream/stream_filter.hpp"
 #include "stream/stream_settings.hpp"
@@ -69,10 +70,6 @@ struct stream_counters {
     metric_histogram report_to_send_seconds{commit_seconds_buckets()};
 };
 
-// The wall shows open incidents, and resolved or closed ones for 24 h after their last change.
-bool is_live(const pantau::v1::Incident& inc, std::int64_t changed_at_ms, std::int64_t now_ms);
-inline constexpr std::int64_t resolved_visible_ms = 24 * 60 * 60 * 1000;
-
 class stream_hub {
 public:
     using client_id = std::uint64_t;
@@ -115,10 +112,6 @@ public:
     bool coalescing(client_id id) const;
 
 private:
-    struct live_incident {
-        pantau::v1::Incident incident;
-        std::int64_t changed_at_ms = 0;
-    };
     struct stream {
         stream(std::string stream_id, const stream_filter& f, resume_history h)
             : id(std::move(stream_id)), filter(f), key(f.key()), history(std::move(h))
@@ -166,25 +159,13 @@ private:
     mutable std::mutex mutex_;
     sources_hook snapshot_sources_, changed_sources_;
 
-    std::map<std::uint64_t, live_incident> live_;
-    std::map<stats_key, pantau::v1::DistrictStats> stats_;
-    std::map<std::uint64_t, pantau::v1::Alert> active_alerts_;
-    std::map<std::string, pantau::v1::Vehicle> vehicles_;
-
-    // Pushed since the last flush, latest state per thing.
-    std::map<std::uint64_t, feed_update::incident_state> pending_incidents_;
-    std::map<stats_key, pantau::v1::DistrictStats> pending_stats_;
-    std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
-    std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
-    std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed
-    std::optional<steady_time> pending_origin_;
+    live_set live_;
     std::int64_t now_ms_ = 0; // of the latest flush
 
     std::unordered_map<client_id, connection> connections_;
     std::unordered_map<std::string, stream> streams_;
     client_id next_client_ = 1;
     std::uint64_t next_stream_ = 1;
-    std::int64_t last_age_check_ms_ = 0;
 };
 
 } // namespace pantau
