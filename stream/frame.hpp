@@ -22,6 +22,12 @@ struct numbered_message {
     steady_time origin{}; // the oldest commit it carries; unset: none
 };
 
+// A body shared by the streams of one filter, and its message for a client that coalesces it.
+struct shared_payload {
+    std::shared_ptr<const std::string> body;                  // null: nothing to send
+    std::shared_ptr<const pantau::v1::ServerMessage> message; // null: never coalesced (a heartbeat)
+};
+
 // One message ready to write: a per-connection seq prefix and the shared body. Prefix + body is
 // one ServerMessage: protobuf merges concatenated encodings, and the body has no field 1.
 struct outgoing_frame {

@@ -70,6 +70,24 @@ v1::Delta live_changes::delta_for(const stream_filter& f) const
     return d;
 }
 
+const shared_payload& tick_deltas::for_filter(const stream_filter& f, const std::string& key)
+{
+    auto [it, fresh] = by_key_.try_emplace(key);
+    if (!fresh)
+        return it->second;
+    v1::Delta d = changes_.delta_for(f);
+    if (d.upserts_size() + d.removed_incident_ids_size() + d.stats_size() + d.alerts_size() + d.sources_size() +
+            d.vehicles_size() + d.removed_vehicle_ids_size() ==
+        0)
+        return it->second;
+    auto msg = std::make_shared<v1::ServerMessage>();
+    *msg->mutable_delta() = std::move(d);
+    it->second.body = serialise(*msg);
+    it->second.message = std::move(msg);
+    ++serialised_;
+    return it->second;
+}
+
 v1::Snapshot live_view::snapshot_for(const stream_filter& f, std::int64_t now_ms) const
 {
     v1::Snapshot snap;

@@ -7,6 +7,7 @@
 // lock. A plain value: the hub locks around it.
 
 #include "stream/feed_update.hpp"
+#include "stream/frame.hpp"
 #include "stream/stream_filter.hpp"
 
 #include "pantau.pb.h"
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace pantau {
@@ -51,6 +53,24 @@ struct live_changes {
     bool empty() const;
     // The Delta for a client with this filter; it has no items when nothing concerns the client.
     pantau::v1::Delta delta_for(const stream_filter& f) const;
+};
+
+// The tick's Delta per distinct filter, cut and serialised on first use, so that every stream
+// with that filter shares one body. Lives for one flush, beside the changes it cuts.
+class tick_deltas {
+public:
+    explicit tick_deltas(const live_changes& changes) : changes_(changes) {}
+    tick_deltas(const tick_deltas&) = delete;
+    tick_deltas& operator=(const tick_deltas&) = delete;
+
+    // Its body is null when nothing in the tick concerns that filter.
+    const shared_payload& for_filter(const stream_filter& f, const std::string& key);
+    std::uint64_t serialised() const { return serialised_; }
+
+private:
+    const live_changes& changes_;
+    std::unordered_map<std::string, shared_payload> by_key_;
+    std::uint64_t serialised_ = 0;
 };
 
 // The live set at one version, never changed once built: readers on any thread share it.

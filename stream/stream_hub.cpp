@@ -1,10 +1,7 @@
 #include "stream/stream_hub.hpp"
 
-#include "geo/hierarchy.hpp"
-
 #include <algorithm>
-#include <random>
-#include <unordered_set>
+#include <utility>
 
 namespace pantau {
 namespace {
@@ -16,22 +13,9 @@ namespace v1 = pantau::v1;
 constexpr std::uint16_t close_try_again_later = 1013;
 constexpr std::uint16_t close_policy = 1008;
 
-std::string random_stream_id()
-{
-    thread_local std::mt19937_64 rng{(static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id;
-    for (int part = 0; part < 2; ++part) {
-        std::uint64_t v = rng();
-        for (int i = 0; i < 16; ++i, v >>= 4)
-            id += hex[v & 15];
-    }
-    return id;
-}
-
 } // namespace
 
-stream_hub::stream_hub(stream_settings settings) : settings_(settings) { settings_.validate(); }
+stream_hub::stream_hub(stream_settings settings) : settings_(settings), streams_(settings_) { settings_.validate(); }
 
 void stream_hub::load(feed_update initial, std::int64_t now_ms)
 {
@@ -62,94 +46,69 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
         if (changed_sources_)
             live_.push_sources(changed_sources_());
         const live_changes changes = live_.apply(now_ms);
-        std::unordered_set<client_id> woken;
+        woken_set woken;
         if (!changes.empty()) {
-            // One payload per distinct filter, built on first use: serialise once, share by all.
-            std::unordered_map<std::string, group_payload> groups;
-            auto payload_for = [&](const stream& s) -> const group_payload& {
-                auto [it, inserted] = groups.try_emplace(s.key);
-                if (!inserted)
-                    return it->second;
-                v1::Delta d = changes.delta_for(s.filter);
-                if (d.upserts_size() + d.removed_incident_ids_size() + d.stats_size() + d.alerts_size() +
-                        d.sources_size() + d.vehicles_size() + d.removed_vehicle_ids_size() ==
-                    0)
-                    return it->second;
-                auto msg = std::make_shared<v1::ServerMessage>();
-                *msg->mutable_delta() = std::move(d);
-                it->second.body = serialise(*msg);
-                it->second.message = std::move(msg);
-                counters_.payloads_serialised.fetch_add(1, std::memory_order_relaxed);
-                return it->second;
-            };
+            tick_deltas deltas(changes);
             for (auto& [sid, s] : streams_) {
                 if (s.lost && !s.attached)
                     continue;
-                const group_payload& p = payload_for(s);
+                const shared_payload& p = deltas.for_filter(s.filter, s.key);
                 if (!p.body)
                     continue;
-                if (!s.attached) {
-                    // Detached: numbered into history only, for a Resume to replay.
-                    number(s, nullptr, p.body, changes.origin);
-                    continue;
-                }
-                connection& c = connections_.at(s.attached);
-                offer(s, c, p, changes.origin, now);
-                if (woken.insert(s.attached).second)
-                    if (auto client = c.client.lock())
-                        wake.emplace_back(std::move(client), std::nullopt);
+                deliver(s, p, changes.origin, now);
+                if (s.attached)
+                    wake_once(s.attached, wake, woken);
             }
+            counters_.payloads_serialised.fetch_add(deltas.serialised(), std::memory_order_relaxed);
         }
-
-        std::shared_ptr<const std::string> heartbeat;
-        for (auto& [id, c] : connections_) {
-            if (c.closing || c.stream_id.empty())
-                continue;
-            if (c.queue.too_slow(now)) {
-                close_slow(c, id, wake);
-                continue;
-            }
-            if (c.queue.idle() && now - c.last_sent >= settings_.heartbeat_interval) {
-                if (!heartbeat) {
-                    v1::ServerMessage m;
-                    m.mutable_heartbeat()->set_server_time_ms(now_ms);
-                    heartbeat = serialise(m);
-                }
-                number(streams_.at(c.stream_id), &c, heartbeat, {});
-                c.last_sent = now; // so that an unwritten heartbeat is not followed by another
-                if (woken.insert(id).second)
-                    if (auto client = c.client.lock())
-                        wake.emplace_back(std::move(client), std::nullopt);
-            }
-        }
-
-        // Detached streams: kept for a while, and at most so many, oldest dropped first.
-        std::vector<std::pair<std::int64_t, std::string>> detached;
-        for (auto it = streams_.begin(); it != streams_.end();) {
-            if (!it->second.attached &&
-                now_ms - it->second.detached_at_ms > std::chrono::milliseconds(settings_.detached_keep).count()) {
-                it = streams_.erase(it);
-                continue;
-            }
-            if (!it->second.attached)
-                detached.emplace_back(it->second.detached_at_ms, it->first);
-            ++it;
-        }
-        if (detached.size() > settings_.max_detached_streams) {
-            std::sort(detached.begin(), detached.end());
-            for (std::size_t i = 0; i < detached.size() - settings_.max_detached_streams; ++i)
-                streams_.erase(detached[i].second);
-        }
+        heartbeat_or_close(now_ms, now, wake, woken);
+        streams_.expire(now_ms);
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
     }
     notify(wake);
 }
 
-void stream_hub::offer(stream& s, connection& c, const group_payload& p, steady_time origin, steady_time now)
+void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken)
 {
+    std::shared_ptr<const std::string> heartbeat;
+    for (auto& [id, c] : connections_) {
+        if (c.closing || c.stream_id.empty())
+            continue;
+        if (c.queue.too_slow(now)) {
+            close_slow(c, id, wake);
+            continue;
+        }
+        if (c.queue.idle() && now - c.last_sent >= settings_.heartbeat_interval) {
+            if (!heartbeat) {
+                v1::ServerMessage m;
+                m.mutable_heartbeat()->set_server_time_ms(now_ms);
+                heartbeat = serialise(m);
+            }
+            number(*streams_.find(c.stream_id), &c, heartbeat, {});
+            c.last_sent = now; // so that an unwritten heartbeat is not followed by another
+            wake_once(id, wake, woken);
+        }
+    }
+}
+
+void stream_hub::wake_once(client_id id, wake_list& wake, woken_set& woken)
+{
+    if (woken.insert(id).second)
+        if (auto client = connections_.at(id).client.lock())
+            wake.emplace_back(std::move(client), std::nullopt);
+}
+
+void stream_hub::deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now)
+{
+    if (!s.attached) {
+        // Detached: numbered into history only, for a Resume to replay.
+        number(s, nullptr, p.body, origin);
+        return;
+    }
+    connection& c = connections_.at(s.attached);
     if (c.closing)
         return;
-    if (c.queue.takes(p.body->size())) {
+    if (!p.message || c.queue.takes(p.body->size())) {
         number(s, &c, p.body, origin);
         return;
     }
@@ -157,7 +116,7 @@ void stream_hub::offer(stream& s, connection& c, const group_payload& p, steady_
     counters_.coalesced_updates.fetch_add(c.queue.coalesce(p.message->delta(), origin, now), std::memory_order_relaxed);
 }
 
-void stream_hub::number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
+void stream_hub::number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
 {
     numbered_message n = s.history.number(std::move(body), origin);
     if (c)
@@ -183,12 +142,8 @@ void stream_hub::close_slow(connection& c, client_id id, wake_list& wake)
     counters_.closed_slow_clients.fetch_add(1, std::memory_order_relaxed);
     counters_.dropped_updates.fetch_add(drop_queue(c), std::memory_order_relaxed);
     // Its filter stays, but what it missed is gone: a Resume gets a fresh snapshot.
-    if (auto it = streams_.find(c.stream_id); it != streams_.end() && it->second.attached == id) {
-        it->second.lost = true;
-        it->second.attached = 0;
-        it->second.detached_at_ms = now_ms_;
-        it->second.history.clear();
-    }
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+        s->detach(now_ms_, true);
     c.stream_id.clear();
     if (auto client = c.client.lock())
         wake.emplace_back(std::move(client), close_try_again_later);
@@ -211,30 +166,14 @@ void stream_hub::disconnect(client_id id)
         return;
     connection& c = it->second;
     counters_.queued_bytes.fetch_sub(c.queue.queued_bytes(), std::memory_order_relaxed);
-    if (auto s = streams_.find(c.stream_id); s != streams_.end() && s->second.attached == id) {
-        s->second.attached = 0;
-        s->second.detached_at_ms = now_ms_;
-        // Coalesced updates were never numbered: no history can replay them.
-        if (c.queue.holds_unnumbered()) {
-            s->second.lost = true;
-            s->second.history.clear();
-        }
-    }
+    // Coalesced updates were never numbered: no history can replay them.
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+        s->detach(now_ms_, c.queue.holds_unnumbered());
     connections_.erase(it);
     counters_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
-stream_hub::stream& stream_hub::new_stream(const stream_filter& f, std::uint64_t first_seq)
-{
-    std::string id = random_stream_id();
-    const std::string key = id;
-    stream& s = streams_.try_emplace(key, std::move(id), f, resume_history(settings_.history_messages, settings_.history_bytes, first_seq))
-                    .first->second;
-    counters_.streams.store(streams_.size(), std::memory_order_relaxed);
-    return s;
-}
-
-void stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
+void stream_hub::attach(connection& c, client_id id, stream_state& s, wake_list& wake)
 {
     if (s.attached && s.attached != id) {
         // The same stream resumed on a new connection: the old one is stale; close it.
@@ -252,7 +191,7 @@ void stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
     c.stream_id = s.id;
 }
 
-void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
+void stream_hub::send_snapshot(stream_state& s, std::int64_t now_ms)
 {
     v1::ServerMessage m;
     v1::Snapshot* snap = m.mutable_snapshot();
@@ -261,27 +200,56 @@ void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
         for (auto& src : snapshot_sources_())
             *snap->add_sources() = std::move(src);
     snap->set_stream_id(s.id);
+    connection* c = s.attached ? &connections_.at(s.attached) : nullptr;
     // A snapshot supersedes whatever a coalescing client still had to be told.
-    c.queue.drop_pending();
-    number(s, &c, serialise(m), {});
+    if (c)
+        c->queue.drop_pending();
+    number(s, c, serialise(m), {});
     counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
-void stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms, steady_time)
+void stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms)
 {
     const stream_filter f = stream_filter::from(sub);
-    auto it = streams_.find(c.stream_id);
-    stream* s = nullptr;
-    if (it == streams_.end()) {
-        s = &new_stream(f, 1);
+    stream_state* s = streams_.find(c.stream_id);
+    if (s) {
+        s->set_filter(f);
+    } else {
+        s = &streams_.create(f, 1);
+        counters_.streams.store(streams_.size(), std::memory_order_relaxed);
         wake_list none;
         attach(c, id, *s, none);
-    } else {
-        s = &it->second;
-        s->filter = f;
-        s->key = f.key();
     }
-    send_snapshot(c, *s, now_ms);
+    send_snapshot(*s, now_ms);
+}
+
+void stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::int64_t now_ms, wake_list& wake)
+{
+    const std::uint64_t last = r.last_seq();
+    stream_state* s = streams_.find(r.stream_id());
+    if (!s) {
+        // Unknown (expired, or from before a restart): a new stream that matches everything,
+        // numbered on from the client's last seq. A narrower client subscribes again.
+        stream_filter all;
+        all.want_incidents = all.want_stats = all.want_vehicles = true;
+        s = &streams_.create(all, last + 1);
+        counters_.streams.store(streams_.size(), std::memory_order_relaxed);
+        attach(c, id, *s, wake);
+        counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
+        send_snapshot(*s, now_ms);
+        return;
+    }
+    const bool lost = s->lost;
+    attach(c, id, *s, wake);
+    if (lost || !s->history.reaches(last)) {
+        counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
+        send_snapshot(*s, now_ms);
+        return;
+    }
+    // A replay is not live: it stays out of the report → send latency.
+    for (numbered_message& n : s->history.after(last))
+        enqueue(c, std::move(n));
+    counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
 }
 
 void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int64_t now_ms, steady_time now)
@@ -296,48 +264,22 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
         connection& c = it->second;
         switch (msg.body_case()) {
         case v1::ClientMessage::kSubscribe:
-            subscribe(c, id, msg.subscribe(), now_ms, now);
+            subscribe(c, id, msg.subscribe(), now_ms);
             break;
-        case v1::ClientMessage::kResume: {
+        case v1::ClientMessage::kResume:
             // A Resume starts a connection; later on it means nothing.
             if (!c.stream_id.empty())
                 return;
-            const v1::Resume& r = msg.resume();
-            const std::uint64_t last = r.last_seq();
-            auto s = streams_.find(r.stream_id());
-            if (s == streams_.end()) {
-                // Unknown (expired, or from before a restart): a new stream that matches everything,
-                // numbered on from the client's last seq. A narrower client subscribes again.
-                stream_filter all;
-                all.want_incidents = all.want_stats = all.want_vehicles = true;
-                stream& fresh = new_stream(all, last + 1);
-                attach(c, id, fresh, wake);
-                send_snapshot(c, fresh, now_ms);
-                counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-                break;
-            }
-            stream& st = s->second;
-            const bool lost = st.lost;
-            attach(c, id, st, wake);
-            if (lost || !st.history.reaches(last)) {
-                send_snapshot(c, st, now_ms);
-                counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-                break;
-            }
-            // A replay is not live: it stays out of the report → send latency.
-            for (numbered_message& n : st.history.after(last))
-                enqueue(c, std::move(n));
-            counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
+            resume(c, id, msg.resume(), now_ms, wake);
             break;
-        }
         case v1::ClientMessage::kPing: {
             // Answered at once with a Heartbeat: the client gets a round trip and the server time.
-            auto s = streams_.find(c.stream_id);
-            if (s == streams_.end())
+            stream_state* s = streams_.find(c.stream_id);
+            if (!s)
                 return;
             v1::ServerMessage m;
             m.mutable_heartbeat()->set_server_time_ms(now_ms);
-            number(s->second, &c, serialise(m), {});
+            deliver(*s, shared_payload{serialise(m), nullptr}, {}, now);
             break;
         }
         default:
@@ -357,14 +299,13 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
         return std::nullopt;
     connection& c = it->second;
     if (auto d = c.queue.take_coalesced())
-        if (auto s = streams_.find(c.stream_id); s != streams_.end())
-            number(s->second, &c, serialise(d->message), d->origin);
+        if (stream_state* s = streams_.find(c.stream_id))
+            number(*s, &c, serialise(d->message), d->origin);
     std::optional<numbered_message> m = c.queue.pop();
     if (!m)
         return std::nullopt;
-    outgoing_frame f = make_frame(*m);
     c.last_sent = now;
-    return f;
+    return make_frame(*m);
 }
 
 void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time now)

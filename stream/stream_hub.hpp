@@ -1,41 +1,35 @@
 #pragma once
 
-// The WebSocket stream's logic (DESIGN §5, docs/stream.md), without sockets: the live set the wall
-// shows, per-client filters, one serialised payload per distinct filter, per-client bounded queues
-// that coalesce and then give up on a slow client, per-stream history for Resume, heartbeats.
-// Sessions talk to it through a client id; it talks back through stream_client (wake, close).
-// Every method is safe from any thread; no method does I/O or calls a client under its lock.
+// The WebSocket stream's logic (DESIGN §5, docs/stream.md), without sockets. The hub composes the
+// parts, each a plain class with one concern (docs/stream.md, "Inside the hub"): the live set the
+// wall shows (live_set), filters (stream_filter), per-client bounded queues that coalesce and then
+// give up on a slow client (client_queue), streams with their history for Resume
+// (stream_registry, resume_history). It is the only one with a lock. Sessions talk to it through
+// a client id; it talks back through stream_client (wake, close). Every method is safe from any
+// thread; no method does I/O or calls a client under its lock.
 
 #include "stream/client_queue.hpp"
 #include "stream/feed_update.hpp"
 #include "stream/frame.hpp"
 #include "stream/live_set.hpp"
-#include "stream/resume_history.hpp"
 #include "stream/stream_filter.hpp"
+#include "stream/stream_registry.hpp"
 #include "stream/stream_settings.hpp"
 
-#include "app/incident_service.hpp"
 #include "app/metrics.hpp"
-#include "core/district_stats.hpp"
-#include "core/incident_engine.hpp"
-#include "wire/stream_proto.hpp"
 
 #include "pantau.pb.h"
 
-#include <array>
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace pantau {
@@ -65,7 +59,7 @@ struct stream_counters {
     std::atomic<std::uint64_t> snapshots_sent{0};
     std::atomic<std::uint64_t> resumes_replayed{0}; // Resume answered from history
     std::atomic<std::uint64_t> resumes_snapshot{0}; // Resume answered with a fresh snapshot
-    std::atomic<std::uint64_t> payloads_serialised{0};
+    std::atomic<std::uint64_t> payloads_serialised{0}; // delta bodies: one per distinct filter per tick
     // Commit → write completion of the frame that carries the change, in seconds.
     metric_histogram report_to_send_seconds{commit_seconds_buckets()};
 };
@@ -112,19 +106,6 @@ public:
     bool coalescing(client_id id) const;
 
 private:
-    struct stream {
-        stream(std::string stream_id, const stream_filter& f, resume_history h)
-            : id(std::move(stream_id)), filter(f), key(f.key()), history(std::move(h))
-        {
-        }
-        std::string id;
-        stream_filter filter;
-        std::string key;
-        resume_history history;
-        client_id attached = 0;      // 0: detached
-        std::int64_t detached_at_ms = 0;
-        bool lost = false; // updates were dropped: a Resume gets a snapshot
-    };
     struct connection {
         connection(std::weak_ptr<stream_client> c, const stream_settings& s) : client(std::move(c)), queue(s) {}
         std::weak_ptr<stream_client> client;
@@ -133,24 +114,24 @@ private:
         steady_time last_sent{};
         bool closing = false;
     };
-    struct group_payload {
-        std::shared_ptr<const std::string> body; // null: nothing for this filter
-        std::shared_ptr<const pantau::v1::ServerMessage> message;
-    };
     using wake_list = std::vector<std::pair<std::shared_ptr<stream_client>, std::optional<std::uint16_t>>>;
+    using woken_set = std::unordered_set<client_id>;
 
-    stream& new_stream(const stream_filter& f, std::uint64_t first_seq);
-    void subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
-    void attach(connection& c, client_id id, stream& s, wake_list& wake);
-    void send_snapshot(connection& c, stream& s, std::int64_t now_ms);
+    void subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms);
+    void resume(connection& c, client_id id, const pantau::v1::Resume& r, std::int64_t now_ms, wake_list& wake);
+    void attach(connection& c, client_id id, stream_state& s, wake_list& wake);
+    void send_snapshot(stream_state& s, std::int64_t now_ms);
+    // Sends a message on a stream: numbered into history while detached, else offered to its
+    // connection, which may coalesce it.
+    void deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now);
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
-    void number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);
-    void offer(stream& s, connection& c, const group_payload& p, steady_time origin, steady_time now);
+    void number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);
     void enqueue(connection& c, numbered_message m);
     // Empties a connection's queue; returns the items dropped.
     std::uint64_t drop_queue(connection& c);
     void close_slow(connection& c, client_id id, wake_list& wake);
-    void drop_stream(const std::string& id);
+    void heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken);
+    void wake_once(client_id id, wake_list& wake, woken_set& woken);
     void record_latency(steady_time origin, steady_time now);
     static void notify(wake_list& wake);
 
@@ -160,12 +141,10 @@ private:
     sources_hook snapshot_sources_, changed_sources_;
 
     live_set live_;
-    std::int64_t now_ms_ = 0; // of the latest flush
-
+    stream_registry streams_;
     std::unordered_map<client_id, connection> connections_;
-    std::unordered_map<std::string, stream> streams_;
     client_id next_client_ = 1;
-    std::uint64_t next_stream_ = 1;
+    std::int64_t now_ms_ = 0; // of the latest flush or message
 };
 
 } // namespace pantau

@@ -194,5 +194,26 @@ TEST(LiveSet, AViewIsBuiltOncePerVersionAndNeverChangesAfterwards)
     EXPECT_EQ(ids(after->snapshot_for(wants(true, false, false), t0)), std::vector<std::uint64_t>{2});
 }
 
+TEST(TickDeltas, OneBodyPerDistinctFilterAndNoneForAFilterTheTickDoesNotConcern)
+{
+    live_set live;
+    live.push(update_of({make_incident(1, "flood")}));
+    const live_changes ch = live.apply(t0);
+    tick_deltas deltas(ch);
+    stream_filter fires = wants(true, false, false);
+    fires.types = {"fire"};
+    const stream_filter all = wants(true, false, false);
+    const shared_payload& a = deltas.for_filter(all, all.key());
+    const shared_payload& b = deltas.for_filter(all, all.key());
+    ASSERT_TRUE(a.body && a.message);
+    EXPECT_EQ(a.body.get(), b.body.get());
+    EXPECT_EQ(a.message->delta().upserts(0).id(), 1u);
+    v1::ServerMessage parsed;
+    ASSERT_TRUE(parsed.ParseFromString(*a.body));
+    EXPECT_EQ(parsed.seq(), 0u); // each connection prefixes its own
+    EXPECT_FALSE(deltas.for_filter(fires, fires.key()).body);
+    EXPECT_EQ(deltas.serialised(), 1u);
+}
+
 } // namespace
 } // namespace pantau
