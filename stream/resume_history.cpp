@@ -7,9 +7,9 @@ resume_history::resume_history(std::size_t max_messages, std::size_t max_bytes, 
 {
 }
 
-numbered_message resume_history::number(std::shared_ptr<const std::string> body, steady_time origin)
+numbered_message resume_history::number(std::shared_ptr<const std::string> body, steady_time origin, bool snapshot)
 {
-    numbered_message n{next_seq_++, std::move(body), origin};
+    numbered_message n{next_seq_++, std::move(body), origin, snapshot};
     ring_.push_back(n);
     bytes_ += n.body->size();
     // A single message over the byte bound empties the ring: a resume from before it gets a snapshot.
@@ -32,7 +32,7 @@ std::vector<numbered_message> resume_history::after(std::uint64_t last) const
     std::vector<numbered_message> out;
     for (const numbered_message& n : ring_)
         if (n.seq > last)
-            out.push_back(numbered_message{n.seq, n.body, {}});
+            out.push_back(numbered_message{n.seq, n.body, {}, n.snapshot});
     return out;
 }
 

@@ -21,7 +21,7 @@ public:
     resume_history(std::size_t max_messages, std::size_t max_bytes, std::uint64_t first_seq);
 
     // Gives the body the next seq, keeps it (the oldest fall out past either bound) and returns it.
-    numbered_message number(std::shared_ptr<const std::string> body, steady_time origin);
+    numbered_message number(std::shared_ptr<const std::string> body, steady_time origin, bool snapshot = false);
     std::uint64_t next_seq() const { return next_seq_; }
 
     // Whether a client that has processed `last` can go on without a gap: nothing came after it,

@@ -78,13 +78,15 @@ void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_l
             close_slow(c, id, wake);
             continue;
         }
-        if (c.queue.idle() && now - c.last_sent >= settings_.heartbeat_interval) {
+        stream_state& s = *streams_.find(c.stream_id);
+        // A stream waiting for its snapshot is about to get one: no heartbeat before it.
+        if (c.queue.idle() && !s.awaiting && now - c.last_sent >= settings_.heartbeat_interval) {
             if (!heartbeat) {
                 v1::ServerMessage m;
                 m.mutable_heartbeat()->set_server_time_ms(now_ms);
                 heartbeat = serialise(m);
             }
-            number(*streams_.find(c.stream_id), &c, heartbeat, {});
+            number(s, &c, heartbeat, {});
             c.last_sent = now; // so that an unwritten heartbeat is not followed by another
             wake_once(id, wake, woken);
         }
@@ -100,6 +102,10 @@ void stream_hub::wake_once(client_id id, wake_list& wake, woken_set& woken)
 
 void stream_hub::deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now)
 {
+    if (s.awaiting) {
+        s.held.push_back(held_message{p, origin});
+        return;
+    }
     if (!s.attached) {
         // Detached: numbered into history only, for a Resume to replay.
         number(s, nullptr, p.body, origin);
@@ -116,9 +122,10 @@ void stream_hub::deliver(stream_state& s, const shared_payload& p, steady_time o
     counters_.coalesced_updates.fetch_add(c.queue.coalesce(p.message->delta(), origin, now), std::memory_order_relaxed);
 }
 
-void stream_hub::number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
+void stream_hub::number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin,
+                        bool snapshot)
 {
-    numbered_message n = s.history.number(std::move(body), origin);
+    numbered_message n = s.history.number(std::move(body), origin, snapshot);
     if (c)
         enqueue(*c, std::move(n));
 }
@@ -191,24 +198,49 @@ void stream_hub::attach(connection& c, client_id id, stream_state& s, wake_list&
     c.stream_id = s.id;
 }
 
-void stream_hub::send_snapshot(stream_state& s, std::int64_t now_ms)
+stream_hub::snapshot_job stream_hub::request_snapshot(stream_state& s, std::int64_t now_ms, steady_time now)
 {
-    v1::ServerMessage m;
-    v1::Snapshot* snap = m.mutable_snapshot();
-    *snap = live_.view()->snapshot_for(s.filter, now_ms);
-    if (snapshot_sources_)
-        for (auto& src : snapshot_sources_())
-            *snap->add_sources() = std::move(src);
-    snap->set_stream_id(s.id);
-    connection* c = s.attached ? &connections_.at(s.attached) : nullptr;
-    // A snapshot supersedes whatever a coalescing client still had to be told.
-    if (c)
-        c->queue.drop_pending();
-    number(s, c, serialise(m), {});
-    counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
+    // A snapshot supersedes whatever a coalescing client still had to be told, and whatever was
+    // held for an earlier snapshot: the new one is as of now.
+    if (s.attached)
+        connections_.at(s.attached).queue.drop_pending();
+    s.held.clear();
+    shared_snapshots::answer a = snapshots_.request(s.id, s.filter, s.key, live_.view(), now_ms, snapshot_sources_);
+    s.awaiting = a.job_id;
+    if (a.body)
+        publish(s, std::move(a.body), now);
+    return std::move(a.build);
 }
 
-void stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms)
+void stream_hub::build_snapshot(shared_snapshots::job& j, steady_time now, wake_list& wake)
+{
+    std::shared_ptr<const std::string> body = j.build();
+    counters_.snapshots_serialised.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    woken_set woken;
+    for (const std::string& id : snapshots_.done(j, body)) {
+        stream_state* s = streams_.find(id);
+        // Gone, closed as slow, or it asked for another snapshot meanwhile.
+        if (!s || s->awaiting != j.id)
+            continue;
+        publish(*s, body, now);
+        if (s->attached)
+            wake_once(s->attached, wake, woken);
+    }
+}
+
+void stream_hub::publish(stream_state& s, std::shared_ptr<const std::string> body, steady_time now)
+{
+    s.awaiting = 0;
+    number(s, s.attached ? &connections_.at(s.attached) : nullptr, std::move(body), {}, true);
+    counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
+    // What the live set sent while the snapshot was built comes after it: no gap, no repeat.
+    for (held_message& h : std::exchange(s.held, {}))
+        deliver(s, h.payload, h.origin, now);
+}
+
+stream_hub::snapshot_job stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms,
+                                               steady_time now)
 {
     const stream_filter f = stream_filter::from(sub);
     stream_state* s = streams_.find(c.stream_id);
@@ -220,10 +252,11 @@ void stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub
         wake_list none;
         attach(c, id, *s, none);
     }
-    send_snapshot(*s, now_ms);
+    return request_snapshot(*s, now_ms, now);
 }
 
-void stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::int64_t now_ms, wake_list& wake)
+stream_hub::snapshot_job stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::int64_t now_ms,
+                                            steady_time now, wake_list& wake)
 {
     const std::uint64_t last = r.last_seq();
     stream_state* s = streams_.find(r.stream_id());
@@ -236,25 +269,26 @@ void stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::i
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
         attach(c, id, *s, wake);
         counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-        send_snapshot(*s, now_ms);
-        return;
+        return request_snapshot(*s, now_ms, now);
     }
     const bool lost = s->lost;
     attach(c, id, *s, wake);
     if (lost || !s->history.reaches(last)) {
         counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-        send_snapshot(*s, now_ms);
-        return;
+        return request_snapshot(*s, now_ms, now);
     }
-    // A replay is not live: it stays out of the report → send latency.
+    // A replay is not live: it stays out of the report → send latency. A snapshot still being
+    // built for the stream follows it, numbered next.
     for (numbered_message& n : s->history.after(last))
         enqueue(c, std::move(n));
     counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
 }
 
 void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int64_t now_ms, steady_time now)
 {
     wake_list wake;
+    snapshot_job job;
     {
         std::lock_guard lock(mutex_);
         now_ms_ = std::max(now_ms_, now_ms);
@@ -264,13 +298,13 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
         connection& c = it->second;
         switch (msg.body_case()) {
         case v1::ClientMessage::kSubscribe:
-            subscribe(c, id, msg.subscribe(), now_ms);
+            job = subscribe(c, id, msg.subscribe(), now_ms, now);
             break;
         case v1::ClientMessage::kResume:
             // A Resume starts a connection; later on it means nothing.
             if (!c.stream_id.empty())
                 return;
-            resume(c, id, msg.resume(), now_ms, wake);
+            job = resume(c, id, msg.resume(), now_ms, now, wake);
             break;
         case v1::ClientMessage::kPing: {
             // Answered at once with a Heartbeat: the client gets a round trip and the server time.
@@ -288,6 +322,9 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
         if (auto client = c.client.lock())
             wake.emplace_back(std::move(client), std::nullopt);
     }
+    // Outside the lock: the other subscribers, flushes and writes go on meanwhile.
+    if (job)
+        build_snapshot(*job, now, wake);
     notify(wake);
 }
 
@@ -305,7 +342,7 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
     if (!m)
         return std::nullopt;
     c.last_sent = now;
-    return make_frame(*m);
+    return make_frame(*m, c.stream_id);
 }
 
 void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time now)

@@ -4,14 +4,16 @@
 // parts, each a plain class with one concern (docs/stream.md, "Inside the hub"): the live set the
 // wall shows (live_set), filters (stream_filter), per-client bounded queues that coalesce and then
 // give up on a slow client (client_queue), streams with their history for Resume
-// (stream_registry, resume_history). It is the only one with a lock. Sessions talk to it through
-// a client id; it talks back through stream_client (wake, close). Every method is safe from any
-// thread; no method does I/O or calls a client under its lock.
+// (stream_registry, resume_history) and snapshots shared by filter (shared_snapshots). It is
+// the only one with a lock. Sessions talk to it through a client id; it talks back through
+// stream_client (wake, close). Every method is safe from any thread; no method does I/O or calls
+// a client under its lock, and snapshots are serialised outside it.
 
 #include "stream/client_queue.hpp"
 #include "stream/feed_update.hpp"
 #include "stream/frame.hpp"
 #include "stream/live_set.hpp"
+#include "stream/shared_snapshots.hpp"
 #include "stream/stream_filter.hpp"
 #include "stream/stream_registry.hpp"
 #include "stream/stream_settings.hpp"
@@ -60,6 +62,7 @@ struct stream_counters {
     std::atomic<std::uint64_t> resumes_replayed{0}; // Resume answered from history
     std::atomic<std::uint64_t> resumes_snapshot{0}; // Resume answered with a fresh snapshot
     std::atomic<std::uint64_t> payloads_serialised{0}; // delta bodies: one per distinct filter per tick
+    std::atomic<std::uint64_t> snapshots_serialised{0}; // snapshot bodies: one per distinct filter per version
     // Commit → write completion of the frame that carries the change, in seconds.
     metric_histogram report_to_send_seconds{commit_seconds_buckets()};
 };
@@ -79,7 +82,8 @@ public:
     // A committed change: copied into the pending batch, sent at the next flush. Cheap.
     void push(feed_update update);
     // Source health for snapshots (all sources) and for deltas (changed since the last call);
-    // unset: sources stay empty. Called under the hub's lock: must not call back into the hub.
+    // unset: sources stay empty. Neither may call back into the hub: `changed` is called under
+    // its lock, `snapshot` while a snapshot is built outside it, on the subscriber's thread.
     void set_source_hooks(sources_hook snapshot, sources_hook changed);
 
     // The tick: applies pending changes to the live set, ages out resolved incidents, sends one
@@ -91,7 +95,8 @@ public:
     client_id connect(std::weak_ptr<stream_client> client);
     // Ends the connection; its stream stays resumable for a while unless it lost updates.
     void disconnect(client_id id);
-    // A decoded client message.
+    // A decoded client message. A snapshot it needs is built on the calling thread after the
+    // hub's lock is released, unless another thread is building that filter's already.
     void on_message(client_id id, const pantau::v1::ClientMessage& msg, std::int64_t now_ms, steady_time now);
     // The next frame to write, or nothing (the queue is empty or the client is closing). The
     // frame counts as queued until written() is called for it.
@@ -116,16 +121,24 @@ private:
     };
     using wake_list = std::vector<std::pair<std::shared_ptr<stream_client>, std::optional<std::uint16_t>>>;
     using woken_set = std::unordered_set<client_id>;
+    using snapshot_job = std::shared_ptr<shared_snapshots::job>;
 
-    void subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms);
-    void resume(connection& c, client_id id, const pantau::v1::Resume& r, std::int64_t now_ms, wake_list& wake);
+    // The parts of on_message; each returns the snapshot job its caller must build, if any.
+    snapshot_job subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
+    snapshot_job resume(connection& c, client_id id, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now,
+                        wake_list& wake);
     void attach(connection& c, client_id id, stream_state& s, wake_list& wake);
-    void send_snapshot(stream_state& s, std::int64_t now_ms);
-    // Sends a message on a stream: numbered into history while detached, else offered to its
-    // connection, which may coalesce it.
+    // Asks for a snapshot of the stream's filter: sent at once when this version's is built.
+    snapshot_job request_snapshot(stream_state& s, std::int64_t now_ms, steady_time now);
+    // Builds the job's body outside the lock, then sends it to every stream still waiting for it.
+    void build_snapshot(shared_snapshots::job& j, steady_time now, wake_list& wake);
+    void publish(stream_state& s, std::shared_ptr<const std::string> body, steady_time now);
+    // Sends a message on a stream: held while it waits for a snapshot, numbered into history
+    // while detached, else offered to its connection, which may coalesce it.
     void deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now);
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
-    void number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);
+    void number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin,
+                bool snapshot = false);
     void enqueue(connection& c, numbered_message m);
     // Empties a connection's queue; returns the items dropped.
     std::uint64_t drop_queue(connection& c);
@@ -141,6 +154,7 @@ private:
     sources_hook snapshot_sources_, changed_sources_;
 
     live_set live_;
+    shared_snapshots snapshots_;
     stream_registry streams_;
     std::unordered_map<client_id, connection> connections_;
     client_id next_client_ = 1;

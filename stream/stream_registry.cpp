@@ -41,6 +41,8 @@ void stream_state::detach(std::int64_t now_ms, bool lost_updates)
         return;
     lost = true;
     history.clear();
+    awaiting = 0;
+    held.clear();
 }
 
 stream_registry::stream_registry(const stream_settings& s)
@@ -52,6 +54,7 @@ stream_registry::stream_registry(const stream_settings& s)
 stream_state& stream_registry::create(const stream_filter& f, std::uint64_t first_seq)
 {
     std::string id = random_stream_id();
+    static_assert(max_stream_id_size == 32, "random_stream_id makes 32 hex digits");
     const std::string key = id;
     return streams_.try_emplace(key, std::move(id), f, resume_history(history_messages_, history_bytes_, first_seq))
         .first->second;

@@ -2,8 +2,9 @@
 
 // The streams (docs/stream.md, "Resume"). A stream outlives its connection for a while, so that
 // a client that reconnects can resume it: it has an id, a filter, its numbering and history, the
-// connection it is attached to. Detached streams are kept for stream-detached-keep-s and at most
-// stream-max-detached of them, the oldest dropped first. A plain value: the hub locks around it.
+// connection it is attached to, and the snapshot it may be waiting for. Detached streams are kept
+// for stream-detached-keep-s and at most stream-max-detached of them, the oldest dropped first.
+// A plain value: the hub locks around it.
 
 #include "stream/frame.hpp"
 #include "stream/resume_history.hpp"
@@ -19,6 +20,11 @@
 
 namespace pantau {
 
+struct held_message {
+    shared_payload payload;
+    steady_time origin{};
+};
+
 struct stream_state {
     stream_state(std::string stream_id, const stream_filter& f, resume_history h);
 
@@ -29,6 +35,10 @@ struct stream_state {
     std::uint64_t attached = 0; // the connection's id; 0: detached
     std::int64_t detached_at_ms = 0;
     bool lost = false; // updates were dropped: a Resume gets a snapshot
+    // The snapshot job it waits for (0: none), and what came for it meanwhile, in order: that is
+    // numbered after the snapshot, which is as of the live set before it.
+    std::uint64_t awaiting = 0;
+    std::vector<held_message> held;
 
     void set_filter(const stream_filter& f);
     // Its connection has gone. With lost updates it keeps its filter and numbering, nothing else.

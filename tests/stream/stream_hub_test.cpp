@@ -2,6 +2,7 @@
 // per-connection seq prefix, coalescing and closing slow clients, resume from history.
 #include "stream/stream_hub.hpp"
 
+#include "tests/stream/hub_clients.hpp"
 #include "tests/stream/test_messages.hpp"
 
 #include <gtest/gtest.h>
@@ -16,55 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace pantau::test;
-
-struct fake_client : stream_client {
-    int wakes = 0;
-    std::vector<std::uint16_t> closes;
-    void wake() override { ++wakes; }
-    void close(std::uint16_t code, const std::string&) override { closes.push_back(code); }
-};
-
-v1::ClientMessage subscribe_all(bool incidents = true, bool stats = false)
-{
-    v1::ClientMessage m;
-    m.mutable_subscribe()->set_want_incidents(incidents);
-    m.mutable_subscribe()->set_want_stats(stats);
-    return m;
-}
-
-std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
-{
-    std::vector<v1::ServerMessage> out;
-    const auto now = std::chrono::steady_clock::now();
-    while (auto f = hub.next_frame(id, now)) {
-        out.push_back(decode(*f));
-        hub.written(id, *f, now);
-    }
-    return out;
-}
-
-stream_settings small_settings()
-{
-    stream_settings s;
-    s.soft_queue_bytes = 2048;
-    s.hard_queue_bytes = 64 << 10;
-    s.slow_client_grace = 1000ms;
-    s.heartbeat_interval = 3600s; // no heartbeats unless a test wants them
-    return s;
-}
-
-struct connected {
-    std::shared_ptr<fake_client> client = std::make_shared<fake_client>();
-    stream_hub::client_id id = 0;
-};
-
-connected connect(stream_hub& hub, const v1::ClientMessage& first)
-{
-    connected c;
-    c.id = hub.connect(c.client);
-    hub.on_message(c.id, first, t0, std::chrono::steady_clock::now());
-    return c;
-}
 
 TEST(StreamHub, NothingIsSentBeforeSubscribe)
 {

@@ -38,7 +38,7 @@ TEST(StreamRegistry, NewStreamsHaveDistinctHexIdsAndNumberFromTheirFirstSeq)
     std::set<std::string> ids;
     for (int i = 0; i < 100; ++i) {
         stream_state& s = r.create(stream_filter{}, 42);
-        EXPECT_EQ(s.id.size(), 32u);
+        EXPECT_EQ(s.id.size(), max_stream_id_size);
         EXPECT_EQ(s.id.find_first_not_of("0123456789abcdef"), std::string::npos) << s.id;
         EXPECT_EQ(s.history.next_seq(), 42u);
         ids.insert(s.id);
@@ -75,7 +75,7 @@ TEST(StreamRegistry, OverTheCountTheOldestDetachedStreamsGoFirst)
     EXPECT_NE(r.find(newest), nullptr);
 }
 
-TEST(StreamRegistry, AStreamThatLostUpdatesKeepsItsFilterAndNumberingButNoHistory)
+TEST(StreamRegistry, AStreamThatLostUpdatesKeepsItsFilterAndNumberingButNoHistoryOrPendingSnapshot)
 {
     stream_registry r(keep(120s, 10));
     stream_filter floods;
@@ -83,11 +83,15 @@ TEST(StreamRegistry, AStreamThatLostUpdatesKeepsItsFilterAndNumberingButNoHistor
     stream_state& s = r.create(floods, 1);
     s.attached = 3;
     s.history.number(std::make_shared<const std::string>("x"), {});
+    s.awaiting = 5;
+    s.held.push_back(held_message{});
     s.detach(t0, true);
     EXPECT_TRUE(s.lost);
     EXPECT_EQ(s.attached, 0u);
     EXPECT_EQ(s.history.size(), 0u);
     EXPECT_EQ(s.history.next_seq(), 2u);
+    EXPECT_EQ(s.awaiting, 0u);
+    EXPECT_TRUE(s.held.empty());
     EXPECT_EQ(s.key, floods.key());
 }
 
@@ -97,9 +101,11 @@ TEST(StreamRegistry, AStreamDetachedWithoutLossStaysReplayable)
     stream_state& s = r.create(stream_filter{}, 1);
     s.attached = 3;
     s.history.number(std::make_shared<const std::string>("x"), {});
+    s.awaiting = 5;
     s.detach(t0, false);
     EXPECT_FALSE(s.lost);
     EXPECT_TRUE(s.history.reaches(0));
+    EXPECT_EQ(s.awaiting, 5u); // its snapshot goes into history when built
     EXPECT_EQ(s.detached_at_ms, t0);
 }
 
