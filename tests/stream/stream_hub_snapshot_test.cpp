@@ -111,24 +111,28 @@ TEST(StreamHubSnapshots, ASnapshotTakenWhileAnUpdateIsPendingIsFollowedByExactly
 
 // The snapshot sources hook runs while the snapshot is built, which is outside the hub's lock:
 // what it does on another thread meanwhile stands for any other thread using the hub then.
+// Whether that thread finished while the hook waited. The caller keeps the future, declared after
+// the hub: were the lock held, the thread could finish only once the caller has let go of it, so
+// the test fails instead of hanging.
 template <typename F>
-bool runs_meanwhile(F f)
+bool runs_meanwhile(std::future<void>& keep, F f)
 {
-    auto done = std::async(std::launch::async, std::move(f));
-    return done.wait_for(10s) == std::future_status::ready;
+    keep = std::async(std::launch::async, std::move(f));
+    return keep.wait_for(10s) == std::future_status::ready;
 }
 
 TEST(StreamHubSnapshots, ADeltaFlushedWhileASnapshotIsBeingBuiltFollowsItExactlyOnce)
 {
     stream_hub hub(small_settings());
     hub.load(update_of({make_incident(1)}), t0);
+    std::future<void> meanwhile;
     connected early = connect(hub, subscribe_all());
     drain(hub, early.id);
     bool flushed_meanwhile = false;
     hub.set_source_hooks(
         [&] {
             if (!flushed_meanwhile)
-                flushed_meanwhile = runs_meanwhile([&] {
+                flushed_meanwhile = runs_meanwhile(meanwhile, [&] {
                     hub.push(update_of({make_incident(2)}));
                     hub.flush(t0, std::chrono::steady_clock::now());
                 });
@@ -157,6 +161,7 @@ TEST(StreamHubSnapshots, SubscribersThatAskWhileTheSnapshotIsBeingBuiltWaitForIt
 {
     stream_hub hub(small_settings());
     hub.load(update_of({make_incident(1)}), t0);
+    std::future<void> meanwhile;
     auto second = std::make_shared<fake_client>();
     const auto second_id = hub.connect(second);
     int builds = 0;
@@ -164,7 +169,7 @@ TEST(StreamHubSnapshots, SubscribersThatAskWhileTheSnapshotIsBeingBuiltWaitForIt
     hub.set_source_hooks(
         [&] {
             if (++builds == 1)
-                asked_meanwhile = runs_meanwhile(
+                asked_meanwhile = runs_meanwhile(meanwhile,
                     [&] { hub.on_message(second_id, subscribe_all(), t0, std::chrono::steady_clock::now()); });
             return std::vector<v1::SourceHealth>{};
         },
@@ -186,13 +191,16 @@ TEST(StreamHubSnapshots, AStreamThatLosesItsConnectionWhileItsSnapshotIsBuiltKee
 {
     stream_hub hub(small_settings());
     hub.load(update_of({make_incident(1)}), t0);
+    std::future<void> meanwhile;
     auto client = std::make_shared<fake_client>();
     const auto id = hub.connect(client);
     std::string stream_id;
     hub.set_source_hooks(
         [&] {
-            stream_id = hub.stream_of(id).value_or("");
-            runs_meanwhile([&] { hub.disconnect(id); });
+            EXPECT_TRUE(runs_meanwhile(meanwhile, [&] {
+                stream_id = hub.stream_of(id).value_or("");
+                hub.disconnect(id);
+            }));
             return std::vector<v1::SourceHealth>{};
         },
         {});
