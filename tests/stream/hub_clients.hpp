@@ -56,10 +56,17 @@ struct connected {
     stream_hub::client_id id = 0;
 };
 
-inline connected connect(stream_hub& hub, const v1::ClientMessage& first)
+// Connected, and nothing sent yet.
+inline connected connect_only(stream_hub& hub)
 {
     connected c;
     c.id = hub.connect(c.client);
+    return c;
+}
+
+inline connected connect(stream_hub& hub, const v1::ClientMessage& first)
+{
+    connected c = connect_only(hub);
     hub.on_message(c.id, first, t0, std::chrono::steady_clock::now());
     return c;
 }

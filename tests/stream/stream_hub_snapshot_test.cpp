@@ -162,15 +162,14 @@ TEST(StreamHubSnapshots, SubscribersThatAskWhileTheSnapshotIsBeingBuiltWaitForIt
     stream_hub hub(small_settings());
     hub.load(update_of({make_incident(1)}), t0);
     std::future<void> meanwhile;
-    auto second = std::make_shared<fake_client>();
-    const auto second_id = hub.connect(second);
+    const connected second = connect_only(hub);
     int builds = 0;
     bool asked_meanwhile = false;
     hub.set_source_hooks(
         [&] {
             if (++builds == 1)
                 asked_meanwhile = runs_meanwhile(meanwhile,
-                    [&] { hub.on_message(second_id, subscribe_all(), t0, std::chrono::steady_clock::now()); });
+                    [&] { hub.on_message(second.id, subscribe_all(), t0, std::chrono::steady_clock::now()); });
             return std::vector<v1::SourceHealth>{};
         },
         {});
@@ -180,11 +179,11 @@ TEST(StreamHubSnapshots, SubscribersThatAskWhileTheSnapshotIsBeingBuiltWaitForIt
     EXPECT_EQ(hub.counters().snapshots_serialised.load(), 1u);
     const auto now = std::chrono::steady_clock::now();
     auto a = hub.next_frame(first.id, now);
-    auto b = hub.next_frame(second_id, now);
+    auto b = hub.next_frame(second.id, now);
     ASSERT_TRUE(a && b);
     EXPECT_EQ(a->body.get(), b->body.get());
-    EXPECT_EQ(decode(*b).snapshot().stream_id(), hub.stream_of(second_id).value());
-    EXPECT_GE(second->wakes, 1); // woken when the snapshot it waited for was sent
+    EXPECT_EQ(decode(*b).snapshot().stream_id(), hub.stream_of(second.id).value());
+    EXPECT_GE(second.client->wakes, 1); // woken when the snapshot it waited for was sent
 }
 
 TEST(StreamHubSnapshots, AStreamThatLosesItsConnectionWhileItsSnapshotIsBuiltKeepsItForResume)
@@ -192,8 +191,8 @@ TEST(StreamHubSnapshots, AStreamThatLosesItsConnectionWhileItsSnapshotIsBuiltKee
     stream_hub hub(small_settings());
     hub.load(update_of({make_incident(1)}), t0);
     std::future<void> meanwhile;
-    auto client = std::make_shared<fake_client>();
-    const auto id = hub.connect(client);
+    const connected lost = connect_only(hub);
+    const stream_hub::client_id id = lost.id;
     std::string stream_id;
     hub.set_source_hooks(
         [&] {
