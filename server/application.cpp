@@ -72,6 +72,9 @@ void export_stream_metrics(metrics_registry& metrics, std::shared_ptr<const stre
                   value(c.resumes_snapshot));
         w.counter("pantau_stream_payloads_serialised_total", "Delta bodies serialised (shared by equal filters).",
                   value(c.payloads_serialised));
+        w.counter("pantau_stream_snapshots_serialised_total",
+                  "Snapshot bodies serialised (one per distinct filter and live-set version).",
+                  value(c.snapshots_serialised));
         w.histogram("pantau_report_to_send_seconds", "From a change's commit to the write of the frame carrying it.",
                     c.report_to_send_seconds);
     });

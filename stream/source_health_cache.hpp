@@ -1,9 +1,10 @@
 #pragma once
 
-// Source health for the stream, as of the last refresh. The hub asks for it under its own lock,
-// and the incident service hands changes to the hub while holding its feed lock, so the hub must
-// never call into the service: the server's stream tick refreshes this cache from the service,
-// and the hub reads the cache, whose lock is a leaf (nothing else is locked while it is held).
+// Source health for the stream, as of the last refresh. The hub asks for the changes under its
+// own lock (and for all sources while it builds a snapshot, outside it), and the incident service
+// hands changes to the hub while holding its feed lock, so the hub must never call into the
+// service: the server's stream tick refreshes this cache from the service, and the hub reads the
+// cache, whose lock is a leaf (nothing else is locked while it is held).
 
 #include "core/source_health.hpp"
 #include "wire/stream_proto.hpp"

@@ -1,10 +1,7 @@
 #include "stream/stream_hub.hpp"
 
-#include "geo/hierarchy.hpp"
-
 #include <algorithm>
-#include <random>
-#include <unordered_set>
+#include <utility>
 
 namespace pantau {
 namespace {
@@ -15,206 +12,22 @@ namespace v1 = pantau::v1;
 // well-behaved client that reconnecting (and resuming) is the right reaction to overload.
 constexpr std::uint16_t close_try_again_later = 1013;
 constexpr std::uint16_t close_policy = 1008;
-// How often resolved and closed incidents are checked against their 24 h on the wall.
-constexpr std::int64_t age_check_every_ms = 1000;
-
-std::string random_stream_id()
-{
-    thread_local std::mt19937_64 rng{(static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string id;
-    for (int part = 0; part < 2; ++part) {
-        std::uint64_t v = rng();
-        for (int i = 0; i < 16; ++i, v >>= 4)
-            id += hex[v & 15];
-    }
-    return id;
-}
-
-std::shared_ptr<const std::string> serialise(const v1::ServerMessage& m)
-{
-    // seq stays 0, so proto3 leaves field 1 out: each connection prefixes its own.
-    return std::make_shared<const std::string>(m.SerializeAsString());
-}
-
-std::pair<std::string, std::string> stats_key(const v1::DistrictStats& s) { return {s.level(), s.code()}; }
 
 } // namespace
 
-std::size_t encode_seq_prefix(std::uint64_t seq, std::array<unsigned char, 11>& out)
-{
-    std::size_t n = 0;
-    out[n++] = 0x08; // field 1, wire type 0 (varint)
-    do {
-        unsigned char byte = seq & 0x7f;
-        seq >>= 7;
-        if (seq)
-            byte |= 0x80;
-        out[n++] = byte;
-    } while (seq);
-    return n;
-}
-
-stream_filter stream_filter::from(const v1::Subscribe& s)
-{
-    stream_filter f;
-    for (int c : s.categories())
-        f.categories.insert(c);
-    f.types.insert(s.types().begin(), s.types().end());
-    f.districts.insert(s.districts().begin(), s.districts().end());
-    if (s.has_bbox())
-        f.bbox = std::array<double, 4>{s.bbox().min_lon(), s.bbox().min_lat(), s.bbox().max_lon(), s.bbox().max_lat()};
-    f.min_severity = s.min_severity();
-    f.want_incidents = s.want_incidents();
-    f.want_stats = s.want_stats();
-    f.want_vehicles = s.want_vehicles();
-    return f;
-}
-
-bool stream_filter::matches(const v1::Incident& inc) const
-{
-    if (!categories.empty() && !categories.contains(inc.category()))
-        return false;
-    if (!types.empty() && !types.contains(inc.type()))
-        return false;
-    if (inc.severity() < min_severity)
-        return false;
-    if (bbox && !(inc.lon() >= (*bbox)[0] && inc.lat() >= (*bbox)[1] && inc.lon() <= (*bbox)[2] && inc.lat() <= (*bbox)[3]))
-        return false;
-    if (!districts.empty()) {
-        const bool any = std::any_of(inc.districts().begin(), inc.districts().end(),
-                                     [this](const v1::DistrictRef& d) { return districts.contains(d.code()); });
-        if (!any)
-            return false;
-    }
-    return true;
-}
-
-bool stream_filter::matches(const v1::Vehicle& v) const
-{
-    if (!categories.empty() && !categories.contains(v1::TRANSPORT))
-        return false;
-    if (bbox && !(v.lon() >= (*bbox)[0] && v.lat() >= (*bbox)[1] && v.lon() <= (*bbox)[2] && v.lat() <= (*bbox)[3]))
-        return false;
-    if (!districts.empty())
-        return std::any_of(v.districts().begin(), v.districts().end(),
-                           [this](const v1::DistrictRef& d) { return districts.contains(d.code()); });
-    return true;
-}
-
-std::string stream_filter::key() const
-{
-    // Sets are ordered, so equal filters give equal text; \x1f cannot occur in codes or types.
-    std::string k;
-    for (int c : categories)
-        k += std::to_string(c) + ',';
-    k += '\x1f';
-    for (const auto& t : types)
-        k += t + '\x1e';
-    k += '\x1f';
-    for (const auto& d : districts)
-        k += d + '\x1e';
-    k += '\x1f';
-    if (bbox)
-        for (double v : *bbox)
-            k += std::to_string(v) + ',';
-    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "") +
-         (want_vehicles ? "v" : "");
-    return k;
-}
-
-bool is_live(const v1::Incident& inc, std::int64_t changed_at, std::int64_t now_ms)
-{
-    switch (inc.status()) {
-    case v1::NEW:
-    case v1::VERIFIED:
-    case v1::DISPATCHED:
-    case v1::IN_PROGRESS:
-        return true;
-    case v1::RESOLVED:
-    case v1::CLOSED:
-        return now_ms - changed_at <= resolved_visible_ms;
-    default:
-        return false;
-    }
-}
-
-std::int64_t changed_at_ms(const incident& inc)
-{
-    std::int64_t t = inc.last_report_ms;
-    for (const audit_entry& a : inc.audit)
-        t = std::max(t, a.at_ms);
-    return t;
-}
-
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed)
-{
-    feed_update u;
-    u.committed = committed;
-    u.incidents.reserve(b.incidents.size());
-    for (const incident& inc : b.incidents) {
-        feed_update::incident_state s;
-        to_proto(inc, h, &s.incident);
-        s.changed_at_ms = changed_at_ms(inc);
-        u.incidents.push_back(std::move(s));
-    }
-    for (const district_snapshot& d : b.stats)
-        to_proto(d, &u.stats.emplace_back());
-    for (const alert_change& a : b.alerts)
-        to_proto(a.alert, &u.alerts.emplace_back());
-    return u;
-}
-
-stream_hub::stream_hub(stream_settings settings) : settings_(settings) { settings_.validate(); }
+stream_hub::stream_hub(stream_settings settings) : settings_(settings), streams_(settings_) { settings_.validate(); }
 
 void stream_hub::load(feed_update initial, std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    now_ms_ = last_age_check_ms_ = now_ms;
-    for (auto& s : initial.incidents) {
-        const std::uint64_t id = s.incident.id();
-        if (is_live(s.incident, s.changed_at_ms, now_ms))
-            live_[id] = live_incident{std::move(s.incident), s.changed_at_ms};
-    }
-    // Keys are taken before the move: an assignment's right side is evaluated first.
-    for (auto& s : initial.stats) {
-        auto key = stats_key(s);
-        stats_[std::move(key)] = std::move(s);
-    }
-    for (auto& a : initial.alerts) {
-        const std::uint64_t id = a.id();
-        if (a.active())
-            active_alerts_[id] = std::move(a);
-    }
+    now_ms_ = now_ms;
+    live_.load(std::move(initial), now_ms);
 }
 
 void stream_hub::push(feed_update update)
 {
     std::lock_guard lock(mutex_);
-    for (auto& s : update.incidents) {
-        const std::uint64_t id = s.incident.id();
-        pending_incidents_[id] = std::move(s);
-    }
-    for (auto& s : update.stats) {
-        auto key = stats_key(s);
-        pending_stats_[std::move(key)] = std::move(s);
-    }
-    for (auto& a : update.alerts) {
-        const std::uint64_t id = a.id();
-        pending_alerts_[id] = std::move(a);
-    }
-    for (auto& s : update.sources) {
-        std::string name = s.source();
-        pending_sources_[std::move(name)] = std::move(s);
-    }
-    for (auto& v : update.vehicles) {
-        std::string id = v.id();
-        pending_vehicles_[std::move(id)] = std::move(v);
-    }
-    for (auto& id : update.removed_vehicles)
-        pending_vehicles_[std::move(id)].reset();
-    if (update.committed != steady_time{} && (!pending_origin_ || update.committed < *pending_origin_))
-        pending_origin_ = update.committed;
+    live_.push(std::move(update));
 }
 
 void stream_hub::set_source_hooks(sources_hook snapshot, sources_hook changed)
@@ -230,279 +43,114 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
     {
         std::lock_guard lock(mutex_);
         now_ms_ = now_ms;
-        // Each changed incident: its state before (if on the wall) and after (if on the wall).
-        struct change {
-            const live_incident* before = nullptr;
-            std::optional<live_incident> after;
-        };
-        std::map<std::uint64_t, change> changes;
-        for (auto& [id, s] : pending_incidents_) {
-            change& ch = changes[id];
-            auto it = live_.find(id);
-            ch.before = it == live_.end() ? nullptr : &it->second;
-            if (is_live(s.incident, s.changed_at_ms, now_ms))
-                ch.after = live_incident{std::move(s.incident), s.changed_at_ms};
-        }
-        pending_incidents_.clear();
-        if (now_ms - last_age_check_ms_ >= age_check_every_ms) {
-            last_age_check_ms_ = now_ms;
-            for (const auto& [id, inc] : live_)
-                if (!changes.contains(id) && !is_live(inc.incident, inc.changed_at_ms, now_ms))
-                    changes[id].before = &inc;
-        }
         if (changed_sources_)
-            for (auto& s : changed_sources_()) {
-                std::string name = s.source();
-                pending_sources_[std::move(name)] = std::move(s);
-            }
-        const steady_time origin = pending_origin_.value_or(steady_time{});
-        pending_origin_.reset();
-
-        const bool any = !changes.empty() || !pending_stats_.empty() || !pending_alerts_.empty() ||
-                         !pending_sources_.empty() || !pending_vehicles_.empty();
-        std::unordered_set<client_id> woken;
-        if (any) {
-            // One payload per distinct filter, built on first use: serialise once, share by all.
-            std::unordered_map<std::string, group_payload> groups;
-            auto payload_for = [&](const stream& s) -> const group_payload& {
-                auto [it, inserted] = groups.try_emplace(s.key);
-                if (!inserted)
-                    return it->second;
-                v1::Delta d;
-                if (s.filter.want_incidents) {
-                    for (const auto& [id, ch] : changes) {
-                        const bool after = ch.after && s.filter.matches(ch.after->incident);
-                        if (after)
-                            *d.add_upserts() = ch.after->incident;
-                        else if (ch.before && s.filter.matches(ch.before->incident))
-                            d.add_removed_incident_ids(id);
-                    }
-                }
-                if (s.filter.want_stats)
-                    for (const auto& [key, st] : pending_stats_)
-                        *d.add_stats() = st;
-                // Alerts and source health concern every operator, whatever the filter.
-                for (const auto& [id, a] : pending_alerts_)
-                    *d.add_alerts() = a;
-                for (const auto& [name, src] : pending_sources_)
-                    *d.add_sources() = src;
-                if (s.filter.want_vehicles) {
-                    for (const auto& [vid, v] : pending_vehicles_) {
-                        if (v && s.filter.matches(*v)) {
-                            *d.add_vehicles() = *v;
-                            continue;
-                        }
-                        // Gone, or moved out of the filter: a client that had it must drop it.
-                        auto held = vehicles_.find(vid);
-                        if (held != vehicles_.end() && s.filter.matches(held->second))
-                            d.add_removed_vehicle_ids(vid);
-                    }
-                }
-                if (d.upserts_size() + d.removed_incident_ids_size() + d.stats_size() + d.alerts_size() +
-                        d.sources_size() + d.vehicles_size() + d.removed_vehicle_ids_size() ==
-                    0)
-                    return it->second;
-                auto msg = std::make_shared<v1::ServerMessage>();
-                *msg->mutable_delta() = std::move(d);
-                it->second.body = serialise(*msg);
-                it->second.message = std::move(msg);
-                counters_.payloads_serialised.fetch_add(1, std::memory_order_relaxed);
-                return it->second;
-            };
+            live_.push_sources(changed_sources_());
+        const live_changes changes = live_.apply(now_ms);
+        woken_set woken;
+        if (!changes.empty()) {
+            tick_deltas deltas(changes);
             for (auto& [sid, s] : streams_) {
                 if (s.lost && !s.attached)
                     continue;
-                const group_payload& p = payload_for(s);
+                const shared_payload& p = deltas.for_filter(s.filter, s.key);
                 if (!p.body)
                     continue;
-                if (!s.attached) {
-                    // Detached: numbered into history only, for a Resume to replay.
-                    number(s, nullptr, p.body, origin);
-                    continue;
-                }
-                connection& c = connections_.at(s.attached);
-                offer(s, c, p, origin, now);
-                if (woken.insert(s.attached).second)
-                    if (auto client = c.client.lock())
-                        wake.emplace_back(std::move(client), std::nullopt);
+                deliver(s, p, changes.origin, now);
+                if (s.attached)
+                    wake_once(s.attached, wake, woken);
             }
-            for (auto& [id, ch] : changes) {
-                if (ch.after)
-                    live_[id] = std::move(*ch.after);
-                else
-                    live_.erase(id);
-            }
-            for (auto& [key, st] : pending_stats_)
-                stats_[key] = std::move(st);
-            for (auto& [id, a] : pending_alerts_) {
-                if (a.active())
-                    active_alerts_[id] = std::move(a);
-                else
-                    active_alerts_.erase(id);
-            }
-            for (auto& [vid, v] : pending_vehicles_) {
-                if (v)
-                    vehicles_[vid] = std::move(*v);
-                else
-                    vehicles_.erase(vid);
-            }
-            pending_stats_.clear();
-            pending_alerts_.clear();
-            pending_sources_.clear();
-            pending_vehicles_.clear();
+            counters_.payloads_serialised.fetch_add(deltas.serialised(), std::memory_order_relaxed);
         }
-
-        std::shared_ptr<const std::string> heartbeat;
-        for (auto& [id, c] : connections_) {
-            if (c.closing || c.stream_id.empty())
-                continue;
-            const std::size_t held = c.queued_bytes + (c.pending ? c.pending->bytes : 0);
-            const bool over_time = c.over_soft_since && now - *c.over_soft_since > settings_.slow_client_grace;
-            if (held > settings_.hard_queue_bytes || over_time) {
-                close_slow(c, id, wake);
-                continue;
-            }
-            if (c.queued_bytes == 0 && !c.pending && now - c.last_sent >= settings_.heartbeat_interval) {
-                if (!heartbeat) {
-                    v1::ServerMessage m;
-                    m.mutable_heartbeat()->set_server_time_ms(now_ms);
-                    heartbeat = serialise(m);
-                }
-                number(streams_.at(c.stream_id), &c, heartbeat, {});
-                c.last_sent = now; // so that an unwritten heartbeat is not followed by another
-                if (woken.insert(id).second)
-                    if (auto client = c.client.lock())
-                        wake.emplace_back(std::move(client), std::nullopt);
-            }
-        }
-
-        // Detached streams: kept for a while, and at most so many, oldest dropped first.
-        std::vector<std::pair<std::int64_t, std::string>> detached;
-        for (auto it = streams_.begin(); it != streams_.end();) {
-            if (!it->second.attached &&
-                now_ms - it->second.detached_at_ms > std::chrono::milliseconds(settings_.detached_keep).count()) {
-                it = streams_.erase(it);
-                continue;
-            }
-            if (!it->second.attached)
-                detached.emplace_back(it->second.detached_at_ms, it->first);
-            ++it;
-        }
-        if (detached.size() > settings_.max_detached_streams) {
-            std::sort(detached.begin(), detached.end());
-            for (std::size_t i = 0; i < detached.size() - settings_.max_detached_streams; ++i)
-                streams_.erase(detached[i].second);
-        }
+        heartbeat_or_close(now_ms, now, wake, woken);
+        streams_.expire(now_ms);
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
     }
     notify(wake);
 }
 
-void stream_hub::offer(stream& s, connection& c, const group_payload& p, steady_time origin, steady_time now)
+void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken)
 {
+    std::shared_ptr<const std::string> heartbeat;
+    for (auto& [id, c] : connections_) {
+        if (c.closing || c.stream_id.empty())
+            continue;
+        if (c.queue.too_slow(now)) {
+            close_slow(c, id, wake);
+            continue;
+        }
+        stream_state& s = *streams_.find(c.stream_id);
+        // A stream waiting for its snapshot is about to get one: no heartbeat before it.
+        if (c.queue.idle() && !s.awaiting && now - c.last_sent >= settings_.heartbeat_interval) {
+            if (!heartbeat) {
+                v1::ServerMessage m;
+                m.mutable_heartbeat()->set_server_time_ms(now_ms);
+                heartbeat = serialise(m);
+            }
+            number(s, &c, heartbeat, {});
+            c.last_sent = now; // so that an unwritten heartbeat is not followed by another
+            wake_once(id, wake, woken);
+        }
+    }
+}
+
+void stream_hub::wake_once(client_id id, wake_list& wake, woken_set& woken)
+{
+    if (woken.insert(id).second)
+        if (auto client = connections_.at(id).client.lock())
+            wake.emplace_back(std::move(client), std::nullopt);
+}
+
+void stream_hub::deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now)
+{
+    if (s.awaiting) {
+        s.held.push_back(held_message{p, origin});
+        return;
+    }
+    if (!s.attached) {
+        // Detached: numbered into history only, for a Resume to replay.
+        number(s, nullptr, p.body, origin);
+        return;
+    }
+    connection& c = connections_.at(s.attached);
     if (c.closing)
         return;
-    // An idle connection takes any frame as it is (a large delta stays shared); a busy one up to
-    // the soft bound.
-    if (!c.pending && (c.queued_bytes == 0 || c.queued_bytes + p.body->size() <= settings_.soft_queue_bytes)) {
+    if (!p.message || c.queue.takes(p.body->size())) {
         number(s, &c, p.body, origin);
         return;
     }
     // Over the soft bound: keep only the latest state of each thing until the socket drains.
-    if (!c.pending)
-        c.pending.emplace();
-    if (!c.over_soft_since)
-        c.over_soft_since = now;
-    merge(*c.pending, p.message->delta(), origin);
+    counters_.coalesced_updates.fetch_add(c.queue.coalesce(p.message->delta(), origin, now), std::memory_order_relaxed);
 }
 
-void stream_hub::merge(coalesced& into, const v1::Delta& d, steady_time origin)
+void stream_hub::number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin,
+                        bool snapshot)
 {
-    std::uint64_t items = 0;
-    auto replace_size = [&into](std::size_t old_size, std::size_t new_size) {
-        into.bytes = into.bytes - std::min(into.bytes, old_size) + new_size;
-    };
-    for (const auto& inc : d.upserts()) {
-        auto& slot = into.incidents[inc.id()];
-        replace_size(slot ? slot->ByteSizeLong() : 0, inc.ByteSizeLong());
-        slot = inc;
-        ++items;
-    }
-    for (std::uint64_t id : d.removed_incident_ids()) {
-        auto& slot = into.incidents[id];
-        replace_size(slot ? slot->ByteSizeLong() : 0, 10);
-        slot.reset();
-        ++items;
-    }
-    for (const auto& st : d.stats()) {
-        auto [it, inserted] = into.stats.try_emplace(stats_key(st));
-        replace_size(inserted ? 0 : it->second.ByteSizeLong(), st.ByteSizeLong());
-        it->second = st;
-        ++items;
-    }
-    for (const auto& a : d.alerts()) {
-        into.alerts[a.id()] = a;
-        into.bytes += a.ByteSizeLong();
-        ++items;
-    }
-    for (const auto& s : d.sources()) {
-        into.sources[s.source()] = s;
-        ++items;
-    }
-    for (const auto& v : d.vehicles()) {
-        auto& slot = into.vehicles[v.id()];
-        replace_size(slot ? slot->ByteSizeLong() : 0, v.ByteSizeLong());
-        slot = v;
-        ++items;
-    }
-    for (const auto& id : d.removed_vehicle_ids()) {
-        auto& slot = into.vehicles[id];
-        replace_size(slot ? slot->ByteSizeLong() : 0, id.size());
-        slot.reset();
-        ++items;
-    }
-    if (origin != steady_time{} && (into.origin == steady_time{} || origin < into.origin))
-        into.origin = origin;
-    counters_.coalesced_updates.fetch_add(items, std::memory_order_relaxed);
+    numbered_message n = s.history.number(std::move(body), origin, snapshot);
+    if (c)
+        enqueue(*c, std::move(n));
 }
 
-void stream_hub::number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin)
+void stream_hub::enqueue(connection& c, numbered_message m)
 {
-    numbered n{s.next_seq++, std::move(body), origin};
-    s.history.push_back(n);
-    s.history_bytes += n.body->size();
-    while (!s.history.empty() &&
-           (s.history.size() > settings_.history_messages || s.history_bytes > settings_.history_bytes)) {
-        s.history_bytes -= s.history.front().body->size();
-        s.history.pop_front();
-    }
-    if (c) {
-        c->queued_bytes += n.body->size();
-        counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-        c->queue.push_back(std::move(n));
-    }
+    counters_.queued_bytes.fetch_add(m.body->size(), std::memory_order_relaxed);
+    c.queue.push(std::move(m));
+}
+
+std::uint64_t stream_hub::drop_queue(connection& c)
+{
+    const client_queue::dropped d = c.queue.drop_all();
+    counters_.queued_bytes.fetch_sub(d.bytes, std::memory_order_relaxed);
+    return d.items;
 }
 
 void stream_hub::close_slow(connection& c, client_id id, wake_list& wake)
 {
     c.closing = true;
     counters_.closed_slow_clients.fetch_add(1, std::memory_order_relaxed);
-    std::uint64_t dropped = c.queue.size() + (c.pending ? c.pending->items() : 0);
-    counters_.dropped_updates.fetch_add(dropped, std::memory_order_relaxed);
-    for (const auto& n : c.queue) {
-        c.queued_bytes -= n.body->size();
-        counters_.queued_bytes.fetch_sub(n.body->size(), std::memory_order_relaxed);
-    }
-    c.queue.clear();
-    c.pending.reset();
+    counters_.dropped_updates.fetch_add(drop_queue(c), std::memory_order_relaxed);
     // Its filter stays, but what it missed is gone: a Resume gets a fresh snapshot.
-    if (auto it = streams_.find(c.stream_id); it != streams_.end() && it->second.attached == id) {
-        it->second.lost = true;
-        it->second.attached = 0;
-        it->second.detached_at_ms = now_ms_;
-        it->second.history.clear();
-        it->second.history_bytes = 0;
-    }
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+        s->detach(now_ms_, true);
     c.stream_id.clear();
     if (auto client = c.client.lock())
         wake.emplace_back(std::move(client), close_try_again_later);
@@ -512,7 +160,7 @@ stream_hub::client_id stream_hub::connect(std::weak_ptr<stream_client> client)
 {
     std::lock_guard lock(mutex_);
     const client_id id = next_client_++;
-    connections_[id].client = std::move(client);
+    connections_.try_emplace(id, std::move(client), settings_);
     counters_.connected_clients.fetch_add(1, std::memory_order_relaxed);
     return id;
 }
@@ -524,34 +172,15 @@ void stream_hub::disconnect(client_id id)
     if (it == connections_.end())
         return;
     connection& c = it->second;
-    counters_.queued_bytes.fetch_sub(c.queued_bytes, std::memory_order_relaxed);
-    if (auto s = streams_.find(c.stream_id); s != streams_.end() && s->second.attached == id) {
-        s->second.attached = 0;
-        s->second.detached_at_ms = now_ms_;
-        // Coalesced updates were never numbered: no history can replay them.
-        if (c.pending && !c.pending->empty()) {
-            s->second.lost = true;
-            s->second.history.clear();
-            s->second.history_bytes = 0;
-        }
-    }
+    counters_.queued_bytes.fetch_sub(c.queue.queued_bytes(), std::memory_order_relaxed);
+    // Coalesced updates were never numbered: no history can replay them.
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+        s->detach(now_ms_, c.queue.holds_unnumbered());
     connections_.erase(it);
     counters_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
-stream_hub::stream& stream_hub::new_stream(const stream_filter& f, std::uint64_t first_seq)
-{
-    std::string id = random_stream_id();
-    stream& s = streams_[id];
-    s.id = std::move(id);
-    s.filter = f;
-    s.key = f.key();
-    s.next_seq = first_seq;
-    counters_.streams.store(streams_.size(), std::memory_order_relaxed);
-    return s;
-}
-
-bool stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
+bool stream_hub::attach(connection& c, client_id id, stream_state& s, wake_list& wake)
 {
     bool lost = s.lost;
     if (s.attached && s.attached != id) {
@@ -559,13 +188,8 @@ bool stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
         if (auto old = connections_.find(s.attached); old != connections_.end()) {
             connection& o = old->second;
             // Its coalesced updates were never numbered: no history can replay them (as on disconnect).
-            lost = lost || (o.pending && !o.pending->empty());
-            for (const auto& n : o.queue) {
-                o.queued_bytes -= n.body->size();
-                counters_.queued_bytes.fetch_sub(n.body->size(), std::memory_order_relaxed);
-            }
-            o.queue.clear();
-            o.pending.reset();
+            lost = lost || o.queue.holds_unnumbered();
+            drop_queue(o);
             o.stream_id.clear();
             o.closing = true;
             if (auto client = o.client.lock())
@@ -578,53 +202,96 @@ bool stream_hub::attach(connection& c, client_id id, stream& s, wake_list& wake)
     return lost;
 }
 
-void stream_hub::send_snapshot(connection& c, stream& s, std::int64_t now_ms)
+stream_hub::snapshot_job stream_hub::request_snapshot(stream_state& s, std::int64_t now_ms, steady_time now)
 {
-    v1::ServerMessage m;
-    v1::Snapshot* snap = m.mutable_snapshot();
-    if (s.filter.want_incidents)
-        for (const auto& [id, inc] : live_)
-            if (is_live(inc.incident, inc.changed_at_ms, now_ms) && s.filter.matches(inc.incident))
-                *snap->add_incidents() = inc.incident;
-    if (s.filter.want_stats)
-        for (const auto& [key, st] : stats_)
-            *snap->add_stats() = st;
-    for (const auto& [id, a] : active_alerts_)
-        *snap->add_alerts() = a;
-    if (snapshot_sources_)
-        for (auto& src : snapshot_sources_())
-            *snap->add_sources() = std::move(src);
-    if (s.filter.want_vehicles)
-        for (const auto& [id, v] : vehicles_)
-            if (s.filter.matches(v))
-                *snap->add_vehicles() = v;
-    snap->set_stream_id(s.id);
-    // A snapshot supersedes whatever a coalescing client still had to be told.
-    c.pending.reset();
-    number(s, &c, serialise(m), {});
-    counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
+    // A snapshot supersedes whatever a coalescing client still had to be told, and whatever was
+    // held for an earlier snapshot: the new one is as of now.
+    if (s.attached)
+        connections_.at(s.attached).queue.drop_pending();
+    s.held.clear();
+    shared_snapshots::answer a = snapshots_.request(s.id, s.filter, s.key, live_.view(), now_ms, snapshot_sources_);
+    s.awaiting = a.job_id;
+    if (a.body)
+        publish(s, std::move(a.body), now);
+    return std::move(a.build);
 }
 
-void stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms, steady_time)
+void stream_hub::build_snapshot(shared_snapshots::job& j, steady_time now, wake_list& wake)
+{
+    std::shared_ptr<const std::string> body = j.build();
+    counters_.snapshots_serialised.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    woken_set woken;
+    for (const std::string& id : snapshots_.done(j, body)) {
+        stream_state* s = streams_.find(id);
+        // Gone, closed as slow, or it asked for another snapshot meanwhile.
+        if (!s || s->awaiting != j.id)
+            continue;
+        publish(*s, body, now);
+        if (s->attached)
+            wake_once(s->attached, wake, woken);
+    }
+}
+
+void stream_hub::publish(stream_state& s, std::shared_ptr<const std::string> body, steady_time now)
+{
+    s.awaiting = 0;
+    number(s, s.attached ? &connections_.at(s.attached) : nullptr, std::move(body), {}, true);
+    counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
+    // What the live set sent while the snapshot was built comes after it: no gap, no repeat.
+    for (held_message& h : std::exchange(s.held, {}))
+        deliver(s, h.payload, h.origin, now);
+}
+
+stream_hub::snapshot_job stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms,
+                                               steady_time now)
 {
     const stream_filter f = stream_filter::from(sub);
-    auto it = streams_.find(c.stream_id);
-    stream* s = nullptr;
-    if (it == streams_.end()) {
-        s = &new_stream(f, 1);
+    stream_state* s = streams_.find(c.stream_id);
+    if (s) {
+        s->set_filter(f);
+    } else {
+        s = &streams_.create(f, 1);
+        counters_.streams.store(streams_.size(), std::memory_order_relaxed);
         wake_list none;
         attach(c, id, *s, none);
-    } else {
-        s = &it->second;
-        s->filter = f;
-        s->key = f.key();
     }
-    send_snapshot(c, *s, now_ms);
+    return request_snapshot(*s, now_ms, now);
+}
+
+stream_hub::snapshot_job stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::int64_t now_ms,
+                                            steady_time now, wake_list& wake)
+{
+    const std::uint64_t last = r.last_seq();
+    stream_state* s = streams_.find(r.stream_id());
+    if (!s) {
+        // Unknown (expired, or from before a restart): a new stream that matches everything,
+        // numbered on from the client's last seq. A narrower client subscribes again.
+        stream_filter all;
+        all.want_incidents = all.want_stats = all.want_vehicles = true;
+        s = &streams_.create(all, last + 1);
+        counters_.streams.store(streams_.size(), std::memory_order_relaxed);
+        attach(c, id, *s, wake);
+        counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
+        return request_snapshot(*s, now_ms, now);
+    }
+    const bool lost = attach(c, id, *s, wake);
+    if (lost || !s->history.reaches(last)) {
+        counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
+        return request_snapshot(*s, now_ms, now);
+    }
+    // A replay is not live: it stays out of the report → send latency. A snapshot still being
+    // built for the stream follows it, numbered next.
+    for (numbered_message& n : s->history.after(last))
+        enqueue(c, std::move(n));
+    counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
 }
 
 void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int64_t now_ms, steady_time now)
 {
     wake_list wake;
+    snapshot_job job;
     {
         std::lock_guard lock(mutex_);
         now_ms_ = std::max(now_ms_, now_ms);
@@ -634,54 +301,22 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
         connection& c = it->second;
         switch (msg.body_case()) {
         case v1::ClientMessage::kSubscribe:
-            subscribe(c, id, msg.subscribe(), now_ms, now);
+            job = subscribe(c, id, msg.subscribe(), now_ms, now);
             break;
-        case v1::ClientMessage::kResume: {
+        case v1::ClientMessage::kResume:
             // A Resume starts a connection; later on it means nothing.
             if (!c.stream_id.empty())
                 return;
-            const v1::Resume& r = msg.resume();
-            const std::uint64_t last = r.last_seq();
-            auto s = streams_.find(r.stream_id());
-            if (s == streams_.end()) {
-                // Unknown (expired, or from before a restart): a new stream that matches everything,
-                // numbered on from the client's last seq. A narrower client subscribes again.
-                stream_filter all;
-                all.want_incidents = all.want_stats = all.want_vehicles = true;
-                stream& fresh = new_stream(all, last + 1);
-                attach(c, id, fresh, wake);
-                send_snapshot(c, fresh, now_ms);
-                counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-                break;
-            }
-            stream& st = s->second;
-            const bool lost = attach(c, id, st, wake);
-            const bool reaches = !lost && last < st.next_seq &&
-                                 (last + 1 == st.next_seq || (!st.history.empty() && st.history.front().seq <= last + 1));
-            if (!reaches) {
-                send_snapshot(c, st, now_ms);
-                counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
-                break;
-            }
-            for (const auto& n : st.history) {
-                if (n.seq <= last)
-                    continue;
-                c.queued_bytes += n.body->size();
-                counters_.queued_bytes.fetch_add(n.body->size(), std::memory_order_relaxed);
-                // A replay is not live: it stays out of the report → send latency.
-                c.queue.push_back(numbered{n.seq, n.body, {}});
-            }
-            counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
+            job = resume(c, id, msg.resume(), now_ms, now, wake);
             break;
-        }
         case v1::ClientMessage::kPing: {
             // Answered at once with a Heartbeat: the client gets a round trip and the server time.
-            auto s = streams_.find(c.stream_id);
-            if (s == streams_.end())
+            stream_state* s = streams_.find(c.stream_id);
+            if (!s)
                 return;
             v1::ServerMessage m;
             m.mutable_heartbeat()->set_server_time_ms(now_ms);
-            number(s->second, &c, serialise(m), {});
+            deliver(*s, shared_payload{serialise(m), nullptr}, {}, now);
             break;
         }
         default:
@@ -690,6 +325,9 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
         if (auto client = c.client.lock())
             wake.emplace_back(std::move(client), std::nullopt);
     }
+    // Outside the lock: the other subscribers, flushes and writes go on meanwhile.
+    if (job)
+        build_snapshot(*job, now, wake);
     notify(wake);
 }
 
@@ -700,44 +338,14 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
     if (it == connections_.end() || it->second.closing)
         return std::nullopt;
     connection& c = it->second;
-    if (c.queue.empty() && c.pending) {
-        // Drained at last: everything it missed, as one Delta with the latest state of each thing.
-        v1::ServerMessage m;
-        v1::Delta* d = m.mutable_delta();
-        for (auto& [iid, inc] : c.pending->incidents) {
-            if (inc)
-                *d->add_upserts() = std::move(*inc);
-            else
-                d->add_removed_incident_ids(iid);
-        }
-        for (auto& [key, st] : c.pending->stats)
-            *d->add_stats() = std::move(st);
-        for (auto& [aid, a] : c.pending->alerts)
-            *d->add_alerts() = std::move(a);
-        for (auto& [name, src] : c.pending->sources)
-            *d->add_sources() = std::move(src);
-        for (auto& [vid, v] : c.pending->vehicles) {
-            if (v)
-                *d->add_vehicles() = std::move(*v);
-            else
-                d->add_removed_vehicle_ids(vid);
-        }
-        const steady_time origin = c.pending->origin;
-        c.pending.reset();
-        if (auto s = streams_.find(c.stream_id); s != streams_.end())
-            number(s->second, &c, serialise(m), origin);
-    }
-    if (c.queue.empty())
+    if (auto d = c.queue.take_coalesced())
+        if (stream_state* s = streams_.find(c.stream_id))
+            number(*s, &c, serialise(d->message), d->origin);
+    std::optional<numbered_message> m = c.queue.pop();
+    if (!m)
         return std::nullopt;
-    numbered n = std::move(c.queue.front());
-    c.queue.pop_front();
-    outgoing_frame f;
-    f.seq = n.seq;
-    f.prefix_size = encode_seq_prefix(n.seq, f.prefix);
-    f.body = std::move(n.body);
-    f.origin = n.origin;
     c.last_sent = now;
-    return f;
+    return make_frame(*m, c.stream_id);
 }
 
 void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time now)
@@ -750,14 +358,7 @@ void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time 
     auto it = connections_.find(id);
     if (it == connections_.end())
         return;
-    connection& c = it->second;
-    const std::size_t n = std::min(c.queued_bytes, frame.body->size());
-    c.queued_bytes -= n;
-    counters_.queued_bytes.fetch_sub(n, std::memory_order_relaxed);
-    // Drained below the soft bound: the client makes progress, so the grace starts over (what is
-    // pending goes out next, as one coalesced delta).
-    if (c.queued_bytes <= settings_.soft_queue_bytes)
-        c.over_soft_since.reset();
+    counters_.queued_bytes.fetch_sub(it->second.queue.written(frame.body->size()), std::memory_order_relaxed);
 }
 
 void stream_hub::record_latency(steady_time origin, steady_time now)
@@ -790,14 +391,14 @@ std::size_t stream_hub::queued_bytes(client_id id) const
 {
     std::lock_guard lock(mutex_);
     auto it = connections_.find(id);
-    return it == connections_.end() ? 0 : it->second.queued_bytes;
+    return it == connections_.end() ? 0 : it->second.queue.queued_bytes();
 }
 
 bool stream_hub::coalescing(client_id id) const
 {
     std::lock_guard lock(mutex_);
     auto it = connections_.find(id);
-    return it != connections_.end() && it->second.pending.has_value();
+    return it != connections_.end() && it->second.queue.coalescing();
 }
 
 } // namespace pantau

@@ -1,40 +1,40 @@
 #pragma once
 
-// The WebSocket stream's logic (DESIGN §5, docs/stream.md), without sockets: the live set the wall
-// shows, per-client filters, one serialised payload per distinct filter, per-client bounded queues
-// that coalesce and then give up on a slow client, per-stream history for Resume, heartbeats.
-// Sessions talk to it through a client id; it talks back through stream_client (wake, close).
-// Every method is safe from any thread; no method does I/O or calls a client under its lock.
+// The WebSocket stream's logic (DESIGN §5, docs/stream.md), without sockets. The hub composes the
+// parts, each a plain class with one concern (docs/stream.md, "Inside the hub"): the live set the
+// wall shows (live_set), filters (stream_filter), per-client bounded queues that coalesce and then
+// give up on a slow client (client_queue), streams with their history for Resume
+// (stream_registry, resume_history) and snapshots shared by filter (shared_snapshots). It is
+// the only one with a lock. Sessions talk to it through a client id; it talks back through
+// stream_client (wake, close). Every method is safe from any thread; no method does I/O or calls
+// a client under its lock, and snapshots are serialised outside it.
 
+#include "stream/client_queue.hpp"
+#include "stream/feed_update.hpp"
+#include "stream/frame.hpp"
+#include "stream/live_set.hpp"
+#include "stream/shared_snapshots.hpp"
+#include "stream/stream_filter.hpp"
+#include "stream/stream_registry.hpp"
 #include "stream/stream_settings.hpp"
 
-#include "app/incident_service.hpp"
 #include "app/metrics.hpp"
-#include "core/district_stats.hpp"
-#include "core/incident_engine.hpp"
-#include "wire/stream_proto.hpp"
 
 #include "pantau.pb.h"
 
-#include <array>
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace pantau {
-
-using steady_time = std::chrono::steady_clock::time_point;
 
 // The socket side of one connection, implemented by websocket_session. Called outside the hub's
 // lock, from whatever thread flushed: implementations post to their own strand.
@@ -47,35 +47,6 @@ public:
     // with this WebSocket close code once the write in flight, if any, has ended.
     virtual void close(std::uint16_t code, const std::string& reason) = 0;
 };
-
-// What one commit changed, in wire form (see to_feed_update).
-struct feed_update {
-    struct incident_state {
-        pantau::v1::Incident incident;
-        std::int64_t changed_at_ms = 0; // its latest report or operator change
-    };
-    std::vector<incident_state> incidents;
-    std::vector<pantau::v1::DistrictStats> stats;
-    std::vector<pantau::v1::Alert> alerts; // latest state per alert; active = false once cleared
-    std::vector<pantau::v1::SourceHealth> sources;
-    std::vector<pantau::v1::Vehicle> vehicles; // new or moved
-    std::vector<std::string> removed_vehicles; // ids
-    steady_time committed{}; // for the report → send latency; unset: not counted
-};
-
-// One message ready to write: a per-connection seq prefix and the shared body. Prefix + body is
-// one ServerMessage: protobuf merges concatenated encodings, and the body has no field 1.
-struct outgoing_frame {
-    std::uint64_t seq = 0;
-    std::array<unsigned char, 11> prefix{};
-    std::size_t prefix_size = 0;
-    std::shared_ptr<const std::string> body;
-    steady_time origin{}; // the oldest commit it carries; unset: none
-    std::size_t size() const { return prefix_size + body->size(); }
-};
-
-// The seq prefix: tag of field 1 as a varint (0x08), then the varint. Returns its length.
-std::size_t encode_seq_prefix(std::uint64_t seq, std::array<unsigned char, 11>& out);
 
 // Plain counters for /metrics; read them with relaxed loads.
 struct stream_counters {
@@ -90,38 +61,11 @@ struct stream_counters {
     std::atomic<std::uint64_t> snapshots_sent{0};
     std::atomic<std::uint64_t> resumes_replayed{0}; // Resume answered from history
     std::atomic<std::uint64_t> resumes_snapshot{0}; // Resume answered with a fresh snapshot
-    std::atomic<std::uint64_t> payloads_serialised{0};
+    std::atomic<std::uint64_t> payloads_serialised{0}; // delta bodies: one per distinct filter per tick
+    std::atomic<std::uint64_t> snapshots_serialised{0}; // snapshot bodies: one per distinct filter per version
     // Commit → write completion of the frame that carries the change, in seconds.
     metric_histogram report_to_send_seconds{commit_seconds_buckets()};
 };
-
-// A Subscribe, ready to match.
-struct stream_filter {
-    std::set<int> categories;
-    std::set<std::string> types;
-    std::set<std::string> districts;
-    std::optional<std::array<double, 4>> bbox; // min lon, min lat, max lon, max lat
-    int min_severity = 0;
-    bool want_incidents = false;
-    bool want_stats = false;
-    bool want_vehicles = false;
-
-    static stream_filter from(const pantau::v1::Subscribe& s);
-    // The incident matches (liveness aside): every set field must agree.
-    bool matches(const pantau::v1::Incident& inc) const;
-    // Vehicles are transport: categories (when set) must hold it; districts and bbox apply; types
-    // and severity are about incidents and do not.
-    bool matches(const pantau::v1::Vehicle& v) const;
-    // Equal filters have equal keys: clients that share a key share payloads.
-    std::string key() const;
-};
-
-// The wall shows open incidents, and resolved or closed ones for 24 h after their last change.
-bool is_live(const pantau::v1::Incident& inc, std::int64_t changed_at_ms, std::int64_t now_ms);
-inline constexpr std::int64_t resolved_visible_ms = 24 * 60 * 60 * 1000;
-
-std::int64_t changed_at_ms(const incident& inc);
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed);
 
 class stream_hub {
 public:
@@ -138,7 +82,8 @@ public:
     // A committed change: copied into the pending batch, sent at the next flush. Cheap.
     void push(feed_update update);
     // Source health for snapshots (all sources) and for deltas (changed since the last call);
-    // unset: sources stay empty. Called under the hub's lock: must not call back into the hub.
+    // unset: sources stay empty. Neither may call back into the hub: `changed` is called under
+    // its lock, `snapshot` while a snapshot is built outside it, on the subscriber's thread.
     void set_source_hooks(sources_hook snapshot, sources_hook changed);
 
     // The tick: applies pending changes to the live set, ages out resolved incidents, sends one
@@ -150,7 +95,8 @@ public:
     client_id connect(std::weak_ptr<stream_client> client);
     // Ends the connection; its stream stays resumable for a while unless it lost updates.
     void disconnect(client_id id);
-    // A decoded client message.
+    // A decoded client message. A snapshot it needs is built on the calling thread after the
+    // hub's lock is released, unless another thread is building that filter's already.
     void on_message(client_id id, const pantau::v1::ClientMessage& msg, std::int64_t now_ms, steady_time now);
     // The next frame to write, or nothing (the queue is empty or the client is closing). The
     // frame counts as queued until written() is called for it.
@@ -165,71 +111,41 @@ public:
     bool coalescing(client_id id) const;
 
 private:
-    struct live_incident {
-        pantau::v1::Incident incident;
-        std::int64_t changed_at_ms = 0;
-    };
-    struct numbered {
-        std::uint64_t seq;
-        std::shared_ptr<const std::string> body;
-        steady_time origin; // the oldest commit it carries; unset for none
-    };
-    // What a coalescing client has not been sent yet: the latest state of each thing.
-    struct coalesced {
-        std::map<std::uint64_t, std::optional<pantau::v1::Incident>> incidents; // nullopt: removed
-        std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats;
-        std::map<std::uint64_t, pantau::v1::Alert> alerts;
-        std::map<std::string, pantau::v1::SourceHealth> sources;
-        std::map<std::string, std::optional<pantau::v1::Vehicle>> vehicles; // nullopt: removed
-        std::size_t bytes = 0; // an estimate: the sum of the merged items' sizes
-        steady_time origin{};
-        bool empty() const
-        {
-            return incidents.empty() && stats.empty() && alerts.empty() && sources.empty() && vehicles.empty();
-        }
-        std::size_t items() const
-        {
-            return incidents.size() + stats.size() + alerts.size() + sources.size() + vehicles.size();
-        }
-    };
-    struct stream {
-        std::string id;
-        stream_filter filter;
-        std::string key;
-        std::uint64_t next_seq = 1;
-        std::deque<numbered> history; // the latest messages, oldest first, bounded
-        std::size_t history_bytes = 0;
-        client_id attached = 0;      // 0: detached
-        std::int64_t detached_at_ms = 0;
-        bool lost = false; // updates were dropped: a Resume gets a snapshot
-    };
     struct connection {
+        connection(std::weak_ptr<stream_client> c, const stream_settings& s) : client(std::move(c)), queue(s) {}
         std::weak_ptr<stream_client> client;
         std::string stream_id; // empty until Subscribe or Resume
-        std::deque<numbered> queue;
-        std::size_t queued_bytes = 0; // queue plus the frame in flight
-        std::optional<coalesced> pending; // set: coalescing
-        std::optional<steady_time> over_soft_since;
+        client_queue queue;
         steady_time last_sent{};
         bool closing = false;
     };
-    struct group_payload {
-        std::shared_ptr<const std::string> body; // null: nothing for this filter
-        std::shared_ptr<const pantau::v1::ServerMessage> message;
-    };
     using wake_list = std::vector<std::pair<std::shared_ptr<stream_client>, std::optional<std::uint16_t>>>;
+    using woken_set = std::unordered_set<client_id>;
+    using snapshot_job = std::shared_ptr<shared_snapshots::job>;
 
-    stream& new_stream(const stream_filter& f, std::uint64_t first_seq);
-    void subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
+    // The parts of on_message; each returns the snapshot job its caller must build, if any.
+    snapshot_job subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
+    snapshot_job resume(connection& c, client_id id, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now,
+                        wake_list& wake);
     // Returns whether the stream lost updates, so that a Resume needs a snapshot.
-    bool attach(connection& c, client_id id, stream& s, wake_list& wake);
-    void send_snapshot(connection& c, stream& s, std::int64_t now_ms);
+    bool attach(connection& c, client_id id, stream_state& s, wake_list& wake);
+    // Asks for a snapshot of the stream's filter: sent at once when this version's is built.
+    snapshot_job request_snapshot(stream_state& s, std::int64_t now_ms, steady_time now);
+    // Builds the job's body outside the lock, then sends it to every stream still waiting for it.
+    void build_snapshot(shared_snapshots::job& j, steady_time now, wake_list& wake);
+    void publish(stream_state& s, std::shared_ptr<const std::string> body, steady_time now);
+    // Sends a message on a stream: held while it waits for a snapshot, numbered into history
+    // while detached, else offered to its connection, which may coalesce it.
+    void deliver(stream_state& s, const shared_payload& p, steady_time origin, steady_time now);
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
-    void number(stream& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin);
-    void offer(stream& s, connection& c, const group_payload& p, steady_time origin, steady_time now);
-    void merge(coalesced& into, const pantau::v1::Delta& d, steady_time origin);
+    void number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin,
+                bool snapshot = false);
+    void enqueue(connection& c, numbered_message m);
+    // Empties a connection's queue; returns the items dropped.
+    std::uint64_t drop_queue(connection& c);
     void close_slow(connection& c, client_id id, wake_list& wake);
-    void drop_stream(const std::string& id);
+    void heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken);
+    void wake_once(client_id id, wake_list& wake, woken_set& woken);
     void record_latency(steady_time origin, steady_time now);
     static void notify(wake_list& wake);
 
@@ -238,25 +154,12 @@ private:
     mutable std::mutex mutex_;
     sources_hook snapshot_sources_, changed_sources_;
 
-    std::map<std::uint64_t, live_incident> live_;
-    std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> stats_;
-    std::map<std::uint64_t, pantau::v1::Alert> active_alerts_;
-    std::map<std::string, pantau::v1::Vehicle> vehicles_;
-
-    // Pushed since the last flush, latest state per thing.
-    std::map<std::uint64_t, feed_update::incident_state> pending_incidents_;
-    std::map<std::pair<std::string, std::string>, pantau::v1::DistrictStats> pending_stats_;
-    std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
-    std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
-    std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed
-    std::optional<steady_time> pending_origin_;
-    std::int64_t now_ms_ = 0; // of the latest flush
-
+    live_set live_;
+    shared_snapshots snapshots_;
+    stream_registry streams_;
     std::unordered_map<client_id, connection> connections_;
-    std::unordered_map<std::string, stream> streams_;
     client_id next_client_ = 1;
-    std::uint64_t next_stream_ = 1;
-    std::int64_t last_age_check_ms_ = 0;
+    std::int64_t now_ms_ = 0; // of the latest flush or message
 };
 
 } // namespace pantau

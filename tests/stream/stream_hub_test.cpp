@@ -1,6 +1,9 @@
-// The stream hub's logic without sockets: filters, the live set, serialise-once payloads with a
+// The stream hub's logic without sockets: the parts composed, serialise-once payloads with a
 // per-connection seq prefix, coalescing and closing slow clients, resume from history.
 #include "stream/stream_hub.hpp"
+
+#include "tests/stream/hub_clients.hpp"
+#include "tests/stream/test_messages.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,174 +15,8 @@
 namespace pantau {
 namespace {
 
-namespace v1 = pantau::v1;
 using namespace std::chrono_literals;
-
-constexpr std::int64_t t0 = 1'700'000'000'000; // a wall-clock time, ms
-
-struct fake_client : stream_client {
-    int wakes = 0;
-    std::vector<std::uint16_t> closes;
-    void wake() override { ++wakes; }
-    void close(std::uint16_t code, const std::string&) override { closes.push_back(code); }
-};
-
-v1::Incident make_incident(std::uint64_t id, const std::string& type = "garbage", v1::Category c = v1::COMPLAINT,
-                           v1::Severity s = v1::MINOR, v1::IncidentStatus status = v1::NEW)
-{
-    v1::Incident inc;
-    inc.set_id(id);
-    inc.set_category(c);
-    inc.set_type(type);
-    inc.set_severity(s);
-    inc.set_status(status);
-    inc.set_lon(106.63);
-    inc.set_lat(-6.17);
-    for (auto [level, code] : {std::pair{"kota", "36.71"}, {"kecamatan", "36.71.01"}, {"kelurahan", "36.71.01.1001"}}) {
-        auto* d = inc.add_districts();
-        d->set_level(level);
-        d->set_code(code);
-    }
-    return inc;
-}
-
-feed_update update_of(std::vector<v1::Incident> incidents, std::int64_t at = t0)
-{
-    feed_update u;
-    for (auto& inc : incidents)
-        u.incidents.push_back({std::move(inc), at});
-    return u;
-}
-
-v1::ClientMessage subscribe_all(bool incidents = true, bool stats = false)
-{
-    v1::ClientMessage m;
-    m.mutable_subscribe()->set_want_incidents(incidents);
-    m.mutable_subscribe()->set_want_stats(stats);
-    return m;
-}
-
-// The frame as the client receives it: prefix and body in one message.
-v1::ServerMessage decode(const outgoing_frame& f)
-{
-    std::string bytes(reinterpret_cast<const char*>(f.prefix.data()), f.prefix_size);
-    bytes += *f.body;
-    v1::ServerMessage m;
-    EXPECT_TRUE(m.ParseFromString(bytes));
-    return m;
-}
-
-std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
-{
-    std::vector<v1::ServerMessage> out;
-    const auto now = std::chrono::steady_clock::now();
-    while (auto f = hub.next_frame(id, now)) {
-        out.push_back(decode(*f));
-        hub.written(id, *f, now);
-    }
-    return out;
-}
-
-stream_settings small_settings()
-{
-    stream_settings s;
-    s.soft_queue_bytes = 2048;
-    s.hard_queue_bytes = 64 << 10;
-    s.slow_client_grace = 1000ms;
-    s.heartbeat_interval = 3600s; // no heartbeats unless a test wants them
-    return s;
-}
-
-struct connected {
-    std::shared_ptr<fake_client> client = std::make_shared<fake_client>();
-    stream_hub::client_id id = 0;
-};
-
-connected connect(stream_hub& hub, const v1::ClientMessage& first)
-{
-    connected c;
-    c.id = hub.connect(c.client);
-    hub.on_message(c.id, first, t0, std::chrono::steady_clock::now());
-    return c;
-}
-
-TEST(StreamFilter, EmptyFilterMatchesEverything)
-{
-    EXPECT_TRUE(stream_filter::from(v1::Subscribe{}).matches(make_incident(1)));
-}
-
-TEST(StreamFilter, EachFieldIncludesAndExcludes)
-{
-    const v1::Incident inc = make_incident(1, "flood", v1::DISASTER, v1::SEVERE);
-    v1::Subscribe s;
-    s.add_categories(v1::DISASTER);
-    EXPECT_TRUE(stream_filter::from(s).matches(inc));
-    s.set_categories(0, v1::TRANSPORT);
-    EXPECT_FALSE(stream_filter::from(s).matches(inc));
-
-    s = {};
-    s.add_types("fire");
-    EXPECT_FALSE(stream_filter::from(s).matches(inc));
-    s.add_types("flood");
-    EXPECT_TRUE(stream_filter::from(s).matches(inc));
-
-    s = {};
-    s.set_min_severity(v1::SEVERE);
-    EXPECT_TRUE(stream_filter::from(s).matches(inc));
-    s.set_min_severity(v1::EXTREME);
-    EXPECT_FALSE(stream_filter::from(s).matches(inc));
-
-    s = {};
-    s.mutable_bbox()->set_min_lon(106.6);
-    s.mutable_bbox()->set_min_lat(-6.2);
-    s.mutable_bbox()->set_max_lon(106.7);
-    s.mutable_bbox()->set_max_lat(-6.1);
-    EXPECT_TRUE(stream_filter::from(s).matches(inc));
-    s.mutable_bbox()->set_min_lon(106.64);
-    EXPECT_FALSE(stream_filter::from(s).matches(inc));
-}
-
-TEST(StreamFilter, ADistrictCodeOfAnyLevelMatches)
-{
-    const v1::Incident inc = make_incident(1);
-    for (const char* code : {"36.71", "36.71.01", "36.71.01.1001"}) {
-        v1::Subscribe s;
-        s.add_districts(code);
-        EXPECT_TRUE(stream_filter::from(s).matches(inc)) << code;
-    }
-    v1::Subscribe other;
-    other.add_districts("36.71.02");
-    other.add_districts("36.71.01.1002");
-    EXPECT_FALSE(stream_filter::from(other).matches(inc));
-}
-
-TEST(StreamFilter, EqualFiltersHaveEqualKeysWhateverTheOrder)
-{
-    v1::Subscribe a, b;
-    a.add_types("x");
-    a.add_types("y");
-    b.add_types("y");
-    b.add_types("x");
-    EXPECT_EQ(stream_filter::from(a).key(), stream_filter::from(b).key());
-    b.set_want_stats(true);
-    EXPECT_NE(stream_filter::from(a).key(), stream_filter::from(b).key());
-}
-
-TEST(SeqPrefix, PrefixPlusSharedBodyDecodesAsOneServerMessage)
-{
-    v1::ServerMessage body;
-    *body.mutable_delta()->add_upserts() = make_incident(42);
-    const std::string shared = body.SerializeAsString();
-    for (std::uint64_t seq : {1ull, 127ull, 128ull, 300ull, 1ull << 40}) {
-        std::array<unsigned char, 11> prefix{};
-        const std::size_t n = encode_seq_prefix(seq, prefix);
-        v1::ServerMessage m;
-        ASSERT_TRUE(m.ParseFromString(std::string(reinterpret_cast<const char*>(prefix.data()), n) + shared));
-        EXPECT_EQ(m.seq(), seq);
-        ASSERT_TRUE(m.has_delta());
-        EXPECT_EQ(m.delta().upserts(0).id(), 42u);
-    }
-}
+using namespace pantau::test;
 
 TEST(StreamHub, NothingIsSentBeforeSubscribe)
 {

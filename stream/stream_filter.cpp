@@ -1,0 +1,83 @@
+#include "stream/stream_filter.hpp"
+
+#include <algorithm>
+
+namespace pantau {
+namespace {
+
+namespace v1 = pantau::v1;
+
+// Edges included: a point on the box's border is inside.
+bool inside(const std::array<double, 4>& box, double lon, double lat)
+{
+    return lon >= box[0] && lat >= box[1] && lon <= box[2] && lat <= box[3];
+}
+
+// Any level of the district path counts: a kecamatan code matches each of its kelurahan.
+bool in_any(const std::set<std::string>& codes, const google::protobuf::RepeatedPtrField<v1::DistrictRef>& path)
+{
+    return std::any_of(path.begin(), path.end(), [&codes](const v1::DistrictRef& d) { return codes.contains(d.code()); });
+}
+
+} // namespace
+
+stream_filter stream_filter::from(const v1::Subscribe& s)
+{
+    stream_filter f;
+    for (int c : s.categories())
+        f.categories.insert(c);
+    f.types.insert(s.types().begin(), s.types().end());
+    f.districts.insert(s.districts().begin(), s.districts().end());
+    if (s.has_bbox())
+        f.bbox = std::array<double, 4>{s.bbox().min_lon(), s.bbox().min_lat(), s.bbox().max_lon(), s.bbox().max_lat()};
+    f.min_severity = s.min_severity();
+    f.want_incidents = s.want_incidents();
+    f.want_stats = s.want_stats();
+    f.want_vehicles = s.want_vehicles();
+    return f;
+}
+
+bool stream_filter::matches(const v1::Incident& inc) const
+{
+    if (!categories.empty() && !categories.contains(inc.category()))
+        return false;
+    if (!types.empty() && !types.contains(inc.type()))
+        return false;
+    if (inc.severity() < min_severity)
+        return false;
+    if (bbox && !inside(*bbox, inc.lon(), inc.lat()))
+        return false;
+    return districts.empty() || in_any(districts, inc.districts());
+}
+
+bool stream_filter::matches(const v1::Vehicle& v) const
+{
+    if (!categories.empty() && !categories.contains(v1::TRANSPORT))
+        return false;
+    if (bbox && !inside(*bbox, v.lon(), v.lat()))
+        return false;
+    return districts.empty() || in_any(districts, v.districts());
+}
+
+std::string stream_filter::key() const
+{
+    // Sets are ordered, so equal filters give equal text; \x1f cannot occur in codes or types.
+    std::string k;
+    for (int c : categories)
+        k += std::to_string(c) + ',';
+    k += '\x1f';
+    for (const auto& t : types)
+        k += t + '\x1e';
+    k += '\x1f';
+    for (const auto& d : districts)
+        k += d + '\x1e';
+    k += '\x1f';
+    if (bbox)
+        for (double v : *bbox)
+            k += std::to_string(v) + ',';
+    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "") +
+         (want_vehicles ? "v" : "");
+    return k;
+}
+
+} // namespace pantau

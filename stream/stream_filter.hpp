@@ -1,0 +1,34 @@
+#pragma once
+
+// A client's Subscribe, ready to match incidents and vehicles (docs/stream.md, "Filters").
+
+#include "pantau.pb.h"
+
+#include <array>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace pantau {
+
+struct stream_filter {
+    std::set<int> categories;
+    std::set<std::string> types;
+    std::set<std::string> districts;
+    std::optional<std::array<double, 4>> bbox; // min lon, min lat, max lon, max lat
+    int min_severity = 0;
+    bool want_incidents = false;
+    bool want_stats = false;
+    bool want_vehicles = false;
+
+    static stream_filter from(const pantau::v1::Subscribe& s);
+    // The incident matches (liveness aside): every set field must agree.
+    bool matches(const pantau::v1::Incident& inc) const;
+    // Vehicles are transport: categories (when set) must hold it; districts and bbox apply; types
+    // and severity are about incidents and do not.
+    bool matches(const pantau::v1::Vehicle& v) const;
+    // Equal filters have equal keys: clients that share a key share payloads.
+    std::string key() const;
+};
+
+} // namespace pantau
