@@ -108,7 +108,7 @@ incident_service::incident_service(const geo::hierarchy& districts, const std::f
     : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
-      locator_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
+      locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
       checkpoints_(checkpoints)
 {
     replay();
@@ -118,13 +118,14 @@ std::vector<std::string> incident_service::join_districts(report& r)
 {
     const auto started = std::chrono::steady_clock::now();
     if (r.where == location_kind::polygon) {
-        const auto [lon, lat] = locator_.point_on_area(r.area_geojson);
+        const auto [lon, lat] = locators_.for_this_thread().point_on_area(r.area_geojson);
         r.lon = lon;
         r.lat = lat;
     }
+    geo::locator& locator = locators_.for_this_thread();
     std::vector<std::string> codes(districts_.size());
     for (std::size_t level = 0; level < codes.size(); ++level) {
-        if (auto hit = locator_.locate(level, r.lon, r.lat))
+        if (auto hit = locator.locate(level, r.lon, r.lat))
             codes[level] = districts_.at(level).districts()[*hit].code;
     }
     lookup_seconds_.observe(seconds_since(started));
@@ -209,6 +210,29 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
     out.reserve(items.size());
     std::future<std::vector<append_result>> committed;
     std::uint64_t feed_batch = 0;
+
+    // The geo join takes no lock: each thread joins with its own locator, so concurrent
+    // requests only queue for the decision and the append below.
+    struct joined_report {
+        report r;
+        std::vector<std::string> codes;
+    };
+    std::vector<std::variant<joined_report, rejected_report>> joined;
+    joined.reserve(items.size());
+    for (const auto& item : items) {
+        if (const auto* rejected = std::get_if<rejected_report>(&item)) {
+            joined.emplace_back(*rejected);
+            continue;
+        }
+        report r = std::get<report>(item);
+        try {
+            std::vector<std::string> codes = join_districts(r);
+            joined.emplace_back(joined_report{std::move(r), std::move(codes)});
+        } catch (const geo::error& e) {
+            joined.emplace_back(rejected_report{"invalid_area", e.what()});
+        }
+    }
+
     {
         std::lock_guard lock(mutex_);
         if (failed_)
@@ -225,19 +249,13 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
         }
         require_log_room(items.size(), bytes);
         std::vector<log_event> events;
-        for (const auto& item : items) {
-            if (const auto* rejected = std::get_if<rejected_report>(&item)) {
-                out.emplace_back(*rejected);
+        for (auto& item : joined) {
+            if (auto* rejected = std::get_if<rejected_report>(&item)) {
+                out.emplace_back(std::move(*rejected));
                 continue;
             }
-            report r = std::get<report>(item);
-            std::vector<std::string> codes;
-            try {
-                codes = join_districts(r);
-            } catch (const geo::error& e) {
-                out.emplace_back(rejected_report{"invalid_area", e.what()});
-                continue;
-            }
+            const report& r = std::get<joined_report>(item).r;
+            const std::vector<std::string>& codes = std::get<joined_report>(item).codes;
             const ingest_decision d = engine_.accept(r, codes, now_ms);
             if (!d.repeated)
                 count_report(r, codes, d.opened_incident, now_ms);

@@ -4,6 +4,7 @@
 // lets the incident engine decide, appends the decision to the event log and returns only once
 // the log has committed it. On start it rebuilds the engine from the log.
 
+#include "app/locator_pool.hpp"
 #include "app/metrics.hpp"
 #include "core/district_stats.hpp"
 #include "core/incident_engine.hpp"
@@ -165,7 +166,8 @@ private:
     // After a commit: every staged batch up to `upto` is durable (the log commits in append order).
     void deliver_feed(std::uint64_t upto);
 
-    std::vector<std::string> join_districts(report& r); // fills lon/lat for areas
+    // Takes no lock (the calling thread's locator); fills lon/lat for areas.
+    std::vector<std::string> join_districts(report& r);
     void replay();
     // Under mutex_, before the engine decides: throws service_unavailable (retry) when the log's
     // queue has no room for this many events and bytes.
@@ -180,12 +182,12 @@ private:
     const geo::hierarchy& districts_;
     event_log_options log_options_;
     event_log log_;
-    mutable std::mutex mutex_; // engine, locator and the order of appends
+    mutable std::mutex mutex_; // engine, stats, sources, series and the order of appends
     incident_engine engine_;
     district_stats stats_;
     source_health sources_;
     report_timeseries series_;
-    geo::locator locator_;
+    locator_pool locators_; // the geo join runs outside mutex_, with the calling thread's locator
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
     bool failed_ = false;
