@@ -102,12 +102,9 @@ http_response patch_incident(const api_services& s, const request_context& c)
             return invalid("unknown field " + key + "; known: status, assignee, note, actor");
         }
     }
-    std::variant<incident, change_error> result;
-    try {
-        result = s.incidents.change(*id, change, wall_now_ms());
-    } catch (const service_unavailable& e) {
-        return unavailable_reply(c.req, e);
-    }
+    const change_outcome result = s.incidents.change(*id, change, wall_now_ms());
+    if (const auto* refused = std::get_if<service_refusal>(&result))
+        return unavailable_reply(c.req, *refused);
     if (const auto* err = std::get_if<change_error>(&result)) {
         const auto status = err->code == "not_found"            ? http::status::not_found
                             : err->code == "invalid_transition" ? http::status::conflict

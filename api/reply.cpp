@@ -60,10 +60,11 @@ buffer_response method_not_allowed(const http_request& req, std::string_view pat
     return res;
 }
 
-buffer_response unavailable_reply(const http_request& req, const service_unavailable& e)
+buffer_response unavailable_reply(const http_request& req, const service_refusal& refused)
 {
-    auto res = error_reply(req, http::status::service_unavailable, e.retry() ? "busy" : "unavailable", e.what());
-    if (e.retry())
+    auto res = error_reply(req, http::status::service_unavailable, refused.retry ? "busy" : "unavailable",
+                           refused.message);
+    if (refused.retry)
         res.set(http::field::retry_after, "1");
     return res;
 }

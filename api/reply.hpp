@@ -11,7 +11,7 @@
 
 namespace pantau {
 
-class service_unavailable;
+struct service_refusal;
 
 inline constexpr std::string_view json_type = "application/json";
 
@@ -30,7 +30,7 @@ buffer_response bad_request(const http_request& req, std::string_view message);
 // 405 with the methods the path does allow, e.g. "GET, HEAD".
 buffer_response method_not_allowed(const http_request& req, std::string_view path, std::string_view allow);
 // 503: busy (with Retry-After, nothing was taken) or unavailable (the event log failed).
-buffer_response unavailable_reply(const http_request& req, const service_unavailable& e);
+buffer_response unavailable_reply(const http_request& req, const service_refusal& refused);
 
 // The reply to a request that could not be read whole (too large, malformed): it closes the
 // connection, since the rest of the stream cannot be trusted.

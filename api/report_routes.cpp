@@ -22,25 +22,25 @@ void add_report_routes(route_table& routes, const api_services& s, const ingest_
                                parsed.error->code, parsed.error->message);
         }
         std::vector<std::variant<report, rejected_report>> items;
-        std::vector<std::string> rejected_sources(parsed.items.size());
+        ingest_tally tally;
         items.reserve(parsed.items.size());
         for (auto& item : parsed.items) {
             if (auto* r = std::get_if<report>(&item)) {
+                tally.add_report(r->source);
                 items.emplace_back(std::move(*r));
             } else {
                 auto& e = std::get<item_error>(item);
-                rejected_sources[items.size()] = std::move(e.source);
+                tally.add_rejected(e.source, e.code);
                 items.emplace_back(rejected_report{e.code, e.message});
             }
         }
-        std::vector<ingest_result> results;
-        try {
-            results = s.incidents.ingest(items, now);
-        } catch (const service_unavailable& e) {
-            s.ingest.count_refused(items, rejected_sources, e);
-            return unavailable_reply(c.req, e);
+        ingest_outcome outcome = s.incidents.ingest(std::move(items), now);
+        if (const auto* refused = std::get_if<service_refusal>(&outcome)) {
+            s.ingest.count_refused(tally, *refused);
+            return unavailable_reply(c.req, *refused);
         }
-        s.ingest.count(items, rejected_sources, results);
+        const auto& results = std::get<std::vector<ingest_result>>(outcome);
+        s.ingest.count(tally, results);
         json out = json::array();
         std::size_t accepted = 0;
         for (const ingest_result& r : results) {

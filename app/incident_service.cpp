@@ -203,14 +203,8 @@ void incident_service::replay()
     });
 }
 
-std::vector<ingest_result> incident_service::ingest(const std::vector<std::variant<report, rejected_report>>& items,
-                                                    std::int64_t now_ms)
+ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms)
 {
-    std::vector<ingest_result> out;
-    out.reserve(items.size());
-    std::future<std::vector<append_result>> committed;
-    std::uint64_t feed_batch = 0;
-
     // The geo join takes no lock: each thread joins with its own locator, so concurrent
     // requests only queue for the decision and the append below.
     struct joined_report {
@@ -219,12 +213,17 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
     };
     std::vector<std::variant<joined_report, rejected_report>> joined;
     joined.reserve(items.size());
-    for (const auto& item : items) {
-        if (const auto* rejected = std::get_if<rejected_report>(&item)) {
-            joined.emplace_back(*rejected);
+    std::size_t bytes = 0;
+    for (auto& item : items) {
+        if (auto* rejected = std::get_if<rejected_report>(&item)) {
+            joined.emplace_back(std::move(*rejected));
             continue;
         }
-        report r = std::get<report>(item);
+        report& r = std::get<report>(item);
+        // A generous estimate of the serialised event: the log's byte bound must not bite later.
+        bytes += 512 + 2 * (r.text.size() + r.area_geojson.size() + r.source.size() + r.external_id.size());
+        for (const auto& [k, v] : r.attributes)
+            bytes += 2 * (k.size() + v.size());
         try {
             std::vector<std::string> codes = join_districts(r);
             joined.emplace_back(joined_report{std::move(r), std::move(codes)});
@@ -233,21 +232,14 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
         }
     }
 
+    std::vector<ingest_result> out;
+    out.reserve(joined.size());
+    std::future<std::vector<append_result>> committed;
+    std::uint64_t feed_batch = 0;
     {
         std::lock_guard lock(mutex_);
-        if (failed_)
-            throw service_unavailable("the event log failed earlier; nothing can be accepted until pantau restarts", false);
-        std::size_t bytes = 0;
-        for (const auto& item : items) {
-            const auto* r = std::get_if<report>(&item);
-            if (!r)
-                continue;
-            // A generous estimate of the serialised event: the log's byte bound must not bite later.
-            bytes += 512 + 2 * (r->text.size() + r->area_geojson.size() + r->source.size() + r->external_id.size());
-            for (const auto& [k, v] : r->attributes)
-                bytes += 2 * (k.size() + v.size());
-        }
-        require_log_room(items.size(), bytes);
+        if (auto refused = require_log_room(joined.size(), bytes))
+            return std::move(*refused);
         std::vector<log_event> events;
         for (auto& item : joined) {
             if (auto* rejected = std::get_if<rejected_report>(&item)) {
@@ -255,13 +247,12 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
                 continue;
             }
             const report& r = std::get<joined_report>(item).r;
-            const std::vector<std::string>& codes = std::get<joined_report>(item).codes;
+            std::vector<std::string>& codes = std::get<joined_report>(item).codes;
             const ingest_decision d = engine_.accept(r, codes, now_ms);
             if (!d.repeated)
                 count_report(r, codes, d.opened_incident, now_ms);
             // A repeat still shows the source is alive.
             sources_.on_report(r.source, now_ms);
-            out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, codes});
 
             // A repeat is appended too: the log writes nothing for a known key, but its answer
             // waits for the commit that holds the original, so no acknowledgement runs ahead.
@@ -279,6 +270,7 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
                 ref->set_code(codes[level]);
             }
             events.push_back(log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
+            out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, std::move(codes)});
         }
         if (events.empty())
             return out;
@@ -290,24 +282,23 @@ std::vector<ingest_result> incident_service::ingest(const std::vector<std::varia
                 changed.push_back(a->incident_id);
         feed_batch = stage_feed(changed, now_ms);
     }
-    wait_for_commit(committed);
+    if (auto refused = wait_for_commit(committed))
+        return std::move(*refused);
     deliver_feed(feed_batch);
     return out;
 }
 
-std::variant<incident, change_error> incident_service::change(std::uint64_t id, const incident_change& c,
-                                                              std::int64_t now_ms)
+change_outcome incident_service::change(std::uint64_t id, const incident_change& c, std::int64_t now_ms)
 {
     std::future<std::vector<append_result>> committed;
     std::uint64_t feed_batch = 0;
     incident result;
     {
         std::lock_guard lock(mutex_);
-        if (failed_)
-            throw service_unavailable("the event log failed earlier; nothing can be changed until pantau restarts", false);
         // Before the engine decides: a change the log then refused would live only in memory.
-        require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) + (c.note ? c.note->size() : 0) +
-                                       c.actor.size()));
+        if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) +
+                                                          (c.note ? c.note->size() : 0) + c.actor.size())))
+            return std::move(*refused);
         const incident* before = engine_.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
         auto changed = engine_.change(id, c, now_ms);
@@ -331,33 +322,38 @@ std::variant<incident, change_error> incident_service::change(std::uint64_t id, 
         committed = log_.append(std::move(events));
         feed_batch = stage_feed({id}, now_ms);
     }
-    wait_for_commit(committed);
+    if (auto refused = wait_for_commit(committed))
+        return std::move(*refused);
     deliver_feed(feed_batch);
     return result;
 }
 
-void incident_service::require_log_room(std::size_t events, std::size_t bytes) const
+std::optional<service_refusal> incident_service::require_log_room(std::size_t events, std::size_t bytes) const
 {
+    if (failed_)
+        return service_refusal{false, "the event log failed earlier; nothing is accepted until pantau restarts"};
     // Only this service appends, under mutex_, and the writer only drains: so a queue with room
     // now still has room at append, and the engine never decides what the log would refuse as busy.
     const event_log::stats queued = log_.current_stats();
     if (queued.events_queued + events > log_options_.max_queued_events ||
         queued.bytes_queued + bytes > log_options_.max_queued_bytes)
-        throw service_unavailable("the event log is busy committing; retry shortly", true);
+        return service_refusal{true, "the event log is busy committing; retry shortly"};
+    return std::nullopt;
 }
 
-void incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
+std::optional<service_refusal> incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
 {
     const auto started = std::chrono::steady_clock::now();
     try {
         committed.get();
         commit_seconds_.observe(seconds_since(started));
+        return std::nullopt;
     } catch (const std::exception& e) {
         // The engine is now ahead of the log: stop accepting; a restart rebuilds from the log,
         // which holds exactly what was acknowledged.
         std::lock_guard lock(mutex_);
         failed_ = true;
-        throw service_unavailable(std::string("cannot commit to the event log: ") + e.what(), false);
+        return service_refusal{false, std::string("cannot commit to the event log: ") + e.what()};
     }
 }
 

@@ -23,22 +23,19 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
 
 namespace pantau {
 
-// Ingest cannot go on: the log failed (disk full, I/O error; until a restart), or its queue is
-// full (`retry` set: try again shortly). Either way nothing of the request was acknowledged.
-class service_unavailable : public std::runtime_error {
-public:
-    service_unavailable(const std::string& what, bool retry) : std::runtime_error(what), retry_(retry) {}
-    bool retry() const { return retry_; }
-
-private:
-    bool retry_;
+// The service took nothing of a request: the event log's queue is full (`retry` set: try again
+// shortly, HTTP 503 with Retry-After) or the log has failed (disk full, I/O error; until a restart).
+// A result, not an exception: overload is an expected answer under load, and the return types
+// below make every caller handle it.
+struct service_refusal {
+    bool retry = false;
+    std::string message;
 };
 
 struct accepted_report {
@@ -54,6 +51,9 @@ struct rejected_report {
 };
 
 using ingest_result = std::variant<accepted_report, rejected_report>;
+// One result per item of the request, or the refusal of all of it.
+using ingest_outcome = std::variant<std::vector<ingest_result>, service_refusal>;
+using change_outcome = std::variant<incident, change_error, service_refusal>;
 
 struct incident_filter {
     std::optional<std::int64_t> since_ms, until_ms; // on the last report time
@@ -110,12 +110,12 @@ public:
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
 
-    // One result per item, in order. Blocks until every accepted report is committed; throws
-    // service_unavailable (nothing acknowledged) when the log fails.
-    std::vector<ingest_result> ingest(const std::vector<std::variant<report, rejected_report>>& items, std::int64_t now_ms);
+    // One result per item, in order. Blocks until every accepted report is committed; a refusal
+    // when the log is busy or has failed (nothing acknowledged). The reports are moved from.
+    ingest_outcome ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms);
 
-    // A status/assignee/note change, durable before it returns.
-    std::variant<incident, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
+    // A status/assignee/note change, durable before it returns (or refused, and not made).
+    change_outcome change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
 
     std::optional<incident> get(std::uint64_t id) const;
     // Every district of a level with its rolling counts and open incidents, as of now.
@@ -169,10 +169,11 @@ private:
     // Takes no lock (the calling thread's locator); fills lon/lat for areas.
     std::vector<std::string> join_districts(report& r);
     void replay();
-    // Under mutex_, before the engine decides: throws service_unavailable (retry) when the log's
-    // queue has no room for this many events and bytes.
-    void require_log_room(std::size_t events, std::size_t bytes) const;
-    void wait_for_commit(std::future<std::vector<append_result>>& committed);
+    // Under mutex_, before the engine decides: a refusal (retry) when the log's queue has no room
+    // for this many events and bytes, or when the log failed earlier.
+    std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes) const;
+    // A refusal when the commit failed; the service then refuses everything until a restart.
+    std::optional<service_refusal> wait_for_commit(std::future<std::vector<append_result>>& committed);
     // Keeps the district statistics in step with the engine, live and on replay.
     void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
     std::string save_state() const;

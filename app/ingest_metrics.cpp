@@ -12,16 +12,11 @@ ingest_metrics::ingest_metrics(const std::set<std::string, std::less<>>& declare
         source_labels_.reserve(name);
 }
 
-void ingest_metrics::count(const std::vector<std::variant<report, rejected_report>>& items,
-                           const std::vector<std::string>& rejected_sources, const std::vector<ingest_result>& results)
+void ingest_metrics::count(const ingest_tally& items, const std::vector<ingest_result>& results)
 {
-    for (std::size_t i = 0; i < items.size() && i < results.size(); ++i) {
-        const report* r = std::get_if<report>(&items[i]);
-        std::string_view source = r ? std::string_view(r->source)
-                                    : i < rejected_sources.size() ? std::string_view(rejected_sources[i]) : "";
-        if (source.empty())
-            source = unknown_source;
-        const std::string label = source_labels_.label(source);
+    for (std::size_t i = 0; i < items.sources.size() && i < results.size(); ++i) {
+        const std::string label =
+            source_labels_.label(items.sources[i].empty() ? unknown_source : std::string_view(items.sources[i]));
         if (std::holds_alternative<accepted_report>(results[i]))
             reports_accepted_.inc({label});
         else
@@ -29,15 +24,13 @@ void ingest_metrics::count(const std::vector<std::variant<report, rejected_repor
     }
 }
 
-void ingest_metrics::count_refused(const std::vector<std::variant<report, rejected_report>>& items,
-                                   const std::vector<std::string>& rejected_sources, const service_unavailable& why)
+void ingest_metrics::count_refused(const ingest_tally& items, const service_refusal& why)
 {
     std::vector<ingest_result> refused;
-    refused.reserve(items.size());
-    for (const auto& item : items)
-        refused.emplace_back(std::holds_alternative<report>(item) ? rejected_report{why.retry() ? "busy" : "unavailable", ""}
-                                                                   : std::get<rejected_report>(item));
-    count(items, rejected_sources, refused);
+    refused.reserve(items.sources.size());
+    for (const std::string& code : items.parser_codes)
+        refused.emplace_back(rejected_report{code.empty() ? (why.retry ? "busy" : "unavailable") : code, ""});
+    count(items, refused);
 }
 
 void ingest_metrics::count_unreadable_body(std::string_view code)

@@ -12,10 +12,27 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace pantau {
+
+// What /metrics needs to know of a request's items, taken before the reports move into the
+// service: each item's source ("" when unreadable) and, for one the parser rejected, its code.
+struct ingest_tally {
+    std::vector<std::string> sources;
+    std::vector<std::string> parser_codes; // "" for a report
+
+    void add_report(std::string_view source)
+    {
+        sources.emplace_back(source);
+        parser_codes.emplace_back();
+    }
+    void add_rejected(std::string_view source, std::string_view code)
+    {
+        sources.emplace_back(source);
+        parser_codes.emplace_back(code);
+    }
+};
 
 class ingest_metrics {
 public:
@@ -26,13 +43,11 @@ public:
     ingest_metrics(const ingest_metrics&) = delete;
     ingest_metrics& operator=(const ingest_metrics&) = delete;
 
-    // One count per item: accepted, or rejected with its code. `rejected_sources[i]` names the
-    // source of a rejected item i when the parser could still read it.
-    void count(const std::vector<std::variant<report, rejected_report>>& items,
-               const std::vector<std::string>& rejected_sources, const std::vector<ingest_result>& results);
-    // The service refused the whole request (busy or failed): every report counts as rejected.
-    void count_refused(const std::vector<std::variant<report, rejected_report>>& items,
-                       const std::vector<std::string>& rejected_sources, const service_unavailable& why);
+    // One count per item: accepted, or rejected with its code.
+    void count(const ingest_tally& items, const std::vector<ingest_result>& results);
+    // The service refused the whole request (busy or failed): every report counts as rejected
+    // with the refusal's reason, every item the parser rejected with its own.
+    void count_refused(const ingest_tally& items, const service_refusal& why);
     // A body that could not be read at all: one rejection, since how many reports it held is unknown.
     void count_unreadable_body(std::string_view code);
     void count_vehicle_positions(std::string_view source, std::size_t n);

@@ -43,17 +43,23 @@ constexpr std::chrono::seconds upkeep_every{1};
 constexpr std::chrono::seconds stats_advance_every{1};
 
 // The simulator's reports take the path of POST /api/v1/reports without HTTP, and are counted
-// the same way on /metrics. Throws service_unavailable like incident_service::ingest.
-void ingest_simulated(application& app, std::vector<report> reports, std::int64_t now_ms)
+// the same way on /metrics. A refusal (busy, or the log failed) when nothing was taken.
+std::optional<service_refusal> ingest_simulated(application& app, std::vector<report> reports, std::int64_t now_ms)
 {
-    std::vector<std::variant<report, rejected_report>> items(std::make_move_iterator(reports.begin()),
-                                                             std::make_move_iterator(reports.end()));
-    try {
-        app.ingest().count(items, {}, app.incidents().ingest(items, now_ms));
-    } catch (const service_unavailable& e) {
-        app.ingest().count_refused(items, {}, e);
-        throw;
+    ingest_tally tally;
+    std::vector<std::variant<report, rejected_report>> items;
+    items.reserve(reports.size());
+    for (report& r : reports) {
+        tally.add_report(r.source);
+        items.emplace_back(std::move(r));
     }
+    ingest_outcome outcome = app.incidents().ingest(std::move(items), now_ms);
+    if (auto* refused = std::get_if<service_refusal>(&outcome)) {
+        app.ingest().count_refused(tally, *refused);
+        return std::move(*refused);
+    }
+    app.ingest().count(tally, std::get<std::vector<ingest_result>>(outcome));
+    return std::nullopt;
 }
 
 // The data dir will hold the event log: find out now, not at the first report, that it cannot.
@@ -185,13 +191,14 @@ void server::simulate()
         try {
             std::vector<report> reports = simulator_->next(now_ms, elapsed, config_.simulate_rate);
             n = reports.size();
-            if (n > 0)
-                ingest_simulated(*app_, std::move(reports), now_ms);
-            sent += n;
-        } catch (const service_unavailable& e) {
-            // The wall only needs a plausible stream: drop this batch rather than queue it.
-            dropped += n;
-            spdlog::debug("simulator: {} report(s) dropped: {}", n, e.what());
+            const auto refused = n > 0 ? ingest_simulated(*app_, std::move(reports), now_ms) : std::nullopt;
+            if (refused) {
+                // The wall only needs a plausible stream: drop this batch rather than queue it.
+                dropped += n;
+                spdlog::debug("simulator: {} report(s) dropped: {}", n, refused->message);
+            } else {
+                sent += n;
+            }
         } catch (const std::exception& e) {
             dropped += n;
             spdlog::error("simulator: {} report(s) dropped: {}", n, e.what());

@@ -9,6 +9,7 @@
 #include "geo/hierarchy.hpp"
 
 #include "tests/support/demo_districts.hpp"
+#include "tests/support/ingest_outcome.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -67,7 +68,7 @@ public:
             std::vector<std::variant<report, rejected_report>> items(batch.begin(), batch.end());
             std::uint64_t opened = 0;
             for (auto* s : services) {
-                auto results = s->ingest(items, now);
+                auto results = testing::taken(s->ingest(items, now));
                 for (const auto& r : results)
                     if (const auto* a = std::get_if<accepted_report>(&r))
                         opened = std::max(opened, a->incident_id);
@@ -81,7 +82,7 @@ public:
                 c.actor = "operator";
                 const std::uint64_t id = std::uniform_int_distribution<std::uint64_t>(1, opened)(rng_);
                 for (auto* s : services)
-                    s->change(id, c, now);
+                    ASSERT_FALSE(std::holds_alternative<service_refusal>(s->change(id, c, now)));
             }
         }
     }
@@ -190,7 +191,7 @@ TEST(Checkpoint, ASourceHeardOnlyBeforeTheCheckpointKeepsItsLastReportTime)
         r.source = "once";
         r.external_id = "once-1";
         const std::vector<std::variant<report, rejected_report>> items{r};
-        ASSERT_TRUE(std::holds_alternative<accepted_report>(s.ingest(items, once_at).at(0)));
+        ASSERT_TRUE(std::holds_alternative<accepted_report>(testing::taken(s.ingest(items, once_at)).at(0)));
         ASSERT_TRUE(s.write_checkpoint());
         w.run({&s}, t0 + 3 * hour_ms, 1);
     }
@@ -222,7 +223,7 @@ TEST(Checkpoint, RetentionDeletesCoveredEventsAndTheRestoredStateStillEqualsAFul
         // Repeats of reports whose events retention deleted: still repeats, still change nothing.
         std::vector<std::variant<report, rejected_report>> old(w.sent().begin(), w.sent().begin() + 20);
         for (auto* s : {&a, &b})
-            for (const auto& r : s->ingest(old, end))
+            for (const auto& r : testing::taken(s->ingest(old, end)))
                 EXPECT_TRUE(std::get<accepted_report>(r).repeated);
     }
     incident_service from_checkpoint(demo(), with.path, {}, keep_12h), from_log(demo(), without.path, {}, keep_12h);

@@ -7,6 +7,7 @@
 #include "geo/hierarchy.hpp"
 
 #include "tests/support/demo_districts.hpp"
+#include "tests/support/ingest_outcome.hpp"
 
 #include <gtest/gtest.h>
 
@@ -50,9 +51,9 @@ std::vector<std::variant<report, rejected_report>> one_report(const std::string&
     return {r};
 }
 
-std::uint64_t incident_of(const std::vector<ingest_result>& results)
+std::uint64_t incident_of(ingest_outcome outcome)
 {
-    return std::get<accepted_report>(results.at(0)).incident_id;
+    return std::get<accepted_report>(testing::taken(std::move(outcome)).at(0)).incident_id;
 }
 
 TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoesOn)
@@ -73,19 +74,17 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
     incident_change change;
     change.status = incident_status::verified;
     change.actor = "operator";
-    try {
-        service.change(id, change, t0 + 2000);
-        ADD_FAILURE() << "the change was taken although the log had no room for it";
-    } catch (const service_unavailable& e) {
-        EXPECT_TRUE(e.retry()) << e.what();
-    }
+    const change_outcome refused = service.change(id, change, t0 + 2000);
+    ASSERT_TRUE(std::holds_alternative<service_refusal>(refused))
+        << "the change was taken although the log had no room for it";
+    EXPECT_TRUE(std::get<service_refusal>(refused).retry) << std::get<service_refusal>(refused).message;
     // Refused means not decided either: the engine holds nothing that the log does not.
     EXPECT_EQ(service.get(id)->status, incident_status::new_);
 
     lock.release();
-    EXPECT_NO_THROW(burst.get());
+    EXPECT_EQ(testing::taken(burst.get()).size(), 1u);
     // Ingest and changes go on without a restart.
-    EXPECT_NO_THROW(service.ingest(one_report("after", 106.650), t0 + 3000));
+    EXPECT_EQ(testing::taken(service.ingest(one_report("after", 106.650), t0 + 3000)).size(), 1u);
     auto changed = service.change(id, change, t0 + 4000);
     ASSERT_TRUE(std::holds_alternative<incident>(changed));
     EXPECT_EQ(std::get<incident>(changed).status, incident_status::verified);

@@ -145,7 +145,11 @@ TEST(IncidentServiceConcurrency, IngestPatchesReadersUpkeepAndTheFeedTogetherAgr
                 }
                 std::vector<std::variant<report, rejected_report>> items(batch.begin(), batch.end());
                 try {
-                    const std::vector<ingest_result> results = service.ingest(items, now);
+                    const ingest_outcome outcome = service.ingest(std::move(items), now);
+                    if (std::holds_alternative<service_refusal>(outcome))
+                        ++failures;
+                    const auto* taken = std::get_if<std::vector<ingest_result>>(&outcome);
+                    const std::vector<ingest_result>& results = taken ? *taken : std::vector<ingest_result>{};
                     for (std::size_t i = 0; i < results.size(); ++i) {
                         const auto* a = std::get_if<accepted_report>(&results[i]);
                         if (!a) {
@@ -196,7 +200,9 @@ TEST(IncidentServiceConcurrency, IngestPatchesReadersUpkeepAndTheFeedTogetherAgr
                 try {
                     const auto changed = service.change(id, c, clock.fetch_add(1000));
                     const auto* inc = std::get_if<incident>(&changed);
-                    if (!inc || inc->status != *c.status)
+                    if (std::holds_alternative<service_refusal>(changed))
+                        ++failures;
+                    else if (!inc || inc->status != *c.status)
                         ++patch_errors;
                     else
                         ++patches_by_incident[id];

@@ -1,0 +1,25 @@
+#pragma once
+
+// An ingest a test expects the incident service to take: its results, or a test failure (with
+// the service's reason) when the service refused the request.
+
+#include "app/incident_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pantau::testing {
+
+inline std::vector<ingest_result> taken(ingest_outcome outcome)
+{
+    if (const auto* refused = std::get_if<service_refusal>(&outcome)) {
+        ADD_FAILURE() << "the service refused the request: " << refused->message;
+        return {};
+    }
+    return std::get<std::vector<ingest_result>>(std::move(outcome));
+}
+
+} // namespace pantau::testing
