@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 namespace pantau {
 namespace {
@@ -455,7 +454,7 @@ change_feed_batch incident_service::attach_feed(change_listener listener, std::i
     change_feed_batch b;
     b.at_ms = now_ms;
     for (const auto& [id, inc] : engine_.incidents())
-        b.incidents.push_back(inc);
+        b.incidents.push_back(feed_incident{inc, inc.changed_at_ms()});
     for (std::size_t level = 0; level < districts_.size(); ++level)
         for (auto& s : stats_.all(level, now_ms))
             b.stats.push_back(std::move(s));
@@ -490,8 +489,9 @@ std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& inc
     b.at_ms = now_ms;
     for (std::uint64_t id : incident_ids) {
         if (const incident* inc = engine_.find(id);
-            inc && std::none_of(b.incidents.begin(), b.incidents.end(), [id](const incident& i) { return i.id == id; }))
-            b.incidents.push_back(*inc);
+            inc && std::none_of(b.incidents.begin(), b.incidents.end(),
+                                [id](const feed_incident& i) { return i.summary.id == id; }))
+            b.incidents.push_back(feed_incident{*inc, inc->changed_at_ms()});
     }
     for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
         if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))
@@ -564,31 +564,27 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
 {
     std::lock_guard checkpoint_lock(checkpoint_mutex_);
     std::string bytes;
-    std::uint64_t seq = 0;
+    std::future<std::uint64_t> covered;
     {
         std::lock_guard lock(mutex_);
-        if (failed_)
+        if (failed_ || (log_.current_stats().events_queued == 0 && log_.last_seq() == checkpoint_seq_))
             return std::nullopt;
-        // The state holds every appended event; the checkpoint may only claim committed ones.
-        // No append can start while this lock is held, so the queue only drains.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        for (;;) {
-            const event_log::stats s = log_.current_stats();
-            if (s.failed)
-                return std::nullopt;
-            if (s.events_queued == 0)
-                break;
-            if (std::chrono::steady_clock::now() > deadline) {
-                spdlog::warn("checkpoint skipped: the event log did not drain within 30 s");
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        seq = log_.last_seq();
-        if (seq == checkpoint_seq_)
-            return std::nullopt;
+        // The state holds every appended event, committed or not. The barrier, queued right
+        // behind them (no append can come between while mutex_ is held), tells which seq that is
+        // once they are durable; ingest goes on meanwhile.
         bytes = save_state();
+        covered = log_.barrier();
     }
+    std::uint64_t seq = 0;
+    try {
+        seq = covered.get();
+    } catch (const event_log_error& e) {
+        // The appends it covers were not committed: ingest answers them, and this state is void.
+        spdlog::warn("checkpoint skipped: {}", e.what());
+        return std::nullopt;
+    }
+    if (seq == checkpoint_seq_)
+        return std::nullopt;
     const auto started = std::chrono::steady_clock::now();
     const std::size_t size = bytes.size();
     log_.write_checkpoint(seq, std::move(bytes));

@@ -80,10 +80,17 @@ struct service_gauges {
     std::uint64_t untracked_source_reports = 0;
 };
 
+// One incident as the change feed hands it over: compact, and when it last changed.
+struct feed_incident {
+    incident_summary summary;
+    std::int64_t changed_at_ms = 0; // its latest report or operator change
+};
+
 // What one commit (or the passing of time, for stats) changed, handed to the change feed after
-// the commit: incidents in full, districts whose counts changed, alert raises/updates/clears.
+// the commit: the incidents as the stream shows them, districts whose counts changed, alert
+// raises/updates/clears.
 struct change_feed_batch {
-    std::vector<incident> incidents;
+    std::vector<feed_incident> incidents;
     std::vector<district_snapshot> stats;
     std::vector<alert_change> alerts;
     std::int64_t at_ms = 0;
@@ -127,8 +134,9 @@ public:
     std::uint64_t events_replayed() const { return events_replayed_; }
 
     // Checkpoints and retention (docs/ingest.md). The state as of every committed event, durable
-    // in the log when it returns; ingest waits while the state is serialised. Returns the seq it
-    // covers, or nullopt when nothing changed since the last one or the log has failed.
+    // in the log when it returns; ingest waits while the state is serialised, not while the log
+    // commits what the state holds. Returns the seq it covers, or nullopt when nothing changed
+    // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     // Periodic upkeep, from one thread: a checkpoint when one is due, then retention.
     void maintain(std::int64_t now_ms);

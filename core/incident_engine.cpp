@@ -45,6 +45,14 @@ std::string report_key(std::string_view source, std::string_view external_id)
 
 } // namespace
 
+std::int64_t incident::changed_at_ms() const
+{
+    std::int64_t t = last_report_ms;
+    for (const audit_entry& a : audit)
+        t = std::max(t, a.at_ms);
+    return t;
+}
+
 std::string_view to_string(incident_status s)
 {
     for (const auto& [status, name] : status_names) {

@@ -55,7 +55,10 @@ struct audit_entry {
     std::string what; // e.g. "status: new → verified", "assignee: Dinas PU", "note: ..."
 };
 
-struct incident {
+// What the live stream shows of an incident: all of it but its report ids and audit trail, which
+// grow without bound. The change feed hands these over, so a batch costs the same for an incident
+// with a long history as for a new one.
+struct incident_summary {
     std::uint64_t id = 0;
     pantau::category category = pantau::category::complaint;
     std::string type;
@@ -67,11 +70,17 @@ struct incident {
     std::int64_t first_report_ms = 0, last_report_ms = 0;
     std::uint32_t report_count = 0;
     std::vector<std::string> sources; // each source once, in order of first report
-    std::vector<std::uint64_t> report_ids;
     std::string assignee;
     std::string agency; // responsible agency by type (engine_config::agency_for); "" for none
     std::string title; // the first report's text, for lists
+};
+
+struct incident : incident_summary {
+    std::vector<std::uint64_t> report_ids;
     std::vector<audit_entry> audit;
+
+    // Its latest report or operator change.
+    std::int64_t changed_at_ms() const;
 };
 
 // What became of one report.

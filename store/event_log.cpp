@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <future>
 #include <limits>
 #include <system_error>
 
@@ -305,7 +306,23 @@ std::future<std::vector<append_result>> event_log::append(std::vector<log_event>
         if (e.at_ms == 0)
             e.at_ms = stamp;
     }
-    request r{std::move(events), bytes, {}};
+    request r;
+    r.events = std::move(events);
+    r.bytes = bytes;
+    return enqueue(std::move(r));
+}
+
+std::future<std::uint64_t> event_log::barrier()
+{
+    request r;
+    r.barrier = true;
+    return std::async(std::launch::deferred,
+                      [done = enqueue(std::move(r))]() mutable { return done.get().at(0).seq; });
+}
+
+std::future<std::vector<append_result>> event_log::enqueue(request r)
+{
+    using result = std::vector<append_result>;
     auto future = r.done.get_future();
     {
         std::lock_guard lock(queue_mutex_);
@@ -314,17 +331,17 @@ std::future<std::vector<append_result>> event_log::append(std::vector<log_event>
         if (!failure_.empty())
             return failed_future<result>(event_log_errc::failed, failure_);
         if (queued_events_ + r.events.size() > options_.max_queued_events ||
-            queued_bytes_ + bytes > options_.max_queued_bytes) {
+            queued_bytes_ + r.bytes > options_.max_queued_bytes) {
             const bool alone_too_big =
-                r.events.size() > options_.max_queued_events || bytes > options_.max_queued_bytes;
+                r.events.size() > options_.max_queued_events || r.bytes > options_.max_queued_bytes;
             return failed_future<result>(
                 event_log_errc::busy,
                 context(path_) + (alone_too_big ? "an append of " + std::to_string(r.events.size()) + " events, " +
-                                                      std::to_string(bytes) + " bytes exceeds the queue bound"
+                                                      std::to_string(r.bytes) + " bytes exceeds the queue bound"
                                                 : std::string("the commit queue is full; retry later")));
         }
         queued_events_ += r.events.size();
-        queued_bytes_ += bytes;
+        queued_bytes_ += r.bytes;
         queue_.push_back(std::move(r));
     }
     queue_cv_.notify_one();
@@ -397,6 +414,8 @@ void event_log::commit(std::vector<request>& batch)
         statement find(db, path_, "SELECT seq FROM events WHERE key = ?1");
         statement insert(db, path_, "INSERT INTO events(seq, at_ms, kind, key, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
         for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (batch[i].barrier)
+                results[i].push_back({seq, false});
             results[i].reserve(batch[i].events.size());
             for (const log_event& e : batch[i].events) {
                 if (!e.idempotency_key.empty()) {

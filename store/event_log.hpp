@@ -103,6 +103,12 @@ public:
     // earlier one failed; nothing of this append is acknowledged) or closed.
     std::future<std::vector<append_result>> append(std::vector<log_event> events);
 
+    // Resolves once every append queued before it is durable, with the seq of the last event
+    // those appends wrote: what a snapshot of state taken just before it covers. It carries no
+    // events, so it is never refused as busy; on failure it holds an event_log_error (failed or
+    // closed). The returned future is deferred: its get() waits on the calling thread.
+    std::future<std::uint64_t> barrier();
+
     // Calls f for every event with seq > after, in seq order, streaming from its own read
     // connection (the writer is not blocked). Exceptions from f propagate.
     void replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const;
@@ -130,6 +136,7 @@ private:
         std::vector<log_event> events;
         std::size_t bytes = 0;
         std::promise<std::vector<append_result>> done;
+        bool barrier = false; // no events: its one result is the seq reached at its place in the order
     };
     struct db_closer {
         void operator()(sqlite3* db) const;
@@ -137,6 +144,7 @@ private:
     using db_ptr = std::unique_ptr<sqlite3, db_closer>;
     class reader;
 
+    std::future<std::vector<append_result>> enqueue(request r);
     db_ptr open_connection() const;
     reader read() const;
     void writer_loop();

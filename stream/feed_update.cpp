@@ -2,27 +2,17 @@
 
 #include "wire/stream_proto.hpp"
 
-#include <algorithm>
-
 namespace pantau {
-
-std::int64_t changed_at_ms(const incident& inc)
-{
-    std::int64_t t = inc.last_report_ms;
-    for (const audit_entry& a : inc.audit)
-        t = std::max(t, a.at_ms);
-    return t;
-}
 
 feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed)
 {
     feed_update u;
     u.committed = committed;
     u.incidents.reserve(b.incidents.size());
-    for (const incident& inc : b.incidents) {
+    for (const feed_incident& inc : b.incidents) {
         feed_update::incident_state s;
-        to_proto(inc, h, &s.incident);
-        s.changed_at_ms = changed_at_ms(inc);
+        to_proto(inc.summary, h, &s.incident);
+        s.changed_at_ms = inc.changed_at_ms;
         u.incidents.push_back(std::move(s));
     }
     for (const district_snapshot& d : b.stats)

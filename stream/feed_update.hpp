@@ -33,7 +33,6 @@ struct feed_update {
     steady_time committed{}; // for the report → send latency; unset: not counted
 };
 
-std::int64_t changed_at_ms(const incident& inc);
 feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed);
 
 // District stats are one per (level, code): the later state replaces the earlier.

@@ -5,7 +5,7 @@
 
 namespace pantau {
 
-void to_proto(const incident& inc, const geo::hierarchy& h, v1::Incident* out)
+void to_proto(const incident_summary& inc, const geo::hierarchy& h, v1::Incident* out)
 {
     out->set_id(inc.id);
     out->set_category(static_cast<v1::Category>(inc.category));

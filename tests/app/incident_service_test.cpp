@@ -90,5 +90,50 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
     EXPECT_EQ(std::get<incident>(changed).status, incident_status::verified);
 }
 
+// A checkpoint taken while the log is still committing must not hold the service while it waits:
+// reads (and the decisions of other requests) go on, and the checkpoint covers exactly what was
+// appended before it once that is durable.
+TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
+{
+    scratch_dir dir;
+    event_log_options log_options;
+    log_options.busy_timeout = 30s;
+    std::uint64_t covered = 0;
+    std::uint64_t id = 0;
+    {
+        incident_service service(demo(), dir.path, {}, log_options);
+        id = incident_of(service.ingest(one_report("first", 106.630), t0));
+
+        testing::sqlite_write_lock lock(dir.path / "events.sqlite");
+        auto pending = std::async(std::launch::async, [&] { return service.ingest(one_report("pending", 106.640), t0 + 1000); });
+        while (service.log_stats().events_queued < 1)
+            std::this_thread::sleep_for(1ms);
+        auto checkpoint = std::async(std::launch::async, [&] { return service.write_checkpoint(); });
+        // Give the checkpoint time to reach its wait for the log (it cannot finish: the log is held).
+        std::this_thread::sleep_for(300ms);
+        EXPECT_EQ(checkpoint.wait_for(0s), std::future_status::timeout);
+
+        auto read = std::async(std::launch::async, [&] { return service.get(id).has_value(); });
+        const bool answered = read.wait_for(10s) == std::future_status::ready;
+        EXPECT_TRUE(answered) << "a read waited for the checkpoint, which waited for the log";
+
+        lock.release();
+        EXPECT_EQ(testing::taken(pending.get()).size(), 1u);
+        const auto seq = checkpoint.get();
+        ASSERT_TRUE(seq.has_value());
+        covered = *seq;
+        if (answered) {
+            EXPECT_TRUE(read.get());
+        }
+    }
+    // Both reports were appended before the checkpoint's state was taken: it covers both, and a
+    // restart starts from it with nothing left to replay.
+    EXPECT_EQ(covered, 2u);
+    incident_service restarted(demo(), dir.path, {}, log_options);
+    EXPECT_EQ(restarted.restored_from(), 2u);
+    EXPECT_EQ(restarted.events_replayed(), 0u);
+    EXPECT_EQ(restarted.get(id)->report_count, 1u);
+}
+
 } // namespace
 } // namespace pantau
