@@ -1,5 +1,7 @@
 #include "api/byte_range.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -8,15 +10,6 @@
 
 namespace pantau {
 namespace {
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // Digits only: from_chars alone would take a sign or stop early. Overflow is malformed.
 std::optional<std::uint64_t> digits(std::string_view s)
@@ -34,14 +27,14 @@ std::optional<std::uint64_t> digits(std::string_view s)
 
 range_request parse_range(std::string_view header, std::uint64_t size)
 {
-    header = trim(header);
+    header = trim_blanks(header);
     constexpr std::string_view unit = "bytes";
     // The unit is case-insensitive (RFC 9110 §14.1).
     if (header.size() <= unit.size() || header[unit.size()] != '=' ||
         !std::equal(unit.begin(), unit.end(), header.begin(),
                     [](char u, char h) { return u == std::tolower(static_cast<unsigned char>(h)); }))
         return whole_file{};
-    const std::string_view spec = trim(header.substr(unit.size() + 1));
+    const std::string_view spec = trim_blanks(header.substr(unit.size() + 1));
     if (spec.find(',') != std::string_view::npos)
         return whole_file{};
     const auto dash = spec.find('-');

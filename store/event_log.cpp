@@ -2,7 +2,7 @@
 
 #include "store/wall_clock.hpp"
 
-#include <sqlite3.h>
+#include "store/detail/sqlite.hpp"
 
 #include <algorithm>
 #include <future>
@@ -13,6 +13,11 @@ namespace pantau {
 namespace {
 
 namespace fs = std::filesystem;
+using store::detail::exec;
+using store::detail::query_int;
+using store::detail::sqlite_failure;
+using store::detail::statement;
+using store::detail::transaction;
 
 // 'PANT' in the header's application_id: tells our file from any other SQLite database.
 constexpr int application_id = 0x50414E54;
@@ -34,139 +39,11 @@ CREATE TABLE checkpoints(
   state BLOB NOT NULL);
 )sql";
 
-std::string context(const fs::path& path) { return "event log " + path.string() + ": "; }
-
-// One prepared statement, finalised on scope exit (which also ends an implicit read transaction).
-class statement {
-public:
-    statement(sqlite3* db, const fs::path& path, const char* sql) : db_(db), path_(path)
-    {
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-            fail("cannot prepare");
-    }
-    ~statement() { sqlite3_finalize(stmt_); }
-    statement(const statement&) = delete;
-    statement& operator=(const statement&) = delete;
-
-    void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
-    void bind(int i, std::uint64_t v) { bind(i, static_cast<std::int64_t>(v)); }
-    void bind_text(int i, std::string_view v)
-    {
-        check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8));
-    }
-    void bind_blob(int i, std::string_view v)
-    {
-        // A zero-length blob must still be a blob, not NULL (payload is NOT NULL).
-        check(sqlite3_bind_blob64(stmt_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_STATIC));
-    }
-    void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
-
-    // True for a row, false when done; throws on an error.
-    bool step()
-    {
-        int rc = sqlite3_step(stmt_);
-        if (rc == SQLITE_ROW)
-            return true;
-        if (rc == SQLITE_DONE)
-            return false;
-        fail("", rc);
-    }
-    void reset()
-    {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-
-    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-    std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-    std::string_view bytes(int col) const
-    {
-        // The pointer first, then the size, as SQLite documents.
-        const void* p = sqlite3_column_blob(stmt_, col);
-        auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col));
-        return p ? std::string_view(static_cast<const char*>(p), n) : std::string_view();
-    }
-
-private:
-    void check(int rc)
-    {
-        if (rc != SQLITE_OK)
-            fail("cannot bind", rc);
-    }
-    [[noreturn]] void fail(const char* what, int rc = SQLITE_ERROR);
-
-    sqlite3* db_;
-    const fs::path& path_;
-    sqlite3_stmt* stmt_ = nullptr;
-};
-
-// SQLite's primary result code decides what the caller can do about a failure.
-class sqlite_failure : public error {
-public:
-    sqlite_failure(const std::string& what, int rc) : error(what), rc_(rc) {}
-    int rc() const { return rc_; }
-
-private:
-    int rc_;
-};
-
-void statement::fail(const char* what, int rc)
-{
-    std::string msg = context(path_);
-    if (*what)
-        msg += std::string(what) + ": ";
-    msg += sqlite3_errmsg(db_);
-    const int code = sqlite3_extended_errcode(db_) & 0xff;
-    throw sqlite_failure(msg, code != SQLITE_OK ? code : rc);
-}
-
-void exec(sqlite3* db, const fs::path& path, const char* sql)
-{
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string msg = context(path) + (err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        throw sqlite_failure(msg, sqlite3_extended_errcode(db) & 0xff);
-    }
-}
-
-std::int64_t query_int(sqlite3* db, const fs::path& path, const char* sql, std::int64_t if_none = 0)
-{
-    statement s(db, path, sql);
-    if (!s.step() || s.is_null(0))
-        return if_none;
-    return s.int64(0);
-}
-
-// Rolls back an open transaction unless it was committed: after a failed statement SQLite may
-// already have rolled back on its own, hence the autocommit test.
-class transaction {
-public:
-    transaction(sqlite3* db, const fs::path& path) : db_(db), path_(path) { exec(db, path, "BEGIN IMMEDIATE"); }
-    ~transaction()
-    {
-        if (!committed_ && sqlite3_get_autocommit(db_) == 0)
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    transaction(const transaction&) = delete;
-    transaction& operator=(const transaction&) = delete;
-    void commit()
-    {
-        exec(db_, path_, "COMMIT");
-        committed_ = true;
-    }
-
-private:
-    sqlite3* db_;
-    const fs::path& path_;
-    bool committed_ = false;
-};
-
 // The highest seq ever assigned: AUTOINCREMENT keeps it in sqlite_sequence even after retention
 // deleted the newest rows, so a seq is never reused.
-std::uint64_t high_water(sqlite3* db, const fs::path& path)
+std::uint64_t high_water(sqlite3* db, std::string_view context)
 {
-    return static_cast<std::uint64_t>(query_int(db, path, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
+    return static_cast<std::uint64_t>(query_int(db, context, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
 }
 
 
@@ -179,8 +56,6 @@ std::future<T> failed_future(event_log_errc code, const std::string& what)
 }
 
 } // namespace
-
-void event_log::db_closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 // A read connection borrowed from the pool for one call; several readers may run at once.
 class event_log::reader {
@@ -203,16 +78,7 @@ private:
 
 event_log::db_ptr event_log::open_connection() const
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    db_ptr db(raw);
-    if (rc != SQLITE_OK)
-        throw error(context(path_) + "cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-    sqlite3_extended_result_codes(raw, 1);
-    sqlite3_busy_timeout(raw, static_cast<int>(std::min<std::int64_t>(options_.busy_timeout.count(),
-                                                                      std::numeric_limits<int>::max())));
-    return db;
+    return store::detail::open_database(path_, context_, options_.busy_timeout);
 }
 
 event_log::reader event_log::read() const
@@ -226,12 +92,12 @@ event_log::reader event_log::read() const
         }
     }
     db_ptr db = open_connection();
-    exec(db.get(), path_, "PRAGMA query_only = 1");
+    exec(db.get(), context_, "PRAGMA query_only = 1");
     return reader(*this, std::move(db));
 }
 
 event_log::event_log(const fs::path& dir, event_log_options options)
-    : path_(dir / "events.sqlite"), options_(options)
+    : path_(dir / "events.sqlite"), context_("event log " + path_.string() + ": "), options_(options)
 {
     if (options_.max_batch_events == 0)
         options_.max_batch_events = 1;
@@ -246,35 +112,35 @@ event_log::event_log(const fs::path& dir, event_log_options options)
     sqlite3* db = writer_db_.get();
     {
         // Only WAL lets readers replay while the writer commits.
-        statement wal(db, path_, "PRAGMA journal_mode = WAL");
+        statement wal(db, context_, "PRAGMA journal_mode = WAL");
         if (!wal.step() || wal.bytes(0) != "wal")
-            throw error(context(path_) + "cannot switch to WAL journal mode");
+            throw error(context_ + "cannot switch to WAL journal mode");
     }
     {
         // FULL: a WAL commit is fsynced before COMMIT returns, so an acknowledged event survives
         // power loss, not only a crash of this process.
-        exec(db, path_, "PRAGMA synchronous = FULL");
-        transaction t(db, path_);
-        const auto version = query_int(db, path_, "PRAGMA user_version");
-        const auto app = query_int(db, path_, "PRAGMA application_id");
-        const auto objects = query_int(db, path_, "SELECT count(*) FROM sqlite_master");
+        exec(db, context_, "PRAGMA synchronous = FULL");
+        transaction t(db, context_);
+        const auto version = query_int(db, context_, "PRAGMA user_version");
+        const auto app = query_int(db, context_, "PRAGMA application_id");
+        const auto objects = query_int(db, context_, "SELECT count(*) FROM sqlite_master");
         if (version == 0 && app == 0 && objects == 0) {
-            exec(db, path_, schema_sql);
-            exec(db, path_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
+            exec(db, context_, schema_sql);
+            exec(db, context_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         } else if (app != application_id) {
-            throw error(context(path_) + "not a pantau event log (application_id " + std::to_string(app) + ")");
+            throw error(context_ + "not a pantau event log (application_id " + std::to_string(app) + ")");
         } else if (version != schema_version) {
-            throw error(context(path_) + "schema version " + std::to_string(version) + ", this pantau reads version " +
+            throw error(context_ + "schema version " + std::to_string(version) + ", this pantau reads version " +
                         std::to_string(schema_version));
         }
         // Written on every start, also when unchanged: a committed write proves the directory
         // and the disk take writes now, rather than at the first report.
-        exec(db, path_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+        exec(db, context_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
         t.commit();
         if (options_.max_db_bytes > 0) {
-            const auto page = static_cast<std::uint64_t>(query_int(db, path_, "PRAGMA page_size", 4096));
+            const auto page = static_cast<std::uint64_t>(query_int(db, context_, "PRAGMA page_size", 4096));
             const auto pages = std::max<std::uint64_t>(options_.max_db_bytes / page, 1);
-            exec(db, path_, ("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
+            exec(db, context_, ("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
         }
     }
     writer_ = std::thread([this] { writer_loop(); });
@@ -327,7 +193,7 @@ std::future<std::vector<append_result>> event_log::enqueue(request r)
     {
         std::lock_guard lock(queue_mutex_);
         if (stopping_)
-            return failed_future<result>(event_log_errc::closed, context(path_) + "closed");
+            return failed_future<result>(event_log_errc::closed, context_ + "closed");
         if (!failure_.empty())
             return failed_future<result>(event_log_errc::failed, failure_);
         if (queued_events_ + r.events.size() > options_.max_queued_events ||
@@ -336,7 +202,7 @@ std::future<std::vector<append_result>> event_log::enqueue(request r)
                 r.events.size() > options_.max_queued_events || r.bytes > options_.max_queued_bytes;
             return failed_future<result>(
                 event_log_errc::busy,
-                context(path_) + (alone_too_big ? "an append of " + std::to_string(r.events.size()) + " events, " +
+                context_ + (alone_too_big ? "an append of " + std::to_string(r.events.size()) + " events, " +
                                                       std::to_string(r.bytes) + " bytes exceeds the queue bound"
                                                 : std::string("the commit queue is full; retry later")));
         }
@@ -407,12 +273,12 @@ void event_log::commit(std::vector<request>& batch)
     try {
         std::lock_guard wlock(write_mutex_);
         sqlite3* db = writer_db_.get();
-        transaction t(db, path_);
+        transaction t(db, context_);
         // Allocated inside the write transaction, not from memory: whoever else wrote to this log
         // since our last commit, the sequence continues from what is on disk.
-        std::uint64_t seq = high_water(db, path_);
-        statement find(db, path_, "SELECT seq FROM events WHERE key = ?1");
-        statement insert(db, path_, "INSERT INTO events(seq, at_ms, kind, key, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
+        std::uint64_t seq = high_water(db, context_);
+        statement find(db, context_, "SELECT seq FROM events WHERE key = ?1");
+        statement insert(db, context_, "INSERT INTO events(seq, at_ms, kind, key, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (batch[i].barrier)
                 results[i].push_back({seq, false});
@@ -486,7 +352,7 @@ void event_log::commit(std::vector<request>& batch)
 void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const
 {
     auto r = read();
-    statement s(r.get(), path_, "SELECT seq, at_ms, kind, key, payload FROM events WHERE seq > ?1 ORDER BY seq");
+    statement s(r.get(), context_, "SELECT seq, at_ms, kind, key, payload FROM events WHERE seq > ?1 ORDER BY seq");
     s.bind(1, after);
     // One event object reused for every row: replay memory does not grow with the log.
     log_event e;
@@ -503,13 +369,13 @@ void event_log::replay(std::uint64_t after, const std::function<void(const log_e
 std::uint64_t event_log::last_seq() const
 {
     auto r = read();
-    return high_water(r.get(), path_);
+    return high_water(r.get(), context_);
 }
 
 std::optional<std::uint64_t> event_log::first_seq() const
 {
     auto r = read();
-    statement s(r.get(), path_, "SELECT min(seq) FROM events");
+    statement s(r.get(), context_, "SELECT min(seq) FROM events");
     if (!s.step() || s.is_null(0))
         return std::nullopt;
     return static_cast<std::uint64_t>(s.int64(0));
@@ -520,7 +386,7 @@ std::optional<std::uint64_t> event_log::find_key(std::string_view idempotency_ke
     if (idempotency_key.empty())
         return std::nullopt;
     auto r = read();
-    statement s(r.get(), path_, "SELECT seq FROM events WHERE key = ?1");
+    statement s(r.get(), context_, "SELECT seq FROM events WHERE key = ?1");
     s.bind_text(1, idempotency_key);
     if (!s.step())
         return std::nullopt;
@@ -532,17 +398,17 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
     try {
         std::lock_guard wlock(write_mutex_);
         sqlite3* db = writer_db_.get();
-        transaction t(db, path_);
-        if (seq > high_water(db, path_))
-            throw event_log_error(event_log_errc::failed, context(path_) + "checkpoint at seq " + std::to_string(seq) +
+        transaction t(db, context_);
+        if (seq > high_water(db, context_))
+            throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
                                                               " is beyond the last event " +
-                                                              std::to_string(high_water(db, path_)));
-        statement put(db, path_, "INSERT OR REPLACE INTO checkpoints(seq, state) VALUES(?1, ?2)");
+                                                              std::to_string(high_water(db, context_)));
+        statement put(db, context_, "INSERT OR REPLACE INTO checkpoints(seq, state) VALUES(?1, ?2)");
         put.bind(1, seq);
         put.bind_blob(2, state_bytes);
         put.step();
         // Only the newest is ever loaded; older ones would only grow the file.
-        exec(db, path_, "DELETE FROM checkpoints WHERE seq < (SELECT max(seq) FROM checkpoints)");
+        exec(db, context_, "DELETE FROM checkpoints WHERE seq < (SELECT max(seq) FROM checkpoints)");
         t.commit();
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
@@ -552,7 +418,7 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
 std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
 {
     auto r = read();
-    statement s(r.get(), path_, "SELECT seq, state FROM checkpoints ORDER BY seq DESC LIMIT 1");
+    statement s(r.get(), context_, "SELECT seq, state FROM checkpoints ORDER BY seq DESC LIMIT 1");
     if (!s.step())
         return std::nullopt;
     return std::pair{static_cast<std::uint64_t>(s.int64(0)), std::string(s.bytes(1))};
@@ -568,15 +434,15 @@ std::size_t event_log::apply_retention(std::int64_t now)
         for (;;) {
             std::lock_guard wlock(write_mutex_);
             sqlite3* db = writer_db_.get();
-            transaction t(db, path_);
-            const auto covered = query_int(db, path_, "SELECT max(seq) FROM checkpoints", -1);
-            const auto first = query_int(db, path_, "SELECT min(seq) FROM events", -1);
+            transaction t(db, context_);
+            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoints", -1);
+            const auto first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
             if (covered < 0 || first < 0)
                 break;
             // The first event that must stay: young enough, or not covered by the checkpoint.
             // Everything before it goes, so the log stays a gapless suffix; the scan stops at
             // the first young row, which after earlier runs is the first row.
-            statement young(db, path_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
+            statement young(db, context_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
             young.bind(1, cutoff);
             std::int64_t keep_from = covered + 1;
             if (young.step())
@@ -584,7 +450,7 @@ std::size_t event_log::apply_retention(std::int64_t now)
             const auto until = std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));
             if (until <= first)
                 break;
-            statement del(db, path_, "DELETE FROM events WHERE seq < ?1");
+            statement del(db, context_, "DELETE FROM events WHERE seq < ?1");
             del.bind(1, until);
             del.step();
             const auto n = static_cast<std::size_t>(sqlite3_changes(db));

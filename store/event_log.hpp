@@ -10,6 +10,7 @@
 // so another backend (Redis Streams) or another writer can take the same role later.
 
 #include "core/error.hpp"
+#include "store/detail/db_ptr.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -27,8 +28,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-struct sqlite3;
 
 namespace pantau {
 
@@ -138,10 +137,7 @@ private:
         std::promise<std::vector<append_result>> done;
         bool barrier = false; // no events: its one result is the seq reached at its place in the order
     };
-    struct db_closer {
-        void operator()(sqlite3* db) const;
-    };
-    using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+    using db_ptr = store::detail::db_ptr;
     class reader;
 
     std::future<std::vector<append_result>> enqueue(request r);
@@ -152,6 +148,7 @@ private:
     void fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what);
 
     std::filesystem::path path_;
+    std::string context_; // "event log PATH: ", the start of every message
     event_log_options options_;
 
     db_ptr writer_db_;
