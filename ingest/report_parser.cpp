@@ -611,14 +611,15 @@ parse_result parse_reports(std::string_view body, std::string_view content_type,
     }
     if (type == "application/x-ndjson" || type == "application/ndjson")
         return parse_ndjson(body, limits, now_ms);
-    if (type == "application/json" || content.front() == '{' || content.front() == '[')
+    // Never sniffed: a browser lets any page post text/plain cross-site without asking first.
+    if (type == "application/json")
         return parse_json(body, limits, now_ms);
 
     parse_result result;
     result.error = request_failure(code::unsupported_content_type,
                                    (type.empty() ? std::string("a body without Content-Type")
                                                  : "Content-Type " + excerpt(type)) +
-                                       " is not JSON; send application/json, application/x-ndjson or "
+                                       " is not accepted; send application/json, application/x-ndjson or "
                                        "application/x-protobuf");
     return result;
 }

@@ -68,8 +68,8 @@ struct parse_result {
 
 // `content_type` is the request's Content-Type header (parameters such as charset are ignored):
 // application/json (an object or an array of objects), application/x-ndjson (one object per line),
-// application/x-protobuf (a pantau.v1.ReportBatch). Empty or any other type: a body that starts
-// with `{` or `[` is read as JSON, anything else is an error. `now_ms` (UTC) bounds observed_at.
+// application/x-protobuf (a pantau.v1.ReportBatch). Empty or any other type is an error
+// (unsupported_content_type), never sniffed. `now_ms` (UTC) bounds observed_at.
 parse_result parse_reports(std::string_view body, std::string_view content_type, const ingest_limits& limits,
                            std::int64_t now_ms);
 

@@ -201,16 +201,23 @@ TEST(ReportParser, ContentTypeParametersAndCaseAreIgnored)
     EXPECT_EQ(res.items.size(), 2u);
 }
 
-TEST(ReportParser, MissingOrOtherContentTypeIsSniffedAsJson)
+// No sniffing (issue 10): a cross-site form may post text/plain without a preflight, so a JSON
+// body under another type, or under none, is refused rather than read.
+TEST(ReportParser, AJsonBodyUnderAnotherContentTypeOrNoneIsUnsupportedNotSniffed)
 {
-    parse_result res = parse("  \n" + valid_report().dump(), "");
-    ASSERT_TRUE(res.ok());
-    ASSERT_EQ(res.items.size(), 1u);
-    EXPECT_TRUE(std::holds_alternative<report>(res.items[0]));
-
-    res = parse(json::array({valid_report(), valid_report()}).dump(), "text/plain");
-    ASSERT_TRUE(res.ok());
-    EXPECT_EQ(res.items.size(), 2u);
+    for (const char* type : {"", "text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x"}) {
+        parse_result res = parse("  \n" + valid_report().dump(), type);
+        ASSERT_FALSE(res.ok()) << type;
+        EXPECT_EQ(res.error->code, "unsupported_content_type") << type;
+        EXPECT_TRUE(res.items.empty());
+    }
+    // The JSON types, with parameters and in any case, are read.
+    for (const char* type : {"application/json", "Application/JSON; charset=utf-8"}) {
+        parse_result res = parse(json::array({valid_report(), valid_report()}).dump(), type);
+        ASSERT_TRUE(res.ok()) << type;
+        EXPECT_EQ(res.items.size(), 2u);
+    }
 }
 
 TEST(ReportParser, NonJsonBodyWithoutAKnownContentTypeIsUnsupported)
