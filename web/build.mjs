@@ -1,11 +1,12 @@
-// Builds the map wall into one folder the server serves:
-//   node build.mjs [OUT_DIR]      (default: dist/)
+// Builds the map wall into one folder the server serves, and its test bundle into another:
+//   node build.mjs [OUT_DIR [TEST_DIR]]      (default: dist/ and OUT_DIR-test, e.g. dist-test/)
 // 1. generates the protobuf code from ../proto/pantau.proto (and gtfs_realtime.proto, for the
 //    tests) with protoc + protoc-gen-es (so the client can never drift from the server's wire format),
 // 2. bundles src/main.js with esbuild (ES module, minified, with a source map) into app.js, and
-//    into app.test.js with the browser tests' hooks (bundle.mjs),
+//    into TEST_DIR/app.test.js with the browser tests' hooks (bundle.mjs): outside OUT_DIR, so
+//    the server never serves the hooks,
 // 3. copies index.html, the styles and MapLibre's worker next to the bundle.
-// Nothing here fetches anything: every byte the page loads comes out of this folder.
+// Nothing here fetches anything: every byte the page loads comes out of OUT_DIR.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -14,6 +15,7 @@ import { bundle } from "./bundle.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(process.argv[2] ?? join(here, "dist"));
+const testOut = resolve(process.argv[3] ?? `${out}-test`);
 const protoDir = resolve(here, "../proto");
 const genDir = join(here, "src/gen");
 const protoc = process.env.PROTOC || "protoc";
@@ -36,7 +38,12 @@ try {
   process.exit(1);
 }
 
-await bundle(out);
+try {
+  await bundle(out, testOut);
+} catch (e) {
+  console.error(`web/build.mjs: ${e.message}`);
+  process.exit(1);
+}
 
 const mapDist = join(here, "node_modules/maplibre-gl/dist");
 for (const [from, to] of [
@@ -48,4 +55,4 @@ for (const [from, to] of [
 ]) {
   if (existsSync(from)) copyFileSync(from, join(out, to));
 }
-console.log(`web/build.mjs: built the map wall into ${out}`);
+console.log(`web/build.mjs: built the map wall into ${out}, its test bundle into ${testOut}`);

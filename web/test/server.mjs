@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const bin = process.env.PANTAU_BIN ?? join(repo, "build/server/pantau");
 export const webRoot = process.env.PANTAU_WEB_ROOT ?? join(repo, "build/web");
+// The test bundle (app.test.js, with window.__pantau), built outside the web root (bundle.mjs).
+export const testBundleDir = process.env.PANTAU_WEB_TEST_DIR ?? join(repo, "build/web-test");
 export const shared = process.env.PANTAU_SHARED_DATA ?? join(repo, "../shared/data");
 
 // Debian's Chromium, headless, with software WebGL (SwiftShader): what every browser test drives.
@@ -35,11 +37,20 @@ export async function analyseFrame(page, analyse, arg = null) {
   }), [analyse.toString(), arg]);
 }
 
-// Pages of `context` load app.test.js, the wall with window.__pantau (src/test_hooks.js), where
-// index.html asks for app.js; the server serves both bundles (bundle.mjs).
+// Pages of `context` run app.test.js, the wall with window.__pantau (src/test_hooks.js), where
+// index.html asks for app.js: the answer comes from the file in testBundleDir, never from the
+// server, whose web root has no test bundle (bundle.mjs). So do the files the bundle names next to
+// itself (the browser looks for them beside /app.js): its source map and its LEGAL.txt.
+const testBundleFiles = { "/app.js": "app.test.js", "/app.test.js.map": "app.test.js.map", "/app.test.js.LEGAL.txt": "app.test.js.LEGAL.txt" };
+const contentTypes = { js: "text/javascript; charset=utf-8", map: "application/json", txt: "text/plain; charset=utf-8" };
 export async function useTestBundle(context) {
-  await context.route((url) => url.pathname === "/app.js",
-    (route) => route.continue({ url: route.request().url().replace(/\/app\.js(?=$|[?#])/, "/app.test.js") }));
+  const bundle = join(testBundleDir, "app.test.js");
+  if (!existsSync(bundle)) throw new Error(`missing ${bundle}: build the target pantau_web (or node build.mjs OUT_DIR TEST_DIR)`);
+  await context.route((url) => Object.hasOwn(testBundleFiles, url.pathname), (route) => {
+    const file = join(testBundleDir, testBundleFiles[new URL(route.request().url()).pathname]);
+    if (!existsSync(file)) return route.fulfill({ status: 404, body: `not built: ${file}` });
+    return route.fulfill({ path: file, contentType: contentTypes[file.split(".").pop()], headers: { "Cache-Control": "no-store" } });
+  });
 }
 
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }

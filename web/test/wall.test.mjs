@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame, useTestBundle } from "./server.mjs";
+import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame, useTestBundle, testBundleDir } from "./server.mjs";
 import { FeedMessageSchema } from "../src/gen/gtfs_realtime_pb.js";
 
 if (!existsSync(chromiumPath)) {
@@ -143,6 +143,40 @@ test("the production bundle app.js runs the wall without the test hooks", async 
   assert.deepEqual(scripts.filter((p) => p.startsWith("/app")), ["/app.js"]);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+// The test bundle is built outside the web root (bundle.mjs), so the running server has no test
+// hooks to hand out; the pages above got it from the file on disk (useTestBundle).
+test("the server does not serve the test bundle: GET /app.test.js is a 404", async () => {
+  assert.ok(existsSync(join(testBundleDir, "app.test.js")), `the test bundle is built, in ${testBundleDir}`);
+  for (const path of ["/app.test.js", "/app.test.js.map", "/app.test.js.LEGAL.txt"]) {
+    const r = await fetch(`${origin}${path}`);
+    assert.equal(r.status, 404, `GET ${path}: ${r.status}`);
+    assert.equal((await r.text()).includes("__pantau"), false);
+  }
+  const wall = await fetch(`${origin}/app.js`);
+  assert.equal(wall.status, 200);
+  assert.equal((await wall.text()).includes("__pantau"), false, "the served app.js has no test hooks");
+  // A browser without the tests' route (anyone's) gets the same answer.
+  const plain = await browser.newContext();
+  const answer = await (await plain.newPage()).goto(`${origin}/app.test.js`);
+  assert.equal(answer.status(), 404);
+  await plain.close();
+  // With the route, the page's app.js is the test bundle from disk, and its source map is found
+  // where the bundle names it (next to /app.js).
+  const routed = await browser.newContext();
+  await useTestBundle(routed);
+  const page = await routed.newPage();
+  await page.goto(`${origin}/healthz`);
+  const got = await page.evaluate(async () => {
+    const js = await fetch("/app.js"), map = await fetch("/app.test.js.map");
+    return { js: (await js.text()).includes("__pantau"), type: js.headers.get("content-type"), map: map.status, sources: (await map.json()).sources };
+  });
+  assert.equal(got.js, true, "the routed app.js is the test bundle");
+  assert.match(got.type, /javascript/);
+  assert.equal(got.map, 200);
+  assert.ok(got.sources.some((f) => f.endsWith("src/test_hooks.js")), "the source map is the test bundle's");
+  await routed.close();
 });
 
 test("a declared source that never reported is shown stale, a reporting one fresh with its age", async () => {
