@@ -154,6 +154,11 @@ test("the server does not serve the test bundle: GET /app.test.js is a 404", asy
     assert.equal(r.status, 404, `GET ${path}: ${r.status}`);
     assert.equal((await r.text()).includes("__pantau"), false);
   }
+  // Nor the build's own files: the web root holds only the wall (CMake builds web/ elsewhere).
+  for (const path of ["/Makefile", "/CMakeCache.txt", "/cmake_install.cmake", "/CTestTestfile.cmake"]) {
+    const r = await fetch(`${origin}${path}`);
+    assert.equal(r.status, 404, `GET ${path}: ${r.status}`);
+  }
   const wall = await fetch(`${origin}/app.js`);
   assert.equal(wall.status, 200);
   assert.equal((await wall.text()).includes("__pantau"), false, "the served app.js has no test hooks");
