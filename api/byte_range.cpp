@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 std::string_view trim(std::string_view s)
@@ -143,4 +143,4 @@ std::size_t file_window::write(const void*, std::size_t, beast::error_code& ec)
     return 0;
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -9,7 +9,7 @@
 #include <limits>
 #include <system_error>
 
-namespace pantau {
+namespace pantau::store {
 namespace {
 
 namespace fs = std::filesystem;
@@ -612,4 +612,4 @@ event_log::stats event_log::current_stats() const
     return s;
 }
 
-} // namespace pantau
+} // namespace pantau::store

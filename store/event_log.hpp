@@ -30,7 +30,7 @@
 
 struct sqlite3;
 
-namespace pantau {
+namespace pantau::store {
 
 // One durable event. The payload is opaque bytes (a serialised protobuf Event, written by the caller).
 struct log_event {
@@ -175,4 +175,4 @@ private:
     std::thread writer_;
 };
 
-} // namespace pantau
+} // namespace pantau::store
