@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 std::uint64_t le64(const unsigned char* p)
@@ -49,4 +49,4 @@ pmtiles_info check_pmtiles(const std::string& path)
     return {size, h[99]};
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace pantau {
+namespace pantau::api {
 
 // Where the wall finds the archive; GET /api/v1/config names it.
 inline constexpr std::string_view basemap_url = "/basemap.pmtiles";
@@ -24,4 +24,4 @@ struct pmtiles_info {
 // is not a PMTiles v3 archive.
 pmtiles_info check_pmtiles(const std::string& path);
 
-} // namespace pantau
+} // namespace pantau::api

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 // Digits only: from_chars alone would take a sign or stop early. Overflow is malformed.
@@ -136,4 +136,4 @@ std::size_t file_window::write(const void*, std::size_t, beast::error_code& ec)
     return 0;
 }
 
-} // namespace pantau
+} // namespace pantau::api

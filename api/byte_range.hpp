@@ -10,7 +10,7 @@
 #include <string_view>
 #include <variant>
 
-namespace pantau {
+namespace pantau::api {
 
 // What a GET's Range header asks of a file of a given size.
 struct whole_file {};          // no Range, or one we answer with the whole file (200)
@@ -63,4 +63,4 @@ private:
 
 using file_window_body = http::basic_file_body<file_window>;
 
-} // namespace pantau
+} // namespace pantau::api

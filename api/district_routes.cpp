@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
 
 void add_district_routes(route_table& routes, const api_services& s)
 {
     // Each level's collection is serialised once, at start-up, and shared by every reply.
     auto collections = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
     for (std::size_t i = 0; i < s.districts.size(); ++i)
-        collections->push_back(shared(districts_geojson(s.districts.at(i))));
+        collections->push_back(shared(wire::districts_geojson(s.districts.at(i))));
 
     routes.add(http::verb::get, "/api/v1/districts", access::viewer, [&s, collections](const request_context& c) {
         std::optional<std::string> level_name;
@@ -53,8 +55,8 @@ void add_district_routes(route_table& routes, const api_services& s)
                 found[level.name()] = nullptr;
             }
         }
-        return json_reply(c.req, dump(json{{"lon", *lon}, {"lat", *lat}, {"districts", std::move(found)}}));
+        return json_reply(c.req, wire::dump(json{{"lon", *lon}, {"lat", *lat}, {"districts", std::move(found)}}));
     });
 }
 
-} // namespace pantau
+} // namespace pantau::api

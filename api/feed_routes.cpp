@@ -8,7 +8,10 @@
 
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
@@ -18,7 +21,7 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     const auto error = query_schema()
                            .custom("source", "1 to 64 of a-z, 0-9, '.', '_' and '-'",
                                    [&](const std::string& v) {
-                                       if (auto why = check_feed_source(v)) {
+                                       if (auto why = ingest::check_feed_source(v)) {
                                            source_error = "source: " + *why;
                                            return false;
                                        }
@@ -35,11 +38,11 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
         media != "application/protobuf" && media != "application/vnd.google.protobuf")
         return error_reply(c.req, http::status::unsupported_media_type, "unsupported_content_type",
                            "send the FeedMessage as application/x-protobuf, not " + std::string(media));
-    const std::int64_t now = wall_now_ms();
-    auto parsed = parse_gtfs_rt(c.req.body(), source, now);
-    if (auto* e = std::get_if<gtfs_rt_error>(&parsed))
+    const std::int64_t now = store::wall_now_ms();
+    auto parsed = ingest::parse_gtfs_rt(c.req.body(), source, now);
+    if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
         return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
-    gtfs_rt_feed& feed = std::get<gtfs_rt_feed>(parsed);
+    ingest::gtfs_rt_feed& feed = std::get<ingest::gtfs_rt_feed>(parsed);
 
     const std::size_t positions = feed.vehicles.size();
     const vehicle_apply_result applied =
@@ -56,7 +59,7 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
                                {"over_capacity", applied.over_capacity}}},
                  {"ignored", {{"trip_updates", feed.trip_updates}, {"alerts", feed.alerts}}},
                  {"rejected", std::move(rejected)}};
-    return json_reply(c.req, dump(body));
+    return json_reply(c.req, wire::dump(body));
 }
 
 } // namespace
@@ -67,4 +70,4 @@ void add_feed_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return gtfs_rt_feed_post(s, c); });
 }
 
-} // namespace pantau
+} // namespace pantau::api

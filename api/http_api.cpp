@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
 
 namespace fs = std::filesystem;
 
@@ -40,4 +40,4 @@ std::optional<http_response> http_api::accept_websocket(const http_request& req)
     return std::nullopt;
 }
 
-} // namespace pantau
+} // namespace pantau::api

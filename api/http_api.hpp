@@ -18,22 +18,22 @@
 #include <filesystem>
 #include <optional>
 
-namespace pantau {
+namespace pantau::api {
 
 // What the routes use, owned by the composition root and outliving the API.
 struct api_services {
     const geo::hierarchy& districts;
-    incident_service& incidents;
-    vehicle_service& vehicles;
-    locator_pool& locators;
-    ingest_metrics& ingest;
-    const metrics_registry& metrics; // the series of other parts (the stream) on /metrics
+    app::incident_service& incidents;
+    app::vehicle_service& vehicles;
+    app::locator_pool& locators;
+    app::ingest_metrics& ingest;
+    const app::metrics_registry& metrics; // the series of other parts (the stream) on /metrics
 };
 
 struct api_options {
     std::filesystem::path web_root; // the wall's static files
     std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
-    ingest_limits limits;
+    ingest::ingest_limits limits;
 };
 
 inline constexpr std::string_view stream_path = "/ws";
@@ -59,7 +59,7 @@ private:
     std::filesystem::path web_root_; // canonical
     route_table routes_;
     // By status code, for GET /metrics; mutable because answering a request counts it.
-    mutable metric_counter_family http_requests_{{"code"}, 100, {"other"}};
+    mutable app::metric_counter_family http_requests_{{"code"}, 100, {"other"}};
 };
 
-} // namespace pantau
+} // namespace pantau::api

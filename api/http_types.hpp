@@ -8,7 +8,7 @@
 
 #include <variant>
 
-namespace pantau {
+namespace pantau::api {
 
 using http_request = http::request<http::string_body>;
 // Generated replies (JSON, GeoJSON, HEAD) share their payload; static files stream from disk,
@@ -20,4 +20,4 @@ using http_response = std::variant<buffer_response, file_response>;
 // The status of a response, whichever body it has (for logs and tests).
 http::status status_of(const http_response& res);
 
-} // namespace pantau
+} // namespace pantau::api

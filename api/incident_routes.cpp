@@ -9,14 +9,17 @@
 #include <string>
 #include <variant>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
 
 http_response list_incidents(const api_services& s, const request_context& c)
 {
-    incident_filter f;
+    app::incident_filter f;
     std::string format = "json";
     const auto error =
         query_schema()
@@ -37,14 +40,15 @@ http_response list_incidents(const api_services& s, const request_context& c)
         return bad_request(c.req, *error);
     const std::vector<incident> found = s.incidents.list(f);
     if (format == "csv")
-        return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8", shared(incidents_csv(s.districts, found)));
+        return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8",
+                          shared(wire::incidents_csv(s.districts, found)));
     if (format == "geojson")
         return make_reply(c.req, http::status::ok, "application/geo+json",
-                          shared(incidents_geojson(s.districts, found)));
+                          shared(wire::incidents_geojson(s.districts, found)));
     json list = json::array();
     for (const incident& inc : found)
-        list.push_back(incident_json(s.districts, inc, false));
-    return json_reply(c.req, dump(json{{"incidents", std::move(list)}}));
+        list.push_back(wire::incident_json(s.districts, inc, false));
+    return json_reply(c.req, wire::dump(json{{"incidents", std::move(list)}}));
 }
 
 // The id segment, or nothing when it is not a number (then no incident has it).
@@ -64,7 +68,7 @@ http_response get_incident(const api_services& s, const request_context& c)
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
-    return json_reply(c.req, dump(incident_json(s.districts, *inc, true)));
+    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, *inc, true)));
 }
 
 http_response patch_incident(const api_services& s, const request_context& c)
@@ -102,8 +106,8 @@ http_response patch_incident(const api_services& s, const request_context& c)
             return invalid("unknown field " + key + "; known: status, assignee, note, actor");
         }
     }
-    const change_outcome result = s.incidents.change(*id, change, wall_now_ms());
-    if (const auto* refused = std::get_if<service_refusal>(&result))
+    const app::change_outcome result = s.incidents.change(*id, change, store::wall_now_ms());
+    if (const auto* refused = std::get_if<app::service_refusal>(&result))
         return unavailable_reply(c.req, *refused);
     if (const auto* err = std::get_if<change_error>(&result)) {
         const auto status = err->code == "not_found"            ? http::status::not_found
@@ -111,7 +115,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
                                                                 : http::status::bad_request;
         return error_reply(c.req, status, err->code, err->message);
     }
-    return json_reply(c.req, dump(incident_json(s.districts, std::get<incident>(result), true)));
+    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, std::get<incident>(result), true)));
 }
 
 } // namespace
@@ -126,4 +130,4 @@ void add_incident_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return patch_incident(s, c); });
 }
 
-} // namespace pantau
+} // namespace pantau::api

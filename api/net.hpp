@@ -12,9 +12,10 @@
 #include <string>
 #include <string_view>
 
-namespace pantau {
+namespace pantau::api {
 
-// The one place that names the Asio and Beast namespaces (api/, server/, the load generator).
+// The one place that names the Asio and Beast namespaces (api/; server/net.hpp and the load
+// generator take them from here).
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -40,4 +41,4 @@ inline bool is_expected_disconnect(const beast::error_code& ec)
            ec == net::error::not_connected || ec == net::error::bad_descriptor;
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -8,9 +8,11 @@
 
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
 
-void add_ops_routes(route_table& routes, const api_services& s, const metric_counter_family& http_requests)
+using wire::json;
+
+void add_ops_routes(route_table& routes, const api_services& s, const app::metric_counter_family& http_requests)
 {
     routes.add(http::verb::get, "/healthz", access::open, [](const request_context& c) {
         static const auto ok = shared(R"({"status":"ok"})");
@@ -20,26 +22,26 @@ void add_ops_routes(route_table& routes, const api_services& s, const metric_cou
     json levels = json::array();
     for (std::size_t i = 0; i < s.districts.size(); ++i)
         levels.push_back(s.districts.at(i).name());
-    auto ready = shared(dump(json{{"status", "ready"}, {"levels", levels}}));
+    auto ready = shared(wire::dump(json{{"status", "ready"}, {"levels", levels}}));
     routes.add(http::verb::get, "/readyz", access::open, [ready](const request_context& c) {
         return make_reply(c.req, http::status::ok, json_type, ready);
     });
 
     routes.add(http::verb::get, "/api/v1/sources", access::viewer, [&s](const request_context& c) {
-        const std::int64_t now = wall_now_ms();
+        const std::int64_t now = store::wall_now_ms();
         json list = json::array();
         for (const source_status& status : s.incidents.sources(now))
-            list.push_back(source_json(status));
-        return json_reply(c.req, dump(json{{"as_of", rfc3339(now)}, {"sources", std::move(list)}}));
+            list.push_back(wire::source_json(status));
+        return json_reply(c.req, wire::dump(json{{"as_of", rfc3339(now)}, {"sources", std::move(list)}}));
     });
 
     routes.add(http::verb::get, "/metrics", access::viewer, [&s, &http_requests](const request_context& c) {
-        metrics_writer w;
-        write_service_metrics(s.incidents, s.vehicles, s.ingest, w, wall_now_ms());
+        app::metrics_writer w;
+        app::write_service_metrics(s.incidents, s.vehicles, s.ingest, w, store::wall_now_ms());
         s.metrics.write(w);
         // Written last, so that this very request is counted in the next scrape, not half in this one.
         w.counter_family("pantau_http_requests_total", "HTTP requests answered, by status code.", http_requests);
-        return make_reply(c.req, http::status::ok, metrics_content_type, shared(w.take()));
+        return make_reply(c.req, http::status::ok, app::metrics_content_type, shared(w.take()));
     });
 
     // An upgrade never gets here (the session asks accept_websocket first): a plain request.
@@ -52,4 +54,4 @@ void add_ops_routes(route_table& routes, const api_services& s, const metric_cou
     });
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 int hex_value(char c)
@@ -176,4 +176,4 @@ std::optional<std::string> query_schema::read(std::string_view raw) const
     return std::nullopt;
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
 
 // RFC 3986 percent-decoding ('+' as a space in query strings); nullopt on a malformed escape.
 // (Boost.URL arrived in Boost 1.81; Debian 12 ships 1.74.)
@@ -55,4 +55,4 @@ private:
     bool ignore_others_ = false;
 };
 
-} // namespace pantau
+} // namespace pantau::api

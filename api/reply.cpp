@@ -3,7 +3,10 @@
 #include "app/incident_service.hpp"
 #include "wire/views.hpp"
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 constexpr const char* server_name = "pantau/" PANTAU_VERSION;
@@ -43,7 +46,8 @@ buffer_response json_reply(const http_request& req, std::string body)
 buffer_response error_reply(const http_request& req, http::status status, std::string_view code,
                             std::string_view message)
 {
-    return make_reply(req, status, json_type, shared(dump(json{{"error", {{"code", code}, {"message", message}}}})));
+    return make_reply(req, status, json_type,
+                      shared(wire::dump(json{{"error", {{"code", code}, {"message", message}}}})));
 }
 
 buffer_response bad_request(const http_request& req, std::string_view message)
@@ -60,7 +64,7 @@ buffer_response method_not_allowed(const http_request& req, std::string_view pat
     return res;
 }
 
-buffer_response unavailable_reply(const http_request& req, const service_refusal& refused)
+buffer_response unavailable_reply(const http_request& req, const app::service_refusal& refused)
 {
     auto res = error_reply(req, http::status::service_unavailable, refused.retry ? "busy" : "unavailable",
                            refused.message);
@@ -76,4 +80,4 @@ http_response unreadable_request(http::status status, std::string_view code, std
     return error_reply(req, status, code, message);
 }
 
-} // namespace pantau
+} // namespace pantau::api

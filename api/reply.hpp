@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 
-namespace pantau {
-
+namespace pantau::app {
 struct service_refusal;
+} // namespace pantau::app
+
+namespace pantau::api {
 
 inline constexpr std::string_view json_type = "application/json";
 
@@ -30,11 +32,11 @@ buffer_response bad_request(const http_request& req, std::string_view message);
 // 405 with the methods the path does allow, e.g. "GET, HEAD".
 buffer_response method_not_allowed(const http_request& req, std::string_view path, std::string_view allow);
 // 503: busy (with Retry-After, nothing was taken) or unavailable (the event log failed).
-buffer_response unavailable_reply(const http_request& req, const service_refusal& refused);
+buffer_response unavailable_reply(const http_request& req, const app::service_refusal& refused);
 
 // The reply to a request that could not be read whole (too large, malformed): it closes the
 // connection, since the rest of the stream cannot be trusted.
 http_response unreadable_request(http::status status, std::string_view code, std::string_view message,
                                  unsigned version);
 
-} // namespace pantau
+} // namespace pantau::api

@@ -8,58 +8,61 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
 
-void add_report_routes(route_table& routes, const api_services& s, const ingest_limits& limits)
+using wire::json;
+
+void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits)
 {
     routes.add(http::verb::post, "/api/v1/reports", access::source, [&s, limits](const request_context& c) {
-        const std::int64_t now = wall_now_ms();
-        parse_result parsed = parse_reports(c.req.body(), to_std(c.req[http::field::content_type]), limits, now);
+        const std::int64_t now = store::wall_now_ms();
+        ingest::parse_result parsed =
+            ingest::parse_reports(c.req.body(), to_std(c.req[http::field::content_type]), limits, now);
         if (!parsed.ok()) {
             s.ingest.count_unreadable_body(parsed.error->code);
             return error_reply(c.req,
                                parsed.error->too_large() ? http::status::payload_too_large : http::status::bad_request,
                                parsed.error->code, parsed.error->message);
         }
-        std::vector<std::variant<report, rejected_report>> items;
-        ingest_tally tally;
+        std::vector<std::variant<report, app::rejected_report>> items;
+        app::ingest_tally tally;
         items.reserve(parsed.items.size());
         for (auto& item : parsed.items) {
             if (auto* r = std::get_if<report>(&item)) {
                 tally.add_report(r->source);
                 items.emplace_back(std::move(*r));
             } else {
-                auto& e = std::get<item_error>(item);
+                auto& e = std::get<ingest::item_error>(item);
                 tally.add_rejected(e.source, e.code);
-                items.emplace_back(rejected_report{e.code, e.message});
+                items.emplace_back(app::rejected_report{e.code, e.message});
             }
         }
-        ingest_outcome outcome = s.incidents.ingest(std::move(items), now);
-        if (const auto* refused = std::get_if<service_refusal>(&outcome)) {
+        app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now);
+        if (const auto* refused = std::get_if<app::service_refusal>(&outcome)) {
             s.ingest.count_refused(tally, *refused);
             return unavailable_reply(c.req, *refused);
         }
-        const auto& results = std::get<std::vector<ingest_result>>(outcome);
+        const auto& results = std::get<std::vector<app::ingest_result>>(outcome);
         s.ingest.count(tally, results);
         json out = json::array();
         std::size_t accepted = 0;
-        for (const ingest_result& r : results) {
-            if (const auto* a = std::get_if<accepted_report>(&r)) {
+        for (const app::ingest_result& r : results) {
+            if (const auto* a = std::get_if<app::accepted_report>(&r)) {
                 ++accepted;
                 out.push_back({{"id", a->report_id},
                                {"incident_id", a->incident_id},
                                {"repeated", a->repeated},
-                               {"districts", districts_json(s.districts, a->districts)}});
+                               {"districts", wire::districts_json(s.districts, a->districts)}});
             } else {
-                const auto& e = std::get<rejected_report>(r);
+                const auto& e = std::get<app::rejected_report>(r);
                 out.push_back({{"error", {{"code", e.code}, {"message", e.message}}}});
             }
         }
         // Every accepted report is committed by now. None accepted: the request as a whole failed.
         const auto status = accepted > 0 ? http::status::ok : http::status::unprocessable_entity;
         json body = {{"accepted", accepted}, {"rejected", results.size() - accepted}, {"results", std::move(out)}};
-        return make_reply(c.req, status, json_type, shared(dump(body)));
+        return make_reply(c.req, status, json_type, shared(wire::dump(body)));
     });
 }
 
-} // namespace pantau
+} // namespace pantau::api

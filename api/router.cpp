@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 std::vector<std::string> split_path(std::string_view path)
@@ -135,4 +135,4 @@ std::variant<access, http_response> route_table::upgrade(const http_request& req
     return http_response(method_not_allowed(req, path, "GET"));
 }
 
-} // namespace pantau
+} // namespace pantau::api

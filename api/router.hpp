@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
 
 // Who may call a route (DESIGN §4). Declared on every route now; the trust issue checks it here.
 enum class access : std::uint8_t {
@@ -60,4 +60,4 @@ private:
     route_handler fallback_;
 };
 
-} // namespace pantau
+} // namespace pantau::api

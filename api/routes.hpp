@@ -7,12 +7,12 @@
 
 #include <filesystem>
 
-namespace pantau {
+namespace pantau::api {
 
 // GET /api/v1/districts, GET /api/v1/locate
 void add_district_routes(route_table& routes, const api_services& s);
 // POST /api/v1/reports
-void add_report_routes(route_table& routes, const api_services& s, const ingest_limits& limits);
+void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits);
 // GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
@@ -22,8 +22,8 @@ void add_feed_routes(route_table& routes, const api_services& s);
 // GET /api/v1/vehicles
 void add_vehicle_routes(route_table& routes, const api_services& s);
 // /healthz, /readyz, /metrics, /api/v1/sources, and /ws asked without an upgrade
-void add_ops_routes(route_table& routes, const api_services& s, const metric_counter_family& http_requests);
+void add_ops_routes(route_table& routes, const api_services& s, const app::metric_counter_family& http_requests);
 // The wall's files (every other path), /api/v1/config and /basemap.pmtiles
 void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap);
 
-} // namespace pantau
+} // namespace pantau::api

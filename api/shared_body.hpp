@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-namespace pantau {
+namespace pantau::api {
 
 // A Beast body over a string serialised once and shared by every response that sends it
 // (e.g. a district collection), so that a reply never copies the payload. Write-only: requests
@@ -43,4 +43,4 @@ struct shared_body {
     };
 };
 
-} // namespace pantau
+} // namespace pantau::api

@@ -9,7 +9,10 @@
 #include <string>
 #include <tuple>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -142,7 +145,7 @@ void add_static_routes(route_table& routes, const fs::path& web_root, const fs::
 {
     // What the wall needs to know before it asks for optional parts, so that it never has to
     // probe with a request that fails.
-    auto config = shared(dump(json{{"basemap", basemap.empty() ? json(nullptr) : json{{"url", basemap_url}}}}));
+    auto config = shared(wire::dump(json{{"basemap", basemap.empty() ? json(nullptr) : json{{"url", basemap_url}}}}));
     routes.add(http::verb::get, "/api/v1/config", access::open, [config](const request_context& c) {
         return make_reply(c.req, http::status::ok, json_type, config);
     });
@@ -151,4 +154,4 @@ void add_static_routes(route_table& routes, const fs::path& web_root, const fs::
     routes.set_fallback([web_root](const request_context& c) { return static_file(c.req, web_root, c.path); });
 }
 
-} // namespace pantau
+} // namespace pantau::api

@@ -10,7 +10,10 @@
 #include <array>
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 constexpr std::size_t max_series_buckets = 1500;     // a day of minutes fits
@@ -42,26 +45,26 @@ http_response stats(const api_services& s, const request_context& c)
         level = *found;
     }
     const stats_window w = window.value_or(stats_window::h1);
-    const std::int64_t now = wall_now_ms();
+    const std::int64_t now = store::wall_now_ms();
     const geo::level lvl = s.districts.at(level);
     json list = json::array();
     for (const district_snapshot& snap : s.incidents.stats(level, now))
-        list.push_back(district_stats_json(lvl, snap, w));
-    return json_reply(c.req, dump(json{{"level", lvl.name()},
-                                       {"window", to_string(w)},
-                                       {"as_of", rfc3339(now)},
-                                       {"districts", std::move(list)}}));
+        list.push_back(wire::district_stats_json(lvl, snap, w));
+    return json_reply(c.req, wire::dump(json{{"level", lvl.name()},
+                                             {"window", to_string(w)},
+                                             {"as_of", rfc3339(now)},
+                                             {"districts", std::move(list)}}));
 }
 
 http_response alerts(const api_services& s, const request_context& c)
 {
-    auto [active, recent] = s.incidents.alerts(wall_now_ms());
+    auto [active, recent] = s.incidents.alerts(store::wall_now_ms());
     json a = json::array(), r = json::array();
     for (const auto& x : active)
-        a.push_back(alert_json(s.districts, x));
+        a.push_back(wire::alert_json(s.districts, x));
     for (const auto& x : recent)
-        r.push_back(alert_json(s.districts, x));
-    return json_reply(c.req, dump(json{{"active", std::move(a)}, {"recent", std::move(r)}}));
+        r.push_back(wire::alert_json(s.districts, x));
+    return json_reply(c.req, wire::dump(json{{"active", std::move(a)}, {"recent", std::move(r)}}));
 }
 
 http_response timeseries(const api_services& s, const request_context& c)
@@ -113,7 +116,7 @@ http_response timeseries(const api_services& s, const request_context& c)
     q.bucket_ms = bucket.ms;
     q.align_offset_ms = bucket.ms == 86'400'000 ? -wib_offset_ms : 0;
     // Defaults: the last 24 hours (30 days for day buckets), up to now.
-    q.until_ms = until.value_or(wall_now_ms());
+    q.until_ms = until.value_or(store::wall_now_ms());
     q.since_ms = since.value_or(q.until_ms - (bucket.ms == 86'400'000 ? 30 : 1) * 86'400'000LL);
     if (q.since_ms >= q.until_ms)
         return bad_request(c.req, "since must be before until");
@@ -130,7 +133,7 @@ http_response timeseries(const api_services& s, const request_context& c)
         return error_reply(c.req, http::status::bad_request, "out_of_range", result.why);
     json series = json::array();
     for (const timeseries_point& p : result.points)
-        series.push_back(timeseries_point_json(p));
+        series.push_back(wire::timeseries_point_json(p));
     json body = {{"district", q.code},
                  {"level", s.districts.at(q.level).name()},
                  {"bucket", bucket.name},
@@ -139,7 +142,7 @@ http_response timeseries(const api_services& s, const request_context& c)
                  {"category", q.category ? json(to_string(*q.category)) : json(nullptr)},
                  {"type", q.type ? json(*q.type) : json(nullptr)},
                  {"series", std::move(series)}};
-    return json_reply(c.req, dump(body));
+    return json_reply(c.req, wire::dump(body));
 }
 
 } // namespace
@@ -152,4 +155,4 @@ void add_stats_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return timeseries(s, c); });
 }
 
-} // namespace pantau
+} // namespace pantau::api

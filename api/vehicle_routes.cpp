@@ -11,7 +11,10 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
+
+using wire::json;
+
 namespace {
 
 http_response vehicles(const api_services& s, const request_context& c)
@@ -29,9 +32,9 @@ http_response vehicles(const api_services& s, const request_context& c)
             continue;
         if (bbox && !(v.lon() >= (*bbox)[0] && v.lat() >= (*bbox)[1] && v.lon() <= (*bbox)[2] && v.lat() <= (*bbox)[3]))
             continue;
-        list.push_back(vehicle_json(v));
+        list.push_back(wire::vehicle_json(v));
     }
-    return json_reply(c.req, dump(json{{"as_of", rfc3339(wall_now_ms())}, {"vehicles", std::move(list)}}));
+    return json_reply(c.req, wire::dump(json{{"as_of", rfc3339(store::wall_now_ms())}, {"vehicles", std::move(list)}}));
 }
 
 } // namespace
@@ -42,4 +45,4 @@ void add_vehicle_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return vehicles(s, c); });
 }
 
-} // namespace pantau
+} // namespace pantau::api

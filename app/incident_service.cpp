@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 std::string idempotency_key(const report& r) { return r.source + '\x1f' + r.external_id; }
@@ -91,7 +91,7 @@ std::string state_fingerprint(const std::vector<stats_level>& levels, const std:
     return f;
 }
 
-timeseries_limits series_limits(const event_log_options& o)
+timeseries_limits series_limits(const store::event_log_options& o)
 {
     timeseries_limits l;
     // Counts are kept as long as the events they come from, so history matches the log's.
@@ -102,7 +102,7 @@ timeseries_limits series_limits(const event_log_options& o)
 } // namespace
 
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
-                                   engine_config config, event_log_options log_options, service_options options,
+                                   engine_config config, store::event_log_options log_options, service_options options,
                                    checkpoint_options checkpoints)
     : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
@@ -157,7 +157,7 @@ void incident_service::replay()
     restored_from_ = after;
     checkpoint_seq_ = after;
     // Level names → index, so a log written with the same levels in another order still reads.
-    log_.replay(after, [&](const log_event& e) {
+    log_.replay(after, [&](const store::log_event& e) {
         pantau::v1::Event event;
         if (!event.ParseFromString(e.payload))
             throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
@@ -168,7 +168,7 @@ void incident_service::replay()
                 if (auto level = districts_.level_index(ref.level()))
                     codes[*level] = ref.code();
             }
-            report r = to_report(accepted.report());
+            report r = wire::to_report(accepted.report());
             // Once retention has deleted an original, the log no longer knows its key and takes a
             // repeat as a new event; the engine still knows it, and a repeat changes nothing.
             if (engine_.report_id_of(r.source, r.external_id)) {
@@ -233,13 +233,13 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
 
     std::vector<ingest_result> out;
     out.reserve(joined.size());
-    std::future<std::vector<append_result>> committed;
+    std::future<std::vector<store::append_result>> committed;
     std::uint64_t feed_batch = 0;
     {
         std::lock_guard lock(mutex_);
         if (auto refused = require_log_room(joined.size(), bytes))
             return std::move(*refused);
-        std::vector<log_event> events;
+        std::vector<store::log_event> events;
         for (auto& item : joined) {
             if (auto* rejected = std::get_if<rejected_report>(&item)) {
                 out.emplace_back(std::move(*rejected));
@@ -260,7 +260,7 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
             auto* accepted = event.mutable_report();
             accepted->set_report_id(d.report_id);
             accepted->set_incident_id(d.incident_id);
-            to_proto(r, accepted->mutable_report());
+            wire::to_proto(r, accepted->mutable_report());
             accepted->mutable_placed_at()->set_lon(r.lon);
             accepted->mutable_placed_at()->set_lat(r.lat);
             for (std::size_t level = 0; level < codes.size(); ++level) {
@@ -268,7 +268,7 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
                 ref->set_level(districts_.at(level).name());
                 ref->set_code(codes[level]);
             }
-            events.push_back(log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
+            events.push_back(store::log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
             out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, std::move(codes)});
         }
         if (events.empty())
@@ -289,7 +289,7 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
 
 change_outcome incident_service::change(std::uint64_t id, const incident_change& c, std::int64_t now_ms)
 {
-    std::future<std::vector<append_result>> committed;
+    std::future<std::vector<store::append_result>> committed;
     std::uint64_t feed_batch = 0;
     incident result;
     {
@@ -316,8 +316,8 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
         if (c.note)
             logged->set_note(*c.note);
         logged->set_actor(c.actor);
-        std::vector<log_event> events;
-        events.push_back(log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
+        std::vector<store::log_event> events;
+        events.push_back(store::log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
         committed = log_.append(std::move(events));
         feed_batch = stage_feed({id}, now_ms);
     }
@@ -333,14 +333,15 @@ std::optional<service_refusal> incident_service::require_log_room(std::size_t ev
         return service_refusal{false, "the event log failed earlier; nothing is accepted until pantau restarts"};
     // Only this service appends, under mutex_, and the writer only drains: so a queue with room
     // now still has room at append, and the engine never decides what the log would refuse as busy.
-    const event_log::stats queued = log_.current_stats();
+    const store::event_log::stats queued = log_.current_stats();
     if (queued.events_queued + events > log_options_.max_queued_events ||
         queued.bytes_queued + bytes > log_options_.max_queued_bytes)
         return service_refusal{true, "the event log is busy committing; retry shortly"};
     return std::nullopt;
 }
 
-std::optional<service_refusal> incident_service::wait_for_commit(std::future<std::vector<append_result>>& committed)
+std::optional<service_refusal>
+incident_service::wait_for_commit(std::future<std::vector<store::append_result>>& committed)
 {
     const auto started = std::chrono::steady_clock::now();
     try {
@@ -578,7 +579,7 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
     std::uint64_t seq = 0;
     try {
         seq = covered.get();
-    } catch (const event_log_error& e) {
+    } catch (const store::event_log_error& e) {
         // The appends it covers were not committed: ingest answers them, and this state is void.
         spdlog::warn("checkpoint skipped: {}", e.what());
         return std::nullopt;
@@ -653,4 +654,4 @@ incident_service::series_result incident_service::timeseries(const timeseries_qu
     return out;
 }
 
-} // namespace pantau
+} // namespace pantau::app

@@ -27,7 +27,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 
 // The service took nothing of a request: the event log's queue is full (`retry` set: try again
 // shortly, HTTP 503 with Retry-After) or the log has failed (disk full, I/O error; until a restart).
@@ -112,7 +112,7 @@ public:
     // No thresholds in `options`: the defaults of docs/stats.md for the levels the hierarchy has.
     // A threshold naming a level the hierarchy lacks throws config_error.
     incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
-                     event_log_options log_options = {}, service_options options = {},
+                     store::event_log_options log_options = {}, service_options options = {},
                      checkpoint_options checkpoints = {});
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
@@ -150,7 +150,7 @@ public:
         std::string why;
     };
     series_result timeseries(const timeseries_query& q) const;
-    event_log::stats log_stats() const { return log_.current_stats(); }
+    store::event_log::stats log_stats() const { return log_.current_stats(); }
 
     // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
     std::vector<source_status> sources(std::int64_t now_ms);
@@ -181,7 +181,7 @@ private:
     // for this many events and bytes, or when the log failed earlier.
     std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes) const;
     // A refusal when the commit failed; the service then refuses everything until a restart.
-    std::optional<service_refusal> wait_for_commit(std::future<std::vector<append_result>>& committed);
+    std::optional<service_refusal> wait_for_commit(std::future<std::vector<store::append_result>>& committed);
     // Keeps the district statistics in step with the engine, live and on replay.
     void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
     std::string save_state() const;
@@ -189,8 +189,8 @@ private:
     void count_status_change(const incident& inc, incident_status before);
 
     const geo::hierarchy& districts_;
-    event_log_options log_options_;
-    event_log log_;
+    store::event_log_options log_options_;
+    store::event_log log_;
     mutable std::mutex mutex_; // engine, stats, sources, series and the order of appends
     incident_engine engine_;
     district_stats stats_;
@@ -226,4 +226,4 @@ private:
     std::chrono::steady_clock::time_point retention_at_{};
 };
 
-} // namespace pantau
+} // namespace pantau::app

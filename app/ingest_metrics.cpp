@@ -1,6 +1,6 @@
 #include "app/ingest_metrics.hpp"
 
-namespace pantau {
+namespace pantau::app {
 
 ingest_metrics::ingest_metrics(const std::set<std::string, std::less<>>& declared_sources)
     : reports_accepted_({"source"}, max_source_labels + declared_sources.size() + 1, {"other"}),
@@ -54,4 +54,4 @@ void ingest_metrics::write(metrics_writer& w) const
                      vehicle_positions_);
 }
 
-} // namespace pantau
+} // namespace pantau::app

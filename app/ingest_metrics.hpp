@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 
 // What /metrics needs to know of a request's items, taken before the reports move into the
 // service: each item's source ("" when unreadable) and, for one the parser rejected, its code.
@@ -66,4 +66,4 @@ private:
     metric_counter_family vehicle_positions_;
 };
 
-} // namespace pantau
+} // namespace pantau::app

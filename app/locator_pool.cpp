@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 std::atomic<std::uint64_t> next_pool_id{1};
@@ -29,4 +29,4 @@ geo::locator& locator_pool::for_this_thread()
     return *slot;
 }
 
-} // namespace pantau
+} // namespace pantau::app

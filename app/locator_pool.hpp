@@ -13,7 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
-namespace pantau {
+namespace pantau::app {
 
 class locator_pool {
 public:
@@ -32,4 +32,4 @@ private:
     std::unordered_map<std::thread::id, std::unique_ptr<geo::locator>> locators_;
 };
 
-} // namespace pantau
+} // namespace pantau::app

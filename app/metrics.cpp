@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace pantau {
+namespace pantau::app {
 
 metric_histogram::metric_histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1))
@@ -241,4 +241,4 @@ void metrics_registry::write(metrics_writer& w) const
         write(w);
 }
 
-} // namespace pantau
+} // namespace pantau::app

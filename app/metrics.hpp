@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 
 inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -142,4 +142,4 @@ private:
     std::vector<writer_fn> writers_;
 };
 
-} // namespace pantau
+} // namespace pantau::app

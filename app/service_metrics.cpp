@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 
 void write_service_metrics(incident_service& incidents, const vehicle_service& vehicles, ingest_metrics& ingest,
                            metrics_writer& w, std::int64_t now_ms)
@@ -47,7 +47,7 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
               "Reports from sources beyond the tracked limit (no freshness kept for them).",
               static_cast<double>(g.untracked_source_reports));
 
-    const event_log::stats log = incidents.log_stats();
+    const store::event_log::stats log = incidents.log_stats();
     w.counter("pantau_event_log_commits_total", "Group-commit transactions of the event log.",
               static_cast<double>(log.commits));
     w.counter("pantau_event_log_events_total", "Events written to the event log (duplicates not counted).",
@@ -61,4 +61,4 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
             log.failed ? 1 : 0);
 }
 
-} // namespace pantau
+} // namespace pantau::app

@@ -10,9 +10,9 @@
 
 #include <cstdint>
 
-namespace pantau {
+namespace pantau::app {
 
 void write_service_metrics(incident_service& incidents, const vehicle_service& vehicles, ingest_metrics& ingest,
                            metrics_writer& w, std::int64_t now_ms);
 
-} // namespace pantau
+} // namespace pantau::app

@@ -1,6 +1,6 @@
 #include "app/vehicle_service.hpp"
 
-namespace pantau {
+namespace pantau::app {
 
 vehicle_service::vehicle_service(locator_pool& locators, incident_service& incidents, ingest_metrics& metrics,
                                  vehicle_settings settings)
@@ -34,4 +34,4 @@ vehicle_apply_result vehicle_service::ingest(const std::string& source, bool ful
     return applied;
 }
 
-} // namespace pantau
+} // namespace pantau::app

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 
 class vehicle_service {
 public:
@@ -39,4 +39,4 @@ private:
     vehicle_table table_;
 };
 
-} // namespace pantau
+} // namespace pantau::app

@@ -34,14 +34,14 @@ result run(const fs::path& base, int appenders, std::chrono::milliseconds delay,
 {
     const fs::path dir = base / ("b7-" + std::to_string(appenders) + "-" + std::to_string(delay.count()));
     fs::remove_all(dir);
-    pantau::event_log_options opt;
+    pantau::store::event_log_options opt;
     opt.max_commit_delay = delay;
     std::vector<std::vector<double>> latencies(static_cast<std::size_t>(appenders));
     std::uint64_t commits = 0;
     std::size_t acknowledged = 0;
     double seconds = 0;
     {
-        pantau::event_log log(dir, opt);
+        pantau::store::event_log log(dir, opt);
         std::atomic<bool> stop{false};
         std::vector<std::thread> threads;
         const auto t0 = clock_type::now();
@@ -51,7 +51,7 @@ result run(const fs::path& base, int appenders, std::chrono::milliseconds delay,
                 for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
                     std::string key = "bench\x1f" + std::to_string(a) + "-" + std::to_string(i);
                     std::string payload(200, static_cast<char>('a' + i % 26));
-                    std::vector<pantau::log_event> events;
+                    std::vector<pantau::store::log_event> events;
                     events.push_back({0, 0, "report", std::move(key), std::move(payload)});
                     const auto s = clock_type::now();
                     log.append(std::move(events)).get();

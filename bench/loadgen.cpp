@@ -48,11 +48,11 @@
 
 namespace {
 
-namespace net = pantau::net;
-namespace beast = pantau::beast;
-namespace http = pantau::http;
+namespace net = pantau::api::net;
+namespace beast = pantau::api::beast;
+namespace http = pantau::api::http;
 namespace websocket = beast::websocket;
-using tcp = pantau::tcp;
+using tcp = pantau::api::tcp;
 using wire = google::protobuf::internal::WireFormatLite;
 using steady = std::chrono::steady_clock;
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::cli {
 namespace {
 
 const char* const usage_text = R"(pantau — real-time geospatial incident map server
@@ -88,4 +88,4 @@ int run_cli(int argc, char** argv)
     return exit_usage;
 }
 
-} // namespace pantau
+} // namespace pantau::cli

@@ -1,6 +1,6 @@
 #pragma once
 
-namespace pantau {
+namespace pantau::cli {
 
 // Exit codes (DESIGN §3).
 inline constexpr int exit_ok = 0;
@@ -10,4 +10,4 @@ inline constexpr int exit_usage = 2;
 // Parses the command line and runs the subcommand; returns the process exit code.
 int run_cli(int argc, char** argv);
 
-} // namespace pantau
+} // namespace pantau::cli

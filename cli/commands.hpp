@@ -1,10 +1,14 @@
 #pragma once
 
+#include "server/config.hpp"
+
+#include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::cli {
 
 // A command line that cannot be run as given: exit code 2.
 class usage_error : public std::runtime_error {
@@ -20,4 +24,10 @@ int replay_command(const std::vector<std::string>& args);
 int keys_command(const std::vector<std::string>& args);
 int tokens_command(const std::vector<std::string>& args);
 
-} // namespace pantau
+// `pantau serve`'s arguments, with the --config file, as the config server::run() gets. nullopt
+// when --help was asked for (the help went to help_out). Throws usage_error (or a
+// Boost.Program_options error) for what cannot be used.
+std::optional<server::server_config> serve_config_from_args(const std::vector<std::string>& args,
+                                                            std::ostream& help_out);
+
+} // namespace pantau::cli

@@ -22,7 +22,7 @@
 
 namespace po = boost::program_options;
 
-namespace pantau {
+namespace pantau::cli {
 namespace {
 
 using auth::credential_kind;
@@ -107,7 +107,7 @@ int run(credential_kind kind, const std::vector<std::string>& args)
         return exit_ok;
     }
 
-    const std::int64_t now = wall_now_ms();
+    const std::int64_t now = store::wall_now_ms();
     if (action == "add") {
         if (!ids.empty())
             throw usage_error("add takes no ID");
@@ -168,4 +168,4 @@ int run(credential_kind kind, const std::vector<std::string>& args)
 int keys_command(const std::vector<std::string>& args) { return run(credential_kind::source_key, args); }
 int tokens_command(const std::vector<std::string>& args) { return run(credential_kind::person_token, args); }
 
-} // namespace pantau
+} // namespace pantau::cli

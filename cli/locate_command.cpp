@@ -20,7 +20,7 @@
 
 namespace po = boost::program_options;
 
-namespace pantau {
+namespace pantau::cli {
 namespace {
 
 constexpr std::size_t max_line_bytes = 4096;
@@ -167,8 +167,8 @@ int locate_command(const std::vector<std::string>& args)
 
 int gen_demo_data_command(const std::vector<std::string>& args)
 {
-    std::string facts = default_data_dir() + "/kelurahan_centroids.csv";
-    std::string out_dir = default_data_dir() + "/demo";
+    std::string facts = server::default_data_dir() + "/kelurahan_centroids.csv";
+    std::string out_dir = server::default_data_dir() + "/demo";
     std::string city_name = "Kota Tangerang";
     po::options_description options("pantau gen-demo-data: writes approximate demo districts (kelurahan, kecamatan, "
                                     "kota GeoJSON) made from the kelurahan facts table.\nOptions");
@@ -195,4 +195,4 @@ int gen_demo_data_command(const std::vector<std::string>& args)
     return exit_ok;
 }
 
-} // namespace pantau
+} // namespace pantau::cli

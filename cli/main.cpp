@@ -1,3 +1,3 @@
 #include "cli/cli.hpp"
 
-int main(int argc, char** argv) { return pantau::run_cli(argc, argv); }
+int main(int argc, char** argv) { return pantau::cli::run_cli(argc, argv); }

@@ -25,9 +25,13 @@
 
 namespace po = boost::program_options;
 
-namespace pantau {
+namespace pantau::cli {
 namespace {
 
+namespace net = api::net;
+namespace beast = api::beast;
+namespace http = api::http;
+using api::tcp;
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
@@ -319,4 +323,4 @@ int replay_command(const std::vector<std::string>& args)
     return exit_ok;
 }
 
-} // namespace pantau
+} // namespace pantau::cli

@@ -18,7 +18,7 @@
 
 namespace po = boost::program_options;
 
-namespace pantau {
+namespace pantau::cli {
 namespace {
 
 // Logs go to stderr: stdout carries only the "serving on" line that scripts read.
@@ -46,12 +46,13 @@ double parse_simulate_rate(const std::string& text)
 
 } // namespace
 
-std::optional<server_config> serve_config_from_args(const std::vector<std::string>& args, std::ostream& help_out)
+std::optional<server::server_config> serve_config_from_args(const std::vector<std::string>& args,
+                                                            std::ostream& help_out)
 {
     std::string listen = "127.0.0.1:8080";
     std::vector<std::string> district_args;
     geo::layer_source fields;
-    server_config config;
+    server::server_config config;
     po::options_description options(
         "pantau serve: serves the districts and the map client over HTTP (the demo districts of Kota Tangerang unless "
         "--districts is given). Prints \"pantau: serving on URL\" on stdout once it listens; SIGINT or SIGTERM stop "
@@ -146,17 +147,18 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
     po::notify(vm);
 
     try {
-        apply_config_sections(config, section_entries);
+        server::apply_config_sections(config, section_entries);
         if (vm.count("simulate"))
             for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
                 config.simulate_rate = parse_simulate_rate(rate);
         if (vm.count("retention"))
-            config.retention = parse_duration(vm["retention"].as<std::string>(), "--retention");
+            config.retention = server::parse_duration(vm["retention"].as<std::string>(), "--retention");
         if (vm.count("vehicle-ttl"))
-            config.vehicles.ttl = parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
+            config.vehicles.ttl = server::parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
         if (vm.count("checkpoint-interval"))
-            config.checkpoint_interval = parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
-        const listen_address address = parse_listen(listen);
+            config.checkpoint_interval =
+                server::parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
+        const server::listen_address address = server::parse_listen(listen);
         config.host = address.host;
         config.port = address.port;
         config.stream.tick = std::chrono::milliseconds(tick_ms);
@@ -166,7 +168,7 @@ std::optional<server_config> serve_config_from_args(const std::vector<std::strin
         if (!district_args.empty()) {
             config.districts.clear();
             for (const auto& argument : district_args)
-                config.districts.push_back(level_from_argument(argument, fields));
+                config.districts.push_back(server::level_from_argument(argument, fields));
         } else if (vm.count("code-field") || vm.count("name-field") || vm.count("parent-field")) {
             throw config_error("--code-field, --name-field and --parent-field apply to --districts layers; give "
                                "--districts FILE too");
@@ -184,8 +186,8 @@ int serve_command(const std::vector<std::string>& args)
     if (!config)
         return exit_ok;
     set_up_logging();
-    run(*config);
+    server::run(*config);
     return exit_ok;
 }
 
-} // namespace pantau
+} // namespace pantau::cli

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-namespace pantau {
+namespace pantau::ingest {
 namespace {
 
 namespace rt = transit_realtime;
@@ -120,4 +120,4 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
     return feed;
 }
 
-} // namespace pantau
+} // namespace pantau::ingest

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::ingest {
 
 struct gtfs_rt_feed {
     // FULL_DATASET (the default): the feed names every vehicle of its source, so a vehicle it
@@ -45,4 +45,4 @@ std::optional<std::string> check_feed_source(std::string_view source);
 std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, std::string_view source,
                                                         std::int64_t now_ms);
 
-} // namespace pantau
+} // namespace pantau::ingest

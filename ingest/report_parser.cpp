@@ -17,7 +17,7 @@
 #include <sstream>
 #include <utility>
 
-namespace pantau {
+namespace pantau::ingest {
 namespace {
 
 using json = nlohmann::json;
@@ -412,9 +412,9 @@ maybe_error check_proto(const v1::Report& msg, const ingest_limits& limits, std:
 {
     if (msg.category() == v1::CATEGORY_UNSPECIFIED)
         return missing("category is required (COMPLAINT, TRANSPORT or DISASTER)");
-    if (!from_proto(msg.category()))
+    if (!wire::from_proto(msg.category()))
         return invalid("category " + std::to_string(static_cast<int>(msg.category())) + " is not a known category");
-    if (!from_proto(msg.severity()))
+    if (!wire::from_proto(msg.severity()))
         return invalid("severity " + std::to_string(static_cast<int>(msg.severity())) + " is not a known severity");
     if (msg.location_case() == v1::Report::LOCATION_NOT_SET)
         return missing("a location is required: point, area_geojson or circle");
@@ -573,7 +573,7 @@ parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, 
             failed(std::move(*e));
             continue;
         }
-        report r = to_report(msg);
+        report r = wire::to_report(msg);
         if (r.where == location_kind::polygon)
             r.area_geojson = std::move(area);
         if (auto e = validate(r, limits, now_ms)) {
@@ -624,4 +624,4 @@ parse_result parse_reports(std::string_view body, std::string_view content_type,
     return result;
 }
 
-} // namespace pantau
+} // namespace pantau::ingest

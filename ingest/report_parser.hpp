@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::ingest {
 
 // Bounds on what one ingest request may carry. The HTTP body limit bounds the request as a whole.
 struct ingest_limits {
@@ -73,4 +73,4 @@ struct parse_result {
 parse_result parse_reports(std::string_view body, std::string_view content_type, const ingest_limits& limits,
                            std::int64_t now_ms);
 
-} // namespace pantau
+} // namespace pantau::ingest

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 geo::hierarchy load_districts(const server_config& config)
@@ -29,14 +29,15 @@ geo::hierarchy load_districts(const server_config& config)
     return districts;
 }
 
-std::unique_ptr<incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts)
+std::unique_ptr<app::incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts)
 {
-    event_log_options log_options;
+    store::event_log_options log_options;
     log_options.retention_ms = config.retention.count();
-    const checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
+    const app::checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
     const auto started = std::chrono::steady_clock::now();
-    auto service = std::make_unique<incident_service>(districts, config.data_dir, config.engine, log_options,
-                                                      service_options{config.thresholds, config.sources}, checkpoints);
+    auto service =
+        std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
+                                                app::service_options{config.thresholds, config.sources}, checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)
         spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
@@ -47,10 +48,10 @@ std::unique_ptr<incident_service> open_incidents(const server_config& config, co
 }
 
 // The stream's series on GET /metrics (docs/server.md).
-void export_stream_metrics(metrics_registry& metrics, std::shared_ptr<const stream_hub> hub)
+void export_stream_metrics(app::metrics_registry& metrics, std::shared_ptr<const stream::stream_hub> hub)
 {
-    metrics.add([hub = std::move(hub)](metrics_writer& w) {
-        const stream_counters& c = hub->counters();
+    metrics.add([hub = std::move(hub)](app::metrics_writer& w) {
+        const stream::stream_counters& c = hub->counters();
         const auto value = [](const std::atomic<std::uint64_t>& a) {
             return static_cast<double>(a.load(std::memory_order_relaxed));
         };
@@ -85,30 +86,31 @@ void export_stream_metrics(metrics_registry& metrics, std::shared_ptr<const stre
 application::application(const server_config& config)
     : districts_(load_districts(config)), locators_(districts_), incidents_(open_incidents(config, districts_)),
       ingest_metrics_(config.sources.declared),
-      vehicles_(std::make_unique<vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
-      hub_(std::make_shared<stream_hub>(config.stream)), sources_(std::make_shared<source_health_cache>())
+      vehicles_(std::make_unique<app::vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
+      hub_(std::make_shared<stream::stream_hub>(config.stream)),
+      sources_(std::make_shared<stream::source_health_cache>())
 {
     // Changes reach the hub after each commit; the hub starts from the state at this moment.
-    change_feed_batch initial = incidents_->attach_feed(
-        [hub = hub_, &h = districts_](change_feed_batch&& b) {
-            hub->push(to_feed_update(b, h, std::chrono::steady_clock::now()));
+    app::change_feed_batch initial = incidents_->attach_feed(
+        [hub = hub_, &h = districts_](app::change_feed_batch&& b) {
+            hub->push(stream::to_feed_update(b, h, std::chrono::steady_clock::now()));
         },
-        wall_now_ms());
-    hub_->load(to_feed_update(initial, districts_, {}), wall_now_ms());
-    sources_->refresh(incidents_->sources(wall_now_ms()));
+        store::wall_now_ms());
+    hub_->load(stream::to_feed_update(initial, districts_, {}), store::wall_now_ms());
+    sources_->refresh(incidents_->sources(store::wall_now_ms()));
     hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
     // Vehicle changes go to the hub as they happen, in order (the table starts empty: positions
     // are live state, not logged).
     vehicles_->table().set_listener([hub = hub_](vehicle_changes&& c) {
-        feed_update u;
+        stream::feed_update u;
         u.vehicles = std::move(c.upserts);
         u.removed_vehicles = std::move(c.removed);
         hub->push(std::move(u));
     });
     export_stream_metrics(metrics_, hub_);
-    api_ = std::make_unique<http_api>(
-        api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_},
-        api_options{config.web_root, config.basemap, ingest_limits{}});
+    api_ = std::make_unique<api::http_api>(
+        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_},
+        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}});
 }
 
 void application::advance(std::int64_t now_ms)
@@ -118,4 +120,4 @@ void application::advance(std::int64_t now_ms)
     sources_->refresh(incidents_->sources(now_ms));
 }
 
-} // namespace pantau
+} // namespace pantau::server

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace pantau {
+namespace pantau::server {
 
 class application {
 public:
@@ -30,14 +30,14 @@ public:
     application& operator=(const application&) = delete;
 
     const geo::hierarchy& districts() const { return districts_; }
-    incident_service& incidents() { return *incidents_; }
-    vehicle_service& vehicles() { return *vehicles_; }
-    ingest_metrics& ingest() { return ingest_metrics_; }
-    locator_pool& locators() { return locators_; }
+    app::incident_service& incidents() { return *incidents_; }
+    app::vehicle_service& vehicles() { return *vehicles_; }
+    app::ingest_metrics& ingest() { return ingest_metrics_; }
+    app::locator_pool& locators() { return locators_; }
     // Other parts' series on GET /metrics (the stream's, added here).
-    metrics_registry& metrics() { return metrics_; }
-    stream_hub& hub() { return *hub_; }
-    const http_api& api() const { return *api_; }
+    app::metrics_registry& metrics() { return metrics_; }
+    stream::stream_hub& hub() { return *hub_; }
+    const api::http_api& api() const { return *api_; }
 
     // The stream tick's upkeep, once a second: stats windows expire, silent vehicles leave,
     // source freshness moves, even when no report arrives.
@@ -45,14 +45,14 @@ public:
 
 private:
     geo::hierarchy districts_; // first: everything below borrows it
-    locator_pool locators_;
-    std::unique_ptr<incident_service> incidents_;
-    ingest_metrics ingest_metrics_;
-    std::unique_ptr<vehicle_service> vehicles_;
-    metrics_registry metrics_;
-    std::shared_ptr<stream_hub> hub_;
-    std::shared_ptr<source_health_cache> sources_; // refreshed by advance(), read by the hub
-    std::unique_ptr<http_api> api_;
+    app::locator_pool locators_;
+    std::unique_ptr<app::incident_service> incidents_;
+    app::ingest_metrics ingest_metrics_;
+    std::unique_ptr<app::vehicle_service> vehicles_;
+    app::metrics_registry metrics_;
+    std::shared_ptr<stream::stream_hub> hub_;
+    std::shared_ptr<stream::source_health_cache> sources_; // refreshed by advance(), read by the hub
+    std::unique_ptr<api::http_api> api_;
 };
 
-} // namespace pantau
+} // namespace pantau::server

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
-namespace pantau {
+namespace pantau::server {
 
 std::string default_web_root()
 {
@@ -51,7 +51,7 @@ void server_config::validate() const
     stream.validate();
     vehicles.validate();
     if (!basemap.empty())
-        check_pmtiles(basemap);
+        api::check_pmtiles(basemap);
 }
 
 unsigned server_config::thread_count() const
@@ -153,4 +153,4 @@ std::string http_url(const std::string& host, std::uint16_t port)
     return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/";
 }
 
-} // namespace pantau
+} // namespace pantau::server

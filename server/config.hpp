@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 
 // Where the web client's static files live when neither --web-root nor PANTAU_WEB_ROOT says.
 std::string default_web_root();
@@ -47,7 +47,7 @@ struct server_config {
     // 0: off. At most max_simulate_rate.
     double simulate_rate = 0;
     static constexpr double max_simulate_rate = 10'000;
-    stream_settings stream;
+    stream::stream_settings stream;
     vehicle_settings vehicles;
 
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
@@ -88,4 +88,4 @@ listen_address parse_listen(std::string_view text);
 // "http://HOST:PORT/" with IPv6 addresses in brackets.
 std::string http_url(const std::string& host, std::uint16_t port);
 
-} // namespace pantau
+} // namespace pantau::server

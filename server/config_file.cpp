@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 constexpr double max_dedup_radius_m = 10'000; // wider, and a dedup search scans thousands of cells
@@ -176,4 +176,4 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         c.thresholds = std::move(rules);
 }
 
-} // namespace pantau
+} // namespace pantau::server

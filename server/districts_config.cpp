@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-namespace pantau {
+namespace pantau::server {
 
 std::string default_data_dir()
 {
@@ -44,4 +44,4 @@ geo::level_spec level_from_argument(const std::string& argument, const geo::laye
     return spec;
 }
 
-} // namespace pantau
+} // namespace pantau::server

@@ -7,7 +7,7 @@
 
 #include <exception>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 // How long a closing connection keeps reading (and discarding) what the client still sends, so
@@ -18,7 +18,7 @@ std::string peer_of(const tcp::socket& socket)
 {
     beast::error_code ec;
     const tcp::endpoint ep = socket.remote_endpoint(ec);
-    return ec ? "unknown-peer" : endpoint_text(ep);
+    return ec ? "unknown-peer" : api::endpoint_text(ep);
 }
 
 bool is_http_parse_error(const beast::error_code& ec)
@@ -79,53 +79,53 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     if (ec == http::error::end_of_stream)
         return do_close();
     if (ec == http::error::body_limit)
-        return send(unreadable_request(http::status::payload_too_large, "payload_too_large",
+        return send(api::unreadable_request(http::status::payload_too_large, "payload_too_large",
                                                         "the request body is larger than " +
                                                             std::to_string(state_->limits().body_limit) + " bytes",
                                                         11));
     if (ec == http::error::header_limit)
-        return send(unreadable_request(
+        return send(api::unreadable_request(
             http::status::request_header_fields_too_large, "header_too_large",
             "the request header is larger than " + std::to_string(state_->limits().header_limit) + " bytes", 11));
     if (ec && is_http_parse_error(ec)) {
         spdlog::debug("{}: malformed request: {}", peer_, ec.message());
-        return send(unreadable_request(http::status::bad_request, "bad_request",
+        return send(api::unreadable_request(http::status::bad_request, "bad_request",
                                                         "malformed HTTP request: " + ec.message(), 11));
     }
     if (ec) {
-        if (is_expected_disconnect(ec))
+        if (api::is_expected_disconnect(ec))
             spdlog::debug("{}: closed: {}", peer_, ec.message());
         else
             spdlog::warn("{}: read failed: {}", peer_, ec.message());
         return;
     }
 
-    http_request req = parser_->release();
+    api::http_request req = parser_->release();
     if (websocket::is_upgrade(req)) {
         // The dispatch point decides; an accepted upgrade takes the socket and this session ends.
-        std::optional<http_response> refused = state_->api().accept_websocket(req);
+        std::optional<api::http_response> refused = state_->api().accept_websocket(req);
         if (!refused) {
             std::make_shared<websocket_session>(stream_.release_socket(), state_, peer_)->run(std::move(req));
             return;
         }
         return send(std::move(*refused));
     }
-    http_response res;
+    api::http_response res;
     try {
         res = state_->api().handle(req);
     } catch (const std::exception& e) {
         // A handler bug must not take the connection's thread down; the client gets a 500.
-        spdlog::error("{}: {} {}: {}", peer_, to_std(req.method_string()), to_std(req.target()),
+        spdlog::error("{}: {} {}: {}", peer_, api::to_std(req.method_string()), api::to_std(req.target()),
                       e.what());
-        res = unreadable_request(http::status::internal_server_error, "internal_error",
+        res = api::unreadable_request(http::status::internal_server_error, "internal_error",
                                                   "internal error", req.version());
     }
-    spdlog::debug("{}: {} {} -> {}", peer_, to_std(req.method_string()), to_std(req.target()),
-                  static_cast<unsigned>(status_of(res)));
+    spdlog::debug("{}: {} {} -> {}", peer_, api::to_std(req.method_string()), api::to_std(req.target()),
+                  static_cast<unsigned>(api::status_of(res)));
     send(std::move(res));
 }
 
-void http_session::send(http_response&& res)
+void http_session::send(api::http_response&& res)
 {
     response_ = std::move(res);
     writing_ = true;
@@ -143,7 +143,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t)
     writing_ = false;
     response_.reset();
     if (ec) {
-        if (is_expected_disconnect(ec))
+        if (api::is_expected_disconnect(ec))
             spdlog::debug("{}: closed while writing: {}", peer_, ec.message());
         else
             spdlog::warn("{}: write failed: {}", peer_, ec.message());
@@ -180,4 +180,4 @@ void http_session::on_linger(beast::error_code ec, std::size_t)
     do_linger();
 }
 
-} // namespace pantau
+} // namespace pantau::server

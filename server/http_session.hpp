@@ -1,6 +1,6 @@
 #pragma once
 
-#include "api/net.hpp"
+#include "server/net.hpp"
 #include "api/http_api.hpp"
 #include "api/reply.hpp"
 
@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 
 class shared_state;
 
@@ -29,7 +29,7 @@ public:
 private:
     void do_read();
     void on_read(beast::error_code ec, std::size_t bytes);
-    void send(http_response&& res);
+    void send(api::http_response&& res);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
     void on_shutdown();
     void do_close();
@@ -41,9 +41,9 @@ private:
     std::shared_ptr<shared_state> state_;
     std::string peer_; // "address:port", for logs
     std::optional<http::request_parser<http::string_body>> parser_;
-    std::optional<http_response> response_; // kept alive until its write completes
+    std::optional<api::http_response> response_; // kept alive until its write completes
     bool writing_ = false;
     bool closing_ = false;
 };
 
-} // namespace pantau
+} // namespace pantau::server

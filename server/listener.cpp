@@ -8,7 +8,7 @@
 
 #include <chrono>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 // After a failed accept (e.g. out of file descriptors), wait before trying again rather than spin.
@@ -23,7 +23,7 @@ listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::sha
 {
     beast::error_code ec;
     auto fail = [&](const char* what) {
-        throw error("cannot listen on " + endpoint_text(endpoint) + ": " + what + ": " + ec.message());
+        throw error("cannot listen on " + api::endpoint_text(endpoint) + ": " + what + ": " + ec.message());
     };
     acceptor_.open(endpoint.protocol(), ec);
     if (ec)
@@ -83,8 +83,8 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket)
     if (state_->session_count() >= max_connections_) {
         beast::error_code peer_ec;
         const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-        spdlog::warn("{}: refused: {} connections open (the limit)", peer_ec ? "unknown-peer" : endpoint_text(peer),
-                     max_connections_);
+        spdlog::warn("{}: refused: {} connections open (the limit)",
+                     peer_ec ? "unknown-peer" : api::endpoint_text(peer), max_connections_);
         socket.close(peer_ec);
     } else {
         std::make_shared<http_session>(std::move(socket), state_)->run();
@@ -99,4 +99,4 @@ void listener::on_backoff(beast::error_code ec)
     do_accept();
 }
 
-} // namespace pantau
+} // namespace pantau::server

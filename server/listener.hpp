@@ -1,11 +1,11 @@
 #pragma once
 
-#include "api/net.hpp"
+#include "server/net.hpp"
 
 #include <cstddef>
 #include <memory>
 
-namespace pantau {
+namespace pantau::server {
 
 class shared_state;
 
@@ -37,4 +37,4 @@ private:
     bool stopped_ = false;
 };
 
-} // namespace pantau
+} // namespace pantau::server

@@ -22,7 +22,7 @@
 #include <iterator>
 #include <random>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -44,21 +44,22 @@ constexpr std::chrono::seconds stats_advance_every{1};
 
 // The simulator's reports take the path of POST /api/v1/reports without HTTP, and are counted
 // the same way on /metrics. A refusal (busy, or the log failed) when nothing was taken.
-std::optional<service_refusal> ingest_simulated(application& app, std::vector<report> reports, std::int64_t now_ms)
+std::optional<app::service_refusal> ingest_simulated(application& root, std::vector<report> reports,
+                                                     std::int64_t now_ms)
 {
-    ingest_tally tally;
-    std::vector<std::variant<report, rejected_report>> items;
+    app::ingest_tally tally;
+    std::vector<std::variant<report, app::rejected_report>> items;
     items.reserve(reports.size());
     for (report& r : reports) {
         tally.add_report(r.source);
         items.emplace_back(std::move(r));
     }
-    ingest_outcome outcome = app.incidents().ingest(std::move(items), now_ms);
-    if (auto* refused = std::get_if<service_refusal>(&outcome)) {
-        app.ingest().count_refused(tally, *refused);
+    app::ingest_outcome outcome = root.incidents().ingest(std::move(items), now_ms);
+    if (auto* refused = std::get_if<app::service_refusal>(&outcome)) {
+        root.ingest().count_refused(tally, *refused);
         return std::move(*refused);
     }
-    app.ingest().count(tally, std::get<std::vector<ingest_result>>(outcome));
+    root.ingest().count(tally, std::get<std::vector<app::ingest_result>>(outcome));
     return std::nullopt;
 }
 
@@ -107,9 +108,9 @@ server::server(server_config config)
         spdlog::info("basemap {} at /basemap.pmtiles", config_.basemap);
     // Aliasing pointers: the sessions keep the whole application alive, and see only what they use.
     state_ = std::make_shared<shared_state>(
-        std::shared_ptr<const http_api>(app_, &app_->api()),
+        std::shared_ptr<const api::http_api>(app_, &app_->api()),
         session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
-        std::shared_ptr<stream_hub>(app_, &app_->hub()));
+        std::shared_ptr<stream::stream_hub>(app_, &app_->hub()));
     listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
     if (config_.simulate_rate > 0) {
         // A fresh seed per run: external ids embed it, and the event log outlives the run.
@@ -165,7 +166,7 @@ void server::upkeep()
             return;
         lock.unlock();
         // maintain() logs its own failures; nothing may end this thread.
-        app_->incidents().maintain(wall_now_ms());
+        app_->incidents().maintain(store::wall_now_ms());
         lock.lock();
     }
 }
@@ -185,7 +186,7 @@ void server::simulate()
         const auto now = clock::now();
         const double elapsed = std::min(std::chrono::duration<double>(now - last).count(), simulate_catch_up_s);
         last = now;
-        const std::int64_t now_ms = wall_now_ms();
+        const std::int64_t now_ms = store::wall_now_ms();
         std::size_t n = 0;
         // No exception may end this thread: that would take the whole process down.
         try {
@@ -253,9 +254,9 @@ void server::on_stream_tick(beast::error_code ec)
     try {
         if (now >= next_advance_) {
             next_advance_ = now + stats_advance_every;
-            app_->advance(wall_now_ms());
+            app_->advance(store::wall_now_ms());
         }
-        app_->hub().flush(wall_now_ms(), now);
+        app_->hub().flush(store::wall_now_ms(), now);
     } catch (const std::exception& e) {
         spdlog::error("stream tick: {}", e.what());
     }
@@ -376,4 +377,4 @@ void run(const server_config& config)
     spdlog::info("stopped");
 }
 
-} // namespace pantau
+} // namespace pantau::server

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "api/net.hpp"
+#include "core/simulator.hpp"
 #include "server/config.hpp"
+#include "server/net.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -12,12 +13,11 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 
 class listener;
 class application;
 class shared_state;
-class simulator;
 
 // The live server: the application, the listener and the I/O threads. Constructing it does
 // everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
@@ -94,4 +94,4 @@ private:
 // SIGINT or SIGTERM. Start-up failures throw pantau::error.
 void run(const server_config& config);
 
-} // namespace pantau
+} // namespace pantau::server

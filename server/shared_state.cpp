@@ -5,10 +5,10 @@
 
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 
-shared_state::shared_state(std::shared_ptr<const http_api> api, const session_limits& limits,
-                           std::shared_ptr<stream_hub> hub)
+shared_state::shared_state(std::shared_ptr<const api::http_api> api, const session_limits& limits,
+                           std::shared_ptr<stream::stream_hub> hub)
     : api_(std::move(api)), limits_(limits), hub_(std::move(hub))
 {
 }
@@ -68,4 +68,4 @@ void shared_state::stop()
             session->shutdown();
 }
 
-} // namespace pantau
+} // namespace pantau::server

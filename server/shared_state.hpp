@@ -10,10 +10,13 @@
 #include <mutex>
 #include <unordered_set>
 
-namespace pantau {
+namespace pantau::stream {
+class stream_hub;
+} // namespace pantau::stream
+
+namespace pantau::server {
 
 class http_session;
-class stream_hub;
 class websocket_session;
 
 // Per-connection limits, copied from server_config.
@@ -28,14 +31,14 @@ struct session_limits {
 // sets of open sessions, so that a shutdown can reach them.
 class shared_state {
 public:
-    explicit shared_state(std::shared_ptr<const http_api> api, const session_limits& limits,
-                          std::shared_ptr<stream_hub> hub);
+    explicit shared_state(std::shared_ptr<const api::http_api> api, const session_limits& limits,
+                          std::shared_ptr<stream::stream_hub> hub);
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
 
-    const http_api& api() const { return *api_; }
+    const api::http_api& api() const { return *api_; }
     const session_limits& limits() const { return limits_; }
-    stream_hub& hub() const { return *hub_; }
+    stream::stream_hub& hub() const { return *hub_; }
 
     void join(http_session& session);
     void leave(http_session& session);
@@ -49,13 +52,13 @@ public:
     void stop();
 
 private:
-    std::shared_ptr<const http_api> api_;
+    std::shared_ptr<const api::http_api> api_;
     session_limits limits_;
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;
     std::unordered_set<http_session*> sessions_;
     std::unordered_set<websocket_session*> streams_;
-    std::shared_ptr<stream_hub> hub_;
+    std::shared_ptr<stream::stream_hub> hub_;
 };
 
-} // namespace pantau
+} // namespace pantau::server

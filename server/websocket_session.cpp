@@ -8,7 +8,7 @@
 #include <array>
 #include <chrono>
 
-namespace pantau {
+namespace pantau::server {
 
 websocket_session::websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer)
     : ws_(std::move(socket)), state_(std::move(state)), hub_(state_->hub()), peer_(std::move(peer)),
@@ -59,7 +59,7 @@ void websocket_session::do_read()
 void websocket_session::on_read(beast::error_code ec, std::size_t)
 {
     if (ec) {
-        if (is_expected_disconnect(ec))
+        if (api::is_expected_disconnect(ec))
             spdlog::debug("{}: stream closed: {}", peer_, ec.message());
         else
             spdlog::info("{}: stream read failed: {}", peer_, ec.message());
@@ -78,7 +78,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t)
     if (!ok)
         return begin_close(static_cast<std::uint16_t>(websocket::close_code::bad_payload),
                            "not a pantau.v1.ClientMessage");
-    hub_.on_message(id_, msg, wall_now_ms(), std::chrono::steady_clock::now());
+    hub_.on_message(id_, msg, store::wall_now_ms(), std::chrono::steady_clock::now());
     do_read();
 }
 
@@ -115,10 +115,10 @@ void websocket_session::do_write()
 
 void websocket_session::on_write(beast::error_code ec, std::size_t)
 {
-    const outgoing_frame done = std::move(*frame_);
+    const stream::outgoing_frame done = std::move(*frame_);
     frame_.reset();
     if (ec) {
-        if (is_expected_disconnect(ec))
+        if (api::is_expected_disconnect(ec))
             spdlog::debug("{}: stream closed while writing: {}", peer_, ec.message());
         else
             spdlog::info("{}: stream write failed: {}", peer_, ec.message());
@@ -175,4 +175,4 @@ void websocket_session::on_kill(beast::error_code ec)
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-} // namespace pantau
+} // namespace pantau::server

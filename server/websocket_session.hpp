@@ -1,6 +1,6 @@
 #pragma once
 
-#include "api/net.hpp"
+#include "server/net.hpp"
 #include "stream/stream_hub.hpp"
 
 #include <boost/beast/websocket.hpp>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 
 namespace websocket = beast::websocket;
 
@@ -20,7 +20,7 @@ class shared_state;
 // message each. Reads ClientMessages and hands them to the stream hub; when the hub wakes it,
 // writes the hub's frames one at a time (a seq prefix and a shared body as two buffers). All of
 // its handlers run on the socket's strand; it lives while it has I/O in flight.
-class websocket_session : public stream_client, public std::enable_shared_from_this<websocket_session> {
+class websocket_session : public stream::stream_client, public std::enable_shared_from_this<websocket_session> {
 public:
     websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer);
     ~websocket_session() override;
@@ -50,14 +50,14 @@ private:
     websocket::stream<beast::tcp_stream> ws_;
     beast::flat_buffer buffer_;
     std::shared_ptr<shared_state> state_;
-    stream_hub& hub_;
+    stream::stream_hub& hub_;
     std::string peer_;
-    stream_hub::client_id id_ = 0;
-    std::optional<outgoing_frame> frame_; // the frame being written
+    stream::stream_hub::client_id id_ = 0;
+    std::optional<stream::outgoing_frame> frame_; // the frame being written
     std::optional<websocket::close_reason> close_; // set: close once nothing is being written
     net::steady_timer kill_timer_;
     bool accepted_ = false;
     bool closing_ = false; // the close handshake has started
 };
 
-} // namespace pantau
+} // namespace pantau::server

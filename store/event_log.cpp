@@ -9,15 +9,15 @@
 #include <limits>
 #include <system_error>
 
-namespace pantau {
+namespace pantau::store {
 namespace {
 
 namespace fs = std::filesystem;
-using store::detail::exec;
-using store::detail::query_int;
-using store::detail::sqlite_failure;
-using store::detail::statement;
-using store::detail::transaction;
+using detail::exec;
+using detail::query_int;
+using detail::sqlite_failure;
+using detail::statement;
+using detail::transaction;
 
 // 'PANT' in the header's application_id: tells our file from any other SQLite database.
 constexpr int application_id = 0x50414E54;
@@ -78,7 +78,7 @@ private:
 
 event_log::db_ptr event_log::open_connection() const
 {
-    return store::detail::open_database(path_, context_, options_.busy_timeout);
+    return detail::open_database(path_, context_, options_.busy_timeout);
 }
 
 event_log::reader event_log::read() const
@@ -478,4 +478,4 @@ event_log::stats event_log::current_stats() const
     return s;
 }
 
-} // namespace pantau
+} // namespace pantau::store

@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::store {
 
 // One durable event. The payload is opaque bytes (a serialised protobuf Event, written by the caller).
 struct log_event {
@@ -137,7 +137,7 @@ private:
         std::promise<std::vector<append_result>> done;
         bool barrier = false; // no events: its one result is the seq reached at its place in the order
     };
-    using db_ptr = store::detail::db_ptr;
+    using db_ptr = detail::db_ptr;
     class reader;
 
     std::future<std::vector<append_result>> enqueue(request r);
@@ -172,4 +172,4 @@ private:
     std::thread writer_;
 };
 
-} // namespace pantau
+} // namespace pantau::store

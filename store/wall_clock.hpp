@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace pantau {
+namespace pantau::store {
 
 // UTC milliseconds since the Unix epoch: the time stamped on events, reports and stream messages.
 inline std::int64_t wall_now_ms()
@@ -12,4 +12,4 @@ inline std::int64_t wall_now_ms()
         .count();
 }
 
-} // namespace pantau
+} // namespace pantau::store

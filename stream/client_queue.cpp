@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -166,4 +166,4 @@ client_queue::dropped client_queue::drop_all()
     return out;
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-namespace pantau {
+namespace pantau::stream {
 
 class client_queue {
 public:
@@ -86,4 +86,4 @@ private:
     std::optional<steady_time> over_soft_since_;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -2,24 +2,24 @@
 
 #include "wire/stream_proto.hpp"
 
-namespace pantau {
+namespace pantau::stream {
 
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed)
+feed_update to_feed_update(const app::change_feed_batch& b, const geo::hierarchy& h, steady_time committed)
 {
     feed_update u;
     u.committed = committed;
     u.incidents.reserve(b.incidents.size());
-    for (const feed_incident& inc : b.incidents) {
+    for (const app::feed_incident& inc : b.incidents) {
         feed_update::incident_state s;
-        to_proto(inc.summary, h, &s.incident);
+        wire::to_proto(inc.summary, h, &s.incident);
         s.changed_at_ms = inc.changed_at_ms;
         u.incidents.push_back(std::move(s));
     }
     for (const district_snapshot& d : b.stats)
-        to_proto(d, &u.stats.emplace_back());
+        wire::to_proto(d, &u.stats.emplace_back());
     for (const alert_change& a : b.alerts)
-        to_proto(a.alert, &u.alerts.emplace_back());
+        wire::to_proto(a.alert, &u.alerts.emplace_back());
     return u;
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 using steady_time = std::chrono::steady_clock::time_point;
 
@@ -33,10 +33,10 @@ struct feed_update {
     steady_time committed{}; // for the report → send latency; unset: not counted
 };
 
-feed_update to_feed_update(const change_feed_batch& b, const geo::hierarchy& h, steady_time committed);
+feed_update to_feed_update(const app::change_feed_batch& b, const geo::hierarchy& h, steady_time committed);
 
 // District stats are one per (level, code): the later state replaces the earlier.
 using stats_key = std::pair<std::string, std::string>;
 inline stats_key key_of(const pantau::v1::DistrictStats& s) { return {s.level(), s.code()}; }
 
-} // namespace pantau
+} // namespace pantau::stream

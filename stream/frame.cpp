@@ -3,7 +3,7 @@
 #include <cassert>
 #include <cstring>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -73,4 +73,4 @@ std::shared_ptr<const std::string> serialise(const v1::Snapshot& s)
     return std::make_shared<const std::string>(s.SerializeAsString());
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-namespace pantau {
+namespace pantau::stream {
 
 // The hub's stream ids are 32 hex digits; a frame's prefix has room for that many.
 inline constexpr std::size_t max_stream_id_size = 32;
@@ -58,4 +58,4 @@ std::shared_ptr<const std::string> serialise(const pantau::v1::ServerMessage& m)
 // A snapshot's body to share: its fields without the stream id (see numbered_message::snapshot).
 std::shared_ptr<const std::string> serialise(const pantau::v1::Snapshot& s);
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -1,6 +1,6 @@
 #include "stream/live_set.hpp"
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -239,4 +239,4 @@ std::shared_ptr<const live_view> live_set::view()
     return view_;
 }
 
-} // namespace pantau
+} // namespace pantau::stream

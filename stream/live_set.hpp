@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 // The wall shows open incidents, and resolved or closed ones for 24 h after their last change.
 bool is_live(const pantau::v1::Incident& inc, std::int64_t changed_at_ms, std::int64_t now_ms);
@@ -120,4 +120,4 @@ private:
     std::shared_ptr<const live_view> view_; // null: not built for this version
 };
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -1,6 +1,6 @@
 #include "stream/resume_history.hpp"
 
-namespace pantau {
+namespace pantau::stream {
 
 resume_history::resume_history(std::size_t max_messages, std::size_t max_bytes, std::uint64_t first_seq)
     : max_messages_(max_messages), max_bytes_(max_bytes), next_seq_(first_seq)
@@ -42,4 +42,4 @@ void resume_history::clear()
     bytes_ = 0;
 }
 
-} // namespace pantau
+} // namespace pantau::stream

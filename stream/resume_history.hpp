@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 class resume_history {
 public:
@@ -43,4 +43,4 @@ private:
     std::size_t bytes_ = 0;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

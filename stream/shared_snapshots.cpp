@@ -2,7 +2,7 @@
 
 #include "stream/frame.hpp"
 
-namespace pantau {
+namespace pantau::stream {
 
 std::shared_ptr<const std::string> shared_snapshots::job::build() const
 {
@@ -55,4 +55,4 @@ std::vector<std::string> shared_snapshots::done(job& j, const std::shared_ptr<co
     return std::move(j.waiting);
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 class shared_snapshots {
 public:
@@ -58,4 +58,4 @@ private:
     std::uint64_t next_job_ = 1;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 class source_health_cache {
 public:
@@ -27,7 +27,7 @@ public:
         std::vector<v1::SourceHealth> all;
         all.reserve(now.size());
         for (const source_status& s : now)
-            to_proto(s, &all.emplace_back());
+            wire::to_proto(s, &all.emplace_back());
         std::lock_guard lock(mutex_);
         for (const v1::SourceHealth& h : all) {
             auto [it, fresh] = sent_.try_emplace(h.source(), h);
@@ -64,4 +64,4 @@ private:
     std::map<std::string, v1::SourceHealth> changed_; // not yet taken
 };
 
-} // namespace pantau
+} // namespace pantau::stream

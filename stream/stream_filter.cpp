@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -80,4 +80,4 @@ std::string stream_filter::key() const
     return k;
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-namespace pantau {
+namespace pantau::stream {
 
 struct stream_filter {
     std::set<int> categories;
@@ -31,4 +31,4 @@ struct stream_filter {
     std::string key() const;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -401,4 +401,4 @@ bool stream_hub::coalescing(client_id id) const
     return it != connections_.end() && it->second.queue.coalescing();
 }
 
-} // namespace pantau
+} // namespace pantau::stream

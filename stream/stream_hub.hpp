@@ -34,7 +34,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 // The socket side of one connection, implemented by websocket_session. Called outside the hub's
 // lock, from whatever thread flushed: implementations post to their own strand.
@@ -64,7 +64,7 @@ struct stream_counters {
     std::atomic<std::uint64_t> payloads_serialised{0}; // delta bodies: one per distinct filter per tick
     std::atomic<std::uint64_t> snapshots_serialised{0}; // snapshot bodies: one per distinct filter per version
     // Commit → write completion of the frame that carries the change, in seconds.
-    metric_histogram report_to_send_seconds{commit_seconds_buckets()};
+    app::metric_histogram report_to_send_seconds{app::commit_seconds_buckets()};
 };
 
 class stream_hub {
@@ -162,4 +162,4 @@ private:
     std::int64_t now_ms_ = 0; // of the latest flush or message
 };
 
-} // namespace pantau
+} // namespace pantau::stream

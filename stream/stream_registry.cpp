@@ -4,7 +4,7 @@
 #include <random>
 #include <utility>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 std::string random_stream_id()
@@ -85,4 +85,4 @@ void stream_registry::expire(std::int64_t now_ms)
     }
 }
 
-} // namespace pantau
+} // namespace pantau::stream

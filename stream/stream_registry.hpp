@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 
 struct held_message {
     shared_payload payload;
@@ -67,4 +67,4 @@ private:
     std::unordered_map<std::string, stream_state> streams_;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

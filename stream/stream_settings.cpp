@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 
-namespace pantau {
+namespace pantau::stream {
 
 void stream_settings::validate() const
 {
@@ -24,4 +24,4 @@ void stream_settings::validate() const
         throw config_error("stream-max-client-message must be at least 64 bytes");
 }
 
-} // namespace pantau
+} // namespace pantau::stream

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstddef>
 
-namespace pantau {
+namespace pantau::stream {
 
 // The WebSocket stream's bounds (docs/stream.md lists the INI names). Validated with the rest.
 struct stream_settings {
@@ -22,4 +22,4 @@ struct stream_settings {
     void validate() const;
 };
 
-} // namespace pantau
+} // namespace pantau::stream

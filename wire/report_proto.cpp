@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-namespace pantau {
+namespace pantau::wire {
 
 std::optional<category> from_proto(v1::Category c)
 {
@@ -146,4 +146,4 @@ void to_proto(const report& r, v1::Report* msg)
         attributes[key] = value;
 }
 
-} // namespace pantau
+} // namespace pantau::wire

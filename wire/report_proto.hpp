@@ -9,7 +9,7 @@
 
 #include <optional>
 
-namespace pantau {
+namespace pantau::wire {
 
 // nullopt for CATEGORY_UNSPECIFIED and for values this build does not know.
 std::optional<category> from_proto(v1::Category c);
@@ -25,4 +25,4 @@ v1::Severity to_proto(severity s);
 report to_report(const v1::Report& msg);
 void to_proto(const report& r, v1::Report* msg);
 
-} // namespace pantau
+} // namespace pantau::wire

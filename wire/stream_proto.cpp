@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string>
 
-namespace pantau {
+namespace pantau::wire {
 
 void to_proto(const incident_summary& inc, const geo::hierarchy& h, v1::Incident* out)
 {
@@ -82,4 +82,4 @@ void to_proto(const source_status& s, v1::SourceHealth* out)
     out->set_stale(s.stale);
 }
 
-} // namespace pantau
+} // namespace pantau::wire

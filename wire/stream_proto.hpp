@@ -12,11 +12,11 @@
 
 #include "pantau.pb.h"
 
-namespace pantau {
+namespace pantau::wire {
 
 void to_proto(const incident_summary& inc, const geo::hierarchy& h, v1::Incident* out);
 void to_proto(const district_snapshot& s, v1::DistrictStats* out);
 void to_proto(const district_alert& a, v1::Alert* out);
 void to_proto(const source_status& s, v1::SourceHealth* out);
 
-} // namespace pantau
+} // namespace pantau::wire

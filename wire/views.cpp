@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace pantau {
+namespace pantau::wire {
 namespace {
 
 // RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
@@ -214,4 +214,4 @@ std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& 
     return out;
 }
 
-} // namespace pantau
+} // namespace pantau::wire

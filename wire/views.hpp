@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pantau {
+namespace pantau::wire {
 
 using json = nlohmann::ordered_json;
 
@@ -45,4 +45,4 @@ std::string incidents_geojson(const geo::hierarchy& h, const std::vector<inciden
 // RFC 4180, a column per district level.
 std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents);
 
-} // namespace pantau
+} // namespace pantau::wire

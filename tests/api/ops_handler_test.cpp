@@ -22,7 +22,7 @@
 #include <sstream>
 #include <string>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 namespace fs = std::filesystem;
@@ -46,7 +46,7 @@ class OpsHandler : public ::testing::Test {
 protected:
     fs::path base = fs::temp_directory_path() / ("pantau_ops_test_" + std::to_string(::getpid()) + "_" +
                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::unique_ptr<application> app;
+    std::unique_ptr<server::application> app;
 
     void SetUp() override
     {
@@ -64,11 +64,11 @@ protected:
     void start()
     {
         app.reset();
-        server_config config = testing::api_test_config(base / "www", base / "var");
+        server::server_config config = testing::api_test_config(base / "www", base / "var");
         config.engine.agency_by_type["garbage"] = "DLH Kota Tangerang";
         config.sources.declared.insert("bmkg");
         config.sources.interval_ms["bmkg"] = 24 * 60 * 60 * 1000;
-        app = std::make_unique<application>(config);
+        app = std::make_unique<server::application>(config);
     }
 
     http_response get(const std::string& target)
@@ -222,7 +222,7 @@ TEST_F(OpsHandler, AnotherModuleCanAddItsSeriesToTheScrape)
 {
     // The application registers the stream's series this way; a further part adds its own.
     EXPECT_EQ(scrape().count("pantau_stream_clients"), 1u);
-    app->metrics().add([](metrics_writer& w) { w.gauge("pantau_example_parts", "A part's own gauge.", 42); });
+    app->metrics().add([](app::metrics_writer& w) { w.gauge("pantau_example_parts", "A part's own gauge.", 42); });
     EXPECT_EQ(value(scrape(), "pantau_example_parts"), 42);
 }
 
@@ -272,10 +272,10 @@ TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNaming
 {
     const fs::path base = fs::temp_directory_path() / ("pantau_ops_setup_" + std::to_string(::getpid()));
     fs::create_directories(base / "www");
-    server_config config = testing::api_test_config(base / "www", base / "var");
+    server::server_config config = testing::api_test_config(base / "www", base / "var");
     config.thresholds = std::vector<threshold_rule>{{"flood", "desa", "1h", 5, 2}};
     try {
-        application app(config);
+        server::application app(config);
         ADD_FAILURE() << "no error";
     } catch (const config_error& e) {
         const std::string message = e.what();
@@ -286,4 +286,4 @@ TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNaming
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::api

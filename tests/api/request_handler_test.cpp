@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 namespace fs = std::filesystem;
@@ -56,7 +56,7 @@ protected:
     static void SetUpTestSuite()
     {
         web = std::make_unique<scratch_web_root>();
-        app = std::make_unique<application>(testing::api_test_config(web->root, web->base / "var"));
+        app = std::make_unique<server::application>(testing::api_test_config(web->root, web->base / "var"));
     }
     static void TearDownTestSuite()
     {
@@ -113,7 +113,7 @@ protected:
     }
 
     static inline std::unique_ptr<scratch_web_root> web;
-    static inline std::unique_ptr<application> app;
+    static inline std::unique_ptr<server::application> app;
 };
 
 // The stream's upgrade is decided at the dispatch point, like every other request.
@@ -359,11 +359,11 @@ TEST_F(RequestHandler, UnreadableRequestsCloseTheConnection)
 TEST(RequestHandlerSetup, AWebRootThatIsNotADirectoryFailsAtStartUp)
 {
     const fs::path data_dir = fs::temp_directory_path() / ("pantau_handler_setup_" + std::to_string(::getpid()));
-    server_config config = testing::api_test_config("/nonexistent/web", data_dir);
+    server::server_config config = testing::api_test_config("/nonexistent/web", data_dir);
     config.districts.resize(1);
-    EXPECT_THROW(application{config}, pantau::error);
+    EXPECT_THROW(server::application{config}, pantau::error);
     fs::remove_all(data_dir);
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::api

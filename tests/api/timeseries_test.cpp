@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::api {
 namespace {
 
 namespace fs = std::filesystem;
@@ -58,7 +58,7 @@ protected:
         base = new fs::path(fs::temp_directory_path() / ("pantau_timeseries_" + std::to_string(::getpid())));
         fs::remove_all(*base);
         fs::create_directories(*base / "www");
-        app = new application(testing::api_test_config(*base / "www", *base / "var"));
+        app = new server::application(testing::api_test_config(*base / "www", *base / "var"));
         now = std::time(nullptr) * 1000LL;
 
         // 900 reports over the last 20 days, a third of them in the last 40 hours, sent in a
@@ -158,7 +158,7 @@ protected:
     }
 
     static inline fs::path* base = nullptr;
-    static inline application* app = nullptr;
+    static inline server::application* app = nullptr;
     static inline std::int64_t now = 0;
     static inline auto* sent = new std::vector<sent_report>();
 };
@@ -254,4 +254,4 @@ TEST_F(Timeseries, BadParametersAreRefusedWithAReason)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::api

@@ -24,7 +24,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -208,7 +208,7 @@ TEST(Checkpoint, ASourceHeardOnlyBeforeTheCheckpointKeepsItsLastReportTime)
 TEST(Checkpoint, RetentionDeletesCoveredEventsAndTheRestoredStateStillEqualsAFullReplay)
 {
     scratch_dir with("retention"), without("reference");
-    event_log_options keep_12h;
+    store::event_log_options keep_12h;
     keep_12h.retention_ms = 12 * hour_ms;
     workload w(11);
     const std::int64_t end = t0 + 40 * hour_ms;
@@ -239,22 +239,22 @@ TEST(Checkpoint, RetentionDeletesCoveredEventsAndTheRestoredStateStillEqualsAFul
 TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)
 {
     scratch_dir dir("covered");
-    event_log_options keep_12h;
+    store::event_log_options keep_12h;
     keep_12h.retention_ms = 12 * hour_ms;
     workload w(3);
     {
         incident_service s(demo(), dir.path, {}, keep_12h);
         w.run({&s}, t0, 30);
         s.maintain(t0 + 30 * hour_ms); // no checkpoint yet, none due: nothing may go
-        EXPECT_EQ(event_log(dir.path).first_seq(), 1u);
+        EXPECT_EQ(store::event_log(dir.path).first_seq(), 1u);
         ASSERT_TRUE(s.write_checkpoint());
         s.maintain(t0 + 30 * hour_ms);
     }
-    event_log log(dir.path);
+    store::event_log log(dir.path);
     ASSERT_TRUE(log.first_seq());
     EXPECT_GT(*log.first_seq(), 1u);
     bool old = false;
-    log.replay(0, [&](const log_event& e) { old = old || e.at_ms < t0 + 18 * hour_ms; });
+    log.replay(0, [&](const store::log_event& e) { old = old || e.at_ms < t0 + 18 * hour_ms; });
     EXPECT_FALSE(old) << "an event older than 12 h survived retention";
 }
 
@@ -266,9 +266,9 @@ TEST(Checkpoint, MaintainWritesACheckpointAfterTheConfiguredNumberOfEvents)
     incident_service s(demo(), dir.path, {}, {}, {}, every_100);
     w.run({&s}, t0, 1);
     s.maintain(t0 + hour_ms);
-    const auto first = event_log(dir.path).latest_checkpoint();
+    const auto first = store::event_log(dir.path).latest_checkpoint();
     ASSERT_TRUE(first);
-    EXPECT_EQ(first->first, event_log(dir.path).last_seq());
+    EXPECT_EQ(first->first, store::event_log(dir.path).last_seq());
     // Nothing new: no new checkpoint, and an explicit one has nothing to write either.
     s.maintain(t0 + hour_ms);
     EXPECT_FALSE(s.write_checkpoint());
@@ -293,7 +293,7 @@ TEST(Checkpoint, ACheckpointMadeWithOtherRulesIsSetAsideWhileTheWholeLogIsThere)
 TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
 {
     scratch_dir dir("unusable");
-    event_log_options keep_12h;
+    store::event_log_options keep_12h;
     keep_12h.retention_ms = 12 * hour_ms;
     workload w(17);
     {
@@ -312,4 +312,4 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::app

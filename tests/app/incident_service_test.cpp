@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -59,7 +59,7 @@ std::uint64_t incident_of(ingest_outcome outcome)
 TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoesOn)
 {
     scratch_dir dir;
-    event_log_options log_options;
+    store::event_log_options log_options;
     log_options.max_queued_events = 1;
     log_options.busy_timeout = 30s;
     incident_service service(demo(), dir.path, {}, log_options);
@@ -96,7 +96,7 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
 TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
 {
     scratch_dir dir;
-    event_log_options log_options;
+    store::event_log_options log_options;
     log_options.busy_timeout = 30s;
     std::uint64_t covered = 0;
     std::uint64_t id = 0;
@@ -136,4 +136,4 @@ TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::app

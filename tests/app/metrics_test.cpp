@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 TEST(MetricsWriter, CounterAndGaugeHaveHelpTypeAndOneSample)
@@ -105,4 +105,4 @@ TEST(MetricHistogram, BoundsMustAscend)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::app

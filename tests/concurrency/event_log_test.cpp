@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::store {
 namespace {
 
 using namespace std::chrono_literals;
@@ -244,4 +244,4 @@ TEST(EventLogConcurrency, AppendersReplayCheckpointsAndRetentionTogetherLoseNoAc
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::store

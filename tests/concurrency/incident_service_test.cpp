@@ -29,7 +29,7 @@
 #include <variant>
 #include <vector>
 
-namespace pantau {
+namespace pantau::app {
 namespace {
 
 using namespace std::chrono_literals;
@@ -133,7 +133,7 @@ TEST(IncidentServiceConcurrency, IngestPatchesReadersUpkeepAndTheFeedTogetherAgr
 {
     testing::scratch_dir dir("pantau-tsan-incident-service");
     const geo::hierarchy& districts = testing::demo_districts();
-    event_log_options log_options;
+    store::event_log_options log_options;
     // The simulated clock runs 10 s per batch: retention deletes covered events within the run.
     log_options.retention_ms = 5 * 60'000;
     checkpoint_options checkpoints;
@@ -343,7 +343,7 @@ TEST(IncidentServiceConcurrency, IngestPatchesReadersUpkeepAndTheFeedTogetherAgr
 
     // A restart: the newest checkpoint plus the events after it, retention having deleted the rest.
     {
-        event_log log(dir.path(), log_options);
+        store::event_log log(dir.path(), log_options);
         EXPECT_GT(log.first_seq().value_or(0), 1u) << "retention never ran";
     }
     incident_service restarted(districts, dir.path(), {}, log_options, {}, checkpoints);
@@ -357,4 +357,4 @@ TEST(IncidentServiceConcurrency, IngestPatchesReadersUpkeepAndTheFeedTogetherAgr
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::app

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 namespace v1 = pantau::v1;
@@ -425,4 +425,4 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::ingest {
 namespace {
 
 using json = nlohmann::json;
@@ -237,17 +237,17 @@ TEST(ReportParser, ProtobufBatchRoundTripsEveryLocationForm)
 {
     v1::ReportBatch batch;
     report point = accepted(with(valid_report(), "attributes", {{"channel", "app"}}));
-    to_proto(point, batch.add_reports());
+    wire::to_proto(point, batch.add_reports());
 
     json area_json = without(without(valid_report(), "lon"), "lat");
     area_json["area"] = polygon();
     report area = accepted(area_json);
-    to_proto(area, batch.add_reports());
+    wire::to_proto(area, batch.add_reports());
 
     json circle_json = without(without(valid_report(), "lon"), "lat");
     circle_json["circle"] = {{"lon", 106.65}, {"lat", -6.17}, {"radius_m", 250.5}};
     report circle = accepted(circle_json);
-    to_proto(circle, batch.add_reports());
+    wire::to_proto(circle, batch.add_reports());
 
     std::string bytes;
     ASSERT_TRUE(batch.SerializeToString(&bytes));
@@ -286,30 +286,30 @@ TEST(ReportParser, ProtobufBatchRoundTripsEveryLocationForm)
 TEST(ReportParser, ProtobufReportsAreValidatedOneByOne)
 {
     v1::ReportBatch batch;
-    to_proto(accepted(valid_report()), batch.add_reports());
+    wire::to_proto(accepted(valid_report()), batch.add_reports());
     auto* no_category = batch.add_reports();
-    to_proto(accepted(valid_report()), no_category);
+    wire::to_proto(accepted(valid_report()), no_category);
     no_category->set_category(v1::CATEGORY_UNSPECIFIED);
     auto* unknown_severity = batch.add_reports();
-    to_proto(accepted(valid_report()), unknown_severity);
+    wire::to_proto(accepted(valid_report()), unknown_severity);
     unknown_severity->set_severity(static_cast<v1::Severity>(9));
     auto* no_location = batch.add_reports();
-    to_proto(accepted(valid_report()), no_location);
+    wire::to_proto(accepted(valid_report()), no_location);
     no_location->clear_location();
     auto* no_time = batch.add_reports();
-    to_proto(accepted(valid_report()), no_time);
+    wire::to_proto(accepted(valid_report()), no_time);
     no_time->set_observed_at_ms(0);
     auto* bad_type = batch.add_reports();
-    to_proto(accepted(valid_report()), bad_type);
+    wire::to_proto(accepted(valid_report()), bad_type);
     bad_type->set_type("Road Damage");
     auto* bad_area = batch.add_reports();
-    to_proto(accepted(valid_report()), bad_area);
+    wire::to_proto(accepted(valid_report()), bad_area);
     bad_area->set_area_geojson("{\"type\":\"Point\",\"coordinates\":[1,2]}");
     auto* unparsable_area = batch.add_reports();
-    to_proto(accepted(valid_report()), unparsable_area);
+    wire::to_proto(accepted(valid_report()), unparsable_area);
     unparsable_area->set_area_geojson("{\"type\":");
     auto* far_lon = batch.add_reports();
-    to_proto(accepted(valid_report()), far_lon);
+    wire::to_proto(accepted(valid_report()), far_lon);
     far_lon->mutable_point()->set_lon(std::numeric_limits<double>::quiet_NaN());
 
     parse_result res = parse(batch.SerializeAsString(), "application/x-protobuf");
@@ -333,7 +333,7 @@ TEST(ReportParser, ProtobufReportsAreValidatedOneByOne)
 TEST(ReportParser, ProtobufAreaIsStoredWithoutForeignMembers)
 {
     v1::ReportBatch batch;
-    to_proto(accepted(valid_report()), batch.add_reports());
+    wire::to_proto(accepted(valid_report()), batch.add_reports());
     json area = polygon();
     area["bbox"] = {106.6, -6.2, 106.62, -6.18};
     batch.mutable_reports(0)->set_area_geojson(area.dump());
@@ -420,7 +420,7 @@ TEST(ReportParser, MoreReportsThanTheLimitIsTooLargeInEveryFormat)
 
     v1::ReportBatch batch;
     for (int i = 0; i < 3; ++i)
-        to_proto(accepted(valid_report()), batch.add_reports());
+        wire::to_proto(accepted(valid_report()), batch.add_reports());
     res = parse(batch.SerializeAsString(), "application/x-protobuf", limits);
     ASSERT_FALSE(res.ok());
     EXPECT_TRUE(res.error->too_large());
@@ -661,7 +661,7 @@ TEST(ReportValidation, TextThatIsNotUtf8RefusesAProtobufBatch)
 {
     // proto3 string fields must be UTF-8 and libprotobuf refuses to decode a batch that breaks it.
     v1::ReportBatch batch;
-    to_proto(accepted(valid_report()), batch.add_reports());
+    wire::to_proto(accepted(valid_report()), batch.add_reports());
     batch.mutable_reports(0)->set_text(std::string("Banjir \xC3\x28", 9));
     std::string bytes;
     ASSERT_TRUE(batch.SerializePartialToString(&bytes));
@@ -805,26 +805,26 @@ TEST(ReportNames, CategoryAndSeverityNamesRoundTrip)
 TEST(ReportProto, ToReportRefusesWhatAReportCannotHold)
 {
     v1::Report msg;
-    to_proto(accepted(valid_report()), &msg);
-    EXPECT_NO_THROW(to_report(msg));
+    wire::to_proto(accepted(valid_report()), &msg);
+    EXPECT_NO_THROW(wire::to_report(msg));
     v1::Report no_category = msg;
     no_category.set_category(v1::CATEGORY_UNSPECIFIED);
-    EXPECT_THROW(to_report(no_category), pantau::error);
+    EXPECT_THROW(wire::to_report(no_category), pantau::error);
     v1::Report no_location = msg;
     no_location.clear_location();
-    EXPECT_THROW(to_report(no_location), pantau::error);
+    EXPECT_THROW(wire::to_report(no_location), pantau::error);
 }
 
 TEST(ReportProto, EnumsMapOneToOne)
 {
-    EXPECT_EQ(to_proto(category::complaint), v1::COMPLAINT);
-    EXPECT_EQ(to_proto(category::disaster), v1::DISASTER);
-    EXPECT_EQ(to_proto(severity::unknown), v1::SEVERITY_UNKNOWN);
-    EXPECT_EQ(to_proto(severity::severe), v1::SEVERE);
-    EXPECT_EQ(from_proto(v1::TRANSPORT), category::transport);
-    EXPECT_EQ(from_proto(v1::CATEGORY_UNSPECIFIED), std::nullopt);
-    EXPECT_EQ(from_proto(v1::EXTREME), severity::extreme);
-    EXPECT_EQ(from_proto(static_cast<v1::Severity>(5)), std::nullopt);
+    EXPECT_EQ(wire::to_proto(category::complaint), v1::COMPLAINT);
+    EXPECT_EQ(wire::to_proto(category::disaster), v1::DISASTER);
+    EXPECT_EQ(wire::to_proto(severity::unknown), v1::SEVERITY_UNKNOWN);
+    EXPECT_EQ(wire::to_proto(severity::severe), v1::SEVERE);
+    EXPECT_EQ(wire::from_proto(v1::TRANSPORT), category::transport);
+    EXPECT_EQ(wire::from_proto(v1::CATEGORY_UNSPECIFIED), std::nullopt);
+    EXPECT_EQ(wire::from_proto(v1::EXTREME), severity::extreme);
+    EXPECT_EQ(wire::from_proto(static_cast<v1::Severity>(5)), std::nullopt);
 }
 
 // --- the golden fixture ---
@@ -929,9 +929,9 @@ TEST(ReportBatchFixture, GoldenV1BatchIsAcceptedByTheParserWithEveryFieldIntact)
     // And back: to_proto of the parsed reports re-creates the fixture.
     v1::ReportBatch again;
     for (const auto& item : res.items)
-        to_proto(std::get<report>(item), again.add_reports());
+        wire::to_proto(std::get<report>(item), again.add_reports());
     EXPECT_EQ(serialise_deterministic(again), read_fixture("report_batch_v1.pb"));
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::ingest

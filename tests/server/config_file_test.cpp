@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 constexpr std::int64_t minute = 60 * 1000;
@@ -156,7 +156,7 @@ TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)
 TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
 {
     std::ostringstream help;
-    const auto c = serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG}, help);
+    const auto c = cli::serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_TRUE(help.str().empty());
     EXPECT_EQ(c->host, "127.0.0.1");
@@ -188,7 +188,7 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
 TEST(ExampleConfig, TheCommandLineWinsOverTheFile)
 {
     std::ostringstream help;
-    const auto c = serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG, "--listen", "0.0.0.0:9090"}, help);
+    const auto c = cli::serve_config_from_args({"--config", PANTAU_EXAMPLE_CONFIG, "--listen", "0.0.0.0:9090"}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->host, "0.0.0.0");
     EXPECT_EQ(c->port, 9090);
@@ -202,9 +202,9 @@ TEST(ExampleConfig, ABadSectionValueInAFileIsAUsageErrorNamingTheKey)
     }
     std::ostringstream help;
     try {
-        serve_config_from_args({"--config", path}, help);
+        cli::serve_config_from_args({"--config", path}, help);
         FAIL() << "no error";
-    } catch (const usage_error& e) {
+    } catch (const cli::usage_error& e) {
         EXPECT_NE(std::string(e.what()).find("dedup.flood.window"), std::string::npos) << e.what();
     }
 }
@@ -212,7 +212,7 @@ TEST(ExampleConfig, ABadSectionValueInAFileIsAUsageErrorNamingTheKey)
 TEST(ServeFlags, MaxConnectionsAndThreadsComeFromTheirFlags)
 {
     std::ostringstream help;
-    const auto c = serve_config_from_args({"--max-connections", "19000", "--threads", "3"}, help);
+    const auto c = cli::serve_config_from_args({"--max-connections", "19000", "--threads", "3"}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->max_connections, 19000u);
     EXPECT_EQ(c->threads, 3u);
@@ -221,7 +221,7 @@ TEST(ServeFlags, MaxConnectionsAndThreadsComeFromTheirFlags)
 TEST(ServeFlags, VehicleTtlAndCapacityComeFromTheirFlagsAndBadOnesAreUsageErrors)
 {
     std::ostringstream help;
-    const auto c = serve_config_from_args({"--vehicle-ttl", "2m", "--max-vehicles", "500"}, help);
+    const auto c = cli::serve_config_from_args({"--vehicle-ttl", "2m", "--max-vehicles", "500"}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->vehicles.ttl, std::chrono::minutes(2));
     EXPECT_EQ(c->vehicles.max_vehicles, 500u);
@@ -229,13 +229,13 @@ TEST(ServeFlags, VehicleTtlAndCapacityComeFromTheirFlagsAndBadOnesAreUsageErrors
                                                 std::vector<std::string>{"--vehicle-ttl", "soon"},
                                                 std::vector<std::string>{"--max-vehicles", "0"}}) {
         try {
-            serve_config_from_args(bad, help);
+            cli::serve_config_from_args(bad, help);
             ADD_FAILURE() << "no error for " << bad[0] << " " << bad[1];
-        } catch (const usage_error& e) {
+        } catch (const cli::usage_error& e) {
             EXPECT_NE(std::string(e.what()).find(bad[0]), std::string::npos) << e.what();
         }
     }
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

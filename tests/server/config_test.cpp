@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 TEST(ParseListen, AcceptsHostAndPort)
@@ -120,4 +120,4 @@ TEST(StreamSettings, ABadBoundIsRefusedWithItsIniName)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

@@ -2,12 +2,12 @@
 
 // A small synchronous HTTP/1.1 client over a real loopback socket, for end-to-end tests.
 
-#include "api/net.hpp"
+#include "server/net.hpp"
 
 #include <ctime>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 
 using response = http::response<http::string_body>;
 
@@ -78,4 +78,4 @@ private:
     beast::flat_buffer buffer_;
 };
 
-} // namespace pantau
+} // namespace pantau::server

@@ -26,7 +26,7 @@
 
 extern char** environ;
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -176,4 +176,4 @@ TEST(IngestCrash, EveryAcknowledgedReportSurvivesKillDashNineExactlyOnce)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

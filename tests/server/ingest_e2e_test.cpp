@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -249,4 +249,4 @@ TEST_F(Ingest, RestartRebuildsTheSameIncidentsFromTheLog)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

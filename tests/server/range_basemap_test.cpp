@@ -22,7 +22,7 @@
 #include <sstream>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,31 +38,31 @@ TEST(ParseRange, SingleRangesSelectTheirBytesClampedToTheFile)
                            probe{"Bytes= 5-5 ", 5, 1},
                            // An end past the file is cut to it; a longer suffix is the whole file.
                            probe{"bytes=900-5000", 900, 100}, probe{"bytes=-5000", 0, 1000}}) {
-        const range_request r = parse_range(p.header, 1000);
-        ASSERT_TRUE(std::holds_alternative<byte_window>(r)) << p.header;
-        EXPECT_EQ(std::get<byte_window>(r).first, p.first) << p.header;
-        EXPECT_EQ(std::get<byte_window>(r).length, p.length) << p.header;
+        const api::range_request r = api::parse_range(p.header, 1000);
+        ASSERT_TRUE(std::holds_alternative<api::byte_window>(r)) << p.header;
+        EXPECT_EQ(std::get<api::byte_window>(r).first, p.first) << p.header;
+        EXPECT_EQ(std::get<api::byte_window>(r).length, p.length) << p.header;
     }
 }
 
 TEST(ParseRange, ARangeStartingPastTheEndOrAnEmptySuffixIsUnsatisfiable)
 {
     for (const char* h : {"bytes=1000-", "bytes=1000-2000", "bytes=-0", "bytes=5000-6000"})
-        EXPECT_TRUE(std::holds_alternative<unsatisfiable_range>(parse_range(h, 1000))) << h;
-    EXPECT_TRUE(std::holds_alternative<unsatisfiable_range>(parse_range("bytes=0-", 0))) << "an empty file";
+        EXPECT_TRUE(std::holds_alternative<api::unsatisfiable_range>(api::parse_range(h, 1000))) << h;
+    EXPECT_TRUE(std::holds_alternative<api::unsatisfiable_range>(api::parse_range("bytes=0-", 0))) << "an empty file";
 }
 
 TEST(ParseRange, MalformedMultipleOrForeignRangesAreAnsweredWithTheWholeFile)
 {
     for (const char* h : {"", "bytes", "bytes=", "bytes=-", "bytes=a-b", "bytes=5-4", "bytes=+1-2", "bytes=1--2",
                           "items=0-9", "bytes=0-1,5-9", "bytes=99999999999999999999999-", "bytes 0-9"})
-        EXPECT_TRUE(std::holds_alternative<whole_file>(parse_range(h, 1000))) << '"' << h << '"';
+        EXPECT_TRUE(std::holds_alternative<api::whole_file>(api::parse_range(h, 1000))) << '"' << h << '"';
 }
 
 TEST(ContentRange, NamesTheBytesAndTheSize)
 {
-    EXPECT_EQ(content_range(byte_window{990, 10}, 1000), "bytes 990-999/1000");
-    EXPECT_EQ(content_range_unsatisfiable(1000), "bytes */1000");
+    EXPECT_EQ(api::content_range(api::byte_window{990, 10}, 1000), "bytes 990-999/1000");
+    EXPECT_EQ(api::content_range_unsatisfiable(1000), "bytes */1000");
 }
 
 // A PMTiles v3 header (127 bytes) whose root directory is the `payload` after it.
@@ -264,8 +264,8 @@ protected:
     {
         std::ostringstream help;
         try {
-            serve_config_from_args(args, help);
-        } catch (const usage_error& e) {
+            cli::serve_config_from_args(args, help);
+        } catch (const cli::usage_error& e) {
             return e.what();
         }
         return "(no error)";
@@ -302,18 +302,18 @@ TEST_F(BasemapFlag, AValidArchiveArrivesFromTheFlagAndFromTheIniKey)
     const std::string archive = (dir_ / "city.pmtiles").string();
     write_file(archive, pmtiles_bytes(3, "root"));
     std::ostringstream help;
-    auto c = serve_config_from_args({"--basemap", archive}, help);
+    auto c = cli::serve_config_from_args({"--basemap", archive}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->basemap, archive);
-    EXPECT_EQ(check_pmtiles(archive).tile_type, 2);
+    EXPECT_EQ(api::check_pmtiles(archive).tile_type, 2);
 
     const std::string ini = (dir_ / "pantau.ini").string();
     std::ofstream(ini) << "basemap = " << archive << "\n";
-    c = serve_config_from_args({"--config", ini}, help);
+    c = cli::serve_config_from_args({"--config", ini}, help);
     ASSERT_TRUE(c.has_value());
     EXPECT_EQ(c->basemap, archive);
     EXPECT_EQ(server_config{}.basemap, "") << "no basemap by default";
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -212,4 +212,4 @@ TEST_F(Replay, HelpDescribesTheCommand)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

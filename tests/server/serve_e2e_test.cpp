@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -210,4 +210,4 @@ TEST(ServeShutdown, AnUnwritableDataDirFailsAtStartUp)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

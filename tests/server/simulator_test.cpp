@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -254,12 +254,13 @@ TEST(Simulator, EveryReportPassesIngestValidation)
         json body = json::array();
         for (std::size_t i = from; i < to; ++i)
             body.push_back(to_json(reports[i]));
-        const parse_result parsed = parse_reports(body.dump(), "application/json", ingest_limits{}, now);
+        const ingest::parse_result parsed =
+            ingest::parse_reports(body.dump(), "application/json", ingest::ingest_limits{}, now);
         ASSERT_TRUE(parsed.ok()) << parsed.error->message;
         ASSERT_EQ(parsed.items.size(), to - from);
         for (std::size_t i = 0; i < parsed.items.size(); ++i) {
             const auto* r = std::get_if<report>(&parsed.items[i]);
-            ASSERT_NE(r, nullptr) << std::get<item_error>(parsed.items[i]).message;
+            ASSERT_NE(r, nullptr) << std::get<ingest::item_error>(parsed.items[i]).message;
             EXPECT_EQ(r->external_id, reports[from + i].external_id);
             EXPECT_EQ(r->observed_at_ms, reports[from + i].observed_at_ms);
             EXPECT_EQ(r->lon, reports[from + i].lon);
@@ -413,4 +414,4 @@ TEST(SimulateEndToEnd, TheServerFillsWithIncidentsFromTheSimulator)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

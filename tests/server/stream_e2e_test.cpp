@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -464,7 +464,7 @@ TEST_F(Stream, ASlowClientIsCoalescedThenClosedWhileAFastOneGetsEverything)
         30s));
     EXPECT_EQ(fast_got, posted);
 
-    const stream_counters& counters = srv_->app().hub().counters();
+    const stream::stream_counters& counters = srv_->app().hub().counters();
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (counters.closed_slow_clients.load() == 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
@@ -623,4 +623,4 @@ TEST_F(Stream, AGracefulStopClosesStreamsWithGoingAway)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

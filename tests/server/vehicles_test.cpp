@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -44,12 +44,13 @@ std::string read_feed(const std::string& name)
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-gtfs_rt_feed parse_ok(const std::string& bytes, const std::string& source = "feed")
+ingest::gtfs_rt_feed parse_ok(const std::string& bytes, const std::string& source = "feed")
 {
-    auto parsed = parse_gtfs_rt(bytes, source, t0);
-    EXPECT_TRUE(std::holds_alternative<gtfs_rt_feed>(parsed))
-        << std::get<gtfs_rt_error>(parsed).message;
-    return std::holds_alternative<gtfs_rt_feed>(parsed) ? std::get<gtfs_rt_feed>(parsed) : gtfs_rt_feed{};
+    auto parsed = ingest::parse_gtfs_rt(bytes, source, t0);
+    EXPECT_TRUE(std::holds_alternative<ingest::gtfs_rt_feed>(parsed))
+        << std::get<ingest::gtfs_rt_error>(parsed).message;
+    return std::holds_alternative<ingest::gtfs_rt_feed>(parsed) ? std::get<ingest::gtfs_rt_feed>(parsed)
+                                                                : ingest::gtfs_rt_feed{};
 }
 
 // A FeedMessage with one vehicle per (id, lon, lat).
@@ -95,7 +96,7 @@ v1::Vehicle vehicle(const std::string& id, double lon, double lat, std::int64_t 
 
 TEST(GtfsRt, TheCaltrainVehiclePositionsFeedGivesItsFourteenVehicles)
 {
-    const gtfs_rt_feed feed = parse_ok(read_feed("ct-vehicle-positions.pb"), "caltrain");
+    const ingest::gtfs_rt_feed feed = parse_ok(read_feed("ct-vehicle-positions.pb"), "caltrain");
     ASSERT_EQ(feed.vehicles.size(), 14u);
     EXPECT_TRUE(feed.full_dataset);
     EXPECT_TRUE(feed.rejected.empty());
@@ -119,7 +120,7 @@ TEST(GtfsRt, TheCaltrainVehiclePositionsFeedGivesItsFourteenVehicles)
 
 TEST(GtfsRt, TheBullRunnerFeedGivesTenVehiclesInTampa)
 {
-    const gtfs_rt_feed feed = parse_ok(read_feed("bullrunner-vehicle-positions.pb"), "bullrunner");
+    const ingest::gtfs_rt_feed feed = parse_ok(read_feed("bullrunner-vehicle-positions.pb"), "bullrunner");
     ASSERT_EQ(feed.vehicles.size(), 10u);
     for (const auto& v : feed.vehicles) {
         EXPECT_GE(v.lon(), -82.41770);
@@ -131,22 +132,22 @@ TEST(GtfsRt, TheBullRunnerFeedGivesTenVehiclesInTampa)
 
 TEST(GtfsRt, TripUpdatesAndAlertsAreCountedNotTurnedIntoVehicles)
 {
-    const gtfs_rt_feed trips = parse_ok(read_feed("bart-trip-updates.pb"));
+    const ingest::gtfs_rt_feed trips = parse_ok(read_feed("bart-trip-updates.pb"));
     EXPECT_EQ(trips.trip_updates, 91u);
     EXPECT_TRUE(trips.vehicles.empty());
-    const gtfs_rt_feed alerts = parse_ok(read_feed("bart-alerts.pb"));
+    const ingest::gtfs_rt_feed alerts = parse_ok(read_feed("bart-alerts.pb"));
     EXPECT_EQ(alerts.alerts, 1u);
     EXPECT_TRUE(alerts.vehicles.empty());
-    const gtfs_rt_feed empty = parse_ok(read_feed("ct-service-alerts.pb"));
+    const ingest::gtfs_rt_feed empty = parse_ok(read_feed("ct-service-alerts.pb"));
     EXPECT_EQ(empty.alerts + empty.trip_updates + empty.vehicles.size() + empty.rejected.size(), 0u);
 }
 
 TEST(GtfsRt, ABodyThatIsNotAFeedMessageIsRefusedWhole)
 {
     for (const std::string& bytes : {read_feed("invalid.pb"), std::string(), std::string("{\"not\": \"protobuf\"}")}) {
-        auto parsed = parse_gtfs_rt(bytes, "feed", t0);
-        ASSERT_TRUE(std::holds_alternative<gtfs_rt_error>(parsed)) << bytes.size();
-        EXPECT_FALSE(std::get<gtfs_rt_error>(parsed).message.empty());
+        auto parsed = ingest::parse_gtfs_rt(bytes, "feed", t0);
+        ASSERT_TRUE(std::holds_alternative<ingest::gtfs_rt_error>(parsed)) << bytes.size();
+        EXPECT_FALSE(std::get<ingest::gtfs_rt_error>(parsed).message.empty());
     }
     // Other protobufs parse as a FeedMessage too: a ReportBatch's first report's source lands in
     // the header's version field, and an Incident has no header at all.
@@ -156,9 +157,9 @@ TEST(GtfsRt, ABodyThatIsNotAFeedMessageIsRefusedWhole)
     incident.set_id(7);
     incident.set_lon(106.6);
     for (const std::string& bytes : {batch.SerializeAsString(), incident.SerializeAsString()}) {
-        auto parsed = parse_gtfs_rt(bytes, "feed", t0);
-        ASSERT_TRUE(std::holds_alternative<gtfs_rt_error>(parsed));
-        EXPECT_NE(std::get<gtfs_rt_error>(parsed).message.find("gtfs_realtime_version"), std::string::npos);
+        auto parsed = ingest::parse_gtfs_rt(bytes, "feed", t0);
+        ASSERT_TRUE(std::holds_alternative<ingest::gtfs_rt_error>(parsed));
+        EXPECT_NE(std::get<ingest::gtfs_rt_error>(parsed).message.find("gtfs_realtime_version"), std::string::npos);
     }
 }
 
@@ -169,7 +170,7 @@ TEST(GtfsRt, BadEntitiesAreRejectedOneByOneWithTheirReason)
     rt::FeedEntity* nopos = m.add_entity();
     nopos->set_id("nopos");
     nopos->mutable_vehicle()->mutable_trip()->set_trip_id("t1");
-    const gtfs_rt_feed feed = parse_ok(m.SerializeAsString());
+    const ingest::gtfs_rt_feed feed = parse_ok(m.SerializeAsString());
     ASSERT_EQ(feed.vehicles.size(), 1u);
     EXPECT_EQ(feed.vehicles[0].id(), "feed/ok");
     EXPECT_EQ(feed.vehicles[0].label(), "Bus ok");
@@ -197,7 +198,7 @@ TEST(GtfsRt, ADeletedEntityNamesItsVehicleAndDifferentialIsRead)
     rt::FeedEntity* bare = m.add_entity();
     bare->set_id("8");
     bare->set_is_deleted(true);
-    const gtfs_rt_feed feed = parse_ok(m.SerializeAsString(), "trans");
+    const ingest::gtfs_rt_feed feed = parse_ok(m.SerializeAsString(), "trans");
     EXPECT_FALSE(feed.full_dataset);
     EXPECT_EQ(feed.deleted, (std::vector<std::string>{"trans/7", "trans/8"}));
 }
@@ -207,7 +208,7 @@ TEST(GtfsRt, BearingIsNormalisedAndTimestampsPreferTheVehiclesOwn)
     rt::FeedMessage m = feed_of({{"a", sukarasa_lon, sukarasa_lat}});
     m.mutable_entity(0)->mutable_vehicle()->mutable_position()->set_bearing(-90);
     m.mutable_entity(0)->mutable_vehicle()->set_timestamp(1'800'000'123);
-    const gtfs_rt_feed feed = parse_ok(m.SerializeAsString());
+    const ingest::gtfs_rt_feed feed = parse_ok(m.SerializeAsString());
     ASSERT_EQ(feed.vehicles.size(), 1u);
     EXPECT_FLOAT_EQ(feed.vehicles[0].bearing(), 270);
     EXPECT_FALSE(feed.vehicles[0].has_speed_mps());
@@ -217,11 +218,11 @@ TEST(GtfsRt, BearingIsNormalisedAndTimestampsPreferTheVehiclesOwn)
 
 TEST(GtfsRt, FeedSourcesAreShortLowercaseNames)
 {
-    EXPECT_FALSE(check_feed_source("transjakarta-rt_2.0"));
-    EXPECT_TRUE(check_feed_source(""));
-    EXPECT_TRUE(check_feed_source("TransJakarta"));
-    EXPECT_TRUE(check_feed_source("a/b"));
-    EXPECT_TRUE(check_feed_source(std::string(65, 'a')));
+    EXPECT_FALSE(ingest::check_feed_source("transjakarta-rt_2.0"));
+    EXPECT_TRUE(ingest::check_feed_source(""));
+    EXPECT_TRUE(ingest::check_feed_source("TransJakarta"));
+    EXPECT_TRUE(ingest::check_feed_source("a/b"));
+    EXPECT_TRUE(ingest::check_feed_source(std::string(65, 'a')));
 }
 
 // ---- the vehicle table ------------------------------------------------------------------------
@@ -343,12 +344,12 @@ TEST(VehicleTable, BadSettingsNameTheirFlag)
 
 // ---- the stream hub ---------------------------------------------------------------------------
 
-struct quiet_client : stream_client {
+struct quiet_client : stream::stream_client {
     void wake() override {}
     void close(std::uint16_t, const std::string&) override {}
 };
 
-std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
+std::vector<v1::ServerMessage> drain(stream::stream_hub& hub, stream::stream_hub::client_id id)
 {
     std::vector<v1::ServerMessage> out;
     const auto now = std::chrono::steady_clock::now();
@@ -361,7 +362,8 @@ std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
     return out;
 }
 
-stream_hub::client_id subscribe(stream_hub& hub, std::shared_ptr<stream_client> c, std::function<void(v1::Subscribe&)> fill)
+stream::stream_hub::client_id subscribe(stream::stream_hub& hub, std::shared_ptr<stream::stream_client> c,
+                                        std::function<void(v1::Subscribe&)> fill)
 {
     const auto id = hub.connect(c);
     v1::ClientMessage m;
@@ -371,9 +373,9 @@ stream_hub::client_id subscribe(stream_hub& hub, std::shared_ptr<stream_client> 
     return id;
 }
 
-feed_update vehicles_update(std::vector<v1::Vehicle> upserts, std::vector<std::string> removed = {})
+stream::feed_update vehicles_update(std::vector<v1::Vehicle> upserts, std::vector<std::string> removed = {})
 {
-    feed_update u;
+    stream::feed_update u;
     u.vehicles = std::move(upserts);
     u.removed_vehicles = std::move(removed);
     return u;
@@ -381,9 +383,9 @@ feed_update vehicles_update(std::vector<v1::Vehicle> upserts, std::vector<std::s
 
 TEST(VehicleStream, VehiclesFollowTheFilterInSnapshotsAndDeltas)
 {
-    stream_settings settings;
+    stream::stream_settings settings;
     settings.heartbeat_interval = 3600s;
-    stream_hub hub(settings);
+    stream::stream_hub hub(settings);
     hub.load({}, t0);
     hub.push(vehicles_update({vehicle("a/1", 106.63, -6.17)}));
     hub.flush(t0, std::chrono::steady_clock::now());
@@ -401,7 +403,7 @@ TEST(VehicleStream, VehiclesFollowTheFilterInSnapshotsAndDeltas)
     });
     const auto none = subscribe(hub, c, [](v1::Subscribe& s) { s.set_want_vehicles(false); });
 
-    auto snapshot_count = [&](stream_hub::client_id id) {
+    auto snapshot_count = [&](stream::stream_hub::client_id id) {
         auto msgs = drain(hub, id);
         EXPECT_EQ(msgs.size(), 1u);
         return msgs.empty() ? -1 : msgs[0].snapshot().vehicles_size();
@@ -549,4 +551,4 @@ TEST_F(VehicleFeed, BadFeedsGetAClearErrorAndChangeNothing)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::server

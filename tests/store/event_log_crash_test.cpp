@@ -21,7 +21,7 @@
 #include <sstream>
 #include <thread>
 
-namespace pantau {
+namespace pantau::store {
 namespace {
 
 namespace fs = std::filesystem;
@@ -187,4 +187,4 @@ TEST(EventLogCrash, EveryAcknowledgedEventSurvivesSigkillExactlyOnceInAGaplessSe
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::store

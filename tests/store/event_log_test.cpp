@@ -13,7 +13,7 @@
 #include <numeric>
 #include <thread>
 
-namespace pantau {
+namespace pantau::store {
 namespace {
 
 namespace fs = std::filesystem;
@@ -588,4 +588,4 @@ TEST(EventLog, BatchesNeverExceedMaxBatchEventsButNeverSplitAnAppend)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::store

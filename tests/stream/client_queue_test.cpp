@@ -10,11 +10,11 @@
 #include <memory>
 #include <string>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 stream_settings bounds()
 {
@@ -173,4 +173,4 @@ TEST(ClientQueue, VehiclesStatsAlertsAndSourcesCoalesceByTheirKeys)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

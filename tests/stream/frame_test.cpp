@@ -8,10 +8,10 @@
 #include <string>
 #include <utility>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 TEST(SeqPrefix, PrefixPlusSharedBodyDecodesAsOneServerMessage)
 {
@@ -72,4 +72,4 @@ TEST(Frame, AnEmptySnapshotStillCarriesItsStreamId)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

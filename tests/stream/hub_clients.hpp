@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau::test {
+namespace pantau::stream::test {
 
 struct fake_client : stream_client {
     int wakes = 0;
@@ -71,4 +71,4 @@ inline connected connect(stream_hub& hub, const v1::ClientMessage& first)
     return c;
 }
 
-} // namespace pantau::test
+} // namespace pantau::stream::test

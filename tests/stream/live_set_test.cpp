@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 stream_filter wants(bool incidents, bool stats, bool vehicles)
 {
@@ -216,4 +216,4 @@ TEST(TickDeltas, OneBodyPerDistinctFilterAndNoneForAFilterTheTickDoesNotConcern)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 std::shared_ptr<const std::string> body(std::size_t bytes) { return std::make_shared<const std::string>(bytes, 'x'); }
@@ -88,4 +88,4 @@ TEST(ResumeHistory, ClearingForgetsTheMessagesButTheNumberingGoesOn)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

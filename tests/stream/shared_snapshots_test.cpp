@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 stream_filter incidents_only(const std::string& type = "")
 {
@@ -110,4 +110,4 @@ TEST(SharedSnapshots, TheBodyIsTheFiltersCutWithSourcesAndWithoutAStreamId)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 v1::Vehicle vehicle_at(double lon, double lat, const std::string& district)
 {
@@ -144,4 +144,4 @@ TEST(StreamFilter, FiltersThatDifferInAnyFieldHaveDifferentKeys)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -15,11 +15,11 @@
 #include <utility>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 TEST(StreamHubSnapshots, ManySubscribersWithOneFilterShareOneSerialisedSnapshot)
 {
@@ -220,4 +220,4 @@ TEST(StreamHubSnapshots, AStreamThatLosesItsConnectionWhileItsSnapshotIsBuiltKee
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 TEST(StreamHub, NothingIsSentBeforeSubscribe)
 {
@@ -280,4 +280,4 @@ TEST(StreamHub, AQuietStreamGetsHeartbeatsAndPingsAreAnswered)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -10,11 +10,11 @@
 #include <set>
 #include <string>
 
-namespace pantau {
+namespace pantau::stream {
 namespace {
 
 using namespace std::chrono_literals;
-using namespace pantau::test;
+using namespace pantau::stream::test;
 
 stream_settings keep(std::chrono::seconds how_long, std::size_t how_many)
 {
@@ -121,4 +121,4 @@ TEST(StreamRegistry, ANewFilterGivesTheStreamItsKey)
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::stream

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace pantau::test {
+namespace pantau::stream::test {
 
 namespace v1 = pantau::v1;
 
@@ -58,4 +58,4 @@ inline v1::ServerMessage decode(const outgoing_frame& f)
     return m;
 }
 
-} // namespace pantau::test
+} // namespace pantau::stream::test

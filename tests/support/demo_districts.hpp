@@ -12,7 +12,7 @@ inline const geo::hierarchy& demo_districts()
 {
     static const geo::hierarchy h = [] {
         geo::load_report report;
-        return geo::hierarchy::load(demo_levels(default_data_dir()), report);
+        return geo::hierarchy::load(server::demo_levels(server::default_data_dir()), report);
     }();
     return h;
 }

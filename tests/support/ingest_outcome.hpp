@@ -13,13 +13,13 @@
 
 namespace pantau::testing {
 
-inline std::vector<ingest_result> taken(ingest_outcome outcome)
+inline std::vector<app::ingest_result> taken(app::ingest_outcome outcome)
 {
-    if (const auto* refused = std::get_if<service_refusal>(&outcome)) {
+    if (const auto* refused = std::get_if<app::service_refusal>(&outcome)) {
         ADD_FAILURE() << "the service refused the request: " << refused->message;
         return {};
     }
-    return std::get<std::vector<ingest_result>>(std::move(outcome));
+    return std::get<std::vector<app::ingest_result>>(std::move(outcome));
 }
 
 } // namespace pantau::testing

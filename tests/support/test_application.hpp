@@ -10,9 +10,10 @@
 
 namespace pantau::testing {
 
-inline server_config api_test_config(const std::filesystem::path& web_root, const std::filesystem::path& data_dir)
+inline server::server_config api_test_config(const std::filesystem::path& web_root,
+                                             const std::filesystem::path& data_dir)
 {
-    server_config config;
+    server::server_config config;
     config.web_root = web_root.string();
     config.data_dir = data_dir.string();
     return config;

@@ -21,7 +21,7 @@
 #include <string>
 #include <variant>
 
-namespace pantau {
+namespace pantau::wire {
 namespace {
 
 namespace pb = google::protobuf;
@@ -150,13 +150,13 @@ TEST(EveryField, AFullGtfsRealtimePositionFillsEveryVehicleFieldTheFeedCanGive)
     pos->mutable_position()->set_bearing(90);
     pos->mutable_position()->set_speed(8.5f);
     pos->set_timestamp(static_cast<std::uint64_t>(t0 / 1000));
-    auto parsed = parse_gtfs_rt(feed.SerializeAsString(), "tangerang-bus", t0);
-    ASSERT_TRUE(std::holds_alternative<gtfs_rt_feed>(parsed));
-    const auto& vehicles = std::get<gtfs_rt_feed>(parsed).vehicles;
+    auto parsed = ingest::parse_gtfs_rt(feed.SerializeAsString(), "tangerang-bus", t0);
+    ASSERT_TRUE(std::holds_alternative<ingest::gtfs_rt_feed>(parsed));
+    const auto& vehicles = std::get<ingest::gtfs_rt_feed>(parsed).vehicles;
     ASSERT_EQ(vehicles.size(), 1u);
     // The districts and the time of receipt are the receiver's to add (the vehicle service).
     EXPECT_EQ(unset_fields(vehicles[0]), (std::set<std::string>{"districts", "received_ms"}));
 }
 
 } // namespace
-} // namespace pantau
+} // namespace pantau::wire
