@@ -177,4 +177,19 @@ demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts
             feature_collection("demo_kota", "kota", std::move(kota_features))};
 }
 
+std::vector<level_spec> demo_levels(const std::string& data_dir)
+{
+    std::vector<level_spec> levels;
+    for (const char* name : {"kelurahan", "kecamatan", "kota"}) {
+        level_spec spec;
+        spec.name = name;
+        spec.source.path = data_dir + "/demo/" + name + ".geojson";
+        spec.source.code_field = "code";
+        spec.source.name_field = "name";
+        spec.source.parent_field = std::string(name) == "kota" ? "" : "parent";
+        levels.push_back(std::move(spec));
+    }
+    return levels;
+}
+
 } // namespace pantau::geo

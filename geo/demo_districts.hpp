@@ -3,6 +3,8 @@
 // Approximate demo districts made from facts alone: each kelurahan's code, name, kecamatan and
 // centroid. Never official boundaries; the files say so in their metadata.
 
+#include "geo/district.hpp"
+
 #include <string>
 #include <vector>
 
@@ -24,5 +26,9 @@ struct demo_district_files {
 // dissolved into kecamatan and the city. Deterministic: the same facts give the same bytes.
 demo_district_files make_demo_districts(const std::vector<kelurahan_fact>& facts, const std::string& city_code,
                                         const std::string& city_name);
+
+// The demo hierarchy as it is committed in DATA_DIR/demo (written by make_demo_districts, through
+// `pantau gen-demo-data`): kelurahan → kecamatan → kota, linked by their "parent" attribute.
+std::vector<level_spec> demo_levels(const std::string& data_dir);
 
 } // namespace pantau::geo

@@ -4,6 +4,7 @@
 #include "core/incident_engine.hpp"
 #include "core/source_health.hpp"
 #include "core/vehicle_table.hpp"
+#include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
 #include "server/districts_config.hpp"
 #include "stream/stream_settings.hpp"
@@ -28,7 +29,7 @@ std::string default_web_root();
 struct server_config {
     std::string host = "127.0.0.1"; // an IP address or a name resolved at start-up
     std::uint16_t port = 8080;
-    std::vector<geo::level_spec> districts = demo_levels(default_data_dir()); // finest first
+    std::vector<geo::level_spec> districts = geo::demo_levels(default_data_dir()); // finest first
     std::string web_root = default_web_root();
     std::string data_dir = "var";
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);

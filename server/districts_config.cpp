@@ -13,21 +13,6 @@ std::string default_data_dir()
     return PANTAU_DEFAULT_DATA_DIR;
 }
 
-std::vector<geo::level_spec> demo_levels(const std::string& data_dir)
-{
-    std::vector<geo::level_spec> levels;
-    for (const char* name : {"kelurahan", "kecamatan", "kota"}) {
-        geo::level_spec spec;
-        spec.name = name;
-        spec.source.path = data_dir + "/demo/" + name + ".geojson";
-        spec.source.code_field = "code";
-        spec.source.name_field = "name";
-        spec.source.parent_field = std::string(name) == "kota" ? "" : "parent";
-        levels.push_back(std::move(spec));
-    }
-    return levels;
-}
-
 geo::level_spec level_from_argument(const std::string& argument, const geo::layer_source& fields)
 {
     geo::level_spec spec;

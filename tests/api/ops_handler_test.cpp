@@ -5,7 +5,6 @@
 #include "tests/support/test_application.hpp"
 #include "app/metrics.hpp"
 #include "core/error.hpp"
-#include "server/districts_config.hpp"
 
 #include <date/date.h>
 #include <gtest/gtest.h>

@@ -4,7 +4,6 @@
 #include "api/reply.hpp"
 #include "tests/support/test_application.hpp"
 #include "core/error.hpp"
-#include "server/districts_config.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -5,7 +5,6 @@
 #include "api/http_api.hpp"
 #include "tests/support/test_application.hpp"
 #include "ingest/report_parser.hpp"
-#include "server/districts_config.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

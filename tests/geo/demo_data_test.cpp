@@ -19,15 +19,8 @@ namespace {
 
 using namespace pantau;
 
-// The same specs as server/districts_config.cpp demo_levels().
-std::vector<geo::level_spec> demo_levels()
-{
-    std::vector<geo::level_spec> levels;
-    for (const std::string name : {"kelurahan", "kecamatan", "kota"})
-        levels.push_back(geo_test::layer_level(name, geo_test::repo_data("demo/" + name + ".geojson"), "code", "name",
-                                               name == "kota" ? "" : "parent"));
-    return levels;
-}
+// The specs the server and the tests load the demo districts with.
+std::vector<geo::level_spec> demo_levels() { return geo::demo_levels(PANTAU_REPO_DATA); }
 
 std::string read_file(const std::string& path)
 {

@@ -1,9 +1,8 @@
 #pragma once
 
-// The built-in demo districts (kelurahan → kecamatan → kota), loaded once per process. Needs
-// server/districts_config.cpp: from pantau_server, or compiled into the test (the TSan tests).
-#include "server/districts_config.hpp"
-
+// The built-in demo districts (kelurahan → kecamatan → kota) as committed in the repo's data/demo,
+// loaded once per process. Needs only geo (PANTAU_REPO_DATA is set for every test executable).
+#include "geo/demo_districts.hpp"
 #include "geo/hierarchy.hpp"
 
 namespace pantau::testing {
@@ -12,7 +11,7 @@ inline const geo::hierarchy& demo_districts()
 {
     static const geo::hierarchy h = [] {
         geo::load_report report;
-        return geo::hierarchy::load(server::demo_levels(server::default_data_dir()), report);
+        return geo::hierarchy::load(geo::demo_levels(PANTAU_REPO_DATA), report);
     }();
     return h;
 }
