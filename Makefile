@@ -24,7 +24,7 @@ build-run: configure
 
 # The simulator (2 reports per second on average) keeps the demo wall alive.
 run: build-run
-	$(PANTAU) serve --simulate 2 $(ARGS)
+	$(PANTAU) serve --simulate 2 --public-read $(ARGS)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -16,8 +16,10 @@ namespace {
 
 http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
 {
-    std::string source = "gtfs-rt";
+    // The key names the source (DESIGN §4); ?source= may repeat it, never change it.
+    std::string source = c.who.name;
     std::string source_error;
+    bool other_source = false;
     const auto error = query_schema()
                            .custom("source", "1 to 64 of a-z, 0-9, '.', '_' and '-'",
                                    [&](const std::string& v) {
@@ -25,19 +27,17 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
                                            source_error = "source: " + *why;
                                            return false;
                                        }
-                                       source = v;
+                                       if (v != source) {
+                                           source_error = "source: this key sends as " + source + ", not " + v;
+                                           other_source = true;
+                                           return false;
+                                       }
                                        return true;
                                    })
                            .read(c.query);
     if (error)
-        return bad_request(c.req, source_error.empty() ? *error : source_error);
-    // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
-    const std::string_view type = to_std(c.req[http::field::content_type]);
-    const std::string_view media = type.substr(0, type.find(';'));
-    if (!media.empty() && media != "application/x-protobuf" && media != "application/octet-stream" &&
-        media != "application/protobuf" && media != "application/vnd.google.protobuf")
-        return error_reply(c.req, http::status::unsupported_media_type, "unsupported_content_type",
-                           "send the FeedMessage as application/x-protobuf, not " + std::string(media));
+        return other_source ? error_reply(c.req, http::status::forbidden, "forbidden", source_error)
+                            : bad_request(c.req, source_error.empty() ? *error : source_error);
     const std::int64_t now = store::wall_now_ms();
     auto parsed = ingest::parse_gtfs_rt(c.req.body(), source, now);
     if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
@@ -66,7 +66,10 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
 
 void add_feed_routes(route_table& routes, const api_services& s)
 {
+    // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
     routes.add(http::verb::post, "/api/v1/feeds/gtfs-rt", access::source,
+               {"application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf",
+                "application/octet-stream"},
                [&s](const request_context& c) { return gtfs_rt_feed_post(s, c); });
 }
 

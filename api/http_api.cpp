@@ -9,7 +9,8 @@ namespace pantau::api {
 
 namespace fs = std::filesystem;
 
-http_api::http_api(const api_services& services, const api_options& options) : services_(services)
+http_api::http_api(const api_services& services, const api_options& options)
+    : services_(services), routes_(services.gate)
 {
     std::error_code ec;
     web_root_ = fs::canonical(options.web_root, ec);
@@ -22,19 +23,21 @@ http_api::http_api(const api_services& services, const api_options& options) : s
     add_feed_routes(routes_, services_);
     add_vehicle_routes(routes_, services_);
     add_ops_routes(routes_, services_, http_requests_);
+    add_session_routes(routes_, services_.gate);
+    add_credential_routes(routes_, services_.gate);
     add_static_routes(routes_, web_root_, options.basemap);
 }
 
-http_response http_api::handle(const http_request& req) const
+http_response http_api::handle(const http_request& req, const client_info& client) const
 {
-    http_response res = routes_.dispatch(req);
+    http_response res = routes_.dispatch(req, client);
     http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
     return res;
 }
 
-std::optional<http_response> http_api::accept_websocket(const http_request& req) const
+std::optional<http_response> http_api::accept_websocket(const http_request& req, const client_info& client) const
 {
-    auto decided = routes_.upgrade(req, stream_path);
+    auto decided = routes_.upgrade(req, client, stream_path);
     if (auto* refused = std::get_if<http_response>(&decided))
         return std::move(*refused);
     return std::nullopt;

@@ -4,6 +4,7 @@
 // builds it once with references to the services; every request and WebSocket upgrade passes its
 // route table, the one dispatch point where access and limits apply. Safe from many threads.
 
+#include "api/gatekeeper.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
 #include "app/incident_service.hpp"
@@ -28,6 +29,7 @@ struct api_services {
     app::locator_pool& locators;
     app::ingest_metrics& ingest;
     const app::metrics_registry& metrics; // the series of other parts (the stream) on /metrics
+    const gatekeeper& gate;               // who may call what: the credentials and the limits
 };
 
 struct api_options {
@@ -45,11 +47,11 @@ public:
     http_api(const http_api&) = delete;
     http_api& operator=(const http_api&) = delete;
 
-    http_response handle(const http_request& req) const;
+    http_response handle(const http_request& req, const client_info& client) const;
 
     // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session
-    // (GET /ws), else the reply that refuses it.
-    std::optional<http_response> accept_websocket(const http_request& req) const;
+    // (GET /ws by a viewer, from an allowed Origin), else the reply that refuses it.
+    std::optional<http_response> accept_websocket(const http_request& req, const client_info& client) const;
 
     const std::filesystem::path& web_root() const { return web_root_; }
 

@@ -81,7 +81,8 @@ http_response patch_incident(const api_services& s, const request_context& c)
     if (body.is_discarded() || !body.is_object())
         return bad_request(c.req, "the body must be a JSON object");
     incident_change change;
-    change.actor = "operator";
+    // The audit names the token's holder; a body's "actor" is ignored (DESIGN §4).
+    change.actor = c.who.name;
     auto invalid = [&](const std::string& message) {
         return error_reply(c.req, http::status::bad_request, "invalid_field", message);
     };
@@ -100,8 +101,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
         } else if (key == "note") {
             change.note = v;
         } else if (key == "actor") {
-            if (!v.empty())
-                change.actor = v;
+            // Accepted for older clients, and ignored.
         } else {
             return invalid("unknown field " + key + "; known: status, assignee, note, actor");
         }
@@ -126,7 +126,7 @@ void add_incident_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return list_incidents(s, c); });
     routes.add(http::verb::get, "/api/v1/incidents/{id}", access::viewer,
                [&s](const request_context& c) { return get_incident(s, c); });
-    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_,
+    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_, {"application/json", "application/merge-patch+json"},
                [&s](const request_context& c) { return patch_incident(s, c); });
 }
 

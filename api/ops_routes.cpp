@@ -35,7 +35,7 @@ void add_ops_routes(route_table& routes, const api_services& s, const app::metri
         return json_reply(c.req, wire::dump(json{{"as_of", rfc3339(now)}, {"sources", std::move(list)}}));
     });
 
-    routes.add(http::verb::get, "/metrics", access::viewer, [&s, &http_requests](const request_context& c) {
+    routes.add(http::verb::get, "/metrics", s.gate.settings().metrics_public ? access::open : access::viewer, [&s, &http_requests](const request_context& c) {
         app::metrics_writer w;
         app::write_service_metrics(s.incidents, s.vehicles, s.ingest, w, store::wall_now_ms());
         s.metrics.write(w);

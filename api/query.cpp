@@ -2,6 +2,7 @@
 
 #include "core/time_text.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -54,6 +55,23 @@ std::optional<double> parse_degrees(std::string_view text, double limit)
     if (r.ec != std::errc() || r.ptr != end || !std::isfinite(value) || value < -limit || value > limit)
         return std::nullopt;
     return value;
+}
+
+std::string percent_encode(std::string_view s)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : s) {
+        const auto b = static_cast<unsigned char>(c);
+        if (std::isalnum(b) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[b >> 4];
+            out += hex[b & 0xf];
+        }
+    }
+    return out;
 }
 
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value)

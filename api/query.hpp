@@ -19,6 +19,8 @@ namespace pantau::api {
 // RFC 3986 percent-decoding ('+' as a space in query strings); nullopt on a malformed escape.
 // (Boost.URL arrived in Boost 1.81; Debian 12 ships 1.74.)
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+// Every byte but RFC 3986's unreserved characters as %XX: safe in a query value.
+std::string percent_encode(std::string_view s);
 
 // min_lon,min_lat,max_lon,max_lat in degrees.
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value);

@@ -14,15 +14,19 @@ using wire::json;
 
 void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits)
 {
-    routes.add(http::verb::post, "/api/v1/reports", access::source, [&s, limits](const request_context& c) {
+    const std::vector<std::string> types = {"application/json", "application/x-ndjson", "application/ndjson",
+                                            "application/x-protobuf", "application/protobuf"};
+    routes.add(http::verb::post, "/api/v1/reports", access::source, types, [&s, limits](const request_context& c) {
         const std::int64_t now = store::wall_now_ms();
+        // The key names the source (DESIGN §4): a source cannot file reports as another.
         ingest::parse_result parsed =
-            ingest::parse_reports(c.req.body(), to_std(c.req[http::field::content_type]), limits, now);
+            ingest::parse_reports(c.req.body(), to_std(c.req[http::field::content_type]), limits, now, c.who.name);
         if (!parsed.ok()) {
             s.ingest.count_unreadable_body(parsed.error->code);
-            return error_reply(c.req,
-                               parsed.error->too_large() ? http::status::payload_too_large : http::status::bad_request,
-                               parsed.error->code, parsed.error->message);
+            const auto status = parsed.error->too_large()                                 ? http::status::payload_too_large
+                                : parsed.error->code == ingest::ingest_error::unsupported_content_type ? http::status::unsupported_media_type
+                                                                                          : http::status::bad_request;
+            return error_reply(c.req, status, parsed.error->code, parsed.error->message);
         }
         std::vector<std::variant<report, app::rejected_report>> items;
         app::ingest_tally tally;

@@ -2,6 +2,7 @@
 
 #include "api/query.hpp"
 #include "api/reply.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 
@@ -51,7 +52,13 @@ std::string allow_header(std::vector<http::verb> methods)
 
 void route_table::add(http::verb method, std::string pattern, access who, route_handler handle)
 {
-    routes_.push_back(route{method, split_path(pattern), who, std::move(handle)});
+    add(method, std::move(pattern), who, {}, std::move(handle));
+}
+
+void route_table::add(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
+                      route_handler handle)
+{
+    routes_.push_back(route{method, split_path(pattern), who, std::move(body_types), std::move(handle)});
     // Literal segments before parameters, so /a/b wins over /a/{id} whatever the order of adding.
     std::stable_sort(routes_.begin(), routes_.end(), [](const route& a, const route& b) {
         return std::count_if(a.segments.begin(), a.segments.end(), is_param) <
@@ -85,7 +92,7 @@ route_table::matching(std::string_view path) const
     return out;
 }
 
-http_response route_table::dispatch(const http_request& req) const
+http_response route_table::dispatch(const http_request& req, const client_info& client) const
 {
     const std::string_view target = to_std(req.target());
     if (target.empty() || target.front() != '/')
@@ -105,15 +112,34 @@ http_response route_table::dispatch(const http_request& req) const
     if (found.empty()) {
         if (decoded->starts_with("/api/") || !fallback_)
             return error_reply(req, http::status::not_found, "not_found", "no API endpoint " + *decoded);
-        return fallback_(request_context{req, std::move(*decoded), query, {}});
+        // The wall's files are open, but still count against the address's rate limit.
+        auto admitted = gate_.admit(req, client, access::open);
+        if (auto* refused = std::get_if<buffer_response>(&admitted))
+            return std::move(*refused);
+        return fallback_(request_context{req, std::move(*decoded), query, {}, std::get<auth::principal>(admitted), client});
     }
     // A path has one shape: the routes found differ only in their method.
     const http::verb method = req.method() == http::verb::head ? http::verb::get : req.method();
     for (const auto& [r, params] : found) {
         if (r->method != method)
             continue;
-        // Here the trust issue checks r->who against the request's credentials (DESIGN §4).
-        return r->handle(request_context{req, std::move(*decoded), query, params});
+        auto admitted = gate_.admit(req, client, r->who);
+        if (auto* refused = std::get_if<buffer_response>(&admitted))
+            return std::move(*refused);
+        if (!r->body_types.empty()) {
+            const std::string type = media_type(to_std(req[http::field::content_type]));
+            if (std::find(r->body_types.begin(), r->body_types.end(), type) == r->body_types.end()) {
+                std::string accepted;
+                for (const auto& t : r->body_types)
+                    accepted += (accepted.empty() ? "" : ", ") + t;
+                return error_reply(req, http::status::unsupported_media_type, "unsupported_content_type",
+                                   (type.empty() ? std::string("a body without Content-Type")
+                                                 : "Content-Type " + type.substr(0, 100)) +
+                                       " is not accepted here; send " + accepted);
+            }
+        }
+        return r->handle(request_context{req, std::move(*decoded), query, params, std::get<auth::principal>(admitted),
+                                         client});
     }
     std::vector<http::verb> methods;
     for (const auto& [r, params] : found)
@@ -121,7 +147,8 @@ http_response route_table::dispatch(const http_request& req) const
     return method_not_allowed(req, *decoded, allow_header(methods));
 }
 
-std::variant<access, http_response> route_table::upgrade(const http_request& req, std::string_view ws_path) const
+std::variant<auth::principal, http_response> route_table::upgrade(const http_request& req, const client_info& client,
+                                                                  std::string_view ws_path) const
 {
     const std::string_view target = to_std(req.target());
     const std::string_view path = target.substr(0, target.find('?'));
@@ -129,9 +156,14 @@ std::variant<access, http_response> route_table::upgrade(const http_request& req
         return http_response(error_reply(req, http::status::not_found, "not_found",
                                          "no WebSocket endpoint " + std::string(path) + "; the stream is " +
                                              std::string(ws_path)));
-    for (const auto& [r, params] : matching(path))
-        if (r->method == http::verb::get && req.method() == http::verb::get)
-            return r->who;
+    for (const auto& [r, params] : matching(path)) {
+        if (r->method == http::verb::get && req.method() == http::verb::get) {
+            auto admitted = gate_.admit_stream(req, client);
+            if (auto* refused = std::get_if<buffer_response>(&admitted))
+                return http_response(std::move(*refused));
+            return std::get<auth::principal>(std::move(admitted));
+        }
+    }
     return http_response(method_not_allowed(req, path, "GET"));
 }
 

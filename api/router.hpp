@@ -1,10 +1,13 @@
 #pragma once
 
-// The route table of the HTTP API: {method, path pattern, who may call it, handler}. 404, 405 and
-// the Allow header follow from the table, and so will authentication: every request goes
-// through route_table::dispatch, the one dispatch point (DESIGN §1, §4).
+// The route table of the HTTP API: {method, path pattern, who may call it, the body types it
+// takes, handler}. 404, 405 with Allow, 401/403 (the gatekeeper), 429 and 415 follow from the
+// table: every request goes through route_table::dispatch, the one dispatch point
+// (DESIGN §1, §4), so no route can forget to check access.
 
+#include "api/gatekeeper.hpp"
 #include "api/http_types.hpp"
+#include "auth/access.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -15,47 +18,54 @@
 
 namespace pantau::api {
 
-// Who may call a route (DESIGN §4). Declared on every route now; the trust issue checks it here.
-enum class access : std::uint8_t {
-    open,      // /healthz, /readyz, the wall's static files
-    viewer,    // the read API and the stream
-    operator_, // changes to incidents
-    source,    // ingest: an API key names the source
-};
+// Who may call a route (DESIGN §4): open, viewer, operator_, admin or source.
+using auth::access;
 
 struct request_context {
     const http_request& req;
     std::string path;                     // percent-decoded
     std::string_view query;               // raw, without '?'
     std::vector<std::string> path_params; // the {name} segments of the pattern, in order
+    const auth::principal& who;           // admitted by the gatekeeper for the route's access
+    const client_info& client;
 };
 
 using route_handler = std::function<http_response(const request_context&)>;
 
 class route_table {
 public:
+    explicit route_table(const gatekeeper& gate) : gate_(gate) {}
+
     // `pattern` is a path whose segments are literal or "{name}" (one whole segment). A GET route
     // also answers HEAD. Routes are matched literal segments first, whatever the order of adding.
     void add(http::verb method, std::string pattern, access who, route_handler handle);
+    // A route that reads a body of one of these media types (lower case, no parameters): any
+    // other Content-Type, or none, is a 415 before the handler runs. Never sniffed.
+    void add(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
+             route_handler handle);
     // Any other path: the handler decides (the static files of the wall).
     void set_fallback(route_handler handle);
 
-    // The one dispatch point: checks the target, finds the route, answers 404/405 itself.
-    http_response dispatch(const http_request& req) const;
-    // What a WebSocket upgrade of this request would be: the route's access, or the reply that
-    // refuses it (no such path, or not a GET).
-    std::variant<access, http_response> upgrade(const http_request& req, std::string_view ws_path) const;
+    // The one dispatch point: checks the target, finds the route, admits the caller for the
+    // route's access (or refuses), checks the body's type, then runs the handler.
+    http_response dispatch(const http_request& req, const client_info& client) const;
+    // A WebSocket upgrade of this request: the admitted caller, or the reply that refuses it (no
+    // such path, not a GET, no viewer access, or a foreign Origin).
+    std::variant<auth::principal, http_response> upgrade(const http_request& req, const client_info& client,
+                                                         std::string_view ws_path) const;
 
 private:
     struct route {
         http::verb method;
         std::vector<std::string> segments;
         access who;
+        std::vector<std::string> body_types; // empty: the body is not read
         route_handler handle;
     };
     // Routes whose pattern matches the path (any method), and the captured segments.
     std::vector<std::pair<const route*, std::vector<std::string>>> matching(std::string_view path) const;
 
+    const gatekeeper& gate_;
     std::vector<route> routes_;
     route_handler fallback_;
 };

@@ -23,6 +23,10 @@ void add_feed_routes(route_table& routes, const api_services& s);
 void add_vehicle_routes(route_table& routes, const api_services& s);
 // /healthz, /readyz, /metrics, /api/v1/sources, and /ws asked without an upgrade
 void add_ops_routes(route_table& routes, const api_services& s, const app::metric_counter_family& http_requests);
+// POST, GET and DELETE /api/v1/session, /login, /kiosk: browsers trade a token for a cookie
+void add_session_routes(route_table& routes, const gatekeeper& gate);
+// /api/v1/keys and /api/v1/tokens (admin)
+void add_credential_routes(route_table& routes, const gatekeeper& gate);
 // The wall's files (every other path), /api/v1/config and /basemap.pmtiles
 void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap);
 

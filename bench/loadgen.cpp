@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -124,6 +125,7 @@ private:
 };
 
 struct options {
+    std::string api_key; // sent as X-API-Key on ingest (pantau keys add); default $PANTAU_API_KEY
     std::string host = "127.0.0.1";
     unsigned short port = 8080;
     std::string districts;
@@ -432,6 +434,8 @@ void http_conn::post(std::string body, std::size_t reports, std::uint64_t expect
     req_.version(11);
     req_.set(http::field::host, lg_.opt().host);
     req_.set(http::field::content_type, "application/x-protobuf");
+    if (!lg_.opt().api_key.empty())
+        req_.set("X-API-Key", lg_.opt().api_key);
     req_.keep_alive(true);
     req_.body() = std::move(body);
     req_.prepare_payload();
@@ -790,7 +794,7 @@ void loadgen::print_step(const char* label, const step_stats& s) const
 // ---- command line ----
 
 const char* usage_text =
-    "usage: pantau_loadgen --districts FILE [--target HOST:PORT] [--clients N] [--filter all|district]\n"
+    "usage: pantau_loadgen --districts FILE [--target HOST:PORT] [--api-key KEY] [--clients N] [--filter all|district]\n"
     "                      [--http-conns M] [--batch B] [--batch-ms T] [--rate R | --rates R1,R2,... | --ramp FROM:TO:FACTOR]\n"
     "                      [--step-s S] [--warmup-s W] [--p99-ms X] [--connect-concurrency K]\n"
     "                      [--connect-timeout-s T] [--code-field F] [--seed S] [--no-stop] [--require-deliveries]\n"
@@ -838,7 +842,9 @@ options parse_options(int argc, char** argv)
         if (i + 1 >= argc)
             throw usage_error(flag + " needs a value");
         const std::string v = argv[++i];
-        if (flag == "--target") {
+        if (flag == "--api-key") {
+            o.api_key = v;
+        } else if (flag == "--target") {
             const auto colon = v.rfind(':');
             if (colon == std::string::npos)
                 throw usage_error("--target: expected HOST:PORT, got " + v);
@@ -905,6 +911,9 @@ options parse_options(int argc, char** argv)
         throw usage_error("--http-conns, --batch, --step-s and --connect-concurrency must be above 0");
     if (o.batch > 10000)
         throw usage_error("--batch: at most 10000 reports a request");
+    if (o.api_key.empty())
+        if (const char* key = std::getenv("PANTAU_API_KEY"))
+            o.api_key = key;
     return o;
 }
 

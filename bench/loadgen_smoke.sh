@@ -16,7 +16,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$pantau" serve --listen 127.0.0.1:0 --districts "$districts" --data-dir "$dir/var" > "$dir/out" 2> "$dir/err" &
+# Ingest needs a source key (docs/security.md); the subscribers read under --public-read.
+key=$("$pantau" keys add --data-dir "$dir/var" --source loadgen 2> /dev/null)
+"$pantau" serve --listen 127.0.0.1:0 --districts "$districts" --data-dir "$dir/var" --public-read > "$dir/out" 2> "$dir/err" &
 pid=$!
 url=
 for _ in $(seq 1 300); do
@@ -31,5 +33,5 @@ if [ -z "$url" ]; then
   exit 1
 fi
 
-"$loadgen" --target "$url" --districts "$districts" --clients 20 --filter all --rate 200 --step-s 1 \
+"$loadgen" --target "$url" --api-key "$key" --districts "$districts" --clients 20 --filter all --rate 200 --step-s 1 \
   --warmup-s 0 --http-conns 2 --batch 10 --p99-ms 100000 --require-deliveries

@@ -71,8 +71,13 @@ start_server() {
   if [ "$which" = pantau ]; then
     port=$pantau_port
     server_dir=$(mktemp -d "$data_root/pantau-b4b5.XXXXXX")
+    # A source key for the load generator (it reads PANTAU_API_KEY); subscribers read under
+    # --public-read, and no rate limit may throttle the benchmark's own load.
+    PANTAU_API_KEY=$("$pantau_bin" keys add --data-dir "$server_dir" --source loadgen 2> /dev/null)
+    export PANTAU_API_KEY
     taskset -c "$server_cpu" "$pantau_bin" serve --listen "127.0.0.1:$port" --districts "$districts" \
-      --data-dir "$server_dir" --stream-tick-ms "$tick_ms" --max-connections 19500 > "$log" 2>&1 &
+      --data-dir "$server_dir" --stream-tick-ms "$tick_ms" --max-connections 19500 --public-read \
+      --rate-per-credential 0 > "$log" 2>&1 &
   else
     port=$peer_port
     taskset -c "$server_cpu" node "$root/bench/peers/node/server.js" --listen "127.0.0.1:$port" \

@@ -1,4 +1,4 @@
-// `pantau replay FILE --to URL [--speed X]` (DESIGN §3): posts an NDJSON report archive to a
+// `pantau replay FILE --to URL [--speed X] [--api-key KEY]` (DESIGN §3): posts an NDJSON report archive to a
 // server's POST /api/v1/reports in batches, keeping the archive's observed_at spacing divided by
 // the speed, so that an afternoon's flood can be replayed on a test wall.
 
@@ -16,6 +16,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -108,7 +109,7 @@ struct totals {
 // One keep-alive connection to the server, reopened when it drops.
 class poster {
 public:
-    explicit poster(target t) : target_(std::move(t)) {}
+    poster(target t, std::string api_key) : target_(std::move(t)), api_key_(std::move(api_key)) {}
 
     // The server's answer, or nullopt when no answer came (cannot connect, connection lost).
     std::optional<http::response<http::string_body>> post(const std::string& body, std::string& failure)
@@ -133,6 +134,8 @@ public:
         req.set(http::field::host, target_.host + ":" + target_.port);
         req.set(http::field::user_agent, "pantau-replay");
         req.set(http::field::content_type, "application/x-ndjson");
+        if (!api_key_.empty())
+            req.set("X-API-Key", api_key_);
         req.keep_alive(true);
         req.body() = body;
         req.prepare_payload();
@@ -157,6 +160,7 @@ public:
 
 private:
     target target_;
+    std::string api_key_;
     net::io_context ioc_;
     std::optional<tcp::socket> socket_;
     beast::flat_buffer buffer_;
@@ -230,7 +234,7 @@ void send_batch(poster& p, std::vector<pending_report>& batch, totals& t)
 
 int replay_command(const std::vector<std::string>& args)
 {
-    std::string file, url, speed_text = "1";
+    std::string file, url, speed_text = "1", api_key;
     std::size_t batch_size = 500;
     po::options_description options(
         "pantau replay FILE --to URL: posts the reports of an NDJSON archive (one JSON report a line, as POST "
@@ -241,7 +245,10 @@ int replay_command(const std::vector<std::string>& args)
         "to", po::value<std::string>(&url), "http://HOST:PORT of the server (required)")(
         "speed", po::value<std::string>(&speed_text),
         "X: X times real time (default 1; 60: an hour a minute; 0 or max: as fast as possible)")(
-        "batch", po::value<std::size_t>(&batch_size), "at most this many reports per request (default 500, 1 to 10000)");
+        "batch", po::value<std::size_t>(&batch_size), "at most this many reports per request (default 500, 1 to 10000)")(
+        "api-key", po::value<std::string>(&api_key),
+        "KEY: the source key to send (pantau keys add; default $PANTAU_API_KEY). The server files every report "
+        "under the key's source");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(&file));
     po::options_description all;
@@ -264,12 +271,17 @@ int replay_command(const std::vector<std::string>& args)
         throw usage_error("--batch: expected 1 to 10000");
     const target t = parse_url(url);
     const double speed = parse_speed(speed_text);
+    // From the environment rather than the command line where it can: argv is visible to every
+    // user of the machine (ps), the environment only to the process's owner.
+    if (api_key.empty())
+        if (const char* from_env = std::getenv("PANTAU_API_KEY"))
+            api_key = from_env;
 
     std::ifstream in(file, std::ios::binary);
     if (!in)
         throw error("cannot read " + file);
 
-    poster p(t);
+    poster p(t, api_key);
     totals sums;
     std::vector<pending_report> batch;
     std::size_t batch_bytes = 0;

@@ -118,6 +118,28 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "max-vehicles", po::value<std::size_t>(&config.vehicles.max_vehicles),
         "vehicles held at most, across all feeds (default 20000)");
     options.add(vehicle_options);
+    auto& trust = config.trust;
+    std::string session_lifetime;
+    po::options_description trust_options("Access (see docs/security.md)");
+    trust_options.add_options()(
+        "public-read", po::bool_switch(&trust.policy.public_read),
+        "viewer access (the read API, the stream, the wall) without a token: only for a demo on a trusted network")(
+        "allowed-origin", po::value<std::vector<std::string>>(&trust.policy.allowed_origins),
+        "ORIGIN (e.g. https://wall.example.org) whose pages may open the stream and make changes with a session "
+        "cookie, besides this server's own; repeat for more")(
+        "metrics-public", po::bool_switch(&trust.metrics_public), "GET /metrics without a token")(
+        "session-lifetime", po::value<std::string>(&session_lifetime),
+        "DURATION: how long a browser's login lasts (default 30d)")(
+        "rate-per-address", po::value<double>(&trust.per_address.per_second),
+        "requests per second from one client address (default 500; 0: no limit)")(
+        "burst-per-address", po::value<double>(&trust.per_address.burst), "requests at once from one address (default 1000)")(
+        "limit-loopback", po::bool_switch(&trust.limit_loopback),
+        "apply the per-address limit to loopback too (default: exempt, as a reverse proxy there limits per client)")(
+        "rate-per-credential", po::value<double>(&trust.per_credential.per_second),
+        "requests per second with one key or token (default 1000; 0: no limit)")(
+        "burst-per-credential", po::value<double>(&trust.per_credential.burst),
+        "requests at once with one key or token (default 2000)");
+    options.add(trust_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;
@@ -155,6 +177,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
             config.retention = server::parse_duration(vm["retention"].as<std::string>(), "--retention");
         if (vm.count("vehicle-ttl"))
             config.vehicles.ttl = server::parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
+        if (!session_lifetime.empty())
+            trust.session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
+                server::parse_duration(session_lifetime, "--session-lifetime"));
         if (vm.count("checkpoint-interval"))
             config.checkpoint_interval =
                 server::parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");

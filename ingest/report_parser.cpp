@@ -1,5 +1,7 @@
 #include "ingest/report_parser.hpp"
 
+#include "core/text.hpp"
+
 #include "core/time_text.hpp"
 
 #include "wire/report_proto.hpp"
@@ -443,10 +445,12 @@ item_error at(std::size_t index, field_error e, std::size_t line = 0)
 }
 
 parsed_report one_json(const json& obj, std::size_t index, std::size_t line, const ingest_limits& limits,
-                       std::int64_t now_ms)
+                       std::int64_t now_ms, std::string_view source)
 {
     report r;
     auto e = from_json(obj, limits, r);
+    if (!source.empty())
+        r.source = source;
     if (!e)
         e = validate(r, limits, now_ms);
     if (!e)
@@ -471,7 +475,7 @@ std::string too_many(std::size_t count, const ingest_limits& limits)
            std::to_string(limits.max_reports_per_request) + " are allowed per request";
 }
 
-parse_result parse_json(std::string_view body, const ingest_limits& limits, std::int64_t now_ms)
+parse_result parse_json(std::string_view body, const ingest_limits& limits, std::int64_t now_ms, std::string_view source)
 {
     parse_result result;
     json doc;
@@ -482,7 +486,7 @@ parse_result parse_json(std::string_view body, const ingest_limits& limits, std:
         return result;
     }
     if (doc.is_object()) {
-        result.items.push_back(one_json(doc, 0, 0, limits, now_ms));
+        result.items.push_back(one_json(doc, 0, 0, limits, now_ms, source));
         return result;
     }
     if (!doc.is_array()) {
@@ -499,11 +503,11 @@ parse_result parse_json(std::string_view body, const ingest_limits& limits, std:
     }
     result.items.reserve(doc.size());
     for (std::size_t i = 0; i < doc.size(); ++i)
-        result.items.push_back(one_json(doc[i], i, 0, limits, now_ms));
+        result.items.push_back(one_json(doc[i], i, 0, limits, now_ms, source));
     return result;
 }
 
-parse_result parse_ndjson(std::string_view body, const ingest_limits& limits, std::int64_t now_ms)
+parse_result parse_ndjson(std::string_view body, const ingest_limits& limits, std::int64_t now_ms, std::string_view source)
 {
     // Lines first, so that an oversized body is refused before any of it is parsed.
     std::vector<std::pair<std::size_t, std::string_view>> lines; // (1-based line number, text)
@@ -536,12 +540,13 @@ parse_result parse_ndjson(std::string_view body, const ingest_limits& limits, st
             result.items.push_back(at(i, {code::invalid_report, "not valid JSON: " + parse_detail(e)}, line_number));
             continue;
         }
-        result.items.push_back(one_json(obj, i, line_number, limits, now_ms));
+        result.items.push_back(one_json(obj, i, line_number, limits, now_ms, source));
     }
     return result;
 }
 
-parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, std::int64_t now_ms)
+parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, std::int64_t now_ms,
+                            std::string_view source)
 {
     parse_result result;
     v1::ReportBatch batch;
@@ -565,7 +570,9 @@ parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, 
         std::string area;
         auto failed = [&](field_error e) {
             item_error out = at(i, std::move(e));
-            if (!check_id("source", msg.source()))
+            if (!source.empty())
+                out.source = source;
+            else if (!check_id("source", msg.source()))
                 out.source = msg.source();
             result.items.push_back(std::move(out));
         };
@@ -574,6 +581,8 @@ parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, 
             continue;
         }
         report r = wire::to_report(msg);
+        if (!source.empty())
+            r.source = source;
         if (r.where == location_kind::polygon)
             r.area_geojson = std::move(area);
         if (auto e = validate(r, limits, now_ms)) {
@@ -585,23 +594,15 @@ parse_result parse_protobuf(std::string_view body, const ingest_limits& limits, 
     return result;
 }
 
-// The media type without parameters, lower-cased: "Application/JSON; charset=utf-8" -> "application/json".
-std::string media_type(std::string_view content_type)
-{
-    std::string out(trim(content_type.substr(0, content_type.find(';'))));
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 } // namespace
 
 
 parse_result parse_reports(std::string_view body, std::string_view content_type, const ingest_limits& limits,
-                           std::int64_t now_ms)
+                           std::int64_t now_ms, std::string_view source)
 {
     std::string type = media_type(content_type);
     if (type == "application/x-protobuf" || type == "application/protobuf")
-        return parse_protobuf(body, limits, now_ms);
+        return parse_protobuf(body, limits, now_ms, source);
 
     std::string_view content = trim(body);
     if (content.empty()) {
@@ -610,10 +611,10 @@ parse_result parse_reports(std::string_view body, std::string_view content_type,
         return result;
     }
     if (type == "application/x-ndjson" || type == "application/ndjson")
-        return parse_ndjson(body, limits, now_ms);
+        return parse_ndjson(body, limits, now_ms, source);
     // Never sniffed: a browser lets any page post text/plain cross-site without asking first.
     if (type == "application/json")
-        return parse_json(body, limits, now_ms);
+        return parse_json(body, limits, now_ms, source);
 
     parse_result result;
     result.error = request_failure(code::unsupported_content_type,

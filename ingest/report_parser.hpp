@@ -69,8 +69,9 @@ struct parse_result {
 // `content_type` is the request's Content-Type header (parameters such as charset are ignored):
 // application/json (an object or an array of objects), application/x-ndjson (one object per line),
 // application/x-protobuf (a pantau.v1.ReportBatch). Empty or any other type is an error
-// (unsupported_content_type), never sniffed. `now_ms` (UTC) bounds observed_at.
+// (unsupported_content_type), never sniffed. `now_ms` (UTC) bounds observed_at. A non-empty
+// `source` (the API key's) is every report's source, whatever the body says; empty: the body's.
 parse_result parse_reports(std::string_view body, std::string_view content_type, const ingest_limits& limits,
-                           std::int64_t now_ms);
+                           std::int64_t now_ms, std::string_view source = {});
 
 } // namespace pantau::ingest

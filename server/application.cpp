@@ -108,8 +108,10 @@ application::application(const server_config& config)
         hub->push(std::move(u));
     });
     export_stream_metrics(metrics_, hub_);
+    credentials_ = std::make_unique<store::credential_store>(config.data_dir);
+    gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
-        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_},
+        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_},
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}});
 }
 

@@ -38,6 +38,7 @@ public:
     app::metrics_registry& metrics() { return metrics_; }
     stream::stream_hub& hub() { return *hub_; }
     const api::http_api& api() const { return *api_; }
+    store::credential_store& credentials() { return *credentials_; }
 
     // The stream tick's upkeep, once a second: stats windows expire, silent vehicles leave,
     // source freshness moves, even when no report arrives.
@@ -52,6 +53,8 @@ private:
     app::metrics_registry metrics_;
     std::shared_ptr<stream::stream_hub> hub_;
     std::shared_ptr<stream::source_health_cache> sources_; // refreshed by advance(), read by the hub
+    std::unique_ptr<store::credential_store> credentials_; // DIR/credentials.sqlite
+    std::unique_ptr<api::gatekeeper> gate_;
     std::unique_ptr<api::http_api> api_;
 };
 

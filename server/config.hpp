@@ -6,6 +6,7 @@
 #include "core/vehicle_table.hpp"
 #include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
+#include "api/gatekeeper.hpp"
 #include "server/districts_config.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -50,6 +51,8 @@ struct server_config {
     static constexpr double max_simulate_rate = 10'000;
     stream::stream_settings stream;
     vehicle_settings vehicles;
+    // Who may call what, and how often (docs/security.md): closed unless public_read is set.
+    api::trust_settings trust;
 
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]

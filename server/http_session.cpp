@@ -21,6 +21,20 @@ std::string peer_of(const tcp::socket& socket)
     return ec ? "unknown-peer" : api::endpoint_text(ep);
 }
 
+api::client_info client_of(const tcp::socket& socket)
+{
+    beast::error_code ec;
+    const tcp::endpoint ep = socket.remote_endpoint(ec);
+    return api::client_info{ec ? std::string("unknown") : ep.address().to_string(), false};
+}
+
+// The path of a request for the log, without its query: a kiosk link's query holds a token.
+std::string_view logged_path(const api::http_request& req)
+{
+    const std::string_view target = api::to_std(req.target());
+    return target.substr(0, std::min(target.find('?'), std::size_t{200}));
+}
+
 bool is_http_parse_error(const beast::error_code& ec)
 {
     return ec.category() == http::make_error_code(http::error::bad_target).category() &&
@@ -33,7 +47,7 @@ http_session::http_session(tcp::socket&& socket, std::shared_ptr<shared_state> s
     : stream_(std::move(socket)),
       // Bounded: the parser's limits cap what one request may put in it.
       buffer_(static_cast<std::size_t>(state->limits().header_limit + state->limits().body_limit)),
-      state_(std::move(state)), peer_(peer_of(stream_.socket()))
+      state_(std::move(state)), peer_(peer_of(stream_.socket())), client_(client_of(stream_.socket()))
 {
 }
 
@@ -103,7 +117,7 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     api::http_request req = parser_->release();
     if (websocket::is_upgrade(req)) {
         // The dispatch point decides; an accepted upgrade takes the socket and this session ends.
-        std::optional<api::http_response> refused = state_->api().accept_websocket(req);
+        std::optional<api::http_response> refused = state_->api().accept_websocket(req, client_);
         if (!refused) {
             std::make_shared<websocket_session>(stream_.release_socket(), state_, peer_)->run(std::move(req));
             return;
@@ -112,15 +126,15 @@ void http_session::on_read(beast::error_code ec, std::size_t)
     }
     api::http_response res;
     try {
-        res = state_->api().handle(req);
+        res = state_->api().handle(req, client_);
     } catch (const std::exception& e) {
         // A handler bug must not take the connection's thread down; the client gets a 500.
-        spdlog::error("{}: {} {}: {}", peer_, api::to_std(req.method_string()), api::to_std(req.target()),
+        spdlog::error("{}: {} {}: {}", peer_, api::to_std(req.method_string()), logged_path(req),
                       e.what());
         res = api::unreadable_request(http::status::internal_server_error, "internal_error",
                                                   "internal error", req.version());
     }
-    spdlog::debug("{}: {} {} -> {}", peer_, api::to_std(req.method_string()), api::to_std(req.target()),
+    spdlog::debug("{}: {} {} -> {}", peer_, api::to_std(req.method_string()), logged_path(req),
                   static_cast<unsigned>(api::status_of(res)));
     send(std::move(res));
 }

@@ -40,6 +40,7 @@ private:
     beast::flat_buffer buffer_;
     std::shared_ptr<shared_state> state_;
     std::string peer_; // "address:port", for logs
+    api::client_info client_; // the peer's address, for the dispatch point's limits
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<api::http_response> response_; // kept alive until its write completes
     bool writing_ = false;

@@ -48,6 +48,8 @@ try {
 const mapDist = join(here, "node_modules/maplibre-gl/dist");
 for (const [from, to] of [
   [join(here, "index.html"), "index.html"],
+  [join(here, "login.html"), "login.html"],
+  [join(here, "login.js"), "login.js"],
   [join(here, "src/style.css"), "style.css"],
   [join(mapDist, "maplibre-gl.css"), "maplibre-gl.css"],
   [join(mapDist, "maplibre-gl-worker.mjs"), "maplibre-gl-worker.mjs"],

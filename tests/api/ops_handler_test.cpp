@@ -3,6 +3,7 @@
 #include "core/time_text.hpp"
 #include "api/http_api.hpp"
 #include "tests/support/test_application.hpp"
+#include "tests/support/test_credentials.hpp"
 #include "app/metrics.hpp"
 #include "core/error.hpp"
 
@@ -46,6 +47,7 @@ protected:
     fs::path base = fs::temp_directory_path() / ("pantau_ops_test_" + std::to_string(::getpid()) + "_" +
                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::unique_ptr<server::application> app;
+    std::unique_ptr<testing::test_credentials> credentials;
 
     void SetUp() override
     {
@@ -68,23 +70,35 @@ protected:
         config.sources.declared.insert("bmkg");
         config.sources.interval_ms["bmkg"] = 24 * 60 * 60 * 1000;
         app = std::make_unique<server::application>(config);
+        credentials = std::make_unique<testing::test_credentials>(base / "var");
     }
 
     http_response get(const std::string& target)
     {
         http_request req{http::verb::get, target, 11};
         req.set(http::field::host, "localhost");
-        return app->api().handle(req);
+        return app->api().handle(testing::with_token(req, credentials->viewer), testing::loopback_client);
     }
+    // One request per source, each with its source's key; the answers' counts added up.
     json post(const json& body)
     {
-        http_request req{http::verb::post, "/api/v1/reports", 11};
-        req.set(http::field::host, "localhost");
-        req.set(http::field::content_type, "application/json");
-        req.body() = body.dump();
-        req.prepare_payload();
-        auto res = app->api().handle(req);
-        return json::parse(*std::get<buffer_response>(res).body());
+        json total = {{"accepted", 0}, {"rejected", 0}, {"results", json::array()}};
+        for (const auto& [source, part] : testing::by_source(body)) {
+            http_request req{http::verb::post, "/api/v1/reports", 11};
+            req.set(http::field::host, "localhost");
+            req.set(http::field::content_type, "application/json");
+            req.body() = part.dump();
+            req.prepare_payload();
+            auto res = app->api().handle(testing::with_key(req, credentials->key(source)), testing::loopback_client);
+            const json answer = json::parse(*std::get<buffer_response>(res).body());
+            if (!answer.contains("accepted"))
+                return answer;
+            total["accepted"] = total["accepted"].get<int>() + answer["accepted"].get<int>();
+            total["rejected"] = total["rejected"].get<int>() + answer["rejected"].get<int>();
+            for (const auto& r : answer["results"])
+                total["results"].push_back(r);
+        }
+        return total;
     }
     static std::string body(const http_response& res) { return *std::get<buffer_response>(res).body(); }
     json get_json(const std::string& target) { return json::parse(body(get(target))); }
@@ -228,9 +242,10 @@ TEST_F(OpsHandler, AnotherModuleCanAddItsSeriesToTheScrape)
 TEST_F(OpsHandler, MetricsAnswersGetAndHeadOnly)
 {
     http_request req{http::verb::post, "/metrics", 11};
-    EXPECT_EQ(status_of(app->api().handle(req)), http::status::method_not_allowed);
+    testing::with_token(req, credentials->viewer);
+    EXPECT_EQ(status_of(app->api().handle(req, testing::loopback_client)), http::status::method_not_allowed);
     req.method(http::verb::head);
-    EXPECT_EQ(status_of(app->api().handle(req)), http::status::ok);
+    EXPECT_EQ(status_of(app->api().handle(req, testing::loopback_client)), http::status::ok);
 }
 
 TEST_F(OpsHandler, AnIncidentCarriesItsTypesAgencyAndTheListFiltersByIt)

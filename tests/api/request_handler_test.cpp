@@ -3,6 +3,7 @@
 #include "api/http_api.hpp"
 #include "api/reply.hpp"
 #include "tests/support/test_application.hpp"
+#include "tests/support/test_credentials.hpp"
 #include "core/error.hpp"
 
 #include <gtest/gtest.h>
@@ -56,9 +57,11 @@ protected:
     {
         web = std::make_unique<scratch_web_root>();
         app = std::make_unique<server::application>(testing::api_test_config(web->root, web->base / "var"));
+        credentials = std::make_unique<testing::test_credentials>(web->base / "var");
     }
     static void TearDownTestSuite()
     {
+        credentials.reset();
         app.reset();
         web.reset();
     }
@@ -67,9 +70,10 @@ protected:
     {
         http_request req{verb, target, 11};
         req.set(http::field::host, "localhost");
-        return req;
+        // An admin may call every route but ingest: what these tests are about is the routing.
+        return testing::with_token(req, credentials->admin);
     }
-    static http_response get(const std::string& target) { return app->api().handle(request(http::verb::get, target)); }
+    static http_response get(const std::string& target) { return app->api().handle(request(http::verb::get, target), testing::loopback_client); }
 
     static const buffer_response& buffer(const http_response& res)
     {
@@ -113,17 +117,18 @@ protected:
 
     static inline std::unique_ptr<scratch_web_root> web;
     static inline std::unique_ptr<server::application> app;
+    static inline std::unique_ptr<testing::test_credentials> credentials;
 };
 
 // The stream's upgrade is decided at the dispatch point, like every other request.
 TEST_F(RequestHandler, OnlyAGetOfWsMayBecomeAStream)
 {
-    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws")).has_value());
-    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws?x=1")).has_value());
-    auto elsewhere = app->api().accept_websocket(request(http::verb::get, "/api/v1/ws"));
+    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws"), testing::loopback_client).has_value());
+    EXPECT_FALSE(app->api().accept_websocket(request(http::verb::get, "/ws?x=1"), testing::loopback_client).has_value());
+    auto elsewhere = app->api().accept_websocket(request(http::verb::get, "/api/v1/ws"), testing::loopback_client);
     ASSERT_TRUE(elsewhere.has_value());
     expect_error(*elsewhere, http::status::not_found, "not_found");
-    auto post = app->api().accept_websocket(request(http::verb::post, "/ws"));
+    auto post = app->api().accept_websocket(request(http::verb::post, "/ws"), testing::loopback_client);
     ASSERT_TRUE(post.has_value());
     expect_error(*post, http::status::method_not_allowed, "method_not_allowed");
     expect_error(get("/ws"), http::status::upgrade_required, "upgrade_required");
@@ -283,7 +288,7 @@ TEST_F(RequestHandler, HeadHasTheHeadersOfGetAndNoBody)
 {
     for (const char* target : {"/", "/app.js", "/healthz", "/api/v1/districts?level=kota"}) {
         auto full = get(target);
-        auto head = app->api().handle(request(http::verb::head, target));
+        auto head = app->api().handle(request(http::verb::head, target), testing::loopback_client);
         EXPECT_EQ(status_of(head), http::status::ok) << target;
         EXPECT_EQ(header(head, http::field::content_length), std::to_string(body(full).size())) << target;
         EXPECT_EQ(header(head, http::field::content_type), header(full, http::field::content_type)) << target;
@@ -326,12 +331,12 @@ TEST_F(RequestHandler, OtherMethodsOnKnownPathsAre405WithAnAllowHeader)
 {
     for (const char* target : {"/healthz", "/readyz", "/api/v1/districts", "/api/v1/locate", "/", "/app.js"})
         for (http::verb verb : {http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
-            auto res = app->api().handle(request(verb, target));
+            auto res = app->api().handle(request(verb, target), testing::loopback_client);
             expect_error(res, http::status::method_not_allowed, "method_not_allowed");
             EXPECT_EQ(header(res, http::field::allow), "GET, HEAD") << target;
         }
     // A path that does not exist stays a 404 whatever the method.
-    expect_error(app->api().handle(request(http::verb::post, "/nope.js")), http::status::not_found, "not_found");
+    expect_error(app->api().handle(request(http::verb::post, "/nope.js"), testing::loopback_client), http::status::not_found, "not_found");
 }
 
 TEST_F(RequestHandler, ATargetThatIsNotAPathIsRejected)
@@ -343,9 +348,9 @@ TEST_F(RequestHandler, ATargetThatIsNotAPathIsRejected)
 TEST_F(RequestHandler, TheConnectionStaysOpenUnlessTheClientAsksToClose)
 {
     auto req = request(http::verb::get, "/healthz");
-    EXPECT_TRUE(std::get<buffer_response>(app->api().handle(req)).keep_alive());
+    EXPECT_TRUE(std::get<buffer_response>(app->api().handle(req, testing::loopback_client)).keep_alive());
     req.keep_alive(false);
-    EXPECT_FALSE(std::get<buffer_response>(app->api().handle(req)).keep_alive());
+    EXPECT_FALSE(std::get<buffer_response>(app->api().handle(req, testing::loopback_client)).keep_alive());
 }
 
 TEST_F(RequestHandler, UnreadableRequestsCloseTheConnection)

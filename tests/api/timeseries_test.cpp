@@ -4,6 +4,7 @@
 #include "core/time_text.hpp"
 #include "api/http_api.hpp"
 #include "tests/support/test_application.hpp"
+#include "tests/support/test_credentials.hpp"
 #include "ingest/report_parser.hpp"
 
 #include <gtest/gtest.h>
@@ -58,6 +59,7 @@ protected:
         fs::remove_all(*base);
         fs::create_directories(*base / "www");
         app = new server::application(testing::api_test_config(*base / "www", *base / "var"));
+        credentials = new testing::test_credentials(*base / "var");
         now = std::time(nullptr) * 1000LL;
 
         // 900 reports over the last 20 days, a third of them in the last 40 hours, sent in a
@@ -87,7 +89,8 @@ protected:
             req.set(http::field::content_type, "application/json");
             req.body() = batch.dump();
             req.prepare_payload();
-            auto res = std::get<buffer_response>(app->api().handle(req));
+            testing::with_key(req, credentials->key("ts_test"));
+            auto res = std::get<buffer_response>(app->api().handle(req, testing::loopback_client));
             ASSERT_EQ(res.result(), http::status::ok) << *res.body();
             const json reply = json::parse(*res.body());
             for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -103,6 +106,7 @@ protected:
     }
     static void TearDownTestSuite()
     {
+        delete credentials;
         delete app;
         fs::remove_all(*base);
         delete base;
@@ -112,7 +116,8 @@ protected:
     static std::pair<http::status, json> get(const std::string& target)
     {
         http_request req{http::verb::get, target, 11};
-        auto res = std::get<buffer_response>(app->api().handle(req));
+        testing::with_token(req, credentials->viewer);
+        auto res = std::get<buffer_response>(app->api().handle(req, testing::loopback_client));
         return {res.result(), json::parse(*res.body())};
     }
 
@@ -158,6 +163,7 @@ protected:
 
     static inline fs::path* base = nullptr;
     static inline server::application* app = nullptr;
+    static inline testing::test_credentials* credentials = nullptr;
     static inline std::int64_t now = 0;
     static inline auto* sent = new std::vector<sent_report>();
 };

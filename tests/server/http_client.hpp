@@ -2,14 +2,64 @@
 
 // A small synchronous HTTP/1.1 client over a real loopback socket, for end-to-end tests.
 
+#include "server/config.hpp"
 #include "server/net.hpp"
+#include "tests/support/test_credentials.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <memory>
 #include <string>
 
 namespace pantau::server {
 
 using response = http::response<http::string_body>;
+
+// The credentials this process's clients send: an operator's token on every request, and on
+// ingest the key of the source the body names (a feed's ?source=, else "test").
+struct client_access {
+    std::unique_ptr<testing::test_credentials> credentials;
+};
+inline client_access& test_access()
+{
+    static client_access access;
+    return access;
+}
+
+// For end-to-end tests of features other than access itself: reads are open (--public-read), and
+// this process's clients carry keys and an operator's token made in the config's data dir.
+inline void grant_test_access(server_config& config)
+{
+    config.trust.policy.public_read = true;
+    test_access().credentials = std::make_unique<testing::test_credentials>(config.data_dir);
+}
+
+inline void add_test_credentials(http::request<http::string_body>& req)
+{
+    auto& creds = test_access().credentials;
+    if (!creds || req.count(http::field::authorization) || req.count("X-API-Key"))
+        return;
+    const std::string target(req.target());
+    if (target.starts_with("/api/v1/reports")) {
+        std::string source = "test";
+        const std::string_view body = req.body();
+        // The first report's source (JSON object, array, or the first NDJSON line).
+        const auto doc = nlohmann::json::parse(body.substr(0, body.find('\n')), nullptr, false);
+        const auto& first = doc.is_array() && !doc.empty() ? doc[0] : doc;
+        if (first.is_object() && first.contains("source") && first["source"].is_string())
+            source = first["source"].get<std::string>();
+        req.set("X-API-Key", creds->key(source));
+    } else if (target.starts_with("/api/v1/feeds/")) {
+        const auto at = target.find("source=");
+        std::string source = "gtfs-rt";
+        if (at != std::string::npos)
+            source = target.substr(at + 7, target.find('&', at) - (at + 7));
+        req.set("X-API-Key", creds->key(source));
+    } else {
+        req.set(http::field::authorization, "Bearer " + creds->operator_token);
+    }
+}
 
 // RFC 3339 UTC time `minutes` ago: an observed_at that ingest accepts as recent.
 inline std::string minutes_ago(int minutes)
@@ -38,6 +88,7 @@ public:
             req.body() = std::move(body);
             req.prepare_payload();
         }
+        add_test_credentials(req);
         http::write(socket_, req);
         return read();
     }
@@ -45,6 +96,7 @@ public:
     // Any request, with the headers the test sets (e.g. Range).
     response send(http::request<http::string_body> req)
     {
+        add_test_credentials(req);
         http::write(socket_, req);
         return read();
     }

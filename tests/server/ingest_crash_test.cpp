@@ -38,7 +38,11 @@ public:
     explicit server_process(const fs::path& dir) : out_(dir / "stdout.txt")
     {
         const std::string data_dir = (dir / "var").string();
-        std::vector<std::string> args = {PANTAU_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+        server_config access;
+        access.data_dir = data_dir;
+        grant_test_access(access);
+        std::vector<std::string> args = {PANTAU_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+                                         "--public-read"};
         std::vector<char*> argv;
         for (auto& a : args)
             argv.push_back(a.data());

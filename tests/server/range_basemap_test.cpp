@@ -119,6 +119,7 @@ protected:
         config.threads = 1;
         config.web_root = (*dir / "web").string();
         config.data_dir = (*dir / (basemap ? "data_a" : "data_b")).string();
+        grant_test_access(config);
         if (basemap)
             config.basemap = (*dir / "city.pmtiles").string();
         auto* s = new server(config);

@@ -52,6 +52,9 @@ protected:
         config.port = 0;
         config.threads = 2;
         config.data_dir = (dir_ / "var").string();
+        grant_test_access(config);
+        // The binary finds its key where users keep it: in the environment.
+        ::setenv("PANTAU_API_KEY", test_access().credentials->key("archive").c_str(), 1);
         srv_ = std::make_unique<server>(config);
         srv_->start();
         url_ = "http://127.0.0.1:" + std::to_string(srv_->local_endpoint().port());
@@ -174,6 +177,26 @@ TEST_F(Replay, ABatchTheServerRefusesStopsTheReplayWithExitOne)
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("refused with HTTP 422"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Replay, TheKeyComesFromTheFlagOrTheEnvironmentAndNamesTheSource)
+{
+    const auto file = archive(4);
+    // No key at all: the server refuses the first batch, and replay says why.
+    ::unsetenv("PANTAU_API_KEY");
+    auto refused = run({"replay", file.string(), "--to", url_, "--speed", "max"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("401"), std::string::npos) << refused.err;
+    EXPECT_EQ(reports_on_server(), 0u);
+    // The flag: every report is filed under the key's source, whatever the archive says.
+    const std::string other = test_access().credentials->key("replayed");
+    auto r = run({"replay", file.string(), "--to", url_, "--speed", "max", "--api-key", other});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(reports_on_server(), 4u);
+    client c(srv_->local_endpoint());
+    const json sources = json::parse(c.request(http::verb::get, "/api/v1/sources").body());
+    ASSERT_EQ(sources["sources"].size(), 1u) << sources.dump();
+    EXPECT_EQ(sources["sources"][0]["source"], "replayed");
 }
 
 TEST_F(Replay, AServerThatIsNotThereIsARuntimeError)

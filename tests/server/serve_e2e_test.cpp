@@ -21,12 +21,14 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-server_config test_config(const fs::path& data_dir)
+server_config test_config(const fs::path& data_dir, bool with_access = true)
 {
     server_config config;
     config.port = 0;
     config.threads = 2;
     config.data_dir = data_dir.string();
+    if (with_access)
+        grant_test_access(config);
     return config;
 }
 
@@ -204,7 +206,7 @@ TEST(ServeShutdown, AnUnwritableDataDirFailsAtStartUp)
     // A file where the data dir should be: create_directories cannot succeed, even as root.
     const fs::path file = fs::temp_directory_path() / ("pantau_e2e_file_" + std::to_string(::getpid()));
     { std::ofstream(file) << "x"; }
-    server_config config = test_config(file / "var");
+    server_config config = test_config(file / "var", false);
     EXPECT_THROW(server s(config), pantau::error);
     fs::remove(file);
 }

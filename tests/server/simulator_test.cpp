@@ -371,6 +371,7 @@ TEST(SimulateEndToEnd, TheServerFillsWithIncidentsFromTheSimulator)
     config.port = 0;
     config.threads = 2;
     config.data_dir = data_dir.string();
+    grant_test_access(config);
     config.simulate_rate = 200;
     auto srv = std::make_unique<server>(config);
     srv->start();

@@ -248,6 +248,7 @@ protected:
         config.port = 0;
         config.threads = 2;
         config.data_dir = data_dir_.string();
+        grant_test_access(config);
         config.districts = tangerang_levels();
         config.stream.tick = 20ms;
         if (tune)

@@ -454,6 +454,7 @@ protected:
         config.port = 0;
         config.threads = 2;
         config.data_dir = data_dir_.string();
+        grant_test_access(config);
         const std::string dir = std::string(PANTAU_SHARED_DATA) + "/tangerang/";
         geo::level_spec kel;
         kel.name = "kelurahan";

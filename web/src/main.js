@@ -21,6 +21,7 @@ import { onFeedPick } from "./panels/feed.js";
 import { zoomToPickedDistrict } from "./panels/top_districts.js";
 import { createTimeline, writeTimelineLegend } from "./panels/timeline.js";
 import { installTestHooks } from "./test_hooks.js";
+import { requireViewer } from "./session.js";
 
 const params = new URLSearchParams(location.search);
 const kiosk = params.get("kiosk") === "1";
@@ -113,6 +114,7 @@ async function fetchDistrictsOnceServed() {
 // Resolves once the map has its layers, to {drawn, basemap}: drawn resolves when the city is
 // first drawn complete, basemap with the basemap's kind (basemap.js) or null.
 async function boot() {
+  await requireViewer();
   const fetched = await fetchDistrictsOnceServed();
   await mapLoaded;
   districts.load(fetched);

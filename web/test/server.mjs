@@ -1,6 +1,6 @@
 // Starts the real `pantau serve` on an ephemeral port with the real Tangerang districts from
 // ../shared/data and a temporary data dir, and reads the URL it prints on stdout.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -55,10 +55,22 @@ export async function useTestBundle(context) {
 
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
 
+// The tests' credentials, made with the CLI as an operator would (docs/security.md), per server:
+// a source key per source on first use, and one operator token. The wall reads under --public-read.
+const access = new Map(); // origin -> { dataDir, keys: Map, operator }
+const cli = (dataDir, ...args) => execFileSync(bin, [...args, "--data-dir", dataDir], { encoding: "utf8" }).trim();
+export function keyFor(url, source) {
+  const a = access.get(new URL(url).origin);
+  if (!a.keys.has(source)) a.keys.set(source, cli(a.dataDir, "keys", "add", "--source", source));
+  return a.keys.get(source);
+}
+export function operatorToken(url) { return access.get(new URL(url).origin).operator; }
+
 export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {
   for (const f of [bin, webRoot, join(shared, "tangerang/kelurahan.geojson")])
     if (!existsSync(f)) throw new Error(`missing ${f}`);
-  const args = ["serve", "--listen", listen, "--web-root", webRoot, "--data-dir", dataDir,
+  const operator = cli(dataDir, "tokens", "add", "--role", "operator", "--name", "web-test");
+  const args = ["serve", "--listen", listen, "--web-root", webRoot, "--data-dir", dataDir, "--public-read",
     "--districts", `kelurahan=${join(shared, "tangerang/kelurahan.geojson")}`,
     "--districts", `kecamatan=${join(shared, "tangerang/kecamatan.geojson")}`,
     "--parent-field", "kode_kec", ...extra];
@@ -79,6 +91,7 @@ export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] 
     });
     proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`pantau exited with ${code}: ${stderr}`)); });
   });
+  access.set(new URL(url).origin, { dataDir, keys: new Map(), operator });
   return {
     url, proc,
     async stop() {
@@ -91,7 +104,9 @@ export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] 
 }
 
 export async function postReports(url, reports) {
-  const r = await fetch(new URL("/api/v1/reports", url), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(reports) });
+  const source = (Array.isArray(reports) ? reports[0] : reports)?.source ?? "test";
+  const r = await fetch(new URL("/api/v1/reports", url), { method: "POST",
+    headers: { "Content-Type": "application/json", "X-API-Key": keyFor(url, source) }, body: JSON.stringify(reports) });
   const body = await r.json();
   if (!r.ok) throw new Error(`POST reports: ${r.status} ${JSON.stringify(body)}`);
   return body;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports, chromiumPath, chromiumArgs, analyseFrame, useTestBundle, testBundleDir } from "./server.mjs";
+import { startServer, freshDataDir, postReports, keyFor, operatorToken, chromiumPath, chromiumArgs, analyseFrame, useTestBundle, testBundleDir } from "./server.mjs";
 import { FeedMessageSchema } from "../src/gen/gtfs_realtime_pb.js";
 
 if (!existsSync(chromiumPath)) {
@@ -229,7 +229,8 @@ test("a posted report appears in the feed and on the map, and a PATCH and the op
   assert.equal(await page.getAttribute(`#feed li[data-id="${id}"]`, "data-status"), "new");
   assert.ok(await page.$eval(`#feed li[data-id="${id}"]`, (li) => li.classList.contains("fresh")), "a new incident is marked");
 
-  const r = await fetch(`${origin}/api/v1/incidents/${id}`, { method: "PATCH", headers: { "Content-Type": "application/json" },
+  const r = await fetch(`${origin}/api/v1/incidents/${id}`, { method: "PATCH",
+    headers: { "Content-Type": "application/json", "Authorization": `Bearer ${operatorToken(origin)}` },
     body: JSON.stringify({ status: "in_progress", assignee: "BPBD", note: "tim berangkat" }) });
   assert.equal(r.status, 200);
   await page.waitForSelector(`#feed li[data-id="${id}"][data-status="in_progress"]`, { timeout: WAIT });
@@ -259,7 +260,7 @@ async function postVehicles(buses) {
       position: { longitude: lon, latitude: lat, bearing, speed: 8 }, timestamp: now } })),
   });
   const r = await fetch(`${origin}/api/v1/feeds/gtfs-rt?source=transjakarta`, { method: "POST",
-    headers: { "Content-Type": "application/x-protobuf" }, body: toBinary(FeedMessageSchema, feed) });
+    headers: { "Content-Type": "application/x-protobuf", "X-API-Key": keyFor(origin, "transjakarta") }, body: toBinary(FeedMessageSchema, feed) });
   const body = await r.json();
   assert.equal(r.status, 200, JSON.stringify(body));
   return body;
