@@ -140,6 +140,16 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "burst-per-credential", po::value<double>(&trust.per_credential.burst),
         "requests at once with one key or token (default 2000)");
     options.add(trust_options);
+    po::options_description xml_options("XML feeds: bounds on each document (see docs/security.md)");
+    xml_options.add_options()(
+        "xml-max-bytes", po::value<std::size_t>(&config.xml.max_bytes), "bytes per document (default 1048576)")(
+        "xml-max-depth", po::value<std::size_t>(&config.xml.max_depth), "elements nested at most (default 32)")(
+        "xml-max-elements", po::value<std::size_t>(&config.xml.max_elements), "elements per document (default 100000)")(
+        "xml-max-text-bytes", po::value<std::size_t>(&config.xml.max_text_bytes),
+        "bytes of text directly inside one element (default 262144)")(
+        "xml-max-attributes", po::value<std::size_t>(&config.xml.max_attributes),
+        "attributes per element (default 32)");
+    options.add(xml_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;

@@ -158,12 +158,13 @@ void xml_limits::validate() const
         throw config_error("xml-max-bytes must be between 1024 and " + std::to_string(xml_max_bytes_bound));
     if (max_depth < 1 || max_depth > xml_max_depth_bound)
         throw config_error("xml-max-depth must be between 1 and " + std::to_string(xml_max_depth_bound));
-    if (max_elements < 1)
-        throw config_error("xml-max-elements must be at least 1");
-    if (max_text_bytes < 1)
-        throw config_error("xml-max-text-bytes must be at least 1");
-    if (max_attributes < 1)
-        throw config_error("xml-max-attributes must be at least 1");
+    // The upper bounds also catch "-1", which the flag parser wraps to the largest number.
+    if (max_elements < 1 || max_elements > xml_max_bytes_bound)
+        throw config_error("xml-max-elements must be between 1 and " + std::to_string(xml_max_bytes_bound));
+    if (max_text_bytes < 1 || max_text_bytes > xml_max_bytes_bound)
+        throw config_error("xml-max-text-bytes must be between 1 and " + std::to_string(xml_max_bytes_bound));
+    if (max_attributes < 1 || max_attributes > xml_max_attributes_bound)
+        throw config_error("xml-max-attributes must be between 1 and " + std::to_string(xml_max_attributes_bound));
 }
 
 std::string xml_element::name() const
@@ -235,7 +236,7 @@ std::variant<xml_document, xml_error> parse_xml(std::string_view bytes, const xm
         const XML_Error code = XML_GetErrorCode(parser.get());
         std::string what = XML_ErrorString(code);
         if (code == XML_ERROR_INVALID_TOKEN || code == XML_ERROR_PARTIAL_CHAR)
-            what += " (bytes that are not valid in the document's encoding, or a character XML does not allow)";
+            what += ": invalid UTF-8, a byte outside the declared encoding, or malformed markup";
         else if (code == XML_ERROR_UNKNOWN_ENCODING || code == XML_ERROR_INCORRECT_ENCODING)
             what = "the encoding must be UTF-8, US-ASCII or ISO-8859-1";
         return xml_error{"line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what, line,

@@ -27,9 +27,11 @@ struct xml_limits {
     void validate() const;
 };
 
-// Largest accepted values of the limits: the tree is freed recursively, and expat takes an int length.
+// Largest accepted values of the limits: the tree is freed recursively, and expat takes an int
+// length. Elements and text cannot outnumber the bytes that carry them.
 inline constexpr std::size_t xml_max_depth_bound = 256;
 inline constexpr std::size_t xml_max_bytes_bound = 64 << 20;
+inline constexpr std::size_t xml_max_attributes_bound = 1024;
 
 struct xml_attribute {
     std::string namespace_uri; // empty for an unprefixed attribute (XML namespaces: no default)

@@ -50,6 +50,7 @@ void server_config::validate() const
         throw config_error("--simulate: RATE must be a number of reports per second above 0 and at most 10000");
     stream.validate();
     vehicles.validate();
+    xml.validate();
     if (!basemap.empty())
         api::check_pmtiles(basemap);
 }

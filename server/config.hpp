@@ -7,6 +7,7 @@
 #include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
+#include "ingest/xml_reader.hpp"
 #include "server/districts_config.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -53,6 +54,8 @@ struct server_config {
     vehicle_settings vehicles;
     // Who may call what, and how often (docs/security.md): closed unless public_read is set.
     api::trust_settings trust;
+    // Bounds on every XML document a feed sends (CAP, Open311): xml-max-* (docs/security.md).
+    ingest::xml_limits xml;
 
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]

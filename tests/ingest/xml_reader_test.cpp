@@ -334,6 +334,8 @@ TEST(XmlReaderEncoding, InvalidUtf8IsRefusedWhereItIs)
         SCOPED_TRACE(::testing::PrintToString(std::string(bad)));
         const auto error = refused(std::string("<a>\nok ") + bad + " ok</a>");
         EXPECT_EQ(error.line, 2u);
+        EXPECT_EQ(error.column, 4u);
+        EXPECT_NE(error.message.find("invalid UTF-8"), std::string::npos) << error.message;
     }
     // A byte above 0x7F is not US-ASCII.
     refused("<?xml version=\"1.0\" encoding=\"US-ASCII\"?><a>\xE1</a>");
@@ -460,9 +462,14 @@ TEST(XmlReaderLimits, ValidateNamesTheKeyOfAnUnusableValue)
               "xml-max-bytes must be between 1024 and 67108864");
     EXPECT_EQ(message([](xml_limits& l) { l.max_depth = 0; }), "xml-max-depth must be between 1 and 256");
     EXPECT_EQ(message([](xml_limits& l) { l.max_depth = 257; }), "xml-max-depth must be between 1 and 256");
-    EXPECT_EQ(message([](xml_limits& l) { l.max_elements = 0; }), "xml-max-elements must be at least 1");
-    EXPECT_EQ(message([](xml_limits& l) { l.max_text_bytes = 0; }), "xml-max-text-bytes must be at least 1");
-    EXPECT_EQ(message([](xml_limits& l) { l.max_attributes = 0; }), "xml-max-attributes must be at least 1");
+    EXPECT_EQ(message([](xml_limits& l) { l.max_elements = 0; }), "xml-max-elements must be between 1 and 67108864");
+    EXPECT_EQ(message([](xml_limits& l) { l.max_elements = std::size_t(-1); }),
+              "xml-max-elements must be between 1 and 67108864");
+    EXPECT_EQ(message([](xml_limits& l) { l.max_text_bytes = 0; }),
+              "xml-max-text-bytes must be between 1 and 67108864");
+    EXPECT_EQ(message([](xml_limits& l) { l.max_attributes = 0; }), "xml-max-attributes must be between 1 and 1024");
+    EXPECT_EQ(message([](xml_limits& l) { l.max_attributes = 1025; }),
+              "xml-max-attributes must be between 1 and 1024");
     EXPECT_EQ(message([](xml_limits& l) { l.max_depth = 256; }), "no error");
 }
 

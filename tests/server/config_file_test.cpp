@@ -183,6 +183,8 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->engine.agency_for("streetlight_out"), "Disperkimtan");
     EXPECT_EQ(c->engine.agency_for("fire"), "Damkar");
     EXPECT_EQ(c->engine.agency_for("no_such_type"), "Tangerang Live Room");
+    EXPECT_EQ(c->xml.max_bytes, 256u << 10);
+    EXPECT_EQ(c->xml.max_depth, 16u);
 }
 
 TEST(ExampleConfig, TheCommandLineWinsOverTheFile)
@@ -233,6 +235,32 @@ TEST(ServeFlags, VehicleTtlAndCapacityComeFromTheirFlagsAndBadOnesAreUsageErrors
             ADD_FAILURE() << "no error for " << bad[0] << " " << bad[1];
         } catch (const cli::usage_error& e) {
             EXPECT_NE(std::string(e.what()).find(bad[0]), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(ServeFlags, XmlLimitsComeFromTheirFlagsAndBadOnesAreUsageErrorsNamingThem)
+{
+    std::ostringstream help;
+    const auto c = cli::serve_config_from_args({"--xml-max-bytes", "4096", "--xml-max-depth", "8", "--xml-max-elements",
+                                                "100", "--xml-max-text-bytes", "512", "--xml-max-attributes", "4"},
+                                               help);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->xml.max_bytes, 4096u);
+    EXPECT_EQ(c->xml.max_depth, 8u);
+    EXPECT_EQ(c->xml.max_elements, 100u);
+    EXPECT_EQ(c->xml.max_text_bytes, 512u);
+    EXPECT_EQ(c->xml.max_attributes, 4u);
+    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--xml-max-bytes", "100"},
+                                                std::vector<std::string>{"--xml-max-depth", "0"},
+                                                std::vector<std::string>{"--xml-max-elements", "-1"},
+                                                std::vector<std::string>{"--xml-max-text-bytes", "0"},
+                                                std::vector<std::string>{"--xml-max-attributes", "5000"}}) {
+        try {
+            cli::serve_config_from_args(bad, help);
+            ADD_FAILURE() << "no error for " << bad[0] << " " << bad[1];
+        } catch (const cli::usage_error& e) {
+            EXPECT_NE(std::string(e.what()).find(bad[0].substr(2)), std::string::npos) << e.what();
         }
     }
 }
