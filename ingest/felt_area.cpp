@@ -7,10 +7,9 @@ namespace pantau::ingest {
 namespace {
 
 // Allen, T. I., Wald, D. J. and Worden, C. B. (2012), "Intensity attenuation for active crustal
-// regions", Journal of Seismology 16, 409-433, doi:10.1007/s10950-012-9278-7; the hypocentral
-// model, coefficients of its Table 3. Fitted to moment magnitudes 5 to 7.9 from the USGS
-// "Did You Feel It?" and ShakeMap Atlas data, Indonesia's earthquakes among them. USGS ShakeMap
-// and PAGER use it worldwide where no regional relation is preferred.
+// regions", Journal of Seismology 16, 409-433, doi:10.1007/s10950-012-9278-7: the model on
+// hypocentral distance, fitted to global intensity data of active shallow crust. The coefficients
+// are the ones GEM's OpenQuake engine uses for it (AllenEtAl2012Rhypo).
 //   MMI = c0 + c1 M + c2 ln(sqrt(R^2 + Rm^2)) + S,   Rm = m1 + m2 exp(M - 5),
 //   S = 0 for R <= 50 km, c4 ln(R / 50) beyond.
 constexpr double c0 = 2.085;

@@ -14,8 +14,8 @@ namespace pantau::ingest {
 // earthquake is felt only by a few people at rest, which does not make an area incident.
 inline constexpr double felt_intensity = 3.0;
 
-// The felt radius is capped at the largest circle the district join accepts (geo::locator). The
-// relation was fitted to intensities within about 300 km; beyond, it is an extrapolation.
+// The felt radius is capped at the largest circle the district join accepts (geo::locator). Radii
+// of many hundred km are already an extrapolation of the relation (docs/feeds.md).
 inline constexpr double max_felt_radius_km = 1000;
 
 // Predicted modified Mercalli intensity at a hypocentral distance, by the hypocentral model of

@@ -155,6 +155,8 @@ TEST(BmkgParser, AnEventKeepsItsKeyAcrossFilesPollsAndRevisions)
     EXPECT_EQ(quakes_of(with(real_event(), "Kedalaman", "12 km"))[0].key, terkini) << "a revised depth";
     EXPECT_EQ(quakes_of(with(real_event(), "Coordinates", "4.740,125.3"))[0].key, terkini) << "other digits";
     EXPECT_NE(quakes_of(with(real_event(), "Coordinates", "4.75,125.30"))[0].key, terkini) << "relocated";
+    EXPECT_EQ(quakes_of(with(real_event(), "Coordinates", "-0.001,125.30"))[0].key,
+              quakes_of(with(real_event(), "Coordinates", "0.00,125.30"))[0].key) << "no -0.00 on the equator";
 }
 
 // Every real event read without DateTime (from Tanggal and Jam in WIB) and without Coordinates
