@@ -135,6 +135,8 @@ private:
             refuse(field(name) + " is missing");
         if (value->is_number())
             return {value->get<double>(), {}};
+        if (!value->is_string())
+            refuse(field(name) + " must be a string or a number");
         const auto parsed = number_then_word(text(name).value_or(""));
         if (!parsed)
             refuse(field(name) + " is not a number (like \"" + std::string(example) + "\")");
@@ -200,7 +202,8 @@ private:
         for (const auto& [name, number] : months)
             if (parts[1] == name)
                 month = number;
-        if (!day || !year || month == 0 || *day < 1)
+        // Years as RFC 3339 writes them; std::chrono::year would wrap a larger one.
+        if (!day || !year || month == 0 || *day < 1 || *year < 1 || *year > 9999)
             return std::nullopt;
         const std::chrono::year_month_day ymd{std::chrono::year(*year), std::chrono::month(month),
                                               std::chrono::day(static_cast<unsigned>(*day))};

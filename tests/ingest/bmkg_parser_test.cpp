@@ -225,6 +225,8 @@ TEST(BmkgParser, BadValuesAreRefusedNamingTheFieldWithoutQuotingIt)
     EXPECT_EQ(error_of(with(real_event(), "Magnitude", "12")), "Infogempa.gempa.Magnitude must be 0 to 10");
     EXPECT_EQ(error_of(with(real_event(), "Magnitude", "nan")), "Infogempa.gempa.Magnitude is not a number (like \"5.2\")");
     EXPECT_EQ(error_of(without(real_event(), {"Magnitude"})), "Infogempa.gempa.Magnitude is missing");
+    EXPECT_EQ(error_of(with(real_event(), "Magnitude", json::object())),
+              "Infogempa.gempa.Magnitude must be a string or a number");
     EXPECT_EQ(error_of(with(real_event(), "Kedalaman", "10 mil")),
               "Infogempa.gempa.Kedalaman must be kilometres (like \"10 km\")");
     EXPECT_EQ(error_of(with(real_event(), "Kedalaman", "-3 km")), "Infogempa.gempa.Kedalaman must be 0 to 1000 km");
@@ -246,6 +248,8 @@ TEST(BmkgParser, ABadFallbackTimeIsRefusedByName)
     EXPECT_EQ(error_of(with(e, "Jam", "24:00:00 WIB")),
               "Infogempa.gempa.Jam must be a time like \"19:16:56 WIB\" (WIB, WITA or WIT)");
     EXPECT_EQ(error_of(with(e, "Tanggal", "31 Feb 2026")), "Infogempa.gempa.Tanggal must be a date like \"23 Sep 2026\"");
+    EXPECT_EQ(error_of(with(e, "Tanggal", "1 Jan 65537")), "Infogempa.gempa.Tanggal must be a date like \"23 Sep 2026\"")
+        << "a year std::chrono::year would wrap to 1";
     EXPECT_EQ(error_of(without(e, {"Jam"})), "Infogempa.gempa has no time: DateTime, or Tanggal and Jam, are required");
 }
 
