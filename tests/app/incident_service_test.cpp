@@ -77,7 +77,7 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
     const change_outcome refused = service.change(id, change, t0 + 2000);
     ASSERT_TRUE(std::holds_alternative<service_refusal>(refused))
         << "the change was taken although the log had no room for it";
-    EXPECT_TRUE(std::get<service_refusal>(refused).retry) << std::get<service_refusal>(refused).message;
+    EXPECT_EQ(std::get<service_refusal>(refused).code, "busy") << std::get<service_refusal>(refused).message;
     // Refused means not decided either: the engine holds nothing that the log does not.
     EXPECT_EQ(service.get(id)->status, incident_status::new_);
 
