@@ -50,21 +50,27 @@ bool incident_service::recover(std::int64_t now_ms)
     std::lock_guard lock(mutex_);
     if (!failed_)
         return true;
+    if (!rebuilt_) {
+        // At once, even while the disk is still full (replay only reads): reads and the stream
+        // must not show decisions the log refused. Nothing commits until the log recovers, so
+        // the rebuilt state stays equal to the log meanwhile.
+        rebuild_from_log();
+        rebuilt_ = true;
+        // The refused batches' changes never reached the feed (it sends only after a commit),
+        // and what was staged behind them came from the state just replaced: drop it all and
+        // send the rebuilt state as upserts, which the stream's clients apply like any delta.
+        std::lock_guard feed_lock(feed_mutex_);
+        feed_staged_.clear();
+        feed_committed_ = feed_next_ - 1;
+        if (listener_)
+            listener_(full_state(now_ms));
+    }
     // Space first: a log that recovered onto a disk at its limit would only fail again.
     if (reserve_.below() || !log_.recover())
         return false;
-    rebuild_from_log();
     failed_ = false;
+    rebuilt_ = false;
     ++recoveries_;
-
-    // The refused batches' changes never reached the feed (it sends only after a commit), and
-    // what was staged behind them was computed from the state just replaced: drop it all and
-    // send the rebuilt state as upserts, which the stream's clients apply like any delta.
-    std::lock_guard feed_lock(feed_mutex_);
-    feed_staged_.clear();
-    feed_committed_ = feed_next_ - 1;
-    if (listener_)
-        listener_(full_state(now_ms));
     spdlog::info("event log recovered: {} event(s) replayed; ingest accepted again", events_replayed_);
     return true;
 }

@@ -160,9 +160,10 @@ public:
     void maintain(std::int64_t now_ms);
 
     // After a failed commit (disk full, read-only, I/O error) the engine is ahead of the log, so
-    // ingest and changes are refused. Once the data dir is above its reserve and the log takes a
-    // write again, rebuilds the state from the log (which holds exactly what was acknowledged),
-    // re-sends it to the change feed and accepts again. True when the service accepts.
+    // ingest and changes are refused. The first call rebuilds the state from the log (which
+    // holds exactly what was acknowledged) and re-sends it to the change feed; once the data dir
+    // is above its reserve and the log takes a write again, ingest is accepted again. True when
+    // the service accepts.
     bool recover(std::int64_t now_ms);
     // Why ingest is refused now (disk_full or recovering), for /readyz; nullopt when it is not.
     std::optional<service_refusal> degraded();
@@ -235,7 +236,8 @@ private:
     locator_pool locators_; // the geo join runs outside mutex_, with the calling thread's locator
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
-    bool failed_ = false; // a commit failed: the engine may be ahead of the log until recover()
+    bool failed_ = false;  // a commit failed: ingest is refused until recover() succeeds
+    bool rebuilt_ = false; // since it failed, the state was rebuilt from the log (it is not ahead)
     std::uint64_t recoveries_ = 0;
     std::uint64_t events_replayed_ = 0;
 
