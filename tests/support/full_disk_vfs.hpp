@@ -2,9 +2,9 @@
 
 // A disk that can fill up on command: an SQLite VFS that wraps the default one and, while told
 // to, fails every write and truncate with a chosen result code (SQLITE_FULL by default, or
-// SQLITE_READONLY / SQLITE_IOERR_WRITE), as a full or read-only file system would. Registered
-// as the default VFS for its lifetime, so the code under test opens its files through it
-// unchanged. One at a time per process.
+// SQLITE_READONLY / SQLITE_IOERR_WRITE), as a full or read-only file system would. The default
+// VFS for the object's lifetime, so the code under test opens its files through it unchanged.
+// One at a time per process.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -17,23 +17,29 @@ class full_disk_vfs {
 public:
     full_disk_vfs()
     {
-        real_ = sqlite3_vfs_find(nullptr);
-        if (!real_ || instance_)
-            throw std::runtime_error("full_disk_vfs: no default VFS, or one is installed already");
-        vfs_ = *real_;
-        vfs_.zName = "pantau_full_disk";
-        vfs_.szOsFile = static_cast<int>(sizeof(file) + static_cast<std::size_t>(real_->szOsFile));
-        vfs_.pAppData = this;
-        vfs_.xOpen = &open;
-        instance_ = this;
+        if (installed_)
+            throw std::runtime_error("full_disk_vfs: one is installed already");
+        if (!real_) {
+            real_ = sqlite3_vfs_find(nullptr);
+            if (!real_)
+                throw std::runtime_error("full_disk_vfs: no default VFS");
+            vfs_ = *real_;
+            vfs_.zName = "pantau_full_disk";
+            vfs_.szOsFile = static_cast<int>(sizeof(file) + static_cast<std::size_t>(real_->szOsFile));
+            vfs_.xOpen = &open;
+        }
         if (sqlite3_vfs_register(&vfs_, 1) != SQLITE_OK)
             throw std::runtime_error("full_disk_vfs: cannot register");
+        installed_ = true;
     }
+    // The real VFS is the default again. Ours stays registered, with writes going through:
+    // connections opened through it may outlive this object (a static test fixture's), and go
+    // on opening their journal files through it.
     ~full_disk_vfs()
     {
-        sqlite3_vfs_unregister(&vfs_);
+        free_space();
         sqlite3_vfs_register(real_, 1);
-        instance_ = nullptr;
+        installed_ = false;
     }
     full_disk_vfs(const full_disk_vfs&) = delete;
     full_disk_vfs& operator=(const full_disk_vfs&) = delete;
@@ -55,18 +61,17 @@ private:
     static file* of(sqlite3_file* f) { return reinterpret_cast<file*>(f); }
     static int refusal()
     {
-        const int rc = instance_->failing_rc_.load();
+        const int rc = failing_rc_.load();
         if (rc != SQLITE_OK)
-            ++instance_->refused_;
+            ++refused_;
         return rc;
     }
 
-    static int open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags)
+    static int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags)
     {
-        auto* self = static_cast<full_disk_vfs*>(vfs->pAppData);
         file* ours = of(f);
         ours->base.pMethods = nullptr;
-        const int rc = self->real_->xOpen(self->real_, name, ours->real(), flags, out_flags);
+        const int rc = real_->xOpen(real_, name, ours->real(), flags, out_flags);
         if (ours->real()->pMethods)
             ours->base.pMethods = &methods_;
         return rc;
@@ -136,12 +141,12 @@ private:
         &lock,     &unlock,       &check_lock,  &file_control, &sector_size, &device_characteristics,
         &shm_map,  &shm_lock,     &shm_barrier, &shm_unmap, &fetch,       &unfetch,
     };
-    static inline full_disk_vfs* instance_ = nullptr;
-
-    sqlite3_vfs* real_ = nullptr;
-    sqlite3_vfs vfs_{};
-    std::atomic<int> failing_rc_{SQLITE_OK};
-    std::atomic<std::size_t> refused_{0};
+    // Process-wide, never destroyed: SQLite keeps pointers to the VFS in every connection.
+    static inline sqlite3_vfs* real_ = nullptr;
+    static inline sqlite3_vfs vfs_{};
+    static inline bool installed_ = false;
+    static inline std::atomic<int> failing_rc_{SQLITE_OK};
+    static inline std::atomic<std::size_t> refused_{0};
 };
 
 } // namespace pantau::testing
