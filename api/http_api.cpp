@@ -1,7 +1,10 @@
 #include "api/http_api.hpp"
 
+#include "api/reply.hpp"
 #include "api/routes.hpp"
+#include "app/incident_service.hpp"
 #include "core/error.hpp"
+#include "store/disk_error.hpp"
 
 #include <string>
 
@@ -30,7 +33,18 @@ http_api::http_api(const api_services& services, const api_options& options)
 
 http_response http_api::handle(const http_request& req, const client_info& client) const
 {
-    http_response res = routes_.dispatch(req, client);
+    http_response res = [&]() -> http_response {
+        try {
+            return routes_.dispatch(req, client);
+        } catch (const store::disk_error&) {
+            // A login or logout on a full or read-only data dir: the same request works once
+            // space is back, so the client hears "later", not "broken" (and not the file's path).
+            return unavailable_reply(req, app::service_refusal{"disk_full",
+                                                               "the data dir cannot take writes now (full or "
+                                                               "read-only); retry later",
+                                                               app::recovery_retry_after});
+        }
+    }();
     http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
     return res;
 }

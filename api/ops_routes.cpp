@@ -23,7 +23,17 @@ void add_ops_routes(route_table& routes, const api_services& s, const app::metri
     for (std::size_t i = 0; i < s.districts.size(); ++i)
         levels.push_back(s.districts.at(i).name());
     auto ready = shared(wire::dump(json{{"status", "ready"}, {"levels", levels}}));
-    routes.add(http::verb::get, "/readyz", access::open, [ready](const request_context& c) {
+    routes.add(http::verb::get, "/readyz", access::open, [ready, levels, &s](const request_context& c) {
+        // Not ready while ingest is refused for the disk, so a load balancer sends sources
+        // elsewhere; the levels stay in the body, since the wall still reads and shows the map.
+        if (auto degraded = s.incidents.degraded()) {
+            json body = {{"status", "degraded"},
+                         {"levels", levels},
+                         {"error", {{"code", degraded->code}, {"message", degraded->message}}}};
+            auto res = make_reply(c.req, http::status::service_unavailable, json_type, shared(wire::dump(body)));
+            res.set(http::field::retry_after, std::to_string(degraded->retry_after.count()));
+            return res;
+        }
         return make_reply(c.req, http::status::ok, json_type, ready);
     });
 

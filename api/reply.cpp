@@ -3,6 +3,9 @@
 #include "app/incident_service.hpp"
 #include "wire/views.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace pantau::api {
 
 using wire::json;
@@ -66,10 +69,8 @@ buffer_response method_not_allowed(const http_request& req, std::string_view pat
 
 buffer_response unavailable_reply(const http_request& req, const app::service_refusal& refused)
 {
-    auto res = error_reply(req, http::status::service_unavailable, refused.retry ? "busy" : "unavailable",
-                           refused.message);
-    if (refused.retry)
-        res.set(http::field::retry_after, "1");
+    auto res = error_reply(req, http::status::service_unavailable, refused.code, refused.message);
+    res.set(http::field::retry_after, std::to_string(std::max<std::int64_t>(refused.retry_after.count(), 1)));
     return res;
 }
 

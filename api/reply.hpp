@@ -31,7 +31,7 @@ buffer_response error_reply(const http_request& req, http::status status, std::s
 buffer_response bad_request(const http_request& req, std::string_view message);
 // 405 with the methods the path does allow, e.g. "GET, HEAD".
 buffer_response method_not_allowed(const http_request& req, std::string_view path, std::string_view allow);
-// 503: busy (with Retry-After, nothing was taken) or unavailable (the event log failed).
+// 503 with the refusal's code (busy, disk_full, recovering) and Retry-After: nothing was taken.
 buffer_response unavailable_reply(const http_request& req, const app::service_refusal& refused);
 
 // The reply to a request that could not be read whole (too large, malformed): it closes the

@@ -104,7 +104,8 @@ timeseries_limits series_limits(const store::event_log_options& o)
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
                                    engine_config config, store::event_log_options log_options, service_options options,
                                    checkpoint_options checkpoints)
-    : districts_(districts), log_options_(log_options), log_(data_dir, log_options), engine_(std::move(config)),
+    : districts_(districts), log_options_(log_options), engine_config_(config), log_(data_dir, log_options),
+      reserve_(data_dir, std::move(options.disk)), engine_(std::move(config)),
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
       locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
@@ -200,6 +201,20 @@ void incident_service::replay()
         }
         ++events_replayed_;
     });
+}
+
+void incident_service::rebuild_from_log()
+{
+    const std::vector<stats_level> levels = stats_levels(districts_);
+    std::vector<threshold_rule> rules = stats_.rules();
+    engine_ = incident_engine(engine_config_);
+    stats_ = district_stats(levels, std::move(rules));
+    sources_ = source_health(sources_.config());
+    series_ = report_timeseries(levels, series_limits(log_options_));
+    events_replayed_ = 0;
+    const std::uint64_t restored_at_start = restored_from_;
+    replay();
+    restored_from_ = restored_at_start;
 }
 
 ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms)
@@ -327,16 +342,17 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
     return result;
 }
 
-std::optional<service_refusal> incident_service::require_log_room(std::size_t events, std::size_t bytes) const
+std::optional<service_refusal> incident_service::require_log_room(std::size_t events, std::size_t bytes)
 {
-    if (failed_)
-        return service_refusal{false, "the event log failed earlier; nothing is accepted until pantau restarts"};
+    // Before anything is decided: what a full disk would refuse must not live in memory only.
+    if (auto refused = disk_refusal())
+        return refused;
     // Only this service appends, under mutex_, and the writer only drains: so a queue with room
     // now still has room at append, and the engine never decides what the log would refuse as busy.
     const store::event_log::stats queued = log_.current_stats();
     if (queued.events_queued + events > log_options_.max_queued_events ||
         queued.bytes_queued + bytes > log_options_.max_queued_bytes)
-        return service_refusal{true, "the event log is busy committing; retry shortly"};
+        return service_refusal{"busy", "the event log is busy committing; retry shortly"};
     return std::nullopt;
 }
 
@@ -349,11 +365,14 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
         commit_seconds_.observe(seconds_since(started));
         return std::nullopt;
     } catch (const std::exception& e) {
-        // The engine is now ahead of the log: stop accepting; a restart rebuilds from the log,
-        // which holds exactly what was acknowledged.
+        // The engine is now ahead of the log: stop accepting until recover() has rebuilt it from
+        // the log, which holds exactly what was acknowledged.
         std::lock_guard lock(mutex_);
+        if (!failed_)
+            spdlog::error("ingest stopped until the data dir takes writes again: {}", e.what());
         failed_ = true;
-        return service_refusal{false, std::string("cannot commit to the event log: ") + e.what()};
+        return service_refusal{"recovering", std::string("cannot commit to the event log: ") + e.what(),
+                               recovery_retry_after};
     }
 }
 
@@ -452,6 +471,13 @@ change_feed_batch incident_service::attach_feed(change_listener listener, std::i
 {
     std::lock_guard lock(mutex_);
     std::lock_guard feed_lock(feed_mutex_);
+    change_feed_batch b = full_state(now_ms);
+    listener_ = std::move(listener);
+    return b;
+}
+
+change_feed_batch incident_service::full_state(std::int64_t now_ms)
+{
     change_feed_batch b;
     b.at_ms = now_ms;
     for (const auto& [id, inc] : engine_.incidents())
@@ -464,7 +490,6 @@ change_feed_batch incident_service::attach_feed(change_listener listener, std::i
     // What happened before is in the state above.
     stats_.take_alert_changes();
     feed_stats_version_ = stats_.current_version();
-    listener_ = std::move(listener);
     return b;
 }
 
@@ -598,6 +623,12 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
 
 void incident_service::maintain(std::int64_t now_ms)
 {
+    reserve_.refresh();
+    try {
+        recover(now_ms);
+    } catch (const std::exception& e) {
+        spdlog::error("event log recovery: {}", e.what());
+    }
     bool due = false;
     bool retention_due = false;
     {

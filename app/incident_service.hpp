@@ -4,6 +4,7 @@
 // lets the incident engine decide, appends the decision to the event log and returns only once
 // the log has committed it. On start it rebuilds the engine from the log.
 
+#include "app/disk_reserve.hpp"
 #include "app/locator_pool.hpp"
 #include "app/metrics.hpp"
 #include "core/district_stats.hpp"
@@ -29,13 +30,20 @@
 
 namespace pantau::app {
 
-// The service took nothing of a request: the event log's queue is full (`retry` set: try again
-// shortly, HTTP 503 with Retry-After) or the log has failed (disk full, I/O error; until a restart).
-// A result, not an exception: overload is an expected answer under load, and the return types
-// below make every caller handle it.
+// The service took nothing of a request; HTTP answers 503 with the code and Retry-After. A
+// result, not an exception: overload and a full disk are expected answers, and the return
+// types below make every caller handle them.
+// How long a client waits before it retries while the disk is full or the service recovers:
+// the upkeep looks at the disk once a second, but space rarely comes back that fast.
+inline constexpr std::chrono::seconds recovery_retry_after{5};
+
 struct service_refusal {
-    bool retry = false;
+    // "busy": the event log's queue is full; "disk_full": the data dir is below its free-space
+    // reserve; "recovering": a commit failed and the service waits for the disk to take writes
+    // again (docs/ingest.md, "Full or read-only disk").
+    std::string code;
     std::string message;
+    std::chrono::seconds retry_after{1};
 };
 
 struct accepted_report {
@@ -70,6 +78,15 @@ struct incident_filter {
 struct service_options {
     std::optional<std::vector<threshold_rule>> thresholds; // nullopt: the defaults of docs/stats.md
     source_health_config sources;
+    disk_reserve_options disk; // the data dir's free-space reserve
+};
+
+// The data dir's state for /readyz and /metrics.
+struct disk_gauges {
+    std::uint64_t free_bytes = 0;
+    std::uint64_t min_free_bytes = 0;
+    bool recovering = false;       // a commit failed; ingest waits for recover()
+    std::uint64_t recoveries = 0;  // rebuilds from the log after a failed commit
 };
 
 // Scrape-time numbers for GET /metrics, read under one lock.
@@ -138,8 +155,19 @@ public:
     // commits what the state holds. Returns the seq it covers, or nullopt when nothing changed
     // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
-    // Periodic upkeep, from one thread: a checkpoint when one is due, then retention.
+    // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
+    // when the disk takes writes again, writes a checkpoint when one is due, then retention.
     void maintain(std::int64_t now_ms);
+
+    // After a failed commit (disk full, read-only, I/O error) the engine is ahead of the log, so
+    // ingest and changes are refused. The first call rebuilds the state from the log (which
+    // holds exactly what was acknowledged) and re-sends it to the change feed; once the data dir
+    // is above its reserve and the log takes a write again, ingest is accepted again. True when
+    // the service accepts.
+    bool recover(std::int64_t now_ms);
+    // Why ingest is refused now (disk_full or recovering), for /readyz; nullopt when it is not.
+    std::optional<service_refusal> degraded();
+    disk_gauges disk();
     // The seq of the checkpoint start-up began from (0: none, the whole log was replayed).
     std::uint64_t restored_from() const { return restored_from_; }
 
@@ -174,13 +202,20 @@ private:
     // After a commit: every staged batch up to `upto` is durable (the log commits in append order).
     void deliver_feed(std::uint64_t upto);
 
+    // Under mutex_: every incident, district stats and active alerts, as the feed starts from.
+    change_feed_batch full_state(std::int64_t now_ms);
+    // Under mutex_: empties the engine, stats, sources and series, then replays the log.
+    void rebuild_from_log();
+    // Under mutex_: the refusal for a failed log or a disk below its reserve, if either.
+    std::optional<service_refusal> disk_refusal();
+
     // Takes no lock (the calling thread's locator); fills lon/lat for areas.
     std::vector<std::string> join_districts(report& r);
     void replay();
     // Under mutex_, before the engine decides: a refusal (retry) when the log's queue has no room
     // for this many events and bytes, or when the log failed earlier.
-    std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes) const;
-    // A refusal when the commit failed; the service then refuses everything until a restart.
+    std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes);
+    // A refusal when the commit failed; the service then refuses everything until recover().
     std::optional<service_refusal> wait_for_commit(std::future<std::vector<store::append_result>>& committed);
     // Keeps the district statistics in step with the engine, live and on replay.
     void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
@@ -190,7 +225,9 @@ private:
 
     const geo::hierarchy& districts_;
     store::event_log_options log_options_;
+    engine_config engine_config_; // kept to rebuild the engine after a failed commit
     store::event_log log_;
+    disk_reserve reserve_;
     mutable std::mutex mutex_; // engine, stats, sources, series and the order of appends
     incident_engine engine_;
     district_stats stats_;
@@ -199,7 +236,9 @@ private:
     locator_pool locators_; // the geo join runs outside mutex_, with the calling thread's locator
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
-    bool failed_ = false;
+    bool failed_ = false;  // a commit failed: ingest is refused until recover() succeeds
+    bool rebuilt_ = false; // since it failed, the state was rebuilt from the log (it is not ahead)
+    std::uint64_t recoveries_ = 0;
     std::uint64_t events_replayed_ = 0;
 
     // The change feed: staged under mutex_, delivered in order under feed_mutex_ (taken after mutex_).

@@ -29,7 +29,7 @@ void ingest_metrics::count_refused(const ingest_tally& items, const service_refu
     std::vector<ingest_result> refused;
     refused.reserve(items.sources.size());
     for (const std::string& code : items.parser_codes)
-        refused.emplace_back(rejected_report{code.empty() ? (why.retry ? "busy" : "unavailable") : code, ""});
+        refused.emplace_back(rejected_report{code.empty() ? why.code : code, ""});
     count(items, refused);
 }
 

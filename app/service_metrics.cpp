@@ -57,8 +57,18 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
     w.gauge("pantau_event_log_queued_bytes", "Bytes waiting for the next commit.", static_cast<double>(log.bytes_queued));
     w.gauge("pantau_event_log_last_commit_seconds", "Duration of the last commit, fsync included.",
             log.last_commit_ms / 1000);
-    w.gauge("pantau_event_log_failed", "1 once the event log has failed; ingest stops until a restart.",
+    w.gauge("pantau_event_log_failed", "1 while a failed commit keeps the event log from taking writes.",
             log.failed ? 1 : 0);
+
+    const disk_gauges disk = incidents.disk();
+    w.gauge("pantau_data_dir_free_bytes", "Free bytes on the data dir's file system, as last read.",
+            static_cast<double>(disk.free_bytes));
+    w.gauge("pantau_data_dir_min_free_bytes", "The data dir's reserve (--min-free-disk): below it ingest is refused.",
+            static_cast<double>(disk.min_free_bytes));
+    w.gauge("pantau_ingest_recovering", "1 while ingest waits, after a failed commit, for the disk to take writes.",
+            disk.recovering ? 1 : 0);
+    w.counter("pantau_ingest_recoveries_total", "Rebuilds from the event log after a failed commit.",
+              static_cast<double>(disk.recoveries));
 }
 
 } // namespace pantau::app

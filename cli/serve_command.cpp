@@ -78,6 +78,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "write a checkpoint of the state after this many events (default 100000; 0: off)")(
         "checkpoint-interval", po::value<std::string>(),
         "DURATION: write a checkpoint this long after the last one when events came since (default 10m; 0: off)")(
+        "min-free-disk", po::value<std::string>(),
+        "SIZE: free space the data dir keeps, e.g. 64MiB or 1GiB; below it start-up fails and ingest answers 503 "
+        "until space is back (default 64MiB; 0: no reserve)")(
         "max-connections", po::value<std::size_t>(&config.max_connections),
         "open connections at most, HTTP and WebSocket together (default 10000; each takes one of the "
         "process's file descriptors)")(
@@ -185,6 +188,8 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
                 config.simulate_rate = parse_simulate_rate(rate);
         if (vm.count("retention"))
             config.retention = server::parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("min-free-disk"))
+            config.min_free_disk = server::parse_bytes(vm["min-free-disk"].as<std::string>(), "--min-free-disk");
         if (vm.count("vehicle-ttl"))
             config.vehicles.ttl = server::parse_duration(vm["vehicle-ttl"].as<std::string>(), "--vehicle-ttl");
         if (!session_lifetime.empty())

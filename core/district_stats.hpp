@@ -122,6 +122,8 @@ public:
                             district_stats_limits limits = {});
     district_stats(const district_stats&) = delete;
     district_stats& operator=(const district_stats&) = delete;
+    // Replaced whole when the incident service rebuilds its state from the event log.
+    district_stats& operator=(district_stats&&) = default;
 
     // Time only moves forward: each call below moves the module's clock to its time if later,
     // first expiring what fell out of the windows (and evaluating rules on what changed).

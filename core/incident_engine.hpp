@@ -108,6 +108,8 @@ public:
     explicit incident_engine(engine_config config = {});
     incident_engine(const incident_engine&) = delete;
     incident_engine& operator=(const incident_engine&) = delete;
+    // Replaced whole when the incident service rebuilds its state from the event log.
+    incident_engine& operator=(incident_engine&&) = default;
 
     // Decides and applies: the report joins the nearest open incident of its category and type
     // within the type's radius and time window, or opens a new one. Area reports always open

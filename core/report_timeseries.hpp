@@ -63,6 +63,8 @@ public:
     explicit report_timeseries(const std::vector<stats_level>& levels, timeseries_limits limits = {});
     report_timeseries(const report_timeseries&) = delete;
     report_timeseries& operator=(const report_timeseries&) = delete;
+    // Replaced whole when the incident service rebuilds its state from the event log.
+    report_timeseries& operator=(report_timeseries&&) = default;
 
     // One accepted report, counted at observed_ms in each district it names. now_ms (the time
     // of acceptance) moves the horizons forward; a report older than the hour horizon is only

@@ -44,6 +44,8 @@ public:
     explicit source_health(source_health_config config = {});
     source_health(const source_health&) = delete;
     source_health& operator=(const source_health&) = delete;
+    // Replaced whole when the incident service rebuilds its state from the event log.
+    source_health& operator=(source_health&&) = default;
 
     // One accepted report at the time it was accepted. A new source beyond max_sources is not
     // tracked and is counted in untracked_reports().

@@ -37,7 +37,9 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
     const auto started = std::chrono::steady_clock::now();
     auto service =
         std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
-                                                app::service_options{config.thresholds, config.sources}, checkpoints);
+                                                app::service_options{config.thresholds, config.sources,
+                                                                     {config.min_free_disk}},
+                                                checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)
         spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",

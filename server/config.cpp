@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
+#include <utility>
 #include <thread>
 
 namespace pantau::server {
@@ -106,6 +109,20 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
         return std::chrono::milliseconds(*ms);
     throw config_error(std::string(what) + ": expected a duration such as 30d, 12h, 10m or 1h30m (at most 3650d), or 0, got \"" +
                        std::string(text) + "\"");
+}
+
+std::uint64_t parse_bytes(std::string_view text, std::string_view what)
+{
+    std::uint64_t n = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+    const std::string_view unit = r.ec == std::errc() ? text.substr(static_cast<std::size_t>(r.ptr - text.data())) : "";
+    constexpr std::pair<std::string_view, unsigned> units[] = {{"", 0},    {"B", 0},    {"KiB", 10},
+                                                                {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
+    for (const auto& [name, shift] : units)
+        if (r.ec == std::errc() && unit == name && n <= (std::numeric_limits<std::uint64_t>::max() >> shift))
+            return n << shift;
+    throw config_error(std::string(what) + ": \"" + std::string(text) +
+                       "\" is not a size; give bytes, or a number with KiB, MiB, GiB or TiB, e.g. 64MiB");
 }
 
 listen_address parse_listen(std::string_view text)

@@ -69,6 +69,9 @@ struct server_config {
     std::chrono::milliseconds retention{0};
     std::uint64_t checkpoint_every_events = 100'000;
     std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(10)};
+    // Free space the data dir keeps (docs/ingest.md, "Full or read-only disk"): below it, start-up
+    // fails and ingest is refused with 503 until space is back. 0: no reserve.
+    std::uint64_t min_free_disk = 64ull << 20;
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;
@@ -88,6 +91,10 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text, std::int64_
 // A flag's duration (--retention, --checkpoint-interval, --vehicle-ttl): the grammar above up to
 // 3650d, or "0" (off). Throws config_error naming `what` with an example.
 std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what);
+
+// A flag's size in bytes (--min-free-disk): a whole number, optionally with a binary unit, e.g.
+// "67108864", "64MiB", "1GiB" (B, KiB, MiB, GiB, TiB). Throws config_error naming `what`.
+std::uint64_t parse_bytes(std::string_view text, std::string_view what);
 
 // "HOST:PORT" or "[IPv6]:PORT". Throws config_error with an example of the expected form.
 listen_address parse_listen(std::string_view text);

@@ -2,6 +2,7 @@
 
 #include "server/application.hpp"
 
+#include "app/disk_reserve.hpp"
 #include "core/error.hpp"
 #include "core/simulator.hpp"
 #include "server/listener.hpp"
@@ -63,8 +64,9 @@ std::optional<app::service_refusal> ingest_simulated(application& root, std::vec
     return std::nullopt;
 }
 
-// The data dir will hold the event log: find out now, not at the first report, that it cannot.
-void prepare_data_dir(const std::string& dir)
+// The data dir will hold the event log: find out now, not at the first report, that it cannot
+// (not creatable, not writable, or already below its free-space reserve).
+void prepare_data_dir(const std::string& dir, std::uint64_t min_free)
 {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -77,6 +79,9 @@ void prepare_data_dir(const std::string& dir)
     fs::remove(probe, ec);
     if (!written)
         throw error("data dir " + dir + ": not writable");
+    if (const auto free = app::statvfs_free_bytes(dir); free && *free < min_free)
+        throw error("data dir " + dir + ": " + std::to_string(*free >> 20) + " MiB free, below the reserve of " +
+                    std::to_string(min_free >> 20) + " MiB (--min-free-disk); free space or lower the reserve");
 }
 
 tcp::endpoint resolve_listen(const server_config& config)
@@ -101,7 +106,7 @@ server::server(server_config config)
       signals_(control_), drain_timer_(control_), stream_timer_(net::make_strand(ioc_))
 {
     config_.validate();
-    prepare_data_dir(config_.data_dir);
+    prepare_data_dir(config_.data_dir, config_.min_free_disk);
     app_ = std::make_shared<application>(config_);
     spdlog::info("web root {}", app_->api().web_root().string());
     if (!config_.basemap.empty())

@@ -12,6 +12,7 @@ namespace pantau::store {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::disk_write;
 using detail::exec;
 using detail::query_int;
 using detail::statement;
@@ -232,29 +233,31 @@ void credential_store::add_session(std::string_view session_secret, std::uint64_
 {
     const auth::secret_hash hash = auth::hash_secret(session_secret);
     std::lock_guard lock(mutex_);
-    transaction t(db_.get(), context_);
-    {
-        statement expired(db_.get(), context_, "DELETE FROM sessions WHERE expires_ms <= ?1");
-        expired.bind(1, now_ms);
-        expired.step();
-    }
-    {
-        // Room for the new one: the oldest sessions go first.
-        statement oldest(db_.get(), context_,
-                         "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions ORDER BY created_ms DESC "
-                         "LIMIT -1 OFFSET ?1)");
-        oldest.bind(1, static_cast<std::int64_t>(max_sessions - 1));
-        oldest.step();
-    }
-    statement insert(db_.get(), context_,
-                     "INSERT OR REPLACE INTO sessions(hash, token_id, created_ms, expires_ms) VALUES(?1, ?2, ?3, ?4)");
-    insert.bind_blob(1, as_bytes(hash));
-    insert.bind(2, token_id);
-    insert.bind(3, now_ms);
-    insert.bind(4, expires_ms);
-    insert.step();
-    t.commit();
-    data_version_ = -1;
+    disk_write([&] {
+        transaction t(db_.get(), context_);
+        {
+            statement expired(db_.get(), context_, "DELETE FROM sessions WHERE expires_ms <= ?1");
+            expired.bind(1, now_ms);
+            expired.step();
+        }
+        {
+            // Room for the new one: the oldest sessions go first.
+            statement oldest(db_.get(), context_,
+                             "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions ORDER BY created_ms DESC "
+                             "LIMIT -1 OFFSET ?1)");
+            oldest.bind(1, static_cast<std::int64_t>(max_sessions - 1));
+            oldest.step();
+        }
+        statement insert(db_.get(), context_,
+                         "INSERT OR REPLACE INTO sessions(hash, token_id, created_ms, expires_ms) VALUES(?1, ?2, ?3, ?4)");
+        insert.bind_blob(1, as_bytes(hash));
+        insert.bind(2, token_id);
+        insert.bind(3, now_ms);
+        insert.bind(4, expires_ms);
+        insert.step();
+        t.commit();
+        data_version_ = -1;
+    });
 }
 
 std::optional<credential> credential_store::find_session(std::string_view session_secret, std::int64_t now_ms)
@@ -275,9 +278,11 @@ void credential_store::remove_session(std::string_view session_secret)
 {
     const auth::secret_hash hash = auth::hash_secret(session_secret);
     std::lock_guard lock(mutex_);
-    statement remove(db_.get(), context_, "DELETE FROM sessions WHERE hash = ?1");
-    remove.bind_blob(1, as_bytes(hash));
-    remove.step();
+    disk_write([&] {
+        statement remove(db_.get(), context_, "DELETE FROM sessions WHERE hash = ?1");
+        remove.bind_blob(1, as_bytes(hash));
+        remove.step();
+    });
     data_version_ = -1;
 }
 

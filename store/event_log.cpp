@@ -208,6 +208,7 @@ std::future<std::vector<append_result>> event_log::enqueue(request r)
         }
         queued_events_ += r.events.size();
         queued_bytes_ += r.bytes;
+        ++pending_requests_;
         queue_.push_back(std::move(r));
     }
     queue_cv_.notify_one();
@@ -250,17 +251,24 @@ void event_log::writer_loop()
     }
 }
 
+void event_log::release(const std::vector<request>& batch)
+{
+    for (const auto& r : batch) {
+        queued_events_ -= r.events.size();
+        queued_bytes_ -= r.bytes;
+    }
+    pending_requests_ -= batch.size();
+}
+
 void event_log::fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what)
 {
-    {
-        std::lock_guard lock(queue_mutex_);
-        for (const auto& r : batch) {
-            queued_events_ -= r.events.size();
-            queued_bytes_ -= r.bytes;
-        }
-    }
     // One exception object per caller: the callers' threads then never share (and race on the
     // reference count of) one exception_ptr.
+    {
+        std::lock_guard lock(queue_mutex_);
+        release(batch);
+    }
+    answered_cv_.notify_all();
     for (auto& r : batch)
         r.done.set_exception(std::make_exception_ptr(event_log_error(code, what)));
 }
@@ -323,9 +331,10 @@ void event_log::commit(std::vector<request>& batch)
             fail_all(batch, event_log_errc::busy, msg);
             return;
         }
-        // Disk full or I/O error: what SQLite holds in memory may no longer match the disk, so
-        // nothing more is accepted; the server answers 503 until a restart rebuilds from the file.
-        msg = "commit failed, the log accepts no more writes: " + msg;
+        // Disk full, read-only or I/O error: the transaction is void, and the callers' state may
+        // be ahead of the log; nothing more is accepted until recover() has proved the disk
+        // takes writes again (the server answers 503 meanwhile).
+        msg = "commit failed, the log accepts no writes until it recovers: " + msg;
         {
             std::lock_guard lock(queue_mutex_);
             if (failure_.empty())
@@ -340,13 +349,48 @@ void event_log::commit(std::vector<request>& batch)
         ++commits_;
         events_written_ += written;
         last_commit_ms_ = ms;
-        for (const auto& r : batch) {
-            queued_events_ -= r.events.size();
-            queued_bytes_ -= r.bytes;
-        }
+        release(batch);
     }
+    answered_cv_.notify_all();
     for (std::size_t i = 0; i < batch.size(); ++i)
         batch[i].done.set_value(std::move(results[i]));
+}
+
+bool event_log::recover()
+{
+    {
+        std::unique_lock lock(queue_mutex_);
+        if (failure_.empty())
+            return true;
+        // Appends queued behind the failed one were decided on state that included it: they
+        // must fail too, not commit into a log that lacks it.
+        answered_cv_.wait(lock, [&] { return pending_requests_ == 0; });
+    }
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        // SQLite usually rolls back by itself after SQLITE_FULL or an I/O error, not always.
+        if (sqlite3_get_autocommit(db) == 0)
+            exec(db, context_, "ROLLBACK");
+        // As at start-up: one committed write proves the disk takes writes now.
+        transaction t(db, context_);
+        exec(db, context_, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+        t.commit();
+    } catch (const std::exception& e) {
+        std::lock_guard lock(queue_mutex_);
+        failure_ = "the log accepts no writes until it recovers; the disk still refuses: " + std::string(e.what());
+        return false;
+    }
+    std::lock_guard lock(queue_mutex_);
+    failure_.clear();
+    ++recoveries_;
+    return true;
+}
+
+std::string event_log::failure() const
+{
+    std::lock_guard lock(queue_mutex_);
+    return failure_;
 }
 
 void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const
@@ -475,6 +519,7 @@ event_log::stats event_log::current_stats() const
     s.bytes_queued = queued_bytes_;
     s.last_commit_ms = last_commit_ms_;
     s.failed = !failure_.empty();
+    s.recoveries = recoveries_;
     return s;
 }
 

@@ -60,7 +60,7 @@ struct event_log_options {
 
 enum class event_log_errc {
     busy,   // the queue is at its bound: retry later (HTTP 503 with Retry-After)
-    failed, // a commit failed (disk full, I/O error): nothing more is accepted until a restart
+    failed, // a commit failed (disk full, read-only, I/O error): nothing more is accepted until recover()
     closed, // the log is shutting down
 };
 
@@ -84,6 +84,7 @@ public:
         std::uint64_t bytes_queued = 0;
         double last_commit_ms = 0;      // duration of the last commit, fsync included
         bool failed = false;
+        std::uint64_t recoveries = 0;   // successful recover() calls after a failure
     };
 
     // Opens or creates DIR/events.sqlite (WAL, synchronous=FULL) and proves it writable with one
@@ -107,6 +108,16 @@ public:
     // events, so it is never refused as busy; on failure it holds an event_log_error (failed or
     // closed). The returned future is deferred: its get() waits on the calling thread.
     std::future<std::uint64_t> barrier();
+
+    // After a failed commit: once every append queued before it has been answered (failed),
+    // rolls back what the failed transaction left, proves the disk takes a write again, and
+    // leaves the failed state. True when the log accepts appends again (also when it never
+    // failed); false while the disk still refuses, with the reason in failure(). The log then
+    // holds exactly the acknowledged events: a failed append was never acknowledged, and its
+    // caller retries. Safe from any thread; appends made meanwhile fail as before.
+    bool recover();
+    // Why the log is in the failed state; empty when it is not.
+    std::string failure() const;
 
     // Calls f for every event with seq > after, in seq order, streaming from its own read
     // connection (the writer is not blocked). Exceptions from f propagate.
@@ -146,6 +157,8 @@ private:
     void writer_loop();
     void commit(std::vector<request>& batch);
     void fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what);
+    // Under queue_mutex_: the batch is answered, so it no longer counts as queued.
+    void release(const std::vector<request>& batch);
 
     std::filesystem::path path_;
     std::string context_; // "event log PATH: ", the start of every message
@@ -161,12 +174,15 @@ private:
     mutable std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
     std::deque<request> queue_;
+    std::condition_variable answered_cv_; // a request was answered: recover() waits for none pending
+    std::size_t pending_requests_ = 0;   // queued or being committed, barriers included
     std::size_t queued_events_ = 0; // queued or being committed
     std::size_t queued_bytes_ = 0;
     bool stopping_ = false;
     std::string failure_; // non-empty: the log is in the failed state
     std::uint64_t commits_ = 0;
     std::uint64_t events_written_ = 0;
+    std::uint64_t recoveries_ = 0;
     double last_commit_ms_ = 0;
 
     std::thread writer_;

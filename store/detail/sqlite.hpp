@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "store/detail/db_ptr.hpp"
+#include "store/disk_error.hpp"
 
 #include <sqlite3.h>
 
@@ -26,6 +27,26 @@ public:
 private:
     int rc_;
 };
+
+// The result codes of a disk that cannot take a write now (full, read-only, failing): the data
+// is as before the write, and the same write may succeed later.
+inline bool is_disk_failure(int rc)
+{
+    return rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN;
+}
+
+// Runs a write; a disk failure leaves it as disk_error, which the API answers with 503.
+template <class F>
+auto disk_write(F&& write) -> decltype(write())
+{
+    try {
+        return write();
+    } catch (const sqlite_failure& e) {
+        if (is_disk_failure(e.rc()))
+            throw disk_error(e.what());
+        throw;
+    }
+}
 
 // One prepared statement, finalised on scope exit (which also ends an implicit read transaction).
 class statement {

@@ -285,7 +285,7 @@ TEST(Checkpoint, ACheckpointMadeWithOtherRulesIsSetAsideWhileTheWholeLogIsThere)
         ASSERT_TRUE(s.write_checkpoint());
     }
     const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
-    incident_service with_other_rules(demo(), dir.path, {}, {}, service_options{other, {}});
+    incident_service with_other_rules(demo(), dir.path, {}, {}, service_options{other, {}, {}});
     EXPECT_EQ(with_other_rules.restored_from(), 0u);
     EXPECT_GT(with_other_rules.events_replayed(), 100u);
 }
@@ -304,7 +304,7 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
     }
     const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
     try {
-        incident_service s(demo(), dir.path, {}, keep_12h, service_options{other, {}});
+        incident_service s(demo(), dir.path, {}, keep_12h, service_options{other, {}, {}});
         FAIL() << "started without the deleted events";
     } catch (const pantau::error& e) {
         EXPECT_NE(std::string(e.what()).find("retention"), std::string::npos) << e.what();

@@ -38,19 +38,6 @@ struct scratch_dir {
     ~scratch_dir() { fs::remove_all(path); }
 };
 
-std::vector<std::variant<report, rejected_report>> one_report(const std::string& external_id, double lon)
-{
-    report r;
-    r.source = "laksa";
-    r.external_id = external_id;
-    r.category = category::complaint;
-    r.type = "garbage";
-    r.lon = lon;
-    r.lat = -6.178;
-    r.observed_at_ms = t0;
-    return {r};
-}
-
 std::uint64_t incident_of(ingest_outcome outcome)
 {
     return std::get<accepted_report>(testing::taken(std::move(outcome)).at(0)).incident_id;
@@ -63,11 +50,11 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
     log_options.max_queued_events = 1;
     log_options.busy_timeout = 30s;
     incident_service service(demo(), dir.path, {}, log_options);
-    const std::uint64_t id = incident_of(service.ingest(one_report("first", 106.630), t0));
+    const std::uint64_t id = incident_of(service.ingest(testing::one_report("first", 106.630), t0));
 
     // The burst: a report whose commit waits on the lock, filling the queue to its bound.
     testing::sqlite_write_lock lock(dir.path / "events.sqlite");
-    auto burst = std::async(std::launch::async, [&] { return service.ingest(one_report("burst", 106.640), t0 + 1000); });
+    auto burst = std::async(std::launch::async, [&] { return service.ingest(testing::one_report("burst", 106.640), t0 + 1000); });
     while (service.log_stats().events_queued < 1)
         std::this_thread::sleep_for(1ms);
 
@@ -77,14 +64,14 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
     const change_outcome refused = service.change(id, change, t0 + 2000);
     ASSERT_TRUE(std::holds_alternative<service_refusal>(refused))
         << "the change was taken although the log had no room for it";
-    EXPECT_TRUE(std::get<service_refusal>(refused).retry) << std::get<service_refusal>(refused).message;
+    EXPECT_EQ(std::get<service_refusal>(refused).code, "busy") << std::get<service_refusal>(refused).message;
     // Refused means not decided either: the engine holds nothing that the log does not.
     EXPECT_EQ(service.get(id)->status, incident_status::new_);
 
     lock.release();
     EXPECT_EQ(testing::taken(burst.get()).size(), 1u);
     // Ingest and changes go on without a restart.
-    EXPECT_EQ(testing::taken(service.ingest(one_report("after", 106.650), t0 + 3000)).size(), 1u);
+    EXPECT_EQ(testing::taken(service.ingest(testing::one_report("after", 106.650), t0 + 3000)).size(), 1u);
     auto changed = service.change(id, change, t0 + 4000);
     ASSERT_TRUE(std::holds_alternative<incident>(changed));
     EXPECT_EQ(std::get<incident>(changed).status, incident_status::verified);
@@ -102,10 +89,10 @@ TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
     std::uint64_t id = 0;
     {
         incident_service service(demo(), dir.path, {}, log_options);
-        id = incident_of(service.ingest(one_report("first", 106.630), t0));
+        id = incident_of(service.ingest(testing::one_report("first", 106.630), t0));
 
         testing::sqlite_write_lock lock(dir.path / "events.sqlite");
-        auto pending = std::async(std::launch::async, [&] { return service.ingest(one_report("pending", 106.640), t0 + 1000); });
+        auto pending = std::async(std::launch::async, [&] { return service.ingest(testing::one_report("pending", 106.640), t0 + 1000); });
         while (service.log_stats().events_queued < 1)
             std::this_thread::sleep_for(1ms);
         auto checkpoint = std::async(std::launch::async, [&] { return service.write_checkpoint(); });

@@ -4,10 +4,13 @@
 import { bboxOf, unionBox, labelPoint } from "./geometry.js";
 
 // Fetches the levels (GET /readyz) and each level's GeoJSON; throws while the server is down.
+// A 503 from /readyz with levels means ingest is refused (a full data dir): the wall still
+// shows what the server holds.
 export async function fetchDistricts() {
   const res = await fetch("/readyz", { cache: "no-store" });
-  if (!res.ok) throw new Error(`readyz: HTTP ${res.status}`);
-  const levels = (await res.json()).levels ?? [];
+  if (!res.ok && res.status !== 503) throw new Error(`readyz: HTTP ${res.status}`);
+  const levels = (await res.json().catch(() => ({}))).levels ?? [];
+  if (!res.ok && levels.length === 0) throw new Error(`readyz: HTTP ${res.status}`);
   const collections = await Promise.all(levels.map(async (l) => {
     const r = await fetch(`/api/v1/districts?level=${encodeURIComponent(l)}`);
     if (!r.ok) throw new Error(`districts ${l}: HTTP ${r.status}`);
