@@ -2,6 +2,7 @@
 
 #include "core/time_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -72,6 +73,14 @@ std::string percent_encode(std::string_view s)
         }
     }
     return out;
+}
+
+std::string local_redirect_path(std::string_view next)
+{
+    const bool printable = std::ranges::all_of(next, [](char ch) { return ch >= 0x21 && ch <= 0x7E && ch != '\\'; });
+    if (!printable || !next.starts_with('/') || next.starts_with("//"))
+        return "/";
+    return std::string(next);
 }
 
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value)

@@ -22,6 +22,12 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 // Every byte but RFC 3986's unreserved characters as %XX: safe in a query value.
 std::string percent_encode(std::string_view s);
 
+// Where to send a browser after a login or kiosk link (`next`): the path itself when it is one of
+// this server's, else "/". Only printable ASCII 0x21-0x7E without a backslash, starting with
+// exactly one '/': "//host" and "/\host" are other sites to browsers, and CR/LF in a Location
+// header would split the response (an open redirect would lend the server's trust to any site).
+std::string local_redirect_path(std::string_view next);
+
 // min_lon,min_lat,max_lon,max_lat in degrees.
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value);
 // A decimal number of degrees within ±limit.

@@ -53,13 +53,6 @@ std::variant<store::credential, buffer_response> start_session(const gatekeeper&
     return credential;
 }
 
-// The next page after a login: only a path of this server, since an open redirect would lend
-// the server's trust to any site.
-std::string local_path(const std::optional<std::string>& next)
-{
-    return next && next->starts_with('/') && !next->starts_with("//") ? *next : "/";
-}
-
 buffer_response see_other(const http_request& req, const std::string& to)
 {
     auto res = make_reply(req, http::status::see_other, "text/plain; charset=utf-8", shared("See " + to + "\n"));
@@ -102,7 +95,7 @@ void add_session_routes(route_table& routes, const gatekeeper& gate)
     routes.add(http::verb::post, "/api/v1/session", access::open,
                {"application/json", "application/x-www-form-urlencoded"}, [&gate](const request_context& c) {
                    const login_request login = read_login(c.req);
-                   const std::string next = local_path(login.next);
+                   const std::string next = local_redirect_path(login.next.value_or("/"));
                    if (!login.token || login.token->empty()) {
                        if (login.form)
                            return see_other(c.req, "/login.html?failed=1&next=" + percent_encode(next));
@@ -157,7 +150,7 @@ void add_session_routes(route_table& routes, const gatekeeper& gate)
             return bad_request(c.req, *bad);
         if (!token)
             return bad_request(c.req, "token: required (a viewer token: pantau tokens add --role viewer)");
-        const std::string to = local_path(next);
+        const std::string to = local_redirect_path(next.value_or("/"));
         std::string cookie;
         auto started = start_session(gate, c, *token, cookie);
         if (auto* refused = std::get_if<buffer_response>(&started))

@@ -7,6 +7,7 @@
 #include "server/server.hpp"
 
 #include <boost/program_options.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -21,10 +22,20 @@ namespace po = boost::program_options;
 namespace pantau::cli {
 namespace {
 
+// protobuf logs on its own, straight to stderr: a client's bad batch (a string field that is not
+// UTF-8) would put a line there for every request, besides the 400 ingest answers. Into our log
+// instead, at debug; a FATAL one (protobuf aborts after it) at critical.
+void log_protobuf(google::protobuf::LogLevel level, const char* file, int line, const std::string& message)
+{
+    const auto at = level == google::protobuf::LOGLEVEL_FATAL ? spdlog::level::critical : spdlog::level::debug;
+    spdlog::log(at, "protobuf: {} ({}:{})", message, file, line);
+}
+
 // Logs go to stderr: stdout carries only the "serving on" line that scripts read.
 // SPDLOG_LEVEL=debug (or e.g. "warn") changes the level.
 void set_up_logging()
 {
+    google::protobuf::SetLogHandler(&log_protobuf);
     if (!spdlog::get("pantau")) {
         auto logger = spdlog::stderr_color_mt("pantau");
         spdlog::set_default_logger(logger);

@@ -49,8 +49,10 @@ void client_queue::push(numbered_message m)
 
 std::uint64_t client_queue::coalesce(const v1::Delta& d, steady_time origin, steady_time now)
 {
+    // Not emplace(): clang 14 (the fuzz build's) takes the nested struct's default member
+    // initializers as not yet parsed and finds no default constructor for it.
     if (!pending_)
-        pending_.emplace();
+        pending_ = coalesced{};
     if (!over_soft_since_)
         over_soft_since_ = now;
     coalesced& into = *pending_;

@@ -113,8 +113,9 @@ void live_set::load(feed_update initial, std::int64_t now_ms)
     last_age_check_ms_ = now_ms;
     for (auto& s : initial.incidents) {
         const std::uint64_t id = s.incident.id();
+        // live_incident{...}: clang 14 (the fuzz build's) has no aggregate init from parentheses.
         if (is_live(s.incident, s.changed_at_ms, now_ms))
-            incidents_[id] = std::make_shared<const live_incident>(std::move(s.incident), s.changed_at_ms);
+            incidents_[id] = std::make_shared<const live_incident>(live_incident{std::move(s.incident), s.changed_at_ms});
     }
     for (auto& s : initial.stats) {
         auto key = key_of(s);
@@ -171,7 +172,7 @@ live_changes live_set::apply(std::int64_t now_ms)
         if (auto it = incidents_.find(id); it != incidents_.end())
             ch.before = it->second;
         if (is_live(s.incident, s.changed_at_ms, now_ms))
-            ch.after = std::make_shared<const live_incident>(std::move(s.incident), s.changed_at_ms);
+            ch.after = std::make_shared<const live_incident>(live_incident{std::move(s.incident), s.changed_at_ms});
     }
     pending_incidents_.clear();
     if (now_ms - last_age_check_ms_ >= age_check_every_ms) {

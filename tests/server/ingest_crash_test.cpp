@@ -179,5 +179,26 @@ TEST(IngestCrash, EveryAcknowledgedReportSurvivesKillDashNineExactlyOnce)
     fs::remove_all(dir);
 }
 
+// A ReportBatch whose text is not UTF-8: protobuf refuses it and says so on its own log, which
+// went raw to the server's stderr; the client gets its 400 and the log only a debug line.
+TEST(IngestStderr, ABatchProtobufRefusesIsA400AndNotProtobufsOwnStderrLine)
+{
+    const fs::path dir = fs::temp_directory_path() / ("pantau_stderr_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        server_process server(dir);
+        client http(server.endpoint());
+        const std::string batch("\x0a\x03\x4a\x01\xff", 5); // reports[0].text = "\xff"
+        const response res = http.request(http::verb::post, "/api/v1/reports", false, batch, "application/x-protobuf");
+        EXPECT_EQ(res.result(), http::status::bad_request) << res.body();
+    } // stopped: stderr is complete
+    std::ifstream f(dir / "stderr.txt");
+    const std::string err((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(err.find("UTF-8"), std::string::npos) << err;
+    EXPECT_EQ(err.find("protobuf"), std::string::npos) << err;
+    fs::remove_all(dir);
+}
+
 } // namespace
 } // namespace pantau::server

@@ -1,0 +1,47 @@
+// Query-string helpers that guard the server's answers: where a login or kiosk link may send the
+// browser (local_redirect_path), and percent-decoding.
+#include "api/query.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace pantau::api {
+namespace {
+
+TEST(LocalRedirectPath, KeepsPathsOfThisServer)
+{
+    for (const std::string path : {"/", "/?kiosk=1", "/wall/north#map", "/a%2Fb"})
+        EXPECT_EQ(local_redirect_path(path), path);
+}
+
+TEST(LocalRedirectPath, OtherSitesGoHome)
+{
+    // Browsers read "/\" as "//", the start of another host.
+    for (const std::string next : {"//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example/",
+                                   "evil.example", ""})
+        EXPECT_EQ(local_redirect_path(next), "/") << next;
+}
+
+TEST(LocalRedirectPath, NoControlSpaceOrNonAsciiByte)
+{
+    // CR LF in a Location header would split the response; browsers drop tabs and spaces, so
+    // "/\t/evil.example" is "//evil.example" to them.
+    for (const std::string next : {std::string("/\r\nX-Injected: 1"), std::string("/\t/evil.example"),
+                                   std::string("/ /evil.example"), std::string("/a\0b", 4), std::string("/\x7F"),
+                                   std::string("/caf\xC3\xA9")})
+        EXPECT_EQ(local_redirect_path(next), "/") << next;
+}
+
+TEST(PercentDecode, RoundTripsEncodedBytes)
+{
+    const std::string bytes("a b/%+\0\xFF", 8);
+    EXPECT_EQ(percent_decode(percent_encode(bytes), true), bytes);
+    EXPECT_EQ(percent_decode("a+b", true), "a b");
+    EXPECT_EQ(percent_decode("a+b", false), "a+b");
+    EXPECT_EQ(percent_decode("%zz", false), std::nullopt);
+    EXPECT_EQ(percent_decode("%4", false), std::nullopt);
+}
+
+} // namespace
+} // namespace pantau::api
