@@ -9,6 +9,7 @@
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
+#include "tests/support/demo_districts.hpp"
 #include "tests/support/full_disk_vfs.hpp"
 #include "tests/support/scratch_dir.hpp"
 
@@ -121,6 +122,9 @@ std::string error_code_of(const response& res)
 TEST(FullDiskEndToEnd, IngestAnswers503WhileTheDiskRefusesWritesAndRecoversWithoutLosingAnAcknowledgedReport)
 {
     testing::scratch_dir dir("pantau-full-disk-e2e");
+    // PROJ keeps its own SQLite database open until exit, through a VFS of its own that wraps
+    // the default one of the moment: opened first, it never sees the test VFS.
+    testing::demo_districts();
     testing::full_disk_vfs disk;
     std::set<std::string> acknowledged;
     {
@@ -168,8 +172,12 @@ TEST(FullDiskEndToEnd, IngestAnswers503WhileTheDiskRefusesWritesAndRecoversWitho
         EXPECT_EQ(srv.listed_reports(), acknowledged);
     }
     // A restart on the same data dir: exactly the acknowledged reports.
-    full_disk_server restarted(dir.path(), 0);
-    EXPECT_EQ(restarted.listed_reports(), acknowledged);
+    {
+        full_disk_server restarted(dir.path(), 0);
+        EXPECT_EQ(restarted.listed_reports(), acknowledged);
+    }
+    // The process-wide test credentials were opened through the test VFS: closed while it is in place.
+    test_access().credentials.reset();
 }
 
 // A real small file system: tmpfs mounted on a scratch dir (root only; skipped elsewhere).
