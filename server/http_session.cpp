@@ -1,6 +1,7 @@
 #include "server/http_session.hpp"
 
 #include "auth/rate_limiter.hpp"
+#include "server/tls_context.hpp"
 #include "server/websocket_session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -52,6 +53,12 @@ Stream make_stream(tcp::socket&& socket, net::ssl::context* tls)
         return Stream(std::move(socket));
 }
 
+// Uploads (reports, feeds) may be large; a login or a PATCH is small.
+std::uint64_t body_limit_for(const http::request_parser<http::string_body>& parser, const session_limits& limits)
+{
+    return api::takes_bulk_body(api::to_std(parser.get().target())) ? limits.body_limit : limits.small_body_limit;
+}
+
 api::http_response payload_too_large(std::uint64_t limit)
 {
     return api::unreadable_request(http::status::payload_too_large, "payload_too_large",
@@ -67,7 +74,8 @@ http_session<Stream>::http_session(tcp::socket&& socket, std::shared_ptr<net::ss
                                    std::shared_ptr<shared_state> state)
     : tls_(std::move(tls)), stream_(make_stream<Stream>(std::move(socket), tls_.get())),
       // Bounded: the parser's limits cap what one request may put in it.
-      buffer_(static_cast<std::size_t>(state->limits().header_limit + state->limits().body_limit)),
+      buffer_(static_cast<std::size_t>(state->limits().header_limit +
+                                       std::max(state->limits().body_limit, state->limits().small_body_limit))),
       state_(std::move(state)), peer_(peer_of(lowest().socket())), client_(client_of(lowest().socket(), is_tls))
 {
 }
@@ -129,7 +137,7 @@ void http_session<Stream>::do_read()
     if (closing_ || state_->stopping())
         return do_close();
     const session_limits& limits = state_->limits();
-    if (!first_request_ && buffer_.size() == 0) {
+    if (served_one_ && buffer_.size() == 0) {
         // Between requests the client may stay quiet for the idle timeout; once the next request
         // has begun, its header must arrive within the header timeout (slowloris).
         lowest().expires_after(limits.idle_timeout);
@@ -142,12 +150,11 @@ void http_session<Stream>::do_read()
                                 });
         return;
     }
-    first_request_ = false;
     parser_.emplace();
     parser_->header_limit(limits.header_limit);
-    // The route decides the body's limit once the header names it; until then, the larger one,
-    // so that a Content-Length is checked against the route's limit in on_header.
-    parser_->body_limit(std::max(limits.body_limit, limits.small_body_limit));
+    // The route decides the body's limit once the header names it (on_header): none until then,
+    // so that a Content-Length is checked against the route's own limit there.
+    parser_->body_limit(boost::none);
     lowest().expires_after(limits.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
@@ -158,13 +165,11 @@ void http_session<Stream>::on_header(beast::error_code ec, std::size_t bytes)
 {
     if (ec)
         return on_read(ec, bytes);
-    const session_limits& limits = state_->limits();
-    const std::uint64_t limit =
-        api::takes_bulk_body(api::to_std(parser_->get().target())) ? limits.body_limit : limits.small_body_limit;
+    const std::uint64_t limit = body_limit_for(*parser_, state_->limits());
     if (const auto length = parser_->content_length(); length && *length > limit)
         return send(payload_too_large(limit));
     parser_->body_limit(limit);
-    lowest().expires_after(limits.read_timeout);
+    lowest().expires_after(state_->limits().read_timeout);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
 }
 
@@ -174,10 +179,7 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t)
     if (ec == http::error::end_of_stream)
         return do_close();
     if (ec == http::error::body_limit)
-        return send(payload_too_large(parser_->is_header_done() &&
-                                              api::takes_bulk_body(api::to_std(parser_->get().target()))
-                                          ? state_->limits().body_limit
-                                          : state_->limits().small_body_limit));
+        return send(payload_too_large(body_limit_for(*parser_, state_->limits())));
     if (ec == http::error::header_limit)
         return send(api::unreadable_request(
             http::status::request_header_fields_too_large, "header_too_large",
@@ -188,7 +190,7 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t)
                                             "malformed HTTP request: " + ec.message(), 11));
     }
     if (ec) {
-        if (api::is_expected_disconnect(ec))
+        if (is_expected_disconnect(ec))
             spdlog::debug("{}: closed: {}", peer_, ec.message());
         else
             spdlog::warn("{}: read failed: {}", peer_, ec.message());
@@ -249,7 +251,7 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec, std::
     writing_ = false;
     response_.reset();
     if (ec) {
-        if (api::is_expected_disconnect(ec))
+        if (is_expected_disconnect(ec))
             spdlog::debug("{}: closed while writing: {}", peer_, ec.message());
         else
             spdlog::warn("{}: write failed: {}", peer_, ec.message());
@@ -257,6 +259,7 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec, std::
     }
     if (!keep_alive || closing_)
         return do_close();
+    served_one_ = true;
     do_read();
 }
 

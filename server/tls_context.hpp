@@ -3,6 +3,7 @@
 #include "server/net.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include <memory>
 #include <mutex>
@@ -12,6 +13,13 @@
 namespace pantau::server {
 
 namespace ssl = net::ssl;
+
+// api::is_expected_disconnect, and a TLS client that closed without saying so (no close_notify),
+// which browsers do all the time.
+inline bool is_expected_disconnect(const beast::error_code& ec)
+{
+    return api::is_expected_disconnect(ec) || ec == ssl::error::stream_truncated;
+}
 
 // The server's TLS settings (docs/security.md): a certificate chain and its key, TLS 1.2 at
 // least, Mozilla's "intermediate" cipher list. A reload builds a new context from the same

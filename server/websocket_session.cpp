@@ -1,5 +1,6 @@
 #include "server/websocket_session.hpp"
 
+#include "server/tls_context.hpp"
 #include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -67,7 +68,7 @@ template <class Stream>
 void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
 {
     if (ec) {
-        if (api::is_expected_disconnect(ec))
+        if (is_expected_disconnect(ec))
             spdlog::debug("{}: stream closed: {}", peer_, ec.message());
         else
             spdlog::info("{}: stream read failed: {}", peer_, ec.message());
@@ -141,7 +142,7 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t)
     const stream::outgoing_frame done = std::move(*frame_);
     frame_.reset();
     if (ec) {
-        if (api::is_expected_disconnect(ec))
+        if (is_expected_disconnect(ec))
             spdlog::debug("{}: stream closed while writing: {}", peer_, ec.message());
         else
             spdlog::info("{}: stream write failed: {}", peer_, ec.message());
