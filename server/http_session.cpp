@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <limits>
 
 namespace pantau::server {
 namespace {
@@ -153,8 +154,9 @@ void http_session<Stream>::do_read()
     parser_.emplace();
     parser_->header_limit(limits.header_limit);
     // The route decides the body's limit once the header names it (on_header): none until then,
-    // so that a Content-Length is checked against the route's own limit there.
-    parser_->body_limit(boost::none);
+    // so that a Content-Length is checked against the route's own limit there. (Not boost::none:
+    // Beast 1.74 compares a Content-Length with it as "greater than none", a body_limit error.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     lowest().expires_after(limits.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
