@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace pantau::api {
 
@@ -37,6 +38,8 @@ struct trust_settings {
     // everything until the bucket refills (10 a minute, bursts of 20).
     auth::rate_limit failed_auth{10.0 / 60.0, 20};
     std::chrono::seconds session_lifetime{std::chrono::hours(24 * 30)};
+    // Reverse proxies whose X-Forwarded-For/-Proto are believed (--trust-proxy; api/forwarded.hpp).
+    std::vector<std::string> trusted_proxies;
 };
 
 class gatekeeper {

@@ -1,5 +1,6 @@
 #include "api/http_api.hpp"
 
+#include "api/forwarded.hpp"
 #include "api/reply.hpp"
 #include "api/routes.hpp"
 #include "app/incident_service.hpp"
@@ -13,7 +14,7 @@ namespace pantau::api {
 namespace fs = std::filesystem;
 
 http_api::http_api(const api_services& services, const api_options& options)
-    : services_(services), routes_(services.gate)
+    : services_(services), routes_(services.gate, options.max_json_depth)
 {
     std::error_code ec;
     web_root_ = fs::canonical(options.web_root, ec);
@@ -31,8 +32,21 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_static_routes(routes_, web_root_, options.basemap);
 }
 
-http_response http_api::handle(const http_request& req, const client_info& client) const
+bool takes_bulk_body(std::string_view target)
 {
+    const std::string_view path = target.substr(0, target.find('?'));
+    return path == "/api/v1/reports" || path.starts_with("/api/v1/feeds/");
+}
+
+client_info http_api::client_of(const http_request& req, const client_info& peer) const
+{
+    return forwarded_client(peer, to_std(req["X-Forwarded-For"]), to_std(req["X-Forwarded-Proto"]),
+                            services_.gate.settings().trusted_proxies);
+}
+
+http_response http_api::handle(const http_request& req, const client_info& peer) const
+{
+    const client_info client = client_of(req, peer);
     http_response res = [&]() -> http_response {
         try {
             return routes_.dispatch(req, client);
@@ -46,12 +60,16 @@ http_response http_api::handle(const http_request& req, const client_info& clien
         }
     }();
     http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
+    // Browsers that saw it once refuse plain HTTP to this host for a year.
+    if (client.tls)
+        std::visit([](auto& message) { message.set(http::field::strict_transport_security, to_beast(hsts_value)); },
+                   res);
     return res;
 }
 
-std::optional<http_response> http_api::accept_websocket(const http_request& req, const client_info& client) const
+std::optional<http_response> http_api::accept_websocket(const http_request& req, const client_info& peer) const
 {
-    auto decided = routes_.upgrade(req, client, stream_path);
+    auto decided = routes_.upgrade(req, client_of(req, peer), stream_path);
     if (auto* refused = std::get_if<http_response>(&decided))
         return std::move(*refused);
     return std::nullopt;

@@ -36,9 +36,16 @@ struct api_options {
     std::filesystem::path web_root; // the wall's static files
     std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
     ingest::ingest_limits limits;
+    std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
 };
 
+// Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large
+// body limit; every other route gets the small one (docs/security.md, "Limits").
+bool takes_bulk_body(std::string_view target);
+
 inline constexpr std::string_view stream_path = "/ws";
+// Strict-Transport-Security on every reply to a client on TLS (ours or a trusted proxy's).
+inline constexpr std::string_view hsts_value = "max-age=31536000";
 
 class http_api {
 public:
@@ -47,15 +54,19 @@ public:
     http_api(const http_api&) = delete;
     http_api& operator=(const http_api&) = delete;
 
-    http_response handle(const http_request& req, const client_info& client) const;
+    // `peer` is the socket's end; behind a trusted proxy the request's client is the one the
+    // proxy names (api/forwarded.hpp). A client on TLS gets HSTS on every reply.
+    http_response handle(const http_request& req, const client_info& peer) const;
 
     // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session
     // (GET /ws by a viewer, from an allowed Origin), else the reply that refuses it.
-    std::optional<http_response> accept_websocket(const http_request& req, const client_info& client) const;
+    std::optional<http_response> accept_websocket(const http_request& req, const client_info& peer) const;
 
     const std::filesystem::path& web_root() const { return web_root_; }
 
 private:
+    client_info client_of(const http_request& req, const client_info& peer) const;
+
     // The routes hold a reference to this copy (a struct of references), never to the caller's.
     const api_services services_;
     std::filesystem::path web_root_; // canonical

@@ -1,5 +1,6 @@
 #include "api/router.hpp"
 
+#include "api/json_depth.hpp"
 #include "api/query.hpp"
 #include "api/reply.hpp"
 #include "core/text.hpp"
@@ -137,6 +138,10 @@ http_response route_table::dispatch(const http_request& req, const client_info& 
                                                  : "Content-Type " + type.substr(0, 100)) +
                                        " is not accepted here; send " + accepted);
             }
+            // JSON, NDJSON and merge-patch alike.
+            if (type.find("json") != std::string::npos && json_deeper_than(req.body(), max_json_depth_))
+                return bad_request(req, "the JSON body nests arrays and objects more than " +
+                                            std::to_string(max_json_depth_) + " deep");
         }
         return r->handle(request_context{req, std::move(*decoded), query, params, std::get<auth::principal>(admitted),
                                          client});

@@ -34,7 +34,11 @@ using route_handler = std::function<http_response(const request_context&)>;
 
 class route_table {
 public:
-    explicit route_table(const gatekeeper& gate) : gate_(gate) {}
+    // A JSON body nested deeper than max_json_depth is a 400 before any handler parses it.
+    explicit route_table(const gatekeeper& gate, std::size_t max_json_depth = 32)
+        : gate_(gate), max_json_depth_(max_json_depth)
+    {
+    }
 
     // `pattern` is a path whose segments are literal or "{name}" (one whole segment). A GET route
     // also answers HEAD. Routes are matched literal segments first, whatever the order of adding.
@@ -66,6 +70,7 @@ private:
     std::vector<std::pair<const route*, std::vector<std::string>>> matching(std::string_view path) const;
 
     const gatekeeper& gate_;
+    std::size_t max_json_depth_;
     std::vector<route> routes_;
     route_handler fallback_;
 };

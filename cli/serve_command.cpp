@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <charconv>
 #include <iostream>
+#include <map>
 
 namespace po = boost::program_options;
 
@@ -154,6 +155,36 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "burst-per-credential", po::value<double>(&trust.per_credential.burst),
         "requests at once with one key or token (default 2000)");
     options.add(trust_options);
+    // Transport and request limits (docs/security.md, "Limits"); durations parsed below.
+    std::map<std::string, std::chrono::seconds*> timeouts{{"header-timeout", &config.header_timeout},
+                                                          {"read-timeout", &config.read_timeout},
+                                                          {"idle-timeout", &config.idle_timeout}};
+    po::options_description limit_options("TLS, proxies and limits (see docs/security.md)");
+    limit_options.add_options()(
+        "tls-cert", po::value<std::string>(&config.tls_cert),
+        "FILE: PEM certificate chain; with --tls-key, serve HTTPS and WSS (TLS 1.2+), reloaded on SIGHUP")(
+        "tls-key", po::value<std::string>(&config.tls_key), "FILE: the certificate's PEM private key")(
+        "trust-proxy", po::value<std::vector<std::string>>(&trust.trusted_proxies),
+        "ADDRESS of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed; repeat for more "
+        "(default: none, the headers are ignored)")(
+        "body-limit", po::value<std::uint64_t>(&config.body_limit),
+        "bytes per request body of reports and feeds (default 1048576)")(
+        "small-body-limit", po::value<std::uint64_t>(&config.small_body_limit),
+        "bytes per request body of every other route (default 16384)")(
+        "max-json-depth", po::value<std::size_t>(&config.max_json_depth),
+        "arrays and objects inside one another in a JSON body (default 32)")(
+        "header-timeout", po::value<std::string>(),
+        "DURATION: the whole request header (and TLS handshake) must arrive within it (default 10s)")(
+        "read-timeout", po::value<std::string>(), "DURATION: the request body must arrive within it (default 30s)")(
+        "idle-timeout", po::value<std::string>(),
+        "DURATION: a kept-alive connection without a request is closed after it (default 60s)")(
+        "max-connections-per-address", po::value<std::size_t>(&config.max_connections_per_address),
+        "open connections from one client address (default 500; loopback exempt unless --limit-loopback)")(
+        "stream-client-rate", po::value<double>(&config.stream.client_messages_per_second),
+        "WebSocket messages per second from one client; a flood is closed with 1008 (default 10)")(
+        "stream-client-burst", po::value<double>(&config.stream.client_message_burst),
+        "WebSocket messages at once from one client (default 20)");
+    options.add(limit_options);
     po::options_description xml_options("XML feeds: bounds on each document (see docs/security.md)");
     xml_options.add_options()(
         "xml-max-bytes", po::value<std::size_t>(&config.xml.max_bytes), "bytes per document (default 1048576)")(
@@ -209,6 +240,13 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         if (vm.count("checkpoint-interval"))
             config.checkpoint_interval =
                 server::parse_duration(vm["checkpoint-interval"].as<std::string>(), "--checkpoint-interval");
+        for (const auto& [name, target] : timeouts)
+            if (vm.count(name)) {
+                const auto d = server::parse_duration(vm[name].as<std::string>(), "--" + name);
+                if (d < std::chrono::seconds(1))
+                    throw config_error("--" + name + ": must be at least 1s");
+                *target = std::chrono::duration_cast<std::chrono::seconds>(d);
+            }
         const server::listen_address address = server::parse_listen(listen);
         config.host = address.host;
         config.port = address.port;

@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include "api/basemap.hpp"
+#include "api/forwarded.hpp"
 #include "core/error.hpp"
 
 #include <algorithm>
@@ -40,10 +41,21 @@ void server_config::validate() const
         throw config_error("data dir is empty");
     if (max_connections == 0)
         throw config_error("max connections must be at least 1");
-    if (body_limit == 0 || header_limit == 0)
-        throw config_error("request size limits must be above 0");
-    if (read_timeout.count() <= 0 || write_timeout.count() <= 0 || shutdown_grace.count() < 0)
+    if (max_connections_per_address == 0)
+        throw config_error("--max-connections-per-address must be at least 1");
+    if (body_limit == 0 || small_body_limit == 0 || header_limit == 0)
+        throw config_error("--body-limit, --small-body-limit and the header limit must be above 0");
+    if (max_json_depth < 2 || max_json_depth > 1000)
+        throw config_error("--max-json-depth must be between 2 and 1000");
+    if (read_timeout.count() <= 0 || write_timeout.count() <= 0 || header_timeout.count() <= 0 ||
+        idle_timeout.count() <= 0 || shutdown_grace.count() < 0)
         throw config_error("timeouts must be above 0");
+    for (const std::string& proxy : trust.trusted_proxies)
+        if (!api::is_ip_address(proxy))
+            throw config_error("--trust-proxy: expected an IP address such as 127.0.0.1 or ::1, got \"" +
+                               proxy.substr(0, 100) + "\"");
+    if (tls_cert.empty() != tls_key.empty())
+        throw config_error("--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
     // Written so that NaN fails too.
     if (retention.count() < 0 || (retention.count() > 0 && retention < std::chrono::hours(1)))
         throw config_error("--retention: must be 0 (keep forever) or at least 1h");
@@ -165,10 +177,10 @@ listen_address parse_listen(std::string_view text)
     return out;
 }
 
-std::string http_url(const std::string& host, std::uint16_t port)
+std::string http_url(const std::string& host, std::uint16_t port, bool tls)
 {
     const bool v6 = host.find(':') != std::string::npos;
-    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/";
+    return (tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "/";
 }
 
 } // namespace pantau::server

@@ -39,10 +39,19 @@ struct server_config {
     std::string basemap;
 
     unsigned threads = 0; // 0: one per hardware thread
+    // Transport and request limits (docs/security.md, "Limits"). TLS is on when both files are set.
+    std::string tls_cert; // PEM certificate chain, read again on SIGHUP
+    std::string tls_key;  // PEM private key
     std::size_t max_connections = 10'000;
-    std::uint64_t body_limit = 1 << 20;   // bytes per request body
-    std::uint32_t header_limit = 16 << 10; // bytes per request header
-    std::chrono::seconds read_timeout{30};
+    // Loopback is exempt unless trust.limit_loopback (a reverse proxy there is every client).
+    std::size_t max_connections_per_address = 500;
+    std::uint64_t body_limit = 1 << 20;        // bytes per request body of uploads (reports, feeds)
+    std::uint64_t small_body_limit = 16 << 10; // bytes per request body of every other route
+    std::uint32_t header_limit = 16 << 10;     // bytes per request header
+    std::size_t max_json_depth = 32;
+    std::chrono::seconds header_timeout{10}; // the whole header (and TLS handshake): slowloris
+    std::chrono::seconds read_timeout{30};   // the body
+    std::chrono::seconds idle_timeout{60};   // keep-alive between requests
     std::chrono::seconds write_timeout{30};
     // How long a shutdown waits for in-flight responses before it drops what is left.
     std::chrono::seconds shutdown_grace{10};
@@ -99,7 +108,7 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view what);
 // "HOST:PORT" or "[IPv6]:PORT". Throws config_error with an example of the expected form.
 listen_address parse_listen(std::string_view text);
 
-// "http://HOST:PORT/" with IPv6 addresses in brackets.
-std::string http_url(const std::string& host, std::uint16_t port);
+// "http://HOST:PORT/" ("https://" with TLS) with IPv6 addresses in brackets.
+std::string http_url(const std::string& host, std::uint16_t port, bool tls = false);
 
 } // namespace pantau::server

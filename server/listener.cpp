@@ -3,6 +3,8 @@
 #include "core/error.hpp"
 #include "server/http_session.hpp"
 #include "server/shared_state.hpp"
+#include "server/tls_context.hpp"
+#include "auth/rate_limiter.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -17,9 +19,9 @@ constexpr std::chrono::milliseconds accept_backoff{100};
 } // namespace
 
 listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state,
-                   std::size_t max_connections)
+                   const connection_limits& limits, std::shared_ptr<const tls_context> tls)
     : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(std::move(state)),
-      max_connections_(max_connections)
+      limits_(limits), tls_(std::move(tls))
 {
     beast::error_code ec;
     auto fail = [&](const char* what) {
@@ -80,16 +82,31 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket)
         backoff_.async_wait(beast::bind_front_handler(&listener::on_backoff, shared_from_this()));
         return;
     }
-    if (state_->session_count() >= max_connections_) {
-        beast::error_code peer_ec;
-        const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
-        spdlog::warn("{}: refused: {} connections open (the limit)",
-                     peer_ec ? "unknown-peer" : api::endpoint_text(peer), max_connections_);
+    beast::error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    const std::string why = refusal(peer_ec ? std::string() : peer.address().to_string());
+    if (!why.empty()) {
+        // Closed without a reply: an HTTP answer would cost what the limit is there to save.
+        spdlog::warn("{}: refused: {}", peer_ec ? "unknown-peer" : api::endpoint_text(peer), why);
         socket.close(peer_ec);
+    } else if (tls_) {
+        std::make_shared<http_session<tls_stream>>(std::move(socket), tls_->current(), state_)->run();
     } else {
-        std::make_shared<http_session>(std::move(socket), state_)->run();
+        std::make_shared<http_session<beast::tcp_stream>>(std::move(socket), nullptr, state_)->run();
     }
     do_accept();
+}
+
+std::string listener::refusal(const std::string& address) const
+{
+    if (state_->session_count() >= limits_.max_connections)
+        return std::to_string(limits_.max_connections) + " connections open (the limit)";
+    beast::error_code ec;
+    const auto parsed = net::ip::make_address(address, ec);
+    const bool exempt = !limits_.limit_loopback && !ec && parsed.is_loopback();
+    if (!exempt && state_->session_count(auth::address_key(address)) >= limits_.max_per_address)
+        return std::to_string(limits_.max_per_address) + " connections open from this address (the limit)";
+    return {};
 }
 
 void listener::on_backoff(beast::error_code ec)

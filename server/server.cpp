@@ -7,6 +7,7 @@
 #include "core/simulator.hpp"
 #include "server/listener.hpp"
 #include "server/shared_state.hpp"
+#include "server/tls_context.hpp"
 #include "store/wall_clock.hpp"
 #include "stream/stream_hub.hpp"
 
@@ -106,6 +107,9 @@ server::server(server_config config)
       signals_(control_), drain_timer_(control_), stream_timer_(net::make_strand(ioc_))
 {
     config_.validate();
+    // Before anything else is built: a bad certificate is a one-line start-up error.
+    if (!config_.tls_cert.empty())
+        tls_ = std::make_shared<tls_context>(config_.tls_cert, config_.tls_key);
     prepare_data_dir(config_.data_dir, config_.min_free_disk);
     app_ = std::make_shared<application>(config_);
     spdlog::info("web root {}", app_->api().web_root().string());
@@ -114,9 +118,13 @@ server::server(server_config config)
     // Aliasing pointers: the sessions keep the whole application alive, and see only what they use.
     state_ = std::make_shared<shared_state>(
         std::shared_ptr<const api::http_api>(app_, &app_->api()),
-        session_limits{config_.body_limit, config_.header_limit, config_.read_timeout, config_.write_timeout},
+        session_limits{config_.body_limit, config_.small_body_limit, config_.header_limit, config_.header_timeout,
+                       config_.read_timeout, config_.idle_timeout, config_.write_timeout},
         std::shared_ptr<stream::stream_hub>(app_, &app_->hub()));
-    listener_ = std::make_shared<listener>(ioc_, resolve_listen(config_), state_, config_.max_connections);
+    listener_ = std::make_shared<listener>(
+        ioc_, resolve_listen(config_), state_,
+        connection_limits{config_.max_connections, config_.max_connections_per_address, config_.trust.limit_loopback},
+        tls_);
     if (config_.simulate_rate > 0) {
         // A fresh seed per run: external ids embed it, and the event log outlives the run.
         const std::uint64_t seed =
@@ -138,13 +146,28 @@ tcp::endpoint server::local_endpoint() const { return listener_->local_endpoint(
 std::string server::url() const
 {
     const tcp::endpoint ep = local_endpoint();
-    return http_url(ep.address().to_string(), ep.port());
+    return http_url(ep.address().to_string(), ep.port(), tls_ != nullptr);
+}
+
+std::shared_ptr<net::ssl::context> server::tls() const { return tls_ ? tls_->current() : nullptr; }
+
+void server::reload_tls()
+{
+    if (!tls_)
+        return;
+    if (auto failed = tls_->reload())
+        spdlog::warn("TLS reload failed, still serving the old certificate: {}", *failed);
+    else
+        spdlog::info("TLS certificate reloaded from {}", config_.tls_cert);
 }
 
 void server::stop_on_signals()
 {
     signals_.add(SIGINT);
     signals_.add(SIGTERM);
+    // The usual "read your files again" signal: a renewed certificate without a restart.
+    if (tls_)
+        signals_.add(SIGHUP);
     signals_.async_wait(beast::bind_front_handler(&server::on_signal, this));
 }
 
@@ -358,6 +381,11 @@ void server::on_signal(beast::error_code ec, int signal)
 {
     if (ec)
         return;
+    if (signal == SIGHUP) {
+        reload_tls();
+        signals_.async_wait(beast::bind_front_handler(&server::on_signal, this));
+        return;
+    }
     if (stop_requested_.load()) {
         spdlog::warn("signal {} again: stopping now", signal);
         ioc_.stop();

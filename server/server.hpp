@@ -4,6 +4,8 @@
 #include "server/config.hpp"
 #include "server/net.hpp"
 
+#include <boost/asio/ssl/context.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +20,7 @@ namespace pantau::server {
 class listener;
 class application;
 class shared_state;
+class tls_context;
 
 // The live server: the application, the listener and the I/O threads. Constructing it does
 // everything that can fail at start-up (config, data dir, districts, web root, bind) and throws
@@ -37,8 +40,12 @@ public:
     application& app() const { return *app_; }
 
     // SIGINT or SIGTERM stop the server gracefully; a second one drops what is still in flight.
-    // Call before start().
+    // With TLS, SIGHUP reloads the certificate and key. Call before start().
     void stop_on_signals();
+    // Reads the TLS files again for new connections; a bad file keeps the old ones (a warning).
+    void reload_tls();
+    // The TLS context new connections get; null for plain HTTP.
+    std::shared_ptr<net::ssl::context> tls() const;
     // Starts one I/O thread per config_.thread_count(), and the simulator's thread when
     // config.simulate_rate is set, and returns.
     void start();
@@ -69,6 +76,7 @@ private:
     // The stream hub's flush tick, on its own strand.
     net::steady_timer stream_timer_;
     std::chrono::steady_clock::time_point next_advance_{};
+    std::shared_ptr<tls_context> tls_; // null: plain HTTP
     std::shared_ptr<listener> listener_;
     std::chrono::steady_clock::time_point drain_deadline_;
     std::vector<std::thread> threads_;

@@ -1,8 +1,5 @@
 #include "server/shared_state.hpp"
 
-#include "server/http_session.hpp"
-#include "server/websocket_session.hpp"
-
 #include <vector>
 
 namespace pantau::server {
@@ -13,34 +10,36 @@ shared_state::shared_state(std::shared_ptr<const api::http_api> api, const sessi
 {
 }
 
-void shared_state::join(http_session& session)
+void shared_state::join(session_handle& session, const std::string& address_key)
 {
     std::lock_guard lock(mutex_);
-    sessions_.insert(&session);
+    if (sessions_.emplace(&session, address_key).second)
+        ++per_address_[address_key];
 }
 
-void shared_state::leave(http_session& session)
+void shared_state::leave(session_handle& session)
 {
     std::lock_guard lock(mutex_);
-    sessions_.erase(&session);
-}
-
-void shared_state::join(websocket_session& session)
-{
-    std::lock_guard lock(mutex_);
-    streams_.insert(&session);
-}
-
-void shared_state::leave(websocket_session& session)
-{
-    std::lock_guard lock(mutex_);
-    streams_.erase(&session);
+    const auto it = sessions_.find(&session);
+    if (it == sessions_.end())
+        return;
+    const auto count = per_address_.find(it->second);
+    if (count != per_address_.end() && --count->second == 0)
+        per_address_.erase(count);
+    sessions_.erase(it);
 }
 
 std::size_t shared_state::session_count() const
 {
     std::lock_guard lock(mutex_);
-    return sessions_.size() + streams_.size();
+    return sessions_.size();
+}
+
+std::size_t shared_state::session_count(const std::string& address_key) const
+{
+    std::lock_guard lock(mutex_);
+    const auto it = per_address_.find(address_key);
+    return it == per_address_.end() ? 0 : it->second;
 }
 
 void shared_state::stop()
@@ -48,22 +47,15 @@ void shared_state::stop()
     // Set before the sessions are collected: a session joins before its first read, so it is
     // either in the list or sees the flag when it starts to read.
     stopping_.store(true, std::memory_order_release);
-    std::vector<std::weak_ptr<http_session>> targets;
-    std::vector<std::weak_ptr<websocket_session>> streams;
+    std::vector<std::weak_ptr<session_handle>> targets;
     {
         std::lock_guard lock(mutex_);
         targets.reserve(sessions_.size());
-        for (http_session* s : sessions_)
-            targets.push_back(s->weak_from_this());
-        streams.reserve(streams_.size());
-        for (websocket_session* s : streams_)
-            streams.push_back(s->weak_from_this());
+        for (const auto& [s, address] : sessions_)
+            targets.push_back(s->weak_handle());
     }
     // Outside the lock: a session that is being destroyed needs the lock to leave.
     for (const auto& weak : targets)
-        if (auto session = weak.lock())
-            session->shutdown();
-    for (const auto& weak : streams)
         if (auto session = weak.lock())
             session->shutdown();
 }

@@ -8,7 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <unordered_set>
+#include <string>
+#include <unordered_map>
 
 namespace pantau::stream {
 class stream_hub;
@@ -16,19 +17,28 @@ class stream_hub;
 
 namespace pantau::server {
 
-class http_session;
-class websocket_session;
-
-// Per-connection limits, copied from server_config.
+// Per-connection limits, copied from server_config (docs/security.md, "Limits").
 struct session_limits {
-    std::uint64_t body_limit = 1 << 20;
+    std::uint64_t body_limit = 1 << 20;       // uploads: reports and feeds
+    std::uint64_t small_body_limit = 16 << 10; // every other route
     std::uint32_t header_limit = 16 << 10;
-    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds header_timeout{10}; // the whole request header, from its first byte
+    std::chrono::seconds read_timeout{30};   // the body, after the header
+    std::chrono::seconds idle_timeout{60};   // a kept-alive connection between requests
     std::chrono::seconds write_timeout{30};
 };
 
-// What every session shares: the HTTP API, the limits, the WebSocket stream hub and the
-// sets of open sessions, so that a shutdown can reach them.
+// What shared_state needs of an HTTP or WebSocket session, plain or TLS.
+class session_handle {
+public:
+    virtual ~session_handle() = default;
+    // Finishes what is in flight, then closes. Safe from any thread.
+    virtual void shutdown() = 0;
+    virtual std::weak_ptr<session_handle> weak_handle() = 0;
+};
+
+// What every session shares: the HTTP API, the limits, the WebSocket stream hub and the set of
+// open sessions (with their client's address), so that a shutdown can reach them.
 class shared_state {
 public:
     explicit shared_state(std::shared_ptr<const api::http_api> api, const session_limits& limits,
@@ -40,11 +50,11 @@ public:
     const session_limits& limits() const { return limits_; }
     stream::stream_hub& hub() const { return *hub_; }
 
-    void join(http_session& session);
-    void leave(http_session& session);
-    void join(websocket_session& session);
-    void leave(websocket_session& session);
+    // `address_key` is what per-address limits count under (auth::address_key).
+    void join(session_handle& session, const std::string& address_key);
+    void leave(session_handle& session);
     std::size_t session_count() const;
+    std::size_t session_count(const std::string& address_key) const;
 
     bool stopping() const { return stopping_.load(std::memory_order_acquire); }
     // From now on sessions finish the response in flight and close; idle ones close at once;
@@ -56,8 +66,8 @@ private:
     session_limits limits_;
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;
-    std::unordered_set<http_session*> sessions_;
-    std::unordered_set<websocket_session*> streams_;
+    std::unordered_map<session_handle*, std::string> sessions_; // → address key
+    std::unordered_map<std::string, std::size_t> per_address_;
     std::shared_ptr<stream::stream_hub> hub_;
 };
 

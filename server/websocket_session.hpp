@@ -1,9 +1,14 @@
 #pragma once
 
+#include "auth/rate_limiter.hpp"
 #include "server/net.hpp"
+#include "server/shared_state.hpp"
 #include "stream/stream_hub.hpp"
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -14,23 +19,28 @@ namespace pantau::server {
 
 namespace websocket = beast::websocket;
 
-class shared_state;
-
-// One WebSocket connection on GET /ws (DESIGN §5, docs/stream.md): binary frames, one protobuf
-// message each. Reads ClientMessages and hands them to the stream hub; when the hub wakes it,
-// writes the hub's frames one at a time (a seq prefix and a shared body as two buffers). All of
-// its handlers run on the socket's strand; it lives while it has I/O in flight.
-class websocket_session : public stream::stream_client, public std::enable_shared_from_this<websocket_session> {
+// One WebSocket connection on GET /ws (DESIGN §5, docs/stream.md) over the stream an
+// http_session upgraded (plain or TLS): binary frames, one protobuf message each. Reads
+// ClientMessages and hands them to the stream hub; when the hub wakes it, writes the hub's frames
+// one at a time (a seq prefix and a shared body as two buffers). All of its handlers run on the
+// socket's strand; it lives while it has I/O in flight.
+template <class Stream>
+class websocket_session : public stream::stream_client,
+                          public session_handle,
+                          public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-    websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer);
+    // `tls`: the context a TLS stream refers to (kept alive with it), null for plain.
+    websocket_session(Stream&& stream, std::shared_ptr<net::ssl::context> tls, std::shared_ptr<shared_state> state,
+                      std::string peer);
     ~websocket_session() override;
     websocket_session(const websocket_session&) = delete;
     websocket_session& operator=(const websocket_session&) = delete;
 
-    // Accepts the upgrade that http_session read.
-    void run(http::request<http::string_body> req);
+    // Accepts the upgrade that http_session read; `address_key` counts the connection per address.
+    void run(http::request<http::string_body> req, const std::string& address_key);
     // Closes with 1001 (going away) after the write in flight. Safe from any thread.
-    void shutdown();
+    void shutdown() override;
+    std::weak_ptr<session_handle> weak_handle() override { return this->weak_from_this(); }
 
     // stream_client: called by the hub from any thread.
     void wake() override;
@@ -47,7 +57,10 @@ private:
     void on_close(beast::error_code ec);
     void on_kill(beast::error_code ec);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    void close_socket();
+
+    std::shared_ptr<net::ssl::context> tls_; // before ws_, whose TLS stream refers to it
+    websocket::stream<Stream> ws_;
     beast::flat_buffer buffer_;
     std::shared_ptr<shared_state> state_;
     stream::stream_hub& hub_;
@@ -58,6 +71,11 @@ private:
     net::steady_timer kill_timer_;
     bool accepted_ = false;
     bool closing_ = false; // the close handshake has started
+    // Client messages: a flood is closed with 1008 (policy violation), see stream_settings.
+    auth::rate_limiter messages_;
 };
+
+extern template class websocket_session<beast::tcp_stream>;
+extern template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace pantau::server

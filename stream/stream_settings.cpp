@@ -22,6 +22,10 @@ void stream_settings::validate() const
         throw config_error("stream-detached-keep-s must not be negative");
     if (max_client_message < 64)
         throw config_error("stream-max-client-message must be at least 64 bytes");
+    // Written so that NaN fails too.
+    if (!(client_messages_per_second > 0 && client_messages_per_second <= 10'000) ||
+        !(client_message_burst >= 1 && client_message_burst <= 100'000))
+        throw config_error("stream-client-rate must be above 0 and at most 10000, stream-client-burst between 1 and 100000");
 }
 
 } // namespace pantau::stream

@@ -17,6 +17,9 @@ struct stream_settings {
     std::chrono::seconds detached_keep{120};          // a stream without a connection is kept this long
     std::size_t max_detached_streams = 1000;          // the oldest detached stream goes first
     std::size_t max_client_message = 64 << 10;        // bytes per client → server message
+    // Client → server messages per connection (a token bucket): a flood is closed with 1008.
+    double client_messages_per_second = 10;
+    double client_message_burst = 20;
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;
