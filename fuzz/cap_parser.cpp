@@ -2,6 +2,8 @@
 // Beyond "no crash, no sanitizer report", it checks what the area join and the wall will rely on:
 // every polygon is a closed ring of at least 4 points, every coordinate is in range, every circle
 // has a finite radius of 0 km or more, the bounds hold, and a refusal is one non-empty line.
+// Links ingest/cap_parser.cpp, ingest/xml_reader.cpp, core/time_text.cpp and expat; seeds in
+// fuzz/seeds/cap_parser, and the samples of ../shared/data/feeds/cap make a good corpus.
 #include "ingest/cap_parser.hpp"
 
 #include <cmath>
