@@ -80,6 +80,14 @@ std::string_view name_of(const names<Enum, N>& table, Enum v)
     return "?";
 }
 
+// "id", or "id-" and a region ("id-ID"), in any case: language tags are case-insensitive.
+bool is_preferred_language(std::string_view tag)
+{
+    const std::string_view primary = tag.substr(0, tag.find('-'));
+    return equals_ignoring_ascii_case(primary, cap_preferred_language) &&
+           (tag.size() == primary.size() || tag.size() > primary.size() + 1);
+}
+
 // The whitespace-separated tokens of a CAP list (polygon points, references).
 std::vector<std::string_view> tokens(std::string_view s)
 {
@@ -135,13 +143,8 @@ public:
         for (const cap_info& i : read_infos)
             a.headlines.push_back({i.language, i.headline});
         if (!read_infos.empty()) {
-            const auto chosen = std::find_if(read_infos.begin(), read_infos.end(), [](const cap_info& i) {
-                return equals_ignoring_ascii_case(i.language, cap_preferred_language) ||
-                       (i.language.size() > cap_preferred_language.size() &&
-                        i.language[cap_preferred_language.size()] == '-' &&
-                        equals_ignoring_ascii_case(i.language.substr(0, cap_preferred_language.size()),
-                                             cap_preferred_language));
-            });
+            const auto chosen = std::find_if(read_infos.begin(), read_infos.end(),
+                                             [](const cap_info& i) { return is_preferred_language(i.language); });
             a.info = std::move(chosen == read_infos.end() ? read_infos.front() : *chosen);
         }
         return a;
