@@ -19,6 +19,26 @@ constexpr std::string_view trim_blanks(std::string_view s)
     return s;
 }
 
+// Whitespace as JSON and XML define it: space, tab, CR, LF.
+constexpr bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Without leading and trailing whitespace (is_whitespace): a body, an XML element's text.
+constexpr std::string_view trim_whitespace(std::string_view s)
+{
+    while (!s.empty() && is_whitespace(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_whitespace(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Equal but for the case of ASCII letters (encoding names, language tags).
+constexpr bool equals_ignoring_ascii_case(std::string_view a, std::string_view b)
+{
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 // The media type of a Content-Type, without parameters, lower-cased:
 // "Application/JSON; charset=utf-8" -> "application/json".
 inline std::string media_type(std::string_view content_type)

@@ -61,4 +61,28 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text)
     return std::chrono::floor<std::chrono::milliseconds>(tp).time_since_epoch().count();
 }
 
+std::optional<std::int64_t> parse_rfc822_ms(std::string_view text)
+{
+    if (text.empty() || text.size() > 64)
+        return std::nullopt;
+    // The weekday adds nothing the date does not say, and date::parse would insist it matches.
+    if (const auto comma = text.find(','); comma != std::string_view::npos)
+        text.remove_prefix(comma + 1);
+    std::string s(text);
+    const auto zone_start = s.find_last_of(' ');
+    if (zone_start == std::string::npos)
+        return std::nullopt;
+    const std::string zone = s.substr(zone_start + 1);
+    if (zone == "GMT" || zone == "UT" || zone == "UTC" || zone == "Z")
+        s.replace(zone_start + 1, std::string::npos, "+0000");
+
+    std::istringstream in(s);
+    in.imbue(std::locale::classic());
+    date::sys_seconds tp;
+    in >> std::ws >> date::parse("%d %b %Y %T %z", tp);
+    if (in.fail() || in.peek() != std::char_traits<char>::eof())
+        return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
+}
+
 } // namespace pantau

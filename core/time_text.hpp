@@ -16,4 +16,8 @@ std::string rfc3339(std::int64_t ms);
 // milliseconds since the Unix epoch, rounded down; nullopt when the text is not one.
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
 
+// RFC 822 / RFC 2822 date-time as RSS writes it (`Thu, 24 Sep 2026 15:07:00 +0800`, the weekday
+// optional, the zone a numeric offset or GMT/UT/UTC/Z) to UTC milliseconds; nullopt otherwise.
+std::optional<std::int64_t> parse_rfc822_ms(std::string_view text);
+
 } // namespace pantau

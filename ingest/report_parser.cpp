@@ -41,17 +41,6 @@ maybe_error invalid(std::string message) { return field_error{code::invalid_fiel
 
 request_error request_failure(std::string_view c, std::string message) { return {std::string(c), std::move(message)}; }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
 // Calls on_code_point for each code point of s; false when s is not well-formed UTF-8
 // (RFC 3629: no overlong forms, no UTF-16 surrogates, nothing past U+10FFFF).
 template <class F>
@@ -514,7 +503,7 @@ parse_result parse_ndjson(std::string_view body, const ingest_limits& limits, st
     std::size_t number = 0;
     while (!body.empty()) {
         auto nl = body.find('\n');
-        std::string_view line = trim(body.substr(0, nl));
+        std::string_view line = trim_whitespace(body.substr(0, nl));
         body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
         ++number;
         if (!line.empty())
@@ -604,7 +593,7 @@ parse_result parse_reports(std::string_view body, std::string_view content_type,
     if (type == "application/x-protobuf" || type == "application/protobuf")
         return parse_protobuf(body, limits, now_ms, source);
 
-    std::string_view content = trim(body);
+    std::string_view content = trim_whitespace(body);
     if (content.empty()) {
         parse_result result;
         result.error = request_failure(code::empty_body, "the body is empty");

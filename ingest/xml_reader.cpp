@@ -1,6 +1,7 @@
 #include "ingest/xml_reader.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 #include <expat.h>
 
@@ -18,14 +19,6 @@ struct parser_deleter {
     void operator()(XML_Parser p) const { XML_ParserFree(p); }
 };
 using parser_ptr = std::unique_ptr<std::remove_pointer_t<XML_Parser>, parser_deleter>;
-
-bool equals_ignoring_case(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
 
 // "uri\x01local" or "local", as expat reports element and attribute names.
 void split_name(const XML_Char* expat_name, std::string& namespace_uri, std::string& local_name)
@@ -51,8 +44,8 @@ public:
     static void XMLCALL on_xml_declaration(void* self, const XML_Char*, const XML_Char* encoding, int)
     {
         // Absent: UTF-8 (or UTF-16 with a byte-order mark, refused before parsing).
-        if (encoding && !equals_ignoring_case(encoding, "UTF-8") && !equals_ignoring_case(encoding, "US-ASCII") &&
-            !equals_ignoring_case(encoding, "ISO-8859-1"))
+        if (encoding && !equals_ignoring_ascii_case(encoding, "UTF-8") && !equals_ignoring_ascii_case(encoding, "US-ASCII") &&
+            !equals_ignoring_ascii_case(encoding, "ISO-8859-1"))
             static_cast<tree_builder*>(self)->fail("the encoding must be UTF-8, US-ASCII or ISO-8859-1");
     }
 
