@@ -27,7 +27,7 @@ TEST(LocalRedirectPath, NoControlSpaceOrNonAsciiByte)
 {
     // CR LF in a Location header would split the response; browsers drop tabs and spaces, so
     // "/\t/evil.example" is "//evil.example" to them.
-    for (const std::string next : {std::string("/\r\nX-Injected: 1"), std::string("/\t/evil.example"),
+    for (const std::string& next : {std::string("/\r\nX-Injected: 1"), std::string("/\t/evil.example"),
                                    std::string("/ /evil.example"), std::string("/a\0b", 4), std::string("/\x7F"),
                                    std::string("/caf\xC3\xA9")})
         EXPECT_EQ(local_redirect_path(next), "/") << next;
