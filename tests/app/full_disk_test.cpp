@@ -91,9 +91,13 @@ TEST(IncidentServiceOnAFullDisk, BelowTheReserveIngestAndChangesAreRefusedAsDisk
 TEST(IncidentServiceOnAFullDisk, AFailedCommitIsRefusedAsRecoveringAndTheUpkeepRecoversOnceTheDiskTakesWrites)
 {
     testing::scratch_dir dir("pantau-full-disk-service");
+    // PROJ keeps its own SQLite database open until exit, through a VFS of its own that wraps
+    // the default one of the moment: opened first (by the districts), it never sees the test VFS,
+    // whose file would otherwise be closed at exit after the test's statics are gone.
+    const auto& districts = testing::demo_districts();
     testing::full_disk_vfs vfs;
     fake_free_space disk;
-    incident_service service(testing::demo_districts(), dir.path(), {}, {}, disk.options());
+    incident_service service(districts, dir.path(), {}, {}, disk.options());
     std::vector<change_feed_batch> feed;
     service.attach_feed([&](change_feed_batch&& b) { feed.push_back(std::move(b)); }, t0);
 
