@@ -1,20 +1,12 @@
 #include "api/forwarded.hpp"
 
 #include "api/net.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 
 namespace pantau::api {
 namespace {
-
-std::string_view trimmed(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // The canonical text of an address (so "::ffff:10.0.0.1" and spellings of IPv6 compare equal),
 // or empty when it is none.
@@ -45,13 +37,13 @@ client_info forwarded_client(const client_info& peer, std::string_view forwarded
         return peer;
     // The proxy nearest to us wrote the last value.
     const auto last = forwarded_proto.rfind(',');
-    const std::string_view proto = trimmed(last == std::string_view::npos ? forwarded_proto : forwarded_proto.substr(last + 1));
+    const std::string_view proto = trim_blanks(last == std::string_view::npos ? forwarded_proto : forwarded_proto.substr(last + 1));
     client_info client{from, peer.tls || proto == "https"};
     // Right to left: each trusted proxy appended the address it got the request from.
     while (!forwarded_for.empty()) {
         const auto comma = forwarded_for.rfind(',');
         const std::string_view hop =
-            trimmed(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
+            trim_blanks(comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1));
         forwarded_for = comma == std::string_view::npos ? std::string_view{} : forwarded_for.substr(0, comma);
         const std::string address = canonical(hop);
         if (address.empty())

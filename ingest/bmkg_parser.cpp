@@ -1,5 +1,6 @@
 #include "ingest/bmkg_parser.hpp"
 
+#include "core/text.hpp"
 #include "core/time_text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -25,14 +26,6 @@ struct refusal {
 
 [[noreturn]] void refuse(std::string message) { throw refusal{std::move(message)}; }
 
-std::string_view trim(std::string_view s)
-{
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos)
-        return {};
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 struct number_and_word {
     double number = 0;
     std::string_view word; // what follows the number, trimmed: a unit or a hemisphere
@@ -41,12 +34,12 @@ struct number_and_word {
 // A decimal number and what follows it ("10 km", "8.51 LS"). from_chars: no locale, no "+".
 std::optional<number_and_word> number_then_word(std::string_view text)
 {
-    text = trim(text);
+    text = trim_blanks(text);
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || !std::isfinite(value))
         return std::nullopt;
-    return number_and_word{value, trim(text.substr(static_cast<std::size_t>(end - text.data())))};
+    return number_and_word{value, trim_blanks(text.substr(static_cast<std::size_t>(end - text.data())))};
 }
 
 std::optional<double> number_only(std::string_view text)
@@ -194,7 +187,7 @@ private:
             {"Agu", 8}, {"Agt", 8}, {"Aug", 8}, {"Sep", 9}, {"Okt", 10}, {"Oct", 10}, {"Nov", 11},
             {"Des", 12}, {"Dec", 12},
         }};
-        const auto parts = split(trim(text), ' ');
+        const auto parts = split(trim_blanks(text), ' ');
         if (parts.size() != 3)
             return std::nullopt;
         const auto day = integer(parts[0]);
@@ -218,7 +211,7 @@ private:
     {
         // Indonesia's three time zones, none with daylight saving time.
         static constexpr std::array<std::pair<std::string_view, int>, 3> zones{{{"WIB", 7}, {"WITA", 8}, {"WIT", 9}}};
-        const auto parts = split(trim(text), ' ');
+        const auto parts = split(trim_blanks(text), ' ');
         if (parts.size() != 2)
             return std::nullopt;
         const auto hms = split(parts[0], ':');
@@ -293,7 +286,7 @@ private:
 
 std::variant<std::vector<bmkg_quake>, bmkg_error> parse_bmkg(std::string_view text, const bmkg_limits& limits)
 {
-    if (trim(text).empty())
+    if (trim_blanks(text).empty())
         return bmkg_error{"the document is empty: send BMKG earthquake JSON (autogempa, gempaterkini or gempadirasakan)"};
     if (text.size() > limits.max_bytes)
         return bmkg_error{"the document is " + std::to_string(text.size()) + " bytes; at most " +
