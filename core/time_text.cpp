@@ -1,5 +1,7 @@
 #include "core/time_text.hpp"
 
+#include "core/text.hpp"
+
 #include <date/date.h>
 
 #include <algorithm>
@@ -63,26 +65,87 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text)
 
 std::optional<std::int64_t> parse_rfc822_ms(std::string_view text)
 {
+    // Read field by field rather than with date::parse, whose %T turns a malformed time such as
+    // "1u:07:00" into a NaN second count and converts that to an integer (undefined behaviour,
+    // found by fuzz/cap_parser).
     if (text.empty() || text.size() > 64)
         return std::nullopt;
-    // The weekday adds nothing the date does not say, and date::parse would insist it matches.
+    // The weekday adds nothing the date does not say.
     if (const auto comma = text.find(','); comma != std::string_view::npos)
         text.remove_prefix(comma + 1);
-    std::string s(text);
-    const auto zone_start = s.find_last_of(' ');
-    if (zone_start == std::string::npos)
-        return std::nullopt;
-    const std::string zone = s.substr(zone_start + 1);
-    if (zone == "GMT" || zone == "UT" || zone == "UTC" || zone == "Z")
-        s.replace(zone_start + 1, std::string::npos, "+0000");
 
-    std::istringstream in(s);
-    in.imbue(std::locale::classic());
-    date::sys_seconds tp;
-    in >> std::ws >> date::parse("%d %b %Y %T %z", tp);
-    if (in.fail() || in.peek() != std::char_traits<char>::eof())
+    auto skip_spaces = [&] {
+        while (!text.empty() && text.front() == ' ')
+            text.remove_prefix(1);
+    };
+    // 1 to max_digits decimal digits, or nullopt.
+    auto number = [&](std::size_t min_digits, std::size_t max_digits) -> std::optional<int> {
+        std::size_t n = 0;
+        int value = 0;
+        while (n < text.size() && n < max_digits && text[n] >= '0' && text[n] <= '9')
+            value = value * 10 + (text[n++] - '0');
+        if (n < min_digits || (n < text.size() && text[n] >= '0' && text[n] <= '9'))
+            return std::nullopt;
+        text.remove_prefix(n);
+        return value;
+    };
+    auto expect = [&](char c) {
+        if (text.empty() || text.front() != c)
+            return false;
+        text.remove_prefix(1);
+        return true;
+    };
+
+    skip_spaces();
+    const auto day = number(1, 2);
+    skip_spaces();
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    unsigned month = 0;
+    for (unsigned m = 0; m < 12 && text.size() >= 3; ++m)
+        if (equals_ignoring_ascii_case(text.substr(0, 3), months[m]))
+            month = m + 1;
+    if (!day || month == 0)
         return std::nullopt;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
+    text.remove_prefix(3);
+    skip_spaces();
+    const auto year = number(4, 4);
+    skip_spaces();
+    const auto hour = number(2, 2);
+    if (!year || !hour || !expect(':'))
+        return std::nullopt;
+    const auto minute = number(2, 2);
+    std::optional<int> second = 0;
+    if (!text.empty() && text.front() == ':') {
+        text.remove_prefix(1);
+        second = number(2, 2);
+    }
+    if (!minute || !second || *hour > 23 || *minute > 59 || *second > 60)
+        return std::nullopt;
+    skip_spaces();
+
+    int offset_minutes = 0;
+    if (text == "GMT" || text == "UT" || text == "UTC" || text == "Z") {
+        offset_minutes = 0;
+    } else if (text.size() == 5 && (text[0] == '+' || text[0] == '-')) {
+        const int sign = text[0] == '-' ? -1 : 1;
+        text.remove_prefix(1);
+        const auto hhmm = number(4, 4);
+        if (!hhmm || *hhmm % 100 > 59)
+            return std::nullopt;
+        offset_minutes = sign * (*hhmm / 100 * 60 + *hhmm % 100);
+    } else {
+        return std::nullopt;
+    }
+
+    const date::year_month_day ymd{date::year{*year}, date::month{month},
+                                   date::day{static_cast<unsigned>(*day)}};
+    if (!ymd.ok())
+        return std::nullopt;
+    const auto local = date::sys_days{ymd} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
+                       std::chrono::seconds{*second};
+    const auto utc = local - std::chrono::minutes{offset_minutes};
+    return std::chrono::duration_cast<std::chrono::milliseconds>(utc.time_since_epoch()).count();
 }
 
 } // namespace pantau
