@@ -32,6 +32,14 @@ struct report {
     std::string text;
     std::int64_t observed_at_ms = 0; // UTC, milliseconds since the Unix epoch
     std::vector<std::pair<std::string, std::string>> attributes;
+
+    // Alerting feeds (CAP, BMKG, GTFS-Realtime alerts; docs/feeds.md): reports of one source with
+    // the same alert_key are versions of one alert, which is one incident. A later version
+    // replaces its area, severity and text in place; a repeated version adds nothing.
+    std::string alert_key;
+    std::int64_t expires_at_ms = 0; // > 0: the alert ends by itself then (CAP expires)
+    bool cancels = false;           // this version ends the alert (CAP msgType Cancel)
+    std::string headline;           // a one-line title from the feed (CAP headline); "" for none
 };
 
 std::string_view to_string(category c);
