@@ -1,11 +1,13 @@
 #include "api/routes.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "api/query.hpp"
 #include "api/reply.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "store/wall_clock.hpp"
 #include "wire/views.hpp"
 
+#include <optional>
 #include <string>
 
 namespace pantau::api {
@@ -14,10 +16,11 @@ using wire::json;
 
 namespace {
 
-http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
+// The key names the source (DESIGN §4); ?source= may repeat it, never change it. The reply that
+// refuses the query, if it does.
+std::optional<http_response> check_source_query(const request_context& c)
 {
-    // The key names the source (DESIGN §4); ?source= may repeat it, never change it.
-    std::string source = c.who.name;
+    const std::string& source = c.who.name;
     std::string source_error;
     bool other_source = false;
     const auto error = query_schema()
@@ -38,6 +41,21 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     if (error)
         return other_source ? error_reply(c.req, http::status::forbidden, "forbidden", source_error)
                             : bad_request(c.req, source_error.empty() ? *error : source_error);
+    return std::nullopt;
+}
+
+http_response feed_reply(const request_context& c, feed_result result)
+{
+    if (result.refusal)
+        return unavailable_reply(c.req, *result.refusal);
+    return make_reply(c.req, result.status, json_type, shared(wire::dump(result.body)));
+}
+
+http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
+{
+    if (auto refused = check_source_query(c))
+        return std::move(*refused);
+    const std::string& source = c.who.name;
     const std::int64_t now = store::wall_now_ms();
     auto parsed = ingest::parse_gtfs_rt(c.req.body(), source, now);
     if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
@@ -64,8 +82,21 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
 
 } // namespace
 
-void add_feed_routes(route_table& routes, const api_services& s)
+void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml)
 {
+    // CAP's own type, and the generic XML types that servers and curl send it as.
+    routes.add(http::verb::post, "/api/v1/feeds/cap", access::source, {"application/cap+xml", "application/xml", "text/xml"},
+               [&s, xml](const request_context& c) -> http_response {
+                   if (auto refused = check_source_query(c))
+                       return std::move(*refused);
+                   return feed_reply(c, ingest_cap_document(s, c.req.body(), c.who.name, xml, store::wall_now_ms()));
+               });
+    routes.add(http::verb::post, "/api/v1/feeds/bmkg", access::source, {"application/json"},
+               [&s](const request_context& c) -> http_response {
+                   if (auto refused = check_source_query(c))
+                       return std::move(*refused);
+                   return feed_reply(c, ingest_bmkg_document(s, c.req.body(), c.who.name, store::wall_now_ms()));
+               });
     // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
     routes.add(http::verb::post, "/api/v1/feeds/gtfs-rt", access::source,
                {"application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf",

@@ -24,7 +24,7 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_report_routes(routes_, services_, options.limits);
     add_incident_routes(routes_, services_);
     add_stats_routes(routes_, services_);
-    add_feed_routes(routes_, services_);
+    add_feed_routes(routes_, services_, options.xml);
     add_vehicle_routes(routes_, services_);
     add_ops_routes(routes_, services_, http_requests_);
     add_session_routes(routes_, services_.gate);

@@ -13,6 +13,7 @@
 #include "app/metrics.hpp"
 #include "app/vehicle_service.hpp"
 #include "ingest/report_parser.hpp"
+#include "ingest/xml_reader.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -37,6 +38,7 @@ struct api_options {
     std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
     ingest::ingest_limits limits;
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
+    ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large

@@ -17,8 +17,8 @@ void add_report_routes(route_table& routes, const api_services& s, const ingest:
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
 void add_stats_routes(route_table& routes, const api_services& s);
-// POST /api/v1/feeds/gtfs-rt
-void add_feed_routes(route_table& routes, const api_services& s);
+// POST /api/v1/feeds/gtfs-rt, /feeds/cap and /feeds/bmkg
+void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml);
 // GET /api/v1/vehicles
 void add_vehicle_routes(route_table& routes, const api_services& s);
 // /healthz, /readyz, /metrics, /api/v1/sources, and /ws asked without an upgrade

@@ -93,6 +93,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "min-free-disk", po::value<std::string>(),
         "SIZE: free space the data dir keeps, e.g. 64MiB or 1GiB; below it start-up fails and ingest answers 503 "
         "until space is back (default 64MiB; 0: no reserve)")(
+        "area-min-share", po::value<double>(&config.area_min_share),
+        "SHARE: an area report names a district it covers by at least this share of the district or of the area "
+        "(default 0.005, i.e. 0.5 %)")(
         "max-connections", po::value<std::size_t>(&config.max_connections),
         "open connections at most, HTTP and WebSocket together (default 10000; each takes one of the "
         "process's file descriptors)")(

@@ -38,7 +38,7 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
     auto service =
         std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
                                                 app::service_options{config.thresholds, config.sources,
-                                                                     {config.min_free_disk}},
+                                                                     {config.min_free_disk}, config.area_min_share},
                                                 checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)
@@ -114,7 +114,7 @@ application::application(const server_config& config)
     gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
         api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_},
-        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth});
+        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml});
 }
 
 void application::advance(std::int64_t now_ms)

@@ -29,6 +29,8 @@ void server_config::validate() const
         throw config_error("listen host is empty");
     if (districts.empty())
         throw config_error("no district levels given");
+    if (!(area_min_share >= 0 && area_min_share < 1))
+        throw config_error("area-min-share must be at least 0 and below 1 (a share: 0.005 is 0.5 %)");
     for (const auto& level : districts) {
         if (level.name.empty())
             throw config_error("a district level has no name");

@@ -81,6 +81,9 @@ struct server_config {
     // Free space the data dir keeps (docs/ingest.md, "Full or read-only disk"): below it, start-up
     // fails and ingest is refused with 503 until space is back. 0: no reserve.
     std::uint64_t min_free_disk = 64ull << 20;
+    // An area names a district it overlaps by at least this share of the district or of the area
+    // (docs/ingest.md, "Area incidents"); 0 names every district it touches.
+    double area_min_share = 0.005;
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;

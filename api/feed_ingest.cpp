@@ -1,0 +1,124 @@
+#include "api/feed_ingest.hpp"
+
+#include "ingest/alert_reports.hpp"
+#include "ingest/bmkg_parser.hpp"
+#include "ingest/cap_parser.hpp"
+
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pantau::api {
+
+using wire::json;
+
+namespace {
+
+feed_result refused(http::status status, std::string_view code, std::string message)
+{
+    return {status, json{{"error", {{"code", code}, {"message", std::move(message)}}}}, std::nullopt};
+}
+
+json accepted_json(const api_services& s, const app::accepted_report& a)
+{
+    return {{"id", a.report_id},
+            {"incident_id", a.incident_id},
+            {"repeated", a.repeated},
+            {"districts", wire::districts_json(s.districts, a.districts)},
+            {"covers", wire::covers_json(s.districts, a.covers)}};
+}
+
+// Ingests the reports; one result object per report, or the refusal of all.
+std::variant<std::vector<json>, app::service_refusal> ingest(const api_services& s, std::vector<report> reports,
+                                                             std::int64_t now_ms)
+{
+    std::vector<std::variant<report, app::rejected_report>> items;
+    app::ingest_tally tally;
+    for (auto& r : reports) {
+        tally.add_report(r.source);
+        items.emplace_back(std::move(r));
+    }
+    app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now_ms);
+    if (auto* refusal = std::get_if<app::service_refusal>(&outcome)) {
+        s.ingest.count_refused(tally, *refusal);
+        return std::move(*refusal);
+    }
+    const auto& results = std::get<std::vector<app::ingest_result>>(outcome);
+    s.ingest.count(tally, results);
+    std::vector<json> out;
+    for (const auto& result : results) {
+        if (const auto* a = std::get_if<app::accepted_report>(&result))
+            out.push_back(accepted_json(s, *a));
+        else
+            out.push_back({{"error", {{"code", std::get<app::rejected_report>(result).code},
+                                      {"message", std::get<app::rejected_report>(result).message}}}});
+    }
+    return out;
+}
+
+} // namespace
+
+feed_result ingest_cap_document(const api_services& s, std::string_view body, const std::string& source,
+                                const ingest::xml_limits& limits, std::int64_t now_ms)
+{
+    auto parsed = ingest::parse_cap(body, limits);
+    if (auto* e = std::get_if<ingest::cap_error>(&parsed))
+        return refused(http::status::bad_request, "malformed_feed", "not a CAP alert: " + e->message);
+    const ingest::cap_alert& alert = std::get<ingest::cap_alert>(parsed);
+    json summary = {{"identifier", alert.identifier},
+                    {"sender", alert.sender},
+                    {"msg_type", ingest::to_string(alert.msg_type)},
+                    {"alert_key", ingest::cap_alert_key(alert.sender, alert.identifier)}};
+
+    auto converted = ingest::cap_report(alert, source);
+    if (auto* skip = std::get_if<ingest::alert_skip>(&converted)) {
+        if (!skip->ignored)
+            return refused(http::status::unprocessable_entity, "unplaceable_alert", skip->message);
+        summary["ignored"] = skip->message;
+        return {http::status::ok, std::move(summary), std::nullopt};
+    }
+    report& r = std::get<report>(converted);
+    if (r.cancels && r.where == location_kind::point && r.lon == 0 && r.lat == 0) {
+        // A Cancel without an area of its own ends the alert where it is.
+        const auto cancelled = s.incidents.find_alert(r);
+        if (!cancelled) {
+            summary["ignored"] = "nothing to cancel: no alert it references was seen";
+            return {http::status::ok, std::move(summary), std::nullopt};
+        }
+        r.lon = cancelled->lon;
+        r.lat = cancelled->lat;
+    }
+    auto results = ingest(s, {std::move(r)}, now_ms);
+    if (auto* refusal = std::get_if<app::service_refusal>(&results))
+        return {http::status::service_unavailable, json::object(), std::move(*refusal)};
+    json& result = std::get<std::vector<json>>(results).front();
+    const bool taken = !result.contains("error");
+    summary["result"] = std::move(result);
+    return {taken ? http::status::ok : http::status::unprocessable_entity, std::move(summary), std::nullopt};
+}
+
+feed_result ingest_bmkg_document(const api_services& s, std::string_view body, const std::string& source,
+                                 std::int64_t now_ms)
+{
+    auto parsed = ingest::parse_bmkg(body);
+    if (auto* e = std::get_if<ingest::bmkg_error>(&parsed))
+        return refused(http::status::bad_request, "malformed_feed", "not a BMKG earthquake feed: " + e->message);
+    const auto& quakes = std::get<std::vector<ingest::bmkg_quake>>(parsed);
+    std::vector<report> reports;
+    reports.reserve(quakes.size());
+    for (const auto& q : quakes)
+        reports.push_back(ingest::bmkg_report(q, source));
+    auto results = ingest(s, std::move(reports), now_ms);
+    if (auto* refusal = std::get_if<app::service_refusal>(&results))
+        return {http::status::service_unavailable, json::object(), std::move(*refusal)};
+    json events = json::array();
+    auto& per_report = std::get<std::vector<json>>(results);
+    for (std::size_t i = 0; i < quakes.size() && i < per_report.size(); ++i) {
+        per_report[i]["key"] = quakes[i].key;
+        per_report[i]["magnitude"] = quakes[i].magnitude;
+        events.push_back(std::move(per_report[i]));
+    }
+    return {http::status::ok, json{{"source", source}, {"events", std::move(events)}}, std::nullopt};
+}
+
+} // namespace pantau::api
