@@ -91,6 +91,12 @@ const strings = {
     win_h: "{n} jam",
     win_d: "{n} hari",
     simulated: "{what} (simulasi)",
+    time_left: "sisa {left}",
+    expired: "kedaluwarsa",
+    left_hm: "{h} jam {m} mnt",
+    left_ms: "{m} mnt {s} dtk",
+    sender: "Pengirim",
+    magnitude: "Magnitudo",
   },
   en: {
     title: "pantau — Tangerang City",
@@ -181,6 +187,12 @@ const strings = {
     win_h: "{n} h",
     win_d: "{n} d",
     simulated: "{what} (simulated)",
+    time_left: "{left} left",
+    expired: "expired",
+    left_hm: "{h} h {m} min",
+    left_ms: "{m} min {s} s",
+    sender: "Sender",
+    magnitude: "Magnitude",
   },
 };
 
@@ -247,9 +259,18 @@ export function windowName(w) {
 }
 
 // Source names as the agencies write them; others (a configured feed) as they are.
-const SOURCE_NAMES = { laksa: "LAKSA", dishub: "Dishub", bpbd: "BPBD", bmkg: "BMKG", bnpb: "BNPB", damkar: "Damkar" };
+const SOURCE_NAMES = { laksa: "LAKSA", dishub: "Dishub", bpbd: "BPBD", bmkg: "BMKG", bnpb: "BNPB", damkar: "Damkar", cctv: "CCTV", transit: "Transit" };
 export function sourceName(s) {
   if (SOURCE_NAMES[s]) return SOURCE_NAMES[s];
   const sim = /^sim-(.+)$/.exec(s ?? "");
   return sim ? t("simulated", { what: (SOURCE_NAMES[sim[1]] ?? sim[1].toUpperCase()) }) : s;
+}
+
+// The time left until an alert ends by itself (its CAP `expires`), to the second in its last hour;
+// "expired" after.
+export function timeLeft(expiresMs, now) {
+  const s = Math.floor((expiresMs - now) / 1000);
+  if (s <= 0) return t("expired");
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return t("time_left", { left: h ? t("left_hm", { h, m }) : t("left_ms", { m, s: s % 60 }) });
 }
