@@ -25,7 +25,7 @@ async function openWall(query = "", viewport = { width: 1600, height: 900 }) {
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log("page error:", e.message));
   await page.goto(`${origin}/${query}`);
-  await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: WAIT });
+  await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: 3 * WAIT });  // a loaded CI machine
   return page;
 }
 
