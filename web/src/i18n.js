@@ -96,6 +96,7 @@ const strings = {
     left_hm: "{h} jam {m} mnt",
     left_ms: "{m} mnt {s} dtk",
     sender: "Pengirim",
+    ends: "Berakhir",
     magnitude: "Magnitudo",
   },
   en: {
@@ -192,6 +193,7 @@ const strings = {
     left_hm: "{h} h {m} min",
     left_ms: "{m} min {s} s",
     sender: "Sender",
+    ends: "Ends",
     magnitude: "Magnitude",
   },
 };
