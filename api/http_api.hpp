@@ -4,6 +4,7 @@
 // builds it once with references to the services; every request and WebSocket upgrade passes its
 // route table, the one dispatch point where access and limits apply. Safe from many threads.
 
+#include "api/cap_out.hpp"
 #include "api/gatekeeper.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
@@ -37,6 +38,7 @@ struct api_options {
     std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
     ingest::ingest_limits limits;
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
+    cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large
@@ -69,6 +71,7 @@ private:
 
     // The routes hold a reference to this copy (a struct of references), never to the caller's.
     const api_services services_;
+    const cap_out_options cap_out_; // the routes hold a reference to it
     std::filesystem::path web_root_; // canonical
     route_table routes_;
     // By status code, for GET /metrics; mutable because answering a request counts it.
