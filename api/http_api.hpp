@@ -4,6 +4,7 @@
 // builds it once with references to the services; every request and WebSocket upgrade passes its
 // route table, the one dispatch point where access and limits apply. Safe from many threads.
 
+#include "api/cap_out.hpp"
 #include "api/gatekeeper.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
@@ -39,6 +40,7 @@ struct api_options {
     ingest::ingest_limits limits;
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
     ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
+    cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large
@@ -71,6 +73,7 @@ private:
 
     // The routes hold a reference to this copy (a struct of references), never to the caller's.
     const api_services services_;
+    const cap_out_options cap_out_; // the routes hold a reference to it
     std::filesystem::path web_root_; // canonical
     route_table routes_;
     // By status code, for GET /metrics; mutable because answering a request counts it.

@@ -80,6 +80,8 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "data-dir", po::value<std::string>(&config.data_dir), "directory for the server's data (default ./var; created)")(
         "basemap", po::value<std::string>(&config.basemap),
         "FILE: a local PMTiles v3 archive drawn under the districts, served at /basemap.pmtiles (default: none)")(
+        "cap-sender", po::value<std::string>(&config.cap_sender),
+        "NAME: CAP sender of GET /api/v1/alerts.atom, unique per node (default: pantau@HOSTNAME)")(
         "code-field", po::value<std::string>(&fields.code_field),
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(

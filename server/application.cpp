@@ -114,7 +114,9 @@ application::application(const server_config& config)
     gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
         api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_},
-        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml});
+        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
+                         config.cap_sender.empty() ? api::cap_out_options{}
+                                                   : api::cap_out_options{.sender = config.cap_sender}});
 }
 
 void application::advance(std::int64_t now_ms)

@@ -1,6 +1,7 @@
 #include "server/config.hpp"
 
 #include "api/basemap.hpp"
+#include "api/cap_out.hpp"
 #include "api/forwarded.hpp"
 #include "core/error.hpp"
 
@@ -70,6 +71,8 @@ void server_config::validate() const
     xml.validate();
     if (!basemap.empty())
         api::check_pmtiles(basemap);
+    if (!cap_sender.empty() && !api::valid_cap_sender(cap_sender))
+        throw config_error("--cap-sender: CAP forbids spaces, commas, < and & in a sender (at most 255 bytes)");
 }
 
 unsigned server_config::thread_count() const

@@ -37,6 +37,9 @@ struct server_config {
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
     // empty: none, the districts are the basemap.
     std::string basemap;
+    // CAP <sender> of GET /api/v1/alerts.atom and its messages, also naming this node in their
+    // identifiers (docs/feeds.md, "CAP out"); empty: pantau@ and the host name.
+    std::string cap_sender;
 
     unsigned threads = 0; // 0: one per hardware thread
     // Transport and request limits (docs/security.md, "Limits"). TLS is on when both files are set.
