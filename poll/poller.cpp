@@ -40,7 +40,7 @@ void poller::start()
         thread_ = std::thread([this] { run(); });
 }
 
-void poller::stop()
+void poller::request_stop()
 {
     {
         std::lock_guard lock(mutex_);
@@ -48,6 +48,11 @@ void poller::stop()
     }
     cancel_ = true;
     wake_.notify_all();
+}
+
+void poller::stop()
+{
+    request_stop();
     if (thread_.joinable())
         thread_.join();
 }
@@ -103,6 +108,8 @@ bool poller::poll_once()
         return false;
     }
     succeeded(now);
+    if (options_.alive)
+        options_.alive(config_.source, now);
     return true;
 }
 

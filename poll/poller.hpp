@@ -66,6 +66,8 @@ struct poller_options {
     feed_sink sink;
     fetched_entries* memory = nullptr; // required for cap-atom and cap-rss
     poll_log log;
+    // Each successful round (a 304 too) with its time: the feed is alive (source freshness).
+    std::function<void(const std::string& source, std::int64_t at_ms)> alive;
     std::uint64_t seed = std::random_device{}(); // the backoff jitter
 };
 
@@ -78,7 +80,9 @@ public:
 
     // Starts the thread: the first round at once, then at the interval or after the backoff.
     void start();
-    // Ends the transfer in flight and the thread; safe more than once.
+    // Tells the thread to end (the transfer in flight is aborted) and returns at once.
+    void request_stop();
+    // request_stop(), then waits for the thread; safe more than once.
     void stop();
 
     // One round on the calling thread (tests; start() not called): fetch and deliver. Returns

@@ -1,5 +1,6 @@
 #include "server/application.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -115,6 +116,14 @@ application::application(const server_config& config)
     api_ = std::make_unique<api::http_api>(
         api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_},
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth});
+    // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes.
+    // cap and bmkg are not wired yet (server/pollers.cpp answers "not wired" for them).
+    feeds_.gtfs_rt = [this](const std::string& source, const std::string& body) -> poll::delivery {
+        auto result = api::apply_gtfs_rt(*vehicles_, source, body, store::wall_now_ms());
+        if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
+            return {poll::delivery::kind::rejected, e->message};
+        return {};
+    };
 }
 
 void application::advance(std::int64_t now_ms)

@@ -199,7 +199,7 @@ TEST(Poller, NotModifiedIsASuccessWithNothingDelivered)
     });
     recording_sink sink;
     poller p(config_for(feed_format::bmkg, server.url("/autogempa.json")),
-             {quick_limits(), {}, sink.sink(), nullptr, {}, 1});
+             {quick_limits(), {}, sink.sink(), nullptr, {}, {}, 1});
     EXPECT_TRUE(p.poll_once());
     EXPECT_TRUE(p.poll_once());
     EXPECT_TRUE(p.poll_once());
@@ -220,7 +220,7 @@ TEST(Poller, ServerErrorsBackOffAndTheRetrySucceeds)
         return ++calls <= 2 ? http_reply(500, "down") : http_reply(200, "<alert/>");
     });
     recording_sink sink;
-    poller_options o{quick_limits(), {10ms, 50ms, 1ms}, sink.sink(), nullptr, {}, 7};
+    poller_options o{quick_limits(), {10ms, 50ms, 1ms}, sink.sink(), nullptr, {}, {}, 7};
     poller p(config_for(feed_format::cap, server.url("/alert.cap")), o);
 
     // Two rounds by hand: the failures are counted and the next attempt is within the backoff,
@@ -253,7 +253,7 @@ TEST(Poller, ItsThreadRetriesAfterFailuresUntilTheDocumentArrivesAndStops)
     });
     recording_sink sink;
     poller p(config_for(feed_format::gtfs_rt, server.url("/vp.pb")),
-             {quick_limits(), {5ms, 20ms, 1ms}, sink.sink(), nullptr, {}, 3});
+             {quick_limits(), {5ms, 20ms, 1ms}, sink.sink(), nullptr, {}, {}, 3});
     p.start();
     for (int i = 0; i < 2000 && sink.documents().empty(); ++i)
         std::this_thread::sleep_for(5ms);
@@ -269,7 +269,7 @@ TEST(Poller, StopEndsATransferInFlight)
     recording_sink sink;
     fetch_limits l = quick_limits();
     l.total_timeout = 120s;
-    poller p(config_for(feed_format::cap, server.url("/slow")), {l, {}, sink.sink(), nullptr, {}, 1});
+    poller p(config_for(feed_format::cap, server.url("/slow")), {l, {}, sink.sink(), nullptr, {}, {}, 1});
     p.start();
     while (server.requests().empty())
         std::this_thread::sleep_for(2ms);
@@ -286,7 +286,7 @@ TEST(Poller, DocumentTheServerCouldNotTakeIsFetchedWholeAgain)
     });
     recording_sink sink;
     sink.answer = {delivery::kind::retry, "cap ingest is not wired"};
-    poller p(config_for(feed_format::cap, server.url("/a.cap")), {quick_limits(), {}, sink.sink(), nullptr, {}, 1});
+    poller p(config_for(feed_format::cap, server.url("/a.cap")), {quick_limits(), {}, sink.sink(), nullptr, {}, {}, 1});
     EXPECT_FALSE(p.poll_once());
     EXPECT_EQ(p.health().last_error, "not taken: cap ingest is not wired");
     EXPECT_FALSE(p.poll_once());
@@ -340,7 +340,7 @@ TEST(IndexPoller, FetchesEachLinkedAlertOnceAcrossChangesAndRestarts)
     {
         fetched_entries memory(db);
         poller p(config_for(feed_format::cap_atom, feed.server.url("/index.atom")),
-                 {quick_limits(), {}, sink.sink(), &memory, {}, 1});
+                 {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
         ASSERT_TRUE(p.poll_once()) << p.health().last_error;
         EXPECT_EQ(bodies(sink), (std::multiset<std::string>{"<alert>/alerts/a1.cap</alert>",
                                                              "<alert>/alerts/a2.cap</alert>"}));
@@ -358,7 +358,7 @@ TEST(IndexPoller, FetchesEachLinkedAlertOnceAcrossChangesAndRestarts)
         // A restart with the same data dir fetches the index and nothing else.
         fetched_entries memory(db);
         poller p(config_for(feed_format::cap_atom, feed.server.url("/index.atom")),
-                 {quick_limits(), {}, sink.sink(), &memory, {}, 1});
+                 {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
         ASSERT_TRUE(p.poll_once()) << p.health().last_error;
         EXPECT_EQ(sink.documents().size(), 3u);
 
@@ -384,7 +384,7 @@ TEST(IndexPoller, AlertThatFailedIsTriedAgainNextRound)
     });
     recording_sink sink;
     poller p(config_for(feed_format::cap_atom, server.url("/index.atom")),
-             {quick_limits(), {}, sink.sink(), &memory, {}, 1});
+             {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
     EXPECT_FALSE(p.poll_once());
     EXPECT_NE(p.health().last_error.find("1 alert(s) not fetched"), std::string::npos) << p.health().last_error;
     broken = false;
@@ -408,7 +408,7 @@ TEST(IndexPoller, CredentialsGoOnlyToTheIndexOrigin)
     recording_sink sink;
     poller_config c = config_for(feed_format::cap_atom, home.url("/index.atom"));
     c.headers = {"Authorization: Bearer s3cret"};
-    poller p(c, {quick_limits(), {}, sink.sink(), &memory, {}, 1});
+    poller p(c, {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
     ASSERT_TRUE(p.poll_once()) << p.health().last_error;
     EXPECT_EQ(home.requests().at(0)[boost::beast::http::field::authorization], "Bearer s3cret");
     ASSERT_EQ(elsewhere.requests().size(), 1u);
