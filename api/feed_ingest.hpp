@@ -1,17 +1,22 @@
 #pragma once
 
-// Alerting feeds taken in (docs/feeds.md): a CAP message or a BMKG earthquake document, from
-// POST /api/v1/feeds/cap and /feeds/bmkg or from a poller, parsed, turned into alert versions
-// (ingest/alert_reports.hpp) and ingested durably. What the route answers and a poller logs.
+// Feed documents applied to the services: the one path shared by the feed routes
+// (POST /api/v1/feeds/...) and the pollers that fetch the same formats (docs/feeds.md). A CAP
+// message or a BMKG earthquake document is parsed, turned into alert versions
+// (ingest/alert_reports.hpp) and ingested durably; a GTFS-Realtime feed moves the vehicles.
 
 #include "api/http_api.hpp"
+#include "app/vehicle_service.hpp"
+#include "ingest/gtfs_rt.hpp"
 #include "ingest/xml_reader.hpp"
 #include "wire/views.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace pantau::api {
 
@@ -27,5 +32,16 @@ feed_result ingest_cap_document(const api_services& s, std::string_view body, co
 // A BMKG earthquake JSON document: autogempa, gempaterkini or gempadirasakan.
 feed_result ingest_bmkg_document(const api_services& s, std::string_view body, const std::string& source,
                                  std::int64_t now_ms);
+
+struct gtfs_rt_applied {
+    ingest::gtfs_rt_feed feed; // its vehicles moved to the table
+    std::size_t positions = 0;
+    vehicle_apply_result applied;
+};
+
+// A GTFS-Realtime FeedMessage of `source` (checked by the caller) applied to the vehicle table.
+std::variant<gtfs_rt_applied, ingest::gtfs_rt_error> apply_gtfs_rt(app::vehicle_service& vehicles,
+                                                                   const std::string& source, std::string_view bytes,
+                                                                   std::int64_t now_ms);
 
 } // namespace pantau::api

@@ -56,15 +56,10 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     if (auto refused = check_source_query(c))
         return std::move(*refused);
     const std::string& source = c.who.name;
-    const std::int64_t now = store::wall_now_ms();
-    auto parsed = ingest::parse_gtfs_rt(c.req.body(), source, now);
-    if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
+    auto result = apply_gtfs_rt(s.vehicles, source, c.req.body(), store::wall_now_ms());
+    if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
         return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
-    ingest::gtfs_rt_feed& feed = std::get<ingest::gtfs_rt_feed>(parsed);
-
-    const std::size_t positions = feed.vehicles.size();
-    const vehicle_apply_result applied =
-        s.vehicles.ingest(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now);
+    const auto& [feed, positions, applied] = std::get<gtfs_rt_applied>(result);
     json rejected = json::array();
     for (const auto& p : feed.rejected)
         rejected.push_back({{"entity", p.entity}, {"error", p.message}});

@@ -4,6 +4,7 @@
 #include "server/config.hpp"
 #include "server/config_file.hpp"
 #include "server/districts_config.hpp"
+#include "server/poll_options.hpp"
 #include "server/server.hpp"
 
 #include <boost/program_options.hpp>
@@ -200,6 +201,14 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "xml-max-attributes", po::value<std::size_t>(&config.xml.max_attributes),
         "attributes per element (default 32)");
     options.add(xml_options);
+    po::options_description poll_options("Pollers: feeds fetched at an interval (see docs/feeds.md, \"Pollers\")");
+    poll_options.add_options()(
+        "poll", po::value<std::vector<std::string>>(),
+        "FORMAT=URL[@INTERVAL]: fetch a feed at the interval; FORMAT cap, cap-atom, cap-rss, bmkg or gtfs-rt "
+        "(default interval 60s, gtfs-rt 30s); repeat for more, or use [poll.NAME] sections")(
+        "poll-max-bytes", po::value<std::string>(), "SIZE: largest response a poller reads (default 8MiB)")(
+        "poll-timeout", po::value<std::string>(), "DURATION: longest transfer of a poller (default 60s)");
+    options.add(poll_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;
@@ -230,6 +239,15 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
 
     try {
         server::apply_config_sections(config, section_entries);
+        if (vm.count("poll")) {
+            const auto& flags = vm["poll"].as<std::vector<std::string>>();
+            for (std::size_t i = 0; i < flags.size(); ++i)
+                config.pollers.push_back(server::parse_poll_flag(flags[i], i + 1));
+        }
+        if (vm.count("poll-max-bytes"))
+            config.poll_limits.max_bytes = server::parse_bytes(vm["poll-max-bytes"].as<std::string>(), "--poll-max-bytes");
+        if (vm.count("poll-timeout"))
+            config.poll_limits.total_timeout = server::parse_duration(vm["poll-timeout"].as<std::string>(), "--poll-timeout");
         if (vm.count("simulate"))
             for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
                 config.simulate_rate = parse_simulate_rate(rate);

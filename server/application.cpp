@@ -1,5 +1,6 @@
 #include "server/application.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -117,6 +118,30 @@ application::application(const server_config& config)
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
                          config.cap_sender.empty() ? api::cap_out_options{}
                                                    : api::cap_out_options{.sender = config.cap_sender}});
+    // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes.
+    feeds_.gtfs_rt = [this](const std::string& source, const std::string& body) -> poll::delivery {
+        auto result = api::apply_gtfs_rt(*vehicles_, source, body, store::wall_now_ms());
+        if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
+            return {poll::delivery::kind::rejected, e->message};
+        return {};
+    };
+    // CAP and BMKG go through the same functions as their routes, as the poller's source.
+    const api::api_services services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_};
+    auto delivered = [](const api::feed_result& r) -> poll::delivery {
+        if (r.refusal)
+            return {poll::delivery::kind::retry, r.refusal->message};
+        if (r.status != boost::beast::http::status::ok)
+            return {poll::delivery::kind::rejected, r.body.contains("error") ? r.body["error"].value("message", "")
+                                                                              : std::string("refused")};
+        return {};
+    };
+    const ingest::xml_limits xml = config.xml;
+    feeds_.cap = [services, xml, delivered](const std::string& source, const std::string& body) {
+        return delivered(api::ingest_cap_document(services, body, source, xml, store::wall_now_ms()));
+    };
+    feeds_.bmkg = [services, delivered](const std::string& source, const std::string& body) {
+        return delivered(api::ingest_bmkg_document(services, body, source, store::wall_now_ms()));
+    };
 }
 
 void application::advance(std::int64_t now_ms)

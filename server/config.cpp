@@ -1,4 +1,5 @@
 #include "server/config.hpp"
+#include "server/poll_options.hpp"
 
 #include "api/basemap.hpp"
 #include "api/cap_out.hpp"
@@ -42,6 +43,7 @@ void server_config::validate() const
         throw config_error("web root is empty");
     if (data_dir.empty())
         throw config_error("data dir is empty");
+    validate_pollers(pollers, poll_limits);
     if (max_connections == 0)
         throw config_error("max connections must be at least 1");
     if (max_connections_per_address == 0)

@@ -8,6 +8,7 @@
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
 #include "ingest/xml_reader.hpp"
+#include "poll/poll_config.hpp"
 #include "server/districts_config.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -68,6 +69,11 @@ struct server_config {
     api::trust_settings trust;
     // Bounds on every XML document a feed sends (CAP, Open311): xml-max-* (docs/security.md).
     ingest::xml_limits xml;
+
+    // Feeds fetched at an interval (--poll, [poll.NAME]; docs/feeds.md "Pollers"), each bounded by
+    // poll_limits (--poll-max-bytes, --poll-timeout).
+    std::vector<poll::poller_config> pollers;
+    poll::fetch_limits poll_limits;
 
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]
