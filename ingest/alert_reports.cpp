@@ -223,6 +223,15 @@ std::variant<report, alert_skip> cap_report(const cap_alert& alert, std::string_
         } catch (const geo::error& e) {
             return alert_skip{false, std::string("a circle cannot be drawn: ") + e.what()};
         }
+        // CAP: a circle of radius 0 is a point.
+        for (const cap_area& a : info.areas) {
+            if (!a.circles.empty()) {
+                r.where = location_kind::point;
+                r.lon = a.circles.front().centre.lon;
+                r.lat = a.circles.front().centre.lat;
+                return r;
+            }
+        }
         if (!cancel)
             return alert_skip{false, "no polygon or circle in any area: an alert named only by geocodes or areaDesc "
                                      "cannot be placed (docs/feeds.md)"};

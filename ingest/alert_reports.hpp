@@ -32,7 +32,8 @@ std::string cap_alert_key(std::string_view sender, std::string_view identifier);
 // - category transport for CAP's Transport, else disaster; the type from the event and the
 //   categories (flood, earthquake, tsunami, fire, landslide, weather_warning, ...; docs/feeds.md);
 // - the area: every polygon and circle of every area of the chosen info, as one GeoJSON
-//   MultiPolygon (a single circle stays a circle). An info without polygons or circles (geocodes
+//   MultiPolygon (a single circle stays a circle; with only circles of radius 0, the first one's
+//   centre is the alert's point). An info without polygons or circles (geocodes
 //   only) cannot be placed and is refused, except for a Cancel, which keeps its alert's place;
 // - severity, headline, description (as text), expires from the info; observed_at is `sent`,
 //   which orders the versions.

@@ -63,12 +63,21 @@ TEST(CapReport, BmkgsNowcastIsAWeatherWarningOverAllItsPolygons)
     EXPECT_DOUBLE_EQ(area["coordinates"][0][0][0][1].get<double>(), 0.919);
 }
 
-TEST(CapReport, ALoneCircleStaysACircleAndTheEventNamesTheType)
+TEST(CapReport, ALoneCircleStaysACircleAndACircleOfRadiusZeroIsAPoint)
 {
-    const report r = taken(cap_report(cap("google-cap-library/earthquake.cap"), "usgs"));
-    EXPECT_EQ(r.type, "earthquake");
+    // earthquake.cap's only area is "-16.053,-173.274 0.0": the epicentre.
+    const report quake = taken(cap_report(cap("google-cap-library/earthquake.cap"), "usgs"));
+    EXPECT_EQ(quake.type, "earthquake");
+    ASSERT_EQ(quake.where, location_kind::point);
+    EXPECT_DOUBLE_EQ(quake.lon, -173.274);
+    EXPECT_DOUBLE_EQ(quake.lat, -16.053);
+
+    cap_alert circled = cap("google-cap-library/earthquake.cap");
+    circled.info->areas.front().circles.front().radius_km = 25;
+    const report r = taken(cap_report(circled, "usgs"));
     ASSERT_EQ(r.where, location_kind::circle);
-    EXPECT_GT(r.radius_m, 0);
+    EXPECT_DOUBLE_EQ(r.radius_m, 25'000);
+    EXPECT_DOUBLE_EQ(r.lon, -173.274);
 }
 
 TEST(CapReport, AnUpdateReferencesEveryEarlierVersionByKey)
