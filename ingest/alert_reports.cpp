@@ -209,6 +209,9 @@ std::variant<report, alert_skip> cap_report(const cap_alert& alert, std::string_
 
         try {
             if (const auto circle = single_circle(info)) {
+                // The district join's bound (geo::locator), said here rather than as a failed join.
+                if (!(circle->radius_km <= 1000))
+                    return alert_skip{false, "a circle's radius is over 1000 km"};
                 r.where = location_kind::circle;
                 r.lon = circle->centre.lon;
                 r.lat = circle->centre.lat;

@@ -78,6 +78,12 @@ TEST(CapReport, ALoneCircleStaysACircleAndACircleOfRadiusZeroIsAPoint)
     ASSERT_EQ(r.where, location_kind::circle);
     EXPECT_DOUBLE_EQ(r.radius_m, 25'000);
     EXPECT_DOUBLE_EQ(r.lon, -173.274);
+
+    // Beyond what the district join takes: refused here, with the reason.
+    circled.info->areas.front().circles.front().radius_km = 1e306;
+    const auto huge = cap_report(circled, "usgs");
+    ASSERT_TRUE(std::holds_alternative<alert_skip>(huge));
+    EXPECT_NE(std::get<alert_skip>(huge).message.find("1000 km"), std::string::npos);
 }
 
 TEST(CapReport, AnUpdateReferencesEveryEarlierVersionByKey)
