@@ -178,6 +178,27 @@ TEST(AreaIncident, ADistrictCoveredByLessThanTheMinimumShareIsNotNamed)
     EXPECT_GT(dropped, 0u) << "the test area should graze some kelurahan by less than a quarter";
 }
 
+TEST(AreaIncident, ASmallAreaInsideALargeDistrictIsNamedByItsShareOfTheArea)
+{
+    // 300 m around Sukarasa's centroid: under 0.5 % of its kecamatan and far under 0.5 % of the
+    // kota, yet wholly inside both.
+    testing::scratch_dir dir("area_small");
+    incident_service service(city(), dir.path());
+    report r = flood("small", "", t0);
+    r.where = location_kind::circle;
+    r.lon = 106.63185148661755;
+    r.lat = -6.1728843824017146;
+    r.radius_m = 300;
+    const accepted_report a = ingest_one(service, r, t0);
+    EXPECT_EQ(codes_at(a.covers, 2), std::set<std::string>{"36.71"});
+    EXPECT_EQ(codes_at(a.covers, 1), std::set<std::string>{"36.71.01"});
+    EXPECT_TRUE(codes_at(a.covers, 0).count("36.71.01.1001"));
+    for (const auto& d : a.covers)
+        if (d.level == 2)
+            EXPECT_LT(d.district_fraction, 0.005) << "the test needs a circle below the district share";
+    EXPECT_EQ(open_in(service, 2, "36.71", t0), 1u);
+}
+
 TEST(AreaIncident, AnAreaOutsideEveryDistrictIsAcceptedUnderNoDistrict)
 {
     testing::scratch_dir dir("area_outside");
