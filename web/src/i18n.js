@@ -231,6 +231,11 @@ const typeNames = {
     no_service: "Layanan berhenti", reduced_service: "Layanan berkurang", significant_delays: "Keterlambatan besar",
     detour: "Pengalihan rute", additional_service: "Layanan tambahan", modified_service: "Layanan berubah",
     stop_moved: "Halte dipindah", accessibility_issue: "Gangguan aksesibilitas", synthetic: "Sintetis",
+    // What CAP alerts become (docs/feeds.md, "From alerts to incidents").
+    tsunami: "Tsunami", volcano: "Erupsi gunung api", drought: "Kekeringan", extreme_heat: "Panas ekstrem",
+    geo_hazard: "Bahaya geologi", transport_disruption: "Gangguan transportasi", infrastructure: "Gangguan infrastruktur",
+    health: "Kesehatan", environment: "Lingkungan", hazmat: "Bahan berbahaya", rescue: "Penyelamatan",
+    security: "Keamanan", safety: "Keselamatan", alert: "Peringatan",
   },
   en: {
     streetlight_out: "Street light out", street_light: "Street light out", road_damage: "Pothole/damaged road",
@@ -243,6 +248,10 @@ const typeNames = {
     no_service: "No service", reduced_service: "Reduced service", significant_delays: "Significant delays",
     detour: "Detour", additional_service: "Additional service", modified_service: "Modified service",
     stop_moved: "Stop moved", accessibility_issue: "Accessibility issue", synthetic: "Synthetic",
+    tsunami: "Tsunami", volcano: "Volcanic eruption", drought: "Drought", extreme_heat: "Extreme heat",
+    geo_hazard: "Geological hazard", transport_disruption: "Transport disruption", infrastructure: "Infrastructure",
+    health: "Health", environment: "Environment", hazmat: "Hazardous materials", rescue: "Rescue",
+    security: "Security", safety: "Safety", alert: "Alert",
   },
 };
 
