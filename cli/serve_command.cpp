@@ -16,8 +16,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -215,6 +217,8 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         return std::nullopt;
     }
 
+    for (const auto& arg : args)
+        refuse_boost_placeholders(arg, "an argument");
     po::variables_map vm;
     // No positional arguments: a stray word is a mistake, not something to ignore.
     po::store(po::command_line_parser(args).options(options).positional({}).run(), vm);
@@ -225,7 +229,13 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         const std::string file = vm["config"].as<std::string>();
         // Stored second, so a value from the command line wins over the file's.
         try {
-            const auto parsed = po::parse_config_file<char>(file.c_str(), options, true);
+            std::ifstream in(file, std::ios::binary);
+            std::ostringstream text;
+            if (!in || !(text << in.rdbuf()))
+                throw po::reading_file(file.c_str());
+            refuse_boost_placeholders(text.str(), "--config " + file);
+            std::istringstream config_text(text.str());
+            const auto parsed = po::parse_config_file<char>(config_text, options, true);
             for (const auto& option : parsed.options)
                 if (option.unregistered)
                     section_entries.emplace_back(option.string_key,
