@@ -17,6 +17,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -188,6 +189,51 @@ TEST(PollE2E, GtfsRtPollerFillsTheVehiclesAndReportsItsRequests)
     }
     EXPECT_TRUE(ct_fresh) << sources.dump();
     EXPECT_TRUE(quakes_listed) << "a poller's source is listed before its first success: " << sources.dump();
+}
+
+
+// The cap-rss and bmkg pollers reach the incidents through the routes' own ingest: BMKG's real
+// nowcast alert, linked from an RSS index, and the real autogempa.json, each an incident.
+TEST(PollE2E, CapRssAndBmkgPollersFileTheirAlertsAsIncidents)
+{
+    const std::string feeds = std::string(PANTAU_SHARED_DATA) + "/feeds/";
+    const std::string alert = read_file(feeds + "cap/bmkg/cap-id-CGT20260924002_alert.xml");
+    const std::string quake = read_file(feeds + "bmkg-gempa/autogempa.json");
+    ASSERT_FALSE(alert.empty());
+    ASSERT_FALSE(quake.empty());
+    const std::string index = R"(<rss version="2.0"><channel><title>BMKG</title><item><title>Hujan lebat</title>)"
+                              R"(<link>/alert.xml</link><guid>CGT-1</guid>)"
+                              R"(<pubDate>Thu, 24 Sep 2026 15:07:00 +0800</pubDate></item></channel></rss>)";
+    testing::http_test_server upstream([&](const testing::http_request& req) {
+        if (req.target() == "/index.xml")
+            return testing::http_reply(200, index, {"Content-Type: application/rss+xml"});
+        if (req.target() == "/alert.xml")
+            return testing::http_reply(200, alert, {"Content-Type: application/cap+xml"});
+        return testing::http_reply(200, quake, {"Content-Type: application/json"});
+    });
+    testing::scratch_dir dir("pantau-poll-alerts");
+    server_config config;
+    config.port = 0;
+    config.threads = 1;
+    config.data_dir = dir.path().string();
+    grant_test_access(config);
+    config.pollers = {parse_poll_flag("cap-rss=" + upstream.url("/index.xml") + "@1h", 1),
+                      parse_poll_flag("bmkg=" + upstream.url("/autogempa.json") + "@1h", 2)};
+
+    server srv(config);
+    srv.start();
+    json incidents;
+    for (int i = 0; i < 1000; ++i) {
+        incidents = get_json(srv, "/api/v1/incidents");
+        if (incidents["incidents"].size() == 2)
+            break;
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(incidents["incidents"].size(), 2u) << incidents.dump();
+    std::set<std::string> types;
+    for (const auto& inc : incidents["incidents"])
+        types.insert(inc["type"].get<std::string>());
+    EXPECT_EQ(types, (std::set<std::string>{"earthquake", "weather_warning"}));
 }
 
 } // namespace
