@@ -30,6 +30,14 @@ std::optional<std::string> check_position(const rt::Position& p)
     return std::nullopt;
 }
 
+// A POSIX time in seconds as milliseconds, or `fallback` when it is past the year 9999: a feed's
+// uint64 cannot be multiplied blindly (it would overflow), and no vehicle reports from that far.
+std::int64_t posix_ms_or(std::uint64_t seconds, std::int64_t fallback)
+{
+    constexpr std::uint64_t last_second_of_9999 = 253'402'300'799;
+    return seconds <= last_second_of_9999 ? static_cast<std::int64_t>(seconds) * 1000 : fallback;
+}
+
 } // namespace
 
 std::optional<std::string> check_feed_source(std::string_view source)
@@ -65,7 +73,7 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
     gtfs_rt_feed feed;
     feed.full_dataset = msg.header().incrementality() == rt::FeedHeader::FULL_DATASET;
     const std::int64_t header_ms =
-        msg.header().has_timestamp() ? static_cast<std::int64_t>(msg.header().timestamp()) * 1000 : now_ms;
+        msg.header().has_timestamp() ? posix_ms_or(msg.header().timestamp(), now_ms) : now_ms;
     const std::string prefix = std::string(source) + "/";
 
     for (int i = 0; i < msg.entity_size(); ++i) {
@@ -115,7 +123,7 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
             v.set_bearing(std::fmod(std::fmod(vp.position().bearing(), 360.0f) + 360.0f, 360.0f));
         if (vp.position().has_speed() && std::isfinite(vp.position().speed()) && vp.position().speed() >= 0)
             v.set_speed_mps(vp.position().speed());
-        v.set_observed_ms(vp.has_timestamp() ? static_cast<std::int64_t>(vp.timestamp()) * 1000 : header_ms);
+        v.set_observed_ms(vp.has_timestamp() ? posix_ms_or(vp.timestamp(), header_ms) : header_ms);
     }
     return feed;
 }
