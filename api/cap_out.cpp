@@ -3,6 +3,7 @@
 #include "api/query.hpp"
 #include "api/xml_writer.hpp"
 #include "core/time_text.hpp"
+#include "ingest/cap_parser.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +19,7 @@ namespace pantau::api {
 
 namespace {
 
-constexpr std::string_view cap12_namespace = "urn:oasis:names:tc:emergency:cap:1.2";
+using ingest::cap12_namespace;
 constexpr std::string_view atom_namespace = "http://www.w3.org/2005/Atom";
 
 // CAP 1.2 §3.2.2 <category>, from the rule's type or category (docs/feeds.md, "CAP out").
@@ -188,10 +189,8 @@ std::string cap_first_identifier(const cap_out_options& o, const district_alert&
 
 std::string cap_identifier(const cap_out_options& o, const district_alert& a)
 {
-    const std::int64_t at = latest_change_ms(a);
-    if (at == a.raised_at_ms && a.active())
-        return cap_first_identifier(o, a);
-    return o.sender + ":alert:" + std::to_string(a.id) + ":" + std::to_string(at);
+    // The same shape, at the latest change: the first message's identifier until it changes.
+    return o.sender + ":alert:" + std::to_string(a.id) + ":" + std::to_string(latest_change_ms(a));
 }
 
 std::string alert_cap(const geo::hierarchy& districts, const district_alert& a, const cap_out_options& o)

@@ -19,16 +19,42 @@ feed_result refused(http::status status, std::string_view code, std::string mess
     return {status, json{{"error", {{"code", code}, {"message", std::move(message)}}}}, std::nullopt};
 }
 
-json accepted_json(const api_services& s, const app::accepted_report& a)
+} // namespace
+
+std::variant<std::vector<json>, app::service_refusal>
+ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+               const app::ingest_tally& tally, std::int64_t now_ms)
 {
-    return {{"id", a.report_id},
-            {"incident_id", a.incident_id},
-            {"repeated", a.repeated},
-            {"districts", wire::districts_json(s.districts, a.districts)},
-            {"covers", wire::covers_json(s.districts, a.covers)}};
+    app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now_ms);
+    if (auto* refusal = std::get_if<app::service_refusal>(&outcome)) {
+        s.ingest.count_refused(tally, *refusal);
+        return std::move(*refusal);
+    }
+    const auto& results = std::get<std::vector<app::ingest_result>>(outcome);
+    s.ingest.count(tally, results);
+    std::vector<json> out;
+    out.reserve(results.size());
+    for (const auto& result : results) {
+        if (const auto* a = std::get_if<app::accepted_report>(&result)) {
+            json accepted = {{"id", a->report_id},
+                             {"incident_id", a->incident_id},
+                             {"repeated", a->repeated},
+                             {"districts", wire::districts_json(s.districts, a->districts)}};
+            // Only an area inside some district has covers: a point's reply stays as short as before.
+            if (!a->covers.empty())
+                accepted["covers"] = wire::covers_json(s.districts, a->covers);
+            out.push_back(std::move(accepted));
+        } else {
+            const auto& e = std::get<app::rejected_report>(result);
+            out.push_back({{"error", {{"code", e.code}, {"message", e.message}}}});
+        }
+    }
+    return out;
 }
 
-// Ingests the reports; one result object per report, or the refusal of all.
+namespace {
+
+// Alert versions from a feed: every one a report of the feed's source.
 std::variant<std::vector<json>, app::service_refusal> ingest(const api_services& s, std::vector<report> reports,
                                                              std::int64_t now_ms)
 {
@@ -38,22 +64,7 @@ std::variant<std::vector<json>, app::service_refusal> ingest(const api_services&
         tally.add_report(r.source);
         items.emplace_back(std::move(r));
     }
-    app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now_ms);
-    if (auto* refusal = std::get_if<app::service_refusal>(&outcome)) {
-        s.ingest.count_refused(tally, *refusal);
-        return std::move(*refusal);
-    }
-    const auto& results = std::get<std::vector<app::ingest_result>>(outcome);
-    s.ingest.count(tally, results);
-    std::vector<json> out;
-    for (const auto& result : results) {
-        if (const auto* a = std::get_if<app::accepted_report>(&result))
-            out.push_back(accepted_json(s, *a));
-        else
-            out.push_back({{"error", {{"code", std::get<app::rejected_report>(result).code},
-                                      {"message", std::get<app::rejected_report>(result).message}}}});
-    }
-    return out;
+    return ingest_counted(s, std::move(items), tally, now_ms);
 }
 
 } // namespace

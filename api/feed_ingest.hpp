@@ -6,6 +6,7 @@
 // (ingest/alert_reports.hpp) and ingested durably; a GTFS-Realtime feed moves the vehicles.
 
 #include "api/http_api.hpp"
+#include "app/ingest_metrics.hpp"
 #include "app/vehicle_service.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "ingest/xml_reader.hpp"
@@ -19,6 +20,13 @@
 #include <variant>
 
 namespace pantau::api {
+
+// The incident service's ingest, counted in the ingest metrics: per item its reply,
+// {id, incident_id, repeated, districts[, covers]} or {error: {code, message}}, or the refusal of
+// all (nothing taken). POST /api/v1/reports and the feeds share it.
+std::variant<std::vector<wire::json>, app::service_refusal>
+ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+               const app::ingest_tally& tally, std::int64_t now_ms);
 
 struct feed_result {
     http::status status = http::status::ok; // 200 taken (repeats and ignored messages too), 4xx refused

@@ -1,40 +1,22 @@
 #include "api/xml_writer.hpp"
 
+#include "core/utf8.hpp"
+
 #include <cstdint>
 
 namespace pantau::api {
 
 namespace {
 
-// The length of the UTF-8 sequence at s[i] when it is a valid one of a character XML 1.0
-// allows, else 0. Overlong forms, surrogates and U+FFFE/U+FFFF are not valid.
+// The length of the UTF-8 character at s[i] when it is one XML 1.0 allows (core/utf8.hpp's
+// well-formed characters, less the C0 controls but tab, LF and CR, and U+FFFE/U+FFFF), else 0.
 std::size_t valid_utf8_at(std::string_view s, std::size_t i)
 {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80)
-        return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
-    if ((c & 0xE0) == 0xC0)
-        n = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0)
-        n = 4, cp = c & 0x07;
-    else
+    const utf8_char c = utf8_at(s, i);
+    const std::uint32_t cp = c.code_point;
+    if (c.length == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF)
         return 0;
-    if (i + n > s.size())
-        return 0;
-    for (std::size_t k = 1; k < n; ++k) {
-        if ((b(k) & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (b(k) & 0x3F);
-    }
-    constexpr std::uint32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_of[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-        return 0;
-    return n;
+    return c.length;
 }
 
 } // namespace

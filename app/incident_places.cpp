@@ -9,18 +9,12 @@
 namespace pantau::app {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point start)
+// An incident's paths (for_each_stats_path), kept for comparison.
+std::vector<std::vector<std::string>> stats_paths(const incident& inc)
 {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// A report's own paths: each covered district for an area, its district per level otherwise.
-std::vector<std::vector<std::string>> report_paths(const district_join& where)
-{
-    incident_summary as_placed;
-    as_placed.districts = where.codes;
-    as_placed.covers = where.covers;
-    return as_placed.stats_paths(where.codes.size());
+    std::vector<std::vector<std::string>> out;
+    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) { out.push_back(path); });
+    return out;
 }
 
 } // namespace
@@ -70,7 +64,7 @@ district_join incident_service::join_districts(report& r)
         }
         out = join_area(locator, districts_, r, area_min_share_);
     }
-    lookup_seconds_.observe(seconds_since(started));
+    lookup_seconds_.observe_since(started);
     return out;
 }
 
@@ -79,7 +73,7 @@ std::optional<incident_service::counted_state> incident_service::alert_before(co
     const incident* inc = engine_.find_alert(r);
     if (!inc)
         return std::nullopt;
-    return counted_state{inc->stats_paths(districts_.size()), is_open(inc->status), inc->last_report_ms};
+    return counted_state{stats_paths(*inc), is_open(inc->status), inc->last_report_ms};
 }
 
 void incident_service::count_decision(const report& r, const district_join& where,
@@ -96,24 +90,23 @@ void incident_service::count_decision(const report& r, const district_join& wher
         // nothing (the engine kept the latest).
         if (r.observed_at_ms < before->last_report_ms)
             return;
-        const auto paths = after.stats_paths(districts_.size());
-        for (const auto& path : paths)
-            if (std::find(before->paths.begin(), before->paths.end(), path) == before->paths.end())
-                count_report_in(path);
         if (before->open)
             for (const auto& path : before->paths)
                 stats_.on_incident_closed(path, after.category);
-        if (is_open(after.status))
-            for (const auto& path : paths)
+        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
+            if (std::find(before->paths.begin(), before->paths.end(), path) == before->paths.end())
+                count_report_in(path);
+            if (is_open(after.status))
                 stats_.on_incident_opened(path, after.category);
+        });
         return;
     }
-    for (const auto& path : report_paths(where))
-        count_report_in(path);
+    for_each_stats_path(where.codes, where.covers, count_report_in);
     // A first version that already cancels opened its incident closed.
     if (opened && is_open(after.status))
-        for (const auto& path : after.stats_paths(districts_.size()))
+        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
             stats_.on_incident_opened(path, r.category);
+        });
 }
 
 void incident_service::count_status_change(const incident& inc, incident_status before)
@@ -122,12 +115,12 @@ void incident_service::count_status_change(const incident& inc, incident_status 
     const bool reopened = !is_open(before) && is_open(inc.status);
     if (!closed && !reopened)
         return;
-    for (const auto& path : inc.stats_paths(districts_.size())) {
+    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) {
         if (closed)
             stats_.on_incident_closed(path, inc.category);
         else
             stats_.on_incident_opened(path, inc.category);
-    }
+    });
 }
 
 void incident_service::expire_alerts(std::int64_t now_ms)

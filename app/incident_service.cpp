@@ -67,11 +67,6 @@ std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional
     return std::move(*rules);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 constexpr std::uint32_t checkpoint_format = 1;
 constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
 
@@ -360,7 +355,7 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
     const auto started = std::chrono::steady_clock::now();
     try {
         committed.get();
-        commit_seconds_.observe(seconds_since(started));
+        commit_seconds_.observe_since(started);
         return std::nullopt;
     } catch (const std::exception& e) {
         // The engine is now ahead of the log: stop accepting until recover() has rebuilt it from

@@ -234,7 +234,7 @@ private:
     // Keeps the district statistics in step with the engine, live and on replay: what a report
     // of an already known alert found before the engine decided, then what the decision changed.
     struct counted_state {
-        std::vector<std::vector<std::string>> paths; // incident_summary::stats_paths
+        std::vector<std::vector<std::string>> paths; // for_each_stats_path
         bool open = false;
         std::int64_t last_report_ms = 0;
     };

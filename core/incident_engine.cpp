@@ -1,5 +1,7 @@
 #include "core/incident_engine.hpp"
 
+#include "core/utf8.hpp"
+
 #include "geo/error.hpp"
 #include "geo/locator.hpp"
 
@@ -51,25 +53,6 @@ std::int64_t incident::changed_at_ms() const
     for (const audit_entry& a : audit)
         t = std::max(t, a.at_ms);
     return t;
-}
-
-std::vector<std::vector<std::string>> incident_summary::stats_paths(std::size_t levels) const
-{
-    // An area counts in each district it covers. One without covers is either outside every
-    // district (its codes are empty) or from a log written before areas had covers, when an
-    // area counted in the districts of one point: it keeps counting there.
-    if (covers.empty())
-        return {districts};
-    std::vector<std::vector<std::string>> paths;
-    paths.reserve(covers.size());
-    for (const district_share& d : covers) {
-        if (d.level >= levels)
-            continue;
-        std::vector<std::string> path(levels);
-        path[d.level] = d.code;
-        paths.push_back(std::move(path));
-    }
-    return paths;
 }
 
 bool incident_summary::in_district(std::string_view code) const
@@ -282,10 +265,10 @@ incident& incident_engine::open_incident(const report& r, const district_join& w
     inc.status = incident_status::new_;
     place(inc, r, where);
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
-    inc.title = r.text.substr(0, 200);
+    inc.title = std::string(utf8_prefix(r.text, 200));
     inc.agency = config_.agency_for(r.type);
     inc.alert_key = r.alert_key;
-    inc.headline = r.headline.substr(0, 200);
+    inc.headline = std::string(utf8_prefix(r.headline, 200));
     inc.expires_at_ms = r.alert_key.empty() ? 0 : r.expires_at_ms;
     if (inc.expires_at_ms > 0)
         expiring_.emplace(inc.expires_at_ms, id);
@@ -336,8 +319,8 @@ void incident_engine::apply_version(incident& inc, const report& r, const distri
     // CAP: an Update replaces the alert it references, so its severity may also fall.
     inc.severity = r.severity;
     place(inc, r, where);
-    inc.title = r.text.substr(0, 200);
-    inc.headline = r.headline.substr(0, 200);
+    inc.title = std::string(utf8_prefix(r.text, 200));
+    inc.headline = std::string(utf8_prefix(r.headline, 200));
     if (inc.expires_at_ms > 0)
         expiring_.erase({inc.expires_at_ms, inc.id});
     inc.expires_at_ms = r.expires_at_ms;

@@ -74,6 +74,28 @@ struct district_join {
     std::vector<district_share> covers; // by level, then code; empty for points
 };
 
+// Where a report or an incident counts, as district_stats takes codes: calls f(path) once with
+// `codes` (a code per level) when there are no covers, else once per covered district with a
+// path that holds only that district's level. No copy for a point: this is on every report's way.
+// Without covers, an area is outside every district (its codes are empty) or comes from a log
+// written before areas had covers, when it counted under one point: it keeps counting there.
+template <class F>
+void for_each_stats_path(const std::vector<std::string>& codes, const std::vector<district_share>& covers, F&& f)
+{
+    if (covers.empty()) {
+        f(codes);
+        return;
+    }
+    std::vector<std::string> path(codes.size());
+    for (const district_share& d : covers) {
+        if (d.level >= path.size())
+            continue;
+        path[d.level] = d.code;
+        f(path);
+        path[d.level].clear();
+    }
+}
+
 // What the live stream shows of an incident: all of it but its report ids and audit trail, which
 // grow without bound. The change feed hands these over, so a batch costs the same for an incident
 // with a long history as for a new one.
@@ -98,9 +120,7 @@ struct incident_summary {
     std::string headline;
     std::int64_t expires_at_ms = 0;
 
-    // Where it counts, as district_stats takes codes: one path (a code per level) for a point,
-    // and for an area one path per covered district, holding only that district's level.
-    std::vector<std::vector<std::string>> stats_paths(std::size_t levels) const;
+    // A code of any level names it: its district path, or any district it covers.
     bool in_district(std::string_view code) const;
 };
 

@@ -65,8 +65,8 @@ void check_report(const std::variant<pantau::report, alert_skip>& converted)
         return;
     }
     const auto& r = std::get<pantau::report>(converted);
-    if (r.alert_key.empty() || r.text.size() > 4096 || r.headline.size() > 500 || r.alert_references.size() > 16 ||
-        r.attributes.size() > 32)
+    if (r.alert_key.empty() || r.text.size() > alert_max_text_bytes || r.headline.size() > alert_max_headline_bytes ||
+        r.alert_references.size() > alert_max_references || r.attributes.size() > alert_max_attributes)
         std::abort();
     if (r.where == pantau::location_kind::polygon &&
         (r.area_geojson.rfind(R"({"type":"MultiPolygon","coordinates":[)", 0) != 0 || r.area_geojson.back() != '}'))

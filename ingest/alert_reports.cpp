@@ -1,6 +1,8 @@
 #include "ingest/alert_reports.hpp"
 
+#include "core/text.hpp"
 #include "core/time_text.hpp"
+#include "core/utf8.hpp"
 #include "geo/error.hpp"
 #include "ingest/felt_area.hpp"
 
@@ -14,28 +16,9 @@
 namespace pantau::ingest {
 namespace {
 
-// Texts longer than a report takes are cut at a character boundary, not refused: a long CAP
-// description is still an alert (the report limits are in ingest/report_parser.hpp).
-constexpr std::size_t max_text_bytes = 4096;
-constexpr std::size_t max_headline_bytes = 500;
-
 std::string cut_utf8(std::string_view s, std::size_t max)
 {
-    if (s.size() <= max)
-        return std::string(s);
-    std::size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
-        --end;
-    return std::string(s.substr(0, end));
-}
-
-std::string lower_ascii(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return std::string(utf8_prefix(s, max));
 }
 
 // A pantau type for what the alert is about: from words of its event (Indonesian and English),
@@ -145,7 +128,7 @@ std::optional<cap_circle> single_circle(const cap_info& info)
 
 void add(report& r, std::string key, std::string_view value)
 {
-    if (!value.empty() && r.attributes.size() < 32)
+    if (!value.empty() && r.attributes.size() < alert_max_attributes)
         r.attributes.emplace_back(std::move(key), cut_utf8(value, 1024));
 }
 
@@ -174,7 +157,7 @@ std::variant<report, alert_skip> cap_report(const cap_alert& alert, std::string_
     r.external_id = cut_utf8(alert.identifier, 256);
     r.alert_key = cap_alert_key(alert.sender, alert.identifier);
     for (const cap_reference& ref : alert.references)
-        if (r.alert_references.size() < 16)
+        if (r.alert_references.size() < alert_max_references)
             r.alert_references.push_back(cap_alert_key(ref.sender, ref.identifier));
     r.cancels = cancel;
     r.observed_at_ms = alert.sent_ms;
@@ -190,8 +173,8 @@ std::variant<report, alert_skip> cap_report(const cap_alert& alert, std::string_
             r.category = category::transport;
         r.type = cap_type(info);
         r.severity = info.severity;
-        r.headline = cut_utf8(info.headline.empty() ? info.event : info.headline, max_headline_bytes);
-        r.text = cut_utf8(info.description.empty() ? info.headline : info.description, max_text_bytes);
+        r.headline = cut_utf8(info.headline.empty() ? info.event : info.headline, alert_max_headline_bytes);
+        r.text = cut_utf8(info.description.empty() ? info.headline : info.description, alert_max_text_bytes);
         r.expires_at_ms = info.expires_ms.value_or(0);
         add(r, "cap.event", info.event);
         add(r, "cap.urgency", to_string(info.urgency));
@@ -266,13 +249,13 @@ report bmkg_report(const bmkg_quake& quake, std::string_view source)
         r.radius_m = felt->radius_m;
     }
     r.headline = cut_utf8("Gempa M" + number(quake.magnitude) + (quake.region.empty() ? "" : ", " + quake.region),
-                          max_headline_bytes);
+                          alert_max_headline_bytes);
     std::string text = r.headline + ", kedalaman " + number(quake.depth_km) + " km";
     if (!quake.potential.empty())
         text += ". " + quake.potential;
     if (!quake.felt_reports.empty())
         text += ". Dirasakan: " + quake.felt_reports;
-    r.text = cut_utf8(text, max_text_bytes);
+    r.text = cut_utf8(text, alert_max_text_bytes);
     add(r, "magnitude", number(quake.magnitude));
     add(r, "depth_km", number(quake.depth_km));
     add(r, "region", quake.region);

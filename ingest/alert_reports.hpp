@@ -8,12 +8,20 @@
 #include "ingest/bmkg_parser.hpp"
 #include "ingest/cap_parser.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace pantau::ingest {
+
+// What a report made from an alert holds at most: longer texts are cut at a character boundary,
+// not refused (a long CAP description is still an alert).
+inline constexpr std::size_t alert_max_text_bytes = 4096;     // ingest_limits::max_text_bytes
+inline constexpr std::size_t alert_max_headline_bytes = 500;
+inline constexpr std::size_t alert_max_references = 16;
+inline constexpr std::size_t alert_max_attributes = 32;       // ingest_limits::max_attributes
 
 // Why a message makes no report: `ignored` for a message that is fine but is not for the wall
 // (an Exercise, a Test, an Ack), else refused (it cannot be placed).

@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 
 #include "core/time_text.hpp"
+#include "core/utf8.hpp"
 
 #include "wire/report_proto.hpp"
 
@@ -47,36 +48,11 @@ template <class F>
 bool for_each_code_point(std::string_view s, F&& on_code_point)
 {
     for (std::size_t i = 0; i < s.size();) {
-        auto lead = static_cast<unsigned char>(s[i]);
-        std::uint32_t cp = 0;
-        std::size_t n = 0;
-        if (lead < 0x80) {
-            cp = lead;
-            n = 1;
-        } else if (lead >= 0xC2 && lead <= 0xDF) {
-            cp = lead & 0x1Fu;
-            n = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            cp = lead & 0x0Fu;
-            n = 3;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            cp = lead & 0x07u;
-            n = 4;
-        } else {
+        const utf8_char c = utf8_at(s, i);
+        if (c.length == 0)
             return false;
-        }
-        if (i + n > s.size())
-            return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0u) != 0x80u)
-                return false;
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        on_code_point(cp);
-        i += n;
+        on_code_point(c.code_point);
+        i += c.length;
     }
     return true;
 }
@@ -102,17 +78,11 @@ std::string bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" 
 // A short excerpt of a client's value for an error message, cut on a character boundary.
 std::string excerpt(std::string_view s)
 {
-    constexpr std::size_t max = 40;
-    std::size_t cut = s.size();
-    if (cut > max) {
-        cut = max;
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u)
-            --cut;
-    }
+    const std::string_view shown = utf8_prefix(s, 40);
     // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
     std::string out(1, '"');
-    out.append(s.substr(0, cut));
-    out.append(cut < s.size() ? "...\"" : "\"");
+    out.append(shown);
+    out.append(shown.size() < s.size() ? "...\"" : "\"");
     return out;
 }
 

@@ -1,18 +1,13 @@
 #include "poll/poller.hpp"
 
 #include "ingest/cap_parser.hpp"
+#include "store/wall_clock.hpp"
 
 #include <chrono>
 #include <variant>
 
 namespace pantau::poll {
 namespace {
-
-std::int64_t wall_now_ms()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 bool is_index(feed_format f)
 {
@@ -70,10 +65,10 @@ void poller::run()
         try {
             poll_once();
         } catch (const std::exception& e) {
-            failed(wall_now_ms(), e.what());
+            failed(store::wall_now_ms(), e.what());
         }
         std::unique_lock lock(mutex_);
-        const auto wait = std::chrono::milliseconds(health_.next_attempt_ms - wall_now_ms());
+        const auto wait = std::chrono::milliseconds(health_.next_attempt_ms - store::wall_now_ms());
         if (wake_.wait_for(lock, std::max(wait, std::chrono::milliseconds(0)), [this] { return stopping_; }))
             return;
     }
@@ -102,7 +97,7 @@ bool poller::poll_once()
         // A document not fully handled is fetched whole again next time, not answered with a 304.
         validators_ = why ? validators{} : r.next;
     }
-    const std::int64_t now = wall_now_ms();
+    const std::int64_t now = store::wall_now_ms();
     if (why) {
         failed(now, *why);
         return false;

@@ -10,7 +10,7 @@
 // price of one mostly sleeping thread each.
 
 #include "poll/backoff.hpp"
-#include "poll/fetched_entries.hpp"
+#include "store/fetched_entries.hpp"
 #include "poll/http_fetch.hpp"
 #include "poll/poll_config.hpp"
 
@@ -64,7 +64,7 @@ struct poller_options {
     fetch_limits limits;
     backoff_policy backoff;
     feed_sink sink;
-    fetched_entries* memory = nullptr; // required for cap-atom and cap-rss
+    store::fetched_entries* memory = nullptr; // required for cap-atom and cap-rss
     poll_log log;
     // Each successful round (a 304 too) with its time: the feed is alive (source freshness).
     std::function<void(const std::string& source, std::int64_t at_ms)> alive;

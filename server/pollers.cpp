@@ -38,7 +38,7 @@ pollers::pollers(const server_config& config, poll::feed_sink sink,
 {
     for (const auto& c : config.pollers)
         if (c.format == poll::feed_format::cap_atom || c.format == poll::feed_format::cap_rss) {
-            memory_ = std::make_unique<poll::fetched_entries>(
+            memory_ = std::make_unique<store::fetched_entries>(
                 (std::filesystem::path(config.data_dir) / "polls.sqlite").string());
             break;
         }

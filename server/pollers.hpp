@@ -4,7 +4,6 @@
 // document handed to the ingest function of its format, health for /metrics and source health.
 
 #include "app/metrics.hpp"
-#include "poll/fetched_entries.hpp"
 #include "poll/poller.hpp"
 #include "server/config.hpp"
 
@@ -47,7 +46,7 @@ public:
     bool empty() const { return pollers_.empty(); }
 
 private:
-    std::unique_ptr<poll::fetched_entries> memory_;
+    std::unique_ptr<store::fetched_entries> memory_;
     std::vector<std::unique_ptr<poll::poller>> pollers_;
 };
 

@@ -36,6 +36,13 @@ report point_report(std::string external_id, double lon, double lat, std::int64_
     return r;
 }
 
+report alert_report_for_titles()
+{
+    report r = point_report("long", 106.63, -6.17, t0);
+    r.alert_key = "long";
+    return r;
+}
+
 // Moves a point north by `m` metres.
 double north(double lat, double m) { return lat + m / 111'195.0; }
 
@@ -53,6 +60,18 @@ TEST(IncidentEngine, FirstReportOpensAnIncidentWithItsFields)
     EXPECT_EQ(inc->first_report_ms, t0);
     EXPECT_EQ(inc->sources, std::vector<std::string>{"laksa"});
     EXPECT_EQ(inc->title, "banjir");
+}
+
+TEST(IncidentEngine, ALongTitleOrHeadlineIsCutBetweenCharactersNotInsideOne)
+{
+    incident_engine engine;
+    report r = alert_report_for_titles();
+    r.text = std::string(199, 'a') + "\xC3\xA9 banjir";     // "é" would straddle byte 200
+    r.headline = std::string(198, 'b') + "\xE2\x80\x94 x"; // so would "—"
+    const incident* inc = engine.find(engine.accept(r, tangerang, t0).incident_id);
+    ASSERT_NE(inc, nullptr);
+    EXPECT_EQ(inc->title, std::string(199, 'a'));
+    EXPECT_EQ(inc->headline, std::string(198, 'b'));
 }
 
 TEST(IncidentEngine, ReportWithinRadiusAndWindowJoinsTheOpenIncident)

@@ -4,7 +4,7 @@
 // limits are set small so that each case ends quickly, and waits end on the observed state.
 
 #include "poll/backoff.hpp"
-#include "poll/fetched_entries.hpp"
+#include "store/fetched_entries.hpp"
 #include "poll/http_fetch.hpp"
 #include "poll/poller.hpp"
 
@@ -338,7 +338,7 @@ TEST(IndexPoller, FetchesEachLinkedAlertOnceAcrossChangesAndRestarts)
     feed.set(atom({{"a1", "2026-12-05T10:00:00Z"}, {"a2", "2026-12-05T10:00:00Z"}}));
     recording_sink sink;
     {
-        fetched_entries memory(db);
+        store::fetched_entries memory(db);
         poller p(config_for(feed_format::cap_atom, feed.server.url("/index.atom")),
                  {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
         ASSERT_TRUE(p.poll_once()) << p.health().last_error;
@@ -356,7 +356,7 @@ TEST(IndexPoller, FetchesEachLinkedAlertOnceAcrossChangesAndRestarts)
     }
     {
         // A restart with the same data dir fetches the index and nothing else.
-        fetched_entries memory(db);
+        store::fetched_entries memory(db);
         poller p(config_for(feed_format::cap_atom, feed.server.url("/index.atom")),
                  {quick_limits(), {}, sink.sink(), &memory, {}, {}, 1});
         ASSERT_TRUE(p.poll_once()) << p.health().last_error;
@@ -374,7 +374,7 @@ TEST(IndexPoller, FetchesEachLinkedAlertOnceAcrossChangesAndRestarts)
 TEST(IndexPoller, AlertThatFailedIsTriedAgainNextRound)
 {
     testing::scratch_dir dir("pantau-poll");
-    fetched_entries memory((dir.path() / "polls.sqlite").string());
+    store::fetched_entries memory((dir.path() / "polls.sqlite").string());
     std::atomic<bool> broken{true};
     const std::string index = atom({{"b1", "2026-12-05T10:00:00Z"}});
     http_test_server server([&](const http_request& req) {
@@ -400,7 +400,7 @@ TEST(IndexPoller, AlertThatFailedIsTriedAgainNextRound)
 TEST(IndexPoller, CredentialsGoOnlyToTheIndexOrigin)
 {
     testing::scratch_dir dir("pantau-poll");
-    fetched_entries memory((dir.path() / "polls.sqlite").string());
+    store::fetched_entries memory((dir.path() / "polls.sqlite").string());
     http_test_server elsewhere([](const http_request&) { return http_reply(200, "<alert/>"); });
     const std::string index = R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id><link href=")" +
                               elsewhere.url("/x.cap") + R"("/></entry></feed>)";

@@ -156,11 +156,27 @@ TEST_F(AlertFeeds, ACapAlertIsOneAreaIncidentThatUpdatesMoveAndACancelEnds)
     EXPECT_EQ(get("/api/v1/incidents/" + std::to_string(id))["status"], "closed");
 }
 
+// The same join for any source's GeoJSON polygon report: the reply names every covered district.
+TEST_F(AlertFeeds, APolygonReportIsAnsweredWithEveryDistrictItCovers)
+{
+    const std::string report = R"({"source":"bpbd","external_id":"r1","category":"disaster","type":"flood",)"
+                               R"("area":{"type":"Polygon","coordinates":[[[106.600,-6.200],[106.655,-6.200],)"
+                               R"([106.655,-6.170],[106.600,-6.170],[106.600,-6.200]]]},)"
+                               R"("observed_at":")" + minutes_ago(1) + R"("})";
+    const response res = [&] {
+        client c(srv_->local_endpoint());
+        return c.request(http::verb::post, "/api/v1/reports", false, report, "application/json");
+    }();
+    ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    const json body = json::parse(res.body());
+    EXPECT_GE(kecamatan_of(body["results"][0]["covers"]).size(), 3u) << res.body();
+}
+
 TEST_F(AlertFeeds, TheRealBmkgAlertOverGorontaloIsAcceptedUnderNoDistrict)
 {
     const json body = post_ok("cap", read_file(feeds / "cap/bmkg/cap-id-CGT20260924002_alert.xml"), "text/xml");
     ASSERT_TRUE(body.contains("result")) << body.dump();
-    EXPECT_TRUE(body["result"]["covers"].empty());
+    EXPECT_FALSE(body["result"].contains("covers")) << "an area outside every district covers none";
     for (const auto& [level, code] : body["result"]["districts"].items())
         EXPECT_TRUE(code.is_null()) << level;
     EXPECT_EQ(incident_count(), 1u);

@@ -142,6 +142,32 @@ json get_json(const server& srv, const std::string& target)
     return json::parse(res.body(), nullptr, false);
 }
 
+// A server on an ephemeral port with one I/O thread and these pollers.
+server_config polling_server(const testing::scratch_dir& dir, std::vector<poll::poller_config> pollers)
+{
+    server_config config;
+    config.port = 0;
+    config.threads = 1;
+    config.data_dir = dir.path().string();
+    grant_test_access(config);
+    config.pollers = std::move(pollers);
+    return config;
+}
+
+// GET target until `member` has `n` entries (the pollers run on their own threads), for at most
+// ten seconds: a deadline, not a measurement. The last answer either way.
+json poll_until(const server& srv, const std::string& target, const std::string& member, std::size_t n)
+{
+    json got;
+    for (int i = 0; i < 1000; ++i) {
+        got = get_json(srv, target);
+        if (got[member].size() == n)
+            break;
+        std::this_thread::sleep_for(10ms);
+    }
+    return got;
+}
+
 TEST(PollE2E, GtfsRtPollerFillsTheVehiclesAndReportsItsRequests)
 {
     const std::string feed = read_file(std::string(PANTAU_SHARED_DATA) + "/feeds/gtfs-rt/ct-vehicle-positions.pb");
@@ -152,26 +178,14 @@ TEST(PollE2E, GtfsRtPollerFillsTheVehiclesAndReportsItsRequests)
         return testing::http_reply(200, feed, {"ETag: \"ct1\"", "Content-Type: application/x-protobuf"});
     });
     testing::scratch_dir dir("pantau-poll-e2e");
-    server_config config;
-    config.port = 0;
-    config.threads = 1;
-    config.data_dir = dir.path().string();
-    grant_test_access(config);
     poll::poller_config ct = parse_poll_flag("gtfs-rt=" + upstream.url("/ct.pb") + "@1h", 1);
     ct.name = "ct";
     ct.source = "ct";
     poll::poller_config quakes = parse_poll_flag("bmkg=" + upstream.url("/autogempa.json") + "@1h", 2);
-    config.pollers = {ct, quakes};
 
-    server srv(config);
+    server srv(polling_server(dir, {ct, quakes}));
     srv.start();
-    json vehicles;
-    for (int i = 0; i < 1000; ++i) {
-        vehicles = get_json(srv, "/api/v1/vehicles?source=ct");
-        if (vehicles["vehicles"].size() == 14)
-            break;
-        std::this_thread::sleep_for(10ms);
-    }
+    const json vehicles = poll_until(srv, "/api/v1/vehicles?source=ct", "vehicles", 14);
     ASSERT_EQ(vehicles["vehicles"].size(), 14u) << "the Caltrain feed's fourteen vehicles";
     EXPECT_EQ(vehicles["vehicles"][0]["id"].get<std::string>().rfind("ct/", 0), 0u);
 
@@ -212,23 +226,10 @@ TEST(PollE2E, CapRssAndBmkgPollersFileTheirAlertsAsIncidents)
         return testing::http_reply(200, quake, {"Content-Type: application/json"});
     });
     testing::scratch_dir dir("pantau-poll-alerts");
-    server_config config;
-    config.port = 0;
-    config.threads = 1;
-    config.data_dir = dir.path().string();
-    grant_test_access(config);
-    config.pollers = {parse_poll_flag("cap-rss=" + upstream.url("/index.xml") + "@1h", 1),
-                      parse_poll_flag("bmkg=" + upstream.url("/autogempa.json") + "@1h", 2)};
-
-    server srv(config);
+    server srv(polling_server(dir, {parse_poll_flag("cap-rss=" + upstream.url("/index.xml") + "@1h", 1),
+                                    parse_poll_flag("bmkg=" + upstream.url("/autogempa.json") + "@1h", 2)}));
     srv.start();
-    json incidents;
-    for (int i = 0; i < 1000; ++i) {
-        incidents = get_json(srv, "/api/v1/incidents");
-        if (incidents["incidents"].size() == 2)
-            break;
-        std::this_thread::sleep_for(10ms);
-    }
+    const json incidents = poll_until(srv, "/api/v1/incidents", "incidents", 2);
     ASSERT_EQ(incidents["incidents"].size(), 2u) << incidents.dump();
     std::set<std::string> types;
     for (const auto& inc : incidents["incidents"])
