@@ -193,9 +193,11 @@ TEST(AreaIncident, ASmallAreaInsideALargeDistrictIsNamedByItsShareOfTheArea)
     EXPECT_EQ(codes_at(a.covers, 2), std::set<std::string>{"36.71"});
     EXPECT_EQ(codes_at(a.covers, 1), std::set<std::string>{"36.71.01"});
     EXPECT_TRUE(codes_at(a.covers, 0).count("36.71.01.1001"));
-    for (const auto& d : a.covers)
-        if (d.level == 2)
+    for (const auto& d : a.covers) {
+        if (d.level == 2) {
             EXPECT_LT(d.district_fraction, 0.005) << "the test needs a circle below the district share";
+        }
+    }
     EXPECT_EQ(open_in(service, 2, "36.71", t0), 1u);
 }
 
@@ -236,9 +238,11 @@ TEST(AreaIncident, AnUpdateMovesTheAlertInPlaceAndItsCountsWithItAndACancelEndsI
     EXPECT_EQ(moved->report_count, 2u);
 
     const std::int64_t now = t0 + 2 * minute;
-    for (const auto& code : west)
-        if (!east.count(code))
+    for (const auto& code : west) {
+        if (!east.count(code)) {
             EXPECT_EQ(open_in(service, 1, code, now), 0u) << code << ": the alert moved away";
+        }
+    }
     for (const auto& code : east) {
         EXPECT_EQ(open_in(service, 1, code, now), 1u) << code;
         EXPECT_EQ(floods_in_last_hour(service, 1, code, now), 1u) << code << ": one alert, counted once";
