@@ -2,6 +2,7 @@
 
 #include "api/query.hpp"
 #include "api/reply.hpp"
+#include "ingest/gtfs_alerts.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "store/wall_clock.hpp"
 #include "wire/views.hpp"
@@ -45,6 +46,18 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     ingest::gtfs_rt_feed& feed = std::get<ingest::gtfs_rt_feed>(parsed);
 
     const std::size_t positions = feed.vehicles.size();
+    const std::size_t trip_updates = feed.trip_updates.size();
+    std::size_t cancelled = 0, with_delay = 0;
+    for (const transit_trip& t : feed.trip_updates) {
+        cancelled += t.cancelled ? 1 : 0;
+        with_delay += t.delay_s ? 1 : 0;
+    }
+    const std::size_t alerts = feed.alerts.size();
+    std::size_t active_alerts = 0;
+    for (const ingest::gtfs_rt_alert& a : feed.alerts)
+        active_alerts += ingest::alert_active_at(a, now) ? 1 : 0;
+    // Before the vehicles take the positions: the feed's kinds of data are read from it.
+    const transit_apply_result trips = s.transit.apply(source, feed, now);
     const vehicle_apply_result applied =
         s.vehicles.ingest(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now);
     json rejected = json::array();
@@ -57,7 +70,14 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
                                {"unchanged", applied.unchanged},
                                {"removed", applied.removed},
                                {"over_capacity", applied.over_capacity}}},
-                 {"ignored", {{"trip_updates", feed.trip_updates}, {"alerts", feed.alerts}}},
+                 {"trip_updates", {{"trips", trip_updates},
+                                   {"with_delay", with_delay},
+                                   {"cancelled", cancelled},
+                                   {"deleted", feed.deleted_trips.size()},
+                                   {"source_trips", trips.trips},
+                                   {"source_routes", trips.routes},
+                                   {"over_capacity", trips.over_capacity}}},
+                 {"alerts", {{"alerts", alerts}, {"active", active_alerts}, {"deleted", feed.deleted_alerts.size()}}},
                  {"rejected", std::move(rejected)}};
     return json_reply(c.req, wire::dump(body));
 }

@@ -26,6 +26,7 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_stats_routes(routes_, services_);
     add_feed_routes(routes_, services_);
     add_vehicle_routes(routes_, services_);
+    add_transit_routes(routes_, services_);
     add_ops_routes(routes_, services_, http_requests_);
     add_session_routes(routes_, services_.gate);
     add_credential_routes(routes_, services_.gate);

@@ -80,6 +80,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "data-dir", po::value<std::string>(&config.data_dir), "directory for the server's data (default ./var; created)")(
         "basemap", po::value<std::string>(&config.basemap),
         "FILE: a local PMTiles v3 archive drawn under the districts, served at /basemap.pmtiles (default: none)")(
+        "gtfs-static", po::value<std::string>(&config.gtfs_static),
+        "DIR: a GTFS static feed (stops.txt, routes.txt, trips.txt, stop_times.txt; agency.txt optional) that places "
+        "GTFS-Realtime alerts and names routes (default: none)")(
         "code-field", po::value<std::string>(&fields.code_field),
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(

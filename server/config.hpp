@@ -37,6 +37,9 @@ struct server_config {
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
     // empty: none, the districts are the basemap.
     std::string basemap;
+    // A GTFS static feed's folder (docs/feeds.md, "GTFS static"): stops and routes for GTFS-Realtime
+    // alerts and trip updates; empty: none. Loaded at start-up, where a bad folder stops the server.
+    std::string gtfs_static;
 
     unsigned threads = 0; // 0: one per hardware thread
     // Transport and request limits (docs/security.md, "Limits"). TLS is on when both files are set.

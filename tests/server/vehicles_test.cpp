@@ -130,16 +130,16 @@ TEST(GtfsRt, TheBullRunnerFeedGivesTenVehiclesInTampa)
     }
 }
 
-TEST(GtfsRt, TripUpdatesAndAlertsAreCountedNotTurnedIntoVehicles)
+TEST(GtfsRt, TripUpdatesAndAlertsAreReadNotTurnedIntoVehicles)
 {
     const ingest::gtfs_rt_feed trips = parse_ok(read_feed("bart-trip-updates.pb"));
-    EXPECT_EQ(trips.trip_updates, 91u);
+    EXPECT_EQ(trips.trip_updates.size(), 91u);
     EXPECT_TRUE(trips.vehicles.empty());
     const ingest::gtfs_rt_feed alerts = parse_ok(read_feed("bart-alerts.pb"));
-    EXPECT_EQ(alerts.alerts, 1u);
+    EXPECT_EQ(alerts.alerts.size(), 1u);
     EXPECT_TRUE(alerts.vehicles.empty());
     const ingest::gtfs_rt_feed empty = parse_ok(read_feed("ct-service-alerts.pb"));
-    EXPECT_EQ(empty.alerts + empty.trip_updates + empty.vehicles.size() + empty.rejected.size(), 0u);
+    EXPECT_EQ(empty.alerts.size() + empty.trip_updates.size() + empty.vehicles.size() + empty.rejected.size(), 0u);
 }
 
 TEST(GtfsRt, ABodyThatIsNotAFeedMessageIsRefusedWhole)
