@@ -1,12 +1,13 @@
 // Trip updates over the real server: POST /api/v1/feeds/gtfs-rt with the real BART and Caltrain
 // trip update feeds and a synthetic one on TransJakarta's trips, GET /api/v1/transit/routes, the
 // feed kinds' freshness in GET /api/v1/sources, and --gtfs-static at start-up.
+// First: <netdb.h>, which Asio brings in, defines NO_DATA, a value of the GTFS-Realtime enums.
+#include "gtfs_realtime.pb.h"
+
 #include "core/error.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
-
-#include "gtfs_realtime.pb.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,9 @@
 // Live vehicles: GTFS-Realtime parsing on the real sample feeds, the vehicle table's rules (full
 // dataset vs differential, deletions, older positions, TTL, capacity), the stream hub carrying
 // vehicles through filters, and POST /api/v1/feeds/gtfs-rt on the real server over loopback.
+// First: <netdb.h>, which Asio brings in, defines NO_DATA, a value of the GTFS-Realtime enums.
+#include "gtfs_realtime.pb.h"
+
 #include "core/vehicle_table.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "server/config.hpp"
@@ -8,7 +11,6 @@
 #include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
-#include "gtfs_realtime.pb.h"
 #include "pantau.pb.h"
 
 #include <gtest/gtest.h>
