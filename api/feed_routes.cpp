@@ -1,12 +1,13 @@
 #include "api/routes.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "api/query.hpp"
 #include "api/reply.hpp"
-#include "ingest/gtfs_alerts.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "store/wall_clock.hpp"
 #include "wire/views.hpp"
 
+#include <optional>
 #include <string>
 
 namespace pantau::api {
@@ -15,10 +16,11 @@ using wire::json;
 
 namespace {
 
-http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
+// The key names the source (DESIGN §4); ?source= may repeat it, never change it. The reply that
+// refuses the query, if it does.
+std::optional<http_response> check_source_query(const request_context& c)
 {
-    // The key names the source (DESIGN §4); ?source= may repeat it, never change it.
-    std::string source = c.who.name;
+    const std::string& source = c.who.name;
     std::string source_error;
     bool other_source = false;
     const auto error = query_schema()
@@ -39,53 +41,72 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     if (error)
         return other_source ? error_reply(c.req, http::status::forbidden, "forbidden", source_error)
                             : bad_request(c.req, source_error.empty() ? *error : source_error);
-    const std::int64_t now = store::wall_now_ms();
-    auto parsed = ingest::parse_gtfs_rt(c.req.body(), source, now);
-    if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
-        return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
-    ingest::gtfs_rt_feed& feed = std::get<ingest::gtfs_rt_feed>(parsed);
+    return std::nullopt;
+}
 
-    const std::size_t positions = feed.vehicles.size();
-    const std::size_t trip_updates = feed.trip_updates.size();
-    std::size_t cancelled = 0, with_delay = 0;
-    for (const transit_trip& t : feed.trip_updates) {
-        cancelled += t.cancelled ? 1 : 0;
-        with_delay += t.delay_s ? 1 : 0;
-    }
-    const std::size_t alerts = feed.alerts.size();
-    std::size_t active_alerts = 0;
-    for (const ingest::gtfs_rt_alert& a : feed.alerts)
-        active_alerts += ingest::alert_active_at(a, now) ? 1 : 0;
-    // Before the vehicles take the positions: the feed's kinds of data are read from it.
-    const transit_apply_result trips = s.transit.apply(source, feed, now);
-    const vehicle_apply_result applied =
-        s.vehicles.ingest(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now);
+http_response feed_reply(const request_context& c, feed_result result)
+{
+    if (result.refusal)
+        return unavailable_reply(c.req, *result.refusal);
+    return make_reply(c.req, result.status, json_type, shared(wire::dump(result.body)));
+}
+
+http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
+{
+    if (auto refused = check_source_query(c))
+        return std::move(*refused);
+    const std::string& source = c.who.name;
+    const std::int64_t now = store::wall_now_ms();
+    auto result = apply_gtfs_rt(s, source, c.req.body(), now);
+    if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
+        return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
+    if (auto* refusal = std::get_if<app::service_refusal>(&result))
+        return unavailable_reply(c.req, *refusal);
+    const gtfs_rt_applied& done = std::get<gtfs_rt_applied>(result);
+    const ingest::gtfs_rt_feed& feed = done.feed;
     json rejected = json::array();
     for (const auto& p : feed.rejected)
         rejected.push_back({{"entity", p.entity}, {"error", p.message}});
     json body = {{"source", source},
                  {"incrementality", feed.full_dataset ? "FULL_DATASET" : "DIFFERENTIAL"},
-                 {"vehicles", {{"positions", positions},
-                               {"updated", applied.updated},
-                               {"unchanged", applied.unchanged},
-                               {"removed", applied.removed},
-                               {"over_capacity", applied.over_capacity}}},
-                 {"trip_updates", {{"trips", trip_updates},
-                                   {"with_delay", with_delay},
-                                   {"cancelled", cancelled},
+                 {"vehicles", {{"positions", done.positions},
+                               {"updated", done.applied.updated},
+                               {"unchanged", done.applied.unchanged},
+                               {"removed", done.applied.removed},
+                               {"over_capacity", done.applied.over_capacity}}},
+                 {"trip_updates", {{"trips", done.trips},
+                                   {"with_delay", done.trips_with_delay},
+                                   {"cancelled", done.trips_cancelled},
                                    {"deleted", feed.deleted_trips.size()},
-                                   {"source_trips", trips.trips},
-                                   {"source_routes", trips.routes},
-                                   {"over_capacity", trips.over_capacity}}},
-                 {"alerts", {{"alerts", alerts}, {"active", active_alerts}, {"deleted", feed.deleted_alerts.size()}}},
+                                   {"source_trips", done.transit.trips},
+                                   {"source_routes", done.transit.routes},
+                                   {"over_capacity", done.transit.over_capacity}}},
+                 {"alerts", {{"alerts", feed.alerts.size()},
+                             {"active", done.alerts_in_force},
+                             {"deleted", feed.deleted_alerts.size()},
+                             {"cancelled", done.alerts_cancelled},
+                             {"results", done.alert_results}}},
                  {"rejected", std::move(rejected)}};
     return json_reply(c.req, wire::dump(body));
 }
 
 } // namespace
 
-void add_feed_routes(route_table& routes, const api_services& s)
+void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml)
 {
+    // CAP's own type, and the generic XML types that servers and curl send it as.
+    routes.add(http::verb::post, "/api/v1/feeds/cap", access::source, {"application/cap+xml", "application/xml", "text/xml"},
+               [&s, xml](const request_context& c) -> http_response {
+                   if (auto refused = check_source_query(c))
+                       return std::move(*refused);
+                   return feed_reply(c, ingest_cap_document(s, c.req.body(), c.who.name, xml, store::wall_now_ms()));
+               });
+    routes.add(http::verb::post, "/api/v1/feeds/bmkg", access::source, {"application/json"},
+               [&s](const request_context& c) -> http_response {
+                   if (auto refused = check_source_query(c))
+                       return std::move(*refused);
+                   return feed_reply(c, ingest_bmkg_document(s, c.req.body(), c.who.name, store::wall_now_ms()));
+               });
     // Feeds are posted by curl and by pollers that say octet-stream as often as protobuf.
     routes.add(http::verb::post, "/api/v1/feeds/gtfs-rt", access::source,
                {"application/x-protobuf", "application/protobuf", "application/vnd.google.protobuf",

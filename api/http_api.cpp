@@ -14,7 +14,7 @@ namespace pantau::api {
 namespace fs = std::filesystem;
 
 http_api::http_api(const api_services& services, const api_options& options)
-    : services_(services), routes_(services.gate, options.max_json_depth)
+    : services_(services), cap_out_(options.cap_out), routes_(services.gate, options.max_json_depth)
 {
     std::error_code ec;
     web_root_ = fs::canonical(options.web_root, ec);
@@ -24,7 +24,8 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_report_routes(routes_, services_, options.limits);
     add_incident_routes(routes_, services_);
     add_stats_routes(routes_, services_);
-    add_feed_routes(routes_, services_);
+    add_alert_feed_routes(routes_, services_, cap_out_);
+    add_feed_routes(routes_, services_, options.xml);
     add_vehicle_routes(routes_, services_);
     add_transit_routes(routes_, services_);
     add_ops_routes(routes_, services_, http_requests_);

@@ -4,6 +4,7 @@
 // builds it once with references to the services; every request and WebSocket upgrade passes its
 // route table, the one dispatch point where access and limits apply. Safe from many threads.
 
+#include "api/cap_out.hpp"
 #include "api/gatekeeper.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
@@ -14,6 +15,7 @@
 #include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
 #include "ingest/report_parser.hpp"
+#include "ingest/xml_reader.hpp"
 
 #include "geo/hierarchy.hpp"
 
@@ -39,6 +41,8 @@ struct api_options {
     std::filesystem::path basemap;  // a PMTiles archive at /basemap.pmtiles; empty: none
     ingest::ingest_limits limits;
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
+    ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
+    cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large
@@ -71,6 +75,7 @@ private:
 
     // The routes hold a reference to this copy (a struct of references), never to the caller's.
     const api_services services_;
+    const cap_out_options cap_out_; // the routes hold a reference to it
     std::filesystem::path web_root_; // canonical
     route_table routes_;
     // By status code, for GET /metrics; mutable because answering a request counts it.

@@ -1,9 +1,11 @@
 #include "api/routes.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "api/reply.hpp"
 #include "store/wall_clock.hpp"
 #include "wire/views.hpp"
 
+#include <algorithm>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,30 +43,15 @@ void add_report_routes(route_table& routes, const api_services& s, const ingest:
                 items.emplace_back(app::rejected_report{e.code, e.message});
             }
         }
-        app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now);
-        if (const auto* refused = std::get_if<app::service_refusal>(&outcome)) {
-            s.ingest.count_refused(tally, *refused);
+        auto outcome = ingest_counted(s, std::move(items), tally, now);
+        if (const auto* refused = std::get_if<app::service_refusal>(&outcome))
             return unavailable_reply(c.req, *refused);
-        }
-        const auto& results = std::get<std::vector<app::ingest_result>>(outcome);
-        s.ingest.count(tally, results);
-        json out = json::array();
-        std::size_t accepted = 0;
-        for (const app::ingest_result& r : results) {
-            if (const auto* a = std::get_if<app::accepted_report>(&r)) {
-                ++accepted;
-                out.push_back({{"id", a->report_id},
-                               {"incident_id", a->incident_id},
-                               {"repeated", a->repeated},
-                               {"districts", wire::districts_json(s.districts, a->districts)}});
-            } else {
-                const auto& e = std::get<app::rejected_report>(r);
-                out.push_back({{"error", {{"code", e.code}, {"message", e.message}}}});
-            }
-        }
+        auto& results = std::get<std::vector<json>>(outcome);
+        const auto accepted = static_cast<std::size_t>(
+            std::count_if(results.begin(), results.end(), [](const json& r) { return !r.contains("error"); }));
         // Every accepted report is committed by now. None accepted: the request as a whole failed.
         const auto status = accepted > 0 ? http::status::ok : http::status::unprocessable_entity;
-        json body = {{"accepted", accepted}, {"rejected", results.size() - accepted}, {"results", std::move(out)}};
+        json body = {{"accepted", accepted}, {"rejected", results.size() - accepted}, {"results", std::move(results)}};
         return make_reply(c.req, status, json_type, shared(wire::dump(body)));
     });
 }

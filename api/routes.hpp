@@ -17,8 +17,10 @@ void add_report_routes(route_table& routes, const api_services& s, const ingest:
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
 void add_stats_routes(route_table& routes, const api_services& s);
-// POST /api/v1/feeds/gtfs-rt
-void add_feed_routes(route_table& routes, const api_services& s);
+// GET /api/v1/alerts.atom and /api/v1/alerts/{id}.cap: the alerts as CAP 1.2 (docs/feeds.md)
+void add_alert_feed_routes(route_table& routes, const api_services& s, const cap_out_options& o);
+// POST /api/v1/feeds/gtfs-rt, /feeds/cap and /feeds/bmkg
+void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml);
 // GET /api/v1/vehicles
 void add_vehicle_routes(route_table& routes, const api_services& s);
 // GET /api/v1/transit/routes

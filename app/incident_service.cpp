@@ -67,11 +67,6 @@ std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional
     return std::move(*rules);
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 constexpr std::uint32_t checkpoint_format = 1;
 constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
 
@@ -104,7 +99,7 @@ timeseries_limits series_limits(const store::event_log_options& o)
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
                                    engine_config config, store::event_log_options log_options, service_options options,
                                    checkpoint_options checkpoints)
-    : districts_(districts), log_options_(log_options), engine_config_(config), log_(data_dir, log_options),
+    : districts_(districts), area_min_share_(options.area_min_share), log_options_(log_options), engine_config_(config), log_(data_dir, log_options),
       reserve_(data_dir, std::move(options.disk)), engine_(std::move(config)),
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
@@ -112,24 +107,6 @@ incident_service::incident_service(const geo::hierarchy& districts, const std::f
       checkpoints_(checkpoints)
 {
     replay();
-}
-
-std::vector<std::string> incident_service::join_districts(report& r)
-{
-    const auto started = std::chrono::steady_clock::now();
-    if (r.where == location_kind::polygon) {
-        const auto [lon, lat] = locators_.for_this_thread().point_on_area(r.area_geojson);
-        r.lon = lon;
-        r.lat = lat;
-    }
-    geo::locator& locator = locators_.for_this_thread();
-    std::vector<std::string> codes(districts_.size());
-    for (std::size_t level = 0; level < codes.size(); ++level) {
-        if (auto hit = locator.locate(level, r.lon, r.lat))
-            codes[level] = districts_.at(level).districts()[*hit].code;
-    }
-    lookup_seconds_.observe(seconds_since(started));
-    return codes;
 }
 
 void incident_service::replay()
@@ -164,10 +141,16 @@ void incident_service::replay()
             throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
         if (event.has_report()) {
             const auto& accepted = event.report();
-            std::vector<std::string> codes(districts_.size());
+            district_join where;
+            where.codes.resize(districts_.size());
             for (const auto& ref : accepted.districts()) {
                 if (auto level = districts_.level_index(ref.level()))
-                    codes[*level] = ref.code();
+                    where.codes[*level] = ref.code();
+            }
+            for (const auto& share : accepted.covers()) {
+                if (auto level = districts_.level_index(share.level()))
+                    where.covers.push_back({static_cast<std::uint32_t>(*level), share.code(), share.district_fraction(),
+                                            share.area_fraction()});
             }
             report r = wire::to_report(accepted.report());
             // Once retention has deleted an original, the log no longer knows its key and takes a
@@ -180,8 +163,9 @@ void incident_service::replay()
             r.lon = accepted.placed_at().lon();
             r.lat = accepted.placed_at().lat();
             const bool opened = engine_.find(accepted.incident_id()) == nullptr;
-            engine_.replay_accept(r, codes, accepted.report_id(), accepted.incident_id(), e.at_ms);
-            count_report(r, codes, opened, e.at_ms);
+            const auto before = alert_before(r);
+            engine_.replay_accept(r, where, accepted.report_id(), accepted.incident_id(), e.at_ms);
+            count_decision(r, where, before, *engine_.find(accepted.incident_id()), opened, e.at_ms);
             sources_.on_report(r.source, e.at_ms);
         } else if (event.has_change()) {
             const auto& c = event.change();
@@ -223,7 +207,7 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
     // requests only queue for the decision and the append below.
     struct joined_report {
         report r;
-        std::vector<std::string> codes;
+        district_join where;
     };
     std::vector<std::variant<joined_report, rejected_report>> joined;
     joined.reserve(items.size());
@@ -239,8 +223,8 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
         for (const auto& [k, v] : r.attributes)
             bytes += 2 * (k.size() + v.size());
         try {
-            std::vector<std::string> codes = join_districts(r);
-            joined.emplace_back(joined_report{std::move(r), std::move(codes)});
+            district_join where = join_districts(r);
+            joined.emplace_back(joined_report{std::move(r), std::move(where)});
         } catch (const geo::error& e) {
             joined.emplace_back(rejected_report{"invalid_area", e.what()});
         }
@@ -261,10 +245,11 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
                 continue;
             }
             const report& r = std::get<joined_report>(item).r;
-            std::vector<std::string>& codes = std::get<joined_report>(item).codes;
-            const ingest_decision d = engine_.accept(r, codes, now_ms);
+            district_join& where = std::get<joined_report>(item).where;
+            const auto before = alert_before(r);
+            const ingest_decision d = engine_.accept(r, where, now_ms);
             if (!d.repeated)
-                count_report(r, codes, d.opened_incident, now_ms);
+                count_decision(r, where, before, *engine_.find(d.incident_id), d.opened_incident, now_ms);
             // A repeat still shows the source is alive.
             sources_.on_report(r.source, now_ms);
 
@@ -278,13 +263,21 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
             wire::to_proto(r, accepted->mutable_report());
             accepted->mutable_placed_at()->set_lon(r.lon);
             accepted->mutable_placed_at()->set_lat(r.lat);
-            for (std::size_t level = 0; level < codes.size(); ++level) {
+            for (std::size_t level = 0; level < where.codes.size(); ++level) {
                 auto* ref = accepted->add_districts();
                 ref->set_level(districts_.at(level).name());
-                ref->set_code(codes[level]);
+                ref->set_code(where.codes[level]);
+            }
+            for (const district_share& share : where.covers) {
+                auto* logged = accepted->add_covers();
+                logged->set_level(districts_.at(share.level).name());
+                logged->set_code(share.code);
+                logged->set_district_fraction(share.district_fraction);
+                logged->set_area_fraction(share.area_fraction);
             }
             events.push_back(store::log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
-            out.emplace_back(accepted_report{d.report_id, d.incident_id, d.repeated, std::move(codes)});
+            out.emplace_back(
+                accepted_report{d.report_id, d.incident_id, d.repeated, std::move(where.codes), std::move(where.covers)});
         }
         if (events.empty())
             return out;
@@ -362,7 +355,7 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
     const auto started = std::chrono::steady_clock::now();
     try {
         committed.get();
-        commit_seconds_.observe(seconds_since(started));
+        commit_seconds_.observe_since(started);
         return std::nullopt;
     } catch (const std::exception& e) {
         // The engine is now ahead of the log: stop accepting until recover() has rebuilt it from
@@ -374,23 +367,6 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
         return service_refusal{"recovering", std::string("cannot commit to the event log: ") + e.what(),
                                recovery_retry_after};
     }
-}
-
-void incident_service::count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident,
-                                    std::int64_t at_ms)
-{
-    stats_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms);
-    series_.on_report(codes, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
-    if (opened_incident)
-        stats_.on_incident_opened(codes, r.category);
-}
-
-void incident_service::count_status_change(const incident& inc, incident_status before)
-{
-    if (is_open(before) && !is_open(inc.status))
-        stats_.on_incident_closed(inc.districts, inc.category);
-    else if (!is_open(before) && is_open(inc.status))
-        stats_.on_incident_opened(inc.districts, inc.category);
 }
 
 std::vector<district_snapshot> incident_service::stats(std::size_t level, std::int64_t now_ms)
@@ -439,6 +415,23 @@ std::optional<incident> incident_service::get(std::uint64_t id) const
     return std::nullopt;
 }
 
+std::optional<incident> incident_service::find_alert(const report& r) const
+{
+    std::lock_guard lock(mutex_);
+    if (const incident* inc = engine_.find_alert(r))
+        return *inc;
+    return std::nullopt;
+}
+
+std::vector<incident_summary> incident_service::open_alerts(std::string_view source) const
+{
+    std::lock_guard lock(mutex_);
+    std::vector<incident_summary> out;
+    for (const incident* inc : engine_.open_alerts(source))
+        out.push_back(*inc);
+    return out;
+}
+
 std::vector<incident> incident_service::list(const incident_filter& f) const
 {
     std::lock_guard lock(mutex_);
@@ -456,7 +449,7 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
             continue;
         if (f.status && inc.status != *f.status)
             continue;
-        if (f.district && std::find(inc.districts.begin(), inc.districts.end(), *f.district) == inc.districts.end())
+        if (f.district && !inc.in_district(*f.district))
             continue;
         if (f.agency && inc.agency != *f.agency)
             continue;
@@ -629,6 +622,7 @@ void incident_service::maintain(std::int64_t now_ms)
     } catch (const std::exception& e) {
         spdlog::error("event log recovery: {}", e.what());
     }
+    expire_alerts(now_ms);
     bool due = false;
     bool retention_due = false;
     {

@@ -51,6 +51,7 @@ struct accepted_report {
     std::uint64_t incident_id = 0;
     bool repeated = false;              // the same (source, external_id) was accepted before
     std::vector<std::string> districts; // a code per level, finest first; empty: outside that level
+    std::vector<district_share> covers; // an area's covered districts at every level
 };
 
 struct rejected_report {
@@ -79,7 +80,14 @@ struct service_options {
     std::optional<std::vector<threshold_rule>> thresholds; // nullopt: the defaults of docs/stats.md
     source_health_config sources;
     disk_reserve_options disk; // the data dir's free-space reserve
+    // An area names a district it overlaps by at least this share of the district or of the
+    // area (`area-min-share`, docs/ingest.md "Area incidents").
+    double area_min_share = 0.005;
 };
+
+// An area's districts at every level (by level, then code) with the shares above min_share,
+// and per level the one it overlaps most. Throws geo::error for an area the locator refuses.
+district_join join_area(geo::locator& locator, const geo::hierarchy& h, const report& r, double min_share);
 
 // The data dir's state for /readyz and /metrics.
 struct disk_gauges {
@@ -142,6 +150,11 @@ public:
     change_outcome change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
 
     std::optional<incident> get(std::uint64_t id) const;
+    // The incident a report of an alert would join (incident_engine::find_alert).
+    std::optional<incident> find_alert(const report& r) const;
+    // The open incidents of a source's alerts (incident_engine::open_alerts), without their
+    // report ids and audit.
+    std::vector<incident_summary> open_alerts(std::string_view source) const;
     // Every district of a level with its rolling counts and open incidents, as of now.
     std::vector<district_snapshot> stats(std::size_t level, std::int64_t now_ms);
     // Active threshold alerts (by id) and the most recent ones, active or cleared.
@@ -156,8 +169,12 @@ public:
     // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
-    // when the disk takes writes again, writes a checkpoint when one is due, then retention.
+    // when the disk takes writes again, ends expired alerts, writes a checkpoint when one is
+    // due, then retention.
     void maintain(std::int64_t now_ms);
+    // Closes every open alert whose expiry (report::expires_at_ms) is at or before now_ms, each
+    // a logged change by the actor "expiry"; one refused (busy, disk) is retried next time.
+    void expire_alerts(std::int64_t now_ms);
 
     // After a failed commit (disk full, read-only, I/O error) the engine is ahead of the log, so
     // ingest and changes are refused. The first call rebuilds the state from the log (which
@@ -209,21 +226,30 @@ private:
     // Under mutex_: the refusal for a failed log or a disk below its reserve, if either.
     std::optional<service_refusal> disk_refusal();
 
-    // Takes no lock (the calling thread's locator); fills lon/lat for areas.
-    std::vector<std::string> join_districts(report& r);
+    // Takes no lock (the calling thread's locator); fills lon/lat for polygons.
+    district_join join_districts(report& r);
     void replay();
     // Under mutex_, before the engine decides: a refusal (retry) when the log's queue has no room
     // for this many events and bytes, or when the log failed earlier.
     std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes);
     // A refusal when the commit failed; the service then refuses everything until recover().
     std::optional<service_refusal> wait_for_commit(std::future<std::vector<store::append_result>>& committed);
-    // Keeps the district statistics in step with the engine, live and on replay.
-    void count_report(const report& r, const std::vector<std::string>& codes, bool opened_incident, std::int64_t at_ms);
+    // Keeps the district statistics in step with the engine, live and on replay: what a report
+    // of an already known alert found before the engine decided, then what the decision changed.
+    struct counted_state {
+        std::vector<std::vector<std::string>> paths; // for_each_stats_path
+        bool open = false;
+        std::int64_t last_report_ms = 0;
+    };
+    std::optional<counted_state> alert_before(const report& r) const;
+    void count_decision(const report& r, const district_join& where, const std::optional<counted_state>& before,
+                        const incident& after, bool opened, std::int64_t at_ms);
     std::string save_state() const;
     bool restore_state(const std::string& bytes); // false: made with other districts or rules
     void count_status_change(const incident& inc, incident_status before);
 
     const geo::hierarchy& districts_;
+    double area_min_share_;
     store::event_log_options log_options_;
     engine_config engine_config_; // kept to rebuild the engine after a failed commit
     store::event_log log_;

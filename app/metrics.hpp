@@ -6,6 +6,7 @@
 // a new module exports its series with a few `writer.counter(...)` lines (docs/server.md).
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,11 @@ public:
     metric_histogram& operator=(const metric_histogram&) = delete;
 
     void observe(double value);
+    // The seconds from `start` to now, for a latency histogram.
+    void observe_since(std::chrono::steady_clock::time_point start)
+    {
+        observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
 
     struct reading {
         std::vector<double> upper_bounds;

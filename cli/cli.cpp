@@ -39,6 +39,15 @@ Exit codes: 0 success, 1 runtime error, 2 usage error.
 
 } // namespace
 
+void refuse_boost_placeholders(std::string_view text, std::string_view where)
+{
+    for (const std::string_view token : {"%value%", "%option%", "%canonical_option%", "%prefix_option%",
+                                         "%original_token%"})
+        if (text.find(token) != std::string_view::npos)
+            throw usage_error(std::string(where) + " contains \"" + std::string(token) +
+                              "\", which the option parser cannot report on; remove it");
+}
+
 int run_cli(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -56,6 +65,13 @@ int run_cli(int argc, char** argv)
         return exit_ok;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        for (const auto& arg : rest)
+            refuse_boost_placeholders(arg, "an argument");
+    } catch (const usage_error& e) {
+        std::cerr << "pantau " << command << ": " << e.what() << "\n";
+        return exit_usage;
+    }
     try {
         if (command == "locate")
             return locate_command(rest);

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pantau::cli {
@@ -15,6 +16,12 @@ class usage_error : public std::runtime_error {
 public:
     explicit usage_error(const std::string& what) : std::runtime_error(what) {}
 };
+
+// Boost.Program_options 1.74 never returns from the message of an error whose value or option
+// name holds one of its own placeholders ("%value%", "%option%", ...): it replaces the
+// placeholder with text that contains it again. So such text is refused before Boost reads it,
+// with a usage_error naming `where` (found by fuzz/config_file).
+void refuse_boost_placeholders(std::string_view text, std::string_view where);
 
 // Each takes the arguments after its name and returns the exit code; runtime failures throw.
 int locate_command(const std::vector<std::string>& args);

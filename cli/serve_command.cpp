@@ -4,6 +4,7 @@
 #include "server/config.hpp"
 #include "server/config_file.hpp"
 #include "server/districts_config.hpp"
+#include "server/poll_options.hpp"
 #include "server/server.hpp"
 
 #include <boost/program_options.hpp>
@@ -15,8 +16,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 namespace po = boost::program_options;
 
@@ -83,6 +86,8 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "gtfs-static", po::value<std::string>(&config.gtfs_static),
         "DIR: a GTFS static feed (stops.txt, routes.txt, trips.txt, stop_times.txt; agency.txt optional) that places "
         "GTFS-Realtime alerts and names routes (default: none)")(
+        "cap-sender", po::value<std::string>(&config.cap_sender),
+        "NAME: CAP sender of GET /api/v1/alerts.atom, unique per node (default: pantau@HOSTNAME)")(
         "code-field", po::value<std::string>(&fields.code_field),
         "attribute with a district's code, for every --districts layer (default: code, kode, feature id)")(
         "name-field", po::value<std::string>(&fields.name_field), "attribute with the name (default: name, nama)")(
@@ -96,6 +101,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "min-free-disk", po::value<std::string>(),
         "SIZE: free space the data dir keeps, e.g. 64MiB or 1GiB; below it start-up fails and ingest answers 503 "
         "until space is back (default 64MiB; 0: no reserve)")(
+        "area-min-share", po::value<double>(&config.area_min_share),
+        "SHARE: an area report names a district it covers by at least this share of the district or of the area "
+        "(default 0.005, i.e. 0.5 %)")(
         "max-connections", po::value<std::size_t>(&config.max_connections),
         "open connections at most, HTTP and WebSocket together (default 10000; each takes one of the "
         "process's file descriptors)")(
@@ -198,12 +206,22 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "xml-max-attributes", po::value<std::size_t>(&config.xml.max_attributes),
         "attributes per element (default 32)");
     options.add(xml_options);
+    po::options_description poll_options("Pollers: feeds fetched at an interval (see docs/feeds.md, \"Pollers\")");
+    poll_options.add_options()(
+        "poll", po::value<std::vector<std::string>>(),
+        "FORMAT=URL[@INTERVAL]: fetch a feed at the interval; FORMAT cap, cap-atom, cap-rss, bmkg or gtfs-rt "
+        "(default interval 60s, gtfs-rt 30s); repeat for more, or use [poll.NAME] sections")(
+        "poll-max-bytes", po::value<std::string>(), "SIZE: largest response a poller reads (default 8MiB)")(
+        "poll-timeout", po::value<std::string>(), "DURATION: longest transfer of a poller (default 60s)");
+    options.add(poll_options);
     if (std::find(args.begin(), args.end(), "--help") != args.end() ||
         std::find(args.begin(), args.end(), "-h") != args.end()) {
         help_out << options;
         return std::nullopt;
     }
 
+    for (const auto& arg : args)
+        refuse_boost_placeholders(arg, "an argument");
     po::variables_map vm;
     // No positional arguments: a stray word is a mistake, not something to ignore.
     po::store(po::command_line_parser(args).options(options).positional({}).run(), vm);
@@ -214,7 +232,13 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         const std::string file = vm["config"].as<std::string>();
         // Stored second, so a value from the command line wins over the file's.
         try {
-            const auto parsed = po::parse_config_file<char>(file.c_str(), options, true);
+            std::ifstream in(file, std::ios::binary);
+            std::ostringstream text;
+            if (!in || !(text << in.rdbuf()))
+                throw po::reading_file(file.c_str());
+            refuse_boost_placeholders(text.str(), "--config " + file);
+            std::istringstream config_text(text.str());
+            const auto parsed = po::parse_config_file<char>(config_text, options, true);
             for (const auto& option : parsed.options)
                 if (option.unregistered)
                     section_entries.emplace_back(option.string_key,
@@ -228,6 +252,15 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
 
     try {
         server::apply_config_sections(config, section_entries);
+        if (vm.count("poll")) {
+            const auto& flags = vm["poll"].as<std::vector<std::string>>();
+            for (std::size_t i = 0; i < flags.size(); ++i)
+                config.pollers.push_back(server::parse_poll_flag(flags[i], i + 1));
+        }
+        if (vm.count("poll-max-bytes"))
+            config.poll_limits.max_bytes = server::parse_bytes(vm["poll-max-bytes"].as<std::string>(), "--poll-max-bytes");
+        if (vm.count("poll-timeout"))
+            config.poll_limits.total_timeout = server::parse_duration(vm["poll-timeout"].as<std::string>(), "--poll-timeout");
         if (vm.count("simulate"))
             for (const auto& rate : vm["simulate"].as<std::vector<std::string>>())
                 config.simulate_rate = parse_simulate_rate(rate);

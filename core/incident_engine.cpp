@@ -1,5 +1,7 @@
 #include "core/incident_engine.hpp"
 
+#include "core/utf8.hpp"
+
 #include "geo/error.hpp"
 #include "geo/locator.hpp"
 
@@ -51,6 +53,12 @@ std::int64_t incident::changed_at_ms() const
     for (const audit_entry& a : audit)
         t = std::max(t, a.at_ms);
     return t;
+}
+
+bool incident_summary::in_district(std::string_view code) const
+{
+    return std::find(districts.begin(), districts.end(), code) != districts.end() ||
+           std::any_of(covers.begin(), covers.end(), [&](const district_share& d) { return d.code == code; });
 }
 
 std::string_view to_string(incident_status s)
@@ -147,7 +155,7 @@ std::string incident_engine::bucket_of(category c, std::string_view type)
 
 std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) const
 {
-    if (r.where != location_kind::point)
+    if (r.where != location_kind::point || !r.alert_key.empty())
         return std::nullopt;
     auto found = open_points_.find(bucket_of(r.category, r.type));
     if (found == open_points_.end())
@@ -192,7 +200,8 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
 
 void incident_engine::index_point(const incident& inc)
 {
-    if (!inc.area_geojson.empty() || !is_open(inc.status))
+    // Alerts are joined by their key, never by distance.
+    if (!inc.area_geojson.empty() || !inc.alert_key.empty() || !is_open(inc.status))
         return;
     auto [it, created] = open_points_.try_emplace(bucket_of(inc.category, inc.type));
     spatial_bucket& bucket = it->second;
@@ -209,7 +218,7 @@ void incident_engine::index_point(const incident& inc)
 // `last_report_ms` is the one the incident was indexed with (join moves it on).
 bool incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
 {
-    if (!inc.area_geojson.empty())
+    if (!inc.area_geojson.empty() || !inc.alert_key.empty())
         return false;
     auto b = open_points_.find(bucket_of(inc.category, inc.type));
     if (b == open_points_.end())
@@ -223,7 +232,30 @@ bool incident_engine::unindex_point(const incident& inc, std::int64_t last_repor
     return erased > 0;
 }
 
-incident& incident_engine::open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id)
+std::string incident_engine::alert_index_key(std::string_view source, std::string_view alert_key)
+{
+    return report_key(source, alert_key);
+}
+
+// The place a report gives an incident: its point, or its area with every district it covers.
+namespace {
+
+void place(incident& inc, const report& r, const district_join& where)
+{
+    inc.lon = r.lon;
+    inc.lat = r.lat;
+    inc.area_geojson.clear();
+    if (r.where == location_kind::polygon)
+        inc.area_geojson = r.area_geojson;
+    else if (r.where == location_kind::circle)
+        inc.area_geojson = circle_area_geojson(r);
+    inc.districts = where.codes;
+    inc.covers = where.covers;
+}
+
+} // namespace
+
+incident& incident_engine::open_incident(const report& r, const district_join& where, std::uint64_t id)
 {
     incident& inc = incidents_[id];
     inc.id = id;
@@ -231,27 +263,33 @@ incident& incident_engine::open_incident(const report& r, const std::vector<std:
     inc.type = r.type;
     inc.severity = r.severity;
     inc.status = incident_status::new_;
-    inc.lon = r.lon;
-    inc.lat = r.lat;
-    if (r.where == location_kind::polygon)
-        inc.area_geojson = r.area_geojson;
-    else if (r.where == location_kind::circle)
-        inc.area_geojson = circle_area_geojson(r);
-    inc.districts = districts;
+    place(inc, r, where);
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
-    inc.title = r.text.substr(0, 200);
+    inc.title = std::string(utf8_prefix(r.text, 200));
     inc.agency = config_.agency_for(r.type);
+    inc.alert_key = r.alert_key;
+    inc.headline = std::string(utf8_prefix(r.headline, 200));
+    inc.expires_at_ms = r.alert_key.empty() ? 0 : r.expires_at_ms;
+    if (inc.expires_at_ms > 0)
+        expiring_.emplace(inc.expires_at_ms, id);
     next_incident_id_ = std::max(next_incident_id_, id + 1);
     return inc;
 }
 
-void incident_engine::join(incident& inc, const report& r, std::uint64_t report_id)
+void incident_engine::join(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
+                           std::int64_t accepted_at_ms)
 {
-    inc.severity = std::max(inc.severity, r.severity);
+    // A later version of the incident's alert (not an earlier one arriving late) replaces its
+    // state; the version that opened it set that state already.
+    const bool opener = inc.report_ids.empty();
+    if (!opener && !inc.alert_key.empty() && !r.alert_key.empty() && r.observed_at_ms >= inc.last_report_ms)
+        apply_version(inc, r, where, report_id, accepted_at_ms);
+    else
+        inc.severity = std::max(inc.severity, r.severity);
     inc.first_report_ms = std::min(inc.first_report_ms, r.observed_at_ms);
     if (r.observed_at_ms > inc.last_report_ms) {
         // The dedup index files it by its last report: move it on. Nothing to move for one not
-        // indexed (yet): an area, a closed one, or the incident this very report opens.
+        // indexed (yet): an area, an alert, a closed one, or the incident this very report opens.
         const bool moved = unindex_point(inc, inc.last_report_ms);
         inc.last_report_ms = r.observed_at_ms;
         if (moved)
@@ -263,36 +301,116 @@ void incident_engine::join(incident& inc, const report& r, std::uint64_t report_
     inc.report_ids.push_back(report_id);
     report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
     incident_of_report_.emplace(report_id, inc.id);
+    if (!r.alert_key.empty())
+        incident_of_alert_.emplace(alert_index_key(r.source, r.alert_key), inc.id);
     next_report_id_ = std::max(next_report_id_, report_id + 1);
 }
 
-ingest_decision incident_engine::accept(const report& r, const std::vector<std::string>& districts,
-                                        std::int64_t accepted_at_ms)
+void incident_engine::apply_version(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
+                                    std::int64_t accepted_at_ms)
+{
+    if (r.cancels) {
+        // A Cancel says only that the alert is over; it may carry no place or texts of its own.
+        inc.audit.push_back({accepted_at_ms, r.source, "cancelled by report " + std::to_string(report_id)});
+        if (is_open(inc.status))
+            set_status(inc, incident_status::closed, r.source, accepted_at_ms, "cancelled");
+        return;
+    }
+    // CAP: an Update replaces the alert it references, so its severity may also fall.
+    inc.severity = r.severity;
+    place(inc, r, where);
+    inc.title = std::string(utf8_prefix(r.text, 200));
+    inc.headline = std::string(utf8_prefix(r.headline, 200));
+    if (inc.expires_at_ms > 0)
+        expiring_.erase({inc.expires_at_ms, inc.id});
+    inc.expires_at_ms = r.expires_at_ms;
+    if (inc.expires_at_ms > 0 && is_open(inc.status))
+        expiring_.emplace(inc.expires_at_ms, inc.id);
+    inc.audit.push_back({accepted_at_ms, r.source, "updated by report " + std::to_string(report_id)});
+}
+
+void incident_engine::set_status(incident& inc, incident_status to, const std::string& actor, std::int64_t at_ms,
+                                 std::string_view why)
+{
+    std::string what = "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(to));
+    if (!why.empty())
+        what += " (" + std::string(why) + ")";
+    inc.audit.push_back({at_ms, actor, std::move(what)});
+    if (is_open(inc.status)) {
+        unindex_point(inc, inc.last_report_ms);
+        if (inc.expires_at_ms > 0)
+            expiring_.erase({inc.expires_at_ms, inc.id});
+    }
+    inc.status = to;
+    index_point(inc); // only if open again
+    if (is_open(inc.status) && inc.expires_at_ms > 0)
+        expiring_.emplace(inc.expires_at_ms, inc.id);
+}
+
+const incident* incident_engine::find_alert(const report& r) const
+{
+    if (r.alert_key.empty())
+        return nullptr;
+    auto it = incident_of_alert_.find(alert_index_key(r.source, r.alert_key));
+    for (std::size_t i = 0; it == incident_of_alert_.end() && i < r.alert_references.size(); ++i)
+        it = incident_of_alert_.find(alert_index_key(r.source, r.alert_references[i]));
+    return it == incident_of_alert_.end() ? nullptr : find(it->second);
+}
+
+std::vector<const incident*> incident_engine::open_alerts(std::string_view source) const
+{
+    const std::string prefix = alert_index_key(source, "");
+    std::vector<const incident*> out;
+    for (const auto& [key, id] : incident_of_alert_)
+        if (key.starts_with(prefix))
+            if (const incident* inc = find(id); inc && is_open(inc->status))
+                out.push_back(inc);
+    return out;
+}
+
+std::vector<std::uint64_t> incident_engine::expired_alerts(std::int64_t now_ms) const
+{
+    std::vector<std::uint64_t> out;
+    for (auto it = expiring_.begin(); it != expiring_.end() && it->first <= now_ms; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
+ingest_decision incident_engine::accept(const report& r, const district_join& where, std::int64_t accepted_at_ms)
 {
     if (auto seen = report_id_of(r.source, r.external_id))
         return {*seen, incident_of_report_.at(*seen), false, true};
     const std::uint64_t report_id = next_report_id_;
+    if (const incident* alert = find_alert(r)) {
+        const std::uint64_t id = alert->id;
+        const bool latest = r.observed_at_ms >= alert->last_report_ms;
+        replay_accept(r, where, report_id, id, accepted_at_ms);
+        return {report_id, id, false, false, latest};
+    }
     if (auto existing = nearest_open(r)) {
-        join(incidents_.at(*existing), r, report_id);
+        join(incidents_.at(*existing), r, where, report_id, accepted_at_ms);
         return {report_id, *existing, false, false};
     }
     const std::uint64_t incident_id = next_incident_id_;
-    replay_accept(r, districts, report_id, incident_id, accepted_at_ms);
+    replay_accept(r, where, report_id, incident_id, accepted_at_ms);
     return {report_id, incident_id, true, false};
 }
 
-void incident_engine::replay_accept(const report& r, const std::vector<std::string>& districts, std::uint64_t report_id,
+void incident_engine::replay_accept(const report& r, const district_join& where, std::uint64_t report_id,
                                     std::uint64_t incident_id, std::int64_t accepted_at_ms)
 {
     auto it = incidents_.find(incident_id);
     if (it != incidents_.end()) {
-        join(it->second, r, report_id);
+        join(it->second, r, where, report_id, accepted_at_ms);
         return;
     }
-    incident& inc = open_incident(r, districts, incident_id);
+    incident& inc = open_incident(r, where, incident_id);
     inc.audit.push_back({accepted_at_ms, r.source, "opened by report " + std::to_string(report_id)});
-    join(inc, r, report_id);
+    join(inc, r, where, report_id, accepted_at_ms);
     index_point(inc);
+    // A first version that already cancels (its alert was never seen) is recorded, closed.
+    if (r.cancels)
+        set_status(inc, incident_status::closed, r.source, accepted_at_ms, "cancelled by report " + std::to_string(report_id));
 }
 
 std::variant<const incident*, change_error> incident_engine::change(std::uint64_t id, const incident_change& c,
@@ -308,15 +426,8 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
         return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
                                                       std::string(to_string(inc.status))};
     const std::string actor = c.actor.empty() ? "anonymous" : c.actor;
-    if (c.status) {
-        const bool was_open = is_open(inc.status);
-        inc.audit.push_back({at_ms, actor,
-                             "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(*c.status))});
-        if (was_open)
-            unindex_point(inc, inc.last_report_ms);
-        inc.status = *c.status;
-        index_point(inc); // only if open again
-    }
+    if (c.status)
+        set_status(inc, *c.status, actor, at_ms);
     if (c.assignee && *c.assignee != inc.assignee) {
         inc.audit.push_back({at_ms, actor, "assignee: " + (c.assignee->empty() ? std::string("(none)") : *c.assignee)});
         inc.assignee = *c.assignee;
@@ -370,6 +481,23 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
             e->set_actor(a.actor);
             e->set_what(a.what);
         }
+        for (const auto& d : inc.covers) {
+            auto* c = p->add_covers();
+            c->set_level(d.level);
+            c->set_code(d.code);
+            c->set_district_fraction(d.district_fraction);
+            c->set_area_fraction(d.area_fraction);
+        }
+        p->set_alert_key(inc.alert_key);
+        p->set_headline(inc.headline);
+        p->set_expires_at_ms(inc.expires_at_ms);
+    }
+    std::vector<std::pair<std::string_view, std::uint64_t>> alerts(incident_of_alert_.begin(), incident_of_alert_.end());
+    std::sort(alerts.begin(), alerts.end());
+    for (const auto& [key, id] : alerts) {
+        auto* a = out.add_alert_keys();
+        a->set_key(std::string(key));
+        a->set_incident_id(id);
     }
     // Sorted: an unordered map's order differs between two processes with the same state.
     std::vector<std::pair<std::string_view, std::uint64_t>> keys(report_by_key_.begin(), report_by_key_.end());
@@ -390,6 +518,8 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
     open_points_.clear();
     report_by_key_.clear();
     incident_of_report_.clear();
+    incident_of_alert_.clear();
+    expiring_.clear();
     for (const auto& p : in.incidents()) {
         incident inc;
         inc.id = p.id();
@@ -412,6 +542,13 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
         inc.agency = config_.agency_for(inc.type);
         for (const auto& e : p.audit())
             inc.audit.push_back({e.at_ms(), e.actor(), e.what()});
+        for (const auto& c : p.covers())
+            inc.covers.push_back({c.level(), c.code(), c.district_fraction(), c.area_fraction()});
+        inc.alert_key = p.alert_key();
+        inc.headline = p.headline();
+        inc.expires_at_ms = p.expires_at_ms();
+        if (inc.expires_at_ms > 0 && is_open(inc.status))
+            expiring_.emplace(inc.expires_at_ms, inc.id);
         for (auto r : inc.report_ids)
             incident_of_report_.emplace(r, inc.id);
         index_point(inc);
@@ -420,6 +557,8 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
     report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
     for (const auto& k : in.report_keys())
         report_by_key_.emplace(k.key(), k.report_id());
+    for (const auto& a : in.alert_keys())
+        incident_of_alert_.emplace(a.key(), a.incident_id());
     next_report_id_ = in.next_report_id();
     next_incident_id_ = in.next_incident_id();
 }

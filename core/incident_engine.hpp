@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,46 @@ struct audit_entry {
     std::string what; // e.g. "status: new → verified", "assignee: Dinas PU", "note: ..."
 };
 
+// A district an area covers (geo::locator::overlap), named when the overlap is at least the
+// configured share of the district or of the area (docs/ingest.md, "Area incidents").
+struct district_share {
+    std::uint32_t level = 0; // index of the level, finest first
+    std::string code;
+    double district_fraction = 0; // covered area / district area
+    double area_fraction = 0;     // covered area / the area's area
+    bool operator==(const district_share&) const = default;
+};
+
+// Where a report is, as the geo join found it: one code per level (finest first; "" for none)
+// and, for an area, every district it covers. An area's `codes` are, per level, the covered
+// district with the largest overlap: the one an area is listed under where one name is shown.
+struct district_join {
+    std::vector<std::string> codes;
+    std::vector<district_share> covers; // by level, then code; empty for points
+};
+
+// Where a report or an incident counts, as district_stats takes codes: calls f(path) once with
+// `codes` (a code per level) when there are no covers, else once per covered district with a
+// path that holds only that district's level. No copy for a point: this is on every report's way.
+// Without covers, an area is outside every district (its codes are empty) or comes from a log
+// written before areas had covers, when it counted under one point: it keeps counting there.
+template <class F>
+void for_each_stats_path(const std::vector<std::string>& codes, const std::vector<district_share>& covers, F&& f)
+{
+    if (covers.empty()) {
+        f(codes);
+        return;
+    }
+    std::vector<std::string> path(codes.size());
+    for (const district_share& d : covers) {
+        if (d.level >= path.size())
+            continue;
+        path[d.level] = d.code;
+        f(path);
+        path[d.level].clear();
+    }
+}
+
 // What the live stream shows of an incident: all of it but its report ids and audit trail, which
 // grow without bound. The change feed hands these over, so a batch costs the same for an incident
 // with a long history as for a new one.
@@ -67,12 +108,20 @@ struct incident_summary {
     double lon = 0, lat = 0;  // where its first report was (the centre, for areas)
     std::string area_geojson; // set when the incident is an area (polygon reports; circles as GeoJSON)
     std::vector<std::string> districts; // a code per district level, finest first; empty = outside
+    std::vector<district_share> covers; // an area's districts at every level; empty for points
     std::int64_t first_report_ms = 0, last_report_ms = 0;
     std::uint32_t report_count = 0;
     std::vector<std::string> sources; // each source once, in order of first report
     std::string assignee;
     std::string agency; // responsible agency by type (engine_config::agency_for); "" for none
-    std::string title; // the first report's text, for lists
+    std::string title; // the first report's text (an alert's latest), for lists
+    // An alert (report::alert_key): its key, headline and when it ends by itself (0: never).
+    std::string alert_key;
+    std::string headline;
+    std::int64_t expires_at_ms = 0;
+
+    // A code of any level names it: its district path, or any district it covers.
+    bool in_district(std::string_view code) const;
 };
 
 struct incident : incident_summary {
@@ -89,6 +138,8 @@ struct ingest_decision {
     std::uint64_t incident_id = 0;
     bool opened_incident = false;
     bool repeated = false; // the same (source, external_id) was accepted before: nothing changed
+    // A later version of an alert replaced the incident's place and state (report::alert_key).
+    bool new_version = false;
 };
 
 struct incident_change {
@@ -111,14 +162,31 @@ public:
     // Replaced whole when the incident service rebuilds its state from the event log.
     incident_engine& operator=(incident_engine&&) = default;
 
-    // Decides and applies: the report joins the nearest open incident of its category and type
-    // within the type's radius and time window, or opens a new one. Area reports always open
-    // their own incident. `districts` is the report's code per level (empty string: none).
-    ingest_decision accept(const report& r, const std::vector<std::string>& districts, std::int64_t accepted_at_ms);
+    // Decides and applies. A report of an alert (alert_key set) joins the incident of the same
+    // source's alert with that key or one it references, and when it is the latest version
+    // replaces the incident's place, severity, texts and expiry (a cancelling version closes
+    // it); else it opens one. Any other point report joins the nearest open incident of its
+    // category and type within the type's radius and time window, or opens a new one; other
+    // areas open their own.
+    ingest_decision accept(const report& r, const district_join& where, std::int64_t accepted_at_ms);
+    // A point's districts: its code per level (empty string: none).
+    ingest_decision accept(const report& r, const std::vector<std::string>& districts, std::int64_t accepted_at_ms)
+    {
+        return accept(r, district_join{districts, {}}, accepted_at_ms);
+    }
 
     // Re-applies a decision read back from the event log, with the ids it had; used on start-up.
-    void replay_accept(const report& r, const std::vector<std::string>& districts, std::uint64_t report_id,
-                       std::uint64_t incident_id, std::int64_t accepted_at_ms);
+    void replay_accept(const report& r, const district_join& where, std::uint64_t report_id, std::uint64_t incident_id,
+                       std::int64_t accepted_at_ms);
+
+    // The incident a report of an alert would join: by its key, then its references; nullptr
+    // for none (and for reports that are not alerts).
+    const incident* find_alert(const report& r) const;
+    // The open incidents of `source`'s alerts, in no order: a feed that lists every alert in
+    // force (GTFS-Realtime FULL_DATASET) cancels those it no longer names.
+    std::vector<const incident*> open_alerts(std::string_view source) const;
+    // Open alerts whose expiry is at or before now_ms, by expiry: the service closes each, logged.
+    std::vector<std::uint64_t> expired_alerts(std::int64_t now_ms) const;
 
     // Status, assignee and note changes, each audited. Any status may follow any other except
     // that nothing follows itself; an empty change is an error.
@@ -164,8 +232,15 @@ private:
     };
 
     std::optional<std::uint64_t> nearest_open(const report& r) const;
-    incident& open_incident(const report& r, const std::vector<std::string>& districts, std::uint64_t id);
-    void join(incident& inc, const report& r, std::uint64_t report_id);
+    incident& open_incident(const report& r, const district_join& where, std::uint64_t id);
+    void join(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
+              std::int64_t accepted_at_ms);
+    void apply_version(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
+                       std::int64_t accepted_at_ms);
+    void set_status(incident& inc, incident_status to, const std::string& actor, std::int64_t at_ms,
+                    std::string_view why = {});
+    void index_alert(const incident& inc);
+    static std::string alert_index_key(std::string_view source, std::string_view alert_key);
     void index_point(const incident& inc);
     bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
     static std::string bucket_of(category c, std::string_view type);
@@ -175,6 +250,10 @@ private:
     std::unordered_map<std::string, spatial_bucket> open_points_; // by category + type
     std::unordered_map<std::string, std::uint64_t> report_by_key_;  // source \x1f external_id → report id
     std::unordered_map<std::uint64_t, std::uint64_t> incident_of_report_;
+    // Alerts: source \x1f key (the first version's and every later one's) → incident id, and the
+    // open ones that expire, by expiry.
+    std::unordered_map<std::string, std::uint64_t> incident_of_alert_;
+    std::set<std::pair<std::int64_t, std::uint64_t>> expiring_;
     std::uint64_t next_report_id_ = 1;
     std::uint64_t next_incident_id_ = 1;
 };

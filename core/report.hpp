@@ -37,6 +37,7 @@ struct report {
     // the same alert_key are versions of one alert, which is one incident. A later version
     // replaces its area, severity and text in place; a repeated version adds nothing.
     std::string alert_key;
+    std::vector<std::string> alert_references; // keys of earlier versions this one follows (CAP references)
     std::int64_t expires_at_ms = 0; // > 0: the alert ends by itself then (CAP expires)
     bool cancels = false;           // this version ends the alert (CAP msgType Cancel)
     std::string headline;           // a one-line title from the feed (CAP headline); "" for none

@@ -3,7 +3,6 @@
 // Small text helpers shared by the modules that read headers and fields.
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -32,20 +31,27 @@ constexpr std::string_view trim_whitespace(std::string_view s)
     return s;
 }
 
+// ASCII letters lower-cased, every other byte as it is (so UTF-8 text stays intact).
+constexpr char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline std::string lower_ascii(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) { return lower_ascii(c); });
+    return out;
+}
+
 // Equal but for the case of ASCII letters (encoding names, language tags).
 constexpr bool equals_ignoring_ascii_case(std::string_view a, std::string_view b)
 {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
 }
 
 // The media type of a Content-Type, without parameters, lower-cased:
 // "Application/JSON; charset=utf-8" -> "application/json".
 inline std::string media_type(std::string_view content_type)
 {
-    std::string out(trim_blanks(content_type.substr(0, content_type.find(';'))));
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
+    return lower_ascii(trim_blanks(content_type.substr(0, content_type.find(';'))));
 }
 
 } // namespace pantau

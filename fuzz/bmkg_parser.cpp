@@ -3,6 +3,7 @@
 // an accepted quake has an epicentre on the globe, a magnitude and depth in their ranges, a key
 // and a felt radius that is finite, never negative and never over the cap; a refusal says why,
 // on one line.
+#include "ingest/alert_reports.hpp"
 #include "ingest/bmkg_parser.hpp"
 #include "ingest/felt_area.hpp"
 
@@ -47,7 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& quakes = std::get<std::vector<bmkg_quake>>(result);
     if (quakes.size() > limits.max_events)
         std::abort();
-    for (const auto& q : quakes)
+    for (const auto& q : quakes) {
         check(q, limits);
+        // As an alert version: the same key, and a circle only where the quake is felt.
+        const pantau::report r = pantau::ingest::bmkg_report(q, "fuzz");
+        if (r.alert_key != q.key || (r.where == pantau::location_kind::circle) != (pantau::ingest::felt_radius_km(q.magnitude, q.depth_km) > 0))
+            std::abort();
+    }
     return 0;
 }

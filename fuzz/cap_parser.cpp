@@ -4,6 +4,7 @@
 // has a finite radius of 0 km or more, the bounds hold, and a refusal is one non-empty line.
 // Links ingest/cap_parser.cpp, ingest/xml_reader.cpp, core/time_text.cpp and expat; seeds in
 // fuzz/seeds/cap_parser, and the samples of ../shared/data/feeds/cap make a good corpus.
+#include "ingest/alert_reports.hpp"
 #include "ingest/cap_parser.hpp"
 
 #include <cmath>
@@ -55,6 +56,25 @@ void check_alert(const cap_alert& a)
     }
 }
 
+// What the incident engine relies on from an accepted alert's report (ingest/alert_reports.hpp).
+void check_report(const std::variant<pantau::report, alert_skip>& converted)
+{
+    if (const auto* skip = std::get_if<alert_skip>(&converted)) {
+        if (skip->message.empty())
+            std::abort();
+        return;
+    }
+    const auto& r = std::get<pantau::report>(converted);
+    if (r.alert_key.empty() || r.text.size() > alert_max_text_bytes || r.headline.size() > alert_max_headline_bytes ||
+        r.alert_references.size() > alert_max_references || r.attributes.size() > alert_max_attributes)
+        std::abort();
+    if (r.where == pantau::location_kind::polygon &&
+        (r.area_geojson.rfind(R"({"type":"MultiPolygon","coordinates":[)", 0) != 0 || r.area_geojson.back() != '}'))
+        std::abort();
+    if (r.where == pantau::location_kind::circle && !(std::isfinite(r.radius_m) && r.radius_m > 0))
+        std::abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -63,10 +83,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const xml_limits limits;
 
     const auto alert = parse_cap(bytes, limits);
-    if (const auto* e = std::get_if<cap_error>(&alert))
+    if (const auto* e = std::get_if<cap_error>(&alert)) {
         check_error(*e);
-    else
+    } else {
         check_alert(std::get<cap_alert>(alert));
+        check_report(cap_report(std::get<cap_alert>(alert), "fuzz"));
+    }
 
     const auto index = parse_cap_index(bytes, limits);
     if (const auto* e = std::get_if<cap_error>(&index)) {

@@ -74,6 +74,13 @@ std::string join(const std::vector<std::string>& items)
 
 } // namespace
 
+std::string gtfs_alert_key(std::string_view entity_id)
+{
+    std::string key(gtfs_alert_key_prefix);
+    key += entity_id;
+    return key;
+}
+
 bool alert_active_at(const gtfs_rt_alert& alert, std::int64_t at_ms)
 {
     return alert.active.empty() ||
@@ -160,7 +167,7 @@ std::variant<report, alert_unplaced> alert_to_report(const gtfs_rt_alert& alert,
     r.category = category::transport;
     r.type = std::string(alert_type(alert.effect));
     r.severity = severity_of(alert.severity_level);
-    r.alert_key = alert.id;
+    r.alert_key = gtfs_alert_key(alert.id);
     r.headline = alert.header;
     r.text = alert.description.empty() ? alert.header : alert.description;
     r.observed_at_ms = observed_ms;

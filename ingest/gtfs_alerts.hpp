@@ -29,6 +29,11 @@ bool alert_active_at(const gtfs_rt_alert& alert, std::int64_t at_ms);
 // The report type of an effect (NO_SERVICE -> no_service, DETOUR -> detour, ...; docs/feeds.md).
 std::string_view alert_type(std::string_view effect);
 
+// The alert_key of a GTFS-Realtime alert: its entity id in a namespace of its own, so that a
+// full alert feed cancels only the GTFS-Realtime alerts of its source, never a CAP alert.
+std::string gtfs_alert_key(std::string_view entity_id);
+inline constexpr std::string_view gtfs_alert_key_prefix = "gtfs-rt:";
+
 // Why an alert gets no report: none of its informed entities names a stop or route the static
 // feed knows (or there is no static feed).
 struct alert_unplaced {
@@ -36,7 +41,7 @@ struct alert_unplaced {
 };
 
 // The transport report of `alert` from `source`, observed at `observed_ms` (the feed's time):
-// alert_key = the entity id, headline = the header, text = the description, expires_at_ms = the
+// alert_key = gtfs_alert_key(entity id), headline = the header, text = the description, expires_at_ms = the
 // end of the active period in force at observed_ms (0: open-ended), where = polygon over the
 // informed stops, or every stop of an informed route, in the order named, at most max_stops.
 std::variant<report, alert_unplaced> alert_to_report(const gtfs_rt_alert& alert, std::string_view source,

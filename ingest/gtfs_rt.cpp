@@ -1,5 +1,7 @@
 #include "ingest/gtfs_rt.hpp"
 
+#include "core/utf8.hpp"
+
 #include "gtfs_realtime.pb.h"
 
 #include <algorithm>
@@ -16,7 +18,7 @@ constexpr std::size_t max_source_bytes = 64;
 // Fields are copied onto the wall as they are; a feed cannot make one vehicle huge.
 constexpr std::size_t max_field_bytes = 256;
 
-std::string bounded(const std::string& s) { return s.size() <= max_field_bytes ? s : s.substr(0, max_field_bytes); }
+std::string bounded(const std::string& s) { return std::string(utf8_prefix(s, max_field_bytes)); }
 
 // Why a position cannot be drawn, or nothing.
 std::optional<std::string> check_position(const rt::Position& p)
@@ -30,6 +32,14 @@ std::optional<std::string> check_position(const rt::Position& p)
     if (lat == 0 && lon == 0)
         return "position 0,0 (no GPS fix)";
     return std::nullopt;
+}
+
+// A POSIX time in seconds as milliseconds, or `fallback` when it is past the year 9999: a feed's
+// uint64 cannot be multiplied blindly (it would overflow), and no vehicle reports from that far.
+std::int64_t posix_ms_or(std::uint64_t seconds, std::int64_t fallback)
+{
+    constexpr std::uint64_t last_second_of_9999 = 253'402'300'799;
+    return seconds <= last_second_of_9999 ? static_cast<std::int64_t>(seconds) * 1000 : fallback;
 }
 
 // Bounded: a feed cannot make one alert huge either.
@@ -54,7 +64,7 @@ std::string pick_translation(const rt::TranslatedString& t)
     }
     if (!best)
         return "";
-    return best->text().size() <= max_text_bytes ? best->text() : best->text().substr(0, max_text_bytes);
+    return std::string(utf8_prefix(best->text(), max_text_bytes));
 }
 
 std::int64_t seconds_to_ms(std::uint64_t s)
@@ -146,7 +156,7 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
     gtfs_rt_feed feed;
     feed.full_dataset = msg.header().incrementality() == rt::FeedHeader::FULL_DATASET;
     const std::int64_t header_ms =
-        msg.header().has_timestamp() ? static_cast<std::int64_t>(msg.header().timestamp()) * 1000 : now_ms;
+        msg.header().has_timestamp() ? posix_ms_or(msg.header().timestamp(), now_ms) : now_ms;
     feed.header_ms = header_ms;
     const std::string prefix = std::string(source) + "/";
 
@@ -216,7 +226,7 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
             v.set_bearing(std::fmod(std::fmod(vp.position().bearing(), 360.0f) + 360.0f, 360.0f));
         if (vp.position().has_speed() && std::isfinite(vp.position().speed()) && vp.position().speed() >= 0)
             v.set_speed_mps(vp.position().speed());
-        v.set_observed_ms(vp.has_timestamp() ? static_cast<std::int64_t>(vp.timestamp()) * 1000 : header_ms);
+        v.set_observed_ms(vp.has_timestamp() ? posix_ms_or(vp.timestamp(), header_ms) : header_ms);
     }
     return feed;
 }

@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 
 #include "core/time_text.hpp"
+#include "core/utf8.hpp"
 
 #include "wire/report_proto.hpp"
 
@@ -47,36 +48,11 @@ template <class F>
 bool for_each_code_point(std::string_view s, F&& on_code_point)
 {
     for (std::size_t i = 0; i < s.size();) {
-        auto lead = static_cast<unsigned char>(s[i]);
-        std::uint32_t cp = 0;
-        std::size_t n = 0;
-        if (lead < 0x80) {
-            cp = lead;
-            n = 1;
-        } else if (lead >= 0xC2 && lead <= 0xDF) {
-            cp = lead & 0x1Fu;
-            n = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            cp = lead & 0x0Fu;
-            n = 3;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            cp = lead & 0x07u;
-            n = 4;
-        } else {
+        const utf8_char c = utf8_at(s, i);
+        if (c.length == 0)
             return false;
-        }
-        if (i + n > s.size())
-            return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if ((b & 0xC0u) != 0x80u)
-                return false;
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        on_code_point(cp);
-        i += n;
+        on_code_point(c.code_point);
+        i += c.length;
     }
     return true;
 }
@@ -102,17 +78,11 @@ std::string bytes(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" 
 // A short excerpt of a client's value for an error message, cut on a character boundary.
 std::string excerpt(std::string_view s)
 {
-    constexpr std::size_t max = 40;
-    std::size_t cut = s.size();
-    if (cut > max) {
-        cut = max;
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u)
-            --cut;
-    }
+    const std::string_view shown = utf8_prefix(s, 40);
     // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
     std::string out(1, '"');
-    out.append(s.substr(0, cut));
-    out.append(cut < s.size() ? "...\"" : "\"");
+    out.append(shown);
+    out.append(shown.size() < s.size() ? "...\"" : "\"");
     return out;
 }
 
@@ -150,6 +120,36 @@ maybe_error check_position(std::string_view prefix, double lon, double lat)
         return invalid(std::string(prefix) + "lon must be a number from -180 to 180");
     if (!std::isfinite(lat) || lat < -90 || lat > 90)
         return invalid(std::string(prefix) + "lat must be a number from -90 to 90");
+    return std::nullopt;
+}
+
+// An alert's version fields (docs/ingest.md, "Alerts"): keys bounded and printable, and nothing
+// that only an alert has on a report that is not one.
+maybe_error check_alert(const report& r)
+{
+    constexpr std::size_t max_key_bytes = 512, max_references = 16, max_headline_bytes = 512;
+    auto check_key = [&](std::string_view field, const std::string& key) -> maybe_error {
+        if (key.empty() || key.size() > max_key_bytes || !is_printable_utf8(key))
+            return invalid(std::string(field) + " must be 1 to " + bytes(max_key_bytes) +
+                           " of UTF-8 without control characters");
+        return std::nullopt;
+    };
+    if (r.alert_key.empty()) {
+        if (!r.alert_references.empty() || r.cancels || r.expires_at_ms != 0)
+            return invalid("alert_references, cancels and expires_at need an alert_key");
+    } else if (auto e = check_key("alert_key", r.alert_key)) {
+        return e;
+    }
+    if (r.alert_references.size() > max_references)
+        return invalid("alert_references has " + std::to_string(r.alert_references.size()) + " entries; at most " +
+                       std::to_string(max_references) + " are allowed");
+    for (const auto& k : r.alert_references)
+        if (auto e = check_key("alert_references[]", k))
+            return e;
+    if (r.expires_at_ms < 0)
+        return invalid("expires_at must be after 1970");
+    if (r.headline.size() > max_headline_bytes || !is_utf8(r.headline))
+        return invalid("headline must be valid UTF-8 of at most " + bytes(max_headline_bytes));
     return std::nullopt;
 }
 
@@ -194,6 +194,9 @@ maybe_error validate(const report& r, const ingest_limits& limits, std::int64_t 
     if (limits.oldest_ms != 0 && r.observed_at_ms < limits.oldest_ms)
         return invalid("observed_at " + rfc3339(r.observed_at_ms) + " is before the oldest accepted time " +
                        rfc3339(limits.oldest_ms));
+
+    if (auto e = check_alert(r))
+        return e;
 
     if (r.attributes.size() > limits.max_attributes)
         return invalid("attributes has " + std::to_string(r.attributes.size()) + " entries; at most " +
@@ -353,6 +356,42 @@ maybe_error read_attributes(const json& obj, const ingest_limits& limits, report
     return std::nullopt;
 }
 
+// The optional alert fields: alert_key, alert_references, expires_at, cancels, headline.
+maybe_error read_alert(const json& obj, report& r)
+{
+    if (const json* k = member(obj, "alert_key")) {
+        if (!k->is_string())
+            return invalid("alert_key must be a string");
+        r.alert_key = k->get<std::string>();
+    }
+    if (const json* refs = member(obj, "alert_references")) {
+        if (!refs->is_array() || refs->size() > 64)
+            return invalid("alert_references must be an array of strings");
+        for (const json& k : *refs) {
+            if (!k.is_string())
+                return invalid("alert_references must be an array of strings");
+            r.alert_references.push_back(k.get<std::string>());
+        }
+    }
+    if (const json* e = member(obj, "expires_at")) {
+        const auto ms = e->is_string() ? parse_rfc3339_ms(e->get_ref<const std::string&>()) : std::nullopt;
+        if (!ms)
+            return invalid("expires_at must be an RFC 3339 date-time such as 2026-11-28T10:15:00+07:00");
+        r.expires_at_ms = *ms;
+    }
+    if (const json* c = member(obj, "cancels")) {
+        if (!c->is_boolean())
+            return invalid("cancels must be true or false");
+        r.cancels = c->get<bool>();
+    }
+    if (const json* h = member(obj, "headline")) {
+        if (!h->is_string())
+            return invalid("headline must be a string");
+        r.headline = h->get<std::string>();
+    }
+    return std::nullopt;
+}
+
 // One JSON report object (DESIGN §2) to a report; the checks shared with protobuf come after.
 maybe_error from_json(const json& obj, const ingest_limits& limits, report& r)
 {
@@ -395,6 +434,8 @@ maybe_error from_json(const json& obj, const ingest_limits& limits, report& r)
                        " is not an RFC 3339 date-time such as 2026-11-28T10:15:00+07:00");
     r.observed_at_ms = *ms;
 
+    if (auto e = read_alert(obj, r))
+        return e;
     return read_attributes(obj, limits, r);
 }
 

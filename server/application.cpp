@@ -1,5 +1,6 @@
 #include "server/application.hpp"
 
+#include "api/feed_ingest.hpp"
 #include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -51,7 +52,7 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
     auto service =
         std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
                                                 app::service_options{config.thresholds, config.sources,
-                                                                     {config.min_free_disk}},
+                                                                     {config.min_free_disk}, config.area_min_share},
                                                 checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)
@@ -128,7 +129,36 @@ application::application(const server_config& config)
     gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
         api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_, *transit_},
-        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth});
+        api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
+                         config.cap_sender.empty() ? api::cap_out_options{}
+                                                   : api::cap_out_options{.sender = config.cap_sender}});
+    // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes, as
+    // the poller's source.
+    const api::api_services services{districts_, *incidents_, *vehicles_, locators_,
+                                     ingest_metrics_, metrics_, *gate_, *transit_};
+    feeds_.gtfs_rt = [services](const std::string& source, const std::string& body) -> poll::delivery {
+        auto result = api::apply_gtfs_rt(services, source, body, store::wall_now_ms());
+        if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
+            return {poll::delivery::kind::rejected, e->message};
+        if (auto* refusal = std::get_if<app::service_refusal>(&result))
+            return {poll::delivery::kind::retry, refusal->message};
+        return {};
+    };
+    auto delivered = [](const api::feed_result& r) -> poll::delivery {
+        if (r.refusal)
+            return {poll::delivery::kind::retry, r.refusal->message};
+        if (r.status != boost::beast::http::status::ok)
+            return {poll::delivery::kind::rejected, r.body.contains("error") ? r.body["error"].value("message", "")
+                                                                              : std::string("refused")};
+        return {};
+    };
+    const ingest::xml_limits xml = config.xml;
+    feeds_.cap = [services, xml, delivered](const std::string& source, const std::string& body) {
+        return delivered(api::ingest_cap_document(services, body, source, xml, store::wall_now_ms()));
+    };
+    feeds_.bmkg = [services, delivered](const std::string& source, const std::string& body) {
+        return delivered(api::ingest_bmkg_document(services, body, source, store::wall_now_ms()));
+    };
 }
 
 void application::advance(std::int64_t now_ms)

@@ -12,6 +12,7 @@
 #include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
 #include "server/config.hpp"
+#include "server/pollers.hpp"
 #include "stream/source_health_cache.hpp"
 #include "stream/stream_hub.hpp"
 
@@ -41,6 +42,8 @@ public:
     stream::stream_hub& hub() { return *hub_; }
     const api::http_api& api() const { return *api_; }
     store::credential_store& credentials() { return *credentials_; }
+    // The ingest function of each feed format, for the pollers (server/pollers.hpp).
+    const feed_ingest& feeds() const { return feeds_; }
 
     // The stream tick's upkeep, once a second: stats windows expire, silent vehicles leave,
     // source freshness moves, even when no report arrives.
@@ -59,6 +62,7 @@ private:
     std::unique_ptr<store::credential_store> credentials_; // DIR/credentials.sqlite
     std::unique_ptr<api::gatekeeper> gate_;
     std::unique_ptr<api::http_api> api_;
+    feed_ingest feeds_;
 };
 
 } // namespace pantau::server

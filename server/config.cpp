@@ -1,6 +1,8 @@
 #include "server/config.hpp"
+#include "server/poll_options.hpp"
 
 #include "api/basemap.hpp"
+#include "api/cap_out.hpp"
 #include "api/forwarded.hpp"
 #include "core/error.hpp"
 
@@ -29,6 +31,8 @@ void server_config::validate() const
         throw config_error("listen host is empty");
     if (districts.empty())
         throw config_error("no district levels given");
+    if (!(area_min_share >= 0 && area_min_share < 1))
+        throw config_error("area-min-share must be at least 0 and below 1 (a share: 0.005 is 0.5 %)");
     for (const auto& level : districts) {
         if (level.name.empty())
             throw config_error("a district level has no name");
@@ -39,6 +43,7 @@ void server_config::validate() const
         throw config_error("web root is empty");
     if (data_dir.empty())
         throw config_error("data dir is empty");
+    validate_pollers(pollers, poll_limits);
     if (max_connections == 0)
         throw config_error("max connections must be at least 1");
     if (max_connections_per_address == 0)
@@ -68,6 +73,8 @@ void server_config::validate() const
     xml.validate();
     if (!basemap.empty())
         api::check_pmtiles(basemap);
+    if (!cap_sender.empty() && !api::valid_cap_sender(cap_sender))
+        throw config_error("--cap-sender: CAP forbids spaces, commas, < and & in a sender (at most 255 bytes)");
 }
 
 unsigned server_config::thread_count() const

@@ -8,6 +8,7 @@
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
 #include "ingest/xml_reader.hpp"
+#include "poll/poll_config.hpp"
 #include "server/districts_config.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -40,6 +41,9 @@ struct server_config {
     // A GTFS static feed's folder (docs/feeds.md, "GTFS static"): stops and routes for GTFS-Realtime
     // alerts and trip updates; empty: none. Loaded at start-up, where a bad folder stops the server.
     std::string gtfs_static;
+    // CAP <sender> of GET /api/v1/alerts.atom and its messages, also naming this node in their
+    // identifiers (docs/feeds.md, "CAP out"); empty: pantau@ and the host name.
+    std::string cap_sender;
 
     unsigned threads = 0; // 0: one per hardware thread
     // Transport and request limits (docs/security.md, "Limits"). TLS is on when both files are set.
@@ -69,6 +73,11 @@ struct server_config {
     // Bounds on every XML document a feed sends (CAP, Open311): xml-max-* (docs/security.md).
     ingest::xml_limits xml;
 
+    // Feeds fetched at an interval (--poll, [poll.NAME]; docs/feeds.md "Pollers"), each bounded by
+    // poll_limits (--poll-max-bytes, --poll-timeout).
+    std::vector<poll::poller_config> pollers;
+    poll::fetch_limits poll_limits;
+
     // The config file's sections (docs/config.md; parsed by apply_config_sections).
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
@@ -84,6 +93,9 @@ struct server_config {
     // Free space the data dir keeps (docs/ingest.md, "Full or read-only disk"): below it, start-up
     // fails and ingest is refused with 503 until space is back. 0: no reserve.
     std::uint64_t min_free_disk = 64ull << 20;
+    // An area names a district it overlaps by at least this share of the district or of the area
+    // (docs/ingest.md, "Area incidents"); 0 names every district it touches.
+    double area_min_share = 0.005;
 
     // Throws config_error naming the first value that cannot be used.
     void validate() const;

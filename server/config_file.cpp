@@ -1,6 +1,7 @@
 #include "server/config_file.hpp"
 
 #include "core/error.hpp"
+#include "server/poll_options.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -94,6 +95,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     std::map<std::string, partial_rule, std::less<>> dedup_types;
     std::optional<std::vector<threshold_rule>> rules;
     bool rules_none = false;
+    std::vector<std::pair<std::string, std::string>> poll_entries; // [poll.NAME], read together below
 
     for (const auto& [key, value] : entries) {
         const auto dot = key.find('.');
@@ -158,9 +160,11 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                 // An empty value routes the type to nobody: the duty officer decides.
                 c.engine.agency_by_type[std::string(name)] = value;
             }
+        } else if (section == "poll") {
+            poll_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources] and [agencies]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies] and [poll.NAME]");
         }
     }
 
@@ -174,6 +178,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                                        p.window_ms.value_or(c.engine.default_rule.window_ms)};
     if (rules)
         c.thresholds = std::move(rules);
+    apply_poll_sections(c.pollers, poll_entries);
 }
 
 } // namespace pantau::server

@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include "server/application.hpp"
+#include "server/pollers.hpp"
 
 #include "app/disk_reserve.hpp"
 #include "core/error.hpp"
@@ -100,6 +101,16 @@ tcp::endpoint resolve_listen(const server_config& config)
     return results.begin()->endpoint();
 }
 
+// A poller's source is listed from the start, and is stale after three missed rounds unless the
+// config gives it an interval of its own ([sources]): a poller that succeeds keeps it fresh.
+void declare_poller_sources(server_config& config)
+{
+    for (const auto& p : config.pollers) {
+        config.sources.declared.insert(p.source);
+        config.sources.interval_ms.try_emplace(p.source, 3 * p.interval.count());
+    }
+}
+
 } // namespace
 
 server::server(server_config config)
@@ -111,7 +122,13 @@ server::server(server_config config)
     if (!config_.tls_cert.empty())
         tls_ = std::make_shared<tls_context>(config_.tls_cert, config_.tls_key);
     prepare_data_dir(config_.data_dir, config_.min_free_disk);
+    declare_poller_sources(config_);
     app_ = std::make_shared<application>(config_);
+    pollers_ = std::make_shared<pollers>(config_, make_feed_sink(app_->feeds()),
+                                         [app = app_.get()](const std::string& source, std::int64_t at_ms) {
+                                             app->incidents().note_feed(source, at_ms);
+                                         });
+    app_->metrics().add([p = pollers_](app::metrics_writer& w) { p->write_metrics(w); });
     spdlog::info("web root {}", app_->api().web_root().string());
     if (!config_.basemap.empty())
         spdlog::info("basemap {} at /basemap.pmtiles", config_.basemap);
@@ -184,6 +201,7 @@ void server::start()
     if (simulator_)
         simulator_thread_ = std::thread([this] { simulate(); });
     upkeep_thread_ = std::thread([this] { upkeep(); });
+    pollers_->start();
 }
 
 void server::upkeep()
@@ -318,6 +336,7 @@ void server::stop()
         simulator_stop_ = true;
     }
     simulator_wake_.notify_all();
+    pollers_->request_stop();
     net::post(control_, [this] { begin_drain(); });
 }
 
@@ -329,6 +348,8 @@ void server::wait()
     // The simulator was told to stop with the rest; at most one batch's commit is left to wait for.
     if (simulator_thread_.joinable())
         simulator_thread_.join();
+    // Told to stop with the rest; at most one transfer per poller is ending.
+    pollers_->stop();
     if (upkeep_thread_.joinable()) {
         {
             std::lock_guard lock(upkeep_mutex_);

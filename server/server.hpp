@@ -19,6 +19,7 @@ namespace pantau::server {
 
 class listener;
 class application;
+class pollers;
 class shared_state;
 class tls_context;
 
@@ -81,6 +82,10 @@ private:
     std::chrono::steady_clock::time_point drain_deadline_;
     std::vector<std::thread> threads_;
     std::atomic<bool> stop_requested_{false};
+
+    // The configured feeds (--poll, [poll.NAME]): threads of their own, stopped before the last
+    // checkpoint. Shared with the /metrics writer, which the application may keep a moment longer.
+    std::shared_ptr<pollers> pollers_;
 
     // The built-in report source (--simulate): its own thread, since ingest waits for the commit.
     std::unique_ptr<simulator> simulator_;

@@ -47,7 +47,10 @@ bool stream_filter::matches(const v1::Incident& inc) const
         return false;
     if (bbox && !inside(*bbox, inc.lon(), inc.lat()))
         return false;
-    return districts.empty() || in_any(districts, inc.districts());
+    // An area matches each district it covers, at every level.
+    return districts.empty() || in_any(districts, inc.districts()) ||
+           std::any_of(inc.covers().begin(), inc.covers().end(),
+                       [this](const v1::DistrictShare& d) { return districts.contains(d.code()); });
 }
 
 bool stream_filter::matches(const v1::Vehicle& v) const

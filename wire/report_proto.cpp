@@ -110,6 +110,11 @@ report to_report(const v1::Report& msg)
     r.observed_at_ms = msg.observed_at_ms();
     r.attributes.assign(msg.attributes().begin(), msg.attributes().end());
     std::sort(r.attributes.begin(), r.attributes.end());
+    r.alert_key = msg.alert_key();
+    r.alert_references.assign(msg.alert_references().begin(), msg.alert_references().end());
+    r.expires_at_ms = msg.expires_at_ms();
+    r.cancels = msg.cancels();
+    r.headline = msg.headline();
     return r;
 }
 
@@ -144,6 +149,12 @@ void to_proto(const report& r, v1::Report* msg)
     auto& attributes = *msg->mutable_attributes();
     for (const auto& [key, value] : r.attributes)
         attributes[key] = value;
+    msg->set_alert_key(r.alert_key);
+    for (const auto& k : r.alert_references)
+        msg->add_alert_references(k);
+    msg->set_expires_at_ms(r.expires_at_ms);
+    msg->set_cancels(r.cancels);
+    msg->set_headline(r.headline);
 }
 
 } // namespace pantau::wire

@@ -34,6 +34,24 @@ void to_proto(const incident_summary& inc, const geo::hierarchy& h, v1::Incident
     out->set_assignee(inc.assignee);
     out->set_agency(inc.agency);
     out->set_title(inc.title);
+    // Covers are kept finest level first; the wire lists the top level first, like districts.
+    for (std::size_t i = h.size(); i-- > 0;) {
+        const geo::level level = h.at(i);
+        for (const district_share& d : inc.covers) {
+            if (d.level != i)
+                continue;
+            auto* share = out->add_covers();
+            share->set_level(level.name());
+            share->set_code(d.code);
+            if (auto found = level.find(d.code))
+                share->set_name(level.districts()[*found].name);
+            share->set_district_fraction(d.district_fraction);
+            share->set_area_fraction(d.area_fraction);
+        }
+    }
+    out->set_expires_at_ms(inc.expires_at_ms);
+    out->set_alert_key(inc.alert_key);
+    out->set_headline(inc.headline);
 }
 
 void to_proto(const district_snapshot& s, v1::DistrictStats* out)

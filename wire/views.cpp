@@ -50,6 +50,23 @@ json districts_json(const geo::hierarchy& h, const std::vector<std::string>& cod
     return out;
 }
 
+json covers_json(const geo::hierarchy& h, const std::vector<district_share>& covers)
+{
+    json out = json::array();
+    for (const district_share& d : covers) {
+        if (d.level >= h.size())
+            continue;
+        const geo::level level = h.at(d.level);
+        const auto found = level.find(d.code);
+        out.push_back({{"level", level.name()},
+                       {"code", d.code},
+                       {"name", found ? json(level.districts()[*found].name) : json(nullptr)},
+                       {"district_fraction", d.district_fraction},
+                       {"area_fraction", d.area_fraction}});
+    }
+    return out;
+}
+
 json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
 {
     json j = {{"id", inc.id},
@@ -68,7 +85,11 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
               {"sources", inc.sources},
               {"assignee", inc.assignee},
               {"agency", inc.agency.empty() ? json(nullptr) : json(inc.agency)},
-              {"title", inc.title}};
+              {"title", inc.title},
+              {"covers", covers_json(h, inc.covers)},
+              {"alert_key", inc.alert_key.empty() ? json(nullptr) : json(inc.alert_key)},
+              {"headline", inc.headline.empty() ? json(nullptr) : json(inc.headline)},
+              {"expires_at", inc.expires_at_ms > 0 ? json(rfc3339(inc.expires_at_ms)) : json(nullptr)}};
     if (full) {
         j["report_ids"] = inc.report_ids;
         json audit = json::array();

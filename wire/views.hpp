@@ -30,6 +30,8 @@ std::string_view status_group(incident_status s);
 
 // {level name: code or null} for a code per level, finest first.
 json districts_json(const geo::hierarchy& h, const std::vector<std::string>& codes);
+// [{level, code, name, district_fraction, area_fraction}] for an area's covered districts.
+json covers_json(const geo::hierarchy& h, const std::vector<district_share>& covers);
 // `full` adds the report ids and the audit trail (GET /api/v1/incidents/{id}).
 json incident_json(const geo::hierarchy& h, const incident& inc, bool full);
 json vehicle_json(const v1::Vehicle& v);

@@ -3,6 +3,8 @@
 
 #include "core/incident_engine.hpp"
 
+#include "checkpoint.pb.h"
+
 #include <geodesic.h>
 #include <gtest/gtest.h>
 
@@ -34,6 +36,13 @@ report point_report(std::string external_id, double lon, double lat, std::int64_
     return r;
 }
 
+report alert_report_for_titles()
+{
+    report r = point_report("long", 106.63, -6.17, t0);
+    r.alert_key = "long";
+    return r;
+}
+
 // Moves a point north by `m` metres.
 double north(double lat, double m) { return lat + m / 111'195.0; }
 
@@ -51,6 +60,18 @@ TEST(IncidentEngine, FirstReportOpensAnIncidentWithItsFields)
     EXPECT_EQ(inc->first_report_ms, t0);
     EXPECT_EQ(inc->sources, std::vector<std::string>{"laksa"});
     EXPECT_EQ(inc->title, "banjir");
+}
+
+TEST(IncidentEngine, ALongTitleOrHeadlineIsCutBetweenCharactersNotInsideOne)
+{
+    incident_engine engine;
+    report r = alert_report_for_titles();
+    r.text = std::string(199, 'a') + "\xC3\xA9 banjir";     // "é" would straddle byte 200
+    r.headline = std::string(198, 'b') + "\xE2\x80\x94 x"; // so would "—"
+    const incident* inc = engine.find(engine.accept(r, tangerang, t0).incident_id);
+    ASSERT_NE(inc, nullptr);
+    EXPECT_EQ(inc->title, std::string(199, 'a'));
+    EXPECT_EQ(inc->headline, std::string(198, 'b'));
 }
 
 TEST(IncidentEngine, ReportWithinRadiusAndWindowJoinsTheOpenIncident)
@@ -314,7 +335,7 @@ TEST(IncidentEngine, ReplayingTheDecisionsRebuildsTheSameIncidents)
     }
     incident_engine rebuilt;
     for (const logged& l : log)
-        rebuilt.replay_accept(l.r, tangerang, l.d.report_id, l.d.incident_id, l.r.observed_at_ms);
+        rebuilt.replay_accept(l.r, district_join{tangerang, {}}, l.d.report_id, l.d.incident_id, l.r.observed_at_ms);
     ASSERT_EQ(rebuilt.incidents().size(), live.incidents().size());
     for (const auto& [id, inc] : live.incidents()) {
         const incident* other = rebuilt.find(id);
@@ -336,6 +357,117 @@ TEST(IncidentEngine, DistanceIsTheGreatCircleDistance)
     EXPECT_NEAR(distance_m(106.6, -6.2, 106.6, -6.2), 0.0, 1e-9);
     // East-west shrinks with the cosine of the latitude.
     EXPECT_NEAR(distance_m(106.0, -6.0, 107.0, -6.0), 111'195.0 * std::cos(6.0 * 3.14159265358979 / 180), 10.0);
+}
+
+
+// Alerts (report::alert_key): versions of one alert are one incident, joined by key, never by
+// distance; the latest version wins; a cancel or the expiry ends it.
+report alert_report(std::string key, std::vector<std::string> references, std::int64_t at, severity sev = severity::severe)
+{
+    report r = point_report(key, 106.63, -6.17, at, "flood", category::disaster, sev, "bmkg");
+    r.alert_key = std::move(key);
+    r.alert_references = std::move(references);
+    r.headline = "Peringatan " + r.alert_key;
+    return r;
+}
+
+TEST(IncidentEngineAlerts, VersionsAreOneIncidentAndTheLatestReplacesItsState)
+{
+    incident_engine engine;
+    const district_join west{tangerang, {{0, "36.71.01.1001", 0.4, 1.0}, {1, "36.71.01", 0.1, 1.0}}};
+    const district_join east{{"36.71.04.1001", "36.71.04", "36.71"}, {{1, "36.71.04", 0.2, 1.0}}};
+    report first = alert_report("A1", {}, t0);
+    first.expires_at_ms = t0 + 60 * minute;
+    const auto opened = engine.accept(first, west, t0);
+    EXPECT_TRUE(opened.opened_incident);
+    EXPECT_EQ(engine.find(opened.incident_id)->covers, west.covers);
+
+    report update = alert_report("A2", {"A1"}, t0 + minute, severity::minor);
+    update.lon = 106.68;
+    update.expires_at_ms = t0 + 120 * minute;
+    const auto updated = engine.accept(update, east, t0 + minute);
+    EXPECT_EQ(updated.incident_id, opened.incident_id);
+    EXPECT_TRUE(updated.new_version);
+    const incident* inc = engine.find(opened.incident_id);
+    EXPECT_EQ(inc->severity, severity::minor);
+    EXPECT_EQ(inc->covers, east.covers);
+    EXPECT_EQ(inc->districts, east.codes);
+    EXPECT_EQ(inc->lon, 106.68);
+    EXPECT_EQ(inc->headline, "Peringatan A2");
+    EXPECT_EQ(inc->expires_at_ms, t0 + 120 * minute);
+
+    // The same version again adds nothing; an older one arriving late does not win.
+    EXPECT_TRUE(engine.accept(update, east, t0 + 2 * minute).repeated);
+    const auto late = engine.accept(alert_report("A0", {}, t0 - minute), west, t0 + 3 * minute);
+    EXPECT_NE(late.incident_id, opened.incident_id) << "A0 names no version of this alert";
+    const auto stale = engine.accept(alert_report("A1b", {"A1"}, t0 - minute), west, t0 + 3 * minute);
+    EXPECT_EQ(stale.incident_id, opened.incident_id);
+    EXPECT_FALSE(stale.new_version);
+    EXPECT_EQ(engine.find(opened.incident_id)->covers, east.covers);
+    EXPECT_EQ(engine.find(opened.incident_id)->report_count, 3u);
+}
+
+TEST(IncidentEngineAlerts, AnAlertPointIsNeverJoinedByDistance)
+{
+    incident_engine engine;
+    const auto alert = engine.accept(alert_report("A1", {}, t0), tangerang, t0);
+    const auto citizen = engine.accept(point_report("c1", 106.63, -6.17, t0 + minute), tangerang, t0 + minute);
+    EXPECT_NE(citizen.incident_id, alert.incident_id);
+    const auto other = engine.accept(alert_report("B1", {}, t0 + minute), tangerang, t0 + minute);
+    EXPECT_NE(other.incident_id, alert.incident_id);
+    EXPECT_NE(other.incident_id, citizen.incident_id);
+}
+
+TEST(IncidentEngineAlerts, ACancelClosesAndExpiryListsOnlyOpenAlertsByTime)
+{
+    incident_engine engine;
+    report a = alert_report("A1", {}, t0);
+    a.expires_at_ms = t0 + 30 * minute;
+    report b = alert_report("B1", {}, t0);
+    b.expires_at_ms = t0 + 10 * minute;
+    const auto ia = engine.accept(a, tangerang, t0).incident_id;
+    const auto ib = engine.accept(b, tangerang, t0).incident_id;
+    EXPECT_TRUE(engine.expired_alerts(t0 + 9 * minute).empty());
+    EXPECT_EQ(engine.expired_alerts(t0 + 30 * minute), (std::vector<std::uint64_t>{ib, ia}));
+
+    report cancel = alert_report("B2", {"B1"}, t0 + minute);
+    cancel.cancels = true;
+    cancel.expires_at_ms = t0 + 10 * minute;
+    engine.accept(cancel, tangerang, t0 + minute);
+    EXPECT_EQ(engine.find(ib)->status, incident_status::closed);
+    EXPECT_NE(engine.find(ib)->audit.back().what.find("cancelled"), std::string::npos);
+    EXPECT_EQ(engine.expired_alerts(t0 + 30 * minute), std::vector<std::uint64_t>{ia});
+
+    // Closed by an operator: no longer expiring; reopened: expiring again.
+    incident_change close;
+    close.status = incident_status::resolved;
+    ASSERT_TRUE(std::holds_alternative<const incident*>(engine.change(ia, close, t0 + 2 * minute)));
+    EXPECT_TRUE(engine.expired_alerts(t0 + 30 * minute).empty());
+    incident_change reopen;
+    reopen.status = incident_status::verified;
+    engine.change(ia, reopen, t0 + 3 * minute);
+    EXPECT_EQ(engine.expired_alerts(t0 + 30 * minute), std::vector<std::uint64_t>{ia});
+}
+
+TEST(IncidentEngineAlerts, ACheckpointKeepsAlertKeysCoversAndExpiry)
+{
+    incident_engine engine;
+    const district_join where{tangerang, {{1, "36.71.01", 0.5, 1.0}}};
+    report a = alert_report("A1", {}, t0);
+    a.expires_at_ms = t0 + 30 * minute;
+    const auto id = engine.accept(a, where, t0).incident_id;
+    engine.accept(alert_report("A2", {"A1"}, t0 + minute), where, t0 + minute);
+
+    checkpoint::v1::Engine saved;
+    engine.save(saved);
+    incident_engine restored;
+    restored.restore(saved);
+    EXPECT_EQ(restored.find(id)->covers, where.covers);
+    EXPECT_EQ(restored.find(id)->alert_key, "A1");
+    EXPECT_EQ(restored.find(id)->headline, "Peringatan A2");
+    EXPECT_EQ(restored.expired_alerts(t0 + 30 * minute), std::vector<std::uint64_t>{});
+    // A2 had no expiry: the update cleared it. A third version, by the second's key, still joins.
+    EXPECT_EQ(restored.accept(alert_report("A3", {"A2"}, t0 + 2 * minute), where, t0 + 2 * minute).incident_id, id);
 }
 
 } // namespace

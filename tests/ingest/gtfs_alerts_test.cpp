@@ -131,7 +131,7 @@ TEST(GtfsAlerts, ARouteAlertCoversEveryStopOfTheRouteAsCircles)
     EXPECT_EQ(r.category, category::transport);
     EXPECT_EQ(r.type, "detour");
     EXPECT_EQ(r.severity, severity::moderate);
-    EXPECT_EQ(r.alert_key, "A1");
+    EXPECT_EQ(r.alert_key, "gtfs-rt:A1");
     EXPECT_THAT(r.external_id, testing::StartsWith("A1@"));
     EXPECT_EQ(r.headline, "Koridor 1 dialihkan");
     EXPECT_EQ(r.text, "Perbaikan jalan di Halte A");

@@ -20,6 +20,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <tuple>
 
 namespace pantau::server {
 namespace {
@@ -78,7 +79,8 @@ protected:
     std::map<std::string, json> routes()
     {
         std::map<std::string, json> out;
-        for (const json& r : get("/api/v1/transit/routes")["routes"])
+        const json reply = get("/api/v1/transit/routes"); // held: a range-for over get(...)["routes"] would dangle
+        for (const json& r : reply["routes"])
             out[r["source"].get<std::string>() + "/" + r["route_id"].get<std::string>()] = r;
         return out;
     }
@@ -127,12 +129,15 @@ rt::FeedMessage transjakarta_trips(std::uint64_t now_s)
     rt::FeedMessage m;
     m.mutable_header()->set_gtfs_realtime_version("2.0");
     m.mutable_header()->set_timestamp(now_s);
-    // Trips of route 6D in trips.txt; the feed names only the trips.
-    const std::pair<const char*, int> trips[] = {{"6D-L02", 120}, {"6D-L01", 300}, {"6D-L03", 0}};
-    for (const auto& [id, delay] : trips) {
+    // 6D-L02 is a trip of route 6D in trips.txt and the feed names only the trip; the other two
+    // (added trips) name their route.
+    const std::tuple<const char*, const char*, int> trips[] = {{"6D-L02", "", 120}, {"6D-X1", "6D", 300},
+                                                               {"6D-X2", "6D", 0}};
+    for (const auto& [id, route, delay] : trips) {
         auto* e = m.add_entity();
         e->set_id(id);
         e->mutable_trip_update()->mutable_trip()->set_trip_id(id);
+        e->mutable_trip_update()->mutable_trip()->set_route_id(route);
         auto* passed = e->mutable_trip_update()->add_stop_time_update();
         passed->mutable_arrival()->set_time(static_cast<std::int64_t>(now_s) - 600);
         passed->mutable_arrival()->set_delay(9999); // already passed: not the trip's delay now
@@ -175,7 +180,8 @@ TEST_F(TransitFeed, EachKindOfDataAFeedCarriesIsASourceWithItsOwnFreshness)
     post_feed(read_feed("bart-trip-updates.pb"), "bart");
     post_feed(read_feed("bart-alerts.pb"), "bart");
     std::map<std::string, json> sources;
-    for (const json& s : get("/api/v1/sources")["sources"])
+    const json health = get("/api/v1/sources");
+    for (const json& s : health["sources"])
         sources[s["source"].get<std::string>()] = s;
     ASSERT_TRUE(sources.contains("bart/trip_updates"));
     EXPECT_EQ(sources["bart/trip_updates"]["stale"], false);
@@ -183,6 +189,112 @@ TEST_F(TransitFeed, EachKindOfDataAFeedCarriesIsASourceWithItsOwnFreshness)
     ASSERT_TRUE(sources.contains("bart/alerts"));
     EXPECT_EQ(sources["bart/alerts"]["expected_interval_s"], 600);
     EXPECT_FALSE(sources.contains("bart/vehicle_positions"));
+}
+
+// A feed at feed_s with a service alert on TransJakarta's route 6D (routes.txt), in force for the
+// two hours from starts_s.
+rt::FeedMessage transjakarta_alert(std::uint64_t feed_s, const std::string& id, std::uint64_t starts_s,
+                                   bool full = true)
+{
+    rt::FeedMessage m;
+    m.mutable_header()->set_gtfs_realtime_version("2.0");
+    m.mutable_header()->set_timestamp(feed_s);
+    if (!full)
+        m.mutable_header()->set_incrementality(rt::FeedHeader::DIFFERENTIAL);
+    auto* e = m.add_entity();
+    e->set_id(id);
+    rt::Alert* a = e->mutable_alert();
+    auto* period = a->add_active_period();
+    period->set_start(starts_s);
+    period->set_end(starts_s + 7200);
+    a->add_informed_entity()->set_route_id("6D");
+    a->set_effect(rt::Alert::DETOUR);
+    a->set_severity_level(rt::Alert::WARNING);
+    auto* header = a->mutable_header_text()->add_translation();
+    header->set_language("id");
+    header->set_text("Koridor 6D dialihkan");
+    return m;
+}
+
+rt::FeedMessage empty_feed(std::uint64_t now_s)
+{
+    rt::FeedMessage m;
+    m.mutable_header()->set_gtfs_realtime_version("2.0");
+    m.mutable_header()->set_timestamp(now_s);
+    return m;
+}
+
+TEST_F(TransitFeed, AnAlertInForceIsOneTransportIncidentUntilTheFullFeedDropsIt)
+{
+    const std::uint64_t now_s = static_cast<std::uint64_t>(::time(nullptr));
+    const json first = post_feed(transjakarta_alert(now_s, "A1", now_s - 60).SerializeAsString(), "tj");
+    EXPECT_EQ(first["alerts"]["active"], 1);
+    ASSERT_EQ(first["alerts"]["results"].size(), 1u) << first.dump();
+    const json& result = first["alerts"]["results"][0];
+    EXPECT_EQ(result["alert"], "A1");
+    EXPECT_EQ(result["repeated"], false);
+    const std::uint64_t id = result["incident_id"];
+    json inc = get("/api/v1/incidents/" + std::to_string(id));
+    EXPECT_EQ(inc["category"], "transport");
+    EXPECT_EQ(inc["type"], "detour");
+    EXPECT_EQ(inc["alert_key"], "gtfs-rt:A1");
+    EXPECT_EQ(inc["headline"], "Koridor 6D dialihkan");
+    EXPECT_EQ(inc["status"], "new");
+    EXPECT_EQ(inc["expires_at"].is_null(), false);
+
+    // Polled again: the same version, nothing new.
+    const json again = post_feed(transjakarta_alert(now_s + 30, "A1", now_s - 60).SerializeAsString(), "tj");
+    EXPECT_EQ(again["alerts"]["results"][0]["repeated"], true);
+    EXPECT_EQ(again["alerts"]["results"][0]["incident_id"], id);
+    EXPECT_EQ(again["alerts"]["cancelled"], 0);
+
+    // A positions-only feed of the same source says nothing about alerts.
+    rt::FeedMessage positions = empty_feed(now_s + 40);
+    auto* v = positions.add_entity();
+    v->set_id("bus");
+    v->mutable_vehicle()->mutable_position()->set_latitude(-6.2f);
+    v->mutable_vehicle()->mutable_position()->set_longitude(106.8f);
+    EXPECT_EQ(post_feed(positions.SerializeAsString(), "tj")["alerts"]["cancelled"], 0);
+    EXPECT_EQ(get("/api/v1/incidents/" + std::to_string(id))["status"], "new");
+
+    // The full alert feed no longer names it: the alert is over.
+    const json dropped = post_feed(empty_feed(now_s + 60).SerializeAsString(), "tj");
+    EXPECT_EQ(dropped["alerts"]["cancelled"], 1);
+    inc = get("/api/v1/incidents/" + std::to_string(id));
+    EXPECT_EQ(inc["status"], "closed");
+    EXPECT_EQ(post_feed(empty_feed(now_s + 90).SerializeAsString(), "tj")["alerts"]["cancelled"], 0);
+}
+
+TEST_F(TransitFeed, ADeletedOrNotYetActiveAlertIsNoOpenIncident)
+{
+    const std::uint64_t now_s = static_cast<std::uint64_t>(::time(nullptr));
+    // Starts in an hour: not in force, no incident.
+    const json later = post_feed(transjakarta_alert(now_s, "L", now_s + 3000).SerializeAsString(), "tj");
+    EXPECT_EQ(later["alerts"]["alerts"], 1);
+    EXPECT_EQ(later["alerts"]["active"], 0);
+    EXPECT_TRUE(later["alerts"]["results"].empty());
+
+    const json placed = post_feed(transjakarta_alert(now_s, "D", now_s - 60, false).SerializeAsString(), "tj");
+    const std::uint64_t id = placed["alerts"]["results"][0]["incident_id"];
+    // A differential feed deletes it by its entity id.
+    rt::FeedMessage deletion = empty_feed(now_s + 10);
+    deletion.mutable_header()->set_incrementality(rt::FeedHeader::DIFFERENTIAL);
+    auto* e = deletion.add_entity();
+    e->set_id("D");
+    e->set_is_deleted(true);
+    e->mutable_alert();
+    EXPECT_EQ(post_feed(deletion.SerializeAsString(), "tj")["alerts"]["cancelled"], 1);
+    EXPECT_EQ(get("/api/v1/incidents/" + std::to_string(id))["status"], "closed");
+}
+
+TEST_F(TransitFeed, BartsRealAlertsNameNoKnownStopAndAreAnsweredUnplaceable)
+{
+    const json reply = post_feed(read_feed("bart-alerts.pb"), "bart");
+    const std::size_t in_force = reply["alerts"]["active"];
+    ASSERT_EQ(reply["alerts"]["results"].size(), in_force);
+    for (const json& r : reply["alerts"]["results"])
+        EXPECT_EQ(r["error"]["code"], "unplaceable_alert") << r.dump();
+    EXPECT_TRUE(get("/api/v1/incidents")["incidents"].empty());
 }
 
 TEST(GtfsStaticFlag, ABadFolderStopsTheServerWithOneLineAndExitOne)
@@ -202,7 +314,12 @@ TEST(GtfsStaticFlag, ABadFolderStopsTheServerWithOneLineAndExitOne)
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1) << text;
     EXPECT_NE(text.find("stops.txt: record 2: stop \"S1\""), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+    // One line says what is wrong; the others on stderr are the log of the start-up so far.
+    std::size_t error_lines = 0;
+    for (std::size_t at = text.find("pantau serve:"); at != std::string::npos; at = text.find("pantau serve:", at + 1))
+        ++error_lines;
+    EXPECT_EQ(error_lines, 1u) << text;
+    EXPECT_EQ(text.find("stops.txt", text.find("stops.txt") + 1), std::string::npos) << text; // said once
     fs::remove_all(dir);
 }
 

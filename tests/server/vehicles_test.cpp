@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -216,6 +217,25 @@ TEST(GtfsRt, BearingIsNormalisedAndTimestampsPreferTheVehiclesOwn)
     EXPECT_FALSE(feed.vehicles[0].has_speed_mps());
     EXPECT_EQ(feed.vehicles[0].observed_ms(), 1'800'000'123'000);
     EXPECT_NEAR(feed.vehicles[0].lon(), sukarasa_lon, 1e-5);
+}
+
+TEST(GtfsRt, ATimestampPastTheYear9999FallsBackInsteadOfOverflowing)
+{
+    // Found by fuzz_gtfs_rt: seconds * 1000 overflowed an int64 for a header time near 2^64.
+    rt::FeedMessage m = feed_of({{"a", sukarasa_lon, sukarasa_lat}, {"b", sukarasa_lon, sukarasa_lat}},
+                                true, std::numeric_limits<std::uint64_t>::max());
+    m.mutable_entity(1)->mutable_vehicle()->set_timestamp(253'402'300'800); // 10000-01-01
+    const ingest::gtfs_rt_feed feed = parse_ok(m.SerializeAsString());
+    ASSERT_EQ(feed.vehicles.size(), 2u);
+    EXPECT_EQ(feed.vehicles[0].observed_ms(), t0); // the header's time is unusable: now
+    EXPECT_EQ(feed.vehicles[1].observed_ms(), t0); // the vehicle's too: the header's, which is now
+
+    m.mutable_header()->set_timestamp(1'800'000'000);
+    m.mutable_entity(1)->mutable_vehicle()->set_timestamp(253'402'300'799); // the last second of 9999
+    const ingest::gtfs_rt_feed in_range = parse_ok(m.SerializeAsString());
+    ASSERT_EQ(in_range.vehicles.size(), 2u);
+    EXPECT_EQ(in_range.vehicles[0].observed_ms(), 1'800'000'000'000);
+    EXPECT_EQ(in_range.vehicles[1].observed_ms(), 253'402'300'799'000);
 }
 
 TEST(GtfsRt, FeedSourcesAreShortLowercaseNames)

@@ -74,6 +74,25 @@ TEST(StreamFilter, ADistrictCodeOfAnyLevelMatches)
     EXPECT_FALSE(stream_filter::from(other).matches(inc));
 }
 
+TEST(StreamFilter, AnAreaMatchesEachDistrictItCovers)
+{
+    v1::Incident area = make_incident(1, "flood", v1::DISASTER, v1::SEVERE);
+    area.clear_districts();
+    for (const char* code : {"36.71.01", "36.71.07", "36.71.07.1003"}) {
+        auto* share = area.add_covers();
+        share->set_code(code);
+        share->set_district_fraction(0.2);
+    }
+    for (const char* code : {"36.71.01", "36.71.07", "36.71.07.1003"}) {
+        v1::Subscribe s;
+        s.add_districts(code);
+        EXPECT_TRUE(stream_filter::from(s).matches(area)) << code;
+    }
+    v1::Subscribe other;
+    other.add_districts("36.71.13");
+    EXPECT_FALSE(stream_filter::from(other).matches(area));
+}
+
 TEST(StreamFilter, EqualFiltersHaveEqualKeysWhateverTheOrder)
 {
     v1::Subscribe a, b;

@@ -81,6 +81,10 @@ TEST(EveryField, AFullyPopulatedIncidentFillsEveryFieldOfTheStreamIncident)
     inc.agency = "BPBD";
     inc.title = "Banjir setinggi lutut";
     inc.audit.push_back({t0 + 30'000, "operator", "status dispatched"});
+    inc.covers = {{0, h.at(0).districts().front().code, 0.25, 1.0}};
+    inc.alert_key = "bmkg,A1";
+    inc.headline = "Banjir";
+    inc.expires_at_ms = t0 + 3'600'000;
 
     v1::Incident msg;
     to_proto(inc, h, &msg);

@@ -3,7 +3,7 @@
 // shape Subscribe sends (model.js).
 import { CATEGORIES, CATEGORY_NAMES, SEVERITY_NAMES, filterFromUrl, filterToParams } from "./model.js";
 import { METRICS } from "./map/district_colours.js";
-import { t } from "./i18n.js";
+import { t, typeName } from "./i18n.js";
 import { $, esc } from "./dom.js";
 
 export function viewFromUrl(params) {
@@ -35,7 +35,7 @@ export function createFilters({ view, districts, store, onFilter, onMetric }) {
     $("filters").hidden = !$("filters").hidden;
     // The types the wall has seen, as suggestions.
     const types = [...new Set([...store.incidents.values()].map((i) => i.type).filter(Boolean))].sort();
-    $("f-type-list").innerHTML = types.map((ty) => `<option value="${esc(ty)}">`).join("");
+    $("f-type-list").innerHTML = types.map((ty) => `<option value="${esc(ty)}">${esc(typeName(ty))}</option>`).join("");
   };
   $("filters").onsubmit = (e) => {
     e.preventDefault();

@@ -86,6 +86,18 @@ const strings = {
     position_age: "Posisi",
     km_h: "km/j",
     old_position: "posisi lama",
+    win_s: "{n} detik",
+    win_m: "{n} menit",
+    win_h: "{n} jam",
+    win_d: "{n} hari",
+    simulated: "{what} (simulasi)",
+    time_left: "sisa {left}",
+    expired: "kedaluwarsa",
+    left_hm: "{h} jam {m} mnt",
+    left_ms: "{m} mnt {s} dtk",
+    sender: "Pengirim",
+    ends: "Berakhir",
+    magnitude: "Magnitudo",
   },
   en: {
     title: "pantau — Tangerang City",
@@ -171,6 +183,18 @@ const strings = {
     none: "—",
     loading_districts: "Loading districts…",
     kiosk_tour_city: "Whole city",
+    win_s: "{n} s",
+    win_m: "{n} min",
+    win_h: "{n} h",
+    win_d: "{n} d",
+    simulated: "{what} (simulated)",
+    time_left: "{left} left",
+    expired: "expired",
+    left_hm: "{h} h {m} min",
+    left_ms: "{m} min {s} s",
+    sender: "Sender",
+    ends: "Ends",
+    magnitude: "Magnitude",
   },
 };
 
@@ -191,3 +215,73 @@ export function ago(ms) {
 }
 
 export const locale = lang === "en" ? "en-GB" : "id-ID";
+
+// Report types (the `type` code of a report, incident or alert): DESIGN §8's Tangerang complaints
+// as LAKSA names them, the transport and disaster types the sources send (the simulator, BMKG, CAP,
+// GTFS-Realtime alert effects). A code not listed is shown readable ("oil_spill" → "Oil spill").
+const typeNames = {
+  id: {
+    streetlight_out: "Lampu PJU padam", street_light: "Lampu PJU padam", road_damage: "Jalan berlubang/rusak",
+    broken_road: "Jalan berlubang/rusak", pothole: "Jalan berlubang", fallen_tree: "Pohon tumbang",
+    garbage: "Sampah menumpuk", garbage_burning: "Pembakaran sampah", flood: "Banjir", fire: "Kebakaran",
+    snake: "Penemuan ular", wasp_nest: "Sarang tawon", person_in_need: "Orang terlantar",
+    traffic_jam: "Kemacetan", accident: "Kecelakaan", road_closure: "Penutupan jalan",
+    earthquake: "Gempa bumi", weather_warning: "Peringatan cuaca", service_alert: "Gangguan layanan",
+    landslide: "Tanah longsor", strong_wind: "Angin kencang", extreme_weather: "Cuaca ekstrem",
+    no_service: "Layanan berhenti", reduced_service: "Layanan berkurang", significant_delays: "Keterlambatan besar",
+    detour: "Pengalihan rute", additional_service: "Layanan tambahan", modified_service: "Layanan berubah",
+    stop_moved: "Halte dipindah", accessibility_issue: "Gangguan aksesibilitas", synthetic: "Sintetis",
+    // What CAP alerts become (docs/feeds.md, "From alerts to incidents").
+    tsunami: "Tsunami", volcano: "Erupsi gunung api", drought: "Kekeringan", extreme_heat: "Panas ekstrem",
+    geo_hazard: "Bahaya geologi", transport_disruption: "Gangguan transportasi", infrastructure: "Gangguan infrastruktur",
+    health: "Kesehatan", environment: "Lingkungan", hazmat: "Bahan berbahaya", rescue: "Penyelamatan",
+    security: "Keamanan", safety: "Keselamatan", alert: "Peringatan",
+  },
+  en: {
+    streetlight_out: "Street light out", street_light: "Street light out", road_damage: "Pothole/damaged road",
+    broken_road: "Pothole/damaged road", pothole: "Pothole", fallen_tree: "Fallen tree",
+    garbage: "Garbage piling up", garbage_burning: "Garbage burning", flood: "Flood", fire: "Fire",
+    snake: "Snake found", wasp_nest: "Wasp nest", person_in_need: "Person in need",
+    traffic_jam: "Traffic jam", accident: "Accident", road_closure: "Road closure",
+    earthquake: "Earthquake", weather_warning: "Weather warning", service_alert: "Service alert",
+    landslide: "Landslide", strong_wind: "Strong wind", extreme_weather: "Extreme weather",
+    no_service: "No service", reduced_service: "Reduced service", significant_delays: "Significant delays",
+    detour: "Detour", additional_service: "Additional service", modified_service: "Modified service",
+    stop_moved: "Stop moved", accessibility_issue: "Accessibility issue", synthetic: "Synthetic",
+    tsunami: "Tsunami", volcano: "Volcanic eruption", drought: "Drought", extreme_heat: "Extreme heat",
+    geo_hazard: "Geological hazard", transport_disruption: "Transport disruption", infrastructure: "Infrastructure",
+    health: "Health", environment: "Environment", hazmat: "Hazardous materials", rescue: "Rescue",
+    security: "Security", safety: "Safety", alert: "Alert",
+  },
+};
+
+// The readable form of a code nobody translated: "oil_spill" → "Oil spill".
+export function readable(code) {
+  const s = String(code ?? "").replace(/[_-]+/g, " ").trim();
+  return s ? s[0].toUpperCase() + s.slice(1) : "";
+}
+
+export function typeName(code) { return typeNames[lang][code] ?? readable(code); }
+
+// An alert's window as the server names it ("24h", "15m", "7d") in words.
+export function windowName(w) {
+  const m = /^(\d+)\s*([smhd])$/.exec(String(w ?? ""));
+  return m ? t("win_" + m[2], { n: m[1] }) : String(w ?? "");
+}
+
+// Source names as the agencies write them; others (a configured feed) as they are.
+const SOURCE_NAMES = { laksa: "LAKSA", dishub: "Dishub", bpbd: "BPBD", bmkg: "BMKG", bnpb: "BNPB", damkar: "Damkar", cctv: "CCTV", transit: "Transit" };
+export function sourceName(s) {
+  if (SOURCE_NAMES[s]) return SOURCE_NAMES[s];
+  const sim = /^sim-(.+)$/.exec(s ?? "");
+  return sim ? t("simulated", { what: (SOURCE_NAMES[sim[1]] ?? sim[1].toUpperCase()) }) : s;
+}
+
+// The time left until an alert ends by itself (its CAP `expires`), to the second in its last hour;
+// "expired" after.
+export function timeLeft(expiresMs, now) {
+  const s = Math.floor((expiresMs - now) / 1000);
+  if (s <= 0) return t("expired");
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return t("time_left", { left: h ? t("left_hm", { h, m }) : t("left_ms", { m, s: s % 60 }) });
+}

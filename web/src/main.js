@@ -17,7 +17,7 @@ import { createKioskTour } from "./kiosk_tour.js";
 import { startPolling } from "./rest_poller.js";
 import { writeHeadings, createConnectionIndicator, startClock } from "./panels/header.js";
 import { createDetails } from "./panels/details.js";
-import { onFeedPick } from "./panels/feed.js";
+import { onFeedPick, tickTimeLeft } from "./panels/feed.js";
 import { zoomToPickedDistrict } from "./panels/top_districts.js";
 import { createTimeline, writeTimelineLegend } from "./panels/timeline.js";
 import { installTestHooks } from "./test_hooks.js";
@@ -125,12 +125,23 @@ async function boot() {
   // The optional local basemap goes under the districts once it is read; the wall does not wait.
   const basemap = addBasemap(map).then((kind) => { if (kind) letBasemapThrough(map, districts); return kind; });
   map.fitBounds(districts.cityBox, { padding: 30, duration: 0 });
-  const drawn = new Promise((resolve) => map.once("idle", resolve));
+  // Drawn: the first frame rendered with every district source loaded. Not "idle" nor
+  // map.loaded(): in a busy city (deltas several times a second, an alert's pulse) the incident
+  // sources are always loading and the map is never idle, and the kiosk tour would never start.
+  const drawn = new Promise((resolve) => {
+    const check = () => {
+      if (!districts.levels.every((l) => map.isSourceLoaded(`d-${l}`))) return;
+      map.off("render", check); map.off("idle", check); resolve();
+    };
+    map.on("render", check);
+    map.on("idle", check);
+  });
   filters.listDistricts();
   renderer.render();
   if (params.get("stream") === "rest") startRestFallback(); else startStream();
   timeline.load();
   setInterval(timeline.load, 60000);
+  setInterval(() => tickTimeLeft(Date.now()), 1000);
   return { drawn, basemap };
 }
 

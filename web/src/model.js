@@ -6,6 +6,10 @@ export const CATEGORY_NAMES = ["", "complaint", "transport", "disaster"];
 export const SEVERITY_NAMES = ["unknown", "minor", "moderate", "severe", "extreme"];
 export const STATUS_NAMES = ["", "new", "verified", "dispatched", "in_progress", "resolved", "closed", "rejected", "duplicate"];
 export const CATEGORY_COLOURS = { 1: "#4aa8ff", 2: "#c08cff", 3: "#ff8a3d", 0: "#9aa4b2" };
+// An alert area's fill and outline by its CAP severity (unknown, minor, moderate, severe, extreme):
+// the warning ladder of yellow, orange and red that MeteoAlarm and BMKG's own maps use, purple
+// beyond red, grey when the sender did not say (docs/web.md).
+export const SEVERITY_COLOURS = ["#8a94a6", "#f2d31b", "#f28c1b", "#e5322d", "#a32cc4"];
 
 // DESIGN §8: Tangerang's three colours — red waiting, yellow in process, green done.
 export function statusGroup(status) {
@@ -25,6 +29,7 @@ export function fromProto(p) {
     districts: p.districts.map((d) => ({ level: d.level, code: d.code, name: d.name })),
     first: Number(p.firstReportMs), last: Number(p.lastReportMs), reports: p.reportCount,
     sources: [...p.sources], assignee: p.assignee, agency: p.agency, title: p.title,
+    headline: p.headline ?? "", expires: Number(p.expiresAtMs ?? 0),
   };
 }
 
@@ -36,7 +41,16 @@ export function fromJson(j) {
     districts: Object.entries(j.districts ?? {}).filter(([, c]) => c).map(([level, code]) => ({ level, code, name: "" })),
     first: Date.parse(j.first_report_at), last: Date.parse(j.last_report_at), reports: j.report_count,
     sources: j.sources ?? [], assignee: j.assignee ?? "", agency: j.agency ?? "", title: j.title ?? "",
+    headline: j.headline ?? "", expires: j.expires_at ? Date.parse(j.expires_at) || 0 : 0,
   };
+}
+
+// An earthquake's magnitude from its headline or title ("M 5.6", "Magnitudo 5,6", "M5.6"): the
+// incident has no attribute for it. null when neither names one.
+export function magnitudeOf(inc) {
+  if (inc.type !== "earthquake") return null;
+  const m = /\b(?:M|Mag(?:nitud[eo])?|SR)\s*[:=]?\s*(\d{1,2}(?:[.,]\d)?)\b/i.exec(`${inc.headline} ${inc.title}`);
+  return m ? Number(m[1].replace(",", ".")) : null;
 }
 
 // The filter as it lives in the URL (cat, type, sev, district) and goes into Subscribe.

@@ -1,8 +1,12 @@
 // window.__pantau, for the browser tests (test/*.test.mjs) and scripts/frame-time.mjs only: only
 // the test bundle (app.test.js) includes this file; the wall's app.js does not (build.mjs,
 // docs/web.md). It reads the parts main.js made and adds nothing to how the wall works, except
-// `inject`, which feeds synthetic incidents through the store like a Delta.
+// `inject`, which feeds synthetic incidents through the store like a Delta, and `applyDelta`,
+// which applies an encoded Delta (the bytes a test made with the generated schema) as the stream
+// would: the way to show the wall incident fields the server does not fill yet.
+import { fromBinary } from "@bufbuild/protobuf";
 import { FRESH_MS } from "./store.js";
+import { DeltaSchema } from "./gen/pantau_pb.js";
 
 const TOUR_LOG_SIZE = 100;        // a kiosk tours for months: keep the latest stops only
 
@@ -31,6 +35,7 @@ export function installTestHooks(wall) {
     tour: [],                     // {name, from: [lon, lat]} per kiosk tour stop
     measure: (ms) => measureFrames(map, ms),
     inject: (n) => injectIncidents(wall, n),
+    applyDelta: (bytes) => { store.applyDelta(fromBinary(DeltaSchema, Uint8Array.from(bytes))); renderer.schedule(); },
   };
   tour.onStop = (name, from) => {
     hooks.tour.push({ name, from });

@@ -1,7 +1,7 @@
 // The client's pure logic, without a browser: status colours, the JSON shape, the URL filter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { statusGroup, isOpen, fromJson, filterFromUrl, filterToParams, matches } from "../src/model.js";
+import { statusGroup, isOpen, fromJson, filterFromUrl, filterToParams, matches, magnitudeOf } from "../src/model.js";
 
 test("statuses map onto Tangerang's three colours, with rejected and duplicate set apart", () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(statusGroup),
@@ -32,4 +32,13 @@ test("a filter survives the trip through the URL and hides what it should", () =
   assert.equal(matches(f, { ...base, severity: 1 }), false);
   assert.equal(matches(f, { ...base, districts: [{ level: "kecamatan", code: "36.71.02" }] }), false);
   assert.deepEqual(filterFromUrl(new URLSearchParams("cat=nonsense&sev=huge")), { categories: [], types: [], districts: [], minSeverity: 0 });
+});
+
+test("an earthquake's magnitude comes from its headline or title, in BMKG's and CAP's spellings", () => {
+  const quake = (headline, title = "") => magnitudeOf({ type: "earthquake", headline, title });
+  assert.equal(quake("Gempa Mag:5.2 SR, 12 km BaratDaya KOTA-TANGERANG"), 5.2);
+  assert.equal(quake("", "Gempabumi Magnitudo 4,9, kedalaman 10 km"), 4.9);
+  assert.equal(quake("M 6.1 earthquake"), 6.1);
+  assert.equal(quake("Gempa dirasakan, kedalaman 10 km"), null);
+  assert.equal(magnitudeOf({ type: "flood", headline: "M 5.0", title: "" }), null);
 });

@@ -41,7 +41,15 @@ export function letBasemapThrough(map, districts) {
     if (map.getLayer(`fill-${level}`)) map.setPaintProperty(`fill-${level}`, "fill-opacity", FILL_OPACITY_OVER_BASEMAP);
 }
 
-// District names as HTML markers: MapLibre text would need glyph PBFs from somewhere.
+// District names as HTML markers: MapLibre text would need glyph PBFs from somewhere. A collision
+// pass keeps them readable: of the names the zoom asks for, the coarser level and then the larger
+// district wins, and a name whose box would touch one already placed is hidden; it runs again
+// after every move, zoom and resize, so zooming in shows the names that had no room.
+// (MapLibre's own collision needs symbol layers, i.e. glyphs: SDF PBFs made at build time from a
+// Debian font would add a generator to the build and a font to the web root, and still miss
+// scripts the font lacks; the browser's text rendering has every system font.)
+const LABEL_GAP_PX = 3;   // the least room between two names
+
 export function addDistrictLabels(map, districts) {
   const labels = [];
   for (const level of districts.levels) {
@@ -51,16 +59,36 @@ export function addDistrictLabels(map, districts) {
       const el = document.createElement("div");
       el.className = "district-label" + (role === "mid" ? " kec" : "");
       el.textContent = d.name;
+      el.dataset.code = d.code;
       new maplibregl.Marker({ element: el }).setLngLat(d.centre).addTo(map);
-      labels.push({ el, role });
+      labels.push({ el, role, centre: d.centre, priority: (role === "mid" ? 1e9 : 0) + d.area });
     }
   }
+  labels.sort((a, b) => b.priority - a.priority);
+  const wanted = (role, z, multi) => (role === "mid" ? (!multi || z < FINE_ZOOM + 0.8) : (!multi || z >= FINE_ZOOM + 0.3));
   const update = () => {
     const z = map.getZoom(), multi = districts.levels.length > 1;
-    for (const { el, role } of labels)
-      el.style.display = (role === "mid" ? (!multi || z < FINE_ZOOM + 0.8) : (!multi ? true : z >= FINE_ZOOM + 0.3)) ? "" : "none";
+    const { clientWidth: w, clientHeight: h } = map.getContainer();
+    const candidates = labels.filter((l) => wanted(l.role, z, multi));
+    for (const l of labels) l.el.style.display = "none";
+    for (const l of candidates) l.el.style.display = "";
+    // Measure all first, then hide: one layout instead of one per name.
+    const boxes = candidates.map((l) => {
+      const p = map.project(l.centre), bw = l.el.offsetWidth / 2 + LABEL_GAP_PX, bh = l.el.offsetHeight / 2 + LABEL_GAP_PX;
+      return [p.x - bw, p.y - bh, p.x + bw, p.y + bh];
+    });
+    const placed = [];
+    candidates.forEach((l, i) => {
+      const b = boxes[i];
+      const onScreen = b[2] > 0 && b[0] < w && b[3] > 0 && b[1] < h;
+      const free = onScreen && !placed.some((o) => b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]);
+      if (free) placed.push(b);
+      else l.el.style.display = "none";
+    });
   };
-  map.on("zoomend", update);
+  map.on("moveend", update);
+  map.on("resize", update);
+  document.fonts?.ready.then(update);
   update();
 }
 

@@ -1,7 +1,12 @@
 // Incidents on the map: a symbol per incident (shape by category, colour by status group),
-// clusters with their sizes as HTML, disaster areas under them, and a ring around the new ones.
+// clusters with their sizes as HTML, alert areas under them in their CAP severity's colour (a
+// click shows headline, sender and time left), an earthquake's magnitude at its epicentre, and a
+// ring around the new ones.
 import * as maplibregl from "maplibre-gl";
-import { CATEGORY_COLOURS, statusGroup, matches } from "../model.js";
+import { SEVERITY_COLOURS, statusGroup, matches, magnitudeOf } from "../model.js";
+import { t, typeName } from "../i18n.js";
+import { esc } from "../dom.js";
+import { alertLine, magnitudeHtml } from "../panels/feed.js";
 import { BACKGROUND, pointerOver } from "./wall_map.js";
 
 // DESIGN §8: Tangerang's three colours — red waiting, yellow in process, green done.
@@ -36,6 +41,7 @@ export function addIncidentLayers(map, { onPick }) {
   map.addSource("areas", { type: "geojson", data: EMPTY });
   map.addLayer({ id: "areas-fill", type: "fill", source: "areas", paint: { "fill-color": ["get", "colour"], "fill-opacity": 0.28 } });
   map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": ["get", "colour"], "line-width": 2, "line-dasharray": [2, 1] } });
+  pointerOver(map, "areas-fill");
   map.addSource("incidents", {
     type: "geojson", data: EMPTY, cluster: true, clusterMaxZoom: 13, clusterRadius: 42,
     clusterProperties: {
@@ -63,7 +69,8 @@ export function addIncidentLayers(map, { onPick }) {
 // only when dataChanged (each setData re-indexes the source in the worker and repaints); the
 // rings follow the fresh incidents on every call.
 export function createIncidentDrawing(map, store) {
-  const rings = new Map();
+  const rings = new Map(), quakes = new Map();
+  showAreaPopups(map, store);
   const drawRings = (filter) => {
     for (const [id, m] of rings) if (!store.fresh.has(id)) { m.remove(); rings.delete(id); }
     for (const id of [...store.fresh.keys()].slice(-MAX_RINGS)) {
@@ -87,10 +94,11 @@ export function createIncidentDrawing(map, store) {
         const g = statusGroup(inc.status);
         points.push({ type: "Feature", geometry: { type: "Point", coordinates: [inc.lon, inc.lat] },
           properties: { id: inc.id, g, sev: inc.severity, icon: `i-${inc.category}-${g}` } });
-        if (inc.area) areas.push({ type: "Feature", geometry: inc.area, properties: { id: inc.id, colour: CATEGORY_COLOURS[inc.category] ?? "#999" } });
+        if (inc.area) areas.push({ type: "Feature", geometry: inc.area, properties: { id: inc.id, colour: SEVERITY_COLOURS[inc.severity] ?? SEVERITY_COLOURS[0] } });
       }
       map.getSource("incidents")?.setData({ type: "FeatureCollection", features: points });
       map.getSource("areas")?.setData({ type: "FeatureCollection", features: areas });
+      drawMagnitudes(map, list, quakes);
     }
     drawRings(filter);
   };
@@ -124,4 +132,42 @@ function showClusterSizes(map) {
   map.on("idle", update);
   map.on("moveend", queue);
   map.on("sourcedata", (e) => { if (e.sourceId === "incidents" && e.isSourceLoaded) queue(); });
+}
+
+// An earthquake's magnitude as an HTML label at its epicentre (the incident's point; its felt
+// circle is the area), for the same reason as the cluster sizes.
+function drawMagnitudes(map, list, markers) {
+  const seen = new Set();
+  for (const inc of list) {
+    const m = magnitudeOf(inc);
+    if (m === null) continue;
+    seen.add(inc.id);
+    let marker = markers.get(inc.id);
+    if (!marker) {
+      const el = document.createElement("div");
+      el.className = "quake-magnitude";
+      el.dataset.id = inc.id;
+      marker = new maplibregl.Marker({ element: el, anchor: "bottom", offset: [0, -14] }).setLngLat([inc.lon, inc.lat]).addTo(map);
+      markers.set(inc.id, marker);
+    }
+    marker.setLngLat([inc.lon, inc.lat]);
+    marker.getElement().textContent = `M ${m.toFixed(1)}`;
+  }
+  for (const [id, marker] of markers) if (!seen.has(id)) { marker.remove(); markers.delete(id); }
+}
+
+// A click on an alert area: its headline (or type), severity, sender and the time it has left.
+function showAreaPopups(map, store) {
+  let popup = null;
+  map.on("click", "areas-fill", (e) => {
+    // An incident symbol on top of the area opens the details instead.
+    if (map.queryRenderedFeatures(e.point, { layers: ["incidents", "clusters"] }).length) return;
+    const inc = store.incidents.get(Number(e.features[0].properties.id));
+    if (!inc) return;
+    popup?.remove();
+    popup = new maplibregl.Popup({ closeButton: true, maxWidth: "320px" }).setLngLat(e.lngLat).setHTML(
+      `<div class="area-popup" data-testid="area-popup" data-id="${inc.id}"><b>${magnitudeHtml(inc)}${esc(inc.headline || inc.title || typeName(inc.type))}</b>` +
+      `<div><span class="sev-swatch" style="background:${SEVERITY_COLOURS[inc.severity] ?? SEVERITY_COLOURS[0]}"></span>${esc(typeName(inc.type))} · ${esc(t("sev_" + inc.severity))}</div>` +
+      `${alertLine(inc, Date.now())}</div>`).addTo(map);
+  });
 }

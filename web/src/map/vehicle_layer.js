@@ -2,7 +2,7 @@
 // under the incidents (which matter more), faded when its position is old, with a popup on click
 // and their count under the counters.
 import * as maplibregl from "maplibre-gl";
-import { t, ago } from "../i18n.js";
+import { t, ago, sourceName } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
 import { BACKGROUND, pointerOver } from "./wall_map.js";
 
@@ -52,7 +52,7 @@ export function addVehicleLayer(map, store) {
 function popupHtml(v) {
   const rows = [
     [t("route"), v.route || "–"],
-    [t("source"), v.source],
+    [t("source"), sourceName(v.source)],
     [t("position_age"), `${ago(Date.now() - v.observed)}`],
   ];
   if (v.speed !== undefined) rows.push([t("speed"), `${Math.round(v.speed * 3.6)} ${t("km_h")}`]);

@@ -1,7 +1,7 @@
 // The operator view: an incident's details from GET /api/v1/incidents/{id} (districts, times,
 // reports, sources, assignee, audit trail) and a form that PATCHes only what the operator changed.
 import { STATUS_NAMES, statusGroup, fromJson } from "../model.js";
-import { t, locale } from "../i18n.js";
+import { t, locale, typeName, sourceName, timeLeft } from "../i18n.js";
 import { $, esc } from "../dom.js";
 
 // onUpdated(): the server's answer to a PATCH changed an incident the wall holds.
@@ -17,6 +17,10 @@ export function createDetails({ store, districts, onUpdated }) {
     const j = await r.json();
     if (selected !== id) return;
     const inc = fromJson(j);
+    // An alert's headline and end as the stream carries them, where the REST answer has none.
+    const live = store.incidents.get(id);
+    inc.headline ||= live?.headline ?? "";
+    inc.expires ||= live?.expires ?? 0;
     box.innerHTML = detailsHtml(inc, j, districts);
     $("d-close").onclick = () => { box.hidden = true; selected = null; };
     $("d-form").onsubmit = async (e) => {
@@ -46,16 +50,17 @@ function detailsHtml(inc, j, districts) {
   const fmtTime = (ms) => new Date(ms).toLocaleString(locale);
   const where = Object.entries(j.districts ?? {}).filter(([, c]) => c).map(([l, c]) => `${esc(districts.name(l, c))} <span class="muted">(${esc(l)})</span>`).join("<br>");
   const statusOptions = STATUS_NAMES.map((n, i) => (i ? `<option value="${n}" ${i === inc.status ? "selected" : ""}>${esc(t("st_" + i))}</option>` : "")).join("");
-  return `<h2><span>#${inc.id} ${esc(inc.title || inc.type)}</span><button id="d-close" title="${esc(t("close"))}">✕</button></h2>
+  return `<h2><span>#${inc.id} ${esc(inc.headline || inc.title || typeName(inc.type))}</span><button id="d-close" title="${esc(t("close"))}">✕</button></h2>
     <dl>
       <dt>${esc(t("status"))}</dt><dd data-testid="d-status"><span class="sw g-${statusGroup(inc.status)}"></span> ${esc(t("st_" + inc.status))}</dd>
-      <dt>${esc(t("category"))}</dt><dd>${esc(t("cat_" + inc.category))} · ${esc(inc.type)}</dd>
+      <dt>${esc(t("category"))}</dt><dd>${esc(t("cat_" + inc.category))} · ${esc(typeName(inc.type))}</dd>
       <dt>${esc(t("severity"))}</dt><dd>${esc(t("sev_" + inc.severity))}</dd>
       <dt>${esc(t("district"))}</dt><dd>${where || esc(t("none"))}</dd>
       <dt>${esc(t("first_report"))}</dt><dd>${esc(fmtTime(inc.first))}</dd>
       <dt>${esc(t("last_report"))}</dt><dd>${esc(fmtTime(inc.last))}</dd>
+      ${inc.expires ? `<dt>${esc(t("ends"))}</dt><dd>${esc(fmtTime(inc.expires))} · <span data-expires="${inc.expires}">${esc(timeLeft(inc.expires, Date.now()))}</span></dd>` : ""}
       <dt>${esc(t("report_ids"))}</dt><dd>${inc.reports} · ${esc((j.report_ids ?? []).slice(-10).join(", "))}</dd>
-      <dt>${esc(t("sources_of"))}</dt><dd>${esc(inc.sources.join(", "))}</dd>
+      <dt>${esc(t("sources_of"))}</dt><dd>${esc(inc.sources.map(sourceName).join(", "))}</dd>
       <dt>${esc(t("assignee"))}</dt><dd data-testid="d-assignee">${esc(inc.assignee || t("none"))}</dd>
     </dl>
     <h2>${esc(t("audit"))}</h2>

@@ -1,6 +1,6 @@
 // Source health: each source's age, and a stale one marked, so that an empty layer never looks
 // like an all-clear.
-import { t, ago } from "../i18n.js";
+import { t, ago, sourceName } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
 
 export function renderSources(store, now) {
@@ -20,6 +20,6 @@ export function renderSources(store, now) {
     // The server's verdict, or the same rule (age > interval) while the stream is quiet between ticks.
     const stale = s.stale || !reported || (s.interval > 0 && age > s.interval);
     const when = reported ? ago(age) : t("never");
-    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(s.source)}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(when)}</span></li>`;
+    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(sourceName(s.source))}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(when)}</span></li>`;
   }).join("") : `<li class="none">${esc(t("no_sources"))}</li>`);
 }
