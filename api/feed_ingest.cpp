@@ -3,7 +3,11 @@
 #include "ingest/alert_reports.hpp"
 #include "ingest/bmkg_parser.hpp"
 #include "ingest/cap_parser.hpp"
+#include "ingest/gtfs_alerts.hpp"
 
+#include <algorithm>
+#include <string>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -132,18 +136,101 @@ feed_result ingest_bmkg_document(const api_services& s, std::string_view body, c
     return {http::status::ok, json{{"source", source}, {"events", std::move(events)}}, std::nullopt};
 }
 
-std::variant<gtfs_rt_applied, ingest::gtfs_rt_error> apply_gtfs_rt(app::vehicle_service& vehicles,
-                                                                   const std::string& source, std::string_view bytes,
-                                                                   std::int64_t now_ms)
+namespace {
+
+// A feed speaks of alerts when it has any, or nothing else: an empty feed is the calm state of an
+// alert feed, while a feed of positions or trip updates says nothing about alerts.
+bool speaks_of_alerts(const ingest::gtfs_rt_feed& f)
+{
+    return !f.alerts.empty() || !f.deleted_alerts.empty() ||
+           (f.vehicles.empty() && f.deleted.empty() && f.trip_updates.empty() && f.deleted_trips.empty());
+}
+
+// The last version of an alert that is over: it keeps the incident's place and type.
+report gtfs_alert_cancel(const incident_summary& alert, const std::string& source, std::int64_t at_ms)
+{
+    report r;
+    r.source = source;
+    r.alert_key = alert.alert_key;
+    r.cancels = true;
+    // Ordered after every version the incident has seen, even when the feed's clock is behind.
+    r.observed_at_ms = std::max(at_ms, alert.last_report_ms);
+    r.external_id = alert.alert_key + "@cancelled@" + std::to_string(r.observed_at_ms);
+    r.category = alert.category;
+    r.type = alert.type;
+    r.severity = alert.severity;
+    r.where = location_kind::point;
+    r.lon = alert.lon;
+    r.lat = alert.lat;
+    r.text = "no longer in the feed";
+    return r;
+}
+
+} // namespace
+
+std::variant<gtfs_rt_applied, ingest::gtfs_rt_error, app::service_refusal>
+apply_gtfs_rt(const api_services& s, const std::string& source, std::string_view bytes, std::int64_t now_ms)
 {
     auto parsed = ingest::parse_gtfs_rt(bytes, source, now_ms);
     if (auto* e = std::get_if<ingest::gtfs_rt_error>(&parsed))
         return std::move(*e);
-    gtfs_rt_applied out{std::move(std::get<ingest::gtfs_rt_feed>(parsed)), 0, {}};
-    out.positions = out.feed.vehicles.size();
-    out.applied =
-        vehicles.ingest(source, out.feed.full_dataset, std::move(out.feed.vehicles), out.feed.deleted, now_ms);
-    out.feed.vehicles.clear();
+    gtfs_rt_applied out;
+    out.feed = std::move(std::get<ingest::gtfs_rt_feed>(parsed));
+    ingest::gtfs_rt_feed& feed = out.feed;
+
+    // Alerts first: when the incident service refuses, nothing of the feed is applied.
+    std::vector<report> versions;
+    std::vector<std::string> version_of; // the entity id of each placed version
+    std::unordered_set<std::string> named, in_force;
+    for (const ingest::gtfs_rt_alert& a : feed.alerts) {
+        const std::string key = ingest::gtfs_alert_key(a.id);
+        named.insert(key);
+        if (!ingest::alert_active_at(a, feed.header_ms))
+            continue;
+        in_force.insert(key);
+        auto placed = ingest::alert_to_report(a, source, s.transit.stops(), feed.header_ms);
+        if (auto* unplaced = std::get_if<ingest::alert_unplaced>(&placed)) {
+            out.alert_results.push_back(
+                {{"alert", a.id}, {"error", {{"code", "unplaceable_alert"}, {"message", unplaced->message}}}});
+            continue;
+        }
+        versions.push_back(std::move(std::get<report>(placed)));
+        version_of.push_back(a.id);
+    }
+    out.alerts_in_force = in_force.size();
+    std::unordered_set<std::string> deleted;
+    for (const std::string& id : feed.deleted_alerts)
+        deleted.insert(ingest::gtfs_alert_key(id));
+    const bool lists_every_alert = feed.full_dataset && speaks_of_alerts(feed);
+    for (const incident_summary& open : s.incidents.open_alerts(source)) {
+        if (!open.alert_key.starts_with(ingest::gtfs_alert_key_prefix) || in_force.contains(open.alert_key))
+            continue;
+        if (deleted.contains(open.alert_key) || named.contains(open.alert_key) || lists_every_alert) {
+            versions.push_back(gtfs_alert_cancel(open, source, feed.header_ms));
+            ++out.alerts_cancelled;
+        }
+    }
+    if (!versions.empty()) {
+        auto results = ingest(s, std::move(versions), now_ms);
+        if (auto* refusal = std::get_if<app::service_refusal>(&results))
+            return std::move(*refusal);
+        auto& replies = std::get<std::vector<json>>(results);
+        for (std::size_t i = 0; i < version_of.size() && i < replies.size(); ++i) {
+            replies[i]["alert"] = version_of[i];
+            out.alert_results.push_back(std::move(replies[i]));
+        }
+    }
+
+    out.positions = feed.vehicles.size();
+    out.trips = feed.trip_updates.size();
+    for (const transit_trip& t : feed.trip_updates) {
+        out.trips_cancelled += t.cancelled ? 1 : 0;
+        out.trips_with_delay += t.delay_s ? 1 : 0;
+    }
+    // Before the vehicles take the positions: the transit service reads which kinds the feed has.
+    out.transit = s.transit.apply(source, feed, now_ms);
+    out.applied = s.vehicles.ingest(source, feed.full_dataset, std::move(feed.vehicles), feed.deleted, now_ms);
+    feed.vehicles.clear();
     return out;
 }
 

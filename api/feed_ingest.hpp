@@ -3,7 +3,8 @@
 // Feed documents applied to the services: the one path shared by the feed routes
 // (POST /api/v1/feeds/...) and the pollers that fetch the same formats (docs/feeds.md). A CAP
 // message or a BMKG earthquake document is parsed, turned into alert versions
-// (ingest/alert_reports.hpp) and ingested durably; a GTFS-Realtime feed moves the vehicles.
+// (ingest/alert_reports.hpp) and ingested durably; a GTFS-Realtime feed moves the vehicles and
+// the routes' delays.
 
 #include "api/http_api.hpp"
 #include "app/ingest_metrics.hpp"
@@ -42,14 +43,23 @@ feed_result ingest_bmkg_document(const api_services& s, std::string_view body, c
                                  std::int64_t now_ms);
 
 struct gtfs_rt_applied {
-    ingest::gtfs_rt_feed feed; // its vehicles moved to the table
+    ingest::gtfs_rt_feed feed; // its vehicles and trip updates moved to the services
     std::size_t positions = 0;
     vehicle_apply_result applied;
+    std::size_t trips = 0, trips_with_delay = 0, trips_cancelled = 0;
+    transit_apply_result transit;
+    // Service alerts: per alert in force its ingest reply (with "alert": the entity id), or
+    // {"alert", "error": {code: unplaceable_alert, message}}; and the alerts cancelled.
+    std::vector<wire::json> alert_results;
+    std::size_t alerts_in_force = 0, alerts_cancelled = 0;
 };
 
-// A GTFS-Realtime FeedMessage of `source` (checked by the caller) applied to the vehicle table.
-std::variant<gtfs_rt_applied, ingest::gtfs_rt_error> apply_gtfs_rt(app::vehicle_service& vehicles,
-                                                                   const std::string& source, std::string_view bytes,
-                                                                   std::int64_t now_ms);
+// A GTFS-Realtime FeedMessage of `source` (checked by the caller) applied: its alerts in force
+// become versions of transport incidents (placed by the GTFS static feed), a deleted alert, one no
+// longer in force and, in a full alert feed, one it no longer names is cancelled; its trip updates
+// go to the transit service and its positions to the vehicle table. Nothing is applied when the
+// incident service refuses (503: retry).
+std::variant<gtfs_rt_applied, ingest::gtfs_rt_error, app::service_refusal>
+apply_gtfs_rt(const api_services& s, const std::string& source, std::string_view bytes, std::int64_t now_ms);
 
 } // namespace pantau::api

@@ -56,21 +56,36 @@ http_response gtfs_rt_feed_post(const api_services& s, const request_context& c)
     if (auto refused = check_source_query(c))
         return std::move(*refused);
     const std::string& source = c.who.name;
-    auto result = apply_gtfs_rt(s.vehicles, source, c.req.body(), store::wall_now_ms());
+    const std::int64_t now = store::wall_now_ms();
+    auto result = apply_gtfs_rt(s, source, c.req.body(), now);
     if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
         return error_reply(c.req, http::status::bad_request, "malformed_feed", e->message);
-    const auto& [feed, positions, applied] = std::get<gtfs_rt_applied>(result);
+    if (auto* refusal = std::get_if<app::service_refusal>(&result))
+        return unavailable_reply(c.req, *refusal);
+    const gtfs_rt_applied& done = std::get<gtfs_rt_applied>(result);
+    const ingest::gtfs_rt_feed& feed = done.feed;
     json rejected = json::array();
     for (const auto& p : feed.rejected)
         rejected.push_back({{"entity", p.entity}, {"error", p.message}});
     json body = {{"source", source},
                  {"incrementality", feed.full_dataset ? "FULL_DATASET" : "DIFFERENTIAL"},
-                 {"vehicles", {{"positions", positions},
-                               {"updated", applied.updated},
-                               {"unchanged", applied.unchanged},
-                               {"removed", applied.removed},
-                               {"over_capacity", applied.over_capacity}}},
-                 {"ignored", {{"trip_updates", feed.trip_updates}, {"alerts", feed.alerts}}},
+                 {"vehicles", {{"positions", done.positions},
+                               {"updated", done.applied.updated},
+                               {"unchanged", done.applied.unchanged},
+                               {"removed", done.applied.removed},
+                               {"over_capacity", done.applied.over_capacity}}},
+                 {"trip_updates", {{"trips", done.trips},
+                                   {"with_delay", done.trips_with_delay},
+                                   {"cancelled", done.trips_cancelled},
+                                   {"deleted", feed.deleted_trips.size()},
+                                   {"source_trips", done.transit.trips},
+                                   {"source_routes", done.transit.routes},
+                                   {"over_capacity", done.transit.over_capacity}}},
+                 {"alerts", {{"alerts", feed.alerts.size()},
+                             {"active", done.alerts_in_force},
+                             {"deleted", feed.deleted_alerts.size()},
+                             {"cancelled", done.alerts_cancelled},
+                             {"results", done.alert_results}}},
                  {"rejected", std::move(rejected)}};
     return json_reply(c.req, wire::dump(body));
 }

@@ -27,6 +27,7 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_alert_feed_routes(routes_, services_, cap_out_);
     add_feed_routes(routes_, services_, options.xml);
     add_vehicle_routes(routes_, services_);
+    add_transit_routes(routes_, services_);
     add_ops_routes(routes_, services_, http_requests_);
     add_session_routes(routes_, services_.gate);
     add_credential_routes(routes_, services_.gate);

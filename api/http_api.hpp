@@ -12,6 +12,7 @@
 #include "app/ingest_metrics.hpp"
 #include "app/locator_pool.hpp"
 #include "app/metrics.hpp"
+#include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
 #include "ingest/report_parser.hpp"
 #include "ingest/xml_reader.hpp"
@@ -32,6 +33,7 @@ struct api_services {
     app::ingest_metrics& ingest;
     const app::metrics_registry& metrics; // the series of other parts (the stream) on /metrics
     const gatekeeper& gate;               // who may call what: the credentials and the limits
+    app::transit_service& transit;        // trip update delays, the GTFS static feed
 };
 
 struct api_options {

@@ -23,6 +23,8 @@ void add_alert_feed_routes(route_table& routes, const api_services& s, const cap
 void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml);
 // GET /api/v1/vehicles
 void add_vehicle_routes(route_table& routes, const api_services& s);
+// GET /api/v1/transit/routes
+void add_transit_routes(route_table& routes, const api_services& s);
 // /healthz, /readyz, /metrics, /api/v1/sources, and /ws asked without an upgrade
 void add_ops_routes(route_table& routes, const api_services& s, const app::metric_counter_family& http_requests);
 // POST, GET and DELETE /api/v1/session, /login, /kiosk: browsers trade a token for a cookie

@@ -423,6 +423,15 @@ std::optional<incident> incident_service::find_alert(const report& r) const
     return std::nullopt;
 }
 
+std::vector<incident_summary> incident_service::open_alerts(std::string_view source) const
+{
+    std::lock_guard lock(mutex_);
+    std::vector<incident_summary> out;
+    for (const incident* inc : engine_.open_alerts(source))
+        out.push_back(*inc);
+    return out;
+}
+
 std::vector<incident> incident_service::list(const incident_filter& f) const
 {
     std::lock_guard lock(mutex_);

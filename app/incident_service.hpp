@@ -152,6 +152,9 @@ public:
     std::optional<incident> get(std::uint64_t id) const;
     // The incident a report of an alert would join (incident_engine::find_alert).
     std::optional<incident> find_alert(const report& r) const;
+    // The open incidents of a source's alerts (incident_engine::open_alerts), without their
+    // report ids and audit.
+    std::vector<incident_summary> open_alerts(std::string_view source) const;
     // Every district of a level with its rolling counts and open incidents, as of now.
     std::vector<district_snapshot> stats(std::size_t level, std::int64_t now_ms);
     // Active threshold alerts (by id) and the most recent ones, active or cleared.

@@ -83,6 +83,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "data-dir", po::value<std::string>(&config.data_dir), "directory for the server's data (default ./var; created)")(
         "basemap", po::value<std::string>(&config.basemap),
         "FILE: a local PMTiles v3 archive drawn under the districts, served at /basemap.pmtiles (default: none)")(
+        "gtfs-static", po::value<std::string>(&config.gtfs_static),
+        "DIR: a GTFS static feed (stops.txt, routes.txt, trips.txt, stop_times.txt; agency.txt optional) that places "
+        "GTFS-Realtime alerts and names routes (default: none)")(
         "cap-sender", po::value<std::string>(&config.cap_sender),
         "NAME: CAP sender of GET /api/v1/alerts.atom, unique per node (default: pantau@HOSTNAME)")(
         "code-field", po::value<std::string>(&fields.code_field),

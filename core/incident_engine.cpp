@@ -357,6 +357,17 @@ const incident* incident_engine::find_alert(const report& r) const
     return it == incident_of_alert_.end() ? nullptr : find(it->second);
 }
 
+std::vector<const incident*> incident_engine::open_alerts(std::string_view source) const
+{
+    const std::string prefix = alert_index_key(source, "");
+    std::vector<const incident*> out;
+    for (const auto& [key, id] : incident_of_alert_)
+        if (key.starts_with(prefix))
+            if (const incident* inc = find(id); inc && is_open(inc->status))
+                out.push_back(inc);
+    return out;
+}
+
 std::vector<std::uint64_t> incident_engine::expired_alerts(std::int64_t now_ms) const
 {
     std::vector<std::uint64_t> out;

@@ -182,6 +182,9 @@ public:
     // The incident a report of an alert would join: by its key, then its references; nullptr
     // for none (and for reports that are not alerts).
     const incident* find_alert(const report& r) const;
+    // The open incidents of `source`'s alerts, in no order: a feed that lists every alert in
+    // force (GTFS-Realtime FULL_DATASET) cancels those it no longer names.
+    std::vector<const incident*> open_alerts(std::string_view source) const;
     // Open alerts whose expiry is at or before now_ms, by expiry: the service closes each, logged.
     std::vector<std::uint64_t> expired_alerts(std::int64_t now_ms) const;
 

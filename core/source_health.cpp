@@ -20,8 +20,15 @@ std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms()
 
 std::int64_t source_health_config::interval_for(std::string_view source) const
 {
-    auto it = interval_ms.find(source);
-    return it == interval_ms.end() ? default_interval_ms : it->second;
+    if (auto it = interval_ms.find(source); it != interval_ms.end())
+        return it->second;
+    // A GTFS-Realtime feed's kinds of data (docs/feeds.md, "Freshness"), as the GTFS-Realtime
+    // best practices want them refreshed: positions and predictions within 90 s, alerts 10 min.
+    if (source.ends_with(gtfs_rt_kind_vehicle_positions) || source.ends_with(gtfs_rt_kind_trip_updates))
+        return 90 * 1000;
+    if (source.ends_with(gtfs_rt_kind_alerts))
+        return 10 * 60 * 1000;
+    return default_interval_ms;
 }
 
 source_health::source_health(source_health_config config) : config_(std::move(config))

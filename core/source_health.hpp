@@ -19,6 +19,12 @@ namespace pantau {
 // rare source such as bpbd would be stale most of the day under the 15 min default.
 std::map<std::string, std::int64_t, std::less<>> builtin_source_intervals_ms();
 
+// The health names of a GTFS-Realtime feed's kinds of data: source S's trip updates are
+// "S/trip_updates", stale after 90 s unless [sources] says otherwise; alerts after 10 min.
+inline constexpr std::string_view gtfs_rt_kind_vehicle_positions = "/vehicle_positions";
+inline constexpr std::string_view gtfs_rt_kind_trip_updates = "/trip_updates";
+inline constexpr std::string_view gtfs_rt_kind_alerts = "/alerts";
+
 struct source_health_config {
     // A source with no interval of its own is stale after this long without a report.
     std::int64_t default_interval_ms = 15 * 60 * 1000;

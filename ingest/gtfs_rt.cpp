@@ -1,8 +1,12 @@
 #include "ingest/gtfs_rt.hpp"
 
+#include "core/utf8.hpp"
+
 #include "gtfs_realtime.pb.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace pantau::ingest {
@@ -14,7 +18,7 @@ constexpr std::size_t max_source_bytes = 64;
 // Fields are copied onto the wall as they are; a feed cannot make one vehicle huge.
 constexpr std::size_t max_field_bytes = 256;
 
-std::string bounded(const std::string& s) { return s.size() <= max_field_bytes ? s : s.substr(0, max_field_bytes); }
+std::string bounded(const std::string& s) { return std::string(utf8_prefix(s, max_field_bytes)); }
 
 // Why a position cannot be drawn, or nothing.
 std::optional<std::string> check_position(const rt::Position& p)
@@ -36,6 +40,85 @@ std::int64_t posix_ms_or(std::uint64_t seconds, std::int64_t fallback)
 {
     constexpr std::uint64_t last_second_of_9999 = 253'402'300'799;
     return seconds <= last_second_of_9999 ? static_cast<std::int64_t>(seconds) * 1000 : fallback;
+}
+
+// Bounded: a feed cannot make one alert huge either.
+constexpr std::size_t max_text_bytes = 4096;
+constexpr int max_informed_entities = 1000;
+constexpr int max_active_periods = 100;
+
+// The wall speaks Indonesian: "id" (or the old code "in"), then English, then a translation
+// without a language, then the first. Language tags match on their primary subtag ("en-US").
+std::string pick_translation(const rt::TranslatedString& t)
+{
+    auto primary = [](const std::string& lang) { return lang.substr(0, lang.find_first_of("-_")); };
+    const rt::TranslatedString::Translation* best = nullptr;
+    int best_rank = 99;
+    for (const auto& tr : t.translation()) {
+        const std::string lang = primary(tr.language());
+        const int rank = lang == "id" || lang == "in" ? 0 : lang == "en" ? 1 : lang.empty() ? 2 : 3;
+        if (rank < best_rank) {
+            best = &tr;
+            best_rank = rank;
+        }
+    }
+    if (!best)
+        return "";
+    return std::string(utf8_prefix(best->text(), max_text_bytes));
+}
+
+std::int64_t seconds_to_ms(std::uint64_t s)
+{
+    // Far-future ends (some feeds write 2^63) are kept representable.
+    constexpr std::uint64_t max_s = std::numeric_limits<std::int64_t>::max() / 1000;
+    return static_cast<std::int64_t>(std::min(s, max_s)) * 1000;
+}
+
+gtfs_rt_alert read_alert(const std::string& id, const rt::Alert& a)
+{
+    gtfs_rt_alert out;
+    out.id = bounded(id);
+    for (int i = 0; i < std::min(a.active_period_size(), max_active_periods); ++i) {
+        const rt::TimeRange& r = a.active_period(i);
+        out.active.push_back({r.has_start() ? seconds_to_ms(r.start()) : 0, r.has_end() ? seconds_to_ms(r.end()) : 0});
+    }
+    for (int i = 0; i < std::min(a.informed_entity_size(), max_informed_entities); ++i) {
+        const rt::EntitySelector& e = a.informed_entity(i);
+        out.informed.push_back({bounded(e.agency_id()), bounded(e.route_id()), bounded(e.stop_id()),
+                                bounded(e.trip().trip_id()), bounded(e.trip().route_id())});
+    }
+    out.cause = rt::Alert::Cause_Name(a.cause());
+    out.effect = rt::Alert::Effect_Name(a.effect());
+    out.severity_level = rt::Alert::SeverityLevel_Name(a.severity_level());
+    out.header = pick_translation(a.header_text());
+    out.description = pick_translation(a.description_text());
+    out.url = bounded(pick_translation(a.url()));
+    return out;
+}
+
+// A trip's delay: that of its next stop still to come (the first stop_time_update whose
+// arrival or departure is at or after the feed's time, or that has no time), arrival before
+// departure; else the trip's own delay field. Stops already passed say how late the trip was,
+// not how late it is.
+std::optional<std::int32_t> trip_delay(const rt::TripUpdate& tu, std::int64_t feed_s)
+{
+    for (const auto& stu : tu.stop_time_update()) {
+        if (stu.schedule_relationship() == rt::TripUpdate::StopTimeUpdate::SKIPPED ||
+            stu.schedule_relationship() == rt::TripUpdate::StopTimeUpdate::NO_DATA)
+            continue;
+        const bool has_time = stu.arrival().has_time() || stu.departure().has_time();
+        const std::int64_t when = std::max(stu.arrival().has_time() ? stu.arrival().time() : INT64_MIN,
+                                           stu.departure().has_time() ? stu.departure().time() : INT64_MIN);
+        if (has_time && when < feed_s)
+            continue;
+        if (stu.arrival().has_delay())
+            return stu.arrival().delay();
+        if (stu.departure().has_delay())
+            return stu.departure().delay();
+    }
+    if (tu.has_delay())
+        return tu.delay();
+    return std::nullopt;
 }
 
 } // namespace
@@ -74,6 +157,7 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
     feed.full_dataset = msg.header().incrementality() == rt::FeedHeader::FULL_DATASET;
     const std::int64_t header_ms =
         msg.header().has_timestamp() ? posix_ms_or(msg.header().timestamp(), now_ms) : now_ms;
+    feed.header_ms = header_ms;
     const std::string prefix = std::string(source) + "/";
 
     for (int i = 0; i < msg.entity_size(); ++i) {
@@ -85,12 +169,31 @@ std::variant<gtfs_rt_feed, gtfs_rt_error> parse_gtfs_rt(std::string_view bytes, 
             continue;
         }
         const std::string name = bounded(e.id());
-        if (e.has_trip_update())
-            ++feed.trip_updates;
-        if (e.has_alert())
-            ++feed.alerts;
-        if (!e.has_vehicle()) {
+        if (e.has_trip_update()) {
+            const rt::TripUpdate& tu = e.trip_update();
+            // The trip's id names it across feeds; the entity id stands in.
+            std::string trip_id = bounded(tu.trip().trip_id().empty() ? e.id() : tu.trip().trip_id());
+            if (e.is_deleted()) {
+                feed.deleted_trips.push_back(std::move(trip_id));
+            } else {
+                transit_trip& t = feed.trip_updates.emplace_back();
+                t.trip_id = std::move(trip_id);
+                t.route_id = bounded(tu.trip().route_id());
+                t.cancelled = tu.trip().schedule_relationship() == rt::TripDescriptor::CANCELED ||
+                              tu.trip().schedule_relationship() == rt::TripDescriptor::DELETED;
+                if (!t.cancelled)
+                    t.delay_s = trip_delay(tu, header_ms / 1000);
+            }
+        }
+        if (e.has_alert()) {
             if (e.is_deleted())
+                feed.deleted_alerts.push_back(name);
+            else
+                feed.alerts.push_back(read_alert(e.id(), e.alert()));
+        }
+        if (!e.has_vehicle()) {
+            // A deleted vehicle is named by its entity id when no vehicle descriptor says more.
+            if (e.is_deleted() && !e.has_trip_update() && !e.has_alert())
                 feed.deleted.push_back(prefix + bounded(e.id()));
             continue;
         }

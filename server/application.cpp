@@ -30,6 +30,19 @@ geo::hierarchy load_districts(const server_config& config)
     return districts;
 }
 
+// The GTFS static feed of --gtfs-static, or null; a bad folder throws (exit 1 with the reason).
+std::shared_ptr<const ingest::gtfs_static_feed> load_gtfs_static(const server_config& config)
+{
+    if (config.gtfs_static.empty())
+        return nullptr;
+    const auto started = std::chrono::steady_clock::now();
+    auto feed = std::make_shared<const ingest::gtfs_static_feed>(ingest::load_gtfs_static(config.gtfs_static));
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::info("GTFS static feed {} loaded in {:.2f} s: {} stops, {} routes, {} trips", config.gtfs_static,
+                 took.count(), feed->stops.size(), feed->routes.size(), feed->trip_routes.size());
+    return feed;
+}
+
 std::unique_ptr<app::incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts)
 {
     store::event_log_options log_options;
@@ -90,6 +103,7 @@ application::application(const server_config& config)
     : districts_(load_districts(config)), locators_(districts_), incidents_(open_incidents(config, districts_)),
       ingest_metrics_(config.sources.declared),
       vehicles_(std::make_unique<app::vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
+      transit_(std::make_unique<app::transit_service>(*incidents_, load_gtfs_static(config))),
       hub_(std::make_shared<stream::stream_hub>(config.stream)),
       sources_(std::make_shared<stream::source_health_cache>())
 {
@@ -114,19 +128,22 @@ application::application(const server_config& config)
     credentials_ = std::make_unique<store::credential_store>(config.data_dir);
     gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
-        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_},
+        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_, *transit_},
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
                          config.cap_sender.empty() ? api::cap_out_options{}
                                                    : api::cap_out_options{.sender = config.cap_sender}});
-    // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes.
-    feeds_.gtfs_rt = [this](const std::string& source, const std::string& body) -> poll::delivery {
-        auto result = api::apply_gtfs_rt(*vehicles_, source, body, store::wall_now_ms());
+    // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes, as
+    // the poller's source.
+    const api::api_services services{districts_, *incidents_, *vehicles_, locators_,
+                                     ingest_metrics_, metrics_, *gate_, *transit_};
+    feeds_.gtfs_rt = [services](const std::string& source, const std::string& body) -> poll::delivery {
+        auto result = api::apply_gtfs_rt(services, source, body, store::wall_now_ms());
         if (auto* e = std::get_if<ingest::gtfs_rt_error>(&result))
             return {poll::delivery::kind::rejected, e->message};
+        if (auto* refusal = std::get_if<app::service_refusal>(&result))
+            return {poll::delivery::kind::retry, refusal->message};
         return {};
     };
-    // CAP and BMKG go through the same functions as their routes, as the poller's source.
-    const api::api_services services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_};
     auto delivered = [](const api::feed_result& r) -> poll::delivery {
         if (r.refusal)
             return {poll::delivery::kind::retry, r.refusal->message};

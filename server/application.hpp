@@ -9,6 +9,7 @@
 #include "app/ingest_metrics.hpp"
 #include "app/locator_pool.hpp"
 #include "app/metrics.hpp"
+#include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
 #include "server/config.hpp"
 #include "server/pollers.hpp"
@@ -33,6 +34,7 @@ public:
     const geo::hierarchy& districts() const { return districts_; }
     app::incident_service& incidents() { return *incidents_; }
     app::vehicle_service& vehicles() { return *vehicles_; }
+    app::transit_service& transit() { return *transit_; }
     app::ingest_metrics& ingest() { return ingest_metrics_; }
     app::locator_pool& locators() { return locators_; }
     // Other parts' series on GET /metrics (the stream's, added here).
@@ -53,6 +55,7 @@ private:
     std::unique_ptr<app::incident_service> incidents_;
     app::ingest_metrics ingest_metrics_;
     std::unique_ptr<app::vehicle_service> vehicles_;
+    std::unique_ptr<app::transit_service> transit_;
     app::metrics_registry metrics_;
     std::shared_ptr<stream::stream_hub> hub_;
     std::shared_ptr<stream::source_health_cache> sources_; // refreshed by advance(), read by the hub

@@ -38,6 +38,9 @@ struct server_config {
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
     // empty: none, the districts are the basemap.
     std::string basemap;
+    // A GTFS static feed's folder (docs/feeds.md, "GTFS static"): stops and routes for GTFS-Realtime
+    // alerts and trip updates; empty: none. Loaded at start-up, where a bad folder stops the server.
+    std::string gtfs_static;
     // CAP <sender> of GET /api/v1/alerts.atom and its messages, also naming this node in their
     // identifiers (docs/feeds.md, "CAP out"); empty: pantau@ and the host name.
     std::string cap_sender;

@@ -115,5 +115,23 @@ TEST(SourceHealth, AnOlderReportDoesNotMoveTheLastReportBack)
     EXPECT_EQ(h.all(t0 + minute)[0].last_report_ms, t0 + minute);
 }
 
+// The GTFS-Realtime best practices: positions and trip updates refreshed within 90 s, alerts
+// within 10 min; a [sources] entry for the kind's name still wins.
+TEST(SourceHealth, GtfsRealtimeKindsGoStaleAfterNinetySecondsOrTenMinutesForAlerts)
+{
+    source_health_config c;
+    c.interval_ms["slow/trip_updates"] = 5 * minute;
+    source_health h(c);
+    for (const char* name : {"tj/vehicle_positions", "tj/trip_updates", "tj/alerts", "slow/trip_updates"})
+        h.on_report(name, t0);
+    auto at = [&](std::int64_t now, std::string_view name) { return find(h.all(now), name)->stale; };
+    EXPECT_FALSE(at(t0 + 90'000, "tj/trip_updates"));
+    EXPECT_TRUE(at(t0 + 90'001, "tj/trip_updates"));
+    EXPECT_TRUE(at(t0 + 90'001, "tj/vehicle_positions"));
+    EXPECT_FALSE(at(t0 + 90'001, "slow/trip_updates"));
+    EXPECT_FALSE(at(t0 + 10 * minute, "tj/alerts"));
+    EXPECT_TRUE(at(t0 + 10 * minute + 1, "tj/alerts"));
+}
+
 } // namespace
 } // namespace pantau

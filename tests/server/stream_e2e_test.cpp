@@ -1,13 +1,15 @@
 // The WebSocket stream end to end: the real server in-process on an ephemeral port with the real
 // Tangerang kelurahan and kecamatan layers, a real SQLite event log, reports posted over loopback
 // and read back by real Beast WebSocket clients.
+// First: <netdb.h>, which Asio brings in, defines NO_DATA, a value of the GTFS-Realtime enums.
+#include "gtfs_realtime.pb.h"
+
 #include "server/config.hpp"
 #include "server/application.hpp"
 #include "server/server.hpp"
 #include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
-#include "gtfs_realtime.pb.h"
 #include "pantau.pb.h"
 
 #include <boost/beast/websocket.hpp>
