@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)ingest::alert_active_at(a, fuzz::now_ms);
         auto placed = ingest::alert_to_report(a, source, &stops, fuzz::now_ms);
         if (const auto* r = std::get_if<report>(&placed)) {
-            PANTAU_FUZZ_CHECK(r->category == category::transport && r->alert_key == a.id);
+            PANTAU_FUZZ_CHECK(r->category == category::transport && r->alert_key == ingest::gtfs_alert_key(a.id));
             PANTAU_FUZZ_CHECK(r->where == location_kind::polygon && r->area_geojson.starts_with("{"));
             PANTAU_FUZZ_CHECK(r->expires_at_ms >= 0 && !r->type.empty());
         } else {
