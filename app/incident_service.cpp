@@ -388,6 +388,12 @@ void incident_service::note_feed(std::string_view source, std::int64_t now_ms)
     sources_.on_report(source, now_ms);
 }
 
+void incident_service::note_poll(std::string_view source, poll_status status)
+{
+    std::lock_guard lock(mutex_);
+    sources_.on_poll(source, std::move(status));
+}
+
 std::vector<source_status> incident_service::sources(std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);

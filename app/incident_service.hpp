@@ -199,6 +199,8 @@ public:
 
     // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
     std::vector<source_status> sources(std::int64_t now_ms);
+    // A poller's round (source_health::on_poll).
+    void note_poll(std::string_view source, poll_status status);
     // A feed that is not logged (a GTFS-Realtime vehicle feed) arrived: its source is fresh.
     void note_feed(std::string_view source, std::int64_t now_ms);
     service_gauges gauges(std::int64_t now_ms);

@@ -62,6 +62,15 @@ void source_health::on_report(std::string_view source, std::int64_t at_ms)
         e.last_ms = at_ms;
 }
 
+void source_health::on_poll(std::string_view source, poll_status status)
+{
+    auto it = sources_.find(source);
+    if (it == sources_.end())
+        return;
+    std::string name = status.poller;
+    it->second.pollers.insert_or_assign(std::move(name), std::move(status));
+}
+
 std::vector<std::pair<std::string, std::int64_t>> source_health::last_reports() const
 {
     std::vector<std::pair<std::string, std::int64_t>> out;
@@ -79,6 +88,8 @@ source_status source_health::status_of(const std::string& name, const entry& e) 
     s.expected_interval_ms = e.interval_ms;
     s.stale = stale_at(e);
     s.age_ms = e.last_ms ? std::max<std::int64_t>(0, now_ms_ - *e.last_ms) : 0;
+    for (const auto& [poller, p] : e.pollers)
+        s.pollers.push_back(p);
     return s;
 }
 

@@ -37,12 +37,26 @@ struct source_health_config {
     std::int64_t interval_for(std::string_view source) const;
 };
 
+// A poller that fetches a source's feed (poll/, docs/feeds.md "Pollers"), after its latest round.
+// Live state: not logged, empty after a restart until each poller's first round.
+struct poll_status {
+    std::string poller; // its name: [poll.NAME], or FORMAT-N for --poll
+    std::optional<std::int64_t> last_success_ms;
+    std::optional<std::int64_t> last_error_ms;
+    std::string last_error; // of the last failed round; stays after a success, as the time says when
+    std::uint32_t consecutive_failures = 0;
+    std::int64_t next_attempt_ms = 0;
+
+    bool operator==(const poll_status&) const = default;
+};
+
 struct source_status {
     std::string source;
     std::optional<std::int64_t> last_report_ms; // unset: a declared source that never reported
     std::int64_t expected_interval_ms = 0;
     bool stale = false;
     std::int64_t age_ms = 0; // now - last report, 0 when it never reported
+    std::vector<poll_status> pollers; // the pollers of this source, by name; empty when none
 };
 
 class source_health {
@@ -56,6 +70,9 @@ public:
     // One accepted report at the time it was accepted. A new source beyond max_sources is not
     // tracked and is counted in untracked_reports().
     void on_report(std::string_view source, std::int64_t at_ms);
+    // A poller of `source` finished a round. Only a tracked source (a poller's is declared at
+    // start-up) keeps it.
+    void on_poll(std::string_view source, poll_status status);
     // Every tracked source by name, as of now_ms (or the latest report time, if later); the stale
     // flag is worked out here from the last report and the interval, never stored.
     std::vector<source_status> all(std::int64_t now_ms);
@@ -71,6 +88,7 @@ private:
     struct entry {
         std::optional<std::int64_t> last_ms;
         std::int64_t interval_ms = 0;
+        std::map<std::string, poll_status, std::less<>> pollers; // by name
     };
     bool stale_at(const entry& e) const;
     source_status status_of(const std::string& name, const entry& e) const;

@@ -66,6 +66,7 @@ void poller::run()
             poll_once();
         } catch (const std::exception& e) {
             failed(store::wall_now_ms(), e.what());
+            report_round();
         }
         std::unique_lock lock(mutex_);
         const auto wait = std::chrono::milliseconds(health_.next_attempt_ms - store::wall_now_ms());
@@ -98,14 +99,18 @@ bool poller::poll_once()
         validators_ = why ? validators{} : r.next;
     }
     const std::int64_t now = store::wall_now_ms();
-    if (why) {
+    if (why)
         failed(now, *why);
-        return false;
-    }
-    succeeded(now);
-    if (options_.alive)
-        options_.alive(config_.source, now);
-    return true;
+    else
+        succeeded(now);
+    report_round();
+    return !why;
+}
+
+void poller::report_round()
+{
+    if (options_.after_round)
+        options_.after_round(config_.source, health());
 }
 
 std::optional<std::string> poller::deliver(const std::string& body)
@@ -146,19 +151,22 @@ std::optional<std::string> poller::follow_index(const std::string& body)
         // The headers (credentials) go only where the index itself is.
         static const std::vector<std::string> none;
         fetch_result r = get(url, same_origin(url, config_.url) ? config_.headers : none, {});
+        // Health is shown to viewers and the wall: a link is named without its query, which may
+        // carry a token.
+        const std::string shown = url.substr(0, url.find_first_of("?#"));
         if (r.outcome != fetch_result::kind::fetched) {
             ++errors;
-            last_error = url + ": " + (r.outcome == fetch_result::kind::failed ? r.error : "304 without a condition");
+            last_error = shown + ": " + (r.outcome == fetch_result::kind::failed ? r.error : "304 without a condition");
             continue; // not remembered: tried again next round
         }
         const delivery d = options_.sink(feed_format::cap, config_.source, r.body);
         if (d.outcome == delivery::kind::retry) {
             ++errors;
-            last_error = url + ": not taken: " + d.message;
+            last_error = shown + ": not taken: " + d.message;
             continue;
         }
         if (d.outcome == delivery::kind::rejected && options_.log)
-            options_.log(true, "poller " + config_.name + ": " + url + " rejected: " + d.message);
+            options_.log(true, "poller " + config_.name + ": " + shown + " rejected: " + d.message);
         options_.memory->remember(config_.name, key, entry.updated_ms);
         std::lock_guard lock(mutex_);
         ++health_.alerts_fetched;

@@ -66,8 +66,9 @@ struct poller_options {
     feed_sink sink;
     store::fetched_entries* memory = nullptr; // required for cap-atom and cap-rss
     poll_log log;
-    // Each successful round (a 304 too) with its time: the feed is alive (source freshness).
-    std::function<void(const std::string& source, std::int64_t at_ms)> alive;
+    // After each round, success (a 304 too) or failure, with the poller's health then: source
+    // freshness and the poller's part of source health. Called on the poller's thread.
+    std::function<void(const std::string& source, const poller_health& health)> after_round;
     std::uint64_t seed = std::random_device{}(); // the backoff jitter
 };
 
@@ -99,6 +100,7 @@ private:
     fetch_result get(const std::string& url, const std::vector<std::string>& headers, const validators& previous);
     void succeeded(std::int64_t now_ms);
     void failed(std::int64_t now_ms, const std::string& why);
+    void report_round();
 
     poller_config config_;
     poller_options options_;

@@ -34,7 +34,7 @@ poll::feed_sink make_feed_sink(feed_ingest ingest)
 }
 
 pollers::pollers(const server_config& config, poll::feed_sink sink,
-                 std::function<void(const std::string& source, std::int64_t at_ms)> alive)
+                 std::function<void(const std::string& source, const poll::poller_health& health)> after_round)
 {
     for (const auto& c : config.pollers)
         if (c.format == poll::feed_format::cap_atom || c.format == poll::feed_format::cap_rss) {
@@ -47,7 +47,7 @@ pollers::pollers(const server_config& config, poll::feed_sink sink,
         o.limits = config.poll_limits;
         o.sink = sink;
         o.memory = memory_.get();
-        o.alive = alive;
+        o.after_round = after_round;
         // Lines name the poller, never its URL (it may carry a token) or headers.
         o.log = [](bool is_error, const std::string& line) {
             if (is_error)

@@ -29,10 +29,10 @@ poll::feed_sink make_feed_sink(feed_ingest ingest);
 
 class pollers {
 public:
-    // Opens DIR/polls.sqlite when a poller follows an index. Throws pantau::error. `alive` is
-    // called with a poller's source after each successful round.
+    // Opens DIR/polls.sqlite when a poller follows an index. Throws pantau::error. `after_round`
+    // is called with a poller's source and health after each of its rounds.
     pollers(const server_config& config, poll::feed_sink sink,
-            std::function<void(const std::string& source, std::int64_t at_ms)> alive);
+            std::function<void(const std::string& source, const poll::poller_health& health)> after_round);
     pollers(const pollers&) = delete;
     pollers& operator=(const pollers&) = delete;
 

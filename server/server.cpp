@@ -124,10 +124,14 @@ server::server(server_config config)
     prepare_data_dir(config_.data_dir, config_.min_free_disk);
     declare_poller_sources(config_);
     app_ = std::make_shared<application>(config_);
-    pollers_ = std::make_shared<pollers>(config_, make_feed_sink(app_->feeds()),
-                                         [app = app_.get()](const std::string& source, std::int64_t at_ms) {
-                                             app->incidents().note_feed(source, at_ms);
-                                         });
+    pollers_ = std::make_shared<pollers>(config_, make_feed_sink(app_->feeds()), [app = app_.get()](
+                                         const std::string& source, const poll::poller_health& h) {
+        // A successful round (a 304 too) is the feed alive; every round is the poller's health.
+        if (h.consecutive_failures == 0 && h.last_success_ms)
+            app->incidents().note_feed(source, *h.last_success_ms);
+        app->incidents().note_poll(source, {h.name, h.last_success_ms, h.last_error_ms, h.last_error,
+                                            h.consecutive_failures, h.next_attempt_ms});
+    });
     app_->metrics().add([p = pollers_](app::metrics_writer& w) { p->write_metrics(w); });
     spdlog::info("web root {}", app_->api().web_root().string());
     if (!config_.basemap.empty())

@@ -20,8 +20,9 @@ namespace pantau::stream {
 
 class source_health_cache {
 public:
-    // Every source as of now; a source whose last report or stale flag differs from what the
-    // stream last carried becomes a change for the next delta (so the wall's ages stay true).
+    // Every source as of now; a source that differs from what the stream last carried (its last
+    // report, stale flag or a poller's round) becomes a change for the next delta (so the wall's
+    // ages stay true).
     void refresh(const std::vector<source_status>& now)
     {
         std::vector<v1::SourceHealth> all;
@@ -31,7 +32,7 @@ public:
         std::lock_guard lock(mutex_);
         for (const v1::SourceHealth& h : all) {
             auto [it, fresh] = sent_.try_emplace(h.source(), h);
-            if (fresh || it->second.last_report_ms() != h.last_report_ms() || it->second.stale() != h.stale()) {
+            if (fresh || it->second.SerializeAsString() != h.SerializeAsString()) {
                 it->second = h;
                 changed_[h.source()] = h;
             }

@@ -98,6 +98,15 @@ void to_proto(const source_status& s, v1::SourceHealth* out)
     out->set_last_report_ms(s.last_report_ms.value_or(0));
     out->set_expected_interval_ms(s.expected_interval_ms);
     out->set_stale(s.stale);
+    for (const poll_status& p : s.pollers) {
+        v1::PollerHealth* h = out->add_pollers();
+        h->set_name(p.poller);
+        h->set_last_success_ms(p.last_success_ms.value_or(0));
+        h->set_last_error_ms(p.last_error_ms.value_or(0));
+        h->set_last_error(p.last_error);
+        h->set_consecutive_failures(p.consecutive_failures);
+        h->set_next_attempt_ms(p.next_attempt_ms);
+    }
 }
 
 } // namespace pantau::wire

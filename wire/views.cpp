@@ -160,11 +160,25 @@ json alert_json(const geo::hierarchy& h, const district_alert& a)
 
 json source_json(const source_status& s)
 {
-    return {{"source", s.source},
-            {"last_report_at", s.last_report_ms ? json(rfc3339(*s.last_report_ms)) : json(nullptr)},
-            {"expected_interval_s", s.expected_interval_ms / 1000},
-            {"stale", s.stale},
-            {"age_s", s.last_report_ms ? json(s.age_ms / 1000) : json(nullptr)}};
+    auto time_or_null = [](const std::optional<std::int64_t>& ms) { return ms ? json(rfc3339(*ms)) : json(nullptr); };
+    json out = {{"source", s.source},
+                {"last_report_at", time_or_null(s.last_report_ms)},
+                {"expected_interval_s", s.expected_interval_ms / 1000},
+                {"stale", s.stale},
+                {"age_s", s.last_report_ms ? json(s.age_ms / 1000) : json(nullptr)}};
+    // Only a polled source names its pollers: a source that posts keeps its short entry.
+    if (!s.pollers.empty()) {
+        json pollers = json::array();
+        for (const poll_status& p : s.pollers)
+            pollers.push_back({{"name", p.poller},
+                               {"last_success_at", time_or_null(p.last_success_ms)},
+                               {"last_error_at", time_or_null(p.last_error_ms)},
+                               {"last_error", p.last_error.empty() ? json(nullptr) : json(p.last_error)},
+                               {"consecutive_failures", p.consecutive_failures},
+                               {"next_attempt_at", rfc3339(p.next_attempt_ms)}});
+        out["pollers"] = std::move(pollers);
+    }
+    return out;
 }
 
 json district_stats_json(const geo::level& level, const district_snapshot& s, stats_window window)

@@ -67,6 +67,27 @@ TEST(SourceHealth, ADeclaredSourceIsListedAndStaleBeforeItsFirstReport)
     EXPECT_FALSE(h.all(t0)[0].stale);
 }
 
+TEST(SourceHealth, EachPollerOfATrackedSourceKeepsItsLatestRound)
+{
+    source_health_config c;
+    c.declared.insert("bmkg");
+    source_health h(c);
+    h.on_poll("bmkg", {"quakes", std::nullopt, t0, "HTTP 500", 1, t0 + minute});
+    h.on_poll("bmkg", {"felt", t0, std::nullopt, "", 0, t0 + minute});
+    h.on_poll("bmkg", {"quakes", t0 + minute, t0, "HTTP 500", 0, t0 + 2 * minute}); // recovered
+    h.on_poll("elsewhere", {"x", t0, std::nullopt, "", 0, t0}); // not tracked: not kept, not listed
+    const auto all = h.all(t0 + minute);
+    ASSERT_EQ(all.size(), 1u);
+    ASSERT_EQ(all[0].pollers.size(), 2u);
+    EXPECT_EQ(all[0].pollers[0].poller, "felt"); // by name
+    const poll_status& quakes = all[0].pollers[1];
+    EXPECT_EQ(quakes.consecutive_failures, 0u);
+    EXPECT_EQ(quakes.last_success_ms, t0 + minute);
+    EXPECT_EQ(quakes.last_error, "HTTP 500") << "the last error stays, dated, after a success";
+    // A poller's round is not a report: the source is still stale until something arrives.
+    EXPECT_TRUE(all[0].stale);
+}
+
 TEST(SourceHealth, StalenessFollowsTheClockAndTheLatestReport)
 {
     source_health h;

@@ -205,6 +205,52 @@ TEST(PollE2E, GtfsRtPollerFillsTheVehiclesAndReportsItsRequests)
     EXPECT_TRUE(quakes_listed) << "a poller's source is listed before its first success: " << sources.dump();
 }
 
+// A poller's rounds are in its source's health: a failing one says why, how often and when it
+// tries again, in GET /api/v1/sources (the stream's SourceHealth carries the same, wire-tested).
+TEST(PollE2E, APollersLastErrorFailuresAndNextAttemptAreInItsSourcesHealth)
+{
+    const std::string quake = read_file(std::string(PANTAU_SHARED_DATA) + "/feeds/bmkg-gempa/autogempa.json");
+    testing::http_test_server upstream([&](const testing::http_request& req) {
+        if (req.target() == "/down.json")
+            return testing::http_reply(500, "upstream broken");
+        return testing::http_reply(200, quake, {"Content-Type: application/json"});
+    });
+    testing::scratch_dir dir("pantau-poll-health");
+    poll::poller_config down = parse_poll_flag("bmkg=" + upstream.url("/down.json") + "@1h", 1);
+    down.name = "down";
+    down.source = "quakes";
+    poll::poller_config up = parse_poll_flag("bmkg=" + upstream.url("/autogempa.json") + "@1h", 2);
+    up.name = "up";
+    up.source = "quakes";
+    server srv(polling_server(dir, {down, up}));
+    srv.start();
+
+    // Both pollers' first rounds, however they interleave: at most ten seconds, not a measurement.
+    json quakes;
+    for (int i = 0; i < 1000; ++i) {
+        const json health = get_json(srv, "/api/v1/sources");
+        for (const json& s : health["sources"])
+            if (s["source"] == "quakes")
+                quakes = s;
+        if (quakes.contains("pollers") && quakes["pollers"].size() == 2)
+            break;
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(quakes["pollers"].size(), 2u) << quakes.dump();
+    const json& failing = quakes["pollers"][0];
+    EXPECT_EQ(failing["name"], "down");
+    EXPECT_NE(failing["last_error"].get<std::string>().find("500"), std::string::npos) << failing.dump();
+    EXPECT_TRUE(failing["last_error_at"].is_string());
+    EXPECT_TRUE(failing["last_success_at"].is_null());
+    EXPECT_GE(failing["consecutive_failures"].get<int>(), 1);
+    EXPECT_GT(failing["next_attempt_at"].get<std::string>(), failing["last_error_at"].get<std::string>());
+    const json& working = quakes["pollers"][1];
+    EXPECT_EQ(working["name"], "up");
+    EXPECT_TRUE(working["last_error"].is_null());
+    EXPECT_EQ(working["consecutive_failures"], 0);
+    EXPECT_TRUE(working["last_success_at"].is_string());
+    EXPECT_EQ(quakes["stale"], false) << "the working poller keeps the source fresh";
+}
 
 // The cap-rss and bmkg pollers reach the incidents through the routes' own ingest: BMKG's real
 // nowcast alert, linked from an RSS index, and the real autogempa.json, each an incident.

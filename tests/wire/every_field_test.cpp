@@ -130,10 +130,15 @@ TEST(EveryField, SourceHealthCarriesEveryField)
     s.last_report_ms = t0;
     s.expected_interval_ms = 3'600'000;
     s.stale = true;
+    s.pollers.push_back({"dishub-feed", t0 - 60'000, t0, "HTTP 500", 2, t0 + 30'000});
     v1::SourceHealth msg;
     to_proto(s, &msg);
     EXPECT_EQ(unset_fields(msg), std::set<std::string>{});
     EXPECT_EQ(msg.last_report_ms(), t0);
+    ASSERT_EQ(msg.pollers_size(), 1);
+    EXPECT_EQ(unset_fields(msg.pollers(0)), std::set<std::string>{});
+    EXPECT_EQ(msg.pollers(0).last_error(), "HTTP 500");
+    EXPECT_EQ(msg.pollers(0).next_attempt_ms(), t0 + 30'000);
 }
 
 TEST(EveryField, AFullGtfsRealtimePositionFillsEveryVehicleFieldTheFeedCanGive)

@@ -123,7 +123,10 @@ export class LiveStore {
   }
 
   applySource_(h) {
-    this.sources.set(h.source, { source: h.source, last: Number(h.lastReportMs), interval: Number(h.expectedIntervalMs), stale: h.stale });
+    // The pollers fetching this source, after their latest round: a failing one says why the source is stale.
+    const pollers = (h.pollers ?? []).map((p) => ({ name: p.name, failures: p.consecutiveFailures, error: p.lastError,
+      nextAttempt: Number(p.nextAttemptMs) }));
+    this.sources.set(h.source, { source: h.source, last: Number(h.lastReportMs), interval: Number(h.expectedIntervalMs), stale: h.stale, pollers });
   }
 
   applyVehicle_(v) {

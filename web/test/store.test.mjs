@@ -33,7 +33,7 @@ test("a snapshot fills incidents, stats, active alerts, sources and vehicles", (
   assert.deepEqual(store.stats.get("kelurahan/36.71.01.1001"), { open: 3, reports1h: 7 });
   assert.deepEqual([...store.alerts.keys()], [10], "an inactive alert in a snapshot is not held");
   assert.equal(store.alerts.get(10).what, "flood");
-  assert.deepEqual(store.sources.get("bmkg"), { source: "bmkg", last: T0 - 5000, interval: 600000, stale: false });
+  assert.deepEqual(store.sources.get("bmkg"), { source: "bmkg", last: T0 - 5000, interval: 600000, stale: false, pollers: [] });
   assert.equal(store.sources.get("lapor").stale, true);
   const bus = store.vehicles.get("tj/101");
   assert.equal(bus.bearing, 90);
@@ -135,9 +135,19 @@ test("stats, alert and source updates replace the held state of that district, a
   assert.deepEqual([...store.alerts.keys()], [13]);
   assert.equal(store.version, version + 3, "each of these changes what the districts show");
   store.applyDelta(delta({ sources: [source("lapor", T0 + 3500, { stale: false })] }), T0 + 4000);
-  assert.deepEqual(store.sources.get("lapor"), { source: "lapor", last: T0 + 3500, interval: 600000, stale: false });
+  assert.deepEqual(store.sources.get("lapor"), { source: "lapor", last: T0 + 3500, interval: 600000, stale: false, pollers: [] });
   assert.equal(store.version, version + 3, "source health alone does not redraw the map");
   assert.equal(store.lastUpdate, T0 + 4000);
+});
+
+test("a source keeps its pollers' latest rounds: a failing one's error, failures and next attempt", () => {
+  const store = storeAfterSnapshot();
+  const failing = { name: "quakes", lastSuccessMs: 0n, lastErrorMs: BigInt(T0), lastError: "HTTP status 500",
+    consecutiveFailures: 3, nextAttemptMs: BigInt(T0 + 4000) };
+  store.applyDelta(delta({ sources: [source("bmkg", T0 - 5000, { stale: true, pollers: [failing] })] }), T0 + 1000);
+  assert.deepEqual(store.sources.get("bmkg").pollers, [{ name: "quakes", failures: 3, error: "HTTP status 500", nextAttempt: T0 + 4000 }]);
+  store.applyDelta(delta({ sources: [source("bmkg", T0 + 2000, { pollers: [{ ...failing, consecutiveFailures: 0 }] })] }), T0 + 2000);
+  assert.equal(store.sources.get("bmkg").pollers[0].failures, 0, "recovered: the next round replaces it");
 });
 
 test("the REST fallback's poll replaces the incidents and marks only changed ones new after the first poll", () => {

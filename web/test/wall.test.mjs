@@ -86,7 +86,8 @@ before(async () => {
   // A declared source that never reports: the wall must show it stale, never as an all-clear.
   const config = join(dataDir, "pantau.ini");
   writeFileSync(config, "[sources]\nbmkg = 10m\n");
-  server = await startServer({ dataDir, extra: ["--config", config] });
+  // A poller of a feed that refuses connections (port 9, discard): its source stale, saying why.
+  server = await startServer({ dataDir, extra: ["--config", config, "--poll", "bmkg=http://127.0.0.1:9/autogempa.json@1h"] });
   origin = server.url.replace(/\/$/, "");
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   // A realistic background: incidents of every category spread over the last day.
@@ -192,6 +193,16 @@ test("a declared source that never reported is shown stale, a reporting one fres
   assert.match(await page.textContent("#sources li[data-source=bmkg]"), /BASI/);
   assert.equal(await page.getAttribute("#sources li[data-source=test]", "class"), "");
   assert.match(await page.textContent("#sources li[data-source=test]"), /\d+ (dtk|mnt)/);
+  await page.context().close();
+});
+
+test("a polled source whose poller fails is shown stale with the poller's error and next attempt", async () => {
+  const page = await openWall();
+  await page.waitForSelector("#sources li[data-source=bmkg-1] .poll-error", { timeout: WAIT });
+  assert.equal(await page.getAttribute("#sources li[data-source=bmkg-1]", "class"), "stale");
+  const text = await page.textContent("#sources li[data-source=bmkg-1] .poll-error");
+  // "pengambil bmkg-1: <curl's reason, naming the host> · gagal N× · coba lagi ..."
+  assert.match(text, /^pengambil bmkg-1: .*127\.0\.0\.1.* · gagal \d+× · coba lagi \d+ (dtk|mnt|jam)/);
   await page.context().close();
 });
 

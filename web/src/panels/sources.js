@@ -20,6 +20,9 @@ export function renderSources(store, now) {
     // The server's verdict, or the same rule (age > interval) while the stream is quiet between ticks.
     const stale = s.stale || !reported || (s.interval > 0 && age > s.interval);
     const when = reported ? ago(age) : t("never");
-    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(sourceName(s.source))}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(when)}</span></li>`;
+    // A poller failing now says why, and when it tries again.
+    const failing = (s.pollers ?? []).filter((p) => p.failures > 0).map((p) =>
+      `<span class="poll-error">${esc(t("poll_failing", { name: p.name, error: p.error, n: p.failures, when: ago(p.nextAttempt - now) }))}</span>`).join("");
+    return `<li class="${stale ? "stale" : ""}" data-source="${esc(s.source)}"><span>${stale ? "⚠ " : ""}${esc(sourceName(s.source))}</span><span>${stale ? esc(t("stale")) + " · " : ""}${esc(when)}</span>${failing}</li>`;
   }).join("") : `<li class="none">${esc(t("no_sources"))}</li>`);
 }
