@@ -53,7 +53,8 @@ int exact_circle_vertices(double radius_m)
 }
 
 // The circle as a polygon whose `n` vertices lie exactly on the geodesic circle.
-geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
+// The circle's closed ring: n points on the geodesic circle, the first repeated at the end.
+std::vector<std::pair<double, double>> circle_ring(const circle& c, int n)
 {
     if (!(c.lon >= -180 && c.lon <= 180 && c.lat >= -90 && c.lat <= 90))
         throw error("circle: centre out of range (lon -180..180, lat -90..90)");
@@ -64,7 +65,7 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
         geod_init(&w, 6378137, 1 / 298.257223563);
         return w;
     }();
-    std::vector<std::pair<double, double>> ring_lon_lat(static_cast<std::size_t>(n));
+    std::vector<std::pair<double, double>> ring_lon_lat(static_cast<std::size_t>(n) + 1);
     for (int k = 0; k < n; ++k) {
         // Azimuths run anticlockwise so that the ring is counter-clockwise, as RFC 7946 asks.
         double azimuth = 360.0 - 360.0 * k / n;
@@ -73,10 +74,17 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
         if (std::fabs(lon - c.lon) > 180)
             throw error("circle: crosses the antimeridian, which is not supported");
     }
+    ring_lon_lat.back() = ring_lon_lat.front();
+    return ring_lon_lat;
+}
+
+geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
+{
+    const auto ring_lon_lat = circle_ring(c, n);
     auto seq = detail::own_handle<detail::coord_seq_ptr>(ctx, GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(n + 1), 2),
                                                          "circle: cannot build ring");
     for (unsigned k = 0; k <= static_cast<unsigned>(n); ++k) {
-        const auto& [lon, lat] = ring_lon_lat[k % static_cast<unsigned>(n)];
+        const auto& [lon, lat] = ring_lon_lat[k];
         GEOSCoordSeq_setXY_r(ctx, seq.get(), k, lon, lat);
     }
     // GEOS takes the sequence over, then the ring, from the call on: release each first.
@@ -222,6 +230,13 @@ std::string circle_outline_geojson(const circle& c, int vertices)
     const geos_context ctx;
     geom_ptr area = make_circle(ctx, c, vertices);
     return detail::to_geojson(ctx, area.get(), "circle");
+}
+
+std::vector<std::pair<double, double>> circle_outline(const circle& c, int vertices)
+{
+    if (vertices < 8)
+        throw error("circle: at least 8 vertices");
+    return circle_ring(c, vertices);
 }
 
 struct naive_locator::impl {

@@ -82,5 +82,8 @@ private:
 // A circle to draw: `vertices` points on the same geodesic circle that overlap() measures, as a
 // GeoJSON Polygon (counter-clockwise). Thread-safe. Throws pantau::geo::error like overlap().
 std::string circle_outline_geojson(const circle& c, int vertices = 64);
+// The same outline as its closed ring of (lon, lat) points, counter-clockwise, for callers that
+// put several circles into one MultiPolygon. Throws like circle_outline_geojson.
+std::vector<std::pair<double, double>> circle_outline(const circle& c, int vertices = 64);
 
 } // namespace pantau::geo

@@ -96,14 +96,12 @@ std::optional<std::string> areas_geojson(const cap_info& info)
         for (const cap_circle& c : area.circles) {
             if (c.radius_km <= 0)
                 continue;
-            // The circle's outline as geo draws it; its "coordinates" member is cut out.
-            const std::string polygon = geo::circle_outline_geojson({c.centre.lon, c.centre.lat, c.radius_km * 1000});
-            const auto start = polygon.find("[[");
-            const auto end = polygon.rfind("]]");
-            if (start == std::string::npos || end == std::string::npos)
-                continue;
+            // The circle's outline as geo draws it (and measures it).
+            std::vector<cap_point> outline;
+            for (const auto& [lon, lat] : geo::circle_outline({c.centre.lon, c.centre.lat, c.radius_km * 1000}))
+                outline.push_back({lon, lat});
             out += parts++ ? "," : "";
-            out += '[' + polygon.substr(start, end + 2 - start) + ']';
+            append_ring(out, outline);
         }
     }
     if (parts == 0)

@@ -181,9 +181,10 @@ std::variant<report, alert_unplaced> alert_to_report(const gtfs_rt_alert& alert,
     nlohmann::json polygons = nlohmann::json::array();
     for (std::size_t s : placed) {
         const gtfs_stop& stop = stops->stops[s];
-        const auto outline = nlohmann::json::parse(
-            geo::circle_outline_geojson({stop.lon, stop.lat, settings.stop_radius_m}, settings.circle_vertices));
-        polygons.push_back(outline.at("coordinates"));
+        nlohmann::json ring = nlohmann::json::array();
+        for (const auto& [lon, lat] : geo::circle_outline({stop.lon, stop.lat, settings.stop_radius_m}, settings.circle_vertices))
+            ring.push_back({lon, lat});
+        polygons.push_back(nlohmann::json::array({std::move(ring)}));
     }
     r.where = location_kind::polygon;
     r.area_geojson = nlohmann::json{{"type", "MultiPolygon"}, {"coordinates", std::move(polygons)}}.dump();

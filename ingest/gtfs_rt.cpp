@@ -36,9 +36,10 @@ std::optional<std::string> check_position(const rt::Position& p)
 
 // A POSIX time in seconds as milliseconds, or `fallback` when it is past the year 9999: a feed's
 // uint64 cannot be multiplied blindly (it would overflow), and no vehicle reports from that far.
+constexpr std::uint64_t last_second_of_9999 = 253'402'300'799;
+
 std::int64_t posix_ms_or(std::uint64_t seconds, std::int64_t fallback)
 {
-    constexpr std::uint64_t last_second_of_9999 = 253'402'300'799;
     return seconds <= last_second_of_9999 ? static_cast<std::int64_t>(seconds) * 1000 : fallback;
 }
 
@@ -67,12 +68,9 @@ std::string pick_translation(const rt::TranslatedString& t)
     return std::string(utf8_prefix(best->text(), max_text_bytes));
 }
 
-std::int64_t seconds_to_ms(std::uint64_t s)
-{
-    // Far-future ends (some feeds write 2^63) are kept representable.
-    constexpr std::uint64_t max_s = std::numeric_limits<std::int64_t>::max() / 1000;
-    return static_cast<std::int64_t>(std::min(s, max_s)) * 1000;
-}
+// An alert period's bound: a far-future end (some feeds write 2^63) is the end of 9999, which is
+// as far as "until further notice" for a wall.
+std::int64_t period_ms(std::uint64_t seconds) { return posix_ms_or(std::min(seconds, last_second_of_9999), 0); }
 
 gtfs_rt_alert read_alert(const std::string& id, const rt::Alert& a)
 {
@@ -80,7 +78,7 @@ gtfs_rt_alert read_alert(const std::string& id, const rt::Alert& a)
     out.id = bounded(id);
     for (int i = 0; i < std::min(a.active_period_size(), max_active_periods); ++i) {
         const rt::TimeRange& r = a.active_period(i);
-        out.active.push_back({r.has_start() ? seconds_to_ms(r.start()) : 0, r.has_end() ? seconds_to_ms(r.end()) : 0});
+        out.active.push_back({r.has_start() ? period_ms(r.start()) : 0, r.has_end() ? period_ms(r.end()) : 0});
     }
     for (int i = 0; i < std::min(a.informed_entity_size(), max_informed_entities); ++i) {
         const rt::EntitySelector& e = a.informed_entity(i);

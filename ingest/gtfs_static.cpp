@@ -1,5 +1,7 @@
 #include "ingest/gtfs_static.hpp"
 
+#include "core/text.hpp"
+
 #include <csv.h>
 
 #include <charconv>
@@ -94,9 +96,6 @@ void csv_reader::push_raw(std::string_view bytes)
 {
     // libcsv reports a field only once it is complete (on_field checks its length then), and
     // buffers it until then: that buffer's growth is checked here, slice by slice.
-    if (csv_get_buffer_size(&parser_->p) > limits_.max_field_bytes + 1024)
-        throw csv_error("record " + std::to_string(records_ + 1) + ": a field longer than " +
-                        std::to_string(limits_.max_field_bytes) + " bytes");
     while (!bytes.empty()) {
         // In slices, so that one huge field is caught before it is all buffered.
         const std::string_view slice = bytes.substr(0, limits_.max_field_bytes);
@@ -157,13 +156,8 @@ void read_table(const std::string& file, const text_source& source, const csv_li
             header = false;
             auto index_of = [&](std::string_view name) {
                 for (std::size_t i = 0; i < fields.size(); ++i) {
-                    std::string_view f = fields[i];
                     // Some producers pad names with blanks.
-                    while (!f.empty() && f.front() == ' ')
-                        f.remove_prefix(1);
-                    while (!f.empty() && f.back() == ' ')
-                        f.remove_suffix(1);
-                    if (f == name)
+                    if (trim_blanks(fields[i]) == name)
                         return static_cast<int>(i);
                 }
                 return -1;
