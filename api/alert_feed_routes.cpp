@@ -1,7 +1,9 @@
-// GET /api/v1/alerts.atom and GET /api/v1/alerts/{id}.cap: the threshold alerts as an Atom feed
-// of CAP 1.2 messages (api/cap_out.hpp, docs/feeds.md "CAP out").
+// GET /api/v1/alerts.atom and GET /api/v1/alerts/{id}.cap: the threshold alerts (and with
+// ?include=verified the verified incidents) as an Atom feed of CAP 1.2 messages
+// (api/cap_out.hpp, docs/feeds.md "CAP out").
 
 #include "api/cap_out.hpp"
+#include "api/query.hpp"
 #include "api/reply.hpp"
 #include "api/routes.hpp"
 #include "store/wall_clock.hpp"
@@ -27,6 +29,30 @@ std::vector<district_alert> known_alerts(const api_services& s)
     std::vector<district_alert> out;
     for (auto& [id, a] : by_id)
         out.push_back(std::move(a));
+    return out;
+}
+
+// How long an incident stays in the feed after it ended (as a Cancel), so subscribers polling
+// every few minutes, or down for a while, still see it end.
+constexpr std::int64_t ended_incident_horizon_ms = 24LL * 3600 * 1000;
+// The feed's bound on incidents, newest first: a wall's worth, not a history (GET
+// /api/v1/incidents is the history).
+constexpr std::size_t max_feed_incidents = 500;
+
+// Verified, dispatched and in-progress incidents, and those verified once that ended within the
+// horizon.
+std::vector<verified_incident> published_incidents(const api_services& s, std::int64_t now_ms)
+{
+    app::incident_filter f;
+    f.limit = max_feed_incidents;
+    f.where = [now_ms](const incident& inc) {
+        const auto v = verified_incident_of(inc);
+        return v && (!v->ended() || now_ms - v->changed_at_ms <= ended_incident_horizon_ms);
+    };
+    std::vector<verified_incident> out;
+    for (const incident& inc : s.incidents.list(f))
+        if (auto v = verified_incident_of(inc))
+            out.push_back(std::move(*v));
     return out;
 }
 
@@ -57,7 +83,28 @@ http_response xml_reply(const request_context& c, std::string_view type, std::st
 
 http_response atom(const api_services& s, const cap_out_options& o, const request_context& c)
 {
-    return xml_reply(c, atom_media_type, alerts_atom(s.districts, known_alerts(s), store::wall_now_ms(), o));
+    std::string include;
+    if (const auto error = query_schema().one_of("include", {"verified"}, include).read(c.query))
+        return bad_request(c.req, *error);
+    const std::int64_t now_ms = store::wall_now_ms();
+    return xml_reply(c, atom_media_type,
+                     alerts_atom(s.districts, known_alerts(s),
+                                 include == "verified" ? published_incidents(s, now_ms) : std::vector<verified_incident>{},
+                                 now_ms, o));
+}
+
+// "incident-<id>.cap": a verified incident's CAP message, whether or not the feed lists it now.
+http_response incident_document(const api_services& s, const cap_out_options& o, const request_context& c,
+                                 std::string_view id_text)
+{
+    std::uint64_t id = 0;
+    const char* end = id_text.data() + id_text.size();
+    const auto inc = std::from_chars(id_text.data(), end, id).ptr == end ? s.incidents.get(id) : std::nullopt;
+    const auto v = inc ? verified_incident_of(*inc) : std::nullopt;
+    if (!v)
+        return error_reply(c.req, http::status::not_found, "unknown_incident",
+                           "no verified incident " + std::string(id_text));
+    return xml_reply(c, cap_media_type, incident_cap(s.districts, *v, o));
 }
 
 http_response cap(const api_services& s, const cap_out_options& o, const request_context& c)
@@ -67,6 +114,11 @@ http_response cap(const api_services& s, const cap_out_options& o, const request
     constexpr std::string_view suffix = ".cap";
     std::uint64_t id = 0;
     const bool named = file.size() > suffix.size() && file.ends_with(suffix);
+    constexpr std::string_view incident_prefix = "incident-";
+    if (named && file.starts_with(incident_prefix))
+        return incident_document(s, o, c,
+                                 std::string_view(file).substr(incident_prefix.size(),
+                                                               file.size() - incident_prefix.size() - suffix.size()));
     const char* end = file.data() + file.size() - suffix.size();
     if (!named || std::from_chars(file.data(), end, id).ptr != end)
         return error_reply(c.req, http::status::not_found, "not_found", "no such alert document; use /api/v1/alerts/{id}.cap");

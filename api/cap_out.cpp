@@ -80,13 +80,13 @@ double ring_area(const nlohmann::json& ring)
     return std::abs(twice) / 2;
 }
 
-// The district's largest outer rings as CAP polygons ("lat,lon lat,lon ...", closed), each
-// thinned to at most max_ring_points by keeping every k-th vertex: a bounded, recognisable
-// outline, not a survey-grade one (the geocode names the district exactly).
-std::vector<std::string> cap_polygons(const geo::level& lvl, std::size_t index, const cap_out_options& o)
+// A GeoJSON Polygon or MultiPolygon's largest outer rings as CAP polygons ("lat,lon lat,lon ...",
+// closed), each thinned to at most max_ring_points by keeping every k-th vertex: a bounded,
+// recognisable outline, not a survey-grade one (a geocode names a district exactly).
+std::vector<std::string> cap_polygons(std::string_view geojson, const cap_out_options& o)
 {
-    const auto geometry = nlohmann::json::parse(lvl.geometry_geojson(index), nullptr, false);
-    if (geometry.is_discarded() || !geometry.contains("coordinates"))
+    const auto geometry = nlohmann::json::parse(geojson, nullptr, false);
+    if (geometry.is_discarded() || !geometry.is_object() || !geometry.contains("coordinates"))
         return {};
     std::vector<const nlohmann::json*> rings;
     if (geometry["type"] == "Polygon" && !geometry["coordinates"].empty())
@@ -123,6 +123,15 @@ std::vector<std::string> cap_polygons(const geo::level& lvl, std::size_t index, 
         out.push_back(std::move(text));
     }
     return out;
+}
+
+// CAP's valueName/value pairs (parameter, geocode).
+void write_pair(xml_writer& w, std::string_view element, std::string_view name, std::string_view value)
+{
+    w.open(element);
+    w.element("valueName", name);
+    w.element("value", value);
+    w.close();
 }
 
 // Atom ids are IRIs (RFC 4287 §4.2.6); a CAP identifier is not one, so it is wrapped.
@@ -235,50 +244,224 @@ std::string alert_cap(const geo::hierarchy& districts, const district_alert& a, 
                                                                   {"pantau:rule", a.rule.type_or_category},
                                                                   {"pantau:window", a.rule.window},
                                                                   {"pantau:count", std::to_string(a.count)},
-                                                                  {"pantau:peak", std::to_string(a.peak)}}}) {
-        w.open("parameter");
-        w.element("valueName", name);
-        w.element("value", value);
-        w.close();
-    }
+                                                                  {"pantau:peak", std::to_string(a.peak)}}})
+        write_pair(w, "parameter", name, value);
     w.open("area");
     w.element("areaDesc", p.name);
     if (p.index)
-        for (const std::string& polygon : cap_polygons(districts.at(a.level_index), *p.index, o))
+        for (const std::string& polygon : cap_polygons(districts.at(a.level_index).geometry_geojson(*p.index), o))
             w.element("polygon", polygon);
-    w.open("geocode");
-    w.element("valueName", "kode_wilayah");
-    w.element("value", p.code);
-    w.close();
+    write_pair(w, "geocode", "kode_wilayah", p.code);
     return w.finish();
 }
 
-std::string alerts_atom(const geo::hierarchy& districts, std::vector<district_alert> alerts, std::int64_t now_ms,
-                        const cap_out_options& o)
+namespace {
+
+// CAP 1.2 §3.2.2 severity: pantau's scale is CAP's.
+std::string_view cap_severity(severity s)
 {
-    std::stable_sort(alerts.begin(), alerts.end(), [](const district_alert& x, const district_alert& y) {
-        return std::pair(latest_change_ms(x), x.id) > std::pair(latest_change_ms(y), y.id);
+    switch (s) {
+    case severity::minor:
+        return "Minor";
+    case severity::moderate:
+        return "Moderate";
+    case severity::severe:
+        return "Severe";
+    case severity::extreme:
+        return "Extreme";
+    case severity::unknown:
+        break;
+    }
+    return "Unknown";
+}
+
+// Verified, dispatched and in progress are the statuses an operator has confirmed and not ended.
+bool published_as_open(incident_status s)
+{
+    return s == incident_status::verified || s == incident_status::dispatched || s == incident_status::in_progress;
+}
+
+// "road_damage" → "road damage": CAP's event is text for people (and pantau's CAP reader finds its
+// type words in it).
+std::string event_of(const incident_summary& inc)
+{
+    std::string event = inc.type.empty() ? std::string(to_string(inc.category)) : inc.type;
+    std::replace(event.begin(), event.end(), '_', ' ');
+    return event;
+}
+
+// The incident's finest district, or nothing for one outside every district.
+place incident_place(const geo::hierarchy& h, const incident_summary& inc)
+{
+    if (inc.districts.empty() || h.size() == 0)
+        return {"", "", "outside the districts", std::nullopt};
+    district_alert where;
+    where.level_index = 0;
+    where.code = inc.districts.front();
+    return place_of(h, where);
+}
+
+std::string incident_headline(const verified_incident& v, const place& p)
+{
+    const incident_summary& inc = v.incident;
+    std::string text = inc.headline.empty() ? event_of(inc) + " in " + p.name : inc.headline;
+    return v.ended() ? "Ended (" + std::string(to_string(inc.status)) + "): " + text : text;
+}
+
+std::string incident_description(const verified_incident& v, const place& p)
+{
+    const incident_summary& inc = v.incident;
+    std::string d = inc.title.empty() ? std::string() : inc.title + "\n\n";
+    d += "pantau incident " + std::to_string(inc.id) + ": " + event_of(inc) + " in " + p.name +
+         (p.code.empty() ? "" : " (" + p.code + ")") + ", " + std::to_string(inc.report_count) +
+         (inc.report_count == 1 ? " report" : " reports") + ", status " + std::string(to_string(inc.status)) +
+         ". Verified " + cap_time(v.verified_at_ms);
+    if (!inc.agency.empty())
+        d += ", agency " + inc.agency;
+    if (!inc.assignee.empty())
+        d += ", assigned to " + inc.assignee;
+    return d + ".";
+}
+
+} // namespace
+
+bool verified_incident::ended() const
+{
+    return !published_as_open(incident.status);
+}
+
+std::optional<verified_incident> verified_incident_of(const incident& inc)
+{
+    // core/incident_engine's set_status writes "status: FROM → TO", with " (why)" after some.
+    constexpr std::string_view to_verified = " → verified";
+    for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it) {
+        const std::string& what = it->what;
+        const auto at = what.find(to_verified);
+        if (!what.starts_with("status: ") || at == std::string::npos)
+            continue;
+        const std::string_view rest = std::string_view(what).substr(at + to_verified.size());
+        if (rest.empty() || rest.starts_with(" ("))
+            return verified_incident{inc, it->at_ms, inc.changed_at_ms()};
+    }
+    return std::nullopt;
+}
+
+std::string incident_cap_first_identifier(const cap_out_options& o, const verified_incident& v)
+{
+    return o.sender + ":incident:" + std::to_string(v.incident.id) + ":" + std::to_string(v.verified_at_ms);
+}
+
+std::string incident_cap_identifier(const cap_out_options& o, const verified_incident& v)
+{
+    return o.sender + ":incident:" + std::to_string(v.incident.id) + ":" + std::to_string(v.changed_at_ms);
+}
+
+std::string incident_cap_path(std::uint64_t id)
+{
+    return "/api/v1/alerts/incident-" + std::to_string(id) + ".cap";
+}
+
+std::string incident_cap(const geo::hierarchy& districts, const verified_incident& v, const cap_out_options& o)
+{
+    const incident_summary& inc = v.incident;
+    const place p = incident_place(districts, inc);
+    const bool first = !v.ended() && v.changed_at_ms == v.verified_at_ms;
+    const std::string_view msg_type = v.ended() ? "Cancel" : first ? "Alert" : "Update";
+
+    xml_writer w;
+    w.open("alert", {{"xmlns", cap12_namespace}});
+    w.element("identifier", incident_cap_identifier(o, v));
+    w.element("sender", o.sender);
+    w.element("sent", cap_time(v.changed_at_ms));
+    w.element("status", "Actual");
+    w.element("msgType", msg_type);
+    w.element("scope", "Public");
+    if (!first)
+        w.element("references", o.sender + "," + incident_cap_first_identifier(o, v) + "," + cap_time(v.verified_at_ms));
+
+    w.open("info");
+    w.element("language", "en");
+    const std::string_view by_type = cap_category_of(inc.type);
+    w.element("category", by_type != "Other" ? by_type : cap_category_of(to_string(inc.category)));
+    w.element("event", event_of(inc));
+    w.element("responseType", v.ended() ? "AllClear" : "Monitor");
+    w.element("urgency", v.ended() ? "Past" : "Immediate");
+    w.element("severity", cap_severity(inc.severity));
+    w.element("certainty", "Observed"); // an operator verified it
+    w.element("effective", cap_time(v.verified_at_ms));
+    if (v.ended())
+        w.element("expires", cap_time(v.changed_at_ms));
+    else if (inc.expires_at_ms > 0)
+        w.element("expires", cap_time(inc.expires_at_ms));
+    w.element("senderName", "pantau " + o.sender);
+    w.element("headline", incident_headline(v, p));
+    w.element("description", incident_description(v, p));
+    std::vector<std::pair<std::string_view, std::string>> parameters{
+        {"pantau:incident_id", std::to_string(inc.id)},
+        {"pantau:type", inc.type},
+        {"pantau:status", std::string(to_string(inc.status))},
+        {"pantau:reports", std::to_string(inc.report_count)}};
+    if (!inc.agency.empty())
+        parameters.emplace_back("pantau:agency", inc.agency);
+    for (const auto& [name, value] : parameters)
+        write_pair(w, "parameter", name, value);
+    w.open("area");
+    w.element("areaDesc", p.name);
+    const std::vector<std::string> polygons =
+        inc.area_geojson.empty() ? std::vector<std::string>{} : cap_polygons(inc.area_geojson, o);
+    for (const std::string& polygon : polygons)
+        w.element("polygon", polygon);
+    if (polygons.empty()) { // a point: CAP's circle of radius 0
+        char circle[64];
+        std::snprintf(circle, sizeof circle, "%.6f,%.6f 0", inc.lat, inc.lon);
+        w.element("circle", circle);
+    }
+    if (!p.code.empty())
+        write_pair(w, "geocode", "kode_wilayah", p.code);
+    return w.finish();
+}
+
+std::string alerts_atom(const geo::hierarchy& districts, std::vector<district_alert> alerts,
+                        std::vector<verified_incident> incidents, std::int64_t now_ms, const cap_out_options& o)
+{
+    struct entry {
+        std::int64_t updated_ms, published_ms;
+        std::string identifier, title, summary, href;
+    };
+    std::vector<entry> entries;
+    entries.reserve(alerts.size() + incidents.size());
+    for (const district_alert& a : alerts) {
+        const place p = place_of(districts, a);
+        entries.push_back({latest_change_ms(a), a.raised_at_ms, cap_identifier(o, a), headline(a, p), description(a, p),
+                           "/api/v1/alerts/" + std::to_string(a.id) + ".cap"});
+    }
+    for (const verified_incident& v : incidents) {
+        const place p = incident_place(districts, v.incident);
+        entries.push_back({v.changed_at_ms, v.verified_at_ms, incident_cap_identifier(o, v), incident_headline(v, p),
+                           incident_description(v, p), incident_cap_path(v.incident.id)});
+    }
+    std::stable_sort(entries.begin(), entries.end(), [](const entry& x, const entry& y) {
+        return std::tie(x.updated_ms, x.identifier) > std::tie(y.updated_ms, y.identifier);
     });
+
     xml_writer w;
     w.open("feed", {{"xmlns", atom_namespace}});
     w.element("id", atom_id(o.sender + ":alerts"));
     w.element("title", "pantau alerts from " + o.sender);
-    w.element("updated", cap_time(alerts.empty() ? now_ms : latest_change_ms(alerts.front())));
+    w.element("updated", cap_time(entries.empty() ? now_ms : entries.front().updated_ms));
     w.open("author");
     w.element("name", o.sender);
     w.close();
     w.element("generator", "pantau");
     w.element("link", "", {{"rel", "self"}, {"type", atom_media_type}, {"href", "/api/v1/alerts.atom"}});
-    for (const district_alert& a : alerts) {
-        const place p = place_of(districts, a);
-        const std::string href = "/api/v1/alerts/" + std::to_string(a.id) + ".cap";
+    for (const entry& e : entries) {
         w.open("entry");
-        w.element("id", atom_id(cap_identifier(o, a)));
-        w.element("title", headline(a, p));
-        w.element("updated", cap_time(latest_change_ms(a)));
-        w.element("published", cap_time(a.raised_at_ms));
-        w.element("summary", description(a, p));
-        w.element("link", "", {{"rel", "alternate"}, {"type", cap_media_type}, {"href", href}});
+        w.element("id", atom_id(e.identifier));
+        w.element("title", e.title);
+        w.element("updated", cap_time(e.updated_ms));
+        w.element("published", cap_time(e.published_ms));
+        w.element("summary", e.summary);
+        w.element("link", "", {{"rel", "alternate"}, {"type", cap_media_type}, {"href", e.href}});
         w.close();
     }
     return w.finish();

@@ -6,10 +6,12 @@
 // The mapping is in docs/feeds.md, "CAP out".
 
 #include "core/district_stats.hpp"
+#include "core/incident_engine.hpp"
 #include "geo/hierarchy.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,10 +51,32 @@ std::string cap_identifier(const cap_out_options& o, const district_alert& a);
 // Cancel once it cleared (both referencing the first message).
 std::string alert_cap(const geo::hierarchy& districts, const district_alert& a, const cap_out_options& o);
 
-// An Atom 1.0 feed with one entry per alert (by the time of its latest change, newest first),
-// each linking its CAP message at /api/v1/alerts/{id}.cap (a link relative to the feed's URL).
-// `now_ms` is the feed's <updated> only when there are no alerts.
-std::string alerts_atom(const geo::hierarchy& districts, std::vector<district_alert> alerts, std::int64_t now_ms,
-                        const cap_out_options& o);
+// An incident an operator verified, published as CAP next to the threshold alerts
+// (`?include=verified`, docs/feeds.md "Verified incidents"). Its first message is its latest move
+// to verified; while it stays verified, dispatched or in progress each change is an Update, and
+// any other status (resolved, closed, rejected, back to new) is a Cancel.
+struct verified_incident {
+    incident_summary incident;
+    std::int64_t verified_at_ms = 0; // its latest move to "verified"
+    std::int64_t changed_at_ms = 0;  // its latest report or change
+    bool ended() const;
+};
+// The incident as published, or nullopt when no operator has verified it.
+std::optional<verified_incident> verified_incident_of(const incident& inc);
+
+std::string incident_cap_first_identifier(const cap_out_options& o, const verified_incident& v);
+std::string incident_cap_identifier(const cap_out_options& o, const verified_incident& v);
+// Where the Atom feed links the incident's CAP message: /api/v1/alerts/incident-{id}.cap.
+std::string incident_cap_path(std::uint64_t id);
+// The verified incident as one CAP 1.2 message: its area (or its point as a circle of radius 0),
+// its finest district as a geocode, its severity, status, agency and report count.
+std::string incident_cap(const geo::hierarchy& districts, const verified_incident& v, const cap_out_options& o);
+
+// An Atom 1.0 feed with one entry per alert and per verified incident (by the time of its latest
+// change, newest first), each linking its CAP message at /api/v1/alerts/{id}.cap or
+// incident_cap_path (links relative to the feed's URL). `now_ms` is the feed's <updated> only
+// when the feed has no entry.
+std::string alerts_atom(const geo::hierarchy& districts, std::vector<district_alert> alerts,
+                        std::vector<verified_incident> incidents, std::int64_t now_ms, const cap_out_options& o);
 
 } // namespace pantau::api

@@ -461,6 +461,8 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
             continue;
         if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
             continue;
+        if (f.where && !f.where(inc))
+            continue;
         out.push_back(inc);
     }
     return out;

@@ -72,6 +72,7 @@ struct incident_filter {
     std::optional<incident_status> status;
     std::optional<std::array<double, 4>> bbox;      // min lon, min lat, max lon, max lat
     std::optional<std::string> agency;              // exact; "" matches incidents with none
+    std::function<bool(const incident&)> where;     // any other test (CAP out's verified incidents)
     std::size_t limit = 1000;
 };
 

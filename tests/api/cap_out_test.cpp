@@ -120,10 +120,103 @@ TEST(CapOut, MarkupInNamesAndRulesStaysText)
     EXPECT_EQ(alert.info->areas[0].description, a.code);
     EXPECT_EQ(alert.info->areas[0].geocodes.at(0).value, a.code);
 
-    const std::string feed = alerts_atom(testing::demo_districts(), {a}, 0, cap_out_options{.sender = "pantau@n"});
+    const std::string feed = alerts_atom(testing::demo_districts(), {a}, {}, 0, cap_out_options{.sender = "pantau@n"});
     const auto index = ingest::parse_cap_index(feed, ingest::xml_limits{});
     ASSERT_TRUE(std::holds_alternative<ingest::cap_index>(index)) << feed;
     EXPECT_NE(std::get<ingest::cap_index>(index).entries.at(0).title.find("<b>&flood"), std::string::npos);
+}
+
+// A flood area over Sukarasa, verified by an operator at `verified_ms`.
+incident verified_area_incident(std::int64_t verified_ms)
+{
+    incident inc;
+    inc.id = 42;
+    inc.category = category::disaster;
+    inc.type = "flood";
+    inc.severity = severity::severe;
+    inc.status = incident_status::verified;
+    inc.lon = 106.6318, inc.lat = -6.1729;
+    inc.area_geojson = R"({"type":"Polygon","coordinates":[[[106.63,-6.17],[106.64,-6.17],[106.64,-6.18],[106.63,-6.17]]]})";
+    inc.districts = {"36.71.01.1001", "36.71.01", "36.71"};
+    inc.first_report_ms = inc.last_report_ms = verified_ms - 60'000;
+    inc.report_count = 2;
+    inc.agency = "BPBD";
+    inc.title = "Banjir <50 cm> & naik";
+    inc.audit = {{inc.first_report_ms, "bpbd", "opened by report 1"},
+                 {verified_ms, "operator", "status: new → verified"}};
+    return inc;
+}
+
+TEST(CapOut, OnlyAnIncidentAnOperatorVerifiedIsPublishedFromItsLatestVerification)
+{
+    incident inc = verified_area_incident(1'795'000'100'000);
+    inc.audit.push_back({1'795'000'200'000, "operator", "note: status: new → verified"}); // a note, not a move
+    const auto v = verified_incident_of(inc);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->verified_at_ms, 1'795'000'100'000);
+    EXPECT_EQ(v->changed_at_ms, 1'795'000'200'000);
+    EXPECT_FALSE(v->ended());
+
+    // Back to new and verified again: a new first message.
+    inc.audit.push_back({1'795'000'300'000, "operator", "status: verified → new"});
+    inc.audit.push_back({1'795'000'400'000, "operator", "status: new → verified"});
+    EXPECT_EQ(verified_incident_of(inc)->verified_at_ms, 1'795'000'400'000);
+
+    incident never = verified_area_incident(0);
+    never.status = incident_status::resolved;
+    never.audit = {{1, "bpbd", "opened by report 1"}, {2, "operator", "status: new → resolved"}};
+    EXPECT_FALSE(verified_incident_of(never).has_value());
+}
+
+TEST(CapOut, AVerifiedIncidentsLifeIsAlertUpdateCancelWithItsAreaAndDistrict)
+{
+    const cap_out_options o{.sender = "pantau@node-a"};
+    incident inc = verified_area_incident(1'795'000'100'000);
+
+    const std::string first = incident_cap(testing::demo_districts(), *verified_incident_of(inc), o);
+    EXPECT_EQ(cap_schema_errors(first), "") << first;
+    const auto alert = read_back(first);
+    EXPECT_EQ(alert.msg_type, ingest::cap_msg_type::alert);
+    EXPECT_EQ(alert.identifier, "pantau@node-a:incident:42:1795000100000");
+    ASSERT_TRUE(alert.info.has_value());
+    EXPECT_EQ(alert.info->severity, severity::severe);
+    EXPECT_EQ(alert.info->urgency, ingest::cap_urgency::immediate);
+    EXPECT_NE(alert.info->description.find("Banjir <50 cm> & naik"), std::string::npos) << alert.info->description;
+    EXPECT_NE(alert.info->description.find("agency BPBD"), std::string::npos);
+    ASSERT_EQ(alert.info->areas.size(), 1u);
+    const auto& area = alert.info->areas[0];
+    EXPECT_EQ(area.description, "Sukarasa");
+    ASSERT_EQ(area.polygons.size(), 1u) << "an area incident is its polygon";
+    EXPECT_EQ(area.polygons[0].size(), 4u);
+    EXPECT_DOUBLE_EQ(area.polygons[0][1].lon, 106.64);
+    EXPECT_TRUE(area.circles.empty());
+    EXPECT_EQ(area.geocodes.at(0).value, "36.71.01.1001");
+
+    inc.status = incident_status::dispatched;
+    inc.audit.push_back({1'795'000'200'000, "operator", "status: verified → dispatched"});
+    const auto update = read_back(incident_cap(testing::demo_districts(), *verified_incident_of(inc), o));
+    EXPECT_EQ(update.msg_type, ingest::cap_msg_type::update);
+    EXPECT_EQ(update.identifier, "pantau@node-a:incident:42:1795000200000");
+    ASSERT_EQ(update.references.size(), 1u);
+    EXPECT_EQ(update.references[0].identifier, alert.identifier);
+
+    inc.status = incident_status::rejected;
+    inc.audit.push_back({1'795'000'300'000, "operator", "status: dispatched → rejected"});
+    const std::string cancel_doc = incident_cap(testing::demo_districts(), *verified_incident_of(inc), o);
+    EXPECT_EQ(cap_schema_errors(cancel_doc), "") << cancel_doc;
+    const auto cancel = read_back(cancel_doc);
+    EXPECT_EQ(cancel.msg_type, ingest::cap_msg_type::cancel);
+    EXPECT_EQ(cancel.references.at(0).identifier, alert.identifier);
+    EXPECT_EQ(cancel.info->expires_ms, 1'795'000'300'000);
+
+    // In the feed next to an alert, newest change first.
+    const std::string feed = alerts_atom(testing::demo_districts(), {sukarasa_alert()}, {*verified_incident_of(inc)}, 0, o);
+    const auto index = ingest::parse_cap_index(feed, ingest::xml_limits{});
+    ASSERT_TRUE(std::holds_alternative<ingest::cap_index>(index)) << feed;
+    const auto& entries = std::get<ingest::cap_index>(index).entries;
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[0].link, "/api/v1/alerts/incident-42.cap");
+    EXPECT_EQ(entries[1].link, "/api/v1/alerts/7.cap");
 }
 
 TEST(CapOut, EscapingDropsControlsAndReplacesBrokenUtf8)

@@ -73,6 +73,47 @@ protected:
                                        json::array({flood("1"), flood("2"), flood("3")}).dump(), "application/json");
         ASSERT_EQ(res.result(), http::status::ok) << res.body();
     }
+    std::uint64_t post_flood(const std::string& id)
+    {
+        client c(srv_->local_endpoint());
+        const response res =
+            c.request(http::verb::post, "/api/v1/reports", false, json::array({flood(id)}).dump(), "application/json");
+        EXPECT_EQ(res.result(), http::status::ok) << res.body();
+        return json::parse(res.body())["results"][0]["incident_id"].get<std::uint64_t>();
+    }
+    void set_status(std::uint64_t id, const std::string& status)
+    {
+        client c(srv_->local_endpoint());
+        const response res = c.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(id), false,
+                                       json{{"status", status}}.dump(), "application/json");
+        ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    }
+    // The feed's entries, read with pantau's own Atom reader.
+    std::vector<ingest::cap_index_entry> entries(const std::string& target)
+    {
+        const response feed = get(target);
+        EXPECT_EQ(feed.result(), http::status::ok) << feed.body();
+        const auto index = ingest::parse_cap_index(feed.body(), ingest::xml_limits{});
+        if (!std::holds_alternative<ingest::cap_index>(index)) {
+            ADD_FAILURE() << std::get<ingest::cap_error>(index).message << feed.body();
+            return {};
+        }
+        return std::get<ingest::cap_index>(index).entries;
+    }
+    // The schema-valid CAP document at `target`, parsed.
+    ingest::cap_alert cap_at(const std::string& target)
+    {
+        const response doc = get(target);
+        EXPECT_EQ(doc.result(), http::status::ok) << target << doc.body();
+        const auto valid = testing::xmllint(doc.body(), testing::cap12_schema());
+        EXPECT_EQ(valid.status, 0) << valid.errors << doc.body();
+        const auto parsed = ingest::parse_cap(doc.body(), ingest::xml_limits{});
+        if (!std::holds_alternative<ingest::cap_alert>(parsed)) {
+            ADD_FAILURE() << std::get<ingest::cap_error>(parsed).message << doc.body();
+            return {};
+        }
+        return std::get<ingest::cap_alert>(parsed);
+    }
     fs::path data_dir_;
     std::unique_ptr<server> srv_;
 };
@@ -138,6 +179,63 @@ TEST_F(CapOut, AlertFeedLinksSchemaValidCapThatPantauReadsBack)
     EXPECT_EQ(get(entries[0].link, etag).result(), http::status::not_modified);
     const std::string feed_etag(feed[http::field::etag]);
     EXPECT_EQ(get("/api/v1/alerts.atom", feed_etag).result(), http::status::not_modified);
+}
+
+TEST_F(CapOut, VerifiedIncidentsJoinTheFeedWhenAskedAndEndWithACancel)
+{
+    const std::uint64_t id = post_flood("v1");
+    const std::string path = "/api/v1/alerts/incident-" + std::to_string(id) + ".cap";
+    // Not verified yet: in no feed, and no document.
+    EXPECT_TRUE(entries("/api/v1/alerts.atom?include=verified").empty());
+    EXPECT_EQ(get(path).result(), http::status::not_found);
+
+    set_status(id, "verified");
+    EXPECT_TRUE(entries("/api/v1/alerts.atom").empty()) << "verified incidents only when asked";
+    auto listed = entries("/api/v1/alerts.atom?include=verified");
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].link, path);
+    const ingest::cap_alert first = cap_at(path);
+    EXPECT_EQ(first.msg_type, ingest::cap_msg_type::alert);
+    EXPECT_TRUE(first.identifier.starts_with(first.sender + ":incident:" + std::to_string(id) + ":")) << first.identifier;
+    ASSERT_TRUE(first.info.has_value());
+    EXPECT_EQ(first.info->event, "flood");
+    EXPECT_EQ(first.info->categories, std::vector{ingest::cap_category::met});
+    EXPECT_EQ(first.info->severity, severity::moderate);
+    ASSERT_EQ(first.info->areas.size(), 1u);
+    const auto& area = first.info->areas[0];
+    EXPECT_EQ(area.description, "Sukarasa");
+    ASSERT_EQ(area.circles.size(), 1u) << "a point is a circle of radius 0";
+    EXPECT_NEAR(area.circles[0].centre.lon, sukarasa_lon, 1e-6);
+    EXPECT_NEAR(area.circles[0].centre.lat, sukarasa_lat, 1e-6);
+    EXPECT_EQ(area.circles[0].radius_km, 0);
+    ASSERT_EQ(area.geocodes.size(), 1u);
+    EXPECT_EQ(area.geocodes[0].value, "36.71.01.1001");
+
+    // Dispatched: an Update of the first message; resolved: a Cancel of it, still in the feed.
+    set_status(id, "dispatched");
+    const ingest::cap_alert update = cap_at(path);
+    EXPECT_EQ(update.msg_type, ingest::cap_msg_type::update);
+    ASSERT_EQ(update.references.size(), 1u);
+    EXPECT_EQ(update.references[0].identifier, first.identifier);
+    set_status(id, "resolved");
+    listed = entries("/api/v1/alerts.atom?include=verified");
+    ASSERT_EQ(listed.size(), 1u);
+    const ingest::cap_alert cancel = cap_at(path);
+    EXPECT_EQ(cancel.msg_type, ingest::cap_msg_type::cancel);
+    ASSERT_EQ(cancel.references.size(), 1u);
+    EXPECT_EQ(cancel.references[0].identifier, first.identifier);
+
+    // An unverified incident next to it stays out (the second flood raises a threshold alert,
+    // which is in the feed with or without include); a bad include is a clear 400.
+    post_flood("v2");
+    listed = entries("/api/v1/alerts.atom?include=verified");
+    EXPECT_EQ(std::count_if(listed.begin(), listed.end(),
+                            [](const auto& e) { return e.link.starts_with("/api/v1/alerts/incident-"); }),
+              1);
+    const response bad = get("/api/v1/alerts.atom?include=everything");
+    EXPECT_EQ(bad.result(), http::status::bad_request);
+    EXPECT_NE(bad.body().find("include"), std::string::npos) << bad.body();
+    EXPECT_EQ(get("/api/v1/alerts/incident-x.cap").result(), http::status::not_found);
 }
 
 TEST_F(CapOut, EmptyFeedIsValidAndUnknownAlertsAreNotFound)
