@@ -20,7 +20,7 @@ import { createDetails } from "./panels/details.js";
 import { onFeedPick, tickTimeLeft } from "./panels/feed.js";
 import { zoomToPickedDistrict } from "./panels/top_districts.js";
 import { createTimeline, writeTimelineLegend } from "./panels/timeline.js";
-import { createTransport, TRANSPORT_REFRESH_MS } from "./panels/transport.js";
+import { createTransport, onTransitAlertPick, TRANSPORT_REFRESH_MS } from "./panels/transport.js";
 import { installTestHooks } from "./test_hooks.js";
 import { requireViewer } from "./session.js";
 
@@ -53,12 +53,15 @@ const filters = createFilters({
   },
   onMetric: () => renderer.schedule(),
 });
-onFeedPick((id) => {
+// A picked row (of the feed or the transit alerts): fly to the incident and show its details.
+const pickIncident = (id) => {
   const inc = store.incidents.get(id);
   if (!inc) return;
   map.flyTo({ center: [inc.lon, inc.lat], zoom: Math.max(map.getZoom(), 15), duration: 1200 });
   details.open(id);
-});
+};
+onFeedPick(pickIncident);
+onTransitAlertPick(pickIncident);
 zoomToPickedDistrict(map, districts);
 map.on("zoomend", () => renderer.schedule());
 // Every second: ages in the feed and the source list; the map only redraws on change.

@@ -107,6 +107,10 @@ test("the transport panel shows the worst routes by p90 delay and the open GTFS-
   assert.equal(await page.$$eval("#transit-alerts li", (lis) => lis.length), 1);
   assert.match(await page.textContent("#transit-alerts"), /Koridor 6D dialihkan/);
   assert.match(await page.textContent("#transit-alerts .age"), /dtk|mnt/);
+  // A click shows the alert's details, as a feed row's does.
+  await page.click(`#transit-alerts li[data-id="${alertId}"]`);
+  await page.waitForSelector("#details:not([hidden])", { timeout: WAIT });
+  assert.match(await page.textContent("#details"), /Koridor 6D dialihkan/);
   await page.waitForSelector("#routes li[data-route]", { timeout: REFRESH_WAIT });
   const rows = await routeRows(page);
   assert.deepEqual(rows.map((r) => r.route), ["bart/", "tj/6D"]);   // worst first

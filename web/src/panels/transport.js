@@ -5,7 +5,7 @@
 // age, so old delays never look current.
 import { routeFromJson, worstRoutes, routeStale, transitAlerts, routeLabel, delayLevel } from "../transit.js";
 import { t, ago, sourceName } from "../i18n.js";
-import { $, setHTML, esc } from "../dom.js";
+import { $, setHTML, esc, onRowPick } from "../dom.js";
 
 export const TRANSPORT_REFRESH_MS = 15000;
 
@@ -54,6 +54,9 @@ export function createTransport({ store, onLoaded }) {
 
   return { load, render };
 }
+
+// onPick(id): a transit alert was clicked.
+export function onTransitAlertPick(onPick) { onRowPick($("transit-alerts"), onPick); }
 
 // "+5 mnt", "−1 mnt" (early), "0 dtk"; "—" without a delay.
 function delayText(seconds) {
