@@ -20,6 +20,7 @@ import { createDetails } from "./panels/details.js";
 import { onFeedPick, tickTimeLeft } from "./panels/feed.js";
 import { zoomToPickedDistrict } from "./panels/top_districts.js";
 import { createTimeline, writeTimelineLegend } from "./panels/timeline.js";
+import { createTransport, onTransitAlertPick, TRANSPORT_REFRESH_MS } from "./panels/transport.js";
 import { installTestHooks } from "./test_hooks.js";
 import { requireViewer } from "./session.js";
 
@@ -37,7 +38,8 @@ const { map, loaded: mapLoaded } = createWallMap({ kiosk });
 const connection = createConnectionIndicator(store);
 // The chart is not part of the map's data: a new series only needs the panels redrawn.
 const timeline = createTimeline({ districts, view, onLoaded: () => renderer.schedule() });
-const renderer = createRenderer({ map, store, districts, view, timeline });
+const transport = createTransport({ store, onLoaded: () => renderer.schedule() });
+const renderer = createRenderer({ map, store, districts, view, timeline, transport });
 const details = createDetails({ store, districts, onUpdated: () => renderer.schedule() });
 const tour = createKioskTour({ map, districts, store, seconds: Number(params.get("tour_s") ?? 20) });
 const wall = { map, store, districts, view, connection, renderer, tour, mode: "ws", stream: null, booted: null };
@@ -51,12 +53,15 @@ const filters = createFilters({
   },
   onMetric: () => renderer.schedule(),
 });
-onFeedPick((id) => {
+// A picked row (of the feed or the transit alerts): fly to the incident and show its details.
+const pickIncident = (id) => {
   const inc = store.incidents.get(id);
   if (!inc) return;
   map.flyTo({ center: [inc.lon, inc.lat], zoom: Math.max(map.getZoom(), 15), duration: 1200 });
   details.open(id);
-});
+};
+onFeedPick(pickIncident);
+onTransitAlertPick(pickIncident);
 zoomToPickedDistrict(map, districts);
 map.on("zoomend", () => renderer.schedule());
 // Every second: ages in the feed and the source list; the map only redraws on change.
@@ -141,6 +146,8 @@ async function boot() {
   if (params.get("stream") === "rest") startRestFallback(); else startStream();
   timeline.load();
   setInterval(timeline.load, 60000);
+  transport.load();
+  setInterval(transport.load, TRANSPORT_REFRESH_MS);
   setInterval(() => tickTimeLeft(Date.now()), 1000);
   return { drawn, basemap };
 }

@@ -29,7 +29,7 @@ export function fromProto(p) {
     districts: p.districts.map((d) => ({ level: d.level, code: d.code, name: d.name })),
     first: Number(p.firstReportMs), last: Number(p.lastReportMs), reports: p.reportCount,
     sources: [...p.sources], assignee: p.assignee, agency: p.agency, title: p.title,
-    headline: p.headline ?? "", expires: Number(p.expiresAtMs ?? 0),
+    headline: p.headline ?? "", expires: Number(p.expiresAtMs ?? 0), alertKey: p.alertKey ?? "",
   };
 }
 
@@ -41,7 +41,7 @@ export function fromJson(j) {
     districts: Object.entries(j.districts ?? {}).filter(([, c]) => c).map(([level, code]) => ({ level, code, name: "" })),
     first: Date.parse(j.first_report_at), last: Date.parse(j.last_report_at), reports: j.report_count,
     sources: j.sources ?? [], assignee: j.assignee ?? "", agency: j.agency ?? "", title: j.title ?? "",
-    headline: j.headline ?? "", expires: j.expires_at ? Date.parse(j.expires_at) || 0 : 0,
+    headline: j.headline ?? "", expires: j.expires_at ? Date.parse(j.expires_at) || 0 : 0, alertKey: j.alert_key ?? "",
   };
 }
 

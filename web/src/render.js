@@ -15,7 +15,7 @@ import { renderFeed } from "./panels/feed.js";
 
 const MIN_PASS_GAP_MS = 250;
 
-export function createRenderer({ map, store, districts, view, timeline }) {
+export function createRenderer({ map, store, districts, view, timeline, transport }) {
   const drawIncidents = createIncidentDrawing(map, store);
   const colourDistricts = createDistrictColours({ map, districts, store });
   const drawVehicles = createVehicleDrawing(map, store);
@@ -50,6 +50,7 @@ export function createRenderer({ map, store, districts, view, timeline }) {
       renderAlerts(store.alerts, districts);
       renderCounters(list);
       renderTopDistricts(list, districts);
+      transport.render(list, now);
       renderSources(store, now);
       drawVehicles(now);
       timeline.render(list, now);

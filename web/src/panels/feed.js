@@ -1,7 +1,7 @@
 // The feed: the newest incidents that pass the filter, new ones marked; a click picks one.
 import { STATUS_NAMES, statusGroup, magnitudeOf } from "../model.js";
 import { t, ago, typeName, sourceName, timeLeft } from "../i18n.js";
-import { $, setHTML, esc } from "../dom.js";
+import { $, setHTML, esc, onRowPick } from "../dom.js";
 
 const FEED_SIZE = 60;
 
@@ -20,12 +20,7 @@ export function renderFeed(list, now, { fresh, districts }) {
 }
 
 // onPick(id): a row was clicked.
-export function onFeedPick(onPick) {
-  $("feed").addEventListener("click", (e) => {
-    const li = e.target.closest("li[data-id]");
-    if (li) onPick(Number(li.dataset.id));
-  });
-}
+export function onFeedPick(onPick) { onRowPick($("feed"), onPick); }
 
 // An alert's sender (its first source) and the time it has left, under the row.
 export function alertLine(inc, now) {

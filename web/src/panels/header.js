@@ -8,6 +8,7 @@ export function writeHeadings() {
   $("filter-toggle").textContent = t("filters");
   $("counters-h").textContent = t("counters");
   $("alerts-h").textContent = t("alerts");
+  $("transport-h").textContent = t("transport");
   $("sources-h").textContent = t("sources");
   $("top-h").textContent = t("top_districts");
   $("timeline-h").textContent = t("timeline");
