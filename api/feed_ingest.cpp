@@ -79,7 +79,12 @@ feed_result ingest_cap_document(const api_services& s, std::string_view body, co
     auto parsed = ingest::parse_cap(body, limits);
     if (auto* e = std::get_if<ingest::cap_error>(&parsed))
         return refused(http::status::bad_request, "malformed_feed", "not a CAP alert: " + e->message);
-    const ingest::cap_alert& alert = std::get<ingest::cap_alert>(parsed);
+    return ingest_cap_alert(s, std::get<ingest::cap_alert>(parsed), source, now_ms);
+}
+
+feed_result ingest_cap_alert(const api_services& s, const ingest::cap_alert& alert, const std::string& source,
+                             std::int64_t now_ms)
+{
     json summary = {{"identifier", alert.identifier},
                     {"sender", alert.sender},
                     {"msg_type", ingest::to_string(alert.msg_type)},

@@ -9,6 +9,7 @@
 #include "api/http_api.hpp"
 #include "app/ingest_metrics.hpp"
 #include "app/vehicle_service.hpp"
+#include "ingest/cap_parser.hpp"
 #include "ingest/gtfs_rt.hpp"
 #include "ingest/xml_reader.hpp"
 #include "wire/views.hpp"
@@ -35,6 +36,9 @@ struct feed_result {
     std::optional<app::service_refusal> refusal; // set: 503, nothing taken; retry later
 };
 
+// One CAP 1.2 (or 1.1) alert, already read (an alert an index carries inline, Atom <content>).
+feed_result ingest_cap_alert(const api_services& s, const ingest::cap_alert& alert, const std::string& source,
+                             std::int64_t now_ms);
 // One CAP 1.2 (or 1.1) <alert> document.
 feed_result ingest_cap_document(const api_services& s, std::string_view body, const std::string& source,
                                 const ingest::xml_limits& limits, std::int64_t now_ms);

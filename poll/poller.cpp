@@ -144,7 +144,13 @@ std::optional<std::string> poller::follow_index(const std::string& body)
             continue;
         const std::string url = entry.link.empty() ? std::string{} : resolve_url(config_.url, entry.link);
         if (url.empty()) {
-            // Nothing to fetch (no link, or not http/https): remembered, so it is not looked at again.
+            // Nothing to fetch (no link, or not http/https): the alert inside the entry, if any.
+            // Remembered unless the service could not take it now, so it is not looked at again.
+            if (auto why = deliver_inline(entry)) {
+                ++errors;
+                last_error = "entry " + key.substr(0, 200) + ": not taken: " + *why;
+                continue;
+            }
             options_.memory->remember(config_.name, key, entry.updated_ms);
             continue;
         }
@@ -174,6 +180,24 @@ std::optional<std::string> poller::follow_index(const std::string& body)
     options_.memory->keep_only(config_.name, listed);
     if (errors)
         return std::to_string(errors) + " alert(s) not fetched, last: " + last_error;
+    return std::nullopt;
+}
+
+std::optional<std::string> poller::deliver_inline(const ingest::cap_index_entry& entry)
+{
+    if (!options_.inline_alerts || (!entry.alert && !entry.alert_error))
+        return std::nullopt;
+    const delivery d = entry.alert ? options_.inline_alerts(config_.source, *entry.alert)
+                                   : delivery{delivery::kind::rejected, "alert: " + entry.alert_error->message};
+    if (d.outcome == delivery::kind::retry)
+        return d.message;
+    if (d.outcome == delivery::kind::rejected) {
+        if (options_.log)
+            options_.log(true, "poller " + config_.name + ": an inline alert rejected: " + d.message);
+        return std::nullopt;
+    }
+    std::lock_guard lock(mutex_);
+    ++health_.alerts_fetched;
     return std::nullopt;
 }
 

@@ -2,17 +2,18 @@
 
 // One configured poller: its own thread fetches the feed at the interval (backing off after a
 // failure) and hands each document to the server's sink; for an Atom/RSS index, each alert the
-// index links, once (fetched_entries). Health for source health and /metrics, read any time.
+// index links, once (fetched_entries), or the alert it carries inline when it links none. Health for source health and /metrics, read any time.
 //
 // A thread per poller rather than one curl-multi loop: pollers are few (a handful per node), each
 // blocks in its own bounded transfer, so a slow feed never delays another, and stop() reaches a
 // transfer through curl's progress callback within a second. Simpler than an event loop, for the
 // price of one mostly sleeping thread each.
 
+#include "ingest/cap_parser.hpp"
 #include "poll/backoff.hpp"
-#include "store/fetched_entries.hpp"
 #include "poll/http_fetch.hpp"
 #include "poll/poll_config.hpp"
+#include "store/fetched_entries.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -40,6 +41,9 @@ struct delivery {
 // Takes a fetched document of `format` from `source`: cap (an alert; also each alert an index
 // links), bmkg, gtfs-rt. Called on the poller's thread.
 using feed_sink = std::function<delivery(feed_format format, const std::string& source, const std::string& body)>;
+// Takes an alert an index entry carries inline (Atom <content>) and links nowhere, as the index
+// reader read it within the poller's bounds. Called on the poller's thread.
+using inline_alert_sink = std::function<delivery(const std::string& source, const ingest::cap_alert& alert)>;
 
 // Log lines for the server to write (only server/ logs). Never carries a header value.
 using poll_log = std::function<void(bool is_error, const std::string& line)>;
@@ -57,7 +61,7 @@ struct poller_health {
     std::uint64_t fetched = 0;
     std::uint64_t not_modified = 0;
     std::uint64_t failed = 0;
-    std::uint64_t alerts_fetched = 0; // alerts an index linked, fetched and delivered
+    std::uint64_t alerts_fetched = 0; // alerts of an index delivered: linked and fetched, or inline
 };
 
 struct poller_options {
@@ -70,6 +74,7 @@ struct poller_options {
     // freshness and the poller's part of source health. Called on the poller's thread.
     std::function<void(const std::string& source, const poller_health& health)> after_round;
     std::uint64_t seed = std::random_device{}(); // the backoff jitter
+    inline_alert_sink inline_alerts;             // unset: an entry without a link is passed over
 };
 
 class poller {
@@ -97,6 +102,9 @@ private:
     void run();
     std::optional<std::string> deliver(const std::string& body);
     std::optional<std::string> follow_index(const std::string& body);
+    // An entry's inline alert (or why it could not be read) to inline_alerts; the message when
+    // the service could not take it now (try again next round).
+    std::optional<std::string> deliver_inline(const ingest::cap_index_entry& entry);
     fetch_result get(const std::string& url, const std::vector<std::string>& headers, const validators& previous);
     void succeeded(std::int64_t now_ms);
     void failed(std::int64_t now_ms, const std::string& why);

@@ -156,6 +156,9 @@ application::application(const server_config& config)
     feeds_.cap = [services, xml, delivered](const std::string& source, const std::string& body) {
         return delivered(api::ingest_cap_document(services, body, source, xml, store::wall_now_ms()));
     };
+    feeds_.cap_inline = [services, delivered](const std::string& source, const ingest::cap_alert& alert) {
+        return delivered(api::ingest_cap_alert(services, alert, source, store::wall_now_ms()));
+    };
     feeds_.bmkg = [services, delivered](const std::string& source, const std::string& body) {
         return delivered(api::ingest_bmkg_document(services, body, source, store::wall_now_ms()));
     };

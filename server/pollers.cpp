@@ -33,7 +33,7 @@ poll::feed_sink make_feed_sink(feed_ingest ingest)
     };
 }
 
-pollers::pollers(const server_config& config, poll::feed_sink sink,
+pollers::pollers(const server_config& config, poll::feed_sink sink, poll::inline_alert_sink inline_alerts,
                  std::function<void(const std::string& source, const poll::poller_health& health)> after_round)
 {
     for (const auto& c : config.pollers)
@@ -46,6 +46,7 @@ pollers::pollers(const server_config& config, poll::feed_sink sink,
         poll::poller_options o;
         o.limits = config.poll_limits;
         o.sink = sink;
+        o.inline_alerts = inline_alerts;
         o.memory = memory_.get();
         o.after_round = after_round;
         // Lines name the poller, never its URL (it may carry a token) or headers.

@@ -20,6 +20,7 @@ namespace pantau::server {
 struct feed_ingest {
     using ingest_fn = std::function<poll::delivery(const std::string& source, const std::string& body)>;
     ingest_fn cap;     // one CAP alert (the cap poller's document, each alert of a cap-atom/cap-rss index)
+    poll::inline_alert_sink cap_inline; // an alert a cap-atom index carries inline and links nowhere
     ingest_fn bmkg;    // one BMKG earthquake document
     ingest_fn gtfs_rt; // one GTFS-Realtime FeedMessage
 };
@@ -31,7 +32,7 @@ class pollers {
 public:
     // Opens DIR/polls.sqlite when a poller follows an index. Throws pantau::error. `after_round`
     // is called with a poller's source and health after each of its rounds.
-    pollers(const server_config& config, poll::feed_sink sink,
+    pollers(const server_config& config, poll::feed_sink sink, poll::inline_alert_sink inline_alerts,
             std::function<void(const std::string& source, const poll::poller_health& health)> after_round);
     pollers(const pollers&) = delete;
     pollers& operator=(const pollers&) = delete;

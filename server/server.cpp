@@ -124,7 +124,7 @@ server::server(server_config config)
     prepare_data_dir(config_.data_dir, config_.min_free_disk);
     declare_poller_sources(config_);
     app_ = std::make_shared<application>(config_);
-    pollers_ = std::make_shared<pollers>(config_, make_feed_sink(app_->feeds()), [app = app_.get()](
+    pollers_ = std::make_shared<pollers>(config_, make_feed_sink(app_->feeds()), app_->feeds().cap_inline, [app = app_.get()](
                                          const std::string& source, const poll::poller_health& h) {
         // A successful round (a 304 too) is the feed alive; every round is the poller's health.
         if (h.consecutive_failures == 0 && h.last_success_ms)

@@ -397,6 +397,57 @@ TEST(IndexPoller, AlertThatFailedIsTriedAgainNextRound)
         << "the index is fetched whole again while one of its alerts is missing";
 }
 
+// An Atom index whose entries carry their alert inline (<content>) and link none.
+std::string inline_atom(const std::string& updated)
+{
+    auto alert = [](const std::string& id, bool complete) {
+        return "<content type=\"text/xml\"><alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"><identifier>" + id +
+               "</identifier><sender>bmkg@example</sender><sent>2026-12-05T10:00:00+07:00</sent>"
+               "<status>Actual</status><msgType>Alert</msgType>" +
+               (complete ? "<scope>Public</scope>" : "") + "</alert></content>";
+    };
+    return "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+           "<entry><id>i1</id><updated>" + updated + "</updated>" + alert("I1", true) + "</entry>"
+           "<entry><id>i2</id><updated>" + updated + "</updated>" + alert("I2", false) + "</entry>"
+           "<entry><id>i3</id><updated>" + updated + "</updated></entry></feed>";
+}
+
+TEST(IndexPoller, AnInlineAlertWithoutALinkIsDeliveredOnceAndABrokenOneIsNot)
+{
+    testing::scratch_dir dir("pantau-poll");
+    store::fetched_entries memory((dir.path() / "polls.sqlite").string());
+    index_server feed;
+    feed.set(inline_atom("2026-12-05T10:00:00Z"));
+    std::mutex mutex;
+    std::vector<std::string> delivered;
+    delivery answer{delivery::kind::retry, "disk full"};
+    recording_sink sink;
+    poller_options o{quick_limits(), {}, sink.sink(), &memory, {}, {}, 1};
+    o.inline_alerts = [&](const std::string& source, const ingest::cap_alert& alert) {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(source, "bmkg-test");
+        delivered.push_back(alert.identifier);
+        return answer;
+    };
+    poller p(config_for(feed_format::cap_atom, feed.server.url("/index.atom")), std::move(o));
+    // The service cannot take it now: not remembered, tried again next round.
+    EXPECT_FALSE(p.poll_once());
+    EXPECT_NE(p.health().last_error.find("entry i1: not taken: disk full"), std::string::npos) << p.health().last_error;
+    answer = {};
+    EXPECT_TRUE(p.poll_once()) << p.health().last_error;
+    EXPECT_EQ(delivered, (std::vector<std::string>{"I1", "I1"}));
+    EXPECT_EQ(p.health().alerts_fetched, 1u);
+    EXPECT_TRUE(sink.documents().empty()) << "nothing was fetched: no entry links an alert";
+    EXPECT_EQ(feed.server.requests().size(), 2u);
+    // Delivered once: the next round passes over every entry; an updated entry is delivered again.
+    EXPECT_TRUE(p.poll_once()) << p.health().last_error;
+    EXPECT_EQ(delivered.size(), 2u);
+    feed.set(inline_atom("2026-12-05T11:00:00Z"));
+    EXPECT_TRUE(p.poll_once()) << p.health().last_error;
+    EXPECT_EQ(delivered, (std::vector<std::string>{"I1", "I1", "I1"}));
+    EXPECT_EQ(memory.count("test"), 3u) << "the broken and the empty entry are remembered, not retried";
+}
+
 TEST(IndexPoller, CredentialsGoOnlyToTheIndexOrigin)
 {
     testing::scratch_dir dir("pantau-poll");

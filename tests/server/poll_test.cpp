@@ -283,5 +283,29 @@ TEST(PollE2E, CapRssAndBmkgPollersFileTheirAlertsAsIncidents)
     EXPECT_EQ(types, (std::set<std::string>{"earthquake", "weather_warning"}));
 }
 
+TEST(PollE2E, AnAtomEntryCarryingItsAlertInlineWithoutALinkBecomesAnIncident)
+{
+    std::string alert = read_file(std::string(PANTAU_SHARED_DATA) + "/feeds/cap/bmkg/cap-id-CGT20260924002_alert.xml");
+    ASSERT_FALSE(alert.empty());
+    if (alert.starts_with("<?xml")) // inside <content>, the document's own declaration cannot stand
+        alert.erase(0, alert.find("?>") + 2);
+    const std::string index = R"(<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:bmkg</id><title>BMKG</title>)"
+                              R"(<updated>2026-09-24T07:07:00Z</updated><entry><id>urn:bmkg:CGT-1</id>)"
+                              R"(<title>Hujan lebat</title><updated>2026-09-24T07:07:00Z</updated>)"
+                              R"(<content type="text/xml">)" + alert + "</content></entry></feed>";
+    testing::http_test_server upstream([&](const testing::http_request&) {
+        return testing::http_reply(200, index, {"Content-Type: application/atom+xml"});
+    });
+    testing::scratch_dir dir("pantau-poll-inline");
+    server srv(polling_server(dir, {parse_poll_flag("cap-atom=" + upstream.url("/index.atom") + "@1h", 1)}));
+    srv.start();
+    const json incidents = poll_until(srv, "/api/v1/incidents", "incidents", 1);
+    ASSERT_EQ(incidents["incidents"].size(), 1u) << incidents.dump();
+    const json& inc = incidents["incidents"][0];
+    EXPECT_EQ(inc["type"], "weather_warning");
+    EXPECT_EQ(inc["sources"], json::array({"cap-atom-1"}));
+    EXPECT_EQ(upstream.requests().size(), 1u) << "the alert came with the index: nothing else fetched";
+}
+
 } // namespace
 } // namespace pantau::server
