@@ -45,6 +45,17 @@ std::string report_key(std::string_view source, std::string_view external_id)
     return key;
 }
 
+// Whether the incident's latest status change was its alert ending by itself: its expiry (the
+// service's actor "expiry") or a cancelling version from its feed (set_status's "(cancelled)"),
+// not an operator's decision.
+bool ended_by_its_alert(const incident& inc)
+{
+    for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it)
+        if (it->what.starts_with("status: "))
+            return it->actor == "expiry" || it->what.find("(cancelled") != std::string::npos;
+    return false;
+}
+
 } // namespace
 
 std::int64_t incident::changed_at_ms() const
@@ -327,6 +338,11 @@ void incident_engine::apply_version(incident& inc, const report& r, const distri
     if (inc.expires_at_ms > 0 && is_open(inc.status))
         expiring_.emplace(inc.expires_at_ms, inc.id);
     inc.audit.push_back({accepted_at_ms, r.source, "updated by report " + std::to_string(report_id)});
+    // A later version still in force reopens an alert that had ended by itself: a CAP Update after
+    // its expiry, a GTFS-Realtime alert's next active period. An operator's close stands.
+    const bool in_force = inc.expires_at_ms == 0 || inc.expires_at_ms > accepted_at_ms;
+    if (!is_open(inc.status) && in_force && ended_by_its_alert(inc))
+        set_status(inc, incident_status::new_, r.source, accepted_at_ms, "reopened by a later version");
 }
 
 void incident_engine::set_status(incident& inc, incident_status to, const std::string& actor, std::int64_t at_ms,

@@ -163,6 +163,8 @@ std::variant<report, alert_unplaced> alert_to_report(const gtfs_rt_alert& alert,
 
     report r;
     r.source = std::string(source);
+    // The version, and the active period in force: an alert with several periods is a new
+    // version in each, which reopens its incident after the previous period ended it.
     r.external_id = alert.id + "@" + version_of(alert);
     r.category = category::transport;
     r.type = std::string(alert_type(alert.effect));
@@ -175,6 +177,8 @@ std::variant<report, alert_unplaced> alert_to_report(const gtfs_rt_alert& alert,
     for (const auto& p : alert.active)
         if (in_period(p, observed_ms)) {
             r.expires_at_ms = p.end_ms;
+            if (alert.active.size() > 1)
+                r.external_id += "#" + std::to_string(p.start_ms);
             break;
         }
 

@@ -293,6 +293,47 @@ TEST(AreaIncident, AnAlertEndsAtItsExpiryAndStaysEndedAfterARestart)
         EXPECT_EQ(open_in(restarted, d.level, d.code, t0 + 11 * minute), 0u) << d.code;
 }
 
+TEST(AreaIncident, ALaterVersionReopensAnAlertThatExpiredButNotOneAnOperatorClosed)
+{
+    testing::scratch_dir dir("area_reopen");
+    std::uint64_t id = 0;
+    std::vector<district_share> covers;
+    {
+        incident_service service(city(), dir.path());
+        report first = alert_version("bmkg,E1", {}, west_flood, t0);
+        first.expires_at_ms = t0 + 10 * minute;
+        const accepted_report a = ingest_one(service, first, t0);
+        id = a.incident_id;
+        covers = a.covers;
+        service.expire_alerts(t0 + 10 * minute);
+        ASSERT_EQ(service.get(id)->status, incident_status::closed);
+
+        // An Update after the expiry, in force until t0 + 60 min: the alert is back, counted again.
+        report update = alert_version("bmkg,E2", {"bmkg,E1"}, west_flood, t0 + 11 * minute);
+        update.expires_at_ms = t0 + 60 * minute;
+        EXPECT_EQ(ingest_one(service, update, t0 + 11 * minute).incident_id, id);
+        const auto reopened = service.get(id);
+        EXPECT_EQ(reopened->status, incident_status::new_);
+        EXPECT_NE(reopened->audit.back().what.find("reopened by a later version"), std::string::npos);
+        EXPECT_EQ(reopened->expires_at_ms, t0 + 60 * minute);
+        for (const auto& d : covers)
+            EXPECT_EQ(open_in(service, d.level, d.code, t0 + 11 * minute), 1u) << d.code;
+    }
+    // The same after a replay; then an operator's close stands against a later version.
+    incident_service restarted(city(), dir.path());
+    EXPECT_EQ(restarted.get(id)->status, incident_status::new_);
+    incident_change resolve;
+    resolve.status = incident_status::resolved;
+    resolve.actor = "operator";
+    ASSERT_TRUE(std::holds_alternative<incident>(restarted.change(id, resolve, t0 + 12 * minute)));
+    report later = alert_version("bmkg,E3", {"bmkg,E2"}, west_flood, t0 + 13 * minute);
+    later.expires_at_ms = t0 + 90 * minute;
+    ingest_one(restarted, later, t0 + 13 * minute);
+    EXPECT_EQ(restarted.get(id)->status, incident_status::resolved);
+    for (const auto& d : covers)
+        EXPECT_EQ(open_in(restarted, d.level, d.code, t0 + 13 * minute), 0u) << d.code;
+}
+
 TEST(AreaIncident, AReplayedOrRestoredServiceHasTheSameAreasAlertsAndCounts)
 {
     testing::scratch_dir dir("area_replay");

@@ -449,6 +449,31 @@ TEST(IncidentEngineAlerts, ACancelClosesAndExpiryListsOnlyOpenAlertsByTime)
     EXPECT_EQ(engine.expired_alerts(t0 + 30 * minute), std::vector<std::uint64_t>{ia});
 }
 
+TEST(IncidentEngineAlerts, ALaterVersionInForceReopensAnAlertItsFeedCancelled)
+{
+    // A GTFS-Realtime alert between two active periods: cancelled as not in force, then in force.
+    incident_engine engine;
+    report first = alert_report("G1", {}, t0);
+    first.expires_at_ms = t0 + 10 * minute;
+    const auto id = engine.accept(first, tangerang, t0).incident_id;
+    report gone = alert_report("G1-end", {"G1"}, t0 + 11 * minute);
+    gone.cancels = true;
+    engine.accept(gone, tangerang, t0 + 11 * minute);
+    ASSERT_EQ(engine.find(id)->status, incident_status::closed);
+
+    // A later version already past its end changes the texts but leaves it closed.
+    report past = alert_report("G1-past", {"G1"}, t0 + 12 * minute);
+    past.expires_at_ms = t0 + 12 * minute;
+    engine.accept(past, tangerang, t0 + 13 * minute);
+    EXPECT_EQ(engine.find(id)->status, incident_status::closed);
+
+    report next = alert_report("G1-next", {"G1"}, t0 + 60 * minute);
+    next.expires_at_ms = t0 + 90 * minute;
+    engine.accept(next, tangerang, t0 + 60 * minute);
+    EXPECT_EQ(engine.find(id)->status, incident_status::new_);
+    EXPECT_EQ(engine.expired_alerts(t0 + 90 * minute), std::vector<std::uint64_t>{id}) << "expiring again";
+}
+
 TEST(IncidentEngineAlerts, ACheckpointKeepsAlertKeysCoversAndExpiry)
 {
     incident_engine engine;

@@ -5,6 +5,7 @@
 #include "gtfs_realtime.pb.h"
 
 #include "core/error.hpp"
+#include "core/time_text.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
@@ -285,6 +286,35 @@ TEST_F(TransitFeed, ADeletedOrNotYetActiveAlertIsNoOpenIncident)
     e->mutable_alert();
     EXPECT_EQ(post_feed(deletion.SerializeAsString(), "tj")["alerts"]["cancelled"], 1);
     EXPECT_EQ(get("/api/v1/incidents/" + std::to_string(id))["status"], "closed");
+}
+
+TEST_F(TransitFeed, AnAlertWithTwoActivePeriodsIsReopenedInItsSecond)
+{
+    const std::uint64_t now_s = static_cast<std::uint64_t>(::time(nullptr));
+    // In force from now - 1 h to now - 20 min, and again from now - 10 min for an hour.
+    auto two_periods = [&](std::uint64_t feed_s) {
+        rt::FeedMessage m = transjakarta_alert(feed_s, "P", now_s - 3600);
+        rt::Alert* a = m.mutable_entity(0)->mutable_alert();
+        a->mutable_active_period(0)->set_end(now_s - 1200);
+        auto* second = a->add_active_period();
+        second->set_start(now_s - 600);
+        second->set_end(now_s + 3600);
+        return m.SerializeAsString();
+    };
+    const json first = post_feed(two_periods(now_s - 1800), "tj");
+    ASSERT_EQ(first["alerts"]["results"].size(), 1u) << first.dump();
+    const std::uint64_t id = first["alerts"]["results"][0]["incident_id"];
+    // Between the periods: named but not in force, so over (unless the upkeep's expiry came first).
+    post_feed(two_periods(now_s - 900), "tj");
+    EXPECT_EQ(get("/api/v1/incidents/" + std::to_string(id))["status"], "closed");
+
+    const json again = post_feed(two_periods(now_s), "tj");
+    ASSERT_EQ(again["alerts"]["results"].size(), 1u) << again.dump();
+    EXPECT_EQ(again["alerts"]["results"][0]["incident_id"], id) << "the same alert, the same incident";
+    EXPECT_EQ(again["alerts"]["results"][0]["repeated"], false);
+    const json inc = get("/api/v1/incidents/" + std::to_string(id));
+    EXPECT_EQ(inc["status"], "new") << inc.dump();
+    EXPECT_EQ(inc["expires_at"], rfc3339(static_cast<std::int64_t>(now_s + 3600) * 1000)) << inc.dump();
 }
 
 TEST_F(TransitFeed, BartsRealAlertsNameNoKnownStopAndAreAnsweredUnplaceable)
