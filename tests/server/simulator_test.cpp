@@ -390,7 +390,7 @@ TEST(SimulatedTrips, DelaysAreBoundedSlowerAtRushHourAndSometimesBad)
                 it->second = std::min(it->second, d);
         }
         for (const auto& [route, least] : least_by_route)
-            badly_late_routes += least >= 10 * 60;
+            badly_late_routes += least >= 15 * 60;
     }
     const auto mean = [&](int hour) {
         double sum = 0;
@@ -404,7 +404,8 @@ TEST(SimulatedTrips, DelaysAreBoundedSlowerAtRushHourAndSometimesBad)
     EXPECT_LT(mean(3), 3 * 60);        // the night runs about on time
     const auto& night = by_hour[3];
     EXPECT_LT(*std::min_element(night.begin(), night.end()), 0) << "a bus is early now and then";
-    // A route held up: every bus of it 10 minutes late, now and then but not most of the time.
+    // A route held up: every bus of it 15 minutes late (more than traffic alone ever makes), now
+    // and then but not most of the time.
     EXPECT_GT(badly_late_routes, 0u);
     EXPECT_LT(badly_late_routes, trips / 4 / 10);
     // Rarely a trip is cancelled.
