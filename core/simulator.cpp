@@ -311,6 +311,77 @@ std::vector<simulated_vehicle> simulator::fleet(std::int64_t now_ms) const
     return out;
 }
 
+namespace {
+
+// splitmix64's finaliser: a well-mixed number from a few integers, so that what a bus says can be
+// a function of the time with no state and no random engine.
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
+    return x ^ (x >> 31);
+}
+
+// A number in [0, 1) fixed by its keys; `what` keeps the draws for different purposes apart.
+double hashed(std::uint64_t what, std::uint64_t a, std::uint64_t b)
+{
+    return static_cast<double>(mix(mix(mix(what) ^ a) ^ b) >> 11) * 0x1.0p-53;
+}
+
+enum draw : std::uint64_t { route_factor_draw = 1, bus_draw, disruption_draw, disruption_size_draw, cancel_draw };
+
+constexpr std::int64_t bus_delay_slot_ms = 10 * 60'000; // a bus's own delay changes this often
+constexpr double disruption_per_road_hour = 0.04;       // chance a route is held up for an hour, times road[hour]
+constexpr double cancelled_share = 0.015;               // of trips
+
+// A typical delay in seconds at a WIB hour: about a minute at night, 5–7 at the rush hours and in
+// the rainy afternoon.
+double traffic_delay_s(int hour)
+{
+    const auto h = static_cast<std::size_t>(hour % 24);
+    return 45 + 75 * rush[h] + 50 * rain[h];
+}
+
+} // namespace
+
+std::vector<transit_trip> simulator::trip_updates(std::int64_t now_ms) const
+{
+    std::vector<transit_trip> out;
+    const double seconds = static_cast<double>(now_ms) / 1000;
+    const int hour = wib_hour(now_ms);
+    // Traffic eases or builds through the hour instead of jumping on the hour.
+    const double into_hour = std::fmod(seconds, 3600) / 3600;
+    const double traffic = (1 - into_hour) * traffic_delay_s(hour) + into_hour * traffic_delay_s(hour + 1);
+    const auto hour_n = static_cast<std::uint64_t>(now_ms / 3'600'000);
+    const auto slot_n = static_cast<std::uint64_t>(now_ms / bus_delay_slot_ms);
+    for (std::size_t r = 0; r < routes_.size(); ++r) {
+        const bus_route& route = routes_[r];
+        // Some routes run through worse traffic than others, whatever the hour.
+        const double route_factor = 0.7 + 0.6 * hashed(route_factor_draw, r, 0);
+        double held_up_s = 0;
+        if (hashed(disruption_draw, r, hour_n) < disruption_per_road_hour * road[static_cast<std::size_t>(hour)])
+            held_up_s = 600 + 900 * hashed(disruption_size_draw, r, hour_n);
+        for (std::size_t b = 0; b < route.speed_mps.size(); ++b) {
+            const std::uint64_t bus = r * 100 + b;
+            // Each end-to-end run is a trip, as in a timetable.
+            const auto leg = static_cast<std::uint64_t>((seconds * route.speed_mps[b] + route.phase_m[b]) / route.at_m.back());
+            transit_trip& t = out.emplace_back();
+            t.route_id = route.name;
+            t.trip_id = route.name + "-" + std::to_string(b + 1) + "-" + std::to_string(leg);
+            if (hashed(cancel_draw, bus, leg) < cancelled_share) {
+                t.cancelled = true;
+                continue;
+            }
+            const double own_s = (hashed(bus_draw, bus, slot_n) - 0.3) * 240; // -72 to +168 s
+            const double delay = traffic * route_factor + own_s + held_up_s;
+            t.delay_s = static_cast<std::int32_t>(
+                std::clamp(std::lround(delay), long{simulated_delay_min_s}, long{simulated_delay_max_s}));
+        }
+    }
+    return out;
+}
+
 std::optional<simulator::place> simulator::random_point_in(std::mt19937_64& g, std::size_t kelurahan)
 {
     const geo::bbox& box = districts_.at(0).districts()[kelurahan].extent;

@@ -5,6 +5,7 @@
 // living wall. Pure and seeded: no clock, no I/O; the caller says what time it is.
 
 #include "core/report.hpp"
+#include "core/transit_delays.hpp"
 
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
@@ -59,6 +60,17 @@ public:
     // kelurahan to neighbouring kelurahan driven back and forth at city speeds. A function of the
     // time alone (routes are fixed by the districts, like hotspots), so it needs no state.
     std::vector<simulated_vehicle> fleet(std::int64_t now_ms) const;
+
+    // What a GTFS-Realtime trip updates feed would say of the same buses at now_ms: one trip per
+    // bus ("R01-2-<leg>", a new trip each time it sets off from an end of its route) with its
+    // delay at the next stop. Like fleet(), a function of the time alone: the hour's traffic
+    // (rush hours and the rainy afternoon are slower) times a per-route factor, plus each bus's
+    // own few minutes that change every 10 minutes; now and then a route is held up badly (an
+    // accident, a flooded road) for an hour, and rarely a trip is cancelled (no delay).
+    // Delays lie within [simulated_delay_min_s, simulated_delay_max_s].
+    std::vector<transit_trip> trip_updates(std::int64_t now_ms) const;
+    static constexpr std::int32_t simulated_delay_min_s = -120;
+    static constexpr std::int32_t simulated_delay_max_s = 45 * 60;
 
     const std::vector<simulator_hotspot>& hotspots() const { return hotspots_; }
     std::uint64_t generated() const { return next_id_; }

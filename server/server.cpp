@@ -6,6 +6,7 @@
 #include "app/disk_reserve.hpp"
 #include "core/error.hpp"
 #include "core/simulator.hpp"
+#include "ingest/gtfs_rt.hpp"
 #include "server/listener.hpp"
 #include "server/shared_state.hpp"
 #include "server/tls_context.hpp"
@@ -273,6 +274,15 @@ void server::simulate()
                 app_->vehicles().ingest(std::string(simulated_fleet_source), true, std::move(buses), {}, now_ms);
             } catch (const std::exception& e) {
                 spdlog::error("simulator: bus positions dropped: {}", e.what());
+            }
+            // Their trip updates take the path of a real feed's, so the transport panel has delays.
+            try {
+                ingest::gtfs_rt_feed feed;
+                feed.trip_updates = simulator_->trip_updates(now_ms);
+                feed.header_ms = now_ms;
+                app_->transit().apply(std::string(simulated_fleet_source), feed, now_ms);
+            } catch (const std::exception& e) {
+                spdlog::error("simulator: trip updates dropped: {}", e.what());
             }
         }
         if (now >= log_at) {

@@ -1,6 +1,7 @@
 // The built-in simulator (`pantau serve --simulate RATE`): a seeded, clock-free generator whose
 // reports pass ingest validation, lie in the kelurahan they name, follow the WIB day, and build
-// multi-report incidents at its hotspots; and the real server fed by it over real sockets.
+// multi-report incidents at its hotspots; its buses' positions and trip updates; and the real
+// server fed by it over real sockets.
 #include "core/time_text.hpp"
 #include "core/error.hpp"
 #include "core/incident_engine.hpp"
@@ -335,6 +336,83 @@ TEST(SimulatedFleet, BusesRunInsideTheCityAtCitySpeedsAndPointWhereTheyGo)
     }
 }
 
+TEST(SimulatedTrips, EachBusIsATripOfItsRouteWhateverTheSeed)
+{
+    const simulator sim(demo(), 1);
+    const std::int64_t t = at_wib(9);
+    const auto buses = sim.fleet(t);
+    const auto trips = sim.trip_updates(t);
+    ASSERT_EQ(trips.size(), buses.size());
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < trips.size(); ++i) {
+        EXPECT_EQ(trips[i].route_id, buses[i].route);
+        EXPECT_EQ(trips[i].trip_id.rfind(buses[i].id + "-", 0), 0u) << trips[i].trip_id << " of " << buses[i].id;
+        EXPECT_NE(trips[i].cancelled, trips[i].delay_s.has_value()) << trips[i].trip_id;
+        ids.insert(trips[i].trip_id);
+    }
+    EXPECT_EQ(ids.size(), trips.size());
+    // A function of the time alone, like the routes.
+    const simulator other(demo(), 99);
+    const auto again = other.trip_updates(t);
+    for (std::size_t i = 0; i < trips.size(); ++i) {
+        EXPECT_EQ(again[i].trip_id, trips[i].trip_id);
+        EXPECT_EQ(again[i].delay_s, trips[i].delay_s);
+    }
+    // A bus that sets off again runs a new trip.
+    const auto later = sim.trip_updates(t + hour_ms);
+    std::size_t new_trips = 0;
+    for (std::size_t i = 0; i < trips.size(); ++i)
+        new_trips += later[i].trip_id != trips[i].trip_id;
+    EXPECT_GT(new_trips, 0u);
+}
+
+TEST(SimulatedTrips, DelaysAreBoundedSlowerAtRushHourAndSometimesBad)
+{
+    const simulator sim(demo(), 1);
+    std::map<int, std::vector<std::int32_t>> by_hour;
+    std::size_t trips = 0, cancelled = 0, badly_late_routes = 0;
+    // A week, every five minutes.
+    for (std::int64_t t = at_wib(0); t < at_wib(0) + 7 * 24 * hour_ms; t += 5 * 60'000) {
+        std::map<std::string, std::int32_t> least_by_route;
+        for (const transit_trip& trip : sim.trip_updates(t)) {
+            ++trips;
+            if (trip.cancelled) {
+                ++cancelled;
+                continue;
+            }
+            ASSERT_TRUE(trip.delay_s.has_value());
+            const std::int32_t d = *trip.delay_s;
+            ASSERT_GE(d, simulator::simulated_delay_min_s);
+            ASSERT_LE(d, simulator::simulated_delay_max_s);
+            by_hour[static_cast<int>(((t - at_wib(0)) / hour_ms) % 24)].push_back(d);
+            auto [it, fresh] = least_by_route.try_emplace(trip.route_id, d);
+            if (!fresh)
+                it->second = std::min(it->second, d);
+        }
+        for (const auto& [route, least] : least_by_route)
+            badly_late_routes += least >= 15 * 60;
+    }
+    const auto mean = [&](int hour) {
+        double sum = 0;
+        for (std::int32_t d : by_hour[hour])
+            sum += d;
+        return sum / static_cast<double>(by_hour[hour].size());
+    };
+    EXPECT_GT(mean(8), 2 * mean(3));   // the morning rush
+    EXPECT_GT(mean(17), 2 * mean(3));  // the evening rush in the rainy afternoon
+    EXPECT_GT(mean(15), mean(11));     // the rain
+    EXPECT_LT(mean(3), 3 * 60);        // the night runs about on time
+    const auto& night = by_hour[3];
+    EXPECT_LT(*std::min_element(night.begin(), night.end()), 0) << "a bus is early now and then";
+    // A route held up: every bus of it 15 minutes late (more than traffic alone ever makes), now
+    // and then but not most of the time.
+    EXPECT_GT(badly_late_routes, 0u);
+    EXPECT_LT(badly_late_routes, trips / 4 / 10);
+    // Rarely a trip is cancelled.
+    EXPECT_GT(cancelled, 0u);
+    EXPECT_LT(cancelled, trips / 20);
+}
+
 TEST(SimulateConfig, RateMustBeAboveZeroAndAtMostTenThousand)
 {
     server_config config;
@@ -401,6 +479,34 @@ TEST(SimulateEndToEnd, TheServerFillsWithIncidentsFromTheSimulator)
     ASSERT_EQ(vehicles.at("vehicles").size(), 20u);
     for (const json& v : vehicles.at("vehicles"))
         EXPECT_TRUE(v.at("districts").contains("kelurahan")) << v.dump();
+    // Their trip updates reach the transport panel as a trip updates feed would: five routes of
+    // four trips with delays, the source fresh. They follow the positions in the same tick, and
+    // the statistics show before the freshness is noted: wait for both.
+    json routes, trip_updates;
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+        client tc(srv->local_endpoint());
+        routes = json::parse(tc.request(http::verb::get, "/api/v1/transit/routes", false).body()).at("routes");
+        client sc(srv->local_endpoint());
+        const json health = json::parse(sc.request(http::verb::get, "/api/v1/sources", false).body());
+        for (const json& s : health.at("sources"))
+            if (s.at("source") == "sim-transit/trip_updates")
+                trip_updates = s;
+        if (!routes.empty() && !trip_updates.is_null())
+            break;
+    }
+    ASSERT_EQ(routes.size(), 5u) << routes.dump();
+    for (const json& r : routes) {
+        EXPECT_EQ(r.at("source"), "sim-transit");
+        EXPECT_EQ(r.at("trips"), 4);
+        EXPECT_EQ(r.at("delayed_trips").get<int>() + r.at("cancelled").get<int>(), 4) << r.dump();
+        if (r.at("delayed_trips").get<int>() > 0) {
+            EXPECT_TRUE(r.at("delay_p90_s").is_number_integer()) << r.dump();
+        }
+    }
+    EXPECT_EQ(routes[0].at("route_id"), "R01");
+    ASSERT_FALSE(trip_updates.is_null()) << "no source sim-transit/trip_updates";
+    EXPECT_EQ(trip_updates.at("stale"), false) << trip_updates.dump();
     const std::set<std::string> known = {"laksa", "dishub", "bpbd", "sim-cctv"};
     for (const json& inc : incidents) {
         EXPECT_EQ(inc.at("status_group"), "waiting");
