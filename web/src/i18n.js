@@ -92,6 +92,9 @@ const strings = {
     win_h: "{n} jam",
     win_d: "{n} hari",
     simulated: "{what} (simulasi)",
+    feed_trip_updates: "perjalanan",
+    feed_vehicle_positions: "posisi kendaraan",
+    feed_alerts: "peringatan",
     time_left: "sisa {left}",
     expired: "kedaluwarsa",
     left_hm: "{h} jam {m} mnt",
@@ -198,6 +201,9 @@ const strings = {
     win_h: "{n} h",
     win_d: "{n} d",
     simulated: "{what} (simulated)",
+    feed_trip_updates: "trip updates",
+    feed_vehicle_positions: "vehicle positions",
+    feed_alerts: "alerts",
     time_left: "{left} left",
     expired: "expired",
     left_hm: "{h} h {m} min",
@@ -289,10 +295,17 @@ export function windowName(w) {
 
 // Source names as the agencies write them; others (a configured feed) as they are.
 const SOURCE_NAMES = { laksa: "LAKSA", dishub: "Dishub", bpbd: "BPBD", bmkg: "BMKG", bnpb: "BNPB", damkar: "Damkar", cctv: "CCTV", transit: "Transit" };
+// A source as the wall names it. A GTFS-Realtime feed's kinds of data are sources of their own,
+// "SOURCE/KIND" (docs/feeds.md, "Freshness"): the source is named, then its kind in words.
 export function sourceName(s) {
-  if (SOURCE_NAMES[s]) return SOURCE_NAMES[s];
-  const sim = /^sim-(.+)$/.exec(s ?? "");
-  return sim ? t("simulated", { what: (SOURCE_NAMES[sim[1]] ?? sim[1].toUpperCase()) }) : s;
+  const [base, kind] = String(s ?? "").split("/", 2);
+  if (kind !== undefined) {
+    const words = { trip_updates: "feed_trip_updates", vehicle_positions: "feed_vehicle_positions", alerts: "feed_alerts" }[kind];
+    return `${sourceName(base)} · ${words ? t(words) : kind}`;
+  }
+  if (SOURCE_NAMES[base]) return SOURCE_NAMES[base];
+  const sim = /^sim-(.+)$/.exec(base);
+  return sim ? t("simulated", { what: (SOURCE_NAMES[sim[1]] ?? sim[1].toUpperCase()) }) : base;
 }
 
 // The time left until an alert ends by itself (its CAP `expires`), to the second in its last hour;

@@ -122,6 +122,9 @@ test("the transport panel shows the worst routes by p90 delay and the open GTFS-
   assert.match(rows[1].level, /d-late/);
   assert.match(rows[1].facts, /median \+2 mnt · 4 perjalanan · 1 batal · \d+ dtk/);
   assert.deepEqual(rows.map((r) => r.stale), [false, false]);
+  // The feed's kinds of data are sources of their own, named as the source and the kind in words.
+  await page.waitForFunction(() => /tj · perjalanan/.test(document.getElementById("sources").textContent), null, { timeout: WAIT });
+  assert.doesNotMatch(await page.textContent("#sources"), /trip_updates/);
   if (screenshots) { mkdirSync(screenshots, { recursive: true }); await page.screenshot({ path: `${screenshots}/wall-transport.png` }); }
 
   // The full alert feed no longer names it: the alert is over and leaves the panel.
