@@ -58,17 +58,22 @@ struct place {
     std::optional<std::size_t> index;
 };
 
-place place_of(const geo::hierarchy& h, const district_alert& a)
+place place_of(const geo::hierarchy& h, std::size_t level_index, const std::string& code)
 {
-    place p{"", a.code, a.code, std::nullopt};
-    if (a.level_index >= h.size())
+    place p{"", code, code, std::nullopt};
+    if (level_index >= h.size())
         return p;
-    const geo::level lvl = h.at(a.level_index);
+    const geo::level lvl = h.at(level_index);
     p.level = lvl.name();
-    p.index = lvl.find(a.code);
+    p.index = lvl.find(code);
     if (p.index)
         p.name = lvl.districts()[*p.index].name;
     return p;
+}
+
+place place_of(const geo::hierarchy& h, const district_alert& a)
+{
+    return place_of(h, a.level_index, a.code);
 }
 
 double ring_area(const nlohmann::json& ring)
@@ -295,10 +300,7 @@ place incident_place(const geo::hierarchy& h, const incident_summary& inc)
 {
     if (inc.districts.empty() || h.size() == 0)
         return {"", "", "outside the districts", std::nullopt};
-    district_alert where;
-    where.level_index = 0;
-    where.code = inc.districts.front();
-    return place_of(h, where);
+    return place_of(h, 0, inc.districts.front());
 }
 
 std::string incident_headline(const verified_incident& v, const place& p)
