@@ -98,12 +98,17 @@ http_response patch_incident(const api_services& s, const request_context& c)
                 return invalid("status must be " + std::string(any_status));
         } else if (key == "assignee") {
             change.assignee = v;
+        } else if (key == "agency") {
+            // Reassignment to another agency (OPD), audited; as long as [agencies] names allow.
+            if (v.size() > 128)
+                return invalid("agency is longer than 128 bytes");
+            change.agency = v;
         } else if (key == "note") {
             change.note = v;
         } else if (key == "actor") {
             // Accepted for older clients, and ignored.
         } else {
-            return invalid("unknown field " + key + "; known: status, assignee, note, actor");
+            return invalid("unknown field " + key + "; known: status, assignee, agency, note, actor");
         }
     }
     const app::change_outcome result = s.incidents.change(*id, change, store::wall_now_ms());

@@ -174,6 +174,10 @@ void incident_service::replay()
                 change.status = static_cast<incident_status>(c.status());
             if (c.has_assignee())
                 change.assignee = c.assignee();
+            if (c.has_agency()) {
+                change.agency = c.agency();
+                change.agency_was = c.agency_was();
+            }
             if (!c.note().empty())
                 change.note = c.note();
             change.actor = c.actor();
@@ -304,10 +308,12 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
         std::lock_guard lock(mutex_);
         // Before the engine decides: a change the log then refused would live only in memory.
         if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) +
+                                                          (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
         const incident* before = engine_.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
+        const std::string agency_before = before ? before->agency : std::string();
         auto changed = engine_.change(id, c, now_ms);
         if (auto* err = std::get_if<change_error>(&changed))
             return *err;
@@ -321,6 +327,10 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
             logged->set_status(static_cast<pantau::v1::IncidentStatus>(*c.status));
         if (c.assignee)
             logged->set_assignee(*c.assignee);
+        if (c.agency) {
+            logged->set_agency(*c.agency);
+            logged->set_agency_was(agency_before);
+        }
         if (c.note)
             logged->set_note(*c.note);
         logged->set_actor(c.actor);

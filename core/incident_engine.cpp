@@ -117,8 +117,18 @@ std::map<std::string, std::string, std::less<>> default_agencies()
             {"earthquake", bpbd},        {"weather_warning", bpbd}, {"landslide", bpbd}};
 }
 
-const std::string& engine_config::agency_for(std::string_view type) const
+std::string agency_rule_key(std::string_view type, std::string_view district_code)
 {
+    return std::string(type) + "@" + std::string(district_code);
+}
+
+const std::string& engine_config::agency_for(std::string_view type, const std::vector<std::string>& districts) const
+{
+    if (!agency_by_type_in_district.empty())
+        for (const std::string& code : districts)
+            if (auto it = agency_by_type_in_district.find(agency_rule_key(type, code));
+                it != agency_by_type_in_district.end())
+                return it->second;
     auto it = agency_by_type.find(type);
     return it == agency_by_type.end() ? default_agency : it->second;
 }
@@ -277,7 +287,7 @@ incident& incident_engine::open_incident(const report& r, const district_join& w
     place(inc, r, where);
     inc.first_report_ms = inc.last_report_ms = r.observed_at_ms;
     inc.title = std::string(utf8_prefix(r.text, 200));
-    inc.agency = config_.agency_for(r.type);
+    inc.agency = config_.agency_for(r.type, inc.districts);
     inc.alert_key = r.alert_key;
     inc.headline = std::string(utf8_prefix(r.headline, 200));
     inc.expires_at_ms = r.alert_key.empty() ? 0 : r.expires_at_ms;
@@ -435,8 +445,8 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     auto it = incidents_.find(id);
     if (it == incidents_.end())
         return change_error{"not_found", "no incident " + std::to_string(id)};
-    if (!c.status && !c.assignee && !c.note)
-        return change_error{"empty_change", "give at least one of status, assignee, note"};
+    if (!c.status && !c.assignee && !c.note && !c.agency)
+        return change_error{"empty_change", "give at least one of status, assignee, agency, note"};
     incident& inc = it->second;
     if (c.status && *c.status == inc.status)
         return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
@@ -447,6 +457,12 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     if (c.assignee && *c.assignee != inc.assignee) {
         inc.audit.push_back({at_ms, actor, "assignee: " + (c.assignee->empty() ? std::string("(none)") : *c.assignee)});
         inc.assignee = *c.assignee;
+    }
+    if (c.agency && *c.agency != inc.agency) {
+        auto named = [](const std::string& a) { return a.empty() ? std::string("(none)") : a; };
+        inc.audit.push_back({at_ms, actor, "agency: " + named(c.agency_was.value_or(inc.agency)) + " → " + named(*c.agency)});
+        inc.agency = *c.agency;
+        inc.agency_by_operator = true;
     }
     if (c.note && !c.note->empty())
         inc.audit.push_back({at_ms, actor, "note: " + *c.note});
@@ -507,6 +523,8 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
         p->set_alert_key(inc.alert_key);
         p->set_headline(inc.headline);
         p->set_expires_at_ms(inc.expires_at_ms);
+        if (inc.agency_by_operator)
+            p->set_agency_by_operator(inc.agency);
     }
     std::vector<std::pair<std::string_view, std::uint64_t>> alerts(incident_of_alert_.begin(), incident_of_alert_.end());
     std::sort(alerts.begin(), alerts.end());
@@ -554,8 +572,10 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
         inc.report_ids.assign(p.report_ids().begin(), p.report_ids().end());
         inc.assignee = p.assignee();
         inc.title = p.title();
-        // Not stored: routing follows the current [agencies] table, as on a full replay.
-        inc.agency = config_.agency_for(inc.type);
+        // Routing follows the current [agencies] table, as on a full replay; an operator's
+        // reassignment stays.
+        inc.agency_by_operator = p.has_agency_by_operator();
+        inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config_.agency_for(inc.type, inc.districts);
         for (const auto& e : p.audit())
             inc.audit.push_back({e.at_ms(), e.actor(), e.what()});
         for (const auto& c : p.covers())

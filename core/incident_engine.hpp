@@ -37,17 +37,25 @@ struct dedup_rule {
 
 // DESIGN §8: Kota Tangerang's responsible agency (OPD) per report type (docs/config.md).
 std::map<std::string, std::string, std::less<>> default_agencies();
+// The key of a routing rule for a type in one district: "TYPE@CODE", as the config writes it.
+std::string agency_rule_key(std::string_view type, std::string_view district_code);
 
 struct engine_config {
     dedup_rule default_rule;
     std::map<std::string, dedup_rule, std::less<>> rule_by_type; // e.g. "flood" → 1 km, 6 h
     const dedup_rule& rule_for(std::string_view type) const;
 
-    // Routing: the agency an incident of a type goes to, set when it opens (and again on replay,
-    // so a changed table applies to the incidents held). "" means none: the duty officer routes it.
+    // Routing (docs/config.md, "[agencies]"): the agency an incident goes to, set when it opens
+    // (and again on replay, so a changed table applies to the incidents held). A rule for its type
+    // in one of its districts wins over the type's own rule, the finest district first. ""
+    // means none: the duty officer routes it.
     std::map<std::string, std::string, std::less<>> agency_by_type = default_agencies();
+    // Keyed agency_rule_key(TYPE, CODE): TYPE in the district CODE (any level), and so in every
+    // district inside it.
+    std::map<std::string, std::string, std::less<>> agency_by_type_in_district;
     std::string default_agency;
-    const std::string& agency_for(std::string_view type) const;
+    // `districts`: the incident's district path, a code per level, finest first.
+    const std::string& agency_for(std::string_view type, const std::vector<std::string>& districts) const;
 };
 
 struct audit_entry {
@@ -127,6 +135,9 @@ struct incident_summary {
 struct incident : incident_summary {
     std::vector<std::uint64_t> report_ids;
     std::vector<audit_entry> audit;
+    // An operator set the agency (incident_change::agency): kept as set, also when a restart
+    // meets a changed [agencies] table.
+    bool agency_by_operator = false;
 
     // Its latest report or operator change.
     std::int64_t changed_at_ms() const;
@@ -147,6 +158,10 @@ struct incident_change {
     std::optional<std::string> assignee;
     std::optional<std::string> note;
     std::string actor;
+    std::optional<std::string> agency; // an operator's reassignment ("" for none): routing no longer applies
+    // On replay only: the agency the incident had when the reassignment was made, for its audit
+    // entry (a changed [agencies] table may route it elsewhere now).
+    std::optional<std::string> agency_was;
 };
 
 struct change_error {

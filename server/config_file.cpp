@@ -28,6 +28,15 @@ bool is_type_name(std::string_view s)
     });
 }
 
+// A district code as boundary files write them: Kemendagri's "36.71.01.1001", BPS's "3671010001".
+bool is_district_code(std::string_view s)
+{
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+               c == '-';
+    });
+}
+
 std::optional<std::uint32_t> parse_count(std::string_view s)
 {
     std::uint32_t n = 0;
@@ -151,14 +160,23 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         } else if (section == "agencies") {
             if (value.size() > max_name_bytes)
                 fail(key, value, "an agency name is at most 128 bytes");
+            const auto at = name.find('@');
+            const std::string_view type = name.substr(0, at);
             if (name == "default") {
                 c.engine.default_agency = value;
+            } else if (!is_type_name(type)) {
+                throw config_error("config: " + key + ": \"" + std::string(type) +
+                                   "\" is not a report type (1 to 64 characters of a-z, 0-9 and _)");
+            } else if (at != std::string_view::npos) {
+                // TYPE@CODE: the type in one district (any level) and every district inside it.
+                const std::string_view code = name.substr(at + 1);
+                if (!is_district_code(code))
+                    throw config_error("config: " + key + ": \"" + std::string(code) +
+                                       "\" is not a district code (1 to 64 characters of A-Z, a-z, 0-9, . _ -)");
+                c.engine.agency_by_type_in_district[agency_rule_key(type, code)] = value;
             } else {
-                if (!is_type_name(name))
-                    throw config_error("config: " + key + ": \"" + std::string(name) +
-                                       "\" is not a report type (1 to 64 characters of a-z, 0-9 and _)");
                 // An empty value routes the type to nobody: the duty officer decides.
-                c.engine.agency_by_type[std::string(name)] = value;
+                c.engine.agency_by_type[std::string(type)] = value;
             }
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);

@@ -122,5 +122,29 @@ TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
     EXPECT_EQ(restarted.get(id)->report_count, 1u);
 }
 
+TEST(IncidentService, AReassignedAgencyIsReplayedFromTheLogWhateverTheTable)
+{
+    scratch_dir dir;
+    std::uint64_t id = 0;
+    std::string routed;
+    {
+        incident_service service(demo(), dir.path);
+        id = incident_of(service.ingest(testing::one_report("r", 106.630), t0));
+        routed = service.get(id)->agency;
+        incident_change change;
+        change.agency = "UPT Kebersihan Tangerang";
+        change.actor = "duty";
+        ASSERT_TRUE(std::holds_alternative<incident>(service.change(id, change, t0 + 1000)));
+    }
+    ASSERT_NE(routed, "UPT Kebersihan Tangerang");
+    // Replayed with another table: the operator's agency, not the table's.
+    engine_config other;
+    other.agency_by_type["garbage"] = "Someone else"; // testing::one_report's type
+    incident_service restarted(demo(), dir.path, other);
+    EXPECT_EQ(restarted.get(id)->agency, "UPT Kebersihan Tangerang");
+    EXPECT_EQ(restarted.get(id)->audit.back().what, "agency: " + (routed.empty() ? std::string("(none)") : routed) +
+                                                         " → UPT Kebersihan Tangerang");
+}
+
 } // namespace
 } // namespace pantau::app

@@ -275,11 +275,26 @@ TEST(IncidentEngine, TheIndexDecidesExactlyAsAScanOfEveryIncident)
     EXPECT_GT(joined, 500); // the test exercises joining, not only opening
 }
 
+incident_change status_change(incident_status status, std::string actor)
+{
+    incident_change c;
+    c.status = status;
+    c.actor = std::move(actor);
+    return c;
+}
+
+incident_change with_assignee_and_note(incident_change c, std::string assignee, std::string note)
+{
+    c.assignee = std::move(assignee);
+    c.note = std::move(note);
+    return c;
+}
+
 TEST(IncidentEngine, StatusChangesAreAuditedAndClosedIncidentsTakeNoMoreReports)
 {
     incident_engine engine;
     auto d = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
-    auto changed = engine.change(d.incident_id, {incident_status::verified, std::string("Dinas PU"), std::string("cek lokasi"), "operator1"},
+    auto changed = engine.change(d.incident_id, with_assignee_and_note(status_change(incident_status::verified, "operator1"), "Dinas PU", "cek lokasi"),
                                  t0 + minute);
     ASSERT_TRUE(std::holds_alternative<const incident*>(changed));
     const incident* inc = std::get<const incident*>(changed);
@@ -294,10 +309,10 @@ TEST(IncidentEngine, StatusChangesAreAuditedAndClosedIncidentsTakeNoMoreReports)
     // Verified is still open: a nearby report joins.
     EXPECT_EQ(engine.accept(point_report("b", 106.63, -6.17, t0), tangerang, t0).incident_id, d.incident_id);
     // Resolved is not: the next report opens a new incident.
-    engine.change(d.incident_id, {incident_status::resolved, {}, {}, "operator1"}, t0 + 2 * minute);
+    engine.change(d.incident_id, status_change(incident_status::resolved, "operator1"), t0 + 2 * minute);
     EXPECT_NE(engine.accept(point_report("c", 106.63, -6.17, t0), tangerang, t0).incident_id, d.incident_id);
     // Reopened: it takes reports again.
-    engine.change(d.incident_id, {incident_status::in_progress, {}, {}, "operator1"}, t0 + 3 * minute);
+    engine.change(d.incident_id, status_change(incident_status::in_progress, "operator1"), t0 + 3 * minute);
     auto e = engine.accept(point_report("e", 106.63, -6.17, t0), tangerang, t0);
     EXPECT_EQ(e.incident_id, d.incident_id); // tie with the incident of "c": the older wins
 }
@@ -306,13 +321,13 @@ TEST(IncidentEngine, BadChangesAreErrorsThatChangeNothing)
 {
     incident_engine engine;
     auto d = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
-    auto missing = engine.change(999, {incident_status::closed, {}, {}, "x"}, t0);
+    auto missing = engine.change(999, status_change(incident_status::closed, "x"), t0);
     ASSERT_TRUE(std::holds_alternative<change_error>(missing));
     EXPECT_EQ(std::get<change_error>(missing).code, "not_found");
     auto empty = engine.change(d.incident_id, {}, t0);
     ASSERT_TRUE(std::holds_alternative<change_error>(empty));
     EXPECT_EQ(std::get<change_error>(empty).code, "empty_change");
-    auto same = engine.change(d.incident_id, {incident_status::new_, {}, {}, "x"}, t0);
+    auto same = engine.change(d.incident_id, status_change(incident_status::new_, "x"), t0);
     ASSERT_TRUE(std::holds_alternative<change_error>(same));
     EXPECT_EQ(std::get<change_error>(same).code, "invalid_transition");
     EXPECT_EQ(engine.find(d.incident_id)->audit.size(), 1u);
@@ -493,6 +508,58 @@ TEST(IncidentEngineAlerts, ACheckpointKeepsAlertKeysCoversAndExpiry)
     EXPECT_EQ(restored.expired_alerts(t0 + 30 * minute), std::vector<std::uint64_t>{});
     // A2 had no expiry: the update cleared it. A third version, by the second's key, still joins.
     EXPECT_EQ(restored.accept(alert_report("A3", {"A2"}, t0 + 2 * minute), where, t0 + 2 * minute).incident_id, id);
+}
+
+TEST(IncidentEngineRouting, AnIncidentGoesToTheAgencyOfItsTypeInItsFinestDistrictWithARule)
+{
+    engine_config config;
+    config.agency_by_type_in_district[agency_rule_key("garbage", "36.71.01")] = "UPT Kebersihan Tangerang";
+    incident_engine engine(config);
+    const std::vector<std::string> elsewhere = {"36.71.02.1001", "36.71.02", "36.71"};
+    const auto here = engine.accept(point_report("g1", 106.63, -6.17, t0, "garbage"), tangerang, t0).incident_id;
+    const auto there = engine.accept(point_report("g2", 106.70, -6.20, t0, "garbage"), elsewhere, t0).incident_id;
+    EXPECT_EQ(engine.find(here)->agency, "UPT Kebersihan Tangerang");
+    EXPECT_EQ(engine.find(there)->agency, "DLH");
+
+    // Not stored in a checkpoint: the table of the engine that restores it applies.
+    checkpoint::v1::Engine saved;
+    engine.save(saved);
+    incident_engine restored(config);
+    restored.restore(saved);
+    EXPECT_EQ(restored.find(here)->agency, "UPT Kebersihan Tangerang");
+    incident_engine plain;
+    plain.restore(saved);
+    EXPECT_EQ(plain.find(here)->agency, "DLH");
+}
+
+TEST(IncidentEngineRouting, AnOperatorsReassignmentIsAuditedAndOutlivesTheTable)
+{
+    incident_engine engine;
+    const auto id = engine.accept(point_report("g1", 106.63, -6.17, t0, "garbage"), tangerang, t0).incident_id;
+    ASSERT_EQ(engine.find(id)->agency, "DLH");
+    incident_change c;
+    c.agency = "UPT Kebersihan Tangerang";
+    c.actor = "duty";
+    ASSERT_TRUE(std::holds_alternative<const incident*>(engine.change(id, c, t0 + minute)));
+    const incident* inc = engine.find(id);
+    EXPECT_EQ(inc->agency, "UPT Kebersihan Tangerang");
+    EXPECT_EQ(inc->audit.back().actor, "duty");
+    EXPECT_EQ(inc->audit.back().what, "agency: DLH → UPT Kebersihan Tangerang");
+    // The same agency again is no change to audit; to none is one.
+    engine.change(id, c, t0 + 2 * minute);
+    EXPECT_EQ(engine.find(id)->audit.size(), inc->audit.size());
+
+    checkpoint::v1::Engine saved;
+    engine.save(saved);
+    engine_config other;
+    other.agency_by_type["garbage"] = "DLH Kota";
+    incident_engine restored(other);
+    restored.restore(saved);
+    EXPECT_EQ(restored.find(id)->agency, "UPT Kebersihan Tangerang") << "the operator's choice, not the table's";
+    c.agency = "";
+    restored.change(id, c, t0 + 3 * minute);
+    EXPECT_EQ(restored.find(id)->agency, "");
+    EXPECT_EQ(restored.find(id)->audit.back().what, "agency: UPT Kebersihan Tangerang → (none)");
 }
 
 } // namespace

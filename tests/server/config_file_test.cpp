@@ -58,9 +58,9 @@ TEST(ConfigSections, NothingGivenKeepsTheDesignDefaults)
     EXPECT_FALSE(c.thresholds.has_value());
     EXPECT_EQ(c.sources.default_interval_ms, 15 * minute);
     EXPECT_TRUE(c.sources.declared.empty());
-    EXPECT_EQ(c.engine.agency_for("road_damage"), "Dinas PUPR");
-    EXPECT_EQ(c.engine.agency_for("flood"), "BPBD");
-    EXPECT_EQ(c.engine.agency_for("no_such_type"), "");
+    EXPECT_EQ(c.engine.agency_for("road_damage", {}), "Dinas PUPR");
+    EXPECT_EQ(c.engine.agency_for("flood", {}), "BPBD");
+    EXPECT_EQ(c.engine.agency_for("no_such_type", {}), "");
 }
 
 TEST(ConfigSections, DedupTypesInheritTheSectionDefaultsWhateverTheOrder)
@@ -139,12 +139,32 @@ TEST(ConfigSections, AgenciesOverrideTheBuiltInTableTypeByType)
 {
     const server_config c = apply({{"agencies.default", "Live Room"}, {"agencies.garbage", "DLH Kota Tangerang"},
                                    {"agencies.snake", ""}});
-    EXPECT_EQ(c.engine.agency_for("garbage"), "DLH Kota Tangerang");
-    EXPECT_EQ(c.engine.agency_for("road_damage"), "Dinas PUPR"); // built in, untouched
-    EXPECT_EQ(c.engine.agency_for("snake"), "");                 // routed by hand
-    EXPECT_EQ(c.engine.agency_for("unheard_of"), "Live Room");
+    EXPECT_EQ(c.engine.agency_for("garbage", {}), "DLH Kota Tangerang");
+    EXPECT_EQ(c.engine.agency_for("road_damage", {}), "Dinas PUPR"); // built in, untouched
+    EXPECT_EQ(c.engine.agency_for("snake", {}), "");                 // routed by hand
+    EXPECT_EQ(c.engine.agency_for("unheard_of", {}), "Live Room");
     EXPECT_NE(error_of({{"agencies.Road Damage", "PUPR"}}).find("agencies.Road Damage"), std::string::npos);
+    EXPECT_NE(error_of({{"agencies.garbage@", "UPT"}}).find("not a district code"), std::string::npos);
+    EXPECT_NE(error_of({{"agencies.garbage@36 71", "UPT"}}).find("agencies.garbage@36 71"), std::string::npos);
+    EXPECT_NE(error_of({{"agencies.Garbage@36.71", "UPT"}}).find("not a report type"), std::string::npos);
     EXPECT_NE(error_of({{"agencies.fire", std::string(200, 'x')}}).find("agencies.fire"), std::string::npos);
+}
+
+TEST(ConfigSections, ARuleForATypeInADistrictWinsTheFinestFirst)
+{
+    // Garbage in kecamatan Tangerang (36.71.01) goes to its UPT, in kelurahan Sukarasa to another.
+    const server_config c = apply({{"agencies.garbage@36.71.01", "UPT Kebersihan Tangerang"},
+                                   {"agencies.garbage@36.71.01.1001", "UPT Sukarasa"},
+                                   {"agencies.flood@36.71", "BPBD Kota"}});
+    const std::vector<std::string> sukarasa{"36.71.01.1001", "36.71.01", "36.71"};
+    const std::vector<std::string> babakan{"36.71.01.1002", "36.71.01", "36.71"};
+    const std::vector<std::string> elsewhere{"36.71.02.1001", "36.71.02", "36.71"};
+    EXPECT_EQ(c.engine.agency_for("garbage", sukarasa), "UPT Sukarasa");
+    EXPECT_EQ(c.engine.agency_for("garbage", babakan), "UPT Kebersihan Tangerang");
+    EXPECT_EQ(c.engine.agency_for("garbage", elsewhere), "DLH") << "the type's own rule outside";
+    EXPECT_EQ(c.engine.agency_for("garbage", {}), "DLH") << "outside every district";
+    EXPECT_EQ(c.engine.agency_for("flood", elsewhere), "BPBD Kota");
+    EXPECT_EQ(c.engine.agency_for("fire", sukarasa), "Damkar");
 }
 
 TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)
@@ -180,9 +200,10 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->sources.interval_for("bmkg"), 24 * hour);
     EXPECT_EQ(c->sources.declared.size(), 4u);
     EXPECT_EQ(c->engine.default_agency, "Tangerang Live Room");
-    EXPECT_EQ(c->engine.agency_for("streetlight_out"), "Disperkimtan");
-    EXPECT_EQ(c->engine.agency_for("fire"), "Damkar");
-    EXPECT_EQ(c->engine.agency_for("no_such_type"), "Tangerang Live Room");
+    EXPECT_EQ(c->engine.agency_for("streetlight_out", {}), "Disperkimtan");
+    EXPECT_EQ(c->engine.agency_for("fire", {}), "Damkar");
+    EXPECT_EQ(c->engine.agency_for("garbage", {"36.71.01.1001", "36.71.01", "36.71"}), "UPT Kebersihan Kec. Tangerang");
+    EXPECT_EQ(c->engine.agency_for("no_such_type", {}), "Tangerang Live Room");
     EXPECT_EQ(c->xml.max_bytes, 256u << 10);
     EXPECT_EQ(c->xml.max_depth, 16u);
 }
