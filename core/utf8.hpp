@@ -44,6 +44,18 @@ constexpr utf8_char utf8_at(std::string_view s, std::size_t i)
     return {n, cp};
 }
 
+// Whether all of s is well-formed UTF-8.
+constexpr bool valid_utf8(std::string_view s)
+{
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8_at(s, i).length;
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
 // The longest prefix of s of at most max bytes that does not end inside a character.
 constexpr std::string_view utf8_prefix(std::string_view s, std::size_t max)
 {

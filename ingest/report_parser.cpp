@@ -57,11 +57,6 @@ bool for_each_code_point(std::string_view s, F&& on_code_point)
     return true;
 }
 
-bool is_utf8(std::string_view s)
-{
-    return for_each_code_point(s, [](std::uint32_t) {});
-}
-
 // C0 controls, DEL and C1 controls: never part of an id or a key.
 bool is_printable_utf8(std::string_view s)
 {
@@ -94,7 +89,7 @@ maybe_error check_id(std::string_view field, const std::string& value)
     if (value.size() > max_id_bytes)
         return invalid(std::string(field) + " is " + bytes(value.size()) + "; at most " + std::to_string(max_id_bytes) +
                        " are allowed");
-    if (!is_utf8(value))
+    if (!valid_utf8(value))
         return invalid(std::string(field) + " is not valid UTF-8");
     if (!is_printable_utf8(value))
         return invalid(std::string(field) + " contains a control character");
@@ -148,7 +143,7 @@ maybe_error check_alert(const report& r)
             return e;
     if (r.expires_at_ms < 0)
         return invalid("expires_at must be after 1970");
-    if (r.headline.size() > max_headline_bytes || !is_utf8(r.headline))
+    if (r.headline.size() > max_headline_bytes || !valid_utf8(r.headline))
         return invalid("headline must be valid UTF-8 of at most " + bytes(max_headline_bytes));
     return std::nullopt;
 }
@@ -184,7 +179,7 @@ maybe_error validate(const report& r, const ingest_limits& limits, std::int64_t 
 
     if (r.text.size() > limits.max_text_bytes)
         return invalid("text is " + bytes(r.text.size()) + "; at most " + bytes(limits.max_text_bytes) + " are allowed");
-    if (!is_utf8(r.text))
+    if (!valid_utf8(r.text))
         return invalid("text is not valid UTF-8");
 
     if (r.observed_at_ms > now_ms + limits.max_future_ms)
@@ -209,7 +204,7 @@ maybe_error validate(const report& r, const ingest_limits& limits, std::int64_t 
         if (value.size() > limits.max_attribute_value_bytes)
             return invalid("attributes." + key + " is " + bytes(value.size()) + "; at most " +
                            bytes(limits.max_attribute_value_bytes) + " are allowed");
-        if (!is_utf8(value))
+        if (!valid_utf8(value))
             return invalid("attributes." + key + " is not valid UTF-8");
     }
     return std::nullopt;
