@@ -94,7 +94,7 @@ function startStream() {
 function startRestFallback() {
   wall.mode = "rest";
   startPolling({
-    store, districts,
+    store, districts, filter: () => view.filter,
     onPolled: (changed) => {
       if (connection.state !== "open") connection.set("open");
       if (changed) renderer.schedule();
