@@ -7,6 +7,7 @@
 #include "server/config.hpp"
 #include "server/application.hpp"
 #include "server/server.hpp"
+#include "stream/stream_filter.hpp"
 #include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
@@ -370,6 +371,56 @@ TEST_F(Stream, APatchedStatusReachesTheClient)
         const auto& removed = m.delta().removed_incident_ids();
         return std::find(removed.begin(), removed.end(), id) != removed.end();
     }));
+}
+
+TEST_F(Stream, AnAgencyFilterFollowsRoutingAndAnOperatorsReassignment)
+{
+    start();
+    const std::uint64_t garbage = post_one(report_json("g", sukarasa_lon, sukarasa_lat)); // routed to DLH
+    const std::uint64_t flood = post_one(report_json("f", sukaasih_lon, sukaasih_lat, "flood", "disaster")); // BPBD
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) { s.add_agencies("DLH"); });
+    const auto snapshot = ws.next();
+    ASSERT_TRUE(snapshot && snapshot->has_snapshot());
+    ASSERT_EQ(snapshot->snapshot().incidents_size(), 1);
+    EXPECT_EQ(snapshot->snapshot().incidents(0).id(), garbage);
+    EXPECT_EQ(snapshot->snapshot().incidents(0).agency(), "DLH");
+
+    const auto reassign = [&](std::uint64_t id, const std::string& agency) {
+        client c(srv_->local_endpoint());
+        const response res = c.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(id), false,
+                                       json{{"agency", agency}}.dump(), "application/json");
+        ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    };
+    // Out of the filter: a removal, as for an incident that leaves a district filter.
+    reassign(garbage, "Dinas PUPR");
+    EXPECT_TRUE(ws.until([&](const v1::ServerMessage& m) {
+        const auto& removed = m.delta().removed_incident_ids();
+        return std::find(removed.begin(), removed.end(), garbage) != removed.end();
+    }));
+    // Into it: an upsert with its new agency.
+    reassign(flood, "DLH");
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, flood); }));
+    for (const auto& i : ws.seen().back().delta().upserts())
+        if (i.id() == flood) {
+            EXPECT_EQ(i.agency(), "DLH");
+        }
+    for (const auto& m : ws.seen())
+        for (const auto& i : m.delta().upserts())
+            EXPECT_EQ(i.agency(), "DLH") << "incident " << i.id() << " of another agency was sent";
+}
+
+TEST_F(Stream, ASubscribeWithTooManyAgenciesClosesTheConnection)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) {
+        for (int i = 0; i <= stream::stream_filter::max_agencies; ++i)
+            s.add_agencies("UPT " + std::to_string(i));
+    });
+    EXPECT_FALSE(ws.until([](const v1::ServerMessage&) { return false; }, 10s)) << "no snapshot";
+    EXPECT_EQ(ws.error(), websocket::error::closed);
+    EXPECT_EQ(ws.close_code(), static_cast<std::uint16_t>(websocket::close_code::bad_payload));
 }
 
 TEST_F(Stream, ResumeAfterAReconnectMissesNothingAndRepeatsNothing)
