@@ -175,7 +175,8 @@ TEST(ConfigSections, SlaRulesNameAgenciesAsTheyAreWrittenSpacesAndDotsIncluded)
                                    {"sla.garbage@UPT Kec. Tangerang.resolution", "1d"},
                                    {"sla.garbage.first_response", "none"}});
     const std::int64_t day = 24 * hour;
-    EXPECT_EQ(c.sla.target_for(category::transport, "unheard_of", "X").first_response_ms, 2 * hour);
+    EXPECT_EQ(c.sla.default_rule.first_response_ms, 2 * hour);
+    EXPECT_EQ(c.sla.default_rule.resolution_ms, 3 * day) << "the built-in default's";
     EXPECT_EQ(c.sla.target_for(category::complaint, "pothole", "Dinas PUPR"), (sla_target{4 * hour, 5 * day}));
     EXPECT_EQ(c.sla.target_for(category::complaint, "garbage", "UPT Kec. Tangerang"), (sla_target{0, 1 * day}));
     EXPECT_EQ(c.sla.target_for(category::disaster, "flood", "BPBD").first_response_ms, 1 * hour) << "built in";

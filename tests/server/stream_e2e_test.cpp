@@ -436,8 +436,9 @@ TEST_F(Stream, TheAgenciesRouteCountsOpenAndOverdueAndTakesMediansOfFirstRespons
 
     const response res = c.request(http::verb::get, "/api/v1/agencies");
     ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    const json body = json::parse(res.body());
     std::map<std::string, json> rows;
-    for (const json& row : json::parse(res.body())["agencies"])
+    for (const json& row : body["agencies"])
         rows[row["agency"].is_null() ? "" : row["agency"].get<std::string>()] = row;
     ASSERT_TRUE(rows.contains("DLH") && rows.contains("Dinas PUPR") && rows.contains("BPBD")) << res.body();
     EXPECT_EQ(rows["DLH"]["open"], 2);
