@@ -3,6 +3,7 @@
 #include "api/query.hpp"
 #include "api/reply.hpp"
 #include "store/wall_clock.hpp"
+#include "wire/sla_views.hpp"
 #include "wire/views.hpp"
 
 #include <charconv>
@@ -14,6 +15,14 @@ namespace pantau::api {
 using wire::json;
 
 namespace {
+
+// An incident's JSON with where it stands against its SLA as of now_ms.
+json incident_view(const api_services& s, const incident& inc, bool full, std::int64_t now_ms)
+{
+    json j = wire::incident_json(s.districts, inc, full);
+    wire::add_sla_fields(j, evaluate_sla(inc, s.incidents.sla(), now_ms));
+    return j;
+}
 
 constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
 
@@ -39,15 +48,17 @@ http_response list_incidents(const api_services& s, const request_context& c)
     if (error)
         return bad_request(c.req, *error);
     const std::vector<incident> found = s.incidents.list(f);
+    const std::int64_t now_ms = store::wall_now_ms();
+    auto overdue = [&](const incident& inc) { return evaluate_sla(inc, s.incidents.sla(), now_ms).overdue; };
     if (format == "csv")
         return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8",
-                          shared(wire::incidents_csv(s.districts, found)));
+                          shared(wire::incidents_csv(s.districts, found, overdue)));
     if (format == "geojson")
         return make_reply(c.req, http::status::ok, "application/geo+json",
-                          shared(wire::incidents_geojson(s.districts, found)));
+                          shared(wire::incidents_geojson(s.districts, found, overdue)));
     json list = json::array();
     for (const incident& inc : found)
-        list.push_back(wire::incident_json(s.districts, inc, false));
+        list.push_back(incident_view(s, inc, false, now_ms));
     return json_reply(c.req, wire::dump(json{{"incidents", std::move(list)}}));
 }
 
@@ -68,7 +79,7 @@ http_response get_incident(const api_services& s, const request_context& c)
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
-    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, *inc, true)));
+    return json_reply(c.req, wire::dump(incident_view(s, *inc, true, store::wall_now_ms())));
 }
 
 http_response patch_incident(const api_services& s, const request_context& c)
@@ -111,7 +122,8 @@ http_response patch_incident(const api_services& s, const request_context& c)
             return invalid("unknown field " + key + "; known: status, assignee, agency, note, actor");
         }
     }
-    const app::change_outcome result = s.incidents.change(*id, change, store::wall_now_ms());
+    const std::int64_t now_ms = store::wall_now_ms();
+    const app::change_outcome result = s.incidents.change(*id, change, now_ms);
     if (const auto* refused = std::get_if<app::service_refusal>(&result))
         return unavailable_reply(c.req, *refused);
     if (const auto* err = std::get_if<change_error>(&result)) {
@@ -120,7 +132,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
                                                                 : http::status::bad_request;
         return error_reply(c.req, status, err->code, err->message);
     }
-    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, std::get<incident>(result), true)));
+    return json_reply(c.req, wire::dump(incident_view(s, std::get<incident>(result), true, now_ms)));
 }
 
 } // namespace
@@ -133,6 +145,12 @@ void add_incident_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return get_incident(s, c); });
     routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_, {"application/json", "application/merge-patch+json"},
                [&s](const request_context& c) { return patch_incident(s, c); });
+    routes.add(http::verb::get, "/api/v1/agencies", access::viewer, [&s](const request_context& c) {
+        json rows = json::array();
+        for (const agency_summary& a : s.incidents.agencies(store::wall_now_ms()))
+            rows.push_back(wire::agency_json(a));
+        return json_reply(c.req, wire::dump(json{{"agencies", std::move(rows)}}));
+    });
 }
 
 } // namespace pantau::api

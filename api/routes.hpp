@@ -13,7 +13,7 @@ namespace pantau::api {
 void add_district_routes(route_table& routes, const api_services& s);
 // POST /api/v1/reports
 void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits);
-// GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}
+// GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}, GET /api/v1/agencies
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
 void add_stats_routes(route_table& routes, const api_services& s);

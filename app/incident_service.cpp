@@ -104,7 +104,7 @@ incident_service::incident_service(const geo::hierarchy& districts, const std::f
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
       locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
-      checkpoints_(checkpoints)
+      checkpoints_(checkpoints), sla_(std::move(options.sla))
 {
     replay();
 }
@@ -492,7 +492,7 @@ change_feed_batch incident_service::full_state(std::int64_t now_ms)
     change_feed_batch b;
     b.at_ms = now_ms;
     for (const auto& [id, inc] : engine_.incidents())
-        b.incidents.push_back(feed_incident{inc, inc.changed_at_ms()});
+        b.incidents.push_back(feed_entry(inc, now_ms));
     for (std::size_t level = 0; level < districts_.size(); ++level)
         for (auto& s : stats_.all(level, now_ms))
             b.stats.push_back(std::move(s));
@@ -511,7 +511,7 @@ void incident_service::advance_feed(std::int64_t now_ms)
         if (!listener_)
             return;
         stats_.advance(now_ms);
-        stage_feed({}, now_ms, false);
+        stage_feed(sla_watch_.due(now_ms), now_ms, false);
     }
     // Nothing of its own to commit: it goes out as soon as the batches staged before it have.
     deliver_feed(0);
@@ -528,7 +528,7 @@ std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& inc
         if (const incident* inc = engine_.find(id);
             inc && std::none_of(b.incidents.begin(), b.incidents.end(),
                                 [id](const feed_incident& i) { return i.summary.id == id; }))
-            b.incidents.push_back(feed_incident{*inc, inc->changed_at_ms()});
+            b.incidents.push_back(feed_entry(*inc, now_ms));
     }
     for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
         if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))

@@ -2,6 +2,7 @@
 
 #include "core/district_stats.hpp"
 #include "core/incident_engine.hpp"
+#include "core/sla.hpp"
 #include "core/source_health.hpp"
 #include "core/vehicle_table.hpp"
 #include "geo/demo_districts.hpp"
@@ -82,6 +83,7 @@ struct server_config {
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
     source_health_config sources;                          // [sources] expected intervals
+    sla_config sla;                                        // [sla] response times per agency and type
 
     // Durability and history (docs/ingest.md). Events older than `retention` are deleted once a
     // checkpoint covers them (0: kept forever; else at least 1 h). A checkpoint of the state is

@@ -91,6 +91,36 @@ threshold_rule parse_rule(std::string_view key, std::string_view value)
     return r;
 }
 
+// [sla] (docs/config.md): "first_response" and "resolution", or "SCOPE.first_response" and
+// "SCOPE.resolution" for SCOPE a category, TYPE, @AGENCY or TYPE@AGENCY. The field is after the
+// last dot, so an agency is written as it is named, spaces and dots included.
+void apply_sla_entry(sla_config& sla, std::string_view key, std::string_view name, std::string_view value)
+{
+    const auto dot = name.rfind('.');
+    const std::string_view field = dot == std::string_view::npos ? name : name.substr(dot + 1);
+    const std::string_view scope = dot == std::string_view::npos ? std::string_view{} : name.substr(0, dot);
+    if (field != "first_response" && field != "resolution")
+        throw config_error("config: unknown key \"" + std::string(key) +
+                           "\"; [sla] takes first_response and resolution, alone or after CATEGORY., TYPE., "
+                           "@AGENCY. or TYPE@AGENCY.");
+    const auto at = scope.find('@');
+    const std::string_view type = scope.substr(0, at);
+    if (!scope.empty() && at != 0 && !is_type_name(type))
+        throw config_error("config: " + std::string(key) + ": \"" + std::string(type) +
+                           "\" is not a category or report type (1 to 64 characters of a-z, 0-9 and _)");
+    if (at != std::string_view::npos && (scope.size() == at + 1 || scope.size() - at - 1 > max_name_bytes))
+        throw config_error("config: " + std::string(key) + ": the agency after @ is 1 to 128 bytes");
+    std::int64_t ms = 0; // none: no limit
+    if (value != "none") {
+        const auto parsed = parse_duration_ms(value);
+        if (!parsed)
+            fail(key, value, "expected a duration above 0 and at most 365d (e.g. 30m, 24h, 3d), or none");
+        ms = *parsed;
+    }
+    sla_rule& rule = scope.empty() ? sla.default_rule : sla.rules[std::string(scope)];
+    (field == "first_response" ? rule.first_response_ms : rule.resolution_ms) = ms;
+}
+
 struct partial_rule {
     std::optional<double> radius_m;
     std::optional<std::int64_t> window_ms;
@@ -113,7 +143,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         if (dot == std::string::npos || name.empty())
             throw config_error("config: unknown key \"" + key +
                                "\"; top-level keys are the serve options (see pantau serve --help), sections are "
-                               "[dedup], [thresholds], [sources] and [agencies]");
+                               "[dedup], [thresholds], [sources], [agencies] and [sla]");
         if (section == "dedup") {
             // radius_m, window, TYPE.radius_m, TYPE.window
             const auto last = name.rfind('.');
@@ -178,11 +208,13 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                 // An empty value routes the type to nobody: the duty officer decides.
                 c.engine.agency_by_type[std::string(type)] = value;
             }
+        } else if (section == "sla") {
+            apply_sla_entry(c.sla, key, name, value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources], [agencies] and [poll.NAME]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla] and [poll.NAME]");
         }
     }
 

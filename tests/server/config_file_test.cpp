@@ -167,6 +167,26 @@ TEST(ConfigSections, ARuleForATypeInADistrictWinsTheFinestFirst)
     EXPECT_EQ(c.engine.agency_for("fire", sukarasa), "Damkar");
 }
 
+TEST(ConfigSections, SlaRulesNameAgenciesAsTheyAreWrittenSpacesAndDotsIncluded)
+{
+    const server_config c = apply({{"sla.first_response", "2h"},
+                                   {"sla.complaint.resolution", "5d"},
+                                   {"sla.@Dinas PUPR.first_response", "4h"},
+                                   {"sla.garbage@UPT Kec. Tangerang.resolution", "1d"},
+                                   {"sla.garbage.first_response", "none"}});
+    const std::int64_t day = 24 * hour;
+    EXPECT_EQ(c.sla.default_rule.first_response_ms, 2 * hour);
+    EXPECT_EQ(c.sla.default_rule.resolution_ms, 3 * day) << "the built-in default's";
+    EXPECT_EQ(c.sla.target_for(category::complaint, "pothole", "Dinas PUPR"), (sla_target{4 * hour, 5 * day}));
+    EXPECT_EQ(c.sla.target_for(category::complaint, "garbage", "UPT Kec. Tangerang"), (sla_target{0, 1 * day}));
+    EXPECT_EQ(c.sla.target_for(category::disaster, "flood", "BPBD").first_response_ms, 1 * hour) << "built in";
+    EXPECT_NE(error_of({{"sla.garbage.respond", "1h"}}).find("sla.garbage.respond"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.Garbage.resolution", "1h"}}).find("not a category or report type"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.garbage@.resolution", "1h"}}).find("agency after @"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.resolution", "soon"}}).find("sla.resolution"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.resolution", "0"}}).find("or none"), std::string::npos);
+}
+
 TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)
 {
     EXPECT_NE(error_of({{"listen_on", "x"}}).find("listen_on"), std::string::npos);
@@ -204,6 +224,8 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->engine.agency_for("fire", {}), "Damkar");
     EXPECT_EQ(c->engine.agency_for("garbage", {"36.71.01.1001", "36.71.01", "36.71"}), "UPT Kebersihan Kec. Tangerang");
     EXPECT_EQ(c->engine.agency_for("no_such_type", {}), "Tangerang Live Room");
+    EXPECT_EQ(c->sla.target_for(category::complaint, "road_damage", "Dinas PUPR"), (sla_target{24 * hour, 7 * 24 * hour}));
+    EXPECT_EQ(c->sla.target_for(category::complaint, "garbage", "UPT Kebersihan Kec. Tangerang").first_response_ms, 4 * hour);
     EXPECT_EQ(c->xml.max_bytes, 256u << 10);
     EXPECT_EQ(c->xml.max_depth, 16u);
 }

@@ -30,6 +30,7 @@ export function fromProto(p) {
     first: Number(p.firstReportMs), last: Number(p.lastReportMs), reports: p.reportCount,
     sources: [...p.sources], assignee: p.assignee, agency: p.agency, title: p.title,
     headline: p.headline ?? "", expires: Number(p.expiresAtMs ?? 0), alertKey: p.alertKey ?? "",
+    overdue: p.overdue === true,
   };
 }
 
@@ -42,6 +43,7 @@ export function fromJson(j) {
     first: Date.parse(j.first_report_at), last: Date.parse(j.last_report_at), reports: j.report_count,
     sources: j.sources ?? [], assignee: j.assignee ?? "", agency: j.agency ?? "", title: j.title ?? "",
     headline: j.headline ?? "", expires: j.expires_at ? Date.parse(j.expires_at) || 0 : 0, alertKey: j.alert_key ?? "",
+    overdue: j.overdue === true,
   };
 }
 

@@ -4,6 +4,7 @@
 import { STATUS_NAMES, statusGroup, fromJson } from "../model.js";
 import { t, locale, typeName, sourceName, timeLeft } from "../i18n.js";
 import { $, esc } from "../dom.js";
+import { overdueBadge, slaRows } from "./agencies.js";
 
 // onUpdated(): the server's answer to a PATCH changed an incident the wall holds.
 export function createDetails({ store, districts, onUpdated }) {
@@ -54,7 +55,7 @@ function detailsHtml(inc, j, districts) {
   const statusOptions = STATUS_NAMES.map((n, i) => (i ? `<option value="${n}" ${i === inc.status ? "selected" : ""}>${esc(t("st_" + i))}</option>` : "")).join("");
   return `<h2><span>#${inc.id} ${esc(inc.headline || inc.title || typeName(inc.type))}</span><button id="d-close" title="${esc(t("close"))}">✕</button></h2>
     <dl>
-      <dt>${esc(t("status"))}</dt><dd data-testid="d-status"><span class="sw g-${statusGroup(inc.status)}"></span> ${esc(t("st_" + inc.status))}</dd>
+      <dt>${esc(t("status"))}</dt><dd data-testid="d-status"><span class="sw g-${statusGroup(inc.status)}"></span> ${esc(t("st_" + inc.status))} ${overdueBadge(inc)}</dd>${slaRows(j, fmtTime)}
       <dt>${esc(t("category"))}</dt><dd>${esc(t("cat_" + inc.category))} · ${esc(typeName(inc.type))}</dd>
       <dt>${esc(t("severity"))}</dt><dd>${esc(t("sev_" + inc.severity))}</dd>
       <dt>${esc(t("district"))}</dt><dd>${where || esc(t("none"))}</dd>
