@@ -183,7 +183,7 @@ TEST(IncidentService, PhotosAndAfterPhotosSurviveARestartFromTheLogAndFromACheck
         incident_service replayed(demo(), dir.path);
         EXPECT_EQ(replayed.restored_from(), 0u);
         EXPECT_EQ(replayed.get(id)->photos, expected);
-        const audit_entry& last = replayed.get(id)->audit.back();
+        const audit_entry last = replayed.get(id)->audit.back(); // get() answers a copy
         EXPECT_EQ(last.what, "status: new → resolved");
         EXPECT_EQ(last.media_url, "https://laksa.example/after.jpg");
         ASSERT_TRUE(replayed.write_checkpoint());
