@@ -43,6 +43,7 @@ struct api_options {
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
     ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
     cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
+    std::vector<std::string> photo_hosts; // [wall] photo_hosts: thumbnails from these hosts only
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large

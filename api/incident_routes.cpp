@@ -101,7 +101,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
         if (!value.is_string())
             return invalid(key + " must be a string");
         const std::string v = value.get<std::string>();
-        if (v.size() > 2000)
+        if (v.size() > 2000 && key != "media_url") // media_url has its own bound
             return invalid(key + " is longer than 2000 bytes");
         if (key == "status") {
             change.status = incident_status_from_string(v);
@@ -116,10 +116,15 @@ http_response patch_incident(const api_services& s, const request_context& c)
             change.agency = v;
         } else if (key == "note") {
             change.note = v;
+        } else if (key == "media_url") {
+            // An "after" photo (LAKSA's before/after), under the rules of a report's media_urls.
+            if (const auto problem = media_url_problem(v))
+                return invalid("media_url " + *problem);
+            change.media_url = v;
         } else if (key == "actor") {
             // Accepted for older clients, and ignored.
         } else {
-            return invalid("unknown field " + key + "; known: status, assignee, agency, note, actor");
+            return invalid("unknown field " + key + "; known: status, assignee, agency, note, media_url, actor");
         }
     }
     const std::int64_t now_ms = store::wall_now_ms();

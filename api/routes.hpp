@@ -6,6 +6,8 @@
 #include "api/router.hpp"
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace pantau::api {
 
@@ -31,7 +33,9 @@ void add_ops_routes(route_table& routes, const api_services& s, const app::metri
 void add_session_routes(route_table& routes, const gatekeeper& gate);
 // /api/v1/keys and /api/v1/tokens (admin)
 void add_credential_routes(route_table& routes, const gatekeeper& gate);
-// The wall's files (every other path), /api/v1/config and /basemap.pmtiles
-void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap);
+// The wall's files (every other path), /api/v1/config and /basemap.pmtiles. `photo_hosts`: the
+// hosts the wall's pages may load images from besides this server ([wall] photo_hosts).
+void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap,
+                       const std::vector<std::string>& photo_hosts);
 
 } // namespace pantau::api

@@ -1,9 +1,8 @@
 #include "app/incident_service.hpp"
 
 #include "core/error.hpp"
-#include "wire/report_proto.hpp"
-
 #include "geo/error.hpp"
+#include "wire/report_proto.hpp"
 
 #include "checkpoint.pb.h"
 #include "pantau.pb.h"
@@ -116,8 +115,7 @@ void incident_service::replay()
         if (restore_state(checkpoint->second)) {
             after = checkpoint->first;
         } else {
-            // The state depends on the districts and rules: rebuild it from the events, if the
-            // log still has them all.
+            // The state depends on the districts and rules: rebuild it from the events, if the log has all.
             const auto first = log_.first_seq();
             if (first && *first > 1)
                 throw error("event log " + log_.path().string() + ": the checkpoint at event " +
@@ -181,6 +179,7 @@ void incident_service::replay()
             if (!c.note().empty())
                 change.note = c.note();
             change.actor = c.actor();
+            change.media_url = c.media_url();
             const incident* before = engine_.find(c.incident_id());
             const incident_status status_before = before ? before->status : incident_status::new_;
             auto changed = engine_.change(c.incident_id(), change, e.at_ms);
@@ -307,7 +306,7 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
     {
         std::lock_guard lock(mutex_);
         // Before the engine decides: a change the log then refused would live only in memory.
-        if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) +
+        if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) + c.media_url.size() +
                                                           (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
@@ -334,6 +333,7 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
         if (c.note)
             logged->set_note(*c.note);
         logged->set_actor(c.actor);
+        logged->set_media_url(c.media_url);
         std::vector<store::log_event> events;
         events.push_back(store::log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
         committed = log_.append(std::move(events));

@@ -39,6 +39,10 @@ struct server_config {
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
     // empty: none, the districts are the basemap.
     std::string basemap;
+    // [wall] photo_hosts (docs/config.md): the hosts whose photo links the wall shows as
+    // thumbnails, and the only ones its Content-Security-Policy lets images come from; empty:
+    // photos are links only.
+    std::vector<std::string> photo_hosts;
     // A GTFS static feed's folder (docs/feeds.md, "GTFS static"): stops and routes for GTFS-Realtime
     // alerts and trip updates; empty: none. Loaded at start-up, where a bad folder stops the server.
     std::string gtfs_static;

@@ -1,6 +1,7 @@
 #include "server/config_file.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "server/poll_options.hpp"
 
 #include <algorithm>
@@ -121,6 +122,30 @@ void apply_sla_entry(sla_config& sla, std::string_view key, std::string_view nam
     (field == "first_response" ? rule.first_response_ms : rule.resolution_ms) = ms;
 }
 
+// [wall] photo_hosts: host names, comma-separated, whose photos the wall shows as thumbnails; they
+// also go into the page's Content-Security-Policy, so only plain lower-case DNS names are taken.
+std::vector<std::string> parse_photo_hosts(std::string_view key, std::string_view value)
+{
+    constexpr std::size_t max_hosts = 32;
+    std::vector<std::string> hosts;
+    for (std::string_view rest = value; !rest.empty();) {
+        const auto comma = rest.find(',');
+        const std::string_view host = trim_whitespace(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        const bool name = !host.empty() && host.size() <= 253 && host.front() != '.' && host.front() != '-' &&
+                          std::all_of(host.begin(), host.end(), [](char c) {
+                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+                          });
+        if (!name)
+            fail(key, value, "expected host names (a-z, 0-9, . and -) separated by commas, e.g. "
+                             "\"laksa.tangerangkota.go.id, foto.example.org\"");
+        hosts.emplace_back(host);
+    }
+    if (hosts.size() > max_hosts)
+        fail(key, value, "at most 32 hosts");
+    return hosts;
+}
+
 struct partial_rule {
     std::optional<double> radius_m;
     std::optional<std::int64_t> window_ms;
@@ -210,6 +235,10 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
             }
         } else if (section == "sla") {
             apply_sla_entry(c.sla, key, name, value);
+        } else if (section == "wall") {
+            if (name != "photo_hosts")
+                throw config_error("config: unknown key \"" + key + "\"; [wall] takes photo_hosts = HOST, HOST, ...");
+            c.photo_hosts = parse_photo_hosts(key, value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
         } else {

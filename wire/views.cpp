@@ -93,9 +93,19 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
     if (full) {
         j["report_ids"] = inc.report_ids;
         json audit = json::array();
-        for (const audit_entry& a : inc.audit)
+        for (const audit_entry& a : inc.audit) {
             audit.push_back({{"at", rfc3339(a.at_ms)}, {"actor", a.actor}, {"what", a.what}});
+            if (!a.media_url.empty())
+                audit.back()["media_url"] = a.media_url;
+        }
         j["audit"] = std::move(audit);
+        json photos = json::array();
+        for (const incident_photo& p : inc.photos)
+            photos.push_back({{"report_id", p.report_id == 0 ? json(nullptr) : json(p.report_id)},
+                              {"at", rfc3339(p.at_ms)},
+                              {"url", p.url},
+                              {"kind", to_string(p.kind)}});
+        j["photos"] = std::move(photos);
     }
     return j;
 }

@@ -187,6 +187,22 @@ TEST(ConfigSections, SlaRulesNameAgenciesAsTheyAreWrittenSpacesAndDotsIncluded)
     EXPECT_NE(error_of({{"sla.resolution", "0"}}).find("or none"), std::string::npos);
 }
 
+TEST(ConfigSections, WallPhotoHostsAreLowerCaseHostNamesSeparatedByCommas)
+{
+    EXPECT_TRUE(apply({}).photo_hosts.empty());
+    const server_config c = apply({{"wall.photo_hosts", " laksa.tangerangkota.go.id,foto-1.example.org "}});
+    EXPECT_EQ(c.photo_hosts, (std::vector<std::string>{"laksa.tangerangkota.go.id", "foto-1.example.org"}));
+    // Each would widen the page's Content-Security-Policy beyond one host, or break it.
+    for (const std::string bad : {"*", "https://foto.example.org", "foto.example.org:8443", "Foto.Example.org",
+                                  "a.example; script-src *", "a.example,,b.example", "'self'", ".example.org"})
+        EXPECT_NE(error_of({{"wall.photo_hosts", bad}}).find("wall.photo_hosts"), std::string::npos) << bad;
+    std::string many = "h0";
+    for (int i = 1; i < 33; ++i)
+        many += ",h" + std::to_string(i);
+    EXPECT_NE(error_of({{"wall.photo_hosts", many}}).find("at most 32"), std::string::npos);
+    EXPECT_NE(error_of({{"wall.thumbnails", "x"}}).find("photo_hosts"), std::string::npos);
+}
+
 TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)
 {
     EXPECT_NE(error_of({{"listen_on", "x"}}).find("listen_on"), std::string::npos);

@@ -5,6 +5,8 @@ import { STATUS_NAMES, statusGroup, fromJson } from "../model.js";
 import { t, locale, typeName, sourceName, timeLeft } from "../i18n.js";
 import { $, esc } from "../dom.js";
 import { overdueBadge, slaRows } from "./agencies.js";
+import { photosHtml } from "./photos.js";
+import { serverConfig } from "../server_config.js";
 
 // onUpdated(): the server's answer to a PATCH changed an incident the wall holds.
 export function createDetails({ store, districts, onUpdated }) {
@@ -17,6 +19,7 @@ export function createDetails({ store, districts, onUpdated }) {
     const r = await fetch(`/api/v1/incidents/${id}`, { cache: "no-store" });
     if (!r.ok) { box.innerHTML = `<h2>${esc(t("error"))} ${r.status}</h2>`; return; }
     const j = await r.json();
+    j.photo_hosts = (await serverConfig()).photo_hosts ?? []; // for photosHtml: thumbnails from these only
     if (selected !== id) return;
     const inc = fromJson(j);
     // An alert's headline and end as the stream carries them, where the REST answer has none.
@@ -69,6 +72,7 @@ function detailsHtml(inc, j, districts) {
     </dl>
     <h2>${esc(t("audit"))}</h2>
     <ul class="audit">${(j.audit ?? []).map((a) => `<li>${esc(new Date(a.at).toLocaleString(locale))} · <b>${esc(a.actor)}</b> · ${esc(a.what)}</li>`).join("") || `<li>${esc(t("none"))}</li>`}</ul>
+    ${photosHtml(j.photos, j.photo_hosts)}
     <form id="d-form">
       <label>${esc(t("status"))}<select name="status">${statusOptions}</select></label>
       <label>${esc(t("assignee"))}<input name="assignee" value="${esc(inc.assignee)}"></label>
