@@ -162,6 +162,9 @@ struct incident_change {
     // On replay only: the agency the incident had when the reassignment was made, for its audit
     // entry (a changed [agencies] table may route it elsewhere now).
     std::optional<std::string> agency_was;
+    // An agency's own change (docs/security.md, "Agency tokens"): refused as "forbidden" unless
+    // the incident is routed to this agency at the moment of the change. Not logged.
+    std::optional<std::string> only_for_agency;
 };
 
 struct change_error {

@@ -7,6 +7,7 @@
 #include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
+#include "handoff/settings.hpp"
 #include "ingest/xml_reader.hpp"
 #include "poll/poll_config.hpp"
 #include "server/districts_config.hpp"
@@ -82,6 +83,7 @@ struct server_config {
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
     source_health_config sources;                          // [sources] expected intervals
+    handoff::handoff_settings handoff;                     // [handoff] agencies' endpoints (docs/handoff.md)
 
     // Durability and history (docs/ingest.md). Events older than `retention` are deleted once a
     // checkpoint covers them (0: kept forever; else at least 1 h). A checkpoint of the state is

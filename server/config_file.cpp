@@ -1,6 +1,7 @@
 #include "server/config_file.hpp"
 
 #include "core/error.hpp"
+#include "server/handoff_options.hpp"
 #include "server/poll_options.hpp"
 
 #include <algorithm>
@@ -105,6 +106,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     std::optional<std::vector<threshold_rule>> rules;
     bool rules_none = false;
     std::vector<std::pair<std::string, std::string>> poll_entries; // [poll.NAME], read together below
+    std::vector<std::pair<std::string, std::string>> handoff_entries;
 
     for (const auto& [key, value] : entries) {
         const auto dot = key.find('.');
@@ -178,11 +180,13 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                 // An empty value routes the type to nobody: the duty officer decides.
                 c.engine.agency_by_type[std::string(type)] = value;
             }
+        } else if (section == "handoff") {
+            handoff_entries.emplace_back(std::string(name), value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources], [agencies] and [poll.NAME]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [handoff] and [poll.NAME]");
         }
     }
 
@@ -197,6 +201,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     if (rules)
         c.thresholds = std::move(rules);
     apply_poll_sections(c.pollers, poll_entries);
+    apply_handoff_entries(c.handoff, handoff_entries);
 }
 
 } // namespace pantau::server
