@@ -97,13 +97,13 @@ std::string metrics(const server& srv)
 std::uint64_t post_report(const server& srv, const std::string& id, const std::string& type, double lon = sukarasa_lon)
 {
     const json r = {{"source", "laksa"}, {"external_id", id},  {"category", "complaint"},  {"type", type},
-                    {"severity", "major"}, {"lon", lon},       {"lat", sukarasa_lat},      {"text", "banjir 40 cm"},
+                    {"severity", "severe"}, {"lon", lon},       {"lat", sukarasa_lat},      {"text", "banjir 40 cm"},
                     {"observed_at", minutes_ago(1)}};
     client c(srv.local_endpoint());
     const response res = c.request(http::verb::post, "/api/v1/reports", true, r.dump(), "application/json");
     EXPECT_EQ(res.result(), http::status::ok) << res.body();
     const json body = json::parse(res.body(), nullptr, false);
-    return body.value("incident_id", std::uint64_t{0});
+    return body.is_object() && body.contains("results") ? body["results"][0].value("incident_id", std::uint64_t{0}) : 0;
 }
 
 // Polls `done` every 10 ms for at most 20 s: a deadline, not a measurement.
@@ -196,7 +196,7 @@ TEST(HandoffE2E, ADeliveryRetriesWhileTheAgencyIsDownAndSurvivesARestartWithItsI
         EXPECT_EQ(b["agency"], agency);
         EXPECT_EQ(b["incident"]["id"], flood);
         EXPECT_EQ(b["incident"]["type"], "flood");
-        EXPECT_EQ(b["incident"]["severity"], "major");
+        EXPECT_EQ(b["incident"]["severity"], "severe");
         EXPECT_EQ(b["incident"]["status"], "new");
         EXPECT_EQ(b["incident"]["title"], "banjir 40 cm");
         EXPECT_NEAR(b["incident"]["position"]["lon"].get<double>(), sukarasa_lon, 1e-9);
