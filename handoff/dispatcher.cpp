@@ -196,7 +196,8 @@ void dispatcher::record(std::vector<app::feed_incident> changed, std::int64_t no
     for (auto& [id, f] : no_room) {
         auto& c = counts_[f.summary.agency];
         if (!deferred_.contains(id)) {
-            if (c.deferred == 0 || c.pending == settings_.max_pending_per_agency)
+            // The first deferral of an agency, then every thousandth: an alert, not a flood of lines.
+            if (c.deferred % 1000 == 0)
                 warn_("handoff: the outbox of " + f.summary.agency + " is at its bound (" +
                       std::to_string(c.pending) + " undelivered); incident " + std::to_string(id) +
                       " waits for room, its latest state will be sent");

@@ -175,6 +175,7 @@ fetch_result http_post(const std::string& url, const std::vector<std::string>& h
     for (const auto& line : headers)
         append(list, line);
     append(list, "Content-Type: " + content_type);
+    append(list, "Expect:"); // no 100-continue round trip (and no wait on a server that ignores it)
     char error_buffer[CURL_ERROR_SIZE] = {};
     CURL* e = h.get();
     set_common(e, url, list, limits, t, error_buffer);
