@@ -14,6 +14,7 @@
 #include "app/metrics.hpp"
 #include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
+#include "handoff/dispatcher.hpp"
 #include "ingest/report_parser.hpp"
 #include "ingest/xml_reader.hpp"
 
@@ -34,6 +35,7 @@ struct api_services {
     const app::metrics_registry& metrics; // the series of other parts (the stream) on /metrics
     const gatekeeper& gate;               // who may call what: the credentials and the limits
     app::transit_service& transit;        // trip update delays, the GTFS static feed
+    const handoff::dispatcher* handoff = nullptr; // [handoff]: delivery state per incident; null when off
 };
 
 struct api_options {

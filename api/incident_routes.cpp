@@ -2,6 +2,7 @@
 
 #include "api/query.hpp"
 #include "api/reply.hpp"
+#include "core/time_text.hpp"
 #include "store/wall_clock.hpp"
 #include "wire/sla_views.hpp"
 #include "wire/views.hpp"
@@ -72,6 +73,21 @@ std::optional<std::uint64_t> incident_id(std::string_view text)
     return id;
 }
 
+// The incident's hand-off to its agency (docs/handoff.md), when one was made.
+void add_handoff(const api_services& s, std::uint64_t id, json& out)
+{
+    if (!s.handoff)
+        return;
+    const auto d = s.handoff->state(id);
+    if (!d)
+        return;
+    const auto time = [](std::int64_t ms) { return ms ? json(rfc3339(ms)) : json(nullptr); };
+    out["handoff"] = {{"agency", d->agency},         {"state", d->state},
+                      {"delivery_id", d->delivery_id}, {"attempts", d->attempts},
+                      {"last_error", d->last_error},   {"last_attempt_at", time(d->last_attempt_ms)},
+                      {"delivered_at", time(d->delivered_ms)}};
+}
+
 http_response get_incident(const api_services& s, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
@@ -79,7 +95,9 @@ http_response get_incident(const api_services& s, const request_context& c)
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
-    return json_reply(c.req, wire::dump(incident_view(s, *inc, true, store::wall_now_ms())));
+    json out = incident_view(s, *inc, true, store::wall_now_ms());
+    add_handoff(s, *id, out);
+    return json_reply(c.req, wire::dump(out));
 }
 
 http_response patch_incident(const api_services& s, const request_context& c)
@@ -94,6 +112,16 @@ http_response patch_incident(const api_services& s, const request_context& c)
     incident_change change;
     // The audit names the token's holder; a body's "actor" is ignored (DESIGN §4).
     change.actor = c.who.name;
+    const bool by_agency = c.who.role == auth::role::agency;
+    if (by_agency) {
+        // Least privilege: the agency answers with a status and a note on its own incidents.
+        change.actor = c.who.name + " (agency)";
+        change.only_for_agency = c.who.name;
+        for (const auto& [key, value] : body.items())
+            if (key != "status" && key != "note" && key != "actor")
+                return error_reply(c.req, http::status::forbidden, "forbidden",
+                                   "an agency's token changes only status and note, not " + key);
+    }
     auto invalid = [&](const std::string& message) {
         return error_reply(c.req, http::status::bad_request, "invalid_field", message);
     };
@@ -133,6 +161,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
         return unavailable_reply(c.req, *refused);
     if (const auto* err = std::get_if<change_error>(&result)) {
         const auto status = err->code == "not_found"            ? http::status::not_found
+                            : err->code == "forbidden"          ? http::status::forbidden
                             : err->code == "invalid_transition" ? http::status::conflict
                                                                 : http::status::bad_request;
         return error_reply(c.req, status, err->code, err->message);
@@ -148,7 +177,7 @@ void add_incident_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return list_incidents(s, c); });
     routes.add(http::verb::get, "/api/v1/incidents/{id}", access::viewer,
                [&s](const request_context& c) { return get_incident(s, c); });
-    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_, {"application/json", "application/merge-patch+json"},
+    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_or_agency, {"application/json", "application/merge-patch+json"},
                [&s](const request_context& c) { return patch_incident(s, c); });
     routes.add(http::verb::get, "/api/v1/agencies", access::viewer, [&s](const request_context& c) {
         json rows = json::array();

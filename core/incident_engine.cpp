@@ -461,6 +461,8 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     if (!c.status && !c.assignee && !c.note && !c.agency && c.media_url.empty())
         return change_error{"empty_change", "give at least one of status, assignee, agency, note, media_url"};
     incident& inc = it->second;
+    if (c.only_for_agency && *c.only_for_agency != inc.agency)
+        return change_error{"forbidden", "incident " + std::to_string(id) + " is not routed to " + *c.only_for_agency};
     if (c.status && *c.status == inc.status)
         return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
                                                       std::string(to_string(inc.status))};

@@ -186,6 +186,9 @@ struct incident_change {
     // An "after" photo (a link the caller checked with media_url_problem): attached to the
     // change's last audit entry (one of its own when the change makes none) and to the photos.
     std::string media_url = {};
+    // An agency's own change (docs/security.md, "Agency tokens"): refused as "forbidden" unless
+    // the incident is routed to this agency at the moment of the change. Not logged.
+    std::optional<std::string> only_for_agency;
 };
 
 struct change_error {

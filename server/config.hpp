@@ -8,6 +8,7 @@
 #include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
+#include "handoff/settings.hpp"
 #include "ingest/xml_reader.hpp"
 #include "poll/poll_config.hpp"
 #include "server/districts_config.hpp"
@@ -88,6 +89,7 @@ struct server_config {
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
     source_health_config sources;                          // [sources] expected intervals
     sla_config sla;                                        // [sla] response times per agency and type
+    handoff::handoff_settings handoff;                     // [handoff] agencies' endpoints (docs/handoff.md)
 
     // Durability and history (docs/ingest.md). Events older than `retention` are deleted once a
     // checkpoint covers them (0: kept forever; else at least 1 h). A checkpoint of the state is

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "server/handoff_options.hpp"
 #include "server/poll_options.hpp"
 
 #include <algorithm>
@@ -160,6 +161,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     std::optional<std::vector<threshold_rule>> rules;
     bool rules_none = false;
     std::vector<std::pair<std::string, std::string>> poll_entries; // [poll.NAME], read together below
+    std::vector<std::pair<std::string, std::string>> handoff_entries;
 
     for (const auto& [key, value] : entries) {
         const auto dot = key.find('.');
@@ -239,11 +241,13 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
             if (name != "photo_hosts")
                 throw config_error("config: unknown key \"" + key + "\"; [wall] takes photo_hosts = HOST, HOST, ...");
             c.photo_hosts = parse_photo_hosts(key, value);
+        } else if (section == "handoff") {
+            handoff_entries.emplace_back(std::string(name), value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla] and [poll.NAME]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall], [open311] and [poll.NAME]");
         }
     }
 
@@ -258,6 +262,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     if (rules)
         c.thresholds = std::move(rules);
     apply_poll_sections(c.pollers, poll_entries);
+    apply_handoff_entries(c.handoff, handoff_entries);
 }
 
 } // namespace pantau::server
