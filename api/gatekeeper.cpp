@@ -1,5 +1,7 @@
 #include "api/gatekeeper.hpp"
 
+#include "api/open311.hpp"
+
 #include "api/reply.hpp"
 #include "core/text.hpp"
 #include "store/wall_clock.hpp"
@@ -78,7 +80,21 @@ std::variant<auth::principal, buffer_response> gatekeeper::admit(const http_requ
         if (const std::int64_t wait = per_address_.take(address, now); wait > 0)
             return too_many_requests(req, wait, "too many requests from this address");
 
-    auto decided = auth::authorize(needed, facts(req, client), settings_.policy, lookup_);
+    auth::request_facts f = facts(req, client);
+    // Open311 clients send their key as the form's api_key (DESIGN §4); only a source's route
+    // reads it, and a header wins.
+    std::string form_key;
+    if (needed == auth::access::source && f.api_key.empty() && f.authorization.empty() &&
+        media_type(header(req, http::field::content_type)) == "application/x-www-form-urlencoded") {
+        if (auto form = parse_form(req.body()))
+            for (auto& [name, value] : *form)
+                if (name == "api_key") {
+                    form_key = std::move(value);
+                    break;
+                }
+        f.api_key = form_key;
+    }
+    auto decided = auth::authorize(needed, f, settings_.policy, lookup_);
     if (auto* refused = std::get_if<auth::refusal>(&decided)) {
         if (refused->bad_credentials)
             failed_auth_.take(address, now);

@@ -6,6 +6,7 @@
 
 #include "api/cap_out.hpp"
 #include "api/gatekeeper.hpp"
+#include "api/open311.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
 #include "app/incident_service.hpp"
@@ -46,6 +47,7 @@ struct api_options {
     ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
     cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
     std::vector<std::string> photo_hosts; // [wall] photo_hosts: thumbnails from these hosts only
+    open311_options open311;         // the services of /open311/v2/ and its contact
 };
 
 // Whether a request to `target` may carry a bulk upload (reports, feeds), which gets the large

@@ -2,6 +2,7 @@
 
 #include "api/query.hpp"
 #include "api/xml_writer.hpp"
+#include "core/time_text.hpp"
 #include "core/utf8.hpp"
 
 #include <array>
@@ -186,6 +187,28 @@ open311_json open311_discovery_json(std::string_view base, std::string_view cont
                                         {"changeset", "2026-12-06T00:00:00Z"},
                                         {"type", "production"},
                                         {"formats", json::array({"application/json", "text/xml"})}}})}};
+}
+
+open311_json open311_request_json(const open311_request_view& r)
+{
+    auto text_or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+    return {{"service_request_id", std::to_string(r.id)},
+            {"status", r.open ? "open" : "closed"},
+            {"status_notes", text_or_null(r.status_notes)},
+            {"service_name", r.service_name},
+            {"service_code", r.service_code},
+            {"description", r.description},
+            {"agency_responsible", r.agency_responsible},
+            {"service_notice", nullptr},
+            {"requested_datetime", rfc3339(r.requested_ms)},
+            {"updated_datetime", rfc3339(r.updated_ms)},
+            {"expected_datetime", nullptr},
+            {"address", text_or_null(r.address)},
+            {"address_id", nullptr},
+            {"zipcode", nullptr},
+            {"lat", r.lat},
+            {"long", r.lon},
+            {"media_url", text_or_null(r.media_url)}};
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body)

@@ -37,6 +37,12 @@ struct open311_service {
 // street lights, floods, fires, snakes, wasp nests, people in need, traffic jams, illegal parking.
 std::vector<open311_service> default_open311_services();
 
+// What a deployment configures ([open311] and [open311.CODE], docs/config.md).
+struct open311_options {
+    std::vector<open311_service> services = default_open311_services();
+    std::string contact = "The city's command centre";
+};
+
 // The spec's two formats, chosen by the path's extension.
 enum class open311_format { json, xml };
 
@@ -84,5 +90,23 @@ std::variant<report, open311_refusal> open311_request_report(const std::vector<s
                                                              const std::vector<open311_service>& services,
                                                              std::string source, std::string external_id,
                                                              std::int64_t now_ms);
+
+// A service request as GET requests answers it: a pantau report and the incident it joined.
+struct open311_request_view {
+    std::uint64_t id = 0;        // service_request_id: the pantau report id
+    bool open = true;            // status: open until the incident is resolved, closed, rejected or a duplicate
+    std::string status_notes;    // the operator's latest note
+    std::string service_code;
+    std::string service_name;
+    std::string description;
+    std::string agency_responsible;
+    std::int64_t requested_ms = 0;
+    std::int64_t updated_ms = 0;
+    std::string address;
+    double lat = 0, lon = 0;
+    std::string media_url;       // the first photo; "" for none
+};
+
+open311_json open311_request_json(const open311_request_view& r);
 
 } // namespace pantau::api

@@ -17,12 +17,16 @@ void add_district_routes(route_table& routes, const api_services& s);
 void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits);
 // GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}, GET /api/v1/agencies
 void add_incident_routes(route_table& routes, const api_services& s);
+// GET /api/v1/incidents/{id}/reports, GET /api/v1/reports/{source}/{external_id}
+void add_report_lookup_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
 void add_stats_routes(route_table& routes, const api_services& s);
 // GET /api/v1/alerts.atom and /api/v1/alerts/{id}.cap: the alerts as CAP 1.2 (docs/feeds.md)
 void add_alert_feed_routes(route_table& routes, const api_services& s, const cap_out_options& o);
 // POST /api/v1/feeds/gtfs-rt, /feeds/cap and /feeds/bmkg
 void add_feed_routes(route_table& routes, const api_services& s, const ingest::xml_limits& xml);
+// /open311/v2/: discovery, services, requests (docs/open311.md)
+void add_open311_routes(route_table& routes, const api_services& s, open311_options options);
 // GET /api/v1/vehicles
 void add_vehicle_routes(route_table& routes, const api_services& s);
 // GET /api/v1/transit/routes

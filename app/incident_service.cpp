@@ -18,7 +18,6 @@
 namespace pantau::app {
 namespace {
 
-std::string idempotency_key(const report& r) { return r.source + '\x1f' + r.external_id; }
 
 std::vector<stats_level> stats_levels(const geo::hierarchy& h)
 {
@@ -278,7 +277,8 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
                 logged->set_district_fraction(share.district_fraction);
                 logged->set_area_fraction(share.area_fraction);
             }
-            events.push_back(store::log_event{0, now_ms, "report", idempotency_key(r), event.SerializeAsString()});
+            events.push_back(store::log_event{0, now_ms, "report", report_key(r.source, r.external_id),
+                                              event.SerializeAsString(), d.report_id, r.category == category::complaint});
             out.emplace_back(
                 accepted_report{d.report_id, d.incident_id, d.repeated, std::move(where.codes), std::move(where.covers)});
         }

@@ -134,6 +134,17 @@ struct checkpoint_options {
     std::chrono::milliseconds every{std::chrono::minutes(10)};
 };
 
+// The event log's idempotency key of a report: one event per source and external id.
+std::string report_key(std::string_view source, std::string_view external_id);
+
+// A report read back from the event log, with the incident it joined when it was accepted.
+struct logged_report {
+    std::uint64_t report_id = 0;
+    std::uint64_t incident_id = 0;
+    std::int64_t accepted_at_ms = 0;
+    report r; // as the source sent it; an area's point is where the map places it
+};
+
 class incident_service {
 public:
     // Opens (or creates) the event log in data_dir and replays it. Throws pantau::error when the
@@ -164,6 +175,14 @@ public:
     // Active threshold alerts (by id) and the most recent ones, active or cleared.
     std::pair<std::vector<district_alert>, std::vector<district_alert>> alerts(std::int64_t now_ms);
     std::vector<incident> list(const incident_filter& f) const;
+
+    // Reports as the event log holds them (app/report_lookup.cpp): by id, by the source's own id,
+    // and a time range of complaints. nullopt or missing once retention deleted them.
+    std::optional<logged_report> find_report(std::uint64_t report_id) const;
+    std::optional<logged_report> find_report(std::string_view source, std::string_view external_id) const;
+    // Complaints accepted in [from_ms, to_ms], newest first, at most `limit`.
+    std::vector<logged_report> list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
+
     const geo::hierarchy& districts() const { return districts_; }
     std::uint64_t events_replayed() const { return events_replayed_; }
 

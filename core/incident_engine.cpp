@@ -113,6 +113,33 @@ const dedup_rule& engine_config::rule_for(std::string_view type) const
     return it == rule_by_type.end() ? default_rule : it->second;
 }
 
+std::string kind_key(category c, std::string_view type)
+{
+    std::string k(to_string(c));
+    k += '/';
+    k += type;
+    return k;
+}
+
+std::map<std::string, std::string, std::less<>> default_dedup_groups()
+{
+    // Events that citizens, agencies and feeds all report: what a complaint app, BPBD's
+    // disaster feed and a transport feed say of one flood or one crash is one incident.
+    std::map<std::string, std::string, std::less<>> groups;
+    for (const char* type : {"flood", "fire", "fallen_tree", "traffic_jam", "accident"})
+        for (const category c : {category::complaint, category::transport, category::disaster})
+            groups[kind_key(c, type)] = std::string("*/") + type;
+    return groups;
+}
+
+std::string engine_config::dedup_group_of(category c, std::string_view type) const
+{
+    std::string kind = kind_key(c, type);
+    if (auto it = dedup_group.find(kind); it != dedup_group.end())
+        return it->second;
+    return kind;
+}
+
 std::map<std::string, std::string, std::less<>> default_agencies()
 {
     // Kota Tangerang's OPDs: PUPR keeps roads, DLH waste and city trees, Perkimtan the street
@@ -124,7 +151,7 @@ std::map<std::string, std::string, std::less<>> default_agencies()
             {"garbage", dlh},            {"garbage_burning", dlh},  {"fallen_tree", dlh},
             {"streetlight_out", perkim}, {"fire", damkar},          {"snake", damkar},
             {"wasp_nest", damkar},       {"person_in_need", dinsos}, {"traffic_jam", dishub},
-            {"accident", dishub},        {"road_closure", dishub},  {"flood", bpbd},
+            {"accident", dishub},        {"road_closure", dishub},  {"illegal_parking", dishub}, {"flood", bpbd},
             {"earthquake", bpbd},        {"weather_warning", bpbd}, {"landslide", bpbd}};
 }
 
@@ -177,12 +204,9 @@ incident_engine::cell_key incident_engine::spatial_bucket::key_of(double lon, do
             floor_div(last_report_ms, slot_ms)};
 }
 
-std::string incident_engine::bucket_of(category c, std::string_view type)
+std::string incident_engine::bucket_of(category c, std::string_view type) const
 {
-    std::string b(to_string(c));
-    b += '/';
-    b += type;
-    return b;
+    return config_.dedup_group_of(c, type);
 }
 
 std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) const

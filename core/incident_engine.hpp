@@ -40,10 +40,22 @@ std::map<std::string, std::string, std::less<>> default_agencies();
 // The key of a routing rule for a type in one district: "TYPE@CODE", as the config writes it.
 std::string agency_rule_key(std::string_view type, std::string_view district_code);
 
+// One event, whoever reports it (docs/config.md, "[dedup]"): a citizen's complaint/flood and
+// BPBD's disaster/flood at the same place and time are one incident. Keyed "CATEGORY/TYPE", the
+// name of the group of kinds that join one another. By default each of flood, fire, fallen_tree,
+// traffic_jam and accident is one group across the three categories.
+std::map<std::string, std::string, std::less<>> default_dedup_groups();
+// "complaint/flood": how the config and the groups write a kind of report.
+std::string kind_key(category c, std::string_view type);
+
 struct engine_config {
     dedup_rule default_rule;
     std::map<std::string, dedup_rule, std::less<>> rule_by_type; // e.g. "flood" → 1 km, 6 h
     const dedup_rule& rule_for(std::string_view type) const;
+    // Kinds of report in one group join each other's incidents; any other kind only its own.
+    std::map<std::string, std::string, std::less<>> dedup_group = default_dedup_groups();
+    // The dedup group of a kind: its group's name, or its own kind_key.
+    std::string dedup_group_of(category c, std::string_view type) const;
 
     // Routing (docs/config.md, "[agencies]"): the agency an incident goes to, set when it opens
     // (and again on replay, so a changed table applies to the incidents held). A rule for its type
@@ -286,7 +298,7 @@ private:
     static std::string alert_index_key(std::string_view source, std::string_view alert_key);
     void index_point(const incident& inc);
     bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
-    static std::string bucket_of(category c, std::string_view type);
+    std::string bucket_of(category c, std::string_view type) const;
 
     engine_config config_;
     std::map<std::uint64_t, incident> incidents_;

@@ -155,7 +155,7 @@ application::application(const server_config& config)
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
                          config.cap_sender.empty() ? api::cap_out_options{}
                                                    : api::cap_out_options{.sender = config.cap_sender},
-                         config.photo_hosts});
+                         config.photo_hosts, config.open311});
     // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes, as
     // the poller's source.
     const api::api_services services{districts_, *incidents_, *vehicles_, locators_,

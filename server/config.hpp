@@ -9,6 +9,7 @@
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
 #include "handoff/settings.hpp"
+#include "api/open311.hpp"
 #include "ingest/xml_reader.hpp"
 #include "poll/poll_config.hpp"
 #include "server/districts_config.hpp"
@@ -78,6 +79,8 @@ struct server_config {
     api::trust_settings trust;
     // Bounds on every XML document a feed sends (CAP, Open311): xml-max-* (docs/security.md).
     ingest::xml_limits xml;
+    // [open311]: the services complaint apps may file, and the contact in discovery.
+    api::open311_options open311;
 
     // Feeds fetched at an interval (--poll, [poll.NAME]; docs/feeds.md "Pollers"), each bounded by
     // poll_limits (--poll-max-bytes, --poll-timeout).

@@ -154,6 +154,61 @@ struct partial_rule {
 
 } // namespace
 
+namespace {
+
+// [open311] (docs/open311.md): contact, services = default | none, and CODE.FIELD for a service
+// of one's own or a change to a default one.
+void apply_open311_section(api::open311_options& o, const std::vector<std::pair<std::string, std::string>>& entries)
+{
+    for (const auto& [name, value] : entries)
+        if (name == "services") {
+            if (value == "none")
+                o.services.clear();
+            else if (value != "default")
+                fail("open311.services", value, "expected default (Tangerang's services) or none");
+        }
+    for (const auto& [name, value] : entries) {
+        const std::string key = "open311." + name;
+        if (name == "services")
+            continue;
+        if (value.size() > 512)
+            fail(key, value, "a value of [open311] is at most 512 bytes");
+        if (name == "contact") {
+            o.contact = value;
+            continue;
+        }
+        const auto dot = name.rfind('.');
+        const std::string code = dot == std::string::npos ? std::string{} : name.substr(0, dot);
+        const std::string field = dot == std::string::npos ? name : name.substr(dot + 1);
+        if (!is_type_name(code))
+            throw config_error("config: unknown key \"" + key +
+                               "\"; [open311] takes contact, services and CODE.name, CODE.type, CODE.group, "
+                               "CODE.description, CODE.keywords (CODE: 1 to 64 characters of a-z, 0-9 and _)");
+        auto it = std::find_if(o.services.begin(), o.services.end(), [&](const auto& s) { return s.code == code; });
+        if (it == o.services.end()) {
+            o.services.push_back(api::open311_service{code, code, "", "", "", code});
+            it = std::prev(o.services.end());
+        }
+        if (field == "name")
+            it->name = value;
+        else if (field == "type") {
+            if (!is_type_name(value))
+                fail(key, value, "expected a report type (1 to 64 characters of a-z, 0-9 and _)");
+            it->type = value;
+        } else if (field == "group")
+            it->group = value;
+        else if (field == "description")
+            it->description = value;
+        else if (field == "keywords")
+            it->keywords = value;
+        else
+            throw config_error("config: unknown key \"" + key + "\"; a service takes name, type, group, description "
+                               "and keywords");
+    }
+}
+
+} // namespace
+
 void apply_config_sections(server_config& c, const std::vector<std::pair<std::string, std::string>>& entries)
 {
     partial_rule dedup_default;
@@ -162,6 +217,8 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     bool rules_none = false;
     std::vector<std::pair<std::string, std::string>> poll_entries; // [poll.NAME], read together below
     std::vector<std::pair<std::string, std::string>> handoff_entries;
+    std::vector<std::pair<std::string, std::string>> open311_entries;
+    bool dedup_groups_set = false; // the first `same` replaces the default groups
 
     for (const auto& [key, value] : entries) {
         const auto dot = key.find('.');
@@ -170,7 +227,31 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         if (dot == std::string::npos || name.empty())
             throw config_error("config: unknown key \"" + key +
                                "\"; top-level keys are the serve options (see pantau serve --help), sections are "
-                               "[dedup], [thresholds], [sources], [agencies] and [sla]");
+                               "[dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall] and [open311]");
+        if (section == "dedup" && name == "same") {
+            // same = CATEGORY/TYPE CATEGORY/TYPE ...: one group; "none" drops the default groups.
+            if (!dedup_groups_set) {
+                c.engine.dedup_group.clear();
+                dedup_groups_set = true;
+            }
+            if (value == "none")
+                continue;
+            std::istringstream kinds(value);
+            std::vector<std::string> members;
+            for (std::string kind; kinds >> kind;) {
+                const auto slash = kind.find('/');
+                const auto cat = category_from_string(kind.substr(0, std::min(slash, kind.size())));
+                if (slash == std::string::npos || !cat || !is_type_name(std::string_view(kind).substr(slash + 1)))
+                    fail(key, value, "expected two or more CATEGORY/TYPE (complaint, transport or disaster / a report "
+                                     "type), e.g. complaint/flood disaster/flood, or none");
+                members.push_back(kind);
+            }
+            if (members.size() < 2)
+                fail(key, value, "a group joins two or more CATEGORY/TYPE, e.g. complaint/flood disaster/flood");
+            for (const std::string& kind : members)
+                c.engine.dedup_group[kind] = "*" + members.front();
+            continue;
+        }
         if (section == "dedup") {
             // radius_m, window, TYPE.radius_m, TYPE.window
             const auto last = name.rfind('.');
@@ -186,7 +267,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                 target.window_ms = parse_window(key, value);
             else
                 throw config_error("config: unknown key \"" + key +
-                                   "\"; [dedup] takes radius_m, window, TYPE.radius_m and TYPE.window");
+                                   "\"; [dedup] takes radius_m, window, TYPE.radius_m, TYPE.window and same");
         } else if (section == "thresholds") {
             if (name != "rule")
                 throw config_error("config: unknown key \"" + key + "\"; [thresholds] takes rule = MATCH LEVEL WINDOW "
@@ -245,6 +326,8 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
             handoff_entries.emplace_back(std::string(name), value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
+        } else if (section == "open311") {
+            open311_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
                                "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall], [open311] and [poll.NAME]");
@@ -263,6 +346,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         c.thresholds = std::move(rules);
     apply_poll_sections(c.pollers, poll_entries);
     apply_handoff_entries(c.handoff, handoff_entries);
+    apply_open311_section(c.open311, open311_entries);
 }
 
 } // namespace pantau::server

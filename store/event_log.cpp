@@ -21,7 +21,8 @@ using detail::transaction;
 
 // 'PANT' in the header's application_id: tells our file from any other SQLite database.
 constexpr int application_id = 0x50414E54;
-constexpr int schema_version = 1;
+// 2: events gained report_id and complaint_at_ms (version 1 files are upgraded on open).
+constexpr int schema_version = 2;
 constexpr std::size_t max_idle_readers = 4;
 // Retention deletes at most this many events per transaction, so appends interleave with it.
 constexpr std::uint64_t retention_chunk = 10'000;
@@ -32,11 +33,24 @@ CREATE TABLE events(
   at_ms INTEGER NOT NULL,
   kind TEXT NOT NULL,
   key TEXT,
-  payload BLOB NOT NULL);
+  payload BLOB NOT NULL,
+  report_id INTEGER,
+  complaint_at_ms INTEGER);
 CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;
+CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
+CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
 CREATE TABLE checkpoints(
   seq INTEGER PRIMARY KEY,
   state BLOB NOT NULL);
+)sql";
+
+// Version 1 → 2. The events written before it keep NULL: they are not found by report id
+// (docs/operations.md), but replay as before.
+constexpr const char* upgrade_from_1_sql = R"sql(
+ALTER TABLE events ADD COLUMN report_id INTEGER;
+ALTER TABLE events ADD COLUMN complaint_at_ms INTEGER;
+CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
+CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
 )sql";
 
 // The highest seq ever assigned: AUTOINCREMENT keeps it in sqlite_sequence even after retention
@@ -129,6 +143,8 @@ event_log::event_log(const fs::path& dir, event_log_options options)
             exec(db, context_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         } else if (app != application_id) {
             throw error(context_ + "not a pantau event log (application_id " + std::to_string(app) + ")");
+        } else if (version == 1) {
+            exec(db, context_, upgrade_from_1_sql);
         } else if (version != schema_version) {
             throw error(context_ + "schema version " + std::to_string(version) + ", this pantau reads version " +
                         std::to_string(schema_version));
@@ -286,7 +302,8 @@ void event_log::commit(std::vector<request>& batch)
         // since our last commit, the sequence continues from what is on disk.
         std::uint64_t seq = high_water(db, context_);
         statement find(db, context_, "SELECT seq FROM events WHERE key = ?1");
-        statement insert(db, context_, "INSERT INTO events(seq, at_ms, kind, key, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
+        statement insert(db, context_, "INSERT INTO events(seq, at_ms, kind, key, payload, report_id, complaint_at_ms) "
+                                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (batch[i].barrier)
                 results[i].push_back({seq, false});
@@ -314,6 +331,14 @@ void event_log::commit(std::vector<request>& batch)
                 else
                     insert.bind_text(4, e.idempotency_key);
                 insert.bind_blob(5, e.payload);
+                if (e.report_id == 0)
+                    insert.bind_null(6);
+                else
+                    insert.bind(6, e.report_id);
+                if (e.complaint)
+                    insert.bind(7, e.at_ms);
+                else
+                    insert.bind_null(7);
                 insert.step();
                 insert.reset();
                 results[i].push_back({seq, false});
@@ -435,6 +460,67 @@ std::optional<std::uint64_t> event_log::find_key(std::string_view idempotency_ke
     if (!s.step())
         return std::nullopt;
     return static_cast<std::uint64_t>(s.int64(0));
+}
+
+namespace {
+
+constexpr const char* event_columns = "SELECT seq, at_ms, kind, key, payload, report_id, complaint_at_ms FROM events ";
+
+log_event read_event(const statement& s)
+{
+    log_event e;
+    e.seq = static_cast<std::uint64_t>(s.int64(0));
+    e.at_ms = s.int64(1);
+    e.kind.assign(s.bytes(2));
+    e.idempotency_key.assign(s.bytes(3));
+    e.payload.assign(s.bytes(4));
+    e.report_id = s.is_null(5) ? 0 : static_cast<std::uint64_t>(s.int64(5));
+    e.complaint = !s.is_null(6);
+    return e;
+}
+
+} // namespace
+
+std::optional<log_event> event_log::find_by_key(std::string_view idempotency_key) const
+{
+    if (idempotency_key.empty())
+        return std::nullopt;
+    auto r = read();
+    statement s(r.get(), context_, (std::string(event_columns) + "WHERE key = ?1").c_str());
+    s.bind_text(1, idempotency_key);
+    if (!s.step())
+        return std::nullopt;
+    return read_event(s);
+}
+
+std::optional<log_event> event_log::find_report(std::uint64_t report_id) const
+{
+    if (report_id == 0)
+        return std::nullopt;
+    auto r = read();
+    statement s(r.get(), context_, (std::string(event_columns) + "WHERE report_id = ?1").c_str());
+    s.bind(1, report_id);
+    if (!s.step())
+        return std::nullopt;
+    return read_event(s);
+}
+
+std::vector<log_event> event_log::list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const
+{
+    std::vector<log_event> out;
+    if (limit == 0 || from_ms > to_ms)
+        return out;
+    auto r = read();
+    statement s(r.get(), context_,
+                (std::string(event_columns) +
+                 "WHERE complaint_at_ms BETWEEN ?1 AND ?2 ORDER BY complaint_at_ms DESC, seq DESC LIMIT ?3")
+                    .c_str());
+    s.bind(1, from_ms);
+    s.bind(2, to_ms);
+    s.bind(3, static_cast<std::int64_t>(limit));
+    while (s.step())
+        out.push_back(read_event(s));
+    return out;
 }
 
 void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)

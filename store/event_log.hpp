@@ -38,6 +38,10 @@ struct log_event {
     std::string kind;            // e.g. "report", "incident_change"
     std::string idempotency_key; // e.g. source + '\x1f' + external_id; empty for none
     std::string payload;
+    // A report's id (0: not a report), indexed: find_report. Written once, with the event.
+    std::uint64_t report_id = 0;
+    // A citizen's complaint: listed by time (list_complaints), for Open311's GET requests.
+    bool complaint = false;
 };
 
 struct append_result {
@@ -127,6 +131,12 @@ public:
     // The oldest seq still in the log, if any: a resume from before it needs a checkpoint.
     std::optional<std::uint64_t> first_seq() const;
     std::optional<std::uint64_t> find_key(std::string_view idempotency_key) const;
+    // The event that holds a key, or a report id; nullopt when there is none (never written, or
+    // deleted by retention).
+    std::optional<log_event> find_by_key(std::string_view idempotency_key) const;
+    std::optional<log_event> find_report(std::uint64_t report_id) const;
+    // The complaints accepted in [from_ms, to_ms], newest first, at most `limit`.
+    std::vector<log_event> list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
 
     // The caller's state as of seq (every event <= seq applied); durable when it returns. Older
     // checkpoints are dropped. Throws event_log_error when seq is beyond last_seq() or the write fails.

@@ -111,9 +111,11 @@ TEST(IncidentEngine, ReportOutsideTheWindowOpensANewIncident)
     EXPECT_EQ(early.incident_id, first.incident_id);
 }
 
-TEST(IncidentEngine, DifferentTypeOrCategoryNeverJoins)
+TEST(IncidentEngine, DifferentTypeOrCategoryNeverJoinsOutsideADedupGroup)
 {
-    incident_engine engine;
+    engine_config no_groups;
+    no_groups.dedup_group.clear();
+    incident_engine engine(no_groups);
     auto flood = engine.accept(point_report("a", 106.63, -6.17, t0), tangerang, t0);
     auto garbage = engine.accept(point_report("b", 106.63, -6.17, t0, "garbage", category::complaint), tangerang, t0);
     auto flood_complaint = engine.accept(point_report("c", 106.63, -6.17, t0, "flood", category::complaint), tangerang, t0);
@@ -273,6 +275,43 @@ TEST(IncidentEngine, TheIndexDecidesExactlyAsAScanOfEveryIncident)
         }
     }
     EXPECT_GT(joined, 500); // the test exercises joining, not only opening
+}
+
+TEST(IncidentEngine, ACitizensFloodComplaintAndBpbdsFloodReportAreOneIncident)
+{
+    incident_engine engine;
+    const auto citizen = engine.accept(point_report("c1", 106.63, -6.17, t0, "flood", category::complaint), tangerang, t0);
+    const auto bpbd = engine.accept(point_report("b1", 106.6301, -6.1701, t0 + minute, "flood", category::disaster, severity::severe, "bpbd"),
+                                    tangerang, t0 + minute);
+    EXPECT_EQ(bpbd.incident_id, citizen.incident_id);
+    EXPECT_FALSE(bpbd.opened_incident);
+    const incident* inc = engine.find(citizen.incident_id);
+    EXPECT_EQ(inc->report_count, 2u);
+    EXPECT_EQ(inc->severity, severity::severe);
+    // A crash a transport feed reports and a citizen complains of: one incident too.
+    const auto feed = engine.accept(point_report("t1", 106.64, -6.18, t0, "accident", category::transport), tangerang, t0);
+    EXPECT_EQ(engine.accept(point_report("c2", 106.64, -6.18, t0, "accident", category::complaint), tangerang, t0).incident_id,
+              feed.incident_id);
+    // Garbage is in no group: a complaint and a disaster report of it stay apart.
+    const auto g = engine.accept(point_report("g1", 106.65, -6.19, t0, "garbage", category::complaint), tangerang, t0);
+    EXPECT_NE(engine.accept(point_report("g2", 106.65, -6.19, t0, "garbage", category::disaster), tangerang, t0).incident_id,
+              g.incident_id);
+    // Neither do two types of one group: a flood and a fire are two events.
+    EXPECT_NE(engine.accept(point_report("f1", 106.63, -6.17, t0, "fire", category::complaint), tangerang, t0).incident_id,
+              citizen.incident_id);
+}
+
+TEST(IncidentEngine, DedupGroupsAreConfigurableAcrossTypesAndCanBeTurnedOff)
+{
+    engine_config config;
+    config.dedup_group = {{"complaint/banjir", "*complaint/banjir"}, {"disaster/flood", "*complaint/banjir"}};
+    incident_engine engine(config);
+    const auto a = engine.accept(point_report("a", 106.63, -6.17, t0, "banjir", category::complaint), tangerang, t0);
+    EXPECT_EQ(engine.accept(point_report("b", 106.63, -6.17, t0, "flood", category::disaster), tangerang, t0).incident_id,
+              a.incident_id);
+    // complaint/flood is no longer in a group of the config.
+    EXPECT_NE(engine.accept(point_report("c", 106.63, -6.17, t0, "flood", category::complaint), tangerang, t0).incident_id,
+              a.incident_id);
 }
 
 incident_change status_change(incident_status status, std::string actor)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -201,6 +203,56 @@ TEST(ConfigSections, WallPhotoHostsAreLowerCaseHostNamesSeparatedByCommas)
         many += ",h" + std::to_string(i);
     EXPECT_NE(error_of({{"wall.photo_hosts", many}}).find("at most 32"), std::string::npos);
     EXPECT_NE(error_of({{"wall.thumbnails", "x"}}).find("photo_hosts"), std::string::npos);
+}
+
+TEST(ConfigSections, DedupGroupsReplaceTheDefaultsOrAreTurnedOff)
+{
+    EXPECT_EQ(apply({}).engine.dedup_group_of(category::complaint, "flood"),
+              apply({}).engine.dedup_group_of(category::disaster, "flood"));
+    const server_config c = apply({{"dedup.same", "complaint/banjir disaster/flood"},
+                                   {"dedup.same", "complaint/pohon_tumbang transport/fallen_tree"}});
+    EXPECT_EQ(c.engine.dedup_group_of(category::complaint, "banjir"), c.engine.dedup_group_of(category::disaster, "flood"));
+    EXPECT_NE(c.engine.dedup_group_of(category::complaint, "flood"), c.engine.dedup_group_of(category::disaster, "flood"))
+        << "the first `same` replaces the default groups";
+    EXPECT_EQ(c.engine.dedup_group_of(category::complaint, "pohon_tumbang"),
+              c.engine.dedup_group_of(category::transport, "fallen_tree"));
+    EXPECT_NE(c.engine.dedup_group_of(category::complaint, "banjir"),
+              c.engine.dedup_group_of(category::complaint, "pohon_tumbang"));
+    const server_config off = apply({{"dedup.same", "none"}});
+    EXPECT_TRUE(off.engine.dedup_group.empty());
+    EXPECT_NE(error_of({{"dedup.same", "complaint/flood"}}).find("two or more"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.same", "citizen/flood disaster/flood"}}).find("dedup.same"), std::string::npos);
+    EXPECT_NE(error_of({{"dedup.same", "complaint/Flood disaster/flood"}}).find("dedup.same"), std::string::npos);
+}
+
+TEST(ConfigSections, Open311ServicesAreTheDefaultsChangedAddedOrReplaced)
+{
+    const server_config defaults = apply({});
+    const std::size_t tangerang = defaults.open311.services.size();
+    ASSERT_GT(tangerang, 10u);
+
+    const server_config c = apply({{"open311.contact", "Live Room, 112"},
+                                   {"open311.garbage.name", "Sampah liar"},
+                                   {"open311.civil_registry.name", "Adminduk"},
+                                   {"open311.civil_registry.type", "civil_registry"},
+                                   {"open311.civil_registry.group", "Layanan"}});
+    EXPECT_EQ(c.open311.contact, "Live Room, 112");
+    ASSERT_EQ(c.open311.services.size(), tangerang + 1);
+    const auto& garbage = *std::find_if(c.open311.services.begin(), c.open311.services.end(),
+                                        [](const auto& s) { return s.code == "garbage"; });
+    EXPECT_EQ(garbage.name, "Sampah liar");
+    EXPECT_EQ(garbage.type, "garbage"); // the rest of the default stays
+    EXPECT_EQ(c.open311.services.back().code, "civil_registry");
+    EXPECT_EQ(c.open311.services.back().group, "Layanan");
+
+    const server_config own = apply({{"open311.services", "none"}, {"open311.pothole.type", "road_damage"}});
+    ASSERT_EQ(own.open311.services.size(), 1u);
+    EXPECT_EQ(own.open311.services[0].type, "road_damage");
+
+    EXPECT_NE(error_of({{"open311.services", "some"}}).find("open311.services"), std::string::npos);
+    EXPECT_NE(error_of({{"open311.Pot Hole.name", "x"}}).find("open311.Pot Hole.name"), std::string::npos);
+    EXPECT_NE(error_of({{"open311.pothole.colour", "red"}}).find("open311.pothole.colour"), std::string::npos);
+    EXPECT_NE(error_of({{"open311.pothole.type", "Road Damage"}}).find("report type"), std::string::npos);
 }
 
 TEST(ConfigSections, KeysOutsideKnownSectionsAreErrorsNamingThem)

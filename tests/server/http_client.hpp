@@ -41,6 +41,9 @@ inline void add_test_credentials(http::request<http::string_body>& req)
     if (!creds || req.count(http::field::authorization) || req.count("X-API-Key"))
         return;
     const std::string target(req.target());
+    // Open311 clients send their key in the form (api_key): the test writes it there.
+    if (target.starts_with("/open311/") && req.method() == http::verb::post)
+        return;
     if (target.starts_with("/api/v1/reports")) {
         std::string source = "test";
         const std::string_view body = req.body();

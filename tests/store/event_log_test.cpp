@@ -468,14 +468,86 @@ TEST(EventLog, ConstructorRejectsANewerSchemaVersion)
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     try {
         event_log log(dir.path());
         FAIL() << "opened a log of an unknown schema version";
     } catch (const error& e) {
-        EXPECT_NE(std::string(e.what()).find("schema version 2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("schema version 3"), std::string::npos) << e.what();
     }
+}
+
+log_event report_event(std::uint64_t report_id, std::string key, std::int64_t at_ms, bool complaint)
+{
+    log_event e = event("report " + std::to_string(report_id), std::move(key), at_ms);
+    e.report_id = report_id;
+    e.complaint = complaint;
+    return e;
+}
+
+TEST(EventLog, ReportsAreFoundByIdAndByKeyAndComplaintsListedByTime)
+{
+    temp_dir dir;
+    event_log log(dir.path());
+    log.append(events({report_event(7, "s:a", 1000, true), report_event(8, "s:b", 2000, false),
+                       report_event(9, "", 3000, true), event("a change", {}, 3500),
+                       report_event(10, "s:c", 4000, true)}))
+        .get();
+
+    const auto seven = log.find_report(7);
+    ASSERT_TRUE(seven.has_value());
+    EXPECT_EQ(seven->payload, "report 7");
+    EXPECT_EQ(seven->at_ms, 1000);
+    EXPECT_TRUE(seven->complaint);
+    EXPECT_EQ(log.find_report(9)->payload, "report 9"); // no key: found by its id all the same
+    EXPECT_FALSE(log.find_report(11).has_value());
+    EXPECT_FALSE(log.find_report(0).has_value());
+
+    const auto b = log.find_by_key("s:b");
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ(b->report_id, 8u);
+    EXPECT_FALSE(b->complaint);
+    EXPECT_FALSE(log.find_by_key("s:z").has_value());
+
+    auto ids = [](const std::vector<log_event>& list) {
+        std::vector<std::uint64_t> out;
+        for (const auto& e : list)
+            out.push_back(e.report_id);
+        return out;
+    };
+    EXPECT_EQ(ids(log.list_complaints(0, 10'000, 10)), (std::vector<std::uint64_t>{10, 9, 7}));
+    EXPECT_EQ(ids(log.list_complaints(1000, 3000, 10)), (std::vector<std::uint64_t>{9, 7}));
+    EXPECT_EQ(ids(log.list_complaints(0, 10'000, 2)), (std::vector<std::uint64_t>{10, 9}));
+    EXPECT_TRUE(log.list_complaints(5000, 10'000, 10).empty());
+}
+
+TEST(EventLog, AVersion1LogIsUpgradedAndItsEventsReplayAsBefore)
+{
+    temp_dir dir;
+    {
+        // The schema of version 1, as pantau wrote it before report ids were indexed.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
+                               " kind TEXT NOT NULL, key TEXT, payload BLOB NOT NULL);"
+                               "CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;"
+                               "CREATE TABLE checkpoints(seq INTEGER PRIMARY KEY, state BLOB NOT NULL);"
+                               "INSERT INTO events(at_ms, kind, key, payload) VALUES(5, 'report', 'old', 'v1 event');"
+                               "PRAGMA application_id = 1346457172; PRAGMA user_version = 1;",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    event_log log(dir.path());
+    const auto replayed = all(log);
+    ASSERT_EQ(replayed.size(), 1u);
+    EXPECT_EQ(replayed[0].payload, "v1 event");
+    EXPECT_EQ(log.find_by_key("old")->report_id, 0u); // written before: no id
+    log.append(events({report_event(2, "new", 6, true)})).get();
+    EXPECT_EQ(log.find_report(2)->seq, 2u);
+    EXPECT_EQ(log.list_complaints(0, 10, 5).size(), 1u);
 }
 
 TEST(EventLog, FailedCommitFailsTheFutureAndEveryLaterAppendFailsFast)
