@@ -43,7 +43,7 @@ http_response add_credential(const gatekeeper& gate, credential_kind kind, const
     if (!body.is_object() || !body.contains(name_field) || !body[name_field].is_string())
         return error_reply(c.req, http::status::bad_request, "invalid_body",
                            kind == credential_kind::source_key ? "send {\"source\": \"NAME\"}"
-                                                               : "send {\"name\": \"NAME\", \"role\": \"viewer|operator|admin\"}");
+                                                               : "send {\"name\": \"NAME\", \"role\": \"viewer|operator|admin|agency\"}");
     const std::string name = body[name_field].get<std::string>();
     const auto bad = kind == credential_kind::source_key ? auth::check_source_name(name) : auth::check_holder_name(name);
     if (bad)
@@ -53,7 +53,7 @@ http_response add_credential(const gatekeeper& gate, credential_kind kind, const
         if (body.contains("role") && body["role"].is_string())
             role = auth::role_from_string(body["role"].get<std::string>());
         if (!role)
-            return error_reply(c.req, http::status::bad_request, "invalid_field", "role: viewer, operator or admin");
+            return error_reply(c.req, http::status::bad_request, "invalid_field", "role: viewer, operator, admin or agency (then the name is the agency)");
     }
     const std::string secret = auth::new_secret(kind);
     const store::credential added = gate.credentials().add(kind, name, role, secret, store::wall_now_ms());

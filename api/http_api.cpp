@@ -33,7 +33,7 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_ops_routes(routes_, services_, http_requests_);
     add_session_routes(routes_, services_.gate);
     add_credential_routes(routes_, services_.gate);
-    add_static_routes(routes_, web_root_, options.basemap);
+    add_static_routes(routes_, web_root_, options.basemap, options.photo_hosts);
 }
 
 bool takes_bulk_body(std::string_view target)

@@ -15,6 +15,7 @@
 #include "app/metrics.hpp"
 #include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
+#include "handoff/dispatcher.hpp"
 #include "ingest/report_parser.hpp"
 #include "ingest/xml_reader.hpp"
 
@@ -35,6 +36,7 @@ struct api_services {
     const app::metrics_registry& metrics; // the series of other parts (the stream) on /metrics
     const gatekeeper& gate;               // who may call what: the credentials and the limits
     app::transit_service& transit;        // trip update delays, the GTFS static feed
+    const handoff::dispatcher* handoff = nullptr; // [handoff]: delivery state per incident; null when off
 };
 
 struct api_options {
@@ -44,6 +46,7 @@ struct api_options {
     std::size_t max_json_depth = 32; // arrays and objects inside one another in a JSON body
     ingest::xml_limits xml;          // every XML feed document (CAP): xml-max-*
     cap_out_options cap_out;         // the CAP sender of GET /api/v1/alerts.atom and .cap
+    std::vector<std::string> photo_hosts; // [wall] photo_hosts: thumbnails from these hosts only
     open311_options open311;         // the services of /open311/v2/ and its contact
 };
 

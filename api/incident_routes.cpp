@@ -2,7 +2,9 @@
 
 #include "api/query.hpp"
 #include "api/reply.hpp"
+#include "core/time_text.hpp"
 #include "store/wall_clock.hpp"
+#include "wire/sla_views.hpp"
 #include "wire/views.hpp"
 
 #include <charconv>
@@ -14,6 +16,14 @@ namespace pantau::api {
 using wire::json;
 
 namespace {
+
+// An incident's JSON with where it stands against its SLA as of now_ms.
+json incident_view(const api_services& s, const incident& inc, bool full, std::int64_t now_ms)
+{
+    json j = wire::incident_json(s.districts, inc, full);
+    wire::add_sla_fields(j, evaluate_sla(inc, s.incidents.sla(), now_ms));
+    return j;
+}
 
 constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
 
@@ -39,15 +49,17 @@ http_response list_incidents(const api_services& s, const request_context& c)
     if (error)
         return bad_request(c.req, *error);
     const std::vector<incident> found = s.incidents.list(f);
+    const std::int64_t now_ms = store::wall_now_ms();
+    auto overdue = [&](const incident& inc) { return evaluate_sla(inc, s.incidents.sla(), now_ms).overdue; };
     if (format == "csv")
         return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8",
-                          shared(wire::incidents_csv(s.districts, found)));
+                          shared(wire::incidents_csv(s.districts, found, overdue)));
     if (format == "geojson")
         return make_reply(c.req, http::status::ok, "application/geo+json",
-                          shared(wire::incidents_geojson(s.districts, found)));
+                          shared(wire::incidents_geojson(s.districts, found, overdue)));
     json list = json::array();
     for (const incident& inc : found)
-        list.push_back(wire::incident_json(s.districts, inc, false));
+        list.push_back(incident_view(s, inc, false, now_ms));
     return json_reply(c.req, wire::dump(json{{"incidents", std::move(list)}}));
 }
 
@@ -61,6 +73,21 @@ std::optional<std::uint64_t> incident_id(std::string_view text)
     return id;
 }
 
+// The incident's hand-off to its agency (docs/handoff.md), when one was made.
+void add_handoff(const api_services& s, std::uint64_t id, json& out)
+{
+    if (!s.handoff)
+        return;
+    const auto d = s.handoff->state(id);
+    if (!d)
+        return;
+    const auto time = [](std::int64_t ms) { return ms ? json(rfc3339(ms)) : json(nullptr); };
+    out["handoff"] = {{"agency", d->agency},         {"state", d->state},
+                      {"delivery_id", d->delivery_id}, {"attempts", d->attempts},
+                      {"last_error", d->last_error},   {"last_attempt_at", time(d->last_attempt_ms)},
+                      {"delivered_at", time(d->delivered_ms)}};
+}
+
 http_response get_incident(const api_services& s, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
@@ -68,7 +95,9 @@ http_response get_incident(const api_services& s, const request_context& c)
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
-    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, *inc, true)));
+    json out = incident_view(s, *inc, true, store::wall_now_ms());
+    add_handoff(s, *id, out);
+    return json_reply(c.req, wire::dump(out));
 }
 
 http_response patch_incident(const api_services& s, const request_context& c)
@@ -83,6 +112,16 @@ http_response patch_incident(const api_services& s, const request_context& c)
     incident_change change;
     // The audit names the token's holder; a body's "actor" is ignored (DESIGN §4).
     change.actor = c.who.name;
+    const bool by_agency = c.who.role == auth::role::agency;
+    if (by_agency) {
+        // Least privilege: the agency answers with a status and a note on its own incidents.
+        change.actor = c.who.name + " (agency)";
+        change.only_for_agency = c.who.name;
+        for (const auto& [key, value] : body.items())
+            if (key != "status" && key != "note" && key != "actor")
+                return error_reply(c.req, http::status::forbidden, "forbidden",
+                                   "an agency's token changes only status and note, not " + key);
+    }
     auto invalid = [&](const std::string& message) {
         return error_reply(c.req, http::status::bad_request, "invalid_field", message);
     };
@@ -90,7 +129,7 @@ http_response patch_incident(const api_services& s, const request_context& c)
         if (!value.is_string())
             return invalid(key + " must be a string");
         const std::string v = value.get<std::string>();
-        if (v.size() > 2000)
+        if (v.size() > 2000 && key != "media_url") // media_url has its own bound
             return invalid(key + " is longer than 2000 bytes");
         if (key == "status") {
             change.status = incident_status_from_string(v);
@@ -105,22 +144,29 @@ http_response patch_incident(const api_services& s, const request_context& c)
             change.agency = v;
         } else if (key == "note") {
             change.note = v;
+        } else if (key == "media_url") {
+            // An "after" photo (LAKSA's before/after), under the rules of a report's media_urls.
+            if (const auto problem = media_url_problem(v))
+                return invalid("media_url " + *problem);
+            change.media_url = v;
         } else if (key == "actor") {
             // Accepted for older clients, and ignored.
         } else {
-            return invalid("unknown field " + key + "; known: status, assignee, agency, note, actor");
+            return invalid("unknown field " + key + "; known: status, assignee, agency, note, media_url, actor");
         }
     }
-    const app::change_outcome result = s.incidents.change(*id, change, store::wall_now_ms());
+    const std::int64_t now_ms = store::wall_now_ms();
+    const app::change_outcome result = s.incidents.change(*id, change, now_ms);
     if (const auto* refused = std::get_if<app::service_refusal>(&result))
         return unavailable_reply(c.req, *refused);
     if (const auto* err = std::get_if<change_error>(&result)) {
         const auto status = err->code == "not_found"            ? http::status::not_found
+                            : err->code == "forbidden"          ? http::status::forbidden
                             : err->code == "invalid_transition" ? http::status::conflict
                                                                 : http::status::bad_request;
         return error_reply(c.req, status, err->code, err->message);
     }
-    return json_reply(c.req, wire::dump(wire::incident_json(s.districts, std::get<incident>(result), true)));
+    return json_reply(c.req, wire::dump(incident_view(s, std::get<incident>(result), true, now_ms)));
 }
 
 } // namespace
@@ -131,8 +177,14 @@ void add_incident_routes(route_table& routes, const api_services& s)
                [&s](const request_context& c) { return list_incidents(s, c); });
     routes.add(http::verb::get, "/api/v1/incidents/{id}", access::viewer,
                [&s](const request_context& c) { return get_incident(s, c); });
-    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_, {"application/json", "application/merge-patch+json"},
+    routes.add(http::verb::patch, "/api/v1/incidents/{id}", access::operator_or_agency, {"application/json", "application/merge-patch+json"},
                [&s](const request_context& c) { return patch_incident(s, c); });
+    routes.add(http::verb::get, "/api/v1/agencies", access::viewer, [&s](const request_context& c) {
+        json rows = json::array();
+        for (const agency_summary& a : s.incidents.agencies(store::wall_now_ms()))
+            rows.push_back(wire::agency_json(a));
+        return json_reply(c.req, wire::dump(json{{"agencies", std::move(rows)}}));
+    });
 }
 
 } // namespace pantau::api

@@ -273,11 +273,11 @@ std::variant<report, open311_refusal> open311_request_report(const std::vector<s
             return bad("address_string must be UTF-8 of at most 512 bytes");
         r.attributes.emplace_back("address", std::string(*address));
     }
+    // The report's one photo link, under the rules of every report's media_urls.
     if (const auto media = field(form, "media_url"); media && !media->empty()) {
-        const bool web = media->starts_with("http://") || media->starts_with("https://");
-        if (!web || media->size() > open311_max_media_url_bytes)
-            return bad("media_url must be an http or https URL of at most 2048 bytes");
-        r.attributes.emplace_back("media_url", std::string(*media));
+        if (const auto problem = media_url_problem(*media))
+            return bad("media_url " + *problem);
+        r.media_urls.emplace_back(*media);
     }
     // attribute[CODE]=value: the service's questions (none by default), kept as they came.
     std::size_t answers = 0;

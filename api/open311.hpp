@@ -79,12 +79,11 @@ struct open311_refusal {
 
 // Bounds on a POSTed request (docs/open311.md).
 inline constexpr std::size_t open311_max_description_bytes = 4000; // the spec's limit
-inline constexpr std::size_t open311_max_media_url_bytes = 2048;
 inline constexpr std::size_t open311_max_attributes = 32;
 
 // A POSTed service request as a pantau report of `source` (category complaint, the service's
 // type, observed at now_ms), or why not. Needs lat and long (pantau places reports by position);
-// keeps address_string, media_url (http/https only), the service's attribute[CODE] answers and
+// keeps address_string, media_url (as the report's media_urls: core/report.hpp), the service's attribute[CODE] answers and
 // nothing personal (email, phone, names, device and account ids are not stored). `external_id`
 // must be unique for the source: the routes make one per request.
 std::variant<report, open311_refusal> open311_request_report(const std::vector<std::pair<std::string, std::string>>& form,

@@ -88,7 +88,7 @@ open311_request_view view_of(const api_services& s, const std::vector<open311_se
     v.address = attribute(l.r, "address");
     v.lat = l.r.lat;
     v.lon = l.r.lon;
-    v.media_url = attribute(l.r, "media_url");
+    v.media_url = l.r.media_urls.empty() ? std::string() : l.r.media_urls.front();
     if (const auto inc = s.incidents.get(l.incident_id)) {
         v.open = open_to_the_citizen(inc->status);
         v.status_notes = latest_note(*inc);

@@ -6,6 +6,8 @@
 #include "api/router.hpp"
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace pantau::api {
 
@@ -13,7 +15,7 @@ namespace pantau::api {
 void add_district_routes(route_table& routes, const api_services& s);
 // POST /api/v1/reports
 void add_report_routes(route_table& routes, const api_services& s, const ingest::ingest_limits& limits);
-// GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}
+// GET /api/v1/incidents, GET and PATCH /api/v1/incidents/{id}, GET /api/v1/agencies
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/incidents/{id}/reports, GET /api/v1/reports/{source}/{external_id}
 void add_report_lookup_routes(route_table& routes, const api_services& s);
@@ -35,7 +37,9 @@ void add_ops_routes(route_table& routes, const api_services& s, const app::metri
 void add_session_routes(route_table& routes, const gatekeeper& gate);
 // /api/v1/keys and /api/v1/tokens (admin)
 void add_credential_routes(route_table& routes, const gatekeeper& gate);
-// The wall's files (every other path), /api/v1/config and /basemap.pmtiles
-void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap);
+// The wall's files (every other path), /api/v1/config and /basemap.pmtiles. `photo_hosts`: the
+// hosts the wall's pages may load images from besides this server ([wall] photo_hosts).
+void add_static_routes(route_table& routes, const std::filesystem::path& web_root, const std::filesystem::path& basemap,
+                       const std::vector<std::string>& photo_hosts);
 
 } // namespace pantau::api

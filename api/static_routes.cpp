@@ -8,6 +8,8 @@
 #include <cctype>
 #include <string>
 #include <tuple>
+#include <variant>
+#include <vector>
 
 namespace pantau::api {
 
@@ -104,7 +106,18 @@ http_response file_reply(const http_request& req, const fs::path& file, std::str
     return res;
 }
 
-http_response static_file(const http_request& req, const fs::path& web_root, std::string_view path)
+// The wall's pages load images from this server (and data:/blob: URLs the map makes) and from the
+// allow-listed photo hosts only: the offline guarantee, kept by the browser (docs/web.md).
+std::string image_policy(const std::vector<std::string>& photo_hosts)
+{
+    std::string policy = "img-src 'self' data: blob:";
+    for (const std::string& host : photo_hosts)
+        policy += " " + host;
+    return policy;
+}
+
+http_response static_file(const http_request& req, const fs::path& web_root, std::string_view path,
+                          const std::string& image_policy)
 {
     auto not_found = [&] {
         return error_reply(req, http::status::not_found, "not_found", "no such file: " + std::string(path));
@@ -127,7 +140,10 @@ http_response static_file(const http_request& req, const fs::path& web_root, std
         return method_not_allowed(req, path, "GET, HEAD");
 
     const std::string_view cache_control = file.filename() == "index.html" ? "no-cache" : "public, max-age=3600";
-    return file_reply(req, file, content_type_for(file), cache_control, path);
+    http_response res = file_reply(req, file, content_type_for(file), cache_control, path);
+    if (file.extension() == ".html")
+        std::visit([&](auto& m) { m.set("Content-Security-Policy", image_policy); }, res);
+    return res;
 }
 
 http_response basemap_file(const http_request& req, const fs::path& basemap)
@@ -141,17 +157,21 @@ http_response basemap_file(const http_request& req, const fs::path& basemap)
 
 } // namespace
 
-void add_static_routes(route_table& routes, const fs::path& web_root, const fs::path& basemap)
+void add_static_routes(route_table& routes, const fs::path& web_root, const fs::path& basemap,
+                       const std::vector<std::string>& photo_hosts)
 {
     // What the wall needs to know before it asks for optional parts, so that it never has to
     // probe with a request that fails.
-    auto config = shared(wire::dump(json{{"basemap", basemap.empty() ? json(nullptr) : json{{"url", basemap_url}}}}));
+    auto config = shared(wire::dump(json{{"basemap", basemap.empty() ? json(nullptr) : json{{"url", basemap_url}}},
+                                         {"photo_hosts", photo_hosts}}));
     routes.add(http::verb::get, "/api/v1/config", access::open, [config](const request_context& c) {
         return make_reply(c.req, http::status::ok, json_type, config);
     });
     routes.add(http::verb::get, std::string(basemap_url), access::open,
                [basemap](const request_context& c) { return basemap_file(c.req, basemap); });
-    routes.set_fallback([web_root](const request_context& c) { return static_file(c.req, web_root, c.path); });
+    routes.set_fallback([web_root, policy = image_policy(photo_hosts)](const request_context& c) {
+        return static_file(c.req, web_root, c.path, policy);
+    });
 }
 
 } // namespace pantau::api

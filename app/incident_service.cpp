@@ -1,9 +1,8 @@
 #include "app/incident_service.hpp"
 
 #include "core/error.hpp"
-#include "wire/report_proto.hpp"
-
 #include "geo/error.hpp"
+#include "wire/report_proto.hpp"
 
 #include "checkpoint.pb.h"
 #include "pantau.pb.h"
@@ -103,7 +102,7 @@ incident_service::incident_service(const geo::hierarchy& districts, const std::f
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
       locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
-      checkpoints_(checkpoints)
+      checkpoints_(checkpoints), sla_(std::move(options.sla))
 {
     replay();
 }
@@ -115,8 +114,7 @@ void incident_service::replay()
         if (restore_state(checkpoint->second)) {
             after = checkpoint->first;
         } else {
-            // The state depends on the districts and rules: rebuild it from the events, if the
-            // log still has them all.
+            // The state depends on the districts and rules: rebuild it from the events, if the log has all.
             const auto first = log_.first_seq();
             if (first && *first > 1)
                 throw error("event log " + log_.path().string() + ": the checkpoint at event " +
@@ -180,6 +178,7 @@ void incident_service::replay()
             if (!c.note().empty())
                 change.note = c.note();
             change.actor = c.actor();
+            change.media_url = c.media_url();
             const incident* before = engine_.find(c.incident_id());
             const incident_status status_before = before ? before->status : incident_status::new_;
             auto changed = engine_.change(c.incident_id(), change, e.at_ms);
@@ -307,7 +306,7 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
     {
         std::lock_guard lock(mutex_);
         // Before the engine decides: a change the log then refused would live only in memory.
-        if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) +
+        if (auto refused = require_log_room(1, 512 + 2 * ((c.assignee ? c.assignee->size() : 0) + c.media_url.size() +
                                                           (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
@@ -334,6 +333,7 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
         if (c.note)
             logged->set_note(*c.note);
         logged->set_actor(c.actor);
+        logged->set_media_url(c.media_url);
         std::vector<store::log_event> events;
         events.push_back(store::log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
         committed = log_.append(std::move(events));
@@ -492,7 +492,7 @@ change_feed_batch incident_service::full_state(std::int64_t now_ms)
     change_feed_batch b;
     b.at_ms = now_ms;
     for (const auto& [id, inc] : engine_.incidents())
-        b.incidents.push_back(feed_incident{inc, inc.changed_at_ms()});
+        b.incidents.push_back(feed_entry(inc, now_ms));
     for (std::size_t level = 0; level < districts_.size(); ++level)
         for (auto& s : stats_.all(level, now_ms))
             b.stats.push_back(std::move(s));
@@ -511,7 +511,7 @@ void incident_service::advance_feed(std::int64_t now_ms)
         if (!listener_)
             return;
         stats_.advance(now_ms);
-        stage_feed({}, now_ms, false);
+        stage_feed(sla_watch_.due(now_ms), now_ms, false);
     }
     // Nothing of its own to commit: it goes out as soon as the batches staged before it have.
     deliver_feed(0);
@@ -528,7 +528,7 @@ std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& inc
         if (const incident* inc = engine_.find(id);
             inc && std::none_of(b.incidents.begin(), b.incidents.end(),
                                 [id](const feed_incident& i) { return i.summary.id == id; }))
-            b.incidents.push_back(feed_incident{*inc, inc->changed_at_ms()});
+            b.incidents.push_back(feed_entry(*inc, now_ms));
     }
     for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
         if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))

@@ -11,6 +11,7 @@
 #include "core/incident_engine.hpp"
 #include "core/report.hpp"
 #include "core/report_timeseries.hpp"
+#include "core/sla.hpp"
 #include "core/source_health.hpp"
 #include "store/event_log.hpp"
 
@@ -84,6 +85,7 @@ struct service_options {
     // An area names a district it overlaps by at least this share of the district or of the
     // area (`area-min-share`, docs/ingest.md "Area incidents").
     double area_min_share = 0.005;
+    sla_config sla; // [sla]: when an incident is overdue (core/sla.hpp)
 };
 
 // An area's districts at every level (by level, then code) with the shares above min_share,
@@ -110,6 +112,7 @@ struct service_gauges {
 struct feed_incident {
     incident_summary summary;
     std::int64_t changed_at_ms = 0; // its latest report or operator change
+    bool overdue = false;           // as of the batch's time (core/sla.hpp)
 };
 
 // What one commit (or the passing of time, for stats) changed, handed to the change feed after
@@ -232,8 +235,14 @@ public:
     // From then on the listener gets each commit's changes, in commit order, after the commit,
     // on the committing thread; it must only copy (it runs under the feed's own lock).
     change_feed_batch attach_feed(change_listener listener, std::int64_t now_ms);
-    // Stats and alerts also change with time alone (windows expire): hands those to the feed.
+    // Stats and alerts also change with time alone (windows expire), and incidents turn overdue:
+    // hands those to the feed.
     void advance_feed(std::int64_t now_ms);
+
+    // Response times (app/incident_sla.cpp): the [sla] rules, and each agency's row of
+    // GET /api/v1/agencies (every agency the routing table names, and any other an incident has).
+    const sla_config& sla() const { return sla_; }
+    std::vector<agency_summary> agencies(std::int64_t now_ms) const;
 
 private:
     // Under mutex_: queues what changed for the feed, numbered in append order; returns its number.
@@ -241,6 +250,8 @@ private:
     // After a commit: every staged batch up to `upto` is durable (the log commits in append order).
     void deliver_feed(std::uint64_t upto);
 
+    // Under mutex_: an incident as the feed hands it over, watched until it turns overdue.
+    feed_incident feed_entry(const incident& inc, std::int64_t now_ms);
     // Under mutex_: every incident, district stats and active alerts, as the feed starts from.
     change_feed_batch full_state(std::int64_t now_ms);
     // Under mutex_: empties the engine, stats, sources and series, then replays the log.
@@ -311,6 +322,9 @@ private:
     std::uint64_t restored_from_ = 0;
     std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
     std::chrono::steady_clock::time_point retention_at_{};
+
+    sla_config sla_;
+    sla_watch sla_watch_; // under mutex_: incidents staged to the feed that will turn overdue
 };
 
 } // namespace pantau::app

@@ -31,6 +31,7 @@ std::string_view role_needed(access needed)
 {
     switch (needed) {
     case access::operator_: return "operator";
+    case access::operator_or_agency: return "operator (or an agency's token, for its own incidents)";
     case access::admin: return "admin";
     default: return "viewer";
     }
@@ -40,8 +41,9 @@ bool role_allows(role has, access needed)
 {
     switch (needed) {
     case access::open: return true;
-    case access::viewer: return true;
+    case access::viewer: return has != role::agency;
     case access::operator_: return has >= role::operator_;
+    case access::operator_or_agency: return has >= role::operator_ || has == role::agency;
     case access::admin: return has >= role::admin;
     case access::source: return false;
     }

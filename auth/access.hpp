@@ -21,6 +21,9 @@ enum class access : std::uint8_t {
     open,      // /healthz, /readyz, the wall's static files, the login page
     viewer,    // the read API and the stream
     operator_, // changes to incidents
+    // PATCH of an incident: operators, and an agency's token, which the handler then limits to
+    // the status and note of that agency's own incidents.
+    operator_or_agency,
     admin,     // keys and tokens
     source,    // ingest: the API key names the source
 };

@@ -7,7 +7,8 @@
 namespace pantau::auth {
 namespace {
 
-constexpr std::array<std::pair<role, std::string_view>, 3> role_names{{
+constexpr std::array<std::pair<role, std::string_view>, 4> role_names{{
+    {role::agency, "agency"},
     {role::viewer, "viewer"},
     {role::operator_, "operator"},
     {role::admin, "admin"},

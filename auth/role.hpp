@@ -8,8 +8,12 @@
 
 namespace pantau::auth {
 
-// Ordered: each role may do what the ones before it may.
+// Ordered from viewer on: each may do what the ones before it may. `agency` stands outside that
+// order, first so that no `>=` test admits it: an agency's (OPD's) token, named for the agency
+// exactly as incidents carry it, that may only change the status and note of incidents routed
+// to that agency (docs/security.md, "Agency tokens"); it reads nothing.
 enum class role {
+    agency,
     viewer,    // the read API and the stream: what a wall display gets
     operator_, // also changes incidents
     admin,     // also keys, tokens and configuration

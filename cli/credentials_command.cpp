@@ -51,7 +51,7 @@ std::string usage(credential_kind kind)
                "`add` prints the new key once on stdout; only its hash is kept. Changes take effect at once,\n"
                "also in a running server. DIR is the server's --data-dir (default ./var).\n";
     return "Usage:\n"
-           "  pantau tokens add    [--data-dir DIR] --role viewer|operator|admin --name NAME\n"
+           "  pantau tokens add    [--data-dir DIR] --role viewer|operator|admin|agency --name NAME\n"
            "  pantau tokens list   [--data-dir DIR]\n"
            "  pantau tokens revoke [--data-dir DIR] (ID | --name NAME)\n\n"
            "Tokens for people and walls: Authorization: Bearer TOKEN, or traded for a session cookie at\n"
@@ -121,7 +121,7 @@ int run(credential_kind kind, const std::vector<std::string>& args)
         if (kind == credential_kind::person_token) {
             role = auth::role_from_string(role_name);
             if (!role)
-                throw usage_error("add needs --role viewer, operator or admin");
+                throw usage_error("add needs --role viewer, operator, admin or agency");
         }
         store::credential_store s(data_dir);
         const std::string secret = auth::new_secret(kind);

@@ -58,6 +58,17 @@ bool ended_by_its_alert(const incident& inc)
 
 } // namespace
 
+std::string_view to_string(photo_kind k) { return k == photo_kind::after ? "after" : "report"; }
+
+void incident_engine::add_photo(incident& inc, incident_photo photo)
+{
+    const std::size_t bound = photo.kind == photo_kind::after ? max_after_photos : max_report_photos;
+    const auto held = std::count_if(inc.photos.begin(), inc.photos.end(),
+                                    [&](const incident_photo& p) { return p.kind == photo.kind; });
+    if (static_cast<std::size_t>(held) < bound)
+        inc.photos.push_back(std::move(photo));
+}
+
 std::int64_t incident::changed_at_ms() const
 {
     std::int64_t t = last_report_ms;
@@ -344,6 +355,8 @@ void incident_engine::join(incident& inc, const report& r, const district_join& 
     if (std::find(inc.sources.begin(), inc.sources.end(), r.source) == inc.sources.end())
         inc.sources.push_back(r.source);
     inc.report_ids.push_back(report_id);
+    for (const std::string& url : r.media_urls)
+        add_photo(inc, {report_id, accepted_at_ms, url, photo_kind::report});
     report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
     incident_of_report_.emplace(report_id, inc.id);
     if (!r.alert_key.empty())
@@ -469,13 +482,16 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     auto it = incidents_.find(id);
     if (it == incidents_.end())
         return change_error{"not_found", "no incident " + std::to_string(id)};
-    if (!c.status && !c.assignee && !c.note && !c.agency)
-        return change_error{"empty_change", "give at least one of status, assignee, agency, note"};
+    if (!c.status && !c.assignee && !c.note && !c.agency && c.media_url.empty())
+        return change_error{"empty_change", "give at least one of status, assignee, agency, note, media_url"};
     incident& inc = it->second;
+    if (c.only_for_agency && *c.only_for_agency != inc.agency)
+        return change_error{"forbidden", "incident " + std::to_string(id) + " is not routed to " + *c.only_for_agency};
     if (c.status && *c.status == inc.status)
         return change_error{"invalid_transition", "incident " + std::to_string(id) + " is already " +
                                                       std::string(to_string(inc.status))};
     const std::string actor = c.actor.empty() ? "anonymous" : c.actor;
+    const std::size_t audited_before = inc.audit.size();
     if (c.status)
         set_status(inc, *c.status, actor, at_ms);
     if (c.assignee && *c.assignee != inc.assignee) {
@@ -490,6 +506,12 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     }
     if (c.note && !c.note->empty())
         inc.audit.push_back({at_ms, actor, "note: " + *c.note});
+    if (!c.media_url.empty()) {
+        if (inc.audit.size() == audited_before)
+            inc.audit.push_back({at_ms, actor, "after photo"});
+        inc.audit.back().media_url = c.media_url;
+        add_photo(inc, {0, at_ms, c.media_url, photo_kind::after});
+    }
     return &inc;
 }
 
@@ -536,6 +558,14 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
             e->set_at_ms(a.at_ms);
             e->set_actor(a.actor);
             e->set_what(a.what);
+            e->set_media_url(a.media_url);
+        }
+        for (const auto& photo : inc.photos) {
+            auto* e = p->add_photos();
+            e->set_report_id(photo.report_id);
+            e->set_at_ms(photo.at_ms);
+            e->set_url(photo.url);
+            e->set_after(photo.kind == photo_kind::after);
         }
         for (const auto& d : inc.covers) {
             auto* c = p->add_covers();
@@ -601,7 +631,9 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
         inc.agency_by_operator = p.has_agency_by_operator();
         inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config_.agency_for(inc.type, inc.districts);
         for (const auto& e : p.audit())
-            inc.audit.push_back({e.at_ms(), e.actor(), e.what()});
+            inc.audit.push_back({e.at_ms(), e.actor(), e.what(), e.media_url()});
+        for (const auto& e : p.photos())
+            inc.photos.push_back({e.report_id(), e.at_ms(), e.url(), e.after() ? photo_kind::after : photo_kind::report});
         for (const auto& c : p.covers())
             inc.covers.push_back({c.level(), c.code(), c.district_fraction(), c.area_fraction()});
         inc.alert_key = p.alert_key();

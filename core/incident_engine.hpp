@@ -74,7 +74,27 @@ struct audit_entry {
     std::int64_t at_ms = 0;
     std::string actor;
     std::string what; // e.g. "status: new → verified", "assignee: Dinas PU", "note: ..."
+    // An "after" photo the change attached (incident_change::media_url); "" for none. Its
+    // initialiser lets {at, actor, what} leave it out without -Wmissing-field-initializers.
+    std::string media_url = {};
 };
+
+// A photo link of an incident (docs/ingest.md, "Photos"): one of its reports' media_urls, or an
+// operator's "after" photo (LAKSA's before/after). Only the link: pantau never fetches it.
+enum class photo_kind : std::uint8_t { report = 0, after = 1 };
+std::string_view to_string(photo_kind k);
+struct incident_photo {
+    std::uint64_t report_id = 0; // the report it came with; 0 for an after photo
+    std::int64_t at_ms = 0;      // when that report was accepted, or the change made
+    std::string url;
+    photo_kind kind = photo_kind::report;
+    bool operator==(const incident_photo&) const = default;
+};
+// The bound of an incident's photo list, per kind: the first ones are kept. The first reports'
+// photos are the "before"; the later ones of a busy incident mostly repeat them, and stay in
+// the event log with their reports. An after photo past the bound stays in its audit entry.
+inline constexpr std::size_t max_report_photos = 48;
+inline constexpr std::size_t max_after_photos = 16;
 
 // A district an area covers (geo::locator::overlap), named when the overlap is at least the
 // configured share of the district or of the area (docs/ingest.md, "Area incidents").
@@ -147,6 +167,7 @@ struct incident_summary {
 struct incident : incident_summary {
     std::vector<std::uint64_t> report_ids;
     std::vector<audit_entry> audit;
+    std::vector<incident_photo> photos; // in the order they came, bounded per kind (max_*_photos)
     // An operator set the agency (incident_change::agency): kept as set, also when a restart
     // meets a changed [agencies] table.
     bool agency_by_operator = false;
@@ -174,6 +195,12 @@ struct incident_change {
     // On replay only: the agency the incident had when the reassignment was made, for its audit
     // entry (a changed [agencies] table may route it elsewhere now).
     std::optional<std::string> agency_was;
+    // An "after" photo (a link the caller checked with media_url_problem): attached to the
+    // change's last audit entry (one of its own when the change makes none) and to the photos.
+    std::string media_url = {};
+    // An agency's own change (docs/security.md, "Agency tokens"): refused as "forbidden" unless
+    // the incident is routed to this agency at the moment of the change. Not logged.
+    std::optional<std::string> only_for_agency;
 };
 
 struct change_error {
@@ -215,7 +242,7 @@ public:
     // Open alerts whose expiry is at or before now_ms, by expiry: the service closes each, logged.
     std::vector<std::uint64_t> expired_alerts(std::int64_t now_ms) const;
 
-    // Status, assignee and note changes, each audited. Any status may follow any other except
+    // Status, assignee, agency and note changes and after photos, each audited. Any status may follow any other except
     // that nothing follows itself; an empty change is an error.
     std::variant<const incident*, change_error> change(std::uint64_t id, const incident_change& c, std::int64_t at_ms);
 
@@ -258,6 +285,7 @@ private:
         cell_key key_of(double lon, double lat, std::int64_t last_report_ms) const;
     };
 
+    static void add_photo(incident& inc, incident_photo photo);
     std::optional<std::uint64_t> nearest_open(const report& r) const;
     incident& open_incident(const report& r, const district_join& where, std::uint64_t id);
     void join(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,

@@ -2,6 +2,7 @@
 
 // The report model of DESIGN §2: what a source sends, after parsing and validation.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ struct report {
     std::string text;
     std::int64_t observed_at_ms = 0; // UTC, milliseconds since the Unix epoch
     std::vector<std::pair<std::string, std::string>> attributes;
+    std::vector<std::string> media_urls; // photo links (media_url_problem says which may be one)
 
     // Alerting feeds (CAP, BMKG, GTFS-Realtime alerts; docs/feeds.md): reports of one source with
     // the same alert_key are versions of one alert, which is one incident. A later version
@@ -42,6 +44,15 @@ struct report {
     bool cancels = false;           // this version ends the alert (CAP msgType Cancel)
     std::string headline;           // a one-line title from the feed (CAP headline); "" for none
 };
+
+// A photo link of a report (or an operator's "after" photo): an http or https URL, well-formed
+// UTF-8 without control characters, at most max_media_url_bytes; at most max_media_urls per report.
+// Only the link is kept: pantau never fetches it (docs/ingest.md, "Photos").
+inline constexpr std::size_t max_media_urls = 4;
+inline constexpr std::size_t max_media_url_bytes = 2048;
+// Why `url` cannot be a photo link, as the end of a sentence that starts with the field's name
+// (e.g. "must be an http or https URL"); nullopt when it can.
+std::optional<std::string> media_url_problem(std::string_view url);
 
 std::string_view to_string(category c);
 std::string_view to_string(severity s);

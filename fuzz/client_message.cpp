@@ -28,6 +28,7 @@ feed_update known_state()
     inc.set_severity(v1::MINOR);
     inc.set_lon(106.63);
     inc.set_lat(-6.17);
+    inc.set_agency("DLH");
     auto* d = inc.add_districts();
     d->set_level("kota");
     d->set_code("36.71");
@@ -60,6 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     v1::ClientMessage msg;
     if (!msg.ParseFromArray(data, static_cast<int>(size)))
         return 0; // the session closes with bad_payload
+    if (msg.has_subscribe() && !stream_filter::refusal(msg.subscribe()).empty())
+        return 0; // so it does for a Subscribe beyond the bounds of its lists
 
     // The same Subscribe gives the same filter, and the filter key tells filters apart.
     if (msg.has_subscribe()) {

@@ -28,9 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     PANTAU_FUZZ_CHECK(r.category == pantau::category::complaint && r.source == "laksa");
     PANTAU_FUZZ_CHECK(std::abs(r.lat) <= 90 && std::abs(r.lon) <= 180);
     PANTAU_FUZZ_CHECK(r.text.size() <= open311_max_description_bytes && pantau::valid_utf8(r.text));
-    PANTAU_FUZZ_CHECK(r.attributes.size() <= open311_max_attributes + 2);
+    PANTAU_FUZZ_CHECK(r.attributes.size() <= open311_max_attributes + 1);
     for (const auto& [k, v] : r.attributes)
-        PANTAU_FUZZ_CHECK(pantau::valid_utf8(k) && pantau::valid_utf8(v) && v.size() <= open311_max_media_url_bytes);
+        PANTAU_FUZZ_CHECK(pantau::valid_utf8(k) && pantau::valid_utf8(v) && v.size() <= 1024);
+    PANTAU_FUZZ_CHECK(r.media_urls.size() <= 1);
+    for (const auto& url : r.media_urls)
+        PANTAU_FUZZ_CHECK(!pantau::media_url_problem(url));
 
     open311_request_view view;
     view.id = 1;

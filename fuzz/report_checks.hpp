@@ -39,6 +39,9 @@ inline void check_accepted(const report& r, const ingest::ingest_limits& limits)
     for (const auto& [key, value] : r.attributes)
         PANTAU_FUZZ_CHECK(!key.empty() && key.size() <= limits.max_attribute_key_bytes &&
                           value.size() <= limits.max_attribute_value_bytes);
+    PANTAU_FUZZ_CHECK(r.media_urls.size() <= max_media_urls);
+    for (const auto& url : r.media_urls)
+        PANTAU_FUZZ_CHECK(!media_url_problem(url) && url.size() <= max_media_url_bytes);
 }
 
 // The result as a whole: a request error leaves no items; otherwise one item per input report,
@@ -76,7 +79,8 @@ inline void check_result(const ingest::parse_result& result, const ingest::inges
             PANTAU_FUZZ_CHECK(back->source == r->source && back->external_id == r->external_id &&
                               back->type == r->type && back->category == r->category &&
                               back->severity == r->severity && back->where == r->where && back->text == r->text &&
-                              back->observed_at_ms == r->observed_at_ms && back->lon == r->lon && back->lat == r->lat);
+                              back->observed_at_ms == r->observed_at_ms && back->lon == r->lon && back->lat == r->lat &&
+                              back->media_urls == r->media_urls);
         }
     }
 }

@@ -148,6 +148,17 @@ maybe_error check_alert(const report& r)
     return std::nullopt;
 }
 
+maybe_error check_media_urls(const std::vector<std::string>& urls)
+{
+    if (urls.size() > max_media_urls)
+        return invalid("media_urls has " + std::to_string(urls.size()) + " links; at most " +
+                       std::to_string(max_media_urls) + " are allowed");
+    for (std::size_t i = 0; i < urls.size(); ++i)
+        if (auto problem = media_url_problem(urls[i]))
+            return invalid("media_urls[" + std::to_string(i) + "] " + excerpt(urls[i]) + " " + *problem);
+    return std::nullopt;
+}
+
 // The rules every report obeys, whatever its wire format (DESIGN §2).
 maybe_error validate(const report& r, const ingest_limits& limits, std::int64_t now_ms)
 {
@@ -191,6 +202,8 @@ maybe_error validate(const report& r, const ingest_limits& limits, std::int64_t 
                        rfc3339(limits.oldest_ms));
 
     if (auto e = check_alert(r))
+        return e;
+    if (auto e = check_media_urls(r.media_urls))
         return e;
 
     if (r.attributes.size() > limits.max_attributes)
@@ -387,6 +400,24 @@ maybe_error read_alert(const json& obj, report& r)
     return std::nullopt;
 }
 
+// Photo links: their rules are checked in validate(), shared with protobuf.
+maybe_error read_media_urls(const json& obj, report& r)
+{
+    const json* urls = member(obj, "media_urls");
+    if (!urls)
+        return std::nullopt;
+    // Bounded before copying: a huge array costs nothing more.
+    if (!urls->is_array() || urls->size() > max_media_urls)
+        return invalid("media_urls must be an array of at most " + std::to_string(max_media_urls) + " URL strings");
+    for (const json& u : *urls) {
+        if (!u.is_string())
+            return invalid("media_urls must be an array of at most " + std::to_string(max_media_urls) +
+                           " URL strings");
+        r.media_urls.push_back(u.get<std::string>());
+    }
+    return std::nullopt;
+}
+
 // One JSON report object (DESIGN §2) to a report; the checks shared with protobuf come after.
 maybe_error from_json(const json& obj, const ingest_limits& limits, report& r)
 {
@@ -430,6 +461,8 @@ maybe_error from_json(const json& obj, const ingest_limits& limits, report& r)
     r.observed_at_ms = *ms;
 
     if (auto e = read_alert(obj, r))
+        return e;
+    if (auto e = read_media_urls(obj, r))
         return e;
     return read_attributes(obj, limits, r);
 }

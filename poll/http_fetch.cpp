@@ -57,6 +57,37 @@ std::string header_value(CURL* h, const char* name)
     return {};
 }
 
+using header_list = std::unique_ptr<curl_slist, slist_deleter>;
+
+void append(header_list& list, const std::string& line)
+{
+    if (curl_slist* next = curl_slist_append(list.get(), line.c_str())) {
+        (void)list.release();
+        list.reset(next);
+    }
+}
+
+// What every transfer sets: the URL, headers, http/https only, no signals, the timeouts, the
+// bounded body and the cancel flag.
+void set_common(CURL* e, const std::string& url, const header_list& headers, const fetch_limits& limits, transfer& t,
+                char* error_buffer)
+{
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent().c_str());
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
+    // Threads: no SIGALRM for name resolution timeouts.
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+}
+
 } // namespace
 
 const std::string& user_agent()
@@ -79,43 +110,23 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
     t.max_bytes = limits.max_bytes;
     t.cancel = &cancel;
 
-    std::unique_ptr<curl_slist, slist_deleter> list;
-    const auto add = [&](const std::string& line) {
-        curl_slist* next = curl_slist_append(list.get(), line.c_str());
-        if (next) {
-            (void)list.release();
-            list.reset(next);
-        }
-    };
+    header_list list;
     for (const auto& line : headers)
-        add(line);
+        append(list, line);
     if (!previous.etag.empty())
-        add("If-None-Match: " + previous.etag);
+        append(list, "If-None-Match: " + previous.etag);
     if (!previous.last_modified.empty())
-        add("If-Modified-Since: " + previous.last_modified);
+        append(list, "If-Modified-Since: " + previous.last_modified);
 
     char error_buffer[CURL_ERROR_SIZE] = {};
     CURL* e = h.get();
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list.get());
-    curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent().c_str());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
-    // Threads: no SIGALRM for name resolution timeouts.
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_common(e, url, list, limits, t, error_buffer);
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, limits.max_redirects);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count()));
     // Refused before the first byte when the server announces a larger body.
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); // what libcurl can decode; the limit counts decoded bytes
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 
     const CURLcode rc = curl_easy_perform(e);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &result.status);
@@ -144,6 +155,49 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
     result.next.etag = header_value(e, "ETag");
     result.next.last_modified = header_value(e, "Last-Modified");
     result.body = std::move(t.body);
+    return result;
+}
+
+fetch_result http_post(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                       const std::string& content_type, const fetch_limits& limits, const std::atomic<bool>& cancel)
+{
+    init_curl_once();
+    fetch_result result;
+    std::unique_ptr<CURL, easy_deleter> h(curl_easy_init());
+    if (!h) {
+        result.error = "cannot start a transfer (curl_easy_init)";
+        return result;
+    }
+    transfer t;
+    t.max_bytes = limits.max_bytes;
+    t.cancel = &cancel;
+    header_list list;
+    for (const auto& line : headers)
+        append(list, line);
+    append(list, "Content-Type: " + content_type);
+    append(list, "Expect:"); // no 100-continue round trip (and no wait on a server that ignores it)
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    CURL* e = h.get();
+    set_common(e, url, list, limits, t, error_buffer);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+
+    const CURLcode rc = curl_easy_perform(e);
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &result.status);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        result.error = "stopped";
+        return result;
+    }
+    // A reply larger than the limit still answered: its status decides.
+    if (rc != CURLE_OK && !(t.too_large && result.status != 0)) {
+        result.error = error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
+        return result;
+    }
+    if (result.status < 200 || result.status > 299) {
+        result.error = "HTTP status " + std::to_string(result.status);
+        return result;
+    }
+    result.outcome = fetch_result::kind::fetched;
     return result;
 }
 

@@ -44,6 +44,13 @@ const std::string& user_agent();
 fetch_result http_get(const std::string& url, const std::vector<std::string>& headers, const validators& previous,
                       const fetch_limits& limits, const std::atomic<bool>& cancel);
 
+// POSTs `body` (Content-Type `content_type`) to `url` with the extra `headers`, bounded by the
+// same limits (redirects are not followed: a POST is not re-sent elsewhere). The result's
+// status is the response's; outcome fetched only on 2xx, else failed with a one-line error
+// that never holds a header value. The response body is read up to max_bytes and dropped.
+fetch_result http_post(const std::string& url, const std::vector<std::string>& headers, const std::string& body,
+                       const std::string& content_type, const fetch_limits& limits, const std::atomic<bool>& cancel);
+
 // `link` resolved against `base` (an index's relative links); empty when it is no http(s) URL.
 std::string resolve_url(const std::string& base, const std::string& link);
 

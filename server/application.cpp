@@ -52,7 +52,7 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
     auto service =
         std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
                                                 app::service_options{config.thresholds, config.sources,
-                                                                     {config.min_free_disk}, config.area_min_share},
+                                                                     {config.min_free_disk}, config.area_min_share, config.sla},
                                                 checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)
@@ -97,6 +97,22 @@ void export_stream_metrics(app::metrics_registry& metrics, std::shared_ptr<const
     });
 }
 
+// The hand-off (docs/handoff.md): its outbox in the data dir, its series on /metrics, its
+// warnings in the log. The delivery thread starts with the server (server::run).
+std::unique_ptr<handoff::dispatcher> make_handoff(const server_config& config, const geo::hierarchy& districts,
+                                                  app::metrics_registry& metrics)
+{
+    std::vector<std::string> levels;
+    for (std::size_t i = 0; i < districts.size(); ++i)
+        levels.push_back(districts.at(i).name());
+    auto d = std::make_unique<handoff::dispatcher>(config.handoff, config.data_dir, std::move(levels),
+                                                   [](const std::string& line) { spdlog::warn("{}", line); });
+    metrics.add([d = d.get()](app::metrics_writer& w) { d->write_metrics(w); });
+    for (const auto& [agency, endpoint] : config.handoff.agencies)
+        spdlog::info("handoff: incidents of {} go to {}", agency, endpoint.url); // the url, never the secret
+    return d;
+}
+
 } // namespace
 
 application::application(const server_config& config)
@@ -107,12 +123,18 @@ application::application(const server_config& config)
       hub_(std::make_shared<stream::stream_hub>(config.stream)),
       sources_(std::make_shared<stream::source_health_cache>())
 {
-    // Changes reach the hub after each commit; the hub starts from the state at this moment.
+    if (config.handoff.enabled())
+        handoff_ = make_handoff(config, districts_, metrics_);
+    // Changes reach the hub (and the hand-off) after each commit; both start from the state at this moment.
     app::change_feed_batch initial = incidents_->attach_feed(
-        [hub = hub_, &h = districts_](app::change_feed_batch&& b) {
+        [hub = hub_, &h = districts_, handoff = handoff_.get()](app::change_feed_batch&& b) {
+            if (handoff)
+                handoff->observe(b.incidents);
             hub->push(stream::to_feed_update(b, h, std::chrono::steady_clock::now()));
         },
         store::wall_now_ms());
+    if (handoff_)
+        handoff_->start(initial.incidents, store::wall_now_ms());
     hub_->load(stream::to_feed_update(initial, districts_, {}), store::wall_now_ms());
     sources_->refresh(incidents_->sources(store::wall_now_ms()));
     hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
@@ -128,11 +150,12 @@ application::application(const server_config& config)
     credentials_ = std::make_unique<store::credential_store>(config.data_dir);
     gate_ = std::make_unique<api::gatekeeper>(*credentials_, config.trust);
     api_ = std::make_unique<api::http_api>(
-        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_, *transit_},
+        api::api_services{districts_, *incidents_, *vehicles_, locators_, ingest_metrics_, metrics_, *gate_, *transit_,
+                          handoff_.get()},
         api::api_options{config.web_root, config.basemap, ingest::ingest_limits{}, config.max_json_depth, config.xml,
                          config.cap_sender.empty() ? api::cap_out_options{}
                                                    : api::cap_out_options{.sender = config.cap_sender},
-                         config.open311});
+                         config.photo_hosts, config.open311});
     // What the pollers' documents reach: the functions of the POST /api/v1/feeds/... routes, as
     // the poller's source.
     const api::api_services services{districts_, *incidents_, *vehicles_, locators_,

@@ -11,6 +11,7 @@
 #include "app/metrics.hpp"
 #include "app/transit_service.hpp"
 #include "app/vehicle_service.hpp"
+#include "handoff/dispatcher.hpp"
 #include "server/config.hpp"
 #include "server/pollers.hpp"
 #include "stream/source_health_cache.hpp"
@@ -44,6 +45,8 @@ public:
     store::credential_store& credentials() { return *credentials_; }
     // The ingest function of each feed format, for the pollers (server/pollers.hpp).
     const feed_ingest& feeds() const { return feeds_; }
+    // The hand-off to agencies ([handoff]); null when none is configured.
+    handoff::dispatcher* handoff() { return handoff_.get(); }
 
     // The stream tick's upkeep, once a second: stats windows expire, silent vehicles leave,
     // source freshness moves, even when no report arrives.
@@ -52,6 +55,8 @@ public:
 private:
     geo::hierarchy districts_; // first: everything below borrows it
     app::locator_pool locators_;
+    // Made in the body, but declared before the service whose feed listener uses it: it outlives it.
+    std::unique_ptr<handoff::dispatcher> handoff_;
     std::unique_ptr<app::incident_service> incidents_;
     app::ingest_metrics ingest_metrics_;
     std::unique_ptr<app::vehicle_service> vehicles_;

@@ -2,11 +2,13 @@
 
 #include "core/district_stats.hpp"
 #include "core/incident_engine.hpp"
+#include "core/sla.hpp"
 #include "core/source_health.hpp"
 #include "core/vehicle_table.hpp"
 #include "geo/demo_districts.hpp"
 #include "geo/district.hpp"
 #include "api/gatekeeper.hpp"
+#include "handoff/settings.hpp"
 #include "api/open311.hpp"
 #include "ingest/xml_reader.hpp"
 #include "poll/poll_config.hpp"
@@ -39,6 +41,10 @@ struct server_config {
     // A local PMTiles v3 archive served at /basemap.pmtiles under the districts (docs/web.md);
     // empty: none, the districts are the basemap.
     std::string basemap;
+    // [wall] photo_hosts (docs/config.md): the hosts whose photo links the wall shows as
+    // thumbnails, and the only ones its Content-Security-Policy lets images come from; empty:
+    // photos are links only.
+    std::vector<std::string> photo_hosts;
     // A GTFS static feed's folder (docs/feeds.md, "GTFS static"): stops and routes for GTFS-Realtime
     // alerts and trip updates; empty: none. Loaded at start-up, where a bad folder stops the server.
     std::string gtfs_static;
@@ -85,6 +91,8 @@ struct server_config {
     engine_config engine;                                  // [dedup] radius and window per type, [agencies]
     std::optional<std::vector<threshold_rule>> thresholds; // [thresholds]; nullopt: docs/stats.md defaults
     source_health_config sources;                          // [sources] expected intervals
+    sla_config sla;                                        // [sla] response times per agency and type
+    handoff::handoff_settings handoff;                     // [handoff] agencies' endpoints (docs/handoff.md)
 
     // Durability and history (docs/ingest.md). Events older than `retention` are deleted once a
     // checkpoint covers them (0: kept forever; else at least 1 h). A checkpoint of the state is

@@ -1,6 +1,8 @@
 #include "server/config_file.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
+#include "server/handoff_options.hpp"
 #include "server/poll_options.hpp"
 
 #include <algorithm>
@@ -91,6 +93,60 @@ threshold_rule parse_rule(std::string_view key, std::string_view value)
     return r;
 }
 
+// [sla] (docs/config.md): "first_response" and "resolution", or "SCOPE.first_response" and
+// "SCOPE.resolution" for SCOPE a category, TYPE, @AGENCY or TYPE@AGENCY. The field is after the
+// last dot, so an agency is written as it is named, spaces and dots included.
+void apply_sla_entry(sla_config& sla, std::string_view key, std::string_view name, std::string_view value)
+{
+    const auto dot = name.rfind('.');
+    const std::string_view field = dot == std::string_view::npos ? name : name.substr(dot + 1);
+    const std::string_view scope = dot == std::string_view::npos ? std::string_view{} : name.substr(0, dot);
+    if (field != "first_response" && field != "resolution")
+        throw config_error("config: unknown key \"" + std::string(key) +
+                           "\"; [sla] takes first_response and resolution, alone or after CATEGORY., TYPE., "
+                           "@AGENCY. or TYPE@AGENCY.");
+    const auto at = scope.find('@');
+    const std::string_view type = scope.substr(0, at);
+    if (!scope.empty() && at != 0 && !is_type_name(type))
+        throw config_error("config: " + std::string(key) + ": \"" + std::string(type) +
+                           "\" is not a category or report type (1 to 64 characters of a-z, 0-9 and _)");
+    if (at != std::string_view::npos && (scope.size() == at + 1 || scope.size() - at - 1 > max_name_bytes))
+        throw config_error("config: " + std::string(key) + ": the agency after @ is 1 to 128 bytes");
+    std::int64_t ms = 0; // none: no limit
+    if (value != "none") {
+        const auto parsed = parse_duration_ms(value);
+        if (!parsed)
+            fail(key, value, "expected a duration above 0 and at most 365d (e.g. 30m, 24h, 3d), or none");
+        ms = *parsed;
+    }
+    sla_rule& rule = scope.empty() ? sla.default_rule : sla.rules[std::string(scope)];
+    (field == "first_response" ? rule.first_response_ms : rule.resolution_ms) = ms;
+}
+
+// [wall] photo_hosts: host names, comma-separated, whose photos the wall shows as thumbnails; they
+// also go into the page's Content-Security-Policy, so only plain lower-case DNS names are taken.
+std::vector<std::string> parse_photo_hosts(std::string_view key, std::string_view value)
+{
+    constexpr std::size_t max_hosts = 32;
+    std::vector<std::string> hosts;
+    for (std::string_view rest = value; !rest.empty();) {
+        const auto comma = rest.find(',');
+        const std::string_view host = trim_whitespace(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        const bool name = !host.empty() && host.size() <= 253 && host.front() != '.' && host.front() != '-' &&
+                          std::all_of(host.begin(), host.end(), [](char c) {
+                              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+                          });
+        if (!name)
+            fail(key, value, "expected host names (a-z, 0-9, . and -) separated by commas, e.g. "
+                             "\"laksa.tangerangkota.go.id, foto.example.org\"");
+        hosts.emplace_back(host);
+    }
+    if (hosts.size() > max_hosts)
+        fail(key, value, "at most 32 hosts");
+    return hosts;
+}
+
 struct partial_rule {
     std::optional<double> radius_m;
     std::optional<std::int64_t> window_ms;
@@ -160,6 +216,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     std::optional<std::vector<threshold_rule>> rules;
     bool rules_none = false;
     std::vector<std::pair<std::string, std::string>> poll_entries; // [poll.NAME], read together below
+    std::vector<std::pair<std::string, std::string>> handoff_entries;
     std::vector<std::pair<std::string, std::string>> open311_entries;
     bool dedup_groups_set = false; // the first `same` replaces the default groups
 
@@ -170,7 +227,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         if (dot == std::string::npos || name.empty())
             throw config_error("config: unknown key \"" + key +
                                "\"; top-level keys are the serve options (see pantau serve --help), sections are "
-                               "[dedup], [thresholds], [sources] and [agencies]");
+                               "[dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall] and [open311]");
         if (section == "dedup" && name == "same") {
             // same = CATEGORY/TYPE CATEGORY/TYPE ...: one group; "none" drops the default groups.
             if (!dedup_groups_set) {
@@ -259,13 +316,21 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
                 // An empty value routes the type to nobody: the duty officer decides.
                 c.engine.agency_by_type[std::string(type)] = value;
             }
+        } else if (section == "sla") {
+            apply_sla_entry(c.sla, key, name, value);
+        } else if (section == "wall") {
+            if (name != "photo_hosts")
+                throw config_error("config: unknown key \"" + key + "\"; [wall] takes photo_hosts = HOST, HOST, ...");
+            c.photo_hosts = parse_photo_hosts(key, value);
+        } else if (section == "handoff") {
+            handoff_entries.emplace_back(std::string(name), value);
         } else if (section == "poll") {
             poll_entries.emplace_back(std::string(name), value);
         } else if (section == "open311") {
             open311_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [open311] and [poll.NAME]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall], [open311] and [poll.NAME]");
         }
     }
 
@@ -280,6 +345,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
     if (rules)
         c.thresholds = std::move(rules);
     apply_poll_sections(c.pollers, poll_entries);
+    apply_handoff_entries(c.handoff, handoff_entries);
     apply_open311_section(c.open311, open311_entries);
 }
 

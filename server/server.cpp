@@ -207,6 +207,8 @@ void server::start()
         simulator_thread_ = std::thread([this] { simulate(); });
     upkeep_thread_ = std::thread([this] { upkeep(); });
     pollers_->start();
+    if (app_->handoff())
+        app_->handoff()->run();
 }
 
 void server::upkeep()
@@ -364,6 +366,8 @@ void server::wait()
         simulator_thread_.join();
     // Told to stop with the rest; at most one transfer per poller is ending.
     pollers_->stop();
+    if (app_->handoff())
+        app_->handoff()->stop(); // a transfer in flight is aborted; its row is sent again next start
     if (upkeep_thread_.joinable()) {
         {
             std::lock_guard lock(upkeep_mutex_);

@@ -1,6 +1,7 @@
 #include "server/websocket_session.hpp"
 
 #include "server/tls_context.hpp"
+#include "stream/stream_filter.hpp"
 #include "store/wall_clock.hpp"
 
 #include <spdlog/spdlog.h>
@@ -97,6 +98,9 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     if (!ok)
         return begin_close(static_cast<std::uint16_t>(websocket::close_code::bad_payload),
                            "not a pantau.v1.ClientMessage");
+    if (msg.has_subscribe())
+        if (std::string why = pantau::stream::stream_filter::refusal(msg.subscribe()); !why.empty())
+            return begin_close(static_cast<std::uint16_t>(websocket::close_code::bad_payload), why);
     hub_.on_message(id_, msg, store::wall_now_ms(), std::chrono::steady_clock::now());
     do_read();
 }

@@ -12,6 +12,7 @@ feed_update to_feed_update(const app::change_feed_batch& b, const geo::hierarchy
     for (const app::feed_incident& inc : b.incidents) {
         feed_update::incident_state s;
         wire::to_proto(inc.summary, h, &s.incident);
+        s.incident.set_overdue(inc.overdue);
         s.changed_at_ms = inc.changed_at_ms;
         u.incidents.push_back(std::move(s));
     }

@@ -21,6 +21,20 @@ bool in_any(const std::set<std::string>& codes, const google::protobuf::Repeated
 
 } // namespace
 
+std::string stream_filter::refusal(const v1::Subscribe& s)
+{
+    if (s.agencies_size() > max_agencies)
+        return "Subscribe.agencies lists more than " + std::to_string(max_agencies) + " agencies";
+    for (const std::string& a : s.agencies()) {
+        if (a.size() > max_agency_bytes)
+            return "an agency in Subscribe.agencies is longer than " + std::to_string(max_agency_bytes) + " bytes";
+        // key() separates names with control characters: none may occur in one.
+        if (std::any_of(a.begin(), a.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+            return "an agency in Subscribe.agencies has a control character";
+    }
+    return {};
+}
+
 stream_filter stream_filter::from(const v1::Subscribe& s)
 {
     stream_filter f;
@@ -28,6 +42,7 @@ stream_filter stream_filter::from(const v1::Subscribe& s)
         f.categories.insert(c);
     f.types.insert(s.types().begin(), s.types().end());
     f.districts.insert(s.districts().begin(), s.districts().end());
+    f.agencies.insert(s.agencies().begin(), s.agencies().end());
     if (s.has_bbox())
         f.bbox = std::array<double, 4>{s.bbox().min_lon(), s.bbox().min_lat(), s.bbox().max_lon(), s.bbox().max_lat()};
     f.min_severity = s.min_severity();
@@ -42,6 +57,10 @@ bool stream_filter::matches(const v1::Incident& inc) const
     if (!categories.empty() && !categories.contains(inc.category()))
         return false;
     if (!types.empty() && !types.contains(inc.type()))
+        return false;
+    // A reassigned incident is matched by its new agency: the live set's before/after turns a
+    // reassignment out of the filter into a removal, one into it into an upsert.
+    if (!agencies.empty() && !agencies.contains(inc.agency()))
         return false;
     if (inc.severity() < min_severity)
         return false;
@@ -74,6 +93,9 @@ std::string stream_filter::key() const
     k += '\x1f';
     for (const auto& d : districts)
         k += d + '\x1e';
+    k += '\x1f';
+    for (const auto& a : agencies)
+        k += a + '\x1e';
     k += '\x1f';
     if (bbox)
         for (double v : *bbox)

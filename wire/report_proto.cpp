@@ -110,6 +110,7 @@ report to_report(const v1::Report& msg)
     r.observed_at_ms = msg.observed_at_ms();
     r.attributes.assign(msg.attributes().begin(), msg.attributes().end());
     std::sort(r.attributes.begin(), r.attributes.end());
+    r.media_urls.assign(msg.media_urls().begin(), msg.media_urls().end());
     r.alert_key = msg.alert_key();
     r.alert_references.assign(msg.alert_references().begin(), msg.alert_references().end());
     r.expires_at_ms = msg.expires_at_ms();
@@ -149,6 +150,8 @@ void to_proto(const report& r, v1::Report* msg)
     auto& attributes = *msg->mutable_attributes();
     for (const auto& [key, value] : r.attributes)
         attributes[key] = value;
+    for (const auto& url : r.media_urls)
+        msg->add_media_urls(url);
     msg->set_alert_key(r.alert_key);
     for (const auto& k : r.alert_references)
         msg->add_alert_references(k);

@@ -93,9 +93,19 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
     if (full) {
         j["report_ids"] = inc.report_ids;
         json audit = json::array();
-        for (const audit_entry& a : inc.audit)
+        for (const audit_entry& a : inc.audit) {
             audit.push_back({{"at", rfc3339(a.at_ms)}, {"actor", a.actor}, {"what", a.what}});
+            if (!a.media_url.empty())
+                audit.back()["media_url"] = a.media_url;
+        }
         j["audit"] = std::move(audit);
+        json photos = json::array();
+        for (const incident_photo& p : inc.photos)
+            photos.push_back({{"report_id", p.report_id == 0 ? json(nullptr) : json(p.report_id)},
+                              {"at", rfc3339(p.at_ms)},
+                              {"url", p.url},
+                              {"kind", to_string(p.kind)}});
+        j["photos"] = std::move(photos);
     }
     return j;
 }
@@ -214,7 +224,7 @@ json timeseries_point_json(const timeseries_point& p)
             {"by_severity", std::move(by_severity)}};
 }
 
-std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents)
+std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
 {
     json features = json::array();
     for (const incident& inc : incidents) {
@@ -222,17 +232,18 @@ std::string incidents_geojson(const geo::hierarchy& h, const std::vector<inciden
                                                  : json::parse(inc.area_geojson);
         json props = incident_json(h, inc, false);
         props.erase("area");
+        props["overdue"] = overdue(inc);
         features.push_back({{"type", "Feature"}, {"id", inc.id}, {"properties", props}, {"geometry", geometry}});
     }
     return dump(json{{"type", "FeatureCollection"}, {"features", features}});
 }
 
-std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents)
+std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
 {
     std::string out = "id,category,type,severity,status,lon,lat";
     for (std::size_t i = 0; i < h.size(); ++i)
         out += "," + csv_field(h.at(i).name());
-    out += ",first_report_at,last_report_at,report_count,sources,assignee,agency,title\r\n";
+    out += ",first_report_at,last_report_at,report_count,sources,assignee,agency,title,overdue\r\n";
     for (const incident& inc : incidents) {
         std::string sources;
         for (const auto& src : inc.sources)
@@ -244,7 +255,7 @@ std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& 
             out += "," + csv_field(i < inc.districts.size() ? inc.districts[i] : "");
         out += "," + rfc3339(inc.first_report_ms) + "," + rfc3339(inc.last_report_ms) + "," +
                std::to_string(inc.report_count) + "," + csv_field(sources) + "," + csv_field(inc.assignee) + "," +
-               csv_field(inc.agency) + "," + csv_field(inc.title) + "\r\n";
+               csv_field(inc.agency) + "," + csv_field(inc.title) + "," + (overdue(inc) ? "true" : "false") + "\r\n";
     }
     return out;
 }

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,8 +44,10 @@ json timeseries_point_json(const timeseries_point& p);
 
 // A level's districts as a GeoJSON FeatureCollection (properties: code, name, level, parent, area_km2).
 std::string districts_geojson(const geo::level& level);
-std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents);
+// `overdue` tells each incident's flag (core/sla.hpp), as a property and a last CSV column.
+using overdue_test = std::function<bool(const incident&)>;
+std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue);
 // RFC 4180, a column per district level.
-std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents);
+std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue);
 
 } // namespace pantau::wire

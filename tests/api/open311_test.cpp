@@ -189,10 +189,10 @@ TEST(Open311, TheSpecsPostExampleBecomesAComplaintReportWithoutPersonalData)
     EXPECT_EQ(r.observed_at_ms, 1'795'000'000'000);
     const std::vector<std::pair<std::string, std::string>> kept{
         {"address", "1234 5th street"},
-        {"media_url", "http://farm3.static.flickr.com/2002/2212426634_5ed477a060.jpg"},
         {"open311.WHISPAWN", "123456"},
         {"open311.WHISDORN", "COISL001"}};
     EXPECT_EQ(r.attributes, kept) << "no email, phone, name, device or account id";
+    EXPECT_EQ(r.media_urls, std::vector<std::string>{"http://farm3.static.flickr.com/2002/2212426634_5ed477a060.jpg"});
 }
 
 TEST(Open311, EveryBadRequestIsRefusedWithTheSpecsStatusAndAMessage)
@@ -216,7 +216,13 @@ TEST(Open311, EveryBadRequestIsRefusedWithTheSpecsStatusAndAMessage)
     EXPECT_EQ(refusal("service_code=flood&lat=x&long=106").status, 400);
     EXPECT_EQ(refusal("service_code=flood&lat=nan&long=106").status, 400);
     EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=ftp%3A%2F%2Fh%2Fa.jpg").status, 400);
-    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2Fh%2F" + std::string(2100, 'a')).status, 400);
+    EXPECT_NE(refusal("service_code=flood" + at + "&media_url=ftp%3A%2F%2Fh%2Fa.jpg").description.find("media_url"),
+              std::string::npos);
+    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2Fh%2F" + std::string(2039, 'a')).status, 400);
+    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2Fh%2F" + std::string(2038, 'a')).status, 200);
+    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2Fh%2F%FF").status, 400);
+    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2Fh%2F%0A").status, 400);
+    EXPECT_EQ(refusal("service_code=flood" + at + "&media_url=https%3A%2F%2F").status, 400);
     EXPECT_EQ(refusal("service_code=flood" + at + "&description=" + std::string(4001, 'a')).status, 400);
     EXPECT_EQ(refusal("service_code=flood" + at + "&description=%FF").status, 400);
     std::string many = "service_code=flood" + at;

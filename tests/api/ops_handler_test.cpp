@@ -275,8 +275,8 @@ TEST_F(OpsHandler, AnIncidentCarriesItsTypesAgencyAndTheListFiltersByIt)
     EXPECT_EQ(geo.at("features")[0].at("properties").at("agency"), "DLH Kota Tangerang");
 
     const std::string csv = body(get("/api/v1/incidents?format=csv&type=road_damage"));
-    EXPECT_NE(csv.find(",assignee,agency,title\r\n"), std::string::npos) << csv;
-    EXPECT_NE(csv.find(",Dinas PUPR,test\r\n"), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",assignee,agency,title,overdue\r\n"), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",Dinas PUPR,test,false\r\n"), std::string::npos) << csv;
 
     const std::uint64_t id = pupr[0].at("id");
     EXPECT_EQ(get_json("/api/v1/incidents/" + std::to_string(id)).at("agency"), "Dinas PUPR");

@@ -146,5 +146,54 @@ TEST(IncidentService, AReassignedAgencyIsReplayedFromTheLogWhateverTheTable)
                                                          " → UPT Kebersihan Tangerang");
 }
 
+// A report with photos, one joining it with another, and an operator's after photo.
+std::uint64_t incident_with_photos(incident_service& service)
+{
+    auto first = testing::one_report("p1", 106.630);
+    std::get<report>(first[0]).media_urls = {"https://laksa.example/1.jpg", "http://laksa.example/2.jpg"};
+    const std::uint64_t id = incident_of(service.ingest(first, t0));
+    auto second = testing::one_report("p2", 106.6301);
+    std::get<report>(second[0]).media_urls = {"https://laksa.example/3.jpg"};
+    EXPECT_EQ(incident_of(service.ingest(second, t0 + 1000)), id);
+    incident_change change;
+    change.status = incident_status::resolved;
+    change.actor = "dlh";
+    change.media_url = "https://laksa.example/after.jpg";
+    EXPECT_TRUE(std::holds_alternative<incident>(service.change(id, change, t0 + 2000)));
+    return id;
+}
+
+TEST(IncidentService, PhotosAndAfterPhotosSurviveARestartFromTheLogAndFromACheckpoint)
+{
+    scratch_dir dir;
+    std::uint64_t id = 0;
+    std::vector<incident_photo> photos;
+    {
+        incident_service service(demo(), dir.path);
+        id = incident_with_photos(service);
+        photos = service.get(id)->photos;
+    }
+    const std::vector<incident_photo> expected = {
+        {1, t0, "https://laksa.example/1.jpg", photo_kind::report},
+        {1, t0, "http://laksa.example/2.jpg", photo_kind::report},
+        {2, t0 + 1000, "https://laksa.example/3.jpg", photo_kind::report},
+        {0, t0 + 2000, "https://laksa.example/after.jpg", photo_kind::after}};
+    ASSERT_EQ(photos, expected);
+    {
+        incident_service replayed(demo(), dir.path);
+        EXPECT_EQ(replayed.restored_from(), 0u);
+        EXPECT_EQ(replayed.get(id)->photos, expected);
+        const audit_entry last = replayed.get(id)->audit.back(); // get() answers a copy
+        EXPECT_EQ(last.what, "status: new → resolved");
+        EXPECT_EQ(last.media_url, "https://laksa.example/after.jpg");
+        ASSERT_TRUE(replayed.write_checkpoint());
+    }
+    incident_service restored(demo(), dir.path);
+    EXPECT_GT(restored.restored_from(), 0u);
+    EXPECT_EQ(restored.events_replayed(), 0u);
+    EXPECT_EQ(restored.get(id)->photos, expected);
+    EXPECT_EQ(restored.get(id)->audit.back().media_url, "https://laksa.example/after.jpg");
+}
+
 } // namespace
 } // namespace pantau::app

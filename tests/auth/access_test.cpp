@@ -32,6 +32,7 @@ protected:
         secrets["pt_wall"] = principal{principal::kind::person, "wall 3", role::viewer, 2, false};
         secrets["pt_siti"] = principal{principal::kind::person, "siti", role::operator_, 3, false};
         secrets["pt_root"] = principal{principal::kind::person, "admin", role::admin, 4, false};
+        secrets["pt_pupr"] = principal{principal::kind::person, "Dinas PUPR", role::agency, 5, false};
         sessions["cookie-siti"] = secrets["pt_siti"];
     }
 
@@ -64,6 +65,20 @@ TEST_F(Access, IngestNeedsAValidSourceKeyInEitherHeaderAndNamesTheSource)
     }
     // A person's token is valid but not a source: forbidden, not unauthorized.
     EXPECT_EQ(status(decide(access::source, {.authorization = "Bearer pt_root"})), 403u);
+}
+
+// An agency's token passes only the one route declared for it (PATCH of an incident, where the
+// handler limits it to its own incidents); it reads nothing and is no operator.
+TEST_F(Access, AnAgencyTokenPassesOnlyTheOperatorOrAgencyRoute)
+{
+    const std::string pupr = "Bearer pt_pupr", wall = "Bearer pt_wall", siti = "Bearer pt_siti";
+    EXPECT_EQ(status(decide(access::operator_or_agency, {.authorization = pupr})), 200u);
+    EXPECT_EQ(status(decide(access::operator_or_agency, {.authorization = siti})), 200u);
+    EXPECT_EQ(status(decide(access::operator_or_agency, {.authorization = wall})), 403u);
+    for (access a : {access::viewer, access::operator_, access::admin, access::source})
+        EXPECT_EQ(status(decide(a, {.authorization = pupr})), 403u) << static_cast<int>(a);
+    policy.public_read = true;
+    EXPECT_EQ(status(decide(access::viewer, {.authorization = pupr})), 403u) << "also under --public-read";
 }
 
 TEST_F(Access, RolesAreOrderedViewerOperatorAdmin)

@@ -601,5 +601,58 @@ TEST(IncidentEngineRouting, AnOperatorsReassignmentIsAuditedAndOutlivesTheTable)
     EXPECT_EQ(restored.find(id)->audit.back().what, "agency: UPT Kebersihan Tangerang → (none)");
 }
 
+TEST(IncidentEnginePhotos, ReportPhotosAndAfterPhotosAreListedBoundedPerKindAndAudited)
+{
+    incident_engine engine;
+    report first = point_report("ph0", 106.63, -6.17, t0);
+    first.media_urls = {"https://h/0a.jpg", "https://h/0b.jpg"};
+    const auto d = engine.accept(first, tangerang, t0 + 5);
+    const incident* inc = engine.find(d.incident_id);
+    ASSERT_EQ(inc->photos.size(), 2u);
+    EXPECT_EQ(inc->photos[1], (incident_photo{d.report_id, t0 + 5, "https://h/0b.jpg", photo_kind::report}));
+
+    // Reports joining it bring theirs, up to max_report_photos; the first ones stay.
+    for (int i = 1; i < 40; ++i) {
+        report r = point_report("ph" + std::to_string(i), 106.63, -6.17, t0 + i);
+        r.media_urls = {"https://h/" + std::to_string(i) + "a.jpg", "https://h/" + std::to_string(i) + "b.jpg"};
+        ASSERT_EQ(engine.accept(r, tangerang, t0 + i).incident_id, d.incident_id);
+    }
+    inc = engine.find(d.incident_id);
+    ASSERT_EQ(inc->photos.size(), max_report_photos);
+    EXPECT_EQ(inc->photos.back().url, "https://h/23b.jpg");
+
+    // An after photo alone is a change, audited with its link; with a note it rides on the note.
+    incident_change after;
+    after.actor = "dlh";
+    after.media_url = "https://h/after0.jpg";
+    ASSERT_TRUE(std::holds_alternative<const incident*>(engine.change(d.incident_id, after, t0 + minute)));
+    EXPECT_EQ(inc->audit.back().what, "after photo");
+    EXPECT_EQ(inc->audit.back().media_url, "https://h/after0.jpg");
+    after.note = "dibersihkan";
+    after.media_url = "https://h/after1.jpg";
+    const std::size_t audited = inc->audit.size();
+    engine.change(d.incident_id, after, t0 + 2 * minute);
+    ASSERT_EQ(inc->audit.size(), audited + 1);
+    EXPECT_EQ(inc->audit.back().what, "note: dibersihkan");
+    EXPECT_EQ(inc->audit.back().media_url, "https://h/after1.jpg");
+    EXPECT_EQ(inc->photos.back(), (incident_photo{0, t0 + 2 * minute, "https://h/after1.jpg", photo_kind::after}));
+    // Past max_after_photos the list holds still, and the audit keeps every link.
+    for (std::size_t i = 2; i < max_after_photos + 5; ++i) {
+        after.media_url = "https://h/after" + std::to_string(i) + ".jpg";
+        engine.change(d.incident_id, after, t0 + 3 * minute);
+    }
+    EXPECT_EQ(inc->photos.size(), max_report_photos + max_after_photos);
+    EXPECT_EQ(inc->audit.back().media_url, "https://h/after20.jpg");
+
+    checkpoint::v1::Engine saved;
+    engine.save(saved);
+    incident_engine restored;
+    restored.restore(saved);
+    EXPECT_EQ(restored.find(d.incident_id)->photos, inc->photos);
+    EXPECT_EQ(restored.find(d.incident_id)->audit.back().media_url, "https://h/after20.jpg");
+    EXPECT_EQ(to_string(photo_kind::after), "after");
+    EXPECT_EQ(to_string(photo_kind::report), "report");
+}
+
 } // namespace
 } // namespace pantau

@@ -736,6 +736,64 @@ TEST(ReportValidation, AttributesAreAtMost32ShortStringEntries)
     EXPECT_EQ(got.attributes, expected);
 }
 
+TEST(ReportValidation, MediaUrlsAreAtMostFourHttpLinksOfAtMost2KB)
+{
+    const std::string photo = "https://laksa.tangerangkota.go.id/foto/1.jpg";
+    const json four = {photo, "http://h/2.jpg", "https://h/3.jpg?x=1#y", "https://h:8443/4"};
+    EXPECT_EQ(accepted(with(valid_report(), "media_urls", four)).media_urls, four.get<std::vector<std::string>>());
+    EXPECT_TRUE(accepted(valid_report()).media_urls.empty());
+    EXPECT_TRUE(accepted(with(valid_report(), "media_urls", nullptr)).media_urls.empty());
+    const std::string longest = "https://h/" + std::string(2048 - 10, 'a');
+    EXPECT_EQ(accepted(with(valid_report(), "media_urls", {longest})).media_urls.at(0).size(), 2048u);
+
+    auto refusal = [&](json urls, const std::string& says) {
+        const item_error e = refused(with(valid_report(), "media_urls", std::move(urls)));
+        EXPECT_EQ(e.code, "invalid_field") << e.message;
+        EXPECT_TRUE(mentions(e, "media_urls")) << e.message;
+        EXPECT_TRUE(mentions(e, says)) << e.message;
+    };
+    refusal({photo, photo, photo, photo, photo}, "at most 4");
+    refusal(photo, "array");
+    refusal({photo, 7}, "array");
+    refusal({"ftp://h/a.jpg"}, "http or https");
+    refusal({"javascript:alert(1)"}, "http or https");
+    refusal({"HTTPS://h/a.jpg"}, "http or https");
+    refusal({"/relative/a.jpg"}, "http or https");
+    refusal({"https://"}, "with a host");
+    refusal({"https:///a.jpg"}, "with a host");
+    refusal({"https://h/" + std::string(2048 - 9, 'a')}, "2049 bytes");
+    refusal({"https://h/a\nb"}, "control character");
+    refusal({"https://h/a\u0085b"}, "control character");
+    refusal({photo, "https://h/\u007f"}, "media_urls[1]");
+}
+
+TEST(ReportValidation, MediaUrlRulesHoldForProtobufAndEveryByte)
+{
+    v1::ReportBatch batch;
+    wire::to_proto(accepted(with(valid_report(), "media_urls", {"https://h/a.jpg"})), batch.add_reports());
+    auto* five = batch.add_reports();
+    wire::to_proto(accepted(valid_report()), five);
+    for (int i = 0; i < 5; ++i)
+        five->add_media_urls("https://h/a.jpg");
+    auto* ftp = batch.add_reports();
+    wire::to_proto(accepted(valid_report()), ftp);
+    ftp->add_media_urls("ftp://h/a.jpg");
+    parse_result res = parse(batch.SerializeAsString(), "application/x-protobuf");
+    ASSERT_TRUE(res.ok());
+    ASSERT_EQ(res.items.size(), 3u);
+    ASSERT_TRUE(std::holds_alternative<report>(res.items[0]));
+    EXPECT_EQ(std::get<report>(res.items[0]).media_urls, std::vector<std::string>{"https://h/a.jpg"});
+    for (std::size_t i : {1u, 2u}) {
+        ASSERT_TRUE(std::holds_alternative<item_error>(res.items[i])) << i;
+        EXPECT_TRUE(mentions(std::get<item_error>(res.items[i]), "media_urls"));
+    }
+    // What neither JSON nor protobuf lets through (both refuse bad UTF-8 as a whole body), but the
+    // rule shared with Open311 and PATCH must refuse itself.
+    EXPECT_EQ(media_url_problem("https://h/\xFF.jpg"), "is not valid UTF-8");
+    EXPECT_EQ(media_url_problem("https://h/\xC0\xAF"), "is not valid UTF-8");
+    EXPECT_FALSE(media_url_problem("https://h/jalan-rusak-\xC3\xA9.jpg"));
+}
+
 TEST(ReportValidation, TheDefaultLimitsAreTheDocumentedOnes)
 {
     ingest_limits limits;

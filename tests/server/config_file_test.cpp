@@ -169,6 +169,42 @@ TEST(ConfigSections, ARuleForATypeInADistrictWinsTheFinestFirst)
     EXPECT_EQ(c.engine.agency_for("fire", sukarasa), "Damkar");
 }
 
+TEST(ConfigSections, SlaRulesNameAgenciesAsTheyAreWrittenSpacesAndDotsIncluded)
+{
+    const server_config c = apply({{"sla.first_response", "2h"},
+                                   {"sla.complaint.resolution", "5d"},
+                                   {"sla.@Dinas PUPR.first_response", "4h"},
+                                   {"sla.garbage@UPT Kec. Tangerang.resolution", "1d"},
+                                   {"sla.garbage.first_response", "none"}});
+    const std::int64_t day = 24 * hour;
+    EXPECT_EQ(c.sla.default_rule.first_response_ms, 2 * hour);
+    EXPECT_EQ(c.sla.default_rule.resolution_ms, 3 * day) << "the built-in default's";
+    EXPECT_EQ(c.sla.target_for(category::complaint, "pothole", "Dinas PUPR"), (sla_target{4 * hour, 5 * day}));
+    EXPECT_EQ(c.sla.target_for(category::complaint, "garbage", "UPT Kec. Tangerang"), (sla_target{0, 1 * day}));
+    EXPECT_EQ(c.sla.target_for(category::disaster, "flood", "BPBD").first_response_ms, 1 * hour) << "built in";
+    EXPECT_NE(error_of({{"sla.garbage.respond", "1h"}}).find("sla.garbage.respond"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.Garbage.resolution", "1h"}}).find("not a category or report type"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.garbage@.resolution", "1h"}}).find("agency after @"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.resolution", "soon"}}).find("sla.resolution"), std::string::npos);
+    EXPECT_NE(error_of({{"sla.resolution", "0"}}).find("or none"), std::string::npos);
+}
+
+TEST(ConfigSections, WallPhotoHostsAreLowerCaseHostNamesSeparatedByCommas)
+{
+    EXPECT_TRUE(apply({}).photo_hosts.empty());
+    const server_config c = apply({{"wall.photo_hosts", " laksa.tangerangkota.go.id,foto-1.example.org "}});
+    EXPECT_EQ(c.photo_hosts, (std::vector<std::string>{"laksa.tangerangkota.go.id", "foto-1.example.org"}));
+    // Each would widen the page's Content-Security-Policy beyond one host, or break it.
+    for (const std::string bad : {"*", "https://foto.example.org", "foto.example.org:8443", "Foto.Example.org",
+                                  "a.example; script-src *", "a.example,,b.example", "'self'", ".example.org"})
+        EXPECT_NE(error_of({{"wall.photo_hosts", bad}}).find("wall.photo_hosts"), std::string::npos) << bad;
+    std::string many = "h0";
+    for (int i = 1; i < 33; ++i)
+        many += ",h" + std::to_string(i);
+    EXPECT_NE(error_of({{"wall.photo_hosts", many}}).find("at most 32"), std::string::npos);
+    EXPECT_NE(error_of({{"wall.thumbnails", "x"}}).find("photo_hosts"), std::string::npos);
+}
+
 TEST(ConfigSections, DedupGroupsReplaceTheDefaultsOrAreTurnedOff)
 {
     EXPECT_EQ(apply({}).engine.dedup_group_of(category::complaint, "flood"),
@@ -256,6 +292,8 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->engine.agency_for("fire", {}), "Damkar");
     EXPECT_EQ(c->engine.agency_for("garbage", {"36.71.01.1001", "36.71.01", "36.71"}), "UPT Kebersihan Kec. Tangerang");
     EXPECT_EQ(c->engine.agency_for("no_such_type", {}), "Tangerang Live Room");
+    EXPECT_EQ(c->sla.target_for(category::complaint, "road_damage", "Dinas PUPR"), (sla_target{24 * hour, 7 * 24 * hour}));
+    EXPECT_EQ(c->sla.target_for(category::complaint, "garbage", "UPT Kebersihan Kec. Tangerang").first_response_ms, 4 * hour);
     EXPECT_EQ(c->xml.max_bytes, 256u << 10);
     EXPECT_EQ(c->xml.max_depth, 16u);
 }

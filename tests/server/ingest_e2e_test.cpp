@@ -175,6 +175,37 @@ TEST_F(Ingest, StatusChangesAreAuditedAndValidated)
     EXPECT_EQ(get("/api/v1/incidents/abc").result(), http::status::not_found);
 }
 
+TEST_F(Ingest, PhotoLinksOfReportsAndAnAfterPhotoAreListedWithTheIncidentAcrossARestart)
+{
+    json with_photos = report_json("ph1", sukarasa_lon, sukarasa_lat);
+    with_photos["media_urls"] = {"https://laksa.example/foto/1.jpg", "http://laksa.example/foto/2.jpg"};
+    json refused = report_json("ph2", sukarasa_lon, sukarasa_lat);
+    refused["media_urls"] = {"file:///etc/passwd"};
+    const json posted = json::parse(post(json::array({with_photos, refused})).body());
+    ASSERT_EQ(posted["accepted"], 1) << posted.dump();
+    EXPECT_NE(posted["results"][1]["error"]["message"].get<std::string>().find("media_urls[0]"), std::string::npos);
+    const std::string target = "/api/v1/incidents/" + posted["results"][0]["incident_id"].dump();
+
+    EXPECT_EQ(patch(target, {{"media_url", "javascript:alert(1)"}}).result(), http::status::bad_request);
+    EXPECT_EQ(patch(target, {{"media_url", "https://h/" + std::string(2039, 'a')}}).result(), http::status::bad_request);
+    const response after = patch(target, {{"status", "resolved"}, {"media_url", "https://laksa.example/foto/after.jpg"}});
+    ASSERT_EQ(after.result(), http::status::ok) << after.body();
+
+    restart();
+    const json inc = json::parse(get(target).body());
+    ASSERT_EQ(inc["photos"].size(), 3u) << inc.dump();
+    EXPECT_EQ(inc["photos"][0]["report_id"], posted["results"][0]["id"]);
+    EXPECT_EQ(inc["photos"][0]["url"], "https://laksa.example/foto/1.jpg");
+    EXPECT_EQ(inc["photos"][0]["kind"], "report");
+    EXPECT_EQ(inc["photos"][1]["url"], "http://laksa.example/foto/2.jpg");
+    EXPECT_TRUE(inc["photos"][2]["report_id"].is_null());
+    EXPECT_EQ(inc["photos"][2]["kind"], "after");
+    EXPECT_EQ(inc["photos"][2]["url"], "https://laksa.example/foto/after.jpg");
+    EXPECT_EQ(inc["photos"][2]["at"], inc["audit"].back()["at"]);
+    EXPECT_EQ(inc["audit"].back()["media_url"], "https://laksa.example/foto/after.jpg");
+    EXPECT_EQ(inc["audit"].back()["what"], "status: new → resolved");
+}
+
 TEST_F(Ingest, FloodReportsCountInTheDistrictStatsAndRaiseAThresholdAlert)
 {
     // Five flood reports in Sukarasa within the hour: the default rule raises at 5 per kelurahan.

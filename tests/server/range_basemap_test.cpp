@@ -120,8 +120,10 @@ protected:
         config.web_root = (*dir / "web").string();
         config.data_dir = (*dir / (basemap ? "data_a" : "data_b")).string();
         grant_test_access(config);
-        if (basemap)
+        if (basemap) {
             config.basemap = (*dir / "city.pmtiles").string();
+            config.photo_hosts = {"foto.example.org", "laksa.example"};
+        }
         auto* s = new server(config);
         s->start();
         return s;
@@ -216,7 +218,7 @@ TEST_F(RangeEndToEnd, TheConfigNamesTheBasemapAndTheArchiveIsServedInRanges)
 {
     const auto config = get(with_basemap, "/api/v1/config");
     ASSERT_EQ(config.result(), http::status::ok);
-    EXPECT_EQ(json::parse(config.body()), json::parse(R"({"basemap":{"url":"/basemap.pmtiles"}})"));
+    EXPECT_EQ(json::parse(config.body()), json::parse(R"({"basemap":{"url":"/basemap.pmtiles"},"photo_hosts":["foto.example.org","laksa.example"]})"));
 
     const std::string archive = pmtiles_bytes(3, pattern(5'000));
     const auto header = get(with_basemap, "/basemap.pmtiles", "bytes=0-16383");
@@ -232,10 +234,18 @@ TEST_F(RangeEndToEnd, WithoutABasemapTheConfigSaysNullAndTheUrlIs404)
 {
     const auto config = get(without_basemap, "/api/v1/config");
     ASSERT_EQ(config.result(), http::status::ok);
-    EXPECT_EQ(json::parse(config.body()), json::parse(R"({"basemap":null})"));
+    EXPECT_EQ(json::parse(config.body()), json::parse(R"({"basemap":null,"photo_hosts":[]})"));
     const auto res = get(without_basemap, "/basemap.pmtiles", "bytes=0-126");
     EXPECT_EQ(res.result(), http::status::not_found);
     EXPECT_EQ(json::parse(res.body())["error"]["code"], "not_found");
+}
+
+TEST_F(RangeEndToEnd, ThePagesMayLoadImagesFromThisServerAndThePhotoHostsOnly)
+{
+    EXPECT_EQ(get(with_basemap, "/")["Content-Security-Policy"],
+              "img-src 'self' data: blob: foto.example.org laksa.example");
+    EXPECT_EQ(get(without_basemap, "/index.html")["Content-Security-Policy"], "img-src 'self' data: blob:");
+    EXPECT_EQ(get(with_basemap, "/big.bin").count("Content-Security-Policy"), 0u) << "pages only";
 }
 
 // ---- the flag -----------------------------------------------------------------------------------

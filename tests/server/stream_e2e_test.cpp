@@ -7,6 +7,7 @@
 #include "server/config.hpp"
 #include "server/application.hpp"
 #include "server/server.hpp"
+#include "stream/stream_filter.hpp"
 #include "stream/stream_hub.hpp"
 #include "tests/server/http_client.hpp"
 
@@ -28,6 +29,7 @@
 #include <mutex>
 #include <thread>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -370,6 +372,136 @@ TEST_F(Stream, APatchedStatusReachesTheClient)
         const auto& removed = m.delta().removed_incident_ids();
         return std::find(removed.begin(), removed.end(), id) != removed.end();
     }));
+}
+
+TEST_F(Stream, AnAgencyFilterFollowsRoutingAndAnOperatorsReassignment)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) { s.add_agencies("DLH"); });
+    ASSERT_TRUE(ws.next()->has_snapshot());
+    const std::uint64_t garbage = post_one(report_json("g", sukarasa_lon, sukarasa_lat)); // routed to DLH
+    const std::uint64_t flood = post_one(report_json("f", sukaasih_lon, sukaasih_lat, "flood", "disaster")); // BPBD
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, garbage); }));
+    EXPECT_FALSE(ids_seen(ws.seen()).contains(flood));
+
+    const auto reassign = [&](std::uint64_t id, const std::string& agency) {
+        client c(srv_->local_endpoint());
+        const response res = c.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(id), false,
+                                       json{{"agency", agency}}.dump(), "application/json");
+        ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    };
+    // Out of the filter: a removal, as for an incident that leaves a district filter.
+    reassign(garbage, "Dinas PUPR");
+    EXPECT_TRUE(ws.until([&](const v1::ServerMessage& m) {
+        const auto& removed = m.delta().removed_incident_ids();
+        return std::find(removed.begin(), removed.end(), garbage) != removed.end();
+    }));
+    // Into it: an upsert with its new agency.
+    reassign(flood, "DLH");
+    ASSERT_TRUE(ws.until([&](const v1::ServerMessage& m) { return has_upsert(m, flood); }));
+    for (const auto& i : ws.seen().back().delta().upserts())
+        if (i.id() == flood) {
+            EXPECT_EQ(i.agency(), "DLH");
+        }
+    for (const auto& m : ws.seen())
+        for (const auto& i : m.delta().upserts())
+            EXPECT_EQ(i.agency(), "DLH") << "incident " << i.id() << " of another agency was sent";
+}
+
+TEST_F(Stream, ASubscribeWithTooManyAgenciesClosesTheConnection)
+{
+    start();
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe([](v1::Subscribe& s) {
+        for (int i = 0; i <= stream::stream_filter::max_agencies; ++i)
+            s.add_agencies("UPT " + std::to_string(i));
+    });
+    EXPECT_FALSE(ws.until([](const v1::ServerMessage&) { return false; }, 10s)) << "no snapshot";
+    EXPECT_EQ(ws.error(), websocket::error::closed);
+    EXPECT_EQ(ws.close_code(), static_cast<std::uint16_t>(websocket::close_code::bad_payload));
+}
+
+// The overdue flag ([sla], docs/config.md) on the stream and in REST. Time is driven by the
+// reports' observed_at (the SLA clock starts at the first report) and, for the deadline crossed
+// while nothing happens, by a 10 s limit that the test waits out with a generous deadline.
+TEST_F(Stream, AnIncidentPastItsSlaIsFlaggedAndOneThatCrossesItIsReSentByItself)
+{
+    start([](server_config& c) {
+        c.sla.rules["garbage"] = {60 * 60 * 1000, std::nullopt}; // answered within the hour
+        c.sla.rules["pothole"] = {10 * 1000, std::nullopt};      // within 10 s
+    });
+    ws_client ws(srv_->local_endpoint());
+    ws.subscribe();
+    ASSERT_TRUE(ws.next()->has_snapshot());
+    auto overdue_upsert = [&](std::uint64_t id, bool overdue) {
+        return [id, overdue](const v1::ServerMessage& m) {
+            return std::any_of(m.delta().upserts().begin(), m.delta().upserts().end(),
+                               [&](const v1::Incident& i) { return i.id() == id && i.overdue() == overdue; });
+        };
+    };
+    json old_report = report_json("late", sukarasa_lon, sukarasa_lat);
+    old_report["observed_at"] = minutes_ago(120);
+    const std::uint64_t late = post_one(old_report);
+    ASSERT_TRUE(ws.until(overdue_upsert(late, true)));
+
+    json fresh_report = report_json("soon", sukaasih_lon, sukaasih_lat, "pothole");
+    fresh_report["observed_at"] = minutes_ago(0);
+    const std::uint64_t soon = post_one(fresh_report);
+    ASSERT_TRUE(ws.until(overdue_upsert(soon, false)));
+    // Nothing else happens to it: the server re-sends it once it turns overdue.
+    ASSERT_TRUE(ws.until(overdue_upsert(soon, true), 60s));
+
+    client c(srv_->local_endpoint());
+    const json detail = json::parse(c.request(http::verb::get, "/api/v1/incidents/" + std::to_string(soon)).body());
+    EXPECT_EQ(detail["overdue"], true);
+    EXPECT_TRUE(detail["sla"]["first_response_due"].is_string());
+    EXPECT_TRUE(detail["sla"]["first_response_at"].is_null());
+    const json list = json::parse(c.request(http::verb::get, "/api/v1/incidents").body());
+    ASSERT_EQ(list["incidents"].size(), 2u);
+    EXPECT_EQ(list["incidents"][0]["overdue"], true);
+    const std::string csv = c.request(http::verb::get, "/api/v1/incidents?format=csv").body();
+    EXPECT_NE(csv.find(",title,overdue\r\n"), std::string::npos);
+    EXPECT_NE(csv.find(",true\r\n"), std::string::npos);
+}
+
+// GET /api/v1/agencies: open and overdue per agency and the median time to first response.
+TEST_F(Stream, TheAgenciesRouteCountsOpenAndOverdueAndTakesMediansOfFirstResponses)
+{
+    start([](server_config& c) { c.sla.rules["garbage"] = {60 * 60 * 1000, std::nullopt}; });
+    // Two garbage complaints (DLH) two hours old and unanswered, one pothole (Dinas PUPR) answered.
+    json a = report_json("g1", sukarasa_lon, sukarasa_lat), b = report_json("g2", sukaasih_lon, sukaasih_lat);
+    json p = report_json("p1", sukarasa_lon, sukarasa_lat, "pothole");
+    for (json* r : {&a, &b, &p})
+        (*r)["observed_at"] = minutes_ago(120);
+    post_one(a);
+    post_one(b);
+    const std::uint64_t pothole = post_one(p);
+    client c(srv_->local_endpoint());
+    ASSERT_EQ(c.request(http::verb::patch, "/api/v1/incidents/" + std::to_string(pothole), true,
+                        json{{"status", "verified"}}.dump(), "application/json")
+                  .result(),
+              http::status::ok);
+
+    const response res = c.request(http::verb::get, "/api/v1/agencies");
+    ASSERT_EQ(res.result(), http::status::ok) << res.body();
+    const json body = json::parse(res.body());
+    std::map<std::string, json> rows;
+    for (const json& row : body["agencies"])
+        rows[row["agency"].is_null() ? "" : row["agency"].get<std::string>()] = row;
+    ASSERT_TRUE(rows.contains("DLH") && rows.contains("Dinas PUPR") && rows.contains("BPBD")) << res.body();
+    EXPECT_EQ(rows["DLH"]["open"], 2);
+    EXPECT_EQ(rows["DLH"]["overdue"], 2);
+    EXPECT_EQ(rows["DLH"]["first_response"]["7d"]["count"], 0);
+    EXPECT_TRUE(rows["DLH"]["first_response"]["7d"]["median_s"].is_null());
+    EXPECT_EQ(rows["Dinas PUPR"]["open"], 1);
+    EXPECT_EQ(rows["Dinas PUPR"]["overdue"], 0); // answered after 2 h, within the built-in 24 h
+    EXPECT_EQ(rows["Dinas PUPR"]["first_response"]["30d"]["count"], 1);
+    const std::int64_t took = rows["Dinas PUPR"]["first_response"]["7d"]["median_s"].get<std::int64_t>();
+    EXPECT_GE(took, 120 * 60 - 60); // observed_at is to the second
+    EXPECT_LT(took, 120 * 60 + 600);
+    EXPECT_EQ(rows["Dinas PUPR"]["resolution"]["7d"]["count"], 0);
+    EXPECT_EQ(rows["BPBD"]["open"], 0); // in the routing table, without incidents
 }
 
 TEST_F(Stream, ResumeAfterAReconnectMissesNothingAndRepeatsNothing)

@@ -88,6 +88,28 @@ TEST(LiveSet, AnIncidentThatLeavesAFilterIsARemovalOnlyForClientsThatHadIt)
     EXPECT_EQ(ch.delta_for(wants(false, true, true)).upserts_size(), 0); // no incidents wanted
 }
 
+TEST(LiveSet, AReassignedIncidentLeavesTheOldAgencysFilterAndJoinsTheNewOnes)
+{
+    const auto routed = [](std::uint64_t id, const std::string& agency) {
+        v1::Incident inc = make_incident(id);
+        inc.set_agency(agency);
+        return inc;
+    };
+    live_set live;
+    live.load(update_of({routed(1, "DLH"), routed(2, "Dinas PUPR")}), t0);
+    live.push(update_of({routed(1, "Dinas PUPR"), routed(2, "DLH")})); // an operator swapped them
+    const live_changes ch = live.apply(t0);
+    stream_filter dlh = wants(true, false, false);
+    dlh.agencies = {"DLH"};
+    const v1::Delta d = ch.delta_for(dlh);
+    ASSERT_EQ(d.upserts_size(), 1);
+    EXPECT_EQ(d.upserts(0).id(), 2u);
+    EXPECT_EQ(d.upserts(0).agency(), "DLH");
+    ASSERT_EQ(d.removed_incident_ids_size(), 1);
+    EXPECT_EQ(d.removed_incident_ids(0), 1u);
+    EXPECT_EQ(ids(live.view()->snapshot_for(dlh, t0)), std::vector<std::uint64_t>{2});
+}
+
 TEST(LiveSet, RejectedIncidentsLeaveTheWallAndResolvedOnesAgeOutAfterADay)
 {
     live_set live;

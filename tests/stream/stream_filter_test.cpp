@@ -148,7 +148,7 @@ TEST(StreamFilter, VehiclesFollowTheDistrictsAndTheBox)
 TEST(StreamFilter, FiltersThatDifferInAnyFieldHaveDifferentKeys)
 {
     const std::string base = stream_filter::from(v1::Subscribe{}).key();
-    std::vector<v1::Subscribe> each(7);
+    std::vector<v1::Subscribe> each(9);
     each[0].add_categories(v1::DISASTER);
     each[1].add_types("flood");
     each[2].add_districts("36.71");
@@ -156,10 +156,49 @@ TEST(StreamFilter, FiltersThatDifferInAnyFieldHaveDifferentKeys)
     each[4].set_min_severity(v1::SEVERE);
     each[5].set_want_incidents(true);
     each[6].set_want_vehicles(true);
+    each[7].add_agencies("BPBD");
+    each[8].add_types("BPBD"); // the same text in another list is another filter
     std::set<std::string> keys{base};
     for (const v1::Subscribe& s : each)
         keys.insert(stream_filter::from(s).key());
     EXPECT_EQ(keys.size(), each.size() + 1);
+}
+
+TEST(StreamFilter, AgenciesMatchTheIncidentsAgencyExactlyAndNotVehicles)
+{
+    v1::Incident inc = make_incident(1, "flood", v1::DISASTER, v1::SEVERE);
+    inc.set_agency("BPBD");
+    v1::Subscribe s;
+    s.add_agencies("DLH");
+    EXPECT_FALSE(stream_filter::from(s).matches(inc));
+    s.add_agencies("bpbd");
+    EXPECT_FALSE(stream_filter::from(s).matches(inc)) << "names are exact";
+    s.add_agencies("BPBD");
+    EXPECT_TRUE(stream_filter::from(s).matches(inc));
+    inc.set_agency("");
+    EXPECT_FALSE(stream_filter::from(s).matches(inc)) << "an unrouted incident is no agency's";
+    EXPECT_TRUE(stream_filter::from(v1::Subscribe{}).matches(inc));
+    EXPECT_TRUE(stream_filter::from(s).matches(vehicle_at(106.63, -6.17, "36.71.01.1001")));
+}
+
+TEST(StreamFilter, ASubscribeWithTooManyOrTooLongOrControlledAgencyNamesIsRefused)
+{
+    v1::Subscribe s;
+    EXPECT_EQ(stream_filter::refusal(s), "");
+    for (int i = 1; i < stream_filter::max_agencies; ++i)
+        s.add_agencies("UPT " + std::to_string(i));
+    s.add_agencies(std::string(stream_filter::max_agency_bytes, 'a')); // the 64th, as long as may be
+    s.set_agencies(0, "Dinas PUPR"); // spaces are fine
+    EXPECT_EQ(stream_filter::refusal(s), "");
+    s.add_agencies("one too many");
+    EXPECT_NE(stream_filter::refusal(s).find("more than 64"), std::string::npos) << stream_filter::refusal(s);
+
+    v1::Subscribe long_name;
+    long_name.add_agencies(std::string(stream_filter::max_agency_bytes + 1, 'a'));
+    EXPECT_NE(stream_filter::refusal(long_name).find("longer than 128"), std::string::npos);
+    v1::Subscribe control;
+    control.add_agencies("DLH\x1e" "BPBD");
+    EXPECT_NE(stream_filter::refusal(control).find("control"), std::string::npos);
 }
 
 } // namespace

@@ -43,12 +43,13 @@ class http_test_server {
 public:
     using handler = std::function<canned_response(const http_request&)>;
 
-    explicit http_test_server(handler h) : handler_(std::move(h))
+    // `port` 0: a free one; else that one (a server that comes back where it was down).
+    explicit http_test_server(handler h, unsigned short port = 0) : handler_(std::move(h))
     {
         namespace net = boost::asio;
         acceptor_.open(net::ip::tcp::v4());
         acceptor_.set_option(net::socket_base::reuse_address(true));
-        acceptor_.bind({net::ip::make_address("127.0.0.1"), 0});
+        acceptor_.bind({net::ip::make_address("127.0.0.1"), port});
         acceptor_.listen();
         port_ = acceptor_.local_endpoint().port();
         accept_thread_ = std::thread([this] { accept_loop(); });

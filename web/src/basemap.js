@@ -6,6 +6,7 @@
 import * as maplibregl from "maplibre-gl";
 import { PMTiles, Protocol, TileType } from "pmtiles";
 import { layers as protomapsLayers, namedFlavor } from "@protomaps/basemaps";
+import { serverConfig } from "./server_config.js";
 
 // The dark flavour, pulled towards the wall's background (#0b1016) so streets and water read as
 // context and the district colours stay in front.
@@ -21,9 +22,7 @@ const SOURCE = "basemap";
 
 // Whether a basemap is configured: one small JSON request, never a probe that fails.
 async function basemapUrl() {
-  const r = await fetch("/api/v1/config", { cache: "no-store" });
-  if (!r.ok) return null;             // an older server without /api/v1/config: no basemap
-  const config = await r.json();
+  const config = await serverConfig(); // {} from an older server without /api/v1/config: no basemap
   return config.basemap?.url ?? null;
 }
 

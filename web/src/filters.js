@@ -1,5 +1,5 @@
 // The filter form and the district metric selector. Both live in the URL (cat, type, sev,
-// district, metric), so a wall can be bookmarked; the filter itself is view.filter, the same
+// district, agency, metric), so a wall can be bookmarked; the filter itself is view.filter, the same
 // shape Subscribe sends (model.js).
 import { CATEGORIES, CATEGORY_NAMES, SEVERITY_NAMES, filterFromUrl, filterToParams } from "./model.js";
 import { METRICS } from "./map/district_colours.js";
@@ -16,6 +16,8 @@ export function viewFromUrl(params) {
 // onFilter(filter) after the filter changed, onMetric() after the metric did.
 export function createFilters({ view, districts, store, onFilter, onMetric }) {
   writeFormText(view);
+  const agencySeen = new Set(view.filter.agencies);
+  const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
   const syncForm = () => {
     const f = view.filter;
@@ -23,6 +25,7 @@ export function createFilters({ view, districts, store, onFilter, onMetric }) {
     $("f-types").value = f.types.join(", ");
     $("f-sev").value = String(f.minSeverity);
     $("f-district").value = f.districts[0] ?? "";
+    $("f-agencies").value = f.agencies.join(", ");
   };
   const setFilter = (f) => {
     view.filter = f;
@@ -36,18 +39,23 @@ export function createFilters({ view, districts, store, onFilter, onMetric }) {
     // The types the wall has seen, as suggestions.
     const types = [...new Set([...store.incidents.values()].map((i) => i.type).filter(Boolean))].sort();
     $("f-type-list").innerHTML = types.map((ty) => `<option value="${esc(ty)}">${esc(typeName(ty))}</option>`).join("");
+    // The agencies (OPD) of the incidents seen so far, and every one the wall has ever seen: under
+    // an agency filter the store holds only those, and the others must stay choosable.
+    for (const inc of store.incidents.values()) if (inc.agency) agencySeen.add(inc.agency);
+    $("f-agency-list").innerHTML = [...agencySeen].sort().map((a) => `<option value="${esc(a)}"></option>`).join("");
   };
   $("filters").onsubmit = (e) => {
     e.preventDefault();
     setFilter({
       categories: [...$("f-cats").querySelectorAll("input:checked")].map((b) => Number(b.value)),
-      types: $("f-types").value.split(",").map((s) => s.trim()).filter(Boolean),
+      types: list($("f-types").value),
       districts: $("f-district").value ? [$("f-district").value] : [],
       minSeverity: Number($("f-sev").value),
+      agencies: list($("f-agencies").value),
     });
     $("filters").hidden = true;
   };
-  $("f-clear").onclick = () => { setFilter({ categories: [], types: [], districts: [], minSeverity: 0 }); syncForm(); };
+  $("f-clear").onclick = () => { setFilter({ categories: [], types: [], districts: [], minSeverity: 0, agencies: [] }); syncForm(); };
   $("metric").onchange = () => {
     view.metric = $("metric").value;
     const p = new URLSearchParams(location.search);
@@ -79,6 +87,7 @@ function writeFormText(view) {
   $("f-type-label").textContent = t("type");
   $("f-sev-label").textContent = t("severity");
   $("f-district-label").textContent = t("district");
+  $("f-agency-label").textContent = t("agency");
   $("f-apply").textContent = t("apply");
   $("f-clear").textContent = t("clear");
   $("f-cats").innerHTML = CATEGORIES.map((c) =>

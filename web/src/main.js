@@ -21,6 +21,7 @@ import { onFeedPick, tickTimeLeft } from "./panels/feed.js";
 import { zoomToPickedDistrict } from "./panels/top_districts.js";
 import { createTimeline, writeTimelineLegend } from "./panels/timeline.js";
 import { createTransport, onTransitAlertPick, TRANSPORT_REFRESH_MS } from "./panels/transport.js";
+import { createAgencies, AGENCIES_REFRESH_MS } from "./panels/agencies.js";
 import { installTestHooks } from "./test_hooks.js";
 import { requireViewer } from "./session.js";
 
@@ -39,7 +40,8 @@ const connection = createConnectionIndicator(store);
 // The chart is not part of the map's data: a new series only needs the panels redrawn.
 const timeline = createTimeline({ districts, view, onLoaded: () => renderer.schedule() });
 const transport = createTransport({ store, onLoaded: () => renderer.schedule() });
-const renderer = createRenderer({ map, store, districts, view, timeline, transport });
+const agencies = createAgencies({ onLoaded: () => renderer.schedule() });
+const renderer = createRenderer({ map, store, districts, view, timeline, transport, agencies });
 const details = createDetails({ store, districts, onUpdated: () => renderer.schedule() });
 const tour = createKioskTour({ map, districts, store, seconds: Number(params.get("tour_s") ?? 20) });
 const wall = { map, store, districts, view, connection, renderer, tour, mode: "ws", stream: null, booted: null };
@@ -94,7 +96,7 @@ function startStream() {
 function startRestFallback() {
   wall.mode = "rest";
   startPolling({
-    store, districts,
+    store, districts, filter: () => view.filter,
     onPolled: (changed) => {
       if (connection.state !== "open") connection.set("open");
       if (changed) renderer.schedule();
@@ -148,6 +150,8 @@ async function boot() {
   setInterval(timeline.load, 60000);
   transport.load();
   setInterval(transport.load, TRANSPORT_REFRESH_MS);
+  agencies.load();
+  setInterval(agencies.load, AGENCIES_REFRESH_MS);
   setInterval(() => tickTimeLeft(Date.now()), 1000);
   return { drawn, basemap };
 }

@@ -30,6 +30,7 @@ export function fromProto(p) {
     first: Number(p.firstReportMs), last: Number(p.lastReportMs), reports: p.reportCount,
     sources: [...p.sources], assignee: p.assignee, agency: p.agency, title: p.title,
     headline: p.headline ?? "", expires: Number(p.expiresAtMs ?? 0), alertKey: p.alertKey ?? "",
+    overdue: p.overdue === true,
   };
 }
 
@@ -42,6 +43,7 @@ export function fromJson(j) {
     first: Date.parse(j.first_report_at), last: Date.parse(j.last_report_at), reports: j.report_count,
     sources: j.sources ?? [], assignee: j.assignee ?? "", agency: j.agency ?? "", title: j.title ?? "",
     headline: j.headline ?? "", expires: j.expires_at ? Date.parse(j.expires_at) || 0 : 0, alertKey: j.alert_key ?? "",
+    overdue: j.overdue === true,
   };
 }
 
@@ -53,12 +55,13 @@ export function magnitudeOf(inc) {
   return m ? Number(m[1].replace(",", ".")) : null;
 }
 
-// The filter as it lives in the URL (cat, type, sev, district) and goes into Subscribe.
+// The filter as it lives in the URL (cat, type, sev, district, agency) and goes into Subscribe.
+// Lists are comma-separated: an agency whose name has a comma cannot be filtered from the URL.
 export function filterFromUrl(params) {
   const list = (k) => (params.get(k) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const categories = list("cat").map((n) => CATEGORY_NAMES.indexOf(n)).filter((c) => c > 0);
   const sev = SEVERITY_NAMES.indexOf(params.get("sev") ?? "");
-  return { categories, types: list("type"), districts: list("district"), minSeverity: sev > 0 ? sev : 0 };
+  return { categories, types: list("type"), districts: list("district"), minSeverity: sev > 0 ? sev : 0, agencies: list("agency") };
 }
 
 export function filterToParams(f, params) {
@@ -67,6 +70,7 @@ export function filterToParams(f, params) {
   set("type", f.types.join(","));
   set("district", f.districts.join(","));
   set("sev", f.minSeverity > 0 ? SEVERITY_NAMES[f.minSeverity] : "");
+  set("agency", (f.agencies ?? []).join(","));
   return params;
 }
 
@@ -76,5 +80,6 @@ export function matches(f, inc) {
   if (f.types.length && !f.types.includes(inc.type)) return false;
   if (f.minSeverity && inc.severity < f.minSeverity) return false;
   if (f.districts.length && !inc.districts.some((d) => f.districts.includes(d.code))) return false;
+  if (f.agencies?.length && !f.agencies.includes(inc.agency)) return false;
   return true;
 }

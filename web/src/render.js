@@ -15,7 +15,7 @@ import { renderFeed } from "./panels/feed.js";
 
 const MIN_PASS_GAP_MS = 250;
 
-export function createRenderer({ map, store, districts, view, timeline, transport }) {
+export function createRenderer({ map, store, districts, view, timeline, transport, agencies }) {
   const drawIncidents = createIncidentDrawing(map, store);
   const colourDistricts = createDistrictColours({ map, districts, store });
   const drawVehicles = createVehicleDrawing(map, store);
@@ -51,6 +51,7 @@ export function createRenderer({ map, store, districts, view, timeline, transpor
       renderCounters(list);
       renderTopDistricts(list, districts);
       transport.render(list, now);
+      agencies.render();
       renderSources(store, now);
       drawVehicles(now);
       timeline.render(list, now);

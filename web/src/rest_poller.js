@@ -2,18 +2,24 @@
 // fifth poll the district stats and alerts, into the same store the stream fills.
 import { fromJson } from "./model.js";
 
-// onPolled(changed) after each answered poll; onFailed() after each failed one.
-export function startPolling({ store, districts, onPolled, onFailed }) {
-  let statsEvery = 0, polledOnce = false;
+// onPolled(changed) after each answered poll; onFailed() after each failed one. filter() is the
+// wall's filter now: one agency is asked of the server (?agency=, as Subscribe.agencies narrows
+// the stream); the rest of the filter, and several agencies, the views apply (model.matches).
+export function startPolling({ store, districts, filter, onPolled, onFailed }) {
+  let statsEvery = 0, polledOnce = false, lastAsked = "";
   const poll = async () => {
     let started = performance.now();
     try {
-      const r = await fetch("/api/v1/incidents?limit=10000", { cache: "no-store" });
+      const agencies = filter().agencies ?? [];
+      const only = agencies.length === 1 ? `&agency=${encodeURIComponent(agencies[0])}` : "";
+      const r = await fetch(`/api/v1/incidents?limit=10000${only}`, { cache: "no-store" });
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const body = await r.json();
       started = performance.now();  // the cost that counts is this page's own work, not the wait
       const now = Date.now();
-      let any = store.replaceIncidents(body.incidents.map(fromJson), now, polledOnce);
+      // Incidents that come in because the filter changed are not new: only those of a repeated question.
+      let any = store.replaceIncidents(body.incidents.map(fromJson), now, polledOnce && only === lastAsked);
+      lastAsked = only;
       if (statsEvery-- <= 0) {
         statsEvery = 4;
         const before = store.statsSignature();

@@ -83,7 +83,7 @@ export class LiveStore {
       seen.add(inc.id);
       const old = this.incidents.get(inc.id);
       const differs = !old || old.status !== inc.status || old.last !== inc.last || old.reports !== inc.reports ||
-        old.assignee !== inc.assignee || old.severity !== inc.severity;
+        old.assignee !== inc.assignee || old.severity !== inc.severity || old.overdue !== inc.overdue;
       if (!differs) continue;
       if (markFresh) this.fresh.set(inc.id, now + FRESH_MS);
       this.incidents.set(inc.id, inc);

@@ -76,7 +76,7 @@ export class Stream {
 
   hasFilter_() {
     const f = this.filter_;
-    return !!(f.categories?.length || f.types?.length || f.districts?.length || f.minSeverity);
+    return !!(f.categories?.length || f.types?.length || f.districts?.length || f.minSeverity || f.agencies?.length);
   }
 
   sendSubscribe_() {
@@ -85,6 +85,7 @@ export class Stream {
       categories: f.categories ?? [],
       types: f.types ?? [],
       districts: f.districts ?? [],
+      agencies: f.agencies ?? [],
       minSeverity: f.minSeverity ?? 0,
       wantIncidents: true,
       wantStats: true,

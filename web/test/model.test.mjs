@@ -22,7 +22,7 @@ test("an incident from the REST API gets the same numbers as one from the protob
 
 test("a filter survives the trip through the URL and hides what it should", () => {
   const f = filterFromUrl(new URLSearchParams("cat=transport,disaster&type=flood&sev=moderate&district=36.71.01"));
-  assert.deepEqual(f, { categories: [2, 3], types: ["flood"], districts: ["36.71.01"], minSeverity: 2 });
+  assert.deepEqual(f, { categories: [2, 3], types: ["flood"], districts: ["36.71.01"], minSeverity: 2, agencies: [] });
   assert.equal(filterToParams(f, new URLSearchParams("lang=en")).toString(),
     "lang=en&cat=transport%2Cdisaster&type=flood&district=36.71.01&sev=moderate");
   const base = { category: 3, type: "flood", severity: 3, districts: [{ level: "kecamatan", code: "36.71.01" }] };
@@ -31,7 +31,19 @@ test("a filter survives the trip through the URL and hides what it should", () =
   assert.equal(matches(f, { ...base, type: "fire" }), false);
   assert.equal(matches(f, { ...base, severity: 1 }), false);
   assert.equal(matches(f, { ...base, districts: [{ level: "kecamatan", code: "36.71.02" }] }), false);
-  assert.deepEqual(filterFromUrl(new URLSearchParams("cat=nonsense&sev=huge")), { categories: [], types: [], districts: [], minSeverity: 0 });
+  assert.deepEqual(filterFromUrl(new URLSearchParams("cat=nonsense&sev=huge")), { categories: [], types: [], districts: [], minSeverity: 0, agencies: [] });
+});
+
+test("an agency filter goes through the URL and keeps only incidents of the agencies named, exactly", () => {
+  const f = filterFromUrl(new URLSearchParams("agency=Dinas%20PUPR,%20BPBD"));
+  assert.deepEqual(f.agencies, ["Dinas PUPR", "BPBD"]);
+  assert.equal(filterToParams(f, new URLSearchParams()).toString(), "agency=Dinas+PUPR%2CBPBD");
+  const inc = { category: 3, type: "flood", severity: 3, districts: [], agency: "BPBD" };
+  assert.equal(matches(f, inc), true);
+  assert.equal(matches(f, { ...inc, agency: "DLH" }), false);
+  assert.equal(matches(f, { ...inc, agency: "bpbd" }), false);
+  assert.equal(matches(f, { ...inc, agency: "" }), false);
+  assert.equal(matches({ ...f, agencies: [] }, { ...inc, agency: "DLH" }), true);
 });
 
 test("an earthquake's magnitude comes from its headline or title, in BMKG's and CAP's spellings", () => {

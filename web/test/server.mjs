@@ -53,6 +53,17 @@ export async function useTestBundle(context) {
   });
 }
 
+// A new browser context on the test bundle, a page at `url` that logs its errors, once the city is drawn.
+export async function openTestWall(browser, url, viewport = { width: 1600, height: 900 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  await useTestBundle(context);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: 30000 });
+  return page;
+}
+
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
 
 // The tests' credentials, made with the CLI as an operator would (docs/security.md), per server:

@@ -59,13 +59,14 @@ function reconnect(t, w) {
 }
 
 test("a new connection's first and only message is Subscribe with the wall's filter", (t) => {
-  const w = wall(t, { categories: [2], types: ["traffic_jam"], districts: ["36.71.01"], minSeverity: 2 });
+  const w = wall(t, { categories: [2], types: ["traffic_jam"], districts: ["36.71.01"], minSeverity: 2, agencies: ["Dishub", "Dinas PUPR"] });
   assert.equal(w.socket.url, "ws://wall.test/ws");
   assert.equal(w.socket.sent.length, 0, "nothing before the socket opens");
   w.socket.open();
   assert.deepEqual(cases(w.socket), ["subscribe"]);
   const sub = w.socket.sent[0].value;
-  assert.deepEqual([sub.categories, sub.types, sub.districts, sub.minSeverity], [[2], ["traffic_jam"], ["36.71.01"], 2]);
+  assert.deepEqual([sub.categories, sub.types, sub.districts, sub.minSeverity, sub.agencies],
+    [[2], ["traffic_jam"], ["36.71.01"], 2, ["Dishub", "Dinas PUPR"]]);
   assert.deepEqual([sub.wantIncidents, sub.wantStats, sub.wantVehicles], [true, true, true]);
   assert.deepEqual(w.states.map((s) => s.name), ["connecting", "open"]);
 });
@@ -112,6 +113,13 @@ test("a Resume answered with a new stream (the server forgot the old one) sends 
   assert.equal(filtered.stream.streamId, "s2");
   assert.deepEqual(cases(filtered.socket), ["resume", "subscribe"]);
   assert.deepEqual(filtered.socket.sent[1].value.categories, [3]);
+  t.mock.timers.reset();
+  // An agency is a filter too.
+  const byAgency = streaming(t, { agencies: ["BPBD"] });
+  reconnect(t, byAgency);
+  byAgency.socket.receive(snapshotFrame(3, { streamId: "s2", incidents: [] }));
+  assert.deepEqual(cases(byAgency.socket), ["resume", "subscribe"]);
+  assert.deepEqual(byAgency.socket.sent[1].value.agencies, ["BPBD"]);
   t.mock.timers.reset();
   // Without a filter the new stream (which matches everything) is what the wall wants.
   const unfiltered = streaming(t);

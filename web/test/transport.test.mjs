@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { startServer, freshDataDir, postReports, keyFor, chromiumPath, chromiumArgs, useTestBundle, shared } from "./server.mjs";
+import { startServer, freshDataDir, postReports, keyFor, chromiumPath, chromiumArgs, openTestWall, shared } from "./server.mjs";
 import { FeedMessageSchema, TripDescriptor_ScheduleRelationship, Alert_Effect, Alert_SeverityLevel } from "../src/gen/gtfs_realtime_pb.js";
 
 if (!existsSync(chromiumPath)) {
@@ -23,15 +23,7 @@ const REFRESH_WAIT = 40000;
 
 let server, browser, dataDir, origin;
 
-async function openWall(query = "") {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
-  await useTestBundle(context);
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.log("page error:", e.message));
-  await page.goto(`${origin}/${query}`);
-  await page.waitForFunction(() => window.__pantau?.ready === true, null, { timeout: 30000 });
-  return page;
-}
+const openWall = (query = "") => openTestWall(browser, `${origin}/${query}`);
 
 async function postFeed(source, bytes) {
   const r = await fetch(`${origin}/api/v1/feeds/gtfs-rt?source=${source}`, { method: "POST",

@@ -12,6 +12,7 @@ import { BACKGROUND, pointerOver } from "./wall_map.js";
 // DESIGN §8: Tangerang's three colours — red waiting, yellow in process, green done.
 const STATUS_COLOURS = { waiting: "#e5484d", in_process: "#f5b524", done: "#30a46c", dismissed: "#6b7280" };
 const MAX_RINGS = 50;
+const OVERDUE_COLOUR = "#ff3b30";
 const EMPTY = { type: "FeatureCollection", features: [] };
 
 function iconImage(category, group) {
@@ -53,6 +54,9 @@ export function addIncidentLayers(map, { onPick }) {
     "circle-color": ["case", [">", ["get", "waiting"], 0], STATUS_COLOURS.waiting, [">", ["get", "in_process"], 0], STATUS_COLOURS.in_process, STATUS_COLOURS.done],
     "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 13, 50, 20, 500, 30, 5000, 40],
     "circle-opacity": 0.85, "circle-stroke-color": BACKGROUND, "circle-stroke-width": 2 } });
+  // An overdue incident (docs/config.md "[sla]"): a red ring under its symbol.
+  map.addLayer({ id: "incidents-overdue", type: "circle", source: "incidents", filter: ["all", ["!", ["has", "point_count"]], ["==", ["get", "overdue"], true]],
+    paint: { "circle-radius": 15, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": OVERDUE_COLOUR, "circle-stroke-width": 3 } });
   map.addLayer({ id: "incidents", type: "symbol", source: "incidents", filter: ["!", ["has", "point_count"]], layout: {
     "icon-image": ["get", "icon"], "icon-allow-overlap": true, "icon-ignore-placement": true,
     "icon-size": ["interpolate", ["linear"], ["get", "sev"], 0, 0.5, 4, 1.0],
@@ -93,7 +97,7 @@ export function createIncidentDrawing(map, store) {
       for (const inc of list) {
         const g = statusGroup(inc.status);
         points.push({ type: "Feature", geometry: { type: "Point", coordinates: [inc.lon, inc.lat] },
-          properties: { id: inc.id, g, sev: inc.severity, icon: `i-${inc.category}-${g}` } });
+          properties: { id: inc.id, g, sev: inc.severity, icon: `i-${inc.category}-${g}`, overdue: inc.overdue === true } });
         if (inc.area) areas.push({ type: "Feature", geometry: inc.area, properties: { id: inc.id, colour: SEVERITY_COLOURS[inc.severity] ?? SEVERITY_COLOURS[0] } });
       }
       map.getSource("incidents")?.setData({ type: "FeatureCollection", features: points });

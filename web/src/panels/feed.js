@@ -2,6 +2,7 @@
 import { STATUS_NAMES, statusGroup, magnitudeOf } from "../model.js";
 import { t, ago, typeName, sourceName, timeLeft } from "../i18n.js";
 import { $, setHTML, esc, onRowPick } from "../dom.js";
+import { overdueBadge } from "./agencies.js";
 
 const FEED_SIZE = 60;
 
@@ -11,7 +12,7 @@ export function renderFeed(list, now, { fresh, districts }) {
     const g = statusGroup(inc.status);
     const what = inc.headline || inc.title || (inc.type ? typeName(inc.type) : t("cat_" + inc.category));
     return `<li data-id="${inc.id}" data-status="${STATUS_NAMES[inc.status]}" class="${fresh.has(inc.id) ? "fresh" : ""}">` +
-      `<span class="sw g-${g}" title="${esc(t("group_" + g))}"></span><span class="what">${magnitudeHtml(inc)}${esc(what)}</span>` +
+      `<span class="sw g-${g}" title="${esc(t("group_" + g))}"></span><span class="what">${overdueBadge(inc)}${magnitudeHtml(inc)}${esc(what)}</span>` +
       `<span class="st g-${g}">${esc(t("st_" + inc.status))}</span>` +
       `<span class="where"><span>${esc(inc.type ? typeName(inc.type) : t("cat_" + inc.category))} · ${esc(t("sev_" + inc.severity))}</span><span>${esc(districts.placeOf(inc))}</span>` +
       `<span class="age">${esc(ago(now - inc.last))}</span>${inc.reports > 1 ? `<span>×${inc.reports}</span>` : ""}</span>` +

@@ -11,6 +11,7 @@ export function writeHeadings() {
   $("transport-h").textContent = t("transport");
   $("sources-h").textContent = t("sources");
   $("top-h").textContent = t("top_districts");
+  $("agencies-h").textContent = t("agencies");
   $("timeline-h").textContent = t("timeline");
   $("feed-h").textContent = t("feed");
 }
