@@ -334,17 +334,9 @@ bool verified_incident::ended() const
 
 std::optional<verified_incident> verified_incident_of(const incident& inc)
 {
-    // core/incident_engine's set_status writes "status: FROM → TO", with " (why)" after some.
-    constexpr std::string_view to_verified = " → verified";
-    for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it) {
-        const std::string& what = it->what;
-        const auto at = what.find(to_verified);
-        if (!what.starts_with("status: ") || at == std::string::npos)
-            continue;
-        const std::string_view rest = std::string_view(what).substr(at + to_verified.size());
-        if (rest.empty() || rest.starts_with(" ("))
+    for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it)
+        if (status_set_by(*it) == incident_status::verified)
             return verified_incident{inc, it->at_ms, inc.changed_at_ms()};
-    }
     return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/routes.hpp"
 
+#include "api/query.hpp"
 #include "api/reply.hpp"
 #include "auth/role.hpp"
 #include "auth/secret.hpp"
@@ -13,7 +14,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <string>
 
 namespace pantau::api {
@@ -68,14 +68,13 @@ http_response add_credential(const gatekeeper& gate, credential_kind kind, const
 http_response revoke_credential(const gatekeeper& gate, credential_kind kind, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
-    std::uint64_t id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size())
+    const auto id = parse_id(text);
+    if (!id)
         return bad_request(c.req, "the " + std::string(noun(kind)) + " id must be a number");
-    if (gate.credentials().revoke(kind, id, store::wall_now_ms()) == 0)
+    if (gate.credentials().revoke(kind, *id, store::wall_now_ms()) == 0)
         return error_reply(c.req, http::status::not_found, "not_found",
                            "no valid " + std::string(noun(kind)) + " with id " + text);
-    spdlog::info("{} {} revoked {} {}", auth::to_string(*c.who.role), c.who.name, noun(kind), id);
+    spdlog::info("{} {} revoked {} {}", auth::to_string(*c.who.role), c.who.name, noun(kind), *id);
     return make_reply(c.req, http::status::no_content, json_type, shared(""));
 }
 

@@ -7,7 +7,6 @@
 #include "wire/sla_views.hpp"
 #include "wire/views.hpp"
 
-#include <charconv>
 #include <string>
 #include <variant>
 
@@ -63,16 +62,6 @@ http_response list_incidents(const api_services& s, const request_context& c)
     return json_reply(c.req, wire::dump(json{{"incidents", std::move(list)}}));
 }
 
-// The id segment, or nothing when it is not a number (then no incident has it).
-std::optional<std::uint64_t> incident_id(std::string_view text)
-{
-    std::uint64_t id = 0;
-    auto r = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size())
-        return std::nullopt;
-    return id;
-}
-
 // The incident's hand-off to its agency (docs/handoff.md), when one was made.
 void add_handoff(const api_services& s, std::uint64_t id, json& out)
 {
@@ -91,7 +80,7 @@ void add_handoff(const api_services& s, std::uint64_t id, json& out)
 http_response get_incident(const api_services& s, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
-    const auto id = incident_id(text);
+    const auto id = parse_id(text);
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
@@ -103,7 +92,7 @@ http_response get_incident(const api_services& s, const request_context& c)
 http_response patch_incident(const api_services& s, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
-    const auto id = incident_id(text);
+    const auto id = parse_id(text);
     if (!id)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
     json body = json::parse(c.req.body(), nullptr, false);

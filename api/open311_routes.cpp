@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -58,8 +57,8 @@ bool open_to_the_citizen(incident_status s)
 std::string latest_note(const incident& inc)
 {
     for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it)
-        if (it->what.starts_with("note: "))
-            return it->what.substr(6);
+        if (const auto note = note_of(*it))
+            return std::string(*note);
     return {};
 }
 
@@ -113,15 +112,6 @@ std::vector<std::string> comma_list(const std::string& text)
     return out;
 }
 
-std::optional<std::uint64_t> request_id(std::string_view text)
-{
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty() || n == 0)
-        return std::nullopt;
-    return n;
-}
-
 // The source's own id of a POSTed request: random, so two requests never collide.
 std::string new_external_id()
 {
@@ -161,7 +151,7 @@ http_response list_requests(const routes_context& x, const request_context& c, o
         for (const std::string& text : comma_list(*ids)) {
             if (list.size() == max_listed)
                 break;
-            const auto id = request_id(text);
+            const auto id = parse_id(text);
             auto l = id ? x.s.incidents.find_report(*id) : std::nullopt;
             if (l && l->r.category == category::complaint)
                 list.push_back(open311_request_json(view_of(x.s, x.options.services, *l)));
@@ -203,7 +193,7 @@ http_response list_requests(const routes_context& x, const request_context& c, o
 http_response one_request(const routes_context& x, const request_context& c, open311_format f)
 {
     const auto name = split_open311_format(c.path_params.at(0));
-    const auto id = name ? request_id(name->first) : std::nullopt;
+    const auto id = name ? parse_id(name->first) : std::nullopt;
     const auto l = id ? x.s.incidents.find_report(*id) : std::nullopt;
     if (!l || l->r.category != category::complaint)
         return refuse(c.req, f, http::status::not_found, "no service request " + c.path_params.at(0));

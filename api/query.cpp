@@ -46,6 +46,17 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
     return out;
 }
 
+std::optional<std::uint64_t> parse_id(std::string_view text)
+{
+    std::uint64_t id = 0;
+    const char* end = text.data() + text.size();
+    // from_chars would take a leading '-' for a signed type only; digits are checked all the same.
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::from_chars(text.data(), end, id).ec != std::errc())
+        return std::nullopt;
+    return id;
+}
+
 std::optional<double> parse_degrees(std::string_view text, double limit)
 {
     if (text.empty())

@@ -30,6 +30,8 @@ std::string local_redirect_path(std::string_view next);
 
 // min_lon,min_lat,max_lon,max_lat in degrees.
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value);
+// A path segment or value that is an id: decimal digits only, within 64 bits.
+std::optional<std::uint64_t> parse_id(std::string_view text);
 // A decimal number of degrees within ±limit.
 std::optional<double> parse_degrees(std::string_view text, double limit);
 

@@ -10,7 +10,6 @@
 #include "wire/views.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <string>
 
@@ -22,15 +21,6 @@ namespace {
 
 constexpr std::uint64_t default_page = 100;
 constexpr std::uint64_t max_page = 1000;
-
-std::optional<std::uint64_t> whole_number(std::string_view text)
-{
-    std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-        return std::nullopt;
-    return n;
-}
 
 json attributes_json(const report& r)
 {
@@ -55,13 +45,14 @@ json logged_report_json(const app::logged_report& l)
                 {"accepted_at", rfc3339(l.accepted_at_ms)},
                 {"lon", r.lon},
                 {"lat", r.lat},
-                {"attributes", attributes_json(r)}};
+                {"attributes", attributes_json(r)},
+                {"media_urls", r.media_urls}};
 }
 
 http_response incident_reports(const api_services& s, const request_context& c)
 {
     const std::string& text = c.path_params.at(0);
-    const auto id = whole_number(text);
+    const auto id = parse_id(text);
     const auto inc = id ? s.incidents.get(*id) : std::nullopt;
     if (!inc)
         return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);

@@ -45,18 +45,46 @@ std::string report_key(std::string_view source, std::string_view external_id)
     return key;
 }
 
+constexpr std::string_view status_prefix = "status: ", note_prefix = "note: ", status_arrow = " → ";
+
 // Whether the incident's latest status change was its alert ending by itself: its expiry (the
 // service's actor "expiry") or a cancelling version from its feed (set_status's "(cancelled)"),
 // not an operator's decision.
 bool ended_by_its_alert(const incident& inc)
 {
     for (auto it = inc.audit.rbegin(); it != inc.audit.rend(); ++it)
-        if (it->what.starts_with("status: "))
-            return it->actor == "expiry" || it->what.find("(cancelled") != std::string::npos;
+        if (status_set_by(*it))
+            return it->actor == "expiry" || status_reason(*it).starts_with("cancelled");
     return false;
 }
 
 } // namespace
+
+std::optional<incident_status> status_set_by(const audit_entry& a)
+{
+    const std::string_view what = a.what;
+    const auto arrow = what.find(status_arrow);
+    if (!what.starts_with(status_prefix) || arrow == std::string_view::npos)
+        return std::nullopt;
+    const std::string_view to = what.substr(arrow + status_arrow.size());
+    return incident_status_from_string(to.substr(0, to.find(' ')));
+}
+
+std::string_view status_reason(const audit_entry& a)
+{
+    const std::string_view what = a.what;
+    const auto open = what.find(" (");
+    if (!what.starts_with(status_prefix) || open == std::string_view::npos || !what.ends_with(')'))
+        return {};
+    return what.substr(open + 2, what.size() - open - 3);
+}
+
+std::optional<std::string_view> note_of(const audit_entry& a)
+{
+    if (!a.what.starts_with(note_prefix))
+        return std::nullopt;
+    return std::string_view(a.what).substr(note_prefix.size());
+}
 
 std::string_view to_string(photo_kind k) { return k == photo_kind::after ? "after" : "report"; }
 
@@ -395,7 +423,8 @@ void incident_engine::apply_version(incident& inc, const report& r, const distri
 void incident_engine::set_status(incident& inc, incident_status to, const std::string& actor, std::int64_t at_ms,
                                  std::string_view why)
 {
-    std::string what = "status: " + std::string(to_string(inc.status)) + " → " + std::string(to_string(to));
+    std::string what = std::string(status_prefix) + std::string(to_string(inc.status)) + std::string(status_arrow) +
+                       std::string(to_string(to));
     if (!why.empty())
         what += " (" + std::string(why) + ")";
     inc.audit.push_back({at_ms, actor, std::move(what)});
@@ -505,7 +534,7 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
         inc.agency_by_operator = true;
     }
     if (c.note && !c.note->empty())
-        inc.audit.push_back({at_ms, actor, "note: " + *c.note});
+        inc.audit.push_back({at_ms, actor, std::string(note_prefix) + *c.note});
     if (!c.media_url.empty()) {
         if (inc.audit.size() == audited_before)
             inc.audit.push_back({at_ms, actor, "after photo"});

@@ -79,6 +79,16 @@ struct audit_entry {
     std::string media_url = {};
 };
 
+// Reading the audit trail, next to the engine that writes it ("status: FROM → TO[ (why)]",
+// "note: TEXT"): what the SLA, CAP out and Open311 need to know of an incident's history, so
+// only this file knows the wording.
+// The status this entry set, when it is a status change.
+std::optional<incident_status> status_set_by(const audit_entry& a);
+// Why the engine set it ("cancelled", "expired", ...): the text in parentheses; "" for none.
+std::string_view status_reason(const audit_entry& a);
+// An operator's note (incident_change::note); nullopt when the entry is something else.
+std::optional<std::string_view> note_of(const audit_entry& a);
+
 // A photo link of an incident (docs/ingest.md, "Photos"): one of its reports' media_urls, or an
 // operator's "after" photo (LAKSA's before/after). Only the link: pantau never fetches it.
 enum class photo_kind : std::uint8_t { report = 0, after = 1 };

@@ -81,7 +81,7 @@ sla_state evaluate_sla(const incident& inc, const sla_config& c, std::int64_t no
     // status change is its first response, and its latest one, when it ended it, its resolution.
     const audit_entry* last_status = nullptr;
     for (const audit_entry& a : inc.audit)
-        if (a.what.starts_with("status: ")) {
+        if (status_set_by(a)) {
             if (!s.first_response_ms)
                 s.first_response_ms = a.at_ms;
             last_status = &a;

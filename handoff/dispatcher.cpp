@@ -17,8 +17,9 @@ constexpr std::chrono::seconds longest_sleep{5};
 } // namespace
 
 dispatcher::dispatcher(handoff_settings settings, const std::filesystem::path& data_dir,
-                       std::vector<std::string> level_names, warn_fn warn)
-    : settings_(std::move(settings)), level_names_(std::move(level_names)), warn_(std::move(warn)), outbox_(data_dir)
+                       std::vector<std::string> level_names, warn_fn warn, photos_fn photos_of)
+    : settings_(std::move(settings)), level_names_(std::move(level_names)), warn_(std::move(warn)),
+      photos_of_(std::move(photos_of)), outbox_(data_dir)
 {
     for (const auto& [agency, endpoint] : settings_.agencies)
         counts_[agency];
@@ -165,7 +166,8 @@ void dispatcher::record(std::vector<app::feed_incident> changed, std::int64_t no
         row.agency = inc.agency;
         row.incident_id = inc.id;
         row.created_ms = now_ms;
-        row.body = payload(inc, is_new ? delivery_event::incident_new : delivery_event::status_changed, row.delivery_id,
+        row.body = payload(inc, photos_of_(inc.id),
+                           is_new ? delivery_event::incident_new : delivery_event::status_changed, row.delivery_id,
                            level_names_, f.changed_at_ms);
         rows.push_back(std::move(row));
         ++agency_adding;

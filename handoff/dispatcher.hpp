@@ -43,10 +43,12 @@ class dispatcher {
 public:
     // One line for the server's log (never a secret, never a body).
     using warn_fn = std::function<void(const std::string&)>;
+    // An incident's photo links as they are now (the change feed carries summaries without them).
+    using photos_fn = std::function<std::vector<incident_photo>(std::uint64_t incident_id)>;
 
     // Opens DIR/handoff.sqlite. `level_names` name the district levels, finest first.
     dispatcher(handoff_settings settings, const std::filesystem::path& data_dir, std::vector<std::string> level_names,
-               warn_fn warn);
+               warn_fn warn, photos_fn photos_of);
     ~dispatcher();
     dispatcher(const dispatcher&) = delete;
     dispatcher& operator=(const dispatcher&) = delete;
@@ -78,6 +80,7 @@ private:
     handoff_settings settings_;
     std::vector<std::string> level_names_;
     warn_fn warn_;
+    photos_fn photos_of_;
     store::handoff_outbox outbox_;
     std::mt19937_64 rng_{std::random_device{}()};
 

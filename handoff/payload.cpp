@@ -5,8 +5,9 @@
 
 namespace pantau::handoff {
 
-std::string payload(const incident_summary& inc, delivery_event event, const std::string& delivery_id,
-                    const std::vector<std::string>& level_names, std::int64_t changed_at_ms)
+std::string payload(const incident_summary& inc, const std::vector<incident_photo>& photos, delivery_event event,
+                    const std::string& delivery_id, const std::vector<std::string>& level_names,
+                    std::int64_t changed_at_ms)
 {
     using wire::json;
     json districts = json::object();
@@ -31,9 +32,7 @@ std::string payload(const incident_summary& inc, delivery_event event, const std
           {"first_report", rfc3339(inc.first_report_ms)},
           {"last_report", rfc3339(inc.last_report_ms)},
           {"report_count", inc.report_count},
-          // PHOTOS: the incident's report photos (issue 12, branch photos) go here as
-          // [{"url", "report_id", "at"}]; always an array, so receivers can rely on it.
-          {"photos", json::array()}}},
+          {"photos", wire::photos_json(photos)}}},
     };
     return wire::dump(body);
 }

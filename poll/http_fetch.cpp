@@ -67,26 +67,50 @@ void append(header_list& list, const std::string& line)
     }
 }
 
-// What every transfer sets: the URL, headers, http/https only, no signals, the timeouts, the
-// bounded body and the cancel flag.
-void set_common(CURL* e, const std::string& url, const header_list& headers, const fetch_limits& limits, transfer& t,
-                char* error_buffer)
-{
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent().c_str());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
-    // Threads: no SIGALRM for name resolution timeouts.
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-}
+// One transfer as both methods start it: the handle, the bounded body, the caller's headers and
+// what every transfer sets (the URL, http/https only, no signals, the timeouts, the body's bound
+// and the cancel flag). `ok()` is false when libcurl could not make a handle.
+struct transfer_setup {
+    std::unique_ptr<CURL, easy_deleter> handle{curl_easy_init()};
+    transfer t;
+    header_list headers;
+    char error_buffer[CURL_ERROR_SIZE] = {};
+
+    transfer_setup(const std::vector<std::string>& header_lines, const fetch_limits& limits,
+                   const std::atomic<bool>& cancel)
+    {
+        t.max_bytes = limits.max_bytes;
+        t.cancel = &cancel;
+        for (const auto& line : header_lines)
+            append(headers, line);
+    }
+    bool ok() const { return handle != nullptr; }
+    // Once the method has added its own headers.
+    CURL* configure(const std::string& url, const fetch_limits& limits)
+    {
+        CURL* e = handle.get();
+        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent().c_str());
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer);
+        // Threads: no SIGALRM for name resolution timeouts.
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count()));
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        return e;
+    }
+    // A failed transfer's reason: the error buffer names the host or the cause, never a header.
+    std::string failure(CURLcode rc) const
+    {
+        return error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
+    }
+};
 
 } // namespace
 
@@ -101,26 +125,16 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
 {
     init_curl_once();
     fetch_result result;
-    std::unique_ptr<CURL, easy_deleter> h(curl_easy_init());
-    if (!h) {
+    transfer_setup x(headers, limits, cancel);
+    if (!x.ok()) {
         result.error = "cannot start a transfer (curl_easy_init)";
         return result;
     }
-    transfer t;
-    t.max_bytes = limits.max_bytes;
-    t.cancel = &cancel;
-
-    header_list list;
-    for (const auto& line : headers)
-        append(list, line);
     if (!previous.etag.empty())
-        append(list, "If-None-Match: " + previous.etag);
+        append(x.headers, "If-None-Match: " + previous.etag);
     if (!previous.last_modified.empty())
-        append(list, "If-Modified-Since: " + previous.last_modified);
-
-    char error_buffer[CURL_ERROR_SIZE] = {};
-    CURL* e = h.get();
-    set_common(e, url, list, limits, t, error_buffer);
+        append(x.headers, "If-Modified-Since: " + previous.last_modified);
+    CURL* e = x.configure(url, limits);
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, limits.max_redirects);
@@ -130,7 +144,7 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
 
     const CURLcode rc = curl_easy_perform(e);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &result.status);
-    if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (x.t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
         result.error = "response larger than " + std::to_string(limits.max_bytes) + " bytes";
         return result;
     }
@@ -139,8 +153,7 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
         return result;
     }
     if (rc != CURLE_OK) {
-        // The error buffer names the host or the cause, never a request header.
-        result.error = error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
+        result.error = x.failure(rc);
         return result;
     }
     if (result.status == 304) {
@@ -154,7 +167,7 @@ fetch_result http_get(const std::string& url, const std::vector<std::string>& he
     result.outcome = fetch_result::kind::fetched;
     result.next.etag = header_value(e, "ETag");
     result.next.last_modified = header_value(e, "Last-Modified");
-    result.body = std::move(t.body);
+    result.body = std::move(x.t.body);
     return result;
 }
 
@@ -163,22 +176,14 @@ fetch_result http_post(const std::string& url, const std::vector<std::string>& h
 {
     init_curl_once();
     fetch_result result;
-    std::unique_ptr<CURL, easy_deleter> h(curl_easy_init());
-    if (!h) {
+    transfer_setup x(headers, limits, cancel);
+    if (!x.ok()) {
         result.error = "cannot start a transfer (curl_easy_init)";
         return result;
     }
-    transfer t;
-    t.max_bytes = limits.max_bytes;
-    t.cancel = &cancel;
-    header_list list;
-    for (const auto& line : headers)
-        append(list, line);
-    append(list, "Content-Type: " + content_type);
-    append(list, "Expect:"); // no 100-continue round trip (and no wait on a server that ignores it)
-    char error_buffer[CURL_ERROR_SIZE] = {};
-    CURL* e = h.get();
-    set_common(e, url, list, limits, t, error_buffer);
+    append(x.headers, "Content-Type: " + content_type);
+    append(x.headers, "Expect:"); // no 100-continue round trip (and no wait on a server that ignores it)
+    CURL* e = x.configure(url, limits);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
 
@@ -189,8 +194,8 @@ fetch_result http_post(const std::string& url, const std::vector<std::string>& h
         return result;
     }
     // A reply larger than the limit still answered: its status decides.
-    if (rc != CURLE_OK && !(t.too_large && result.status != 0)) {
-        result.error = error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
+    if (rc != CURLE_OK && !(x.t.too_large && result.status != 0)) {
+        result.error = x.failure(rc);
         return result;
     }
     if (result.status < 200 || result.status > 299) {

@@ -100,13 +100,17 @@ void export_stream_metrics(app::metrics_registry& metrics, std::shared_ptr<const
 // The hand-off (docs/handoff.md): its outbox in the data dir, its series on /metrics, its
 // warnings in the log. The delivery thread starts with the server (server::run).
 std::unique_ptr<handoff::dispatcher> make_handoff(const server_config& config, const geo::hierarchy& districts,
-                                                  app::metrics_registry& metrics)
+                                                  app::metrics_registry& metrics, const app::incident_service& incidents)
 {
     std::vector<std::string> levels;
     for (std::size_t i = 0; i < districts.size(); ++i)
         levels.push_back(districts.at(i).name());
     auto d = std::make_unique<handoff::dispatcher>(config.handoff, config.data_dir, std::move(levels),
-                                                   [](const std::string& line) { spdlog::warn("{}", line); });
+                                                   [](const std::string& line) { spdlog::warn("{}", line); },
+                                                   [&incidents](std::uint64_t id) {
+                                                       const auto inc = incidents.get(id);
+                                                       return inc ? inc->photos : std::vector<incident_photo>{};
+                                                   });
     metrics.add([d = d.get()](app::metrics_writer& w) { d->write_metrics(w); });
     for (const auto& [agency, endpoint] : config.handoff.agencies)
         spdlog::info("handoff: incidents of {} go to {}", agency, endpoint.url); // the url, never the secret
@@ -124,7 +128,7 @@ application::application(const server_config& config)
       sources_(std::make_shared<stream::source_health_cache>())
 {
     if (config.handoff.enabled())
-        handoff_ = make_handoff(config, districts_, metrics_);
+        handoff_ = make_handoff(config, districts_, metrics_, *incidents_);
     // Changes reach the hub (and the hand-off) after each commit; both start from the state at this moment.
     app::change_feed_batch initial = incidents_->attach_feed(
         [hub = hub_, &h = districts_, handoff = handoff_.get()](app::change_feed_batch&& b) {

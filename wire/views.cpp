@@ -67,6 +67,17 @@ json covers_json(const geo::hierarchy& h, const std::vector<district_share>& cov
     return out;
 }
 
+json photos_json(const std::vector<incident_photo>& photos)
+{
+    json out = json::array();
+    for (const incident_photo& p : photos)
+        out.push_back({{"report_id", p.report_id == 0 ? json(nullptr) : json(p.report_id)},
+                       {"at", rfc3339(p.at_ms)},
+                       {"url", p.url},
+                       {"kind", to_string(p.kind)}});
+    return out;
+}
+
 json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
 {
     json j = {{"id", inc.id},
@@ -99,13 +110,7 @@ json incident_json(const geo::hierarchy& h, const incident& inc, bool full)
                 audit.back()["media_url"] = a.media_url;
         }
         j["audit"] = std::move(audit);
-        json photos = json::array();
-        for (const incident_photo& p : inc.photos)
-            photos.push_back({{"report_id", p.report_id == 0 ? json(nullptr) : json(p.report_id)},
-                              {"at", rfc3339(p.at_ms)},
-                              {"url", p.url},
-                              {"kind", to_string(p.kind)}});
-        j["photos"] = std::move(photos);
+        j["photos"] = photos_json(inc.photos);
     }
     return j;
 }

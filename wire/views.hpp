@@ -33,7 +33,9 @@ std::string_view status_group(incident_status s);
 json districts_json(const geo::hierarchy& h, const std::vector<std::string>& codes);
 // [{level, code, name, district_fraction, area_fraction}] for an area's covered districts.
 json covers_json(const geo::hierarchy& h, const std::vector<district_share>& covers);
-// `full` adds the report ids and the audit trail (GET /api/v1/incidents/{id}).
+// An incident's photo links: [{report_id (null for an after photo), at, url, kind}].
+json photos_json(const std::vector<incident_photo>& photos);
+// `full` adds the report ids, the audit trail and the photos (GET /api/v1/incidents/{id}).
 json incident_json(const geo::hierarchy& h, const incident& inc, bool full);
 json vehicle_json(const v1::Vehicle& v);
 json alert_json(const geo::hierarchy& h, const district_alert& a);

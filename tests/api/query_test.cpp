@@ -9,6 +9,15 @@
 namespace pantau::api {
 namespace {
 
+TEST(ParseId, TakesDecimalDigitsWithin64BitsOnly)
+{
+    EXPECT_EQ(parse_id("0"), 0u);
+    EXPECT_EQ(parse_id("42"), 42u);
+    EXPECT_EQ(parse_id("18446744073709551615"), UINT64_MAX);
+    for (const char* bad : {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "abc", "18446744073709551616", "42.json"})
+        EXPECT_FALSE(parse_id(bad).has_value()) << bad;
+}
+
 TEST(LocalRedirectPath, KeepsPathsOfThisServer)
 {
     for (const std::string path : {"/", "/?kiosk=1", "/wall/north#map", "/a%2Fb"})

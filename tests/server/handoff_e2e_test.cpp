@@ -98,7 +98,7 @@ std::uint64_t post_report(const server& srv, const std::string& id, const std::s
 {
     const json r = {{"source", "laksa"}, {"external_id", id},  {"category", "complaint"},  {"type", type},
                     {"severity", "severe"}, {"lon", lon},       {"lat", sukarasa_lat},      {"text", "banjir 40 cm"},
-                    {"observed_at", minutes_ago(1)}};
+                    {"observed_at", minutes_ago(1)}, {"media_urls", {"https://foto.example/" + id + ".jpg"}}};
     client c(srv.local_endpoint());
     const response res = c.request(http::verb::post, "/api/v1/reports", true, r.dump(), "application/json");
     EXPECT_EQ(res.result(), http::status::ok) << res.body();
@@ -202,7 +202,9 @@ TEST(HandoffE2E, ADeliveryRetriesWhileTheAgencyIsDownAndSurvivesARestartWithItsI
         EXPECT_NEAR(b["incident"]["position"]["lon"].get<double>(), sukarasa_lon, 1e-9);
         EXPECT_NEAR(b["incident"]["position"]["lat"].get<double>(), sukarasa_lat, 1e-9);
         EXPECT_FALSE(b["incident"]["districts"].empty()) << b.dump();
-        EXPECT_TRUE(b["incident"]["photos"].is_array());
+        ASSERT_EQ(b["incident"]["photos"].size(), 1u) << b.dump();
+        EXPECT_EQ(b["incident"]["photos"][0]["url"], "https://foto.example/f1.jpg");
+        EXPECT_EQ(b["incident"]["photos"][0]["kind"], "report");
     }
     const std::string m = metrics(srv);
     EXPECT_NE(m.find("pantau_handoff_pending{agency=\"" + agency + "\"} 0\n"), std::string::npos) << m;

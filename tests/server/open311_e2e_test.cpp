@@ -254,7 +254,9 @@ TEST_F(Open311, EveryRefusalHasTheSpecsStatus)
 
 TEST_F(Open311, ASourceReadsItsOwnReportsStatusAndNoOneElses)
 {
-    ASSERT_EQ(post("/open311/v2/requests.json", with_key("service_code=garbage&" + std::string(sukarasa))).result(),
+    ASSERT_EQ(post("/open311/v2/requests.json",
+                   with_key("service_code=garbage&media_url=https%3A%2F%2Ffoto.example%2Fb.jpg&" + std::string(sukarasa)))
+                  .result(),
               http::status::created);
     const json listed = json::parse(get("/open311/v2/requests.json").body());
     ASSERT_EQ(listed.size(), 1u);
@@ -267,6 +269,7 @@ TEST_F(Open311, ASourceReadsItsOwnReportsStatusAndNoOneElses)
     const std::string external_id = reports["reports"][0]["external_id"];
     EXPECT_EQ(reports["reports"][0]["source"], "laksa");
     EXPECT_EQ(reports["reports"][0]["category"], "complaint");
+    EXPECT_EQ(reports["reports"][0]["media_urls"], json::array({"https://foto.example/b.jpg"}));
 
     auto read_back = [&](const std::string& source, const std::string& key) {
         client c(srv_->local_endpoint());
