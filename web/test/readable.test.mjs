@@ -127,19 +127,20 @@ test("in Indonesian no English type, category, severity or window reaches the al
 });
 
 // A BMKG-style earthquake with its felt circle and a CAP flood warning over a polygon, as the
-// stream will carry them (fields 18 and 20 of Incident), applied as an encoded Delta.
+// stream will carry them (fields 18 and 20 of Incident), applied as an encoded Delta. Their last
+// report is now, so that they are among the feed's newest rows however busy the simulator is.
 function alertDelta(now) {
   const circle = (lon, lat, km) => ({ type: "Polygon", coordinates: [Array.from({ length: 65 }, (_, i) => {
     const a = (i % 64) / 64 * 2 * Math.PI;
     return [lon + km / 110.6 * Math.cos(a) / Math.cos(lat * Math.PI / 180), lat + km / 110.6 * Math.sin(a)];
   })] });
   const quake = { id: 9000001n, category: 3, type: "earthquake", severity: 3, status: 1, lon: 106.63, lat: -6.19,
-    areaGeojson: JSON.stringify(circle(106.63, -6.19, 6)), firstReportMs: BigInt(now - 60000), lastReportMs: BigInt(now - 60000),
+    areaGeojson: JSON.stringify(circle(106.63, -6.19, 6)), firstReportMs: BigInt(now - 60000), lastReportMs: BigInt(now),
     reportCount: 1, sources: ["bmkg"], title: "Gempa bumi", headline: "Gempa Mag:5.2 SR, 12 km BaratDaya KOTA-TANGERANG",
     expiresAtMs: BigInt(now + 2 * 3600000), alertKey: "bmkg-20261205" };
   const flood = { id: 9000002n, category: 3, type: "flood", severity: 4, status: 1, lon: 106.66, lat: -6.21,
     areaGeojson: JSON.stringify({ type: "Polygon", coordinates: [[[106.65, -6.20], [106.68, -6.20], [106.68, -6.225], [106.65, -6.225], [106.65, -6.20]]] }),
-    firstReportMs: BigInt(now - 30000), lastReportMs: BigInt(now - 30000), reportCount: 1, sources: ["bpbd", "bmkg"],
+    firstReportMs: BigInt(now - 30000), lastReportMs: BigInt(now), reportCount: 1, sources: ["bpbd", "bmkg"],
     title: "", headline: "Peringatan dini banjir Sungai Cisadane", expiresAtMs: BigInt(now + 90000), alertKey: "cap-1" };
   const gone = { ...flood, id: 9000003n, severity: 1, headline: "Peringatan cuaca berakhir", expiresAtMs: BigInt(now - 1000), type: "weather_warning",
     areaGeojson: JSON.stringify({ type: "Polygon", coordinates: [[[106.60, -6.15], [106.62, -6.15], [106.62, -6.16], [106.60, -6.16], [106.60, -6.15]]] }) };
