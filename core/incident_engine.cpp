@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <unordered_set>
 
 namespace pantau {
 namespace {
@@ -558,57 +559,60 @@ std::optional<std::uint64_t> incident_engine::report_id_of(std::string_view sour
     return it->second;
 }
 
+void incident_engine::save_incident(const incident& inc, checkpoint::v1::Incident* p)
+{
+    p->set_id(inc.id);
+    p->set_category(static_cast<std::uint32_t>(inc.category));
+    p->set_type(inc.type);
+    p->set_severity(static_cast<std::uint32_t>(inc.severity));
+    p->set_status(static_cast<std::uint32_t>(inc.status));
+    p->set_lon(inc.lon);
+    p->set_lat(inc.lat);
+    p->set_area_geojson(inc.area_geojson);
+    for (const auto& d : inc.districts)
+        p->add_districts(d);
+    p->set_first_report_ms(inc.first_report_ms);
+    p->set_last_report_ms(inc.last_report_ms);
+    p->set_report_count(inc.report_count);
+    for (const auto& s : inc.sources)
+        p->add_sources(s);
+    for (auto r : inc.report_ids)
+        p->add_report_ids(r);
+    p->set_assignee(inc.assignee);
+    p->set_title(inc.title);
+    for (const auto& a : inc.audit) {
+        auto* e = p->add_audit();
+        e->set_at_ms(a.at_ms);
+        e->set_actor(a.actor);
+        e->set_what(a.what);
+        e->set_media_url(a.media_url);
+    }
+    for (const auto& photo : inc.photos) {
+        auto* e = p->add_photos();
+        e->set_report_id(photo.report_id);
+        e->set_at_ms(photo.at_ms);
+        e->set_url(photo.url);
+        e->set_after(photo.kind == photo_kind::after);
+    }
+    for (const auto& d : inc.covers) {
+        auto* c = p->add_covers();
+        c->set_level(d.level);
+        c->set_code(d.code);
+        c->set_district_fraction(d.district_fraction);
+        c->set_area_fraction(d.area_fraction);
+    }
+    p->set_alert_key(inc.alert_key);
+    p->set_headline(inc.headline);
+    p->set_expires_at_ms(inc.expires_at_ms);
+    if (inc.agency_by_operator)
+        p->set_agency_by_operator(inc.agency);
+}
+
 void incident_engine::save(checkpoint::v1::Engine& out) const
 {
     out.Clear();
-    for (const auto& [id, inc] : incidents_) {
-        auto* p = out.add_incidents();
-        p->set_id(inc.id);
-        p->set_category(static_cast<std::uint32_t>(inc.category));
-        p->set_type(inc.type);
-        p->set_severity(static_cast<std::uint32_t>(inc.severity));
-        p->set_status(static_cast<std::uint32_t>(inc.status));
-        p->set_lon(inc.lon);
-        p->set_lat(inc.lat);
-        p->set_area_geojson(inc.area_geojson);
-        for (const auto& d : inc.districts)
-            p->add_districts(d);
-        p->set_first_report_ms(inc.first_report_ms);
-        p->set_last_report_ms(inc.last_report_ms);
-        p->set_report_count(inc.report_count);
-        for (const auto& s : inc.sources)
-            p->add_sources(s);
-        for (auto r : inc.report_ids)
-            p->add_report_ids(r);
-        p->set_assignee(inc.assignee);
-        p->set_title(inc.title);
-        for (const auto& a : inc.audit) {
-            auto* e = p->add_audit();
-            e->set_at_ms(a.at_ms);
-            e->set_actor(a.actor);
-            e->set_what(a.what);
-            e->set_media_url(a.media_url);
-        }
-        for (const auto& photo : inc.photos) {
-            auto* e = p->add_photos();
-            e->set_report_id(photo.report_id);
-            e->set_at_ms(photo.at_ms);
-            e->set_url(photo.url);
-            e->set_after(photo.kind == photo_kind::after);
-        }
-        for (const auto& d : inc.covers) {
-            auto* c = p->add_covers();
-            c->set_level(d.level);
-            c->set_code(d.code);
-            c->set_district_fraction(d.district_fraction);
-            c->set_area_fraction(d.area_fraction);
-        }
-        p->set_alert_key(inc.alert_key);
-        p->set_headline(inc.headline);
-        p->set_expires_at_ms(inc.expires_at_ms);
-        if (inc.agency_by_operator)
-            p->set_agency_by_operator(inc.agency);
-    }
+    for (const auto& [id, inc] : incidents_)
+        save_incident(inc, out.add_incidents());
     std::vector<std::pair<std::string_view, std::uint64_t>> alerts(incident_of_alert_.begin(), incident_of_alert_.end());
     std::sort(alerts.begin(), alerts.end());
     for (const auto& [key, id] : alerts) {
@@ -629,6 +633,89 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
     out.set_next_incident_id(next_incident_id_);
 }
 
+incident incident_engine::restore_incident(const checkpoint::v1::Incident& p) const
+{
+    incident inc;
+    inc.id = p.id();
+    inc.category = static_cast<pantau::category>(p.category());
+    inc.type = p.type();
+    inc.severity = static_cast<pantau::severity>(p.severity());
+    inc.status = static_cast<incident_status>(p.status());
+    inc.lon = p.lon();
+    inc.lat = p.lat();
+    inc.area_geojson = p.area_geojson();
+    inc.districts.assign(p.districts().begin(), p.districts().end());
+    inc.first_report_ms = p.first_report_ms();
+    inc.last_report_ms = p.last_report_ms();
+    inc.report_count = p.report_count();
+    inc.sources.assign(p.sources().begin(), p.sources().end());
+    inc.report_ids.assign(p.report_ids().begin(), p.report_ids().end());
+    inc.assignee = p.assignee();
+    inc.title = p.title();
+    // Routing follows the current [agencies] table, as on a full replay; an operator's
+    // reassignment stays.
+    inc.agency_by_operator = p.has_agency_by_operator();
+    inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config_.agency_for(inc.type, inc.districts);
+    for (const auto& e : p.audit())
+        inc.audit.push_back({e.at_ms(), e.actor(), e.what(), e.media_url()});
+    for (const auto& e : p.photos())
+        inc.photos.push_back({e.report_id(), e.at_ms(), e.url(), e.after() ? photo_kind::after : photo_kind::report});
+    for (const auto& c : p.covers())
+        inc.covers.push_back({c.level(), c.code(), c.district_fraction(), c.area_fraction()});
+    inc.alert_key = p.alert_key();
+    inc.headline = p.headline();
+    inc.expires_at_ms = p.expires_at_ms();
+    return inc;
+}
+
+void incident_engine::hold(incident inc)
+{
+    if (inc.expires_at_ms > 0 && is_open(inc.status))
+        expiring_.emplace(inc.expires_at_ms, inc.id);
+    for (auto r : inc.report_ids)
+        incident_of_report_.emplace(r, inc.id);
+    index_point(inc);
+    incidents_.emplace(inc.id, std::move(inc));
+}
+
+std::vector<incident> incident_engine::evict_settled(std::int64_t before_ms)
+{
+    std::vector<incident> out;
+    for (auto it = incidents_.begin(); it != incidents_.end();) {
+        if (is_open(it->second.status) || it->second.changed_at_ms() >= before_ms) {
+            ++it;
+            continue;
+        }
+        // A closed incident may still sit in the dedup index (an alert's, or one a report may
+        // reopen): nothing may point at it once it is gone.
+        unindex_point(it->second, it->second.last_report_ms);
+        if (it->second.expires_at_ms > 0)
+            expiring_.erase({it->second.expires_at_ms, it->first});
+        out.push_back(std::move(it->second));
+        it = incidents_.erase(it);
+    }
+    if (out.empty())
+        return out;
+    std::unordered_set<std::uint64_t> reports, ids;
+    for (const incident& inc : out) {
+        ids.insert(inc.id);
+        for (std::uint64_t r : inc.report_ids) {
+            reports.insert(r);
+            incident_of_report_.erase(r);
+        }
+    }
+    // The keys name no incident: one pass over each map (once per checkpoint, not per report).
+    std::erase_if(report_by_key_, [&](const auto& k) { return reports.contains(k.second); });
+    std::erase_if(incident_of_alert_, [&](const auto& k) { return ids.contains(k.second); });
+    return out;
+}
+
+void incident_engine::readmit(incident inc)
+{
+    if (!incidents_.contains(inc.id))
+        hold(std::move(inc));
+}
+
 void incident_engine::restore(const checkpoint::v1::Engine& in)
 {
     incidents_.clear();
@@ -637,44 +724,8 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
     incident_of_report_.clear();
     incident_of_alert_.clear();
     expiring_.clear();
-    for (const auto& p : in.incidents()) {
-        incident inc;
-        inc.id = p.id();
-        inc.category = static_cast<pantau::category>(p.category());
-        inc.type = p.type();
-        inc.severity = static_cast<pantau::severity>(p.severity());
-        inc.status = static_cast<incident_status>(p.status());
-        inc.lon = p.lon();
-        inc.lat = p.lat();
-        inc.area_geojson = p.area_geojson();
-        inc.districts.assign(p.districts().begin(), p.districts().end());
-        inc.first_report_ms = p.first_report_ms();
-        inc.last_report_ms = p.last_report_ms();
-        inc.report_count = p.report_count();
-        inc.sources.assign(p.sources().begin(), p.sources().end());
-        inc.report_ids.assign(p.report_ids().begin(), p.report_ids().end());
-        inc.assignee = p.assignee();
-        inc.title = p.title();
-        // Routing follows the current [agencies] table, as on a full replay; an operator's
-        // reassignment stays.
-        inc.agency_by_operator = p.has_agency_by_operator();
-        inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config_.agency_for(inc.type, inc.districts);
-        for (const auto& e : p.audit())
-            inc.audit.push_back({e.at_ms(), e.actor(), e.what(), e.media_url()});
-        for (const auto& e : p.photos())
-            inc.photos.push_back({e.report_id(), e.at_ms(), e.url(), e.after() ? photo_kind::after : photo_kind::report});
-        for (const auto& c : p.covers())
-            inc.covers.push_back({c.level(), c.code(), c.district_fraction(), c.area_fraction()});
-        inc.alert_key = p.alert_key();
-        inc.headline = p.headline();
-        inc.expires_at_ms = p.expires_at_ms();
-        if (inc.expires_at_ms > 0 && is_open(inc.status))
-            expiring_.emplace(inc.expires_at_ms, inc.id);
-        for (auto r : inc.report_ids)
-            incident_of_report_.emplace(r, inc.id);
-        index_point(inc);
-        incidents_.emplace(inc.id, std::move(inc));
-    }
+    for (const auto& p : in.incidents())
+        hold(restore_incident(p));
     report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
     for (const auto& k : in.report_keys())
         report_by_key_.emplace(k.key(), k.report_id());

@@ -18,6 +18,7 @@
 
 namespace pantau::checkpoint::v1 {
 class Engine;
+class Incident;
 }
 
 namespace pantau {
@@ -77,6 +78,7 @@ struct audit_entry {
     // An "after" photo the change attached (incident_change::media_url); "" for none. Its
     // initialiser lets {at, actor, what} leave it out without -Wmissing-field-initializers.
     std::string media_url = {};
+    bool operator==(const audit_entry&) const = default;
 };
 
 // Reading the audit trail, next to the engine that writes it ("status: FROM → TO[ (why)]",
@@ -267,6 +269,18 @@ public:
     void save(checkpoint::v1::Engine& out) const;
     void restore(const checkpoint::v1::Engine& in);
 
+    // Bounded memory (docs/ingest.md, "Bounded memory"): every incident that is not open and has
+    // not changed since before `before_ms` leaves the engine, with its report keys, alert keys and
+    // dedup entry; returned, by id, for the caller to archive. A repeat of one of its reports is
+    // then new to the engine: the caller asks the log (incident_service::ingest).
+    std::vector<incident> evict_settled(std::int64_t before_ms);
+    // An archived incident (from restore_incident) held again, since an operator changes it: as
+    // restore() holds one. Its reports' keys stay with the log. Nothing when the id is held.
+    void readmit(incident inc);
+    // One incident as a checkpoint and the archive hold it, and back (routed as readmit does).
+    static void save_incident(const incident& inc, checkpoint::v1::Incident* out);
+    incident restore_incident(const checkpoint::v1::Incident& in) const;
+
 private:
     // The dedup index: open point incidents of one category and type, by a grid cell as wide as
     // the type's radius and by the time slot (as long as the type's window) of their last report.
@@ -296,6 +310,8 @@ private:
     };
 
     static void add_photo(incident& inc, incident_photo photo);
+    // Holds an incident restored or readmitted, with the indexes that follow from it.
+    void hold(incident inc);
     std::optional<std::uint64_t> nearest_open(const report& r) const;
     incident& open_incident(const report& r, const district_join& where, std::uint64_t id);
     void join(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,

@@ -654,5 +654,54 @@ TEST(IncidentEnginePhotos, ReportPhotosAndAfterPhotosAreListedBoundedPerKindAndA
     EXPECT_EQ(to_string(photo_kind::report), "report");
 }
 
+// Bounded memory: what is closed and quiet leaves the engine whole, with nothing pointing at it,
+// and comes back as it was.
+TEST(IncidentEngineEviction, ClosedIncidentsQuietSinceTheHorizonLeaveWithTheirKeysAndComeBackWhole)
+{
+    incident_engine engine;
+    const auto closed = engine.accept(point_report("c1", 106.63, -6.17, t0), tangerang, t0).incident_id;
+    engine.accept(point_report("c2", 106.63, north(-6.17, 20), t0 + minute), tangerang, t0 + minute);
+    const auto open = engine.accept(point_report("o1", 106.70, -6.20, t0, "garbage"), tangerang, t0).incident_id;
+    const auto late = engine.accept(point_report("l1", 106.60, -6.15, t0, "fire"), tangerang, t0).incident_id;
+    ASSERT_TRUE(std::holds_alternative<const incident*>(
+        engine.change(closed, status_change(incident_status::resolved, "operator"), t0 + 10 * minute)));
+    engine.change(late, status_change(incident_status::closed, "operator"), t0 + 100 * minute);
+    const incident before = *engine.find(closed);
+    checkpoint::v1::Engine saved_before;
+    engine.save(saved_before);
+
+    // Changed at t0 + 10 min: not yet at that horizon, gone at the next minute's.
+    EXPECT_TRUE(engine.evict_settled(t0 + 10 * minute).empty());
+    const std::vector<incident> evicted = engine.evict_settled(t0 + 11 * minute);
+    ASSERT_EQ(evicted.size(), 1u);
+    EXPECT_EQ(evicted[0].id, closed);
+    EXPECT_EQ(evicted[0].audit, before.audit);
+    EXPECT_EQ(engine.find(closed), nullptr);
+    EXPECT_NE(engine.find(open), nullptr);     // open: stays however old
+    EXPECT_NE(engine.find(late), nullptr);     // closed later than the horizon
+    EXPECT_FALSE(engine.report_id_of("laksa", "c1"));
+    EXPECT_FALSE(engine.report_id_of("laksa", "c2"));
+    EXPECT_TRUE(engine.report_id_of("laksa", "o1"));
+    checkpoint::v1::Engine saved_after;
+    engine.save(saved_after);
+    EXPECT_EQ(saved_after.incidents_size(), 2);
+    EXPECT_EQ(saved_after.report_keys_size(), saved_before.report_keys_size() - 2);
+
+    // Archived as the checkpoint writes one incident, and held again: the same incident, which
+    // takes changes and, reopened, reports again.
+    checkpoint::v1::Incident row;
+    incident_engine::save_incident(evicted[0], &row);
+    engine.readmit(engine.restore_incident(row));
+    const incident* back = engine.find(closed);
+    ASSERT_NE(back, nullptr);
+    EXPECT_EQ(back->report_ids, before.report_ids);
+    EXPECT_EQ(back->audit, before.audit);
+    EXPECT_EQ(back->agency, before.agency);
+    ASSERT_TRUE(std::holds_alternative<const incident*>(
+        engine.change(closed, status_change(incident_status::verified, "operator"), t0 + 20 * minute)));
+    EXPECT_EQ(engine.accept(point_report("c3", 106.63, -6.17, t0 + 30 * minute), tangerang, t0 + 30 * minute).incident_id,
+              closed);
+}
+
 } // namespace
 } // namespace pantau
