@@ -678,36 +678,51 @@ void incident_engine::hold(incident inc)
     incidents_.emplace(inc.id, std::move(inc));
 }
 
-std::vector<incident> incident_engine::evict_settled(std::int64_t before_ms)
+namespace {
+
+bool settled_before(const incident& inc, std::int64_t before_ms)
 {
-    std::vector<incident> out;
-    for (auto it = incidents_.begin(); it != incidents_.end();) {
-        if (is_open(it->second.status) || it->second.changed_at_ms() >= before_ms) {
-            ++it;
+    return !is_open(inc.status) && inc.changed_at_ms() < before_ms;
+}
+
+} // namespace
+
+std::vector<std::uint64_t> incident_engine::settled(std::int64_t before_ms) const
+{
+    std::vector<std::uint64_t> out;
+    for (const auto& [id, inc] : incidents_)
+        if (settled_before(inc, before_ms))
+            out.push_back(id);
+    return out;
+}
+
+std::size_t incident_engine::evict(const std::vector<std::uint64_t>& ids, std::int64_t before_ms)
+{
+    std::unordered_set<std::uint64_t> reports, gone;
+    for (const std::uint64_t id : ids) {
+        auto it = incidents_.find(id);
+        if (it == incidents_.end() || !settled_before(it->second, before_ms))
             continue;
-        }
+        const incident& inc = it->second;
         // A closed incident may still sit in the dedup index (an alert's, or one a report may
         // reopen): nothing may point at it once it is gone.
-        unindex_point(it->second, it->second.last_report_ms);
-        if (it->second.expires_at_ms > 0)
-            expiring_.erase({it->second.expires_at_ms, it->first});
-        out.push_back(std::move(it->second));
-        it = incidents_.erase(it);
-    }
-    if (out.empty())
-        return out;
-    std::unordered_set<std::uint64_t> reports, ids;
-    for (const incident& inc : out) {
-        ids.insert(inc.id);
-        for (std::uint64_t r : inc.report_ids) {
+        unindex_point(inc, inc.last_report_ms);
+        if (inc.expires_at_ms > 0)
+            expiring_.erase({inc.expires_at_ms, id});
+        for (const std::uint64_t r : inc.report_ids) {
             reports.insert(r);
             incident_of_report_.erase(r);
         }
+        gone.insert(id);
+        incidents_.erase(it);
     }
-    // The keys name no incident: one pass over each map (once per checkpoint, not per report).
-    std::erase_if(report_by_key_, [&](const auto& k) { return reports.contains(k.second); });
-    std::erase_if(incident_of_alert_, [&](const auto& k) { return ids.contains(k.second); });
-    return out;
+    // The keys that name them: one pass over each map, once per eviction rather than a list of
+    // keys kept per incident.
+    if (!gone.empty()) {
+        std::erase_if(report_by_key_, [&](const auto& k) { return reports.contains(k.second); });
+        std::erase_if(incident_of_alert_, [&](const auto& k) { return gone.contains(k.second); });
+    }
+    return gone.size();
 }
 
 void incident_engine::readmit(incident inc)

@@ -269,11 +269,13 @@ public:
     void save(checkpoint::v1::Engine& out) const;
     void restore(const checkpoint::v1::Engine& in);
 
-    // Bounded memory (docs/ingest.md, "Bounded memory"): every incident that is not open and has
-    // not changed since before `before_ms` leaves the engine, with its report keys, alert keys and
-    // dedup entry; returned, by id, for the caller to archive. A repeat of one of its reports is
-    // then new to the engine: the caller asks the log (incident_service::ingest).
-    std::vector<incident> evict_settled(std::int64_t before_ms);
+    // Bounded memory (docs/ingest.md, "Bounded memory"). Settled: not open, and not changed since
+    // before `before_ms`; by id. The caller archives them, then evicts those still settled (a
+    // change meanwhile keeps one): each leaves with its report keys, alert keys and dedup entry.
+    // A repeat of one of its reports is then new to the engine: the caller asks the log
+    // (incident_service::ingest). Returns how many left.
+    std::vector<std::uint64_t> settled(std::int64_t before_ms) const;
+    std::size_t evict(const std::vector<std::uint64_t>& ids, std::int64_t before_ms);
     // An archived incident (from restore_incident) held again, since an operator changes it: as
     // restore() holds one. Its reports' keys stay with the log. Nothing when the id is held.
     void readmit(incident inc);

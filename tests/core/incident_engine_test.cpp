@@ -670,12 +670,14 @@ TEST(IncidentEngineEviction, ClosedIncidentsQuietSinceTheHorizonLeaveWithTheirKe
     checkpoint::v1::Engine saved_before;
     engine.save(saved_before);
 
-    // Changed at t0 + 10 min: not yet at that horizon, gone at the next minute's.
-    EXPECT_TRUE(engine.evict_settled(t0 + 10 * minute).empty());
-    const std::vector<incident> evicted = engine.evict_settled(t0 + 11 * minute);
-    ASSERT_EQ(evicted.size(), 1u);
-    EXPECT_EQ(evicted[0].id, closed);
-    EXPECT_EQ(evicted[0].audit, before.audit);
+    // Changed at t0 + 10 min: not yet settled at that horizon, settled at the next minute's.
+    EXPECT_TRUE(engine.settled(t0 + 10 * minute).empty());
+    const std::vector<std::uint64_t> settled = engine.settled(t0 + 11 * minute);
+    ASSERT_EQ(settled, std::vector<std::uint64_t>{closed});
+    // Archived as a checkpoint writes an incident, then evicted.
+    checkpoint::v1::Incident row;
+    incident_engine::save_incident(*engine.find(closed), &row);
+    EXPECT_EQ(engine.evict({closed, open}, t0 + 11 * minute), 1u); // the open one is not settled
     EXPECT_EQ(engine.find(closed), nullptr);
     EXPECT_NE(engine.find(open), nullptr);     // open: stays however old
     EXPECT_NE(engine.find(late), nullptr);     // closed later than the horizon
@@ -687,10 +689,7 @@ TEST(IncidentEngineEviction, ClosedIncidentsQuietSinceTheHorizonLeaveWithTheirKe
     EXPECT_EQ(saved_after.incidents_size(), 2);
     EXPECT_EQ(saved_after.report_keys_size(), saved_before.report_keys_size() - 2);
 
-    // Archived as the checkpoint writes one incident, and held again: the same incident, which
-    // takes changes and, reopened, reports again.
-    checkpoint::v1::Incident row;
-    incident_engine::save_incident(evicted[0], &row);
+    // Held again: the same incident, which takes changes and, reopened, reports again.
     engine.readmit(engine.restore_incident(row));
     const incident* back = engine.find(closed);
     ASSERT_NE(back, nullptr);
