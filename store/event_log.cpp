@@ -21,8 +21,9 @@ using detail::transaction;
 
 // 'PANT' in the header's application_id: tells our file from any other SQLite database.
 constexpr int application_id = 0x50414E54;
-// 2: events gained report_id and complaint_at_ms (version 1 files are upgraded on open).
-constexpr int schema_version = 2;
+// 2: events gained report_id and complaint_at_ms; 3: checkpoints in parts, archived incidents
+// (older files are upgraded on open).
+constexpr int schema_version = 3;
 constexpr std::size_t max_idle_readers = 4;
 // Retention deletes at most this many events per transaction, so appends interleave with it.
 constexpr std::uint64_t retention_chunk = 10'000;
@@ -39,9 +40,16 @@ CREATE TABLE events(
 CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;
 CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
-CREATE TABLE checkpoints(
-  seq INTEGER PRIMARY KEY,
+CREATE TABLE checkpoint_parts(
+  seq INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY(seq, part));
+CREATE TABLE archived_incidents(
+  id INTEGER PRIMARY KEY,
+  changed_ms INTEGER NOT NULL,
   state BLOB NOT NULL);
+CREATE INDEX archived_incidents_changed ON archived_incidents(changed_ms);
 )sql";
 
 // Version 1 → 2. The events written before it keep NULL: they are not found by report id
@@ -51,6 +59,22 @@ ALTER TABLE events ADD COLUMN report_id INTEGER;
 ALTER TABLE events ADD COLUMN complaint_at_ms INTEGER;
 CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
+)sql";
+
+// Version 2 → 3: the one-row checkpoint becomes its first part.
+constexpr const char* upgrade_from_2_sql = R"sql(
+CREATE TABLE checkpoint_parts(
+  seq INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY(seq, part));
+INSERT INTO checkpoint_parts(seq, part, bytes) SELECT seq, 0, state FROM checkpoints;
+DROP TABLE checkpoints;
+CREATE TABLE archived_incidents(
+  id INTEGER PRIMARY KEY,
+  changed_ms INTEGER NOT NULL,
+  state BLOB NOT NULL);
+CREATE INDEX archived_incidents_changed ON archived_incidents(changed_ms);
 )sql";
 
 // The highest seq ever assigned: AUTOINCREMENT keeps it in sqlite_sequence even after retention
@@ -115,6 +139,7 @@ event_log::event_log(const fs::path& dir, event_log_options options)
 {
     if (options_.max_batch_events == 0)
         options_.max_batch_events = 1;
+    options_.checkpoint_part_bytes = std::max<std::size_t>(options_.checkpoint_part_bytes, 1);
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec)
@@ -143,8 +168,10 @@ event_log::event_log(const fs::path& dir, event_log_options options)
             exec(db, context_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         } else if (app != application_id) {
             throw error(context_ + "not a pantau event log (application_id " + std::to_string(app) + ")");
-        } else if (version == 1) {
-            exec(db, context_, upgrade_from_1_sql);
+        } else if (version == 1 || version == 2) {
+            if (version == 1)
+                exec(db, context_, upgrade_from_1_sql);
+            exec(db, context_, upgrade_from_2_sql);
         } else if (version != schema_version) {
             throw error(context_ + "schema version " + std::to_string(version) + ", this pantau reads version " +
                         std::to_string(schema_version));
@@ -533,12 +560,17 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
             throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
                                                               " is beyond the last event " +
                                                               std::to_string(high_water(db, context_)));
-        statement put(db, context_, "INSERT OR REPLACE INTO checkpoints(seq, state) VALUES(?1, ?2)");
-        put.bind(1, seq);
-        put.bind_blob(2, state_bytes);
-        put.step();
         // Only the newest is ever loaded; older ones would only grow the file.
-        exec(db, context_, "DELETE FROM checkpoints WHERE seq < (SELECT max(seq) FROM checkpoints)");
+        exec(db, context_, "DELETE FROM checkpoint_parts");
+        statement put(db, context_, "INSERT INTO checkpoint_parts(seq, part, bytes) VALUES(?1, ?2, ?3)");
+        const std::string_view all(state_bytes);
+        for (std::size_t at = 0, part = 0; at < all.size() || part == 0; at += options_.checkpoint_part_bytes, ++part) {
+            put.reset();
+            put.bind(1, seq);
+            put.bind(2, static_cast<std::int64_t>(part));
+            put.bind_blob(3, all.substr(at, options_.checkpoint_part_bytes));
+            put.step();
+        }
         t.commit();
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
@@ -548,10 +580,57 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
 std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
 {
     auto r = read();
-    statement s(r.get(), context_, "SELECT seq, state FROM checkpoints ORDER BY seq DESC LIMIT 1");
+    statement s(r.get(), context_,
+                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts) ORDER BY part");
+    std::optional<std::pair<std::uint64_t, std::string>> out;
+    while (s.step()) {
+        if (!out)
+            out.emplace(static_cast<std::uint64_t>(s.int64(0)), std::string());
+        out->second.append(s.bytes(1));
+    }
+    return out;
+}
+
+void event_log::archive(const std::vector<archived_incident>& incidents)
+{
+    if (incidents.empty())
+        return;
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        transaction t(db, context_);
+        statement put(db, context_, "INSERT OR REPLACE INTO archived_incidents(id, changed_ms, state) VALUES(?1, ?2, ?3)");
+        for (const archived_incident& a : incidents) {
+            put.reset();
+            put.bind(1, a.id);
+            put.bind(2, a.changed_ms);
+            put.bind_blob(3, a.state);
+            put.step();
+        }
+        t.commit();
+    } catch (const sqlite_failure& e) {
+        throw event_log_error(event_log_errc::failed, std::string("cannot archive incidents: ") + e.what());
+    }
+}
+
+std::optional<std::string> event_log::find_archived(std::uint64_t id) const
+{
+    auto r = read();
+    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id = ?1");
+    s.bind(1, id);
     if (!s.step())
         return std::nullopt;
-    return std::pair{static_cast<std::uint64_t>(s.int64(0)), std::string(s.bytes(1))};
+    return std::string(s.bytes(0));
+}
+
+void event_log::scan_archived(std::uint64_t below, const std::function<bool(std::string_view state)>& f) const
+{
+    auto r = read();
+    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id < ?1 ORDER BY id DESC");
+    s.bind(1, below == 0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(below));
+    while (s.step())
+        if (!f(s.bytes(0)))
+            return;
 }
 
 std::size_t event_log::apply_retention(std::int64_t now)
@@ -565,7 +644,7 @@ std::size_t event_log::apply_retention(std::int64_t now)
             std::lock_guard wlock(write_mutex_);
             sqlite3* db = writer_db_.get();
             transaction t(db, context_);
-            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoints", -1);
+            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts", -1);
             const auto first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
             if (covered < 0 || first < 0)
                 break;
@@ -589,6 +668,11 @@ std::size_t event_log::apply_retention(std::int64_t now)
             if (until == keep_from || n == 0)
                 break;
         }
+        // Archived incidents go with the events they came from.
+        std::lock_guard wlock(write_mutex_);
+        statement del(writer_db_.get(), context_, "DELETE FROM archived_incidents WHERE changed_ms < ?1");
+        del.bind(1, cutoff);
+        del.step();
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot apply retention: ") + e.what());
     }

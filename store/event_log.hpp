@@ -44,6 +44,14 @@ struct log_event {
     bool complaint = false;
 };
 
+// An incident that left the service's memory (docs/ingest.md, "Bounded memory"): its state as a
+// checkpoint holds an incident (opaque bytes here), kept until retention.
+struct archived_incident {
+    std::uint64_t id = 0;
+    std::int64_t changed_ms = 0; // its latest report or change: retention goes by it
+    std::string state;
+};
+
 struct append_result {
     std::uint64_t seq = 0;  // the new event's seq, or the seq of the event that already held the key
     bool duplicate = false; // the key was known: nothing was written for this event
@@ -60,6 +68,9 @@ struct event_log_options {
     std::int64_t retention_ms = 0;              // apply_retention keeps events younger than this; 0: forever
     std::uint64_t max_db_bytes = 0;             // a quota for the file (SQLite max_page_count); 0: the disk's size
     std::chrono::milliseconds busy_timeout{5000}; // waiting for another connection's write lock
+    // A checkpoint is stored in parts of at most this many bytes: SQLite holds at most 1 GB in
+    // one value, and the state of a busy city may outgrow that.
+    std::size_t checkpoint_part_bytes = 64u << 20;
 };
 
 enum class event_log_errc {
@@ -139,13 +150,23 @@ public:
     std::vector<log_event> list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
 
     // The caller's state as of seq (every event <= seq applied); durable when it returns. Older
-    // checkpoints are dropped. Throws event_log_error when seq is beyond last_seq() or the write fails.
+    // checkpoints are dropped. Stored in parts, so its size has no limit but the disk's. Throws
+    // event_log_error when seq is beyond last_seq() or the write fails.
     void write_checkpoint(std::uint64_t seq, std::string state_bytes);
     std::optional<std::pair<std::uint64_t, std::string>> latest_checkpoint() const;
 
+    // Incidents that left memory, durable when it returns (one with the same id is replaced).
+    // Throws event_log_error when the write fails.
+    void archive(const std::vector<archived_incident>& incidents);
+    std::optional<std::string> find_archived(std::uint64_t id) const;
+    // The archived incidents' states with an id below `below` (0: all), by id descending, until f
+    // returns false.
+    void scan_archived(std::uint64_t below, const std::function<bool(std::string_view state)>& f) const;
+
     // Deletes the oldest events: those with at_ms < now_ms - retention_ms that the newest checkpoint
-    // covers, up to the first event that must stay, so the log remains a gapless suffix. Returns
-    // the number of events deleted (0 when retention_ms is 0 or there is no checkpoint).
+    // covers, up to the first event that must stay, so the log remains a gapless suffix; and the
+    // archived incidents unchanged since that time. Returns the number of events deleted (0 when
+    // retention_ms is 0 or there is no checkpoint).
     std::size_t apply_retention(std::int64_t now_ms);
 
     stats current_stats() const;

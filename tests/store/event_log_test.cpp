@@ -468,13 +468,13 @@ TEST(EventLog, ConstructorRejectsANewerSchemaVersion)
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 4", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     try {
         event_log log(dir.path());
         FAIL() << "opened a log of an unknown schema version";
     } catch (const error& e) {
-        EXPECT_NE(std::string(e.what()).find("schema version 3"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("schema version 4"), std::string::npos) << e.what();
     }
 }
 
@@ -535,6 +535,7 @@ TEST(EventLog, AVersion1LogIsUpgradedAndItsEventsReplayAsBefore)
                                "CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;"
                                "CREATE TABLE checkpoints(seq INTEGER PRIMARY KEY, state BLOB NOT NULL);"
                                "INSERT INTO events(at_ms, kind, key, payload) VALUES(5, 'report', 'old', 'v1 event');"
+                               "INSERT INTO checkpoints(seq, state) VALUES(1, 'v1 state');"
                                "PRAGMA application_id = 1346457172; PRAGMA user_version = 1;",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
@@ -545,9 +546,61 @@ TEST(EventLog, AVersion1LogIsUpgradedAndItsEventsReplayAsBefore)
     ASSERT_EQ(replayed.size(), 1u);
     EXPECT_EQ(replayed[0].payload, "v1 event");
     EXPECT_EQ(log.find_by_key("old")->report_id, 0u); // written before: no id
+    EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{1, "v1 state"}));
     log.append(events({report_event(2, "new", 6, true)})).get();
     EXPECT_EQ(log.find_report(2)->seq, 2u);
     EXPECT_EQ(log.list_complaints(0, 10, 5).size(), 1u);
+}
+
+TEST(EventLog, ACheckpointLargerThanAPartIsStoredInPartsAndReadBackWhole)
+{
+    temp_dir dir;
+    event_log_options opt;
+    opt.checkpoint_part_bytes = 1000;
+    event_log log(dir.path(), opt);
+    log.append(events({event("a")})).get();
+    std::string state;
+    for (int i = 0; state.size() < 4500; ++i)
+        state += std::to_string(i) + ",";
+    log.write_checkpoint(1, state);
+    EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{1, state}));
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* count = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*), max(length(bytes)) FROM checkpoint_parts", -1, &count, nullptr);
+    ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(count, 0), 5);
+    EXPECT_EQ(sqlite3_column_int(count, 1), 1000);
+    sqlite3_finalize(count);
+    sqlite3_close(db);
+    // An empty state is still a checkpoint.
+    log.write_checkpoint(1, "");
+    EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{1, ""}));
+}
+
+TEST(EventLog, ArchivedIncidentsAreFoundByIdScannedNewestFirstAndGoWithRetention)
+{
+    temp_dir dir;
+    event_log_options opt;
+    opt.retention_ms = 1000;
+    event_log log(dir.path(), opt);
+    log.archive({{3, 100, "three"}, {7, 5000, "seven"}, {5, 200, "five"}});
+    log.archive({{5, 300, "five again"}});
+    EXPECT_EQ(log.find_archived(5), "five again");
+    EXPECT_EQ(log.find_archived(4), std::nullopt);
+    std::vector<std::string> seen;
+    log.scan_archived(0, [&](std::string_view s) { seen.emplace_back(s); return true; });
+    EXPECT_EQ(seen, (std::vector<std::string>{"seven", "five again", "three"}));
+    seen.clear();
+    log.scan_archived(7, [&](std::string_view s) { seen.emplace_back(s); return seen.size() < 1; });
+    EXPECT_EQ(seen, (std::vector<std::string>{"five again"}));
+    // Retention at 1,500 ms keeps what changed at 500 ms or later.
+    log.append(events({event("e")})).get();
+    log.write_checkpoint(1, "state");
+    log.apply_retention(1500);
+    EXPECT_EQ(log.find_archived(3), std::nullopt);
+    EXPECT_EQ(log.find_archived(5), std::nullopt);
+    EXPECT_EQ(log.find_archived(7), "seven");
 }
 
 TEST(EventLog, FailedCommitFailsTheFutureAndEveryLaterAppendFailsFast)
