@@ -3,16 +3,43 @@
 // Open311 read.
 #include "app/incident_service.hpp"
 
+#include "checkpoint.pb.h"
+
+#include <algorithm>
 #include <iterator>
 
 namespace pantau::app {
+namespace {
+
+bool matches(const incident_filter& f, const incident& inc)
+{
+    if (f.since_ms && inc.last_report_ms < *f.since_ms)
+        return false;
+    if (f.until_ms && inc.last_report_ms > *f.until_ms)
+        return false;
+    if (f.category && inc.category != *f.category)
+        return false;
+    if (f.type && inc.type != *f.type)
+        return false;
+    if (f.status && inc.status != *f.status)
+        return false;
+    if (f.district && !inc.in_district(*f.district))
+        return false;
+    if (f.agency && inc.agency != *f.agency)
+        return false;
+    if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
+        return false;
+    return !f.where || f.where(inc);
+}
+
+} // namespace
 
 std::optional<incident> incident_service::get(std::uint64_t id) const
 {
     std::lock_guard lock(mutex_);
     if (const incident* inc = engine_.find(id))
         return *inc;
-    return std::nullopt;
+    return archive_in_use_ ? archived(id) : std::nullopt;
 }
 
 std::optional<incident> incident_service::find_alert(const report& r) const
@@ -34,34 +61,49 @@ std::vector<incident_summary> incident_service::open_alerts(std::string_view sou
 
 std::vector<incident> incident_service::list(const incident_filter& f) const
 {
-    std::lock_guard lock(mutex_);
     std::vector<incident> out;
-    // Newest first: what a command centre looks at.
-    const auto& all = engine_.incidents();
-    for (auto it = std::make_reverse_iterator(f.before_id ? all.lower_bound(*f.before_id) : all.end());
-         it != all.rend() && out.size() < f.limit; ++it) {
-        const incident& inc = it->second;
-        if (f.since_ms && inc.last_report_ms < *f.since_ms)
-            continue;
-        if (f.until_ms && inc.last_report_ms > *f.until_ms)
-            continue;
-        if (f.category && inc.category != *f.category)
-            continue;
-        if (f.type && inc.type != *f.type)
-            continue;
-        if (f.status && inc.status != *f.status)
-            continue;
-        if (f.district && !inc.in_district(*f.district))
-            continue;
-        if (f.agency && inc.agency != *f.agency)
-            continue;
-        if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
-            continue;
-        if (f.where && !f.where(inc))
-            continue;
-        out.push_back(inc);
+    {
+        std::lock_guard lock(mutex_);
+        // Newest first: what a command centre looks at.
+        const auto& all = engine_.incidents();
+        for (auto it = std::make_reverse_iterator(f.before_id ? all.lower_bound(*f.before_id) : all.end());
+             it != all.rend() && out.size() < f.limit; ++it)
+            if (matches(f, it->second))
+                out.push_back(it->second);
     }
-    return out;
+    // The archive holds only settled incidents: none is open.
+    if (!archive_in_use_ || (f.status && is_open(*f.status)))
+        return out;
+    // Archived ones newer than the last of a full page would take its place. Read without the
+    // lock (a long read must not hold ingest), decoded with the routing table the engine has.
+    const std::uint64_t floor = out.size() == f.limit ? out.back().id : 0;
+    std::vector<incident> settled;
+    checkpoint::v1::Incident state;
+    log_.scan_archived(f.before_id.value_or(0), [&](std::string_view bytes) {
+        if (!state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+            return true;
+        if (state.id() <= floor)
+            return false;
+        incident inc = incident_engine::restore_incident(state, engine_config_);
+        if (matches(f, inc))
+            settled.push_back(std::move(inc));
+        return settled.size() < f.limit;
+    });
+    if (settled.empty())
+        return out;
+    {
+        // One held again since (an operator changed it) is listed as it is now.
+        std::lock_guard lock(mutex_);
+        std::erase_if(settled, [&](const incident& inc) { return engine_.find(inc.id) != nullptr; });
+    }
+    std::vector<incident> merged;
+    merged.reserve(std::min(f.limit, out.size() + settled.size()));
+    std::merge(std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()),
+               std::make_move_iterator(settled.begin()), std::make_move_iterator(settled.end()),
+               std::back_inserter(merged), [](const incident& a, const incident& b) { return a.id > b.id; });
+    if (merged.size() > f.limit)
+        merged.resize(f.limit);
+    return merged;
 }
 
 } // namespace pantau::app

@@ -102,8 +102,12 @@ incident_service::incident_service(const geo::hierarchy& districts, const std::f
       stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
       sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
       locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
-      checkpoints_(checkpoints), sla_(std::move(options.sla))
+      checkpoints_(checkpoints), settled_horizon_ms_(options.settled_horizon_ms), sla_(std::move(options.sla))
 {
+    log_.scan_archived(0, [this](std::string_view) {
+        archive_in_use_ = true; // one is enough to know
+        return false;
+    });
     replay();
 }
 
@@ -179,6 +183,8 @@ void incident_service::replay()
                 change.note = c.note();
             change.actor = c.actor();
             change.media_url = c.media_url();
+            if (!engine_.find(c.incident_id()))
+                readmit_archived(c.incident_id()); // as the live change did
             const incident* before = engine_.find(c.incident_id());
             const incident_status status_before = before ? before->status : incident_status::new_;
             auto changed = engine_.change(c.incident_id(), change, e.at_ms);
@@ -232,6 +238,17 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
         }
     }
 
+    // Outside the lock, like the join: which reports repeat one of an archived incident.
+    std::vector<std::optional<logged_ids>> archived_repeat(joined.size());
+    if (archive_in_use_) {
+        std::vector<std::string> keys;
+        for (const auto& item : joined)
+            keys.push_back(std::holds_alternative<joined_report>(item)
+                               ? report_key(std::get<joined_report>(item).r.source, std::get<joined_report>(item).r.external_id)
+                               : std::string());
+        archived_repeat = logged_repeats(keys);
+    }
+
     std::vector<ingest_result> out;
     out.reserve(joined.size());
     std::future<std::vector<store::append_result>> committed;
@@ -241,13 +258,21 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
         if (auto refused = require_log_room(joined.size(), bytes))
             return std::move(*refused);
         std::vector<store::log_event> events;
-        for (auto& item : joined) {
+        for (std::size_t i = 0; i < joined.size(); ++i) {
+            auto& item = joined[i];
             if (auto* rejected = std::get_if<rejected_report>(&item)) {
                 out.emplace_back(std::move(*rejected));
                 continue;
             }
             const report& r = std::get<joined_report>(item).r;
             district_join& where = std::get<joined_report>(item).where;
+            if (const auto& logged = archived_repeat[i]; logged && !engine_.report_id_of(r.source, r.external_id)) {
+                // Its original is long durable, and its incident archived: answered, not decided.
+                sources_.on_report(r.source, now_ms);
+                out.emplace_back(accepted_report{logged->report_id, logged->incident_id, true, std::move(where.codes),
+                                                 std::move(where.covers)});
+                continue;
+            }
             const auto before = alert_before(r);
             const ingest_decision d = engine_.accept(r, where, now_ms);
             if (!d.repeated)
@@ -310,6 +335,8 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
                                                           (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
+        if (!engine_.find(id))
+            readmit_archived(id); // a change to an archived incident holds it again
         const incident* before = engine_.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
         const std::string agency_before = before ? before->agency : std::string();
@@ -608,6 +635,8 @@ void incident_service::maintain(std::int64_t now_ms)
     try {
         if (due) {
             write_checkpoint();
+            // After a checkpoint: the settled incidents the next one leaves out are archived first.
+            evict_settled(now_ms);
             // A checkpoint written now makes its events deletable now.
             std::lock_guard lock(checkpoint_mutex_);
             retention_due = retention_due || (log_options_.retention_ms > 0 && checkpoint_seq_ != retention_seq_);

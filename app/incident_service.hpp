@@ -19,6 +19,7 @@
 #include "geo/locator.hpp"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -89,6 +90,9 @@ struct service_options {
     // area (`area-min-share`, docs/ingest.md "Area incidents").
     double area_min_share = 0.005;
     sla_config sla; // [sla]: when an incident is overdue (core/sla.hpp)
+    // Bounded memory (docs/ingest.md): an incident that is not open and has not changed for this
+    // long leaves memory and the checkpoint for the event log's archive. 0: never.
+    std::int64_t settled_horizon_ms = 7LL * 24 * 60 * 60 * 1000;
 };
 
 // An area's districts at every level (by level, then code) with the shares above min_share,
@@ -198,6 +202,10 @@ public:
     // when the disk takes writes again, ends expired alerts, writes a checkpoint when one is
     // due, then retention.
     void maintain(std::int64_t now_ms);
+    // Bounded memory (app/incident_archive.cpp): archives the incidents settled for the horizon,
+    // then lets them leave memory; the next checkpoint no longer holds them. Reads, changes and
+    // replay find them in the archive. Returns how many left. A failed write leaves them held.
+    std::size_t evict_settled(std::int64_t now_ms);
     // Closes every open alert whose expiry (report::expires_at_ms) is at or before now_ms, each
     // a logged change by the actor "expiry"; one refused (busy, disk) is retried next time.
     void expire_alerts(std::int64_t now_ms);
@@ -278,6 +286,16 @@ private:
         std::int64_t last_report_ms = 0;
     };
     std::optional<counted_state> alert_before(const report& r) const;
+    // Under mutex_: an archived incident, decoded; held again by readmit_archived (an operator
+    // changes it). False when the archive has none.
+    std::optional<incident> archived(std::uint64_t id) const;
+    bool readmit_archived(std::uint64_t id);
+    // Before mutex_: the reports of a request that repeat a report of an archived incident, by
+    // index, with the ids the log holds for it (docs/ingest.md, "Bounded memory").
+    struct logged_ids {
+        std::uint64_t report_id = 0, incident_id = 0;
+    };
+    std::vector<std::optional<logged_ids>> logged_repeats(const std::vector<std::string>& keys) const;
     void count_decision(const report& r, const district_join& where, const std::optional<counted_state>& before,
                         const incident& after, bool opened, std::int64_t at_ms);
     std::string save_state() const;
@@ -325,6 +343,11 @@ private:
     std::uint64_t restored_from_ = 0;
     std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
     std::chrono::steady_clock::time_point retention_at_{};
+
+    std::int64_t settled_horizon_ms_;
+    // Set once an incident left memory (or the archive had some at start): from then on a report
+    // the engine does not know may repeat an archived one, and its key is looked up in the log.
+    std::atomic<bool> archive_in_use_ = false;
 
     sla_config sla_;
     sla_watch sla_watch_; // under mutex_: incidents staged to the feed that will turn overdue

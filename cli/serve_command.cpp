@@ -94,6 +94,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "parent-field", po::value<std::string>(&fields.parent_field), "attribute with the parent's code (default: none)")(
         "retention", po::value<std::string>(),
         "DURATION: delete events older than this once a checkpoint covers them, e.g. 30d (default 0: keep forever)")(
+        "archive-after", po::value<std::string>(),
+        "DURATION: incidents not open and unchanged this long leave memory for the event log's archive, "
+        "still read, listed and changed by id (default 7d; 0: never)")(
         "checkpoint-every-events", po::value<std::uint64_t>(&config.checkpoint_every_events),
         "write a checkpoint of the state after this many events (default 100000; 0: off)")(
         "checkpoint-interval", po::value<std::string>(),
@@ -266,6 +269,8 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
                 config.simulate_rate = parse_simulate_rate(rate);
         if (vm.count("retention"))
             config.retention = server::parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("archive-after"))
+            config.archive_after = server::parse_duration(vm["archive-after"].as<std::string>(), "--archive-after");
         if (vm.count("min-free-disk"))
             config.min_free_disk = server::parse_bytes(vm["min-free-disk"].as<std::string>(), "--min-free-disk");
         if (vm.count("vehicle-ttl"))

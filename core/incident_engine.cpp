@@ -633,7 +633,7 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
     out.set_next_incident_id(next_incident_id_);
 }
 
-incident incident_engine::restore_incident(const checkpoint::v1::Incident& p) const
+incident incident_engine::restore_incident(const checkpoint::v1::Incident& p, const engine_config& config)
 {
     incident inc;
     inc.id = p.id();
@@ -655,7 +655,7 @@ incident incident_engine::restore_incident(const checkpoint::v1::Incident& p) co
     // Routing follows the current [agencies] table, as on a full replay; an operator's
     // reassignment stays.
     inc.agency_by_operator = p.has_agency_by_operator();
-    inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config_.agency_for(inc.type, inc.districts);
+    inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config.agency_for(inc.type, inc.districts);
     for (const auto& e : p.audit())
         inc.audit.push_back({e.at_ms(), e.actor(), e.what(), e.media_url()});
     for (const auto& e : p.photos())

@@ -279,9 +279,11 @@ public:
     // An archived incident (from restore_incident) held again, since an operator changes it: as
     // restore() holds one. Its reports' keys stay with the log. Nothing when the id is held.
     void readmit(incident inc);
-    // One incident as a checkpoint and the archive hold it, and back (routed as readmit does).
+    // One incident as a checkpoint and the archive hold it, and back: routed by `config`'s table
+    // unless an operator chose its agency.
     static void save_incident(const incident& inc, checkpoint::v1::Incident* out);
-    incident restore_incident(const checkpoint::v1::Incident& in) const;
+    static incident restore_incident(const checkpoint::v1::Incident& in, const engine_config& config);
+    incident restore_incident(const checkpoint::v1::Incident& in) const { return restore_incident(in, config_); }
 
 private:
     // The dedup index: open point incidents of one category and type, by a grid cell as wide as

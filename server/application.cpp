@@ -52,7 +52,8 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
     auto service =
         std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
                                                 app::service_options{config.thresholds, config.sources,
-                                                                     {config.min_free_disk}, config.area_min_share, config.sla},
+                                                                     {config.min_free_disk}, config.area_min_share, config.sla,
+                                                                     config.archive_after.count()},
                                                 checkpoints);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     if (service->restored_from() > 0)

@@ -64,6 +64,8 @@ void server_config::validate() const
     // Written so that NaN fails too.
     if (retention.count() < 0 || (retention.count() > 0 && retention < std::chrono::hours(1)))
         throw config_error("--retention: must be 0 (keep forever) or at least 1h");
+    if (archive_after.count() < 0 || (archive_after.count() > 0 && archive_after < std::chrono::hours(1)))
+        throw config_error("--archive-after: must be 0 (keep every incident in memory) or at least 1h");
     if (checkpoint_interval.count() < 0)
         throw config_error("--checkpoint-interval: must not be negative");
     if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))

@@ -101,6 +101,9 @@ struct server_config {
     std::chrono::milliseconds retention{0};
     std::uint64_t checkpoint_every_events = 100'000;
     std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(10)};
+    // Bounded memory (docs/ingest.md): incidents not open and unchanged for this long leave
+    // memory and the checkpoint for the log's archive, at the next checkpoint. 0: never.
+    std::chrono::milliseconds archive_after{std::chrono::hours(7 * 24)};
     // Free space the data dir keeps (docs/ingest.md, "Full or read-only disk"): below it, start-up
     // fails and ingest is refused with 503 until space is back. 0: no reserve.
     std::uint64_t min_free_disk = 64ull << 20;

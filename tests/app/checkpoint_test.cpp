@@ -236,6 +236,81 @@ TEST(Checkpoint, RetentionDeletesCoveredEventsAndTheRestoredStateStillEqualsAFul
     EXPECT_EQ(restored["series"], replayed["series"]);
 }
 
+// Bounded memory (docs/ingest.md): a service that archives what settled for 6 h answers every
+// read as one that keeps everything, before and after a restart; operators' changes to archived
+// incidents and repeats of their reports behave the same; and it holds fewer incidents.
+TEST(Checkpoint, ArchivingSettledIncidentsChangesNoAnswerAndSurvivesARestart)
+{
+    scratch_dir archiving("archiving"), keeping("keeping");
+    service_options six_hours;
+    six_hours.settled_horizon_ms = 6 * hour_ms;
+    service_options forever;
+    forever.settled_horizon_ms = 0;
+    workload w(5);
+    const std::int64_t end = t0 + 36 * hour_ms;
+    std::size_t archived = 0;
+    {
+        incident_service a(demo(), archiving.path, {}, {}, six_hours), b(demo(), keeping.path, {}, {}, forever);
+        for (int part = 0; part < 3; ++part) {
+            const std::int64_t from = t0 + part * 12 * hour_ms;
+            w.run({&a, &b}, from, 12);
+            // An operator's shift end: half of what is open is resolved, in both.
+            incident_filter open;
+            open.limit = 1'000'000;
+            open.where = [](const incident& inc) { return is_open(inc.status) && inc.id % 2 == 0; };
+            incident_change resolve;
+            resolve.status = incident_status::resolved;
+            resolve.actor = "operator";
+            for (const incident& inc : b.list(open))
+                for (auto* s : {&a, &b})
+                    ASSERT_TRUE(std::holds_alternative<incident>(s->change(inc.id, resolve, from + 12 * hour_ms - 1)));
+            ASSERT_TRUE(a.write_checkpoint());
+            archived += a.evict_settled(from + 12 * hour_ms);
+            EXPECT_EQ(b.evict_settled(from + 12 * hour_ms), 0u);
+        }
+        ASSERT_GT(archived, 100u) << "the workload should settle incidents";
+        EXPECT_LT(a.gauges(end).incidents + archived / 2, b.gauges(end).incidents);
+        EXPECT_EQ(state_of(a, end)["incidents"], state_of(b, end)["incidents"]);
+        // Reports of archived incidents sent again: repeats, with the ids they had.
+        std::vector<std::variant<report, rejected_report>> old(w.sent().begin(), w.sent().begin() + 50);
+        const auto again_a = testing::taken(a.ingest(old, end)), again_b = testing::taken(b.ingest(old, end));
+        for (std::size_t i = 0; i < old.size(); ++i) {
+            const auto& ra = std::get<accepted_report>(again_a[i]);
+            const auto& rb = std::get<accepted_report>(again_b[i]);
+            EXPECT_TRUE(ra.repeated);
+            EXPECT_EQ(ra.report_id, rb.report_id);
+            EXPECT_EQ(ra.incident_id, rb.incident_id);
+        }
+        // One archived incident, read and changed by id.
+        const std::uint64_t first = std::get<accepted_report>(again_a[0]).incident_id;
+        ASSERT_EQ(a.get(first).has_value(), true);
+        EXPECT_EQ(a.get(first)->audit.size(), b.get(first)->audit.size());
+        incident_change reopen;
+        reopen.status = a.get(first)->status == incident_status::verified ? incident_status::new_ : incident_status::verified;
+        reopen.actor = "operator";
+        ASSERT_TRUE(std::holds_alternative<incident>(a.change(first, reopen, end)));
+        ASSERT_TRUE(std::holds_alternative<incident>(b.change(first, reopen, end)));
+        w.run({&a, &b}, end, 2);
+    }
+    incident_service a(demo(), archiving.path, {}, {}, six_hours), b(demo(), keeping.path, {}, {}, forever);
+    EXPECT_GT(a.restored_from(), 0u);
+    const json restored = state_of(a, end + 2 * hour_ms), kept = state_of(b, end + 2 * hour_ms);
+    EXPECT_EQ(restored["incidents"], kept["incidents"]);
+    EXPECT_EQ(restored["stats"], kept["stats"]);
+    EXPECT_EQ(restored["alerts"], kept["alerts"]);
+    // Pages of a list walk both the held and the archived incidents in one order.
+    incident_filter page;
+    page.limit = 7;
+    page.before_id = 200;
+    std::vector<std::uint64_t> ids_a, ids_b;
+    for (const auto& inc : a.list(page))
+        ids_a.push_back(inc.id);
+    for (const auto& inc : b.list(page))
+        ids_b.push_back(inc.id);
+    EXPECT_EQ(ids_a, ids_b);
+    EXPECT_EQ(ids_a.size(), 7u);
+}
+
 TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)
 {
     scratch_dir dir("covered");

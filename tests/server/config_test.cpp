@@ -63,6 +63,21 @@ TEST(ServerConfig, RetentionIsZeroOrAtLeastAnHour)
     EXPECT_NO_THROW(config.validate());
 }
 
+TEST(ServerConfig, ArchiveAfterIsZeroOrAtLeastAnHourAndAWeekByDefault)
+{
+    server_config config;
+    EXPECT_EQ(config.archive_after, std::chrono::hours(7 * 24));
+    config.archive_after = std::chrono::minutes(59);
+    try {
+        config.validate();
+        ADD_FAILURE() << "no error";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("--archive-after"), std::string::npos) << e.what();
+    }
+    config.archive_after = std::chrono::milliseconds(0);
+    EXPECT_NO_THROW(config.validate());
+}
+
 TEST(HttpUrl, PutsIpv6AddressesInBrackets)
 {
     EXPECT_EQ(http_url("127.0.0.1", 8080), "http://127.0.0.1:8080/");

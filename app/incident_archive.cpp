@@ -1,0 +1,86 @@
+// Bounded memory (docs/ingest.md, "Bounded memory"): incidents that are not open and have not
+// changed for the horizon leave memory and the checkpoint for the event log's archive, which
+// reads, changes, replay and repeats of their reports consult instead.
+#include "app/incident_service.hpp"
+
+#include "checkpoint.pb.h"
+#include "pantau.pb.h"
+
+#include "core/time_text.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace pantau::app {
+
+std::size_t incident_service::evict_settled(std::int64_t now_ms)
+{
+    if (settled_horizon_ms_ <= 0)
+        return 0;
+    const std::int64_t before_ms = now_ms - settled_horizon_ms_;
+    // Archived first, from a copy taken under the lock; the engine lets go only of those still
+    // settled once the archive is durable, so no moment exists where an incident is in neither.
+    std::vector<std::uint64_t> ids;
+    std::vector<store::archived_incident> rows;
+    {
+        std::lock_guard lock(mutex_);
+        if (failed_)
+            return 0;
+        ids = engine_.settled(before_ms);
+        rows.reserve(ids.size());
+        checkpoint::v1::Incident state;
+        for (const std::uint64_t id : ids) {
+            const incident& inc = *engine_.find(id);
+            state.Clear();
+            incident_engine::save_incident(inc, &state);
+            rows.push_back({id, inc.changed_at_ms(), state.SerializeAsString()});
+        }
+    }
+    if (ids.empty())
+        return 0;
+    try {
+        log_.archive(rows);
+    } catch (const std::exception& e) {
+        spdlog::warn("{} settled incident(s) stay in memory: {}", ids.size(), e.what());
+        return 0;
+    }
+    std::lock_guard lock(mutex_);
+    archive_in_use_ = true;
+    const std::size_t evicted = engine_.evict(ids, before_ms);
+    spdlog::info("{} incident(s) settled since {} archived and out of memory", evicted, rfc3339(before_ms));
+    return evicted;
+}
+
+std::optional<incident> incident_service::archived(std::uint64_t id) const
+{
+    const auto bytes = log_.find_archived(id);
+    checkpoint::v1::Incident state;
+    if (!bytes || !state.ParseFromString(*bytes))
+        return std::nullopt;
+    return engine_.restore_incident(state);
+}
+
+bool incident_service::readmit_archived(std::uint64_t id)
+{
+    auto inc = archived(id);
+    if (!inc)
+        return false;
+    engine_.readmit(std::move(*inc));
+    return true;
+}
+
+std::vector<std::optional<incident_service::logged_ids>>
+incident_service::logged_repeats(const std::vector<std::string>& keys) const
+{
+    std::vector<std::optional<logged_ids>> out(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i].empty())
+            continue;
+        const auto e = log_.find_by_key(keys[i]);
+        pantau::v1::Event event;
+        if (e && event.ParseFromString(e->payload) && event.has_report())
+            out[i] = logged_ids{event.report().report_id(), event.report().incident_id()};
+    }
+    return out;
+}
+
+} // namespace pantau::app
