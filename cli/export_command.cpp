@@ -56,7 +56,8 @@ int export_command(const std::vector<std::string>& args)
         return exit_ok;
     }
     po::variables_map vm;
-    po::store(po::command_line_parser(args).options(options).run(), vm);
+    // No positional arguments: a stray word is an error, not silently ignored.
+    po::store(po::command_line_parser(args).options(options).positional(po::positional_options_description()).run(), vm);
     po::notify(vm);
     if (format != "ndjson")
         throw usage_error("--format: expected ndjson, got \"" + format + "\"");
