@@ -8,7 +8,6 @@
 #include "api/query.hpp"
 #include "api/reply.hpp"
 #include "app/report_export.hpp"
-#include "core/time_text.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -48,15 +47,9 @@ void add_export_routes(route_table& routes, const api_services& s)
         };
         app::export_page page = app::export_reports(pager, range, limit, max_page_bytes);
         auto res = make_reply(c.req, http::status::ok, ndjson_type, shared(std::move(page.ndjson)));
-        if (page.more) {
-            // The same query with the cursor moved on (the times in their UTC form).
-            std::string next = "/api/v1/export?limit=" + std::to_string(limit) + "&cursor=" + std::to_string(page.last_seq);
-            if (since)
-                next += "&since=" + percent_encode(rfc3339(*since));
-            if (until)
-                next += "&until=" + percent_encode(rfc3339(*until));
-            res.set(http::field::link, "<" + next + ">; rel=\"next\"");
-        }
+        if (page.more)
+            res.set(http::field::link,
+                    "<" + next_page_target(c.path, c.query, std::to_string(page.last_seq)) + ">; rel=\"next\"");
         return res;
     });
 }
