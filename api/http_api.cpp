@@ -24,6 +24,7 @@ http_api::http_api(const api_services& services, const api_options& options)
     add_report_routes(routes_, services_, options.limits);
     add_incident_routes(routes_, services_);
     add_report_lookup_routes(routes_, services_);
+    add_export_routes(routes_, services_);
     add_stats_routes(routes_, services_);
     add_alert_feed_routes(routes_, services_, cap_out_);
     add_feed_routes(routes_, services_, options.xml);

@@ -27,21 +27,6 @@ json incident_view(const api_services& s, const incident& inc, bool full, std::i
 // The most incidents one page holds; a longer list is walked with `cursor` (docs/ingest.md).
 constexpr std::size_t max_page = 10000;
 
-// The same request for the page after `cursor`: its own query with the cursor replaced, so the
-// Link header of a CSV or GeoJSON page leads on like JSON's next_cursor.
-std::string next_page_target(const request_context& c, std::string_view cursor)
-{
-    std::string target = c.path + "?";
-    std::string_view rest = c.query;
-    while (!rest.empty()) {
-        const std::size_t amp = rest.find('&');
-        const std::string_view param = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (!param.empty() && param.substr(0, param.find('=')) != "cursor")
-            target.append(param).append("&");
-    }
-    return target.append("cursor=").append(cursor);
-}
 
 constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
 
@@ -96,7 +81,7 @@ http_response list_incidents(const api_services& s, const request_context& c)
         reply = json_reply(c.req, wire::dump(out));
     }
     if (next_cursor)
-        reply.set(http::field::link, "<" + next_page_target(c, *next_cursor) + ">; rel=\"next\"");
+        reply.set(http::field::link, "<" + next_page_target(c.path, c.query, *next_cursor) + ">; rel=\"next\"");
     return reply;
 }
 

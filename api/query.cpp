@@ -69,6 +69,21 @@ std::optional<double> parse_degrees(std::string_view text, double limit)
     return value;
 }
 
+std::string next_page_target(std::string_view path, std::string_view query, std::string_view cursor)
+{
+    std::string target(path);
+    target += '?';
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        const std::size_t amp = rest.find('&');
+        const std::string_view param = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (!param.empty() && param.substr(0, param.find('=')) != "cursor")
+            target.append(param).append("&");
+    }
+    return target.append("cursor=").append(cursor);
+}
+
 std::string percent_encode(std::string_view s)
 {
     static constexpr char hex[] = "0123456789ABCDEF";

@@ -28,6 +28,10 @@ std::string percent_encode(std::string_view s);
 // header would split the response (an open redirect would lend the server's trust to any site).
 std::string local_redirect_path(std::string_view next);
 
+// The same request for the page after `cursor`: the path and its own query with `cursor=` replaced,
+// for a Link header with rel="next" (GET /api/v1/incidents in every format, GET /api/v1/export).
+std::string next_page_target(std::string_view path, std::string_view query, std::string_view cursor);
+
 // min_lon,min_lat,max_lon,max_lat in degrees.
 std::optional<std::array<double, 4>> parse_bbox(std::string_view value);
 // A path segment or value that is an id: decimal digits only, within 64 bits.

@@ -19,6 +19,8 @@ void add_report_routes(route_table& routes, const api_services& s, const ingest:
 void add_incident_routes(route_table& routes, const api_services& s);
 // GET /api/v1/incidents/{id}/reports, GET /api/v1/reports/{source}/{external_id}
 void add_report_lookup_routes(route_table& routes, const api_services& s);
+// GET /api/v1/export: the log's reports as NDJSON, paged (admin)
+void add_export_routes(route_table& routes, const api_services& s);
 // GET /api/v1/stats, /api/v1/alerts, /api/v1/stats/timeseries
 void add_stats_routes(route_table& routes, const api_services& s);
 // GET /api/v1/alerts.atom and /api/v1/alerts/{id}.cap: the alerts as CAP 1.2 (docs/feeds.md)

@@ -189,6 +189,11 @@ public:
     std::optional<logged_report> find_report(std::string_view source, std::string_view external_id) const;
     // Complaints accepted in [from_ms, to_ms], newest first, at most `limit`.
     std::vector<logged_report> list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
+    // A page of the log's events (GET /api/v1/export; app/report_export.hpp).
+    std::vector<store::log_event> scan_log(const store::event_scan& q, std::size_t limit, std::size_t max_bytes) const
+    {
+        return log_.scan(q, limit, max_bytes);
+    }
 
     const geo::hierarchy& districts() const { return districts_; }
     std::uint64_t events_replayed() const { return events_replayed_; }

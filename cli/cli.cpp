@@ -20,7 +20,8 @@ Usage:
                 [--retention D] [--archive-after D] [--checkpoint-every-events N] [--checkpoint-interval D] [--simulate RATE]
   pantau locate --districts FILE [--layer NAME] [--code-field F] [--name-field F] [--parent-field F]
   pantau gen-demo-data [--facts CSV] [--out-dir DIR]
-  pantau replay FILE --to URL [--speed X] [--batch N] [--api-key KEY]
+  pantau replay FILE|- --to URL [--speed X] [--batch N] [--api-key [SOURCE=]KEY]...
+  pantau export [--data-dir DIR] [--since T] [--until T] [--format ndjson]
   pantau keys (add --source NAME | list | revoke ID) [--data-dir DIR]
   pantau tokens (add --role ROLE --name NAME | list | revoke ID) [--data-dir DIR]
   pantau --help | --version
@@ -30,6 +31,7 @@ Commands:
   serve          serve the districts and the map client over HTTP (demo districts by default)
   locate         read lon,lat lines on stdin, print the code of the covering district per line
   replay         post an NDJSON report archive to a server, keeping its timing (--speed X: X times faster)
+  export         write a data dir's reports as NDJSON (what replay reads back), also while serve runs
   keys           source API keys: add (prints the new key once), list, revoke
   tokens         tokens for people and walls (viewer, operator, admin): add, list, revoke
   gen-demo-data  regenerate the approximate demo districts in data/demo from the facts table
@@ -79,6 +81,8 @@ int run_cli(int argc, char** argv)
             return serve_command(rest);
         if (command == "replay")
             return replay_command(rest);
+        if (command == "export")
+            return export_command(rest);
         if (command == "keys")
             return keys_command(rest);
         if (command == "tokens")

@@ -28,6 +28,7 @@ int locate_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int gen_demo_data_command(const std::vector<std::string>& args);
 int replay_command(const std::vector<std::string>& args);
+int export_command(const std::vector<std::string>& args);
 int keys_command(const std::vector<std::string>& args);
 int tokens_command(const std::vector<std::string>& args);
 

@@ -1,6 +1,7 @@
-// `pantau replay FILE --to URL [--speed X] [--api-key KEY]` (DESIGN §3): posts an NDJSON report archive to a
-// server's POST /api/v1/reports in batches, keeping the archive's observed_at spacing divided by
-// the speed, so that an afternoon's flood can be replayed on a test wall.
+// `pantau replay FILE|- --to URL [--speed X] [--api-key [SOURCE=]KEY]...` (DESIGN §3): posts an NDJSON report
+// archive (a file, or stdin for `pantau export | pantau replay -`) to a server's POST /api/v1/reports in batches,
+// keeping the archive's observed_at spacing divided by the speed, so that an afternoon's flood can be replayed on a
+// test wall. A key names its source (DESIGN §4), so an archive of several sources takes one key per source.
 
 #include "core/time_text.hpp"
 #include "api/net.hpp"
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -97,6 +99,7 @@ double parse_speed(const std::string& text)
 }
 
 struct pending_report {
+    const std::string* api_key = nullptr; // the key it is sent with
     std::string line;
     std::size_t line_number = 0;
     std::optional<std::int64_t> observed_ms;
@@ -109,10 +112,11 @@ struct totals {
 // One keep-alive connection to the server, reopened when it drops.
 class poster {
 public:
-    poster(target t, std::string api_key) : target_(std::move(t)), api_key_(std::move(api_key)) {}
+    explicit poster(target t) : target_(std::move(t)) {}
 
     // The server's answer, or nullopt when no answer came (cannot connect, connection lost).
-    std::optional<http::response<http::string_body>> post(const std::string& body, std::string& failure)
+    std::optional<http::response<http::string_body>> post(const std::string& body, const std::string& api_key,
+                                                          std::string& failure)
     {
         beast::error_code ec;
         if (!socket_) {
@@ -134,8 +138,8 @@ public:
         req.set(http::field::host, target_.host + ":" + target_.port);
         req.set(http::field::user_agent, "pantau-replay");
         req.set(http::field::content_type, "application/x-ndjson");
-        if (!api_key_.empty())
-            req.set("X-API-Key", api_key_);
+        if (!api_key.empty())
+            req.set("X-API-Key", api_key);
         req.keep_alive(true);
         req.body() = body;
         req.prepare_payload();
@@ -160,7 +164,6 @@ public:
 
 private:
     target target_;
-    std::string api_key_;
     net::io_context ioc_;
     std::optional<tcp::socket> socket_;
     beast::flat_buffer buffer_;
@@ -189,7 +192,7 @@ void send_batch(poster& p, std::vector<pending_report>& batch, totals& t)
     auto backoff = first_backoff;
     for (int attempt = 1;; ++attempt) {
         std::string failure;
-        auto res = p.post(body, failure);
+        auto res = p.post(body, *batch.front().api_key, failure);
         if (res && res->result() == http::status::service_unavailable)
             failure = "the server is busy (503): " + error_message(res->body());
         else if (res) {
@@ -230,25 +233,70 @@ void send_batch(poster& p, std::vector<pending_report>& batch, totals& t)
     }
 }
 
+// The keys of --api-key: SOURCE=KEY routes the reports of that source; a bare KEY (or
+// $PANTAU_API_KEY) takes every other report. Keys never hold '=' (base64url), sources may.
+struct api_keys {
+    std::map<std::string, std::string, std::less<>> by_source;
+    std::string fallback;
+
+    explicit api_keys(const std::vector<std::string>& given)
+    {
+        bool has_fallback = false;
+        for (const std::string& k : given) {
+            const auto eq = k.rfind('=');
+            if (eq == std::string::npos) {
+                if (has_fallback)
+                    throw usage_error("--api-key: at most one KEY without SOURCE=; give the others as SOURCE=KEY");
+                has_fallback = true;
+                fallback = k;
+                continue;
+            }
+            if (eq == 0 || eq + 1 == k.size())
+                throw usage_error("--api-key: expected SOURCE=KEY or KEY, got an empty source or key");
+            if (!by_source.emplace(k.substr(0, eq), k.substr(eq + 1)).second)
+                throw usage_error("--api-key: two keys for the source \"" + k.substr(0, eq) + "\"");
+        }
+        // From the environment rather than the command line where it can: argv is visible to every
+        // user of the machine (ps), the environment only to the process's owner.
+        if (!has_fallback)
+            if (const char* from_env = std::getenv("PANTAU_API_KEY"))
+                fallback = from_env;
+    }
+
+    // The key for a report of `source` (empty when the line has none), or null when there is none.
+    const std::string* for_source(const std::optional<std::string>& source) const
+    {
+        if (source)
+            if (auto it = by_source.find(*source); it != by_source.end())
+                return &it->second;
+        if (by_source.empty() || !fallback.empty())
+            return &fallback;
+        return nullptr;
+    }
+};
+
 } // namespace
 
 int replay_command(const std::vector<std::string>& args)
 {
-    std::string file, url, speed_text = "1", api_key;
+    std::string file, url, speed_text = "1";
+    std::vector<std::string> api_key_args;
     std::size_t batch_size = 500;
     po::options_description options(
         "pantau replay FILE --to URL: posts the reports of an NDJSON archive (one JSON report a line, as POST "
-        "/api/v1/reports takes them) to a pantau server, in batches, keeping the spacing of their observed_at divided "
-        "by the speed. Retries while the server answers 503; stops with exit 1 when it refuses a batch. Prints a "
-        "summary: sent, accepted (repeats included), rejected, repeated.\nOptions");
+        "/api/v1/reports takes them and `pantau export` writes them; FILE - reads stdin) to a pantau server, in "
+        "batches, in the archive's order, keeping the spacing of their observed_at divided by the speed. Retries "
+        "while the server answers 503; stops with exit 1 when it refuses a batch. Prints a summary: sent, accepted "
+        "(repeats included), rejected, repeated.\nOptions");
     options.add_options()("help,h", "show this help")(
         "to", po::value<std::string>(&url), "http://HOST:PORT of the server (required)")(
         "speed", po::value<std::string>(&speed_text),
         "X: X times real time (default 1; 60: an hour a minute; 0 or max: as fast as possible)")(
         "batch", po::value<std::size_t>(&batch_size), "at most this many reports per request (default 500, 1 to 10000)")(
-        "api-key", po::value<std::string>(&api_key),
-        "KEY: the source key to send (pantau keys add; default $PANTAU_API_KEY). The server files every report "
-        "under the key's source");
+        "api-key", po::value<std::vector<std::string>>(&api_key_args),
+        "[SOURCE=]KEY: the source key to send (pantau keys add; default $PANTAU_API_KEY). The server files every "
+        "report under the key's source, so for an archive of several sources give SOURCE=KEY once per source: each "
+        "report goes with the key of its `source`, a bare KEY with every other");
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::string>(&file));
     po::options_description all;
@@ -264,24 +312,26 @@ int replay_command(const std::vector<std::string>& args)
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
     if (file.empty())
-        throw usage_error("FILE is required: an NDJSON archive of reports");
+        throw usage_error("FILE is required: an NDJSON archive of reports, or - for stdin");
     if (url.empty())
         throw usage_error("--to URL is required, e.g. --to http://127.0.0.1:8080");
     if (batch_size < 1 || batch_size > 10000)
         throw usage_error("--batch: expected 1 to 10000");
     const target t = parse_url(url);
     const double speed = parse_speed(speed_text);
-    // From the environment rather than the command line where it can: argv is visible to every
-    // user of the machine (ps), the environment only to the process's owner.
-    if (api_key.empty())
-        if (const char* from_env = std::getenv("PANTAU_API_KEY"))
-            api_key = from_env;
+    const api_keys keys(api_key_args);
 
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw error("cannot read " + file);
+    const bool from_stdin = file == "-";
+    const std::string name = from_stdin ? "stdin" : file;
+    std::ifstream in_file;
+    if (!from_stdin) {
+        in_file.open(file, std::ios::binary);
+        if (!in_file)
+            throw error("cannot read " + file);
+    }
+    std::istream& in = from_stdin ? std::cin : in_file;
 
-    poster p(t, api_key);
+    poster p(t);
     totals sums;
     std::vector<pending_report> batch;
     std::size_t batch_bytes = 0;
@@ -304,20 +354,31 @@ int replay_command(const std::vector<std::string>& args)
         if (line.find_first_not_of(" \t") == std::string::npos)
             continue;
         if (line.size() > max_line_bytes)
-            throw error(file + ":" + std::to_string(line_number) + ": a line longer than 1 MiB");
-        pending_report r{line, line_number, std::nullopt};
-        // Pacing only needs observed_at; the server judges everything else, report by report.
+            throw error(name + ":" + std::to_string(line_number) + ": a line longer than 1 MiB");
+        pending_report r{nullptr, line, line_number, std::nullopt};
+        // Pacing only needs observed_at, routing the source; the server judges everything else,
+        // report by report.
+        std::optional<std::string> source;
         try {
             const json j = json::parse(line);
             if (j.is_object() && j.contains("observed_at") && j["observed_at"].is_string())
                 r.observed_ms = parse_rfc3339_ms(j["observed_at"].get<std::string>());
+            if (j.is_object() && j.contains("source") && j["source"].is_string())
+                source = j["source"].get<std::string>();
         } catch (const json::exception&) {
         }
+        r.api_key = keys.for_source(source);
+        if (!r.api_key)
+            throw error(name + ":" + std::to_string(line_number) + ": no --api-key for the source \"" +
+                        source.value_or("") + "\" (give SOURCE=KEY, or a bare KEY for every other source)");
         if (r.observed_ms && !first_observed)
             first_observed = r.observed_ms;
         const auto due = due_of(r);
-        // Whatever is due before this report goes first; then wait for it.
-        if (!batch.empty() && (due > steady::now() || batch.size() >= batch_size || batch_bytes + line.size() + 1 > max_batch_bytes)) {
+        // Whatever is due before this report goes first; then wait for it. A batch holds one key's
+        // reports, consecutive ones: the server sees the archive's order, which decides how
+        // reports of several sources join incidents.
+        if (!batch.empty() && (due > steady::now() || batch.size() >= batch_size ||
+                               batch_bytes + line.size() + 1 > max_batch_bytes || batch.front().api_key != r.api_key)) {
             send_batch(p, batch, sums);
             batch_bytes = 0;
         }
@@ -327,7 +388,7 @@ int replay_command(const std::vector<std::string>& args)
         batch.push_back(std::move(r));
     }
     if (in.bad())
-        throw error("cannot read " + file);
+        throw error("cannot read " + name);
     if (!batch.empty())
         send_batch(p, batch, sums);
     std::cout << "pantau replay: sent " << sums.sent << " report(s) in " << sums.batches << " batch(es): accepted "

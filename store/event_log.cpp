@@ -2,6 +2,7 @@
 
 #include "store/wall_clock.hpp"
 
+#include "store/detail/event_rows.hpp"
 #include "store/detail/sqlite.hpp"
 
 #include <algorithm>
@@ -19,11 +20,10 @@ using detail::sqlite_failure;
 using detail::statement;
 using detail::transaction;
 
-// 'PANT' in the header's application_id: tells our file from any other SQLite database.
-constexpr int application_id = 0x50414E54;
-// 2: events gained report_id and complaint_at_ms; 3: checkpoints in parts, archived incidents
-// (older files are upgraded on open).
-constexpr int schema_version = 3;
+using detail::application_id;
+using detail::event_columns;
+using detail::read_event;
+using detail::schema_version;
 constexpr std::size_t max_idle_readers = 4;
 // Retention deletes at most this many events per transaction, so appends interleave with it.
 constexpr std::uint64_t retention_chunk = 10'000;
@@ -448,18 +448,20 @@ std::string event_log::failure() const
 void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const
 {
     auto r = read();
-    statement s(r.get(), context_, "SELECT seq, at_ms, kind, key, payload FROM events WHERE seq > ?1 ORDER BY seq");
+    statement s(r.get(), context_, (std::string(event_columns) + "WHERE seq > ?1 ORDER BY seq").c_str());
     s.bind(1, after);
     // One event object reused for every row: replay memory does not grow with the log.
     log_event e;
     while (s.step()) {
-        e.seq = static_cast<std::uint64_t>(s.int64(0));
-        e.at_ms = s.int64(1);
-        e.kind.assign(s.bytes(2));
-        e.idempotency_key.assign(s.bytes(3));
-        e.payload.assign(s.bytes(4));
+        detail::read_event_into(s, e);
         f(e);
     }
+}
+
+std::vector<log_event> event_log::scan(const event_scan& q, std::size_t limit, std::size_t max_bytes) const
+{
+    auto r = read();
+    return detail::select_events(r.get(), context_, q, limit, max_bytes);
 }
 
 std::uint64_t event_log::last_seq() const
@@ -488,25 +490,6 @@ std::optional<std::uint64_t> event_log::find_key(std::string_view idempotency_ke
         return std::nullopt;
     return static_cast<std::uint64_t>(s.int64(0));
 }
-
-namespace {
-
-constexpr const char* event_columns = "SELECT seq, at_ms, kind, key, payload, report_id, complaint_at_ms FROM events ";
-
-log_event read_event(const statement& s)
-{
-    log_event e;
-    e.seq = static_cast<std::uint64_t>(s.int64(0));
-    e.at_ms = s.int64(1);
-    e.kind.assign(s.bytes(2));
-    e.idempotency_key.assign(s.bytes(3));
-    e.payload.assign(s.bytes(4));
-    e.report_id = s.is_null(5) ? 0 : static_cast<std::uint64_t>(s.int64(5));
-    e.complaint = !s.is_null(6);
-    return e;
-}
-
-} // namespace
 
 std::optional<log_event> event_log::find_by_key(std::string_view idempotency_key) const
 {

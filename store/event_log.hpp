@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,15 @@ struct archived_incident {
     std::uint64_t id = 0;
     std::int64_t changed_ms = 0; // its latest report or change: retention goes by it
     std::string state;
+};
+
+// A run of events in seq order, as a query of the log: those after a seq (a cursor), of one kind,
+// accepted in a time range. Used to read the log while it grows (export, paging).
+struct event_scan {
+    std::uint64_t after_seq = 0;   // only events with seq > after_seq
+    std::string kind;              // only this kind; empty: every kind
+    std::int64_t from_ms = std::numeric_limits<std::int64_t>::min(); // at_ms >= from_ms
+    std::int64_t to_ms = std::numeric_limits<std::int64_t>::max();   // at_ms <= to_ms
 };
 
 struct append_result {
@@ -137,6 +147,10 @@ public:
     // Calls f for every event with seq > after, in seq order, streaming from its own read
     // connection (the writer is not blocked). Exceptions from f propagate.
     void replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const;
+    // The events of the scan in seq order, from one read snapshot: at most `limit`, and no more
+    // once their payloads reach `max_bytes` (at least one). The next page starts after the last seq.
+    std::vector<log_event> scan(const event_scan& q, std::size_t limit,
+                                std::size_t max_bytes = std::numeric_limits<std::size_t>::max()) const;
     // The highest seq ever assigned (0 for an empty log), also after retention deleted it.
     std::uint64_t last_seq() const;
     // The oldest seq still in the log, if any: a resume from before it needs a checkpoint.

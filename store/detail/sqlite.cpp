@@ -33,17 +33,32 @@ void statement::fail(const char* what, int rc)
     throw sqlite_failure(msg, code != SQLITE_OK ? code : rc);
 }
 
-db_ptr open_database(const std::filesystem::path& file, std::string_view context, std::chrono::milliseconds busy_timeout)
+namespace {
+
+db_ptr open_with(const std::filesystem::path& file, std::string_view context, std::chrono::milliseconds busy_timeout,
+                 int flags)
 {
     sqlite3* raw = nullptr;
-    const int rc =
-        sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     db_ptr db(raw);
     if (rc != SQLITE_OK)
         throw error(std::string(context) + "cannot open: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, static_cast<int>(std::min<std::int64_t>(busy_timeout.count(), std::numeric_limits<int>::max())));
     return db;
+}
+
+} // namespace
+
+db_ptr open_database(const std::filesystem::path& file, std::string_view context, std::chrono::milliseconds busy_timeout)
+{
+    return open_with(file, context, busy_timeout, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+db_ptr open_database_read_only(const std::filesystem::path& file, std::string_view context,
+                               std::chrono::milliseconds busy_timeout)
+{
+    return open_with(file, context, busy_timeout, SQLITE_OPEN_READONLY);
 }
 
 void exec(sqlite3* db, std::string_view context, const char* sql)

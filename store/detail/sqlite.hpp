@@ -103,6 +103,10 @@ private:
 // Opens (or creates) the file read-write with extended result codes, waiting up to busy_timeout
 // for another connection's write lock. Throws pantau::error with the context.
 db_ptr open_database(const std::filesystem::path& file, std::string_view context, std::chrono::milliseconds busy_timeout);
+// Opens an existing file read-only (SQLITE_OPEN_READONLY: never created, never written), e.g. a
+// log that a running server owns. Throws pantau::error with the context when it cannot.
+db_ptr open_database_read_only(const std::filesystem::path& file, std::string_view context,
+                               std::chrono::milliseconds busy_timeout);
 
 void exec(sqlite3* db, std::string_view context, const char* sql);
 std::int64_t query_int(sqlite3* db, std::string_view context, const char* sql, std::int64_t if_none = 0);

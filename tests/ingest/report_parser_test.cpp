@@ -4,11 +4,13 @@
 #include "core/time_text.hpp"
 #include "core/error.hpp"
 #include "core/report.hpp"
+#include "ingest/report_json.hpp"
 #include "ingest/report_parser.hpp"
 #include "wire/report_proto.hpp"
 
 #include "pantau.pb.h"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
@@ -989,6 +991,100 @@ TEST(ReportBatchFixture, GoldenV1BatchIsAcceptedByTheParserWithEveryFieldIntact)
     for (const auto& item : res.items)
         wire::to_proto(std::get<report>(item), again.add_reports());
     EXPECT_EQ(serialise_deterministic(again), read_fixture("report_batch_v1.pb"));
+}
+
+// A report with every field set, in each of the three location forms.
+std::vector<report> full_reports()
+{
+    report point;
+    point.source = "bpbd";
+    point.external_id = "BPBD/2026/0042";
+    point.category = category::disaster;
+    point.type = "flood";
+    point.severity = severity::severe;
+    point.where = location_kind::point;
+    point.lon = 106.63012345678901;
+    point.lat = -6.178312345678901;
+    point.text = "Banjir 50 cm, \"jalan\" ditutup\nsejak pagi — ü";
+    point.observed_at_ms = observed_ms + 123;
+    point.attributes = {{"channel", "radio"}, {"depth_cm", "50"}, {"ketinggian", "±50 cm"}};
+    point.media_urls = {"https://example.org/a.jpg", "http://example.org/b.png?size=2"};
+    point.alert_key = "BPBD-2026-0042";
+    point.alert_references = {"BPBD-2026-0040", "BPBD-2026-0041"};
+    point.expires_at_ms = now_ms + 3'600'000;
+    point.cancels = true;
+    point.headline = "Banjir di Periuk";
+
+    report area = point;
+    area.external_id = "BPBD/2026/0043";
+    area.where = location_kind::polygon;
+    area.lon = area.lat = 0;
+    area.area_geojson = R"({"coordinates":[[[106.6,-6.2],[106.62,-6.2],[106.62,-6.18],[106.6,-6.2]]],"type":"Polygon"})";
+
+    report circle = point;
+    circle.external_id = "BPBD/2026/0044";
+    circle.where = location_kind::circle;
+    circle.radius_m = 750.25;
+    return {point, area, circle};
+}
+
+// The proto fields of `m` left at their default (of a oneof, those not chosen).
+std::vector<std::string> unset_fields(const google::protobuf::Message& m)
+{
+    std::vector<std::string> unset;
+    const auto* d = m.GetDescriptor();
+    const auto* r = m.GetReflection();
+    for (int i = 0; i < d->field_count(); ++i) {
+        const auto* f = d->field(i);
+        const bool set = f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
+        if (!set && !f->containing_oneof())
+            unset.push_back(f->name());
+    }
+    return unset;
+}
+
+// `pantau export` writes reports with report_json and `pantau replay` posts them back: every
+// field the parser reads comes back as it was, whatever the location form. The full report must
+// fill every field of pantau.v1.Report, so a field added there and not here fails this test.
+TEST(ReportJson, EveryFieldOfEveryLocationFormRoundTripsThroughTheParser)
+{
+    const auto reports = full_reports();
+    std::string ndjson;
+    for (const report& r : reports) {
+        v1::Report msg;
+        wire::to_proto(r, &msg);
+        EXPECT_EQ(unset_fields(msg), std::vector<std::string>{}) << "full_reports() leaves fields of Report unset";
+        ndjson += report_json(r) + "\n";
+    }
+    parse_result res = parse(ndjson, "application/x-ndjson");
+    ASSERT_TRUE(res.ok()) << res.error->message;
+    ASSERT_EQ(res.items.size(), reports.size());
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        ASSERT_TRUE(std::holds_alternative<report>(res.items[i])) << std::get<item_error>(res.items[i]).message;
+        v1::Report want, got;
+        wire::to_proto(reports[i], &want);
+        wire::to_proto(std::get<report>(res.items[i]), &got);
+        EXPECT_EQ(serialise_deterministic(got), serialise_deterministic(want))
+            << "report " << i << ":\n  wrote " << report_json(reports[i]) << "\n  read  " << got.DebugString();
+    }
+}
+
+TEST(ReportJson, AReportWithoutAlertFieldsIsWrittenWithoutThem)
+{
+    report r = full_reports()[0];
+    r.alert_key.clear();
+    r.alert_references.clear();
+    r.expires_at_ms = 0;
+    r.cancels = false;
+    r.headline.clear();
+    r.attributes.clear();
+    r.media_urls.clear();
+    const json j = json::parse(report_json(r));
+    for (const char* absent : {"alert_key", "alert_references", "expires_at", "cancels", "headline", "attributes",
+                               "media_urls", "area", "circle"})
+        EXPECT_FALSE(j.contains(absent)) << absent << " in " << j.dump();
+    EXPECT_EQ(j["observed_at"], "2026-11-28T03:15:00.123Z");
+    EXPECT_EQ(accepted(j).external_id, r.external_id);
 }
 
 } // namespace

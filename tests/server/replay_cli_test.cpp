@@ -3,23 +3,18 @@
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
+#include "tests/support/run_binary.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace pantau::server {
 namespace {
@@ -27,18 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct run_result {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& path)
-{
-    std::ifstream f(path, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using testing::run_result;
 
 class Replay : public ::testing::Test {
 protected:
@@ -65,33 +49,7 @@ protected:
         fs::remove_all(dir_);
     }
 
-    // Runs the binary; stdout and stderr go through files so that no pipe can block it.
-    run_result run(const std::vector<std::string>& args)
-    {
-        const std::string out = (dir_ / "stdout").string(), err = (dir_ / "stderr").string();
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        std::vector<std::string> all = {PANTAU_BINARY};
-        all.insert(all.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : all)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        pid_t pid = 0;
-        run_result r;
-        if (posix_spawn(&pid, PANTAU_BINARY, &actions, nullptr, argv.data(), environ) != 0)
-            return r;
-        posix_spawn_file_actions_destroy(&actions);
-        int status = 0;
-        waitpid(pid, &status, 0);
-        r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
-    }
+    run_result run(const std::vector<std::string>& args) { return testing::run_binary(PANTAU_BINARY, args, dir_); }
 
     // n reports a second apart (observed_at), a few minutes ago, spread over the demo city.
     fs::path archive(int n, const std::string& name = "archive.ndjson")

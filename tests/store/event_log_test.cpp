@@ -1,4 +1,5 @@
 #include "store/event_log.hpp"
+#include "store/event_log_reader.hpp"
 
 #include "tests/support/sqlite_write_lock.hpp"
 
@@ -436,6 +437,15 @@ TEST(EventLog, ConstructorThrowsWithThePathWhenTheDirectoryCannotBeCreated)
     }
 }
 
+// A SQLite database that is not a pantau log.
+void write_foreign_database(const fs::path& file)
+{
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 TEST(EventLog, ConstructorRejectsAFileThatIsNotAPantauLog)
 {
     temp_dir dir;
@@ -448,10 +458,7 @@ TEST(EventLog, ConstructorRejectsAFileThatIsNotAPantauLog)
     }
 
     temp_dir other;
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((other.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
+    write_foreign_database(other.path() / "events.sqlite");
     try {
         event_log log(other.path());
         FAIL() << "opened a foreign database as a log";
@@ -476,6 +483,94 @@ TEST(EventLog, ConstructorRejectsANewerSchemaVersion)
     } catch (const error& e) {
         EXPECT_NE(std::string(e.what()).find("schema version 4"), std::string::npos) << e.what();
     }
+}
+
+std::vector<std::uint64_t> seqs_of(const std::vector<log_event>& list)
+{
+    std::vector<std::uint64_t> out;
+    for (const auto& e : list)
+        out.push_back(e.seq);
+    return out;
+}
+
+// What `pantau export` relies on: a second process reads the log read-only, page by page, while
+// the server's log goes on committing; kind, time range and cursor select the same events from
+// the writer's scan and the reader's.
+TEST(EventLogReader, ScansByKindTimeAndCursorWhileTheWriterAppends)
+{
+    temp_dir dir;
+    event_log log(dir.path());
+    std::vector<log_event> batch;
+    for (int i = 1; i <= 10; ++i) {
+        log_event e = event("payload " + std::to_string(i), "k" + std::to_string(i), 1000 * i);
+        if (i % 3 == 0)
+            e.kind = "incident_change";
+        batch.push_back(std::move(e));
+    }
+    log.append(std::move(batch)).get();
+
+    const event_log_reader reader(dir.path());
+    const event_scan reports{0, "report", 2000, 8000};
+    EXPECT_EQ(seqs_of(reader.scan(reports, 100)), (std::vector<std::uint64_t>{2, 4, 5, 7, 8}));
+    EXPECT_EQ(seqs_of(log.scan(reports, 100)), (std::vector<std::uint64_t>{2, 4, 5, 7, 8}));
+    EXPECT_EQ(seqs_of(reader.scan(reports, 2)), (std::vector<std::uint64_t>{2, 4}));
+    EXPECT_EQ(seqs_of(reader.scan(event_scan{4, "report", 2000, 8000}, 2)), (std::vector<std::uint64_t>{5, 7}));
+    EXPECT_EQ(seqs_of(reader.scan(event_scan{}, 100)).size(), 10u);
+    EXPECT_TRUE(reader.scan(event_scan{0, "", 9000, 1000}, 100).empty());
+
+    const auto one = reader.scan(event_scan{6, "", 0, 7000}, 1);
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].kind, "report");
+    EXPECT_EQ(one[0].payload, "payload 7");
+    EXPECT_EQ(one[0].idempotency_key, "k7");
+    EXPECT_EQ(one[0].at_ms, 7000);
+
+    // The writer goes on while the reader is open; the next read sees the new commit.
+    log.append(events({event("payload 11", "k11", 11'000)})).get();
+    EXPECT_EQ(seqs_of(reader.scan(event_scan{10, "report"}, 100)), (std::vector<std::uint64_t>{11}));
+}
+
+TEST(EventLogReader, RefusesAMissingDirectoryOrLogOrAForeignFileAndCreatesNothing)
+{
+    temp_dir dir;
+    const fs::path missing = dir.path() / "nothing-here";
+    EXPECT_THROW(event_log_reader{missing}, error);
+    EXPECT_FALSE(fs::exists(missing));
+    try {
+        event_log_reader reader(dir.path());
+        FAIL() << "read a log from a directory without one";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("no event log"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir.path() / "events.sqlite"));
+
+    std::ofstream(dir.path() / "events.sqlite") << std::string(4096, 'x');
+    try {
+        event_log_reader reader(dir.path());
+        FAIL() << "read garbage as a log";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("not a pantau event log"), std::string::npos) << e.what();
+    }
+
+    temp_dir other;
+    write_foreign_database(other.path() / "events.sqlite");
+    try {
+        event_log_reader reader(other.path());
+        FAIL() << "read a foreign database as a log";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("not a pantau event log"), std::string::npos) << e.what();
+    }
+}
+
+TEST(EventLogReader, ReadsALogWhoseWriterHasClosed)
+{
+    temp_dir dir;
+    {
+        event_log log(dir.path());
+        log.append(events({event("a", "ka", 1), event("b", "kb", 2)})).get();
+    }
+    const event_log_reader reader(dir.path());
+    EXPECT_EQ(seqs_of(reader.scan(event_scan{}, 10)), (std::vector<std::uint64_t>{1, 2}));
 }
 
 log_event report_event(std::uint64_t report_id, std::string key, std::int64_t at_ms, bool complaint)
