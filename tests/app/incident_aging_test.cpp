@@ -98,11 +98,23 @@ TEST(IncidentAging, TheUpkeepAutoClosesAJamAsALoggedChangeThatARestartReplays)
         EXPECT_EQ(fed[0].summary.status, incident_status::closed);
         closed_history = history(inc);
     }
-    // From the log alone: the close is replayed as it was made, not decided again.
-    incident_service restarted(demo(), dir.path);
-    EXPECT_EQ(restarted.restored_from(), 0u);
-    EXPECT_EQ(history(*restarted.get(id)), closed_history);
-    EXPECT_EQ(open_jams_where(restarted, *restarted.get(id), t0 + 3 * hour), 0u);
+    std::vector<std::string> reopened_history;
+    {
+        // From the log alone: the close is replayed as it was made, not decided again.
+        incident_service restarted(demo(), dir.path);
+        EXPECT_EQ(restarted.restored_from(), 0u);
+        EXPECT_EQ(history(*restarted.get(id)), closed_history);
+        EXPECT_EQ(open_jams_where(restarted, *restarted.get(id), t0 + 3 * hour), 0u);
+        // Reopened by a late report within the window (seen an hour after the first).
+        EXPECT_EQ(incident_of(restarted.ingest(jam("j2", 106.6301, t0 + hour), t0 + 3 * hour + minute)), id);
+        reopened_history = history(*restarted.get(id));
+    }
+    // Replaying the reopening counts the jam open again, as it was live.
+    incident_service again(demo(), dir.path);
+    EXPECT_EQ(again.restored_from(), 0u);
+    EXPECT_EQ(history(*again.get(id)), reopened_history);
+    EXPECT_EQ(again.get(id)->status, incident_status::new_);
+    EXPECT_EQ(open_jams_where(again, *again.get(id), t0 + 3 * hour + minute), 1u);
 }
 
 TEST(IncidentAging, AReportInTheWindowReopensTheJamAndARestartFromACheckpointKeepsIt)
