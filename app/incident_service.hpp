@@ -192,8 +192,8 @@ public:
     // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
-    // when the disk takes writes again, ends expired alerts, writes a checkpoint when one is
-    // due, then retention.
+    // when the disk takes writes again, ends expired alerts, auto-closes aged incidents, writes
+    // a checkpoint when one is due, then retention.
     void maintain(std::int64_t now_ms);
     // Closes every open alert whose expiry (report::expires_at_ms) is at or before now_ms, each
     // a logged change by the actor "expiry"; one refused (busy, disk) is retried next time.

@@ -763,6 +763,12 @@ TEST(IncidentAging, AnOperatorsCloseIsNotReopenedByAReport)
     const auto d = engine.accept(jam("j2", t0 + 20 * minute), tangerang, t0 + 20 * minute);
     EXPECT_NE(d.incident_id, id);
     EXPECT_EQ(engine.find(id)->status, incident_status::closed);
+    // Nor an auto-closed one an operator then resolved.
+    auto_close(engine, d.incident_id, t0 + 20 * minute + 3 * hour);
+    operator_sets(engine, d.incident_id, incident_status::resolved, t0 + 20 * minute + 3 * hour + 1);
+    const auto later = engine.accept(jam("j3", t0 + 2 * hour), tangerang, t0 + 4 * hour);
+    EXPECT_NE(later.incident_id, d.incident_id);
+    EXPECT_EQ(engine.find(d.incident_id)->status, incident_status::resolved);
 }
 
 TEST(IncidentAging, AReportAlreadyPastItsTypesTimeOpensItsIncidentClosed)
