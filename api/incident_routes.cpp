@@ -24,6 +24,25 @@ json incident_view(const api_services& s, const incident& inc, bool full, std::i
     return j;
 }
 
+// The most incidents one page holds; a longer list is walked with `cursor` (docs/ingest.md).
+constexpr std::size_t max_page = 10000;
+
+// The same request for the page after `cursor`: its own query with the cursor replaced, so the
+// Link header of a CSV or GeoJSON page leads on like JSON's next_cursor.
+std::string next_page_target(const request_context& c, std::string_view cursor)
+{
+    std::string target = c.path + "?";
+    std::string_view rest = c.query;
+    while (!rest.empty()) {
+        const std::size_t amp = rest.find('&');
+        const std::string_view param = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (!param.empty() && param.substr(0, param.find('=')) != "cursor")
+            target.append(param).append("&");
+    }
+    return target.append("cursor=").append(cursor);
+}
+
 constexpr std::string_view any_status = "new, verified, dispatched, in_progress, resolved, closed, rejected or duplicate";
 
 http_response list_incidents(const api_services& s, const request_context& c)
@@ -42,24 +61,43 @@ http_response list_incidents(const api_services& s, const request_context& c)
             .custom("status", std::string(any_status),
                     [&](const std::string& v) { return (f.status = incident_status_from_string(v)).has_value(); })
             .bbox("bbox", f.bbox)
-            .count("limit", 1, 10000, f.limit)
+            .count("limit", 1, max_page, f.limit)
+            .custom("cursor", "a next_cursor of an earlier page",
+                    [&](const std::string& v) { return (f.before_id = parse_id(v)).has_value(); })
             .one_of("format", {"json", "geojson", "csv"}, format)
             .read(c.query);
     if (error)
         return bad_request(c.req, *error);
-    const std::vector<incident> found = s.incidents.list(f);
+    // One more than the page: whether there is a next page, without a second walk.
+    const std::size_t page = f.limit;
+    f.limit = page + 1;
+    std::vector<incident> found = s.incidents.list(f);
+    std::optional<std::string> next_cursor;
+    if (found.size() > page) {
+        found.resize(page);
+        next_cursor = std::to_string(found.back().id);
+    }
     const std::int64_t now_ms = store::wall_now_ms();
     auto overdue = [&](const incident& inc) { return evaluate_sla(inc, s.incidents.sla(), now_ms).overdue; };
-    if (format == "csv")
-        return make_reply(c.req, http::status::ok, "text/csv; charset=utf-8",
-                          shared(wire::incidents_csv(s.districts, found, overdue)));
-    if (format == "geojson")
-        return make_reply(c.req, http::status::ok, "application/geo+json",
-                          shared(wire::incidents_geojson(s.districts, found, overdue)));
-    json list = json::array();
-    for (const incident& inc : found)
-        list.push_back(incident_view(s, inc, false, now_ms));
-    return json_reply(c.req, wire::dump(json{{"incidents", std::move(list)}}));
+    buffer_response reply;
+    if (format == "csv") {
+        reply = make_reply(c.req, http::status::ok, "text/csv; charset=utf-8",
+                           shared(wire::incidents_csv(s.districts, found, overdue)));
+    } else if (format == "geojson") {
+        reply = make_reply(c.req, http::status::ok, "application/geo+json",
+                           shared(wire::incidents_geojson(s.districts, found, overdue)));
+    } else {
+        json list = json::array();
+        for (const incident& inc : found)
+            list.push_back(incident_view(s, inc, false, now_ms));
+        json out{{"incidents", std::move(list)}};
+        if (next_cursor)
+            out["next_cursor"] = *next_cursor;
+        reply = json_reply(c.req, wire::dump(out));
+    }
+    if (next_cursor)
+        reply.set(http::field::link, "<" + next_page_target(c, *next_cursor) + ">; rel=\"next\"");
+    return reply;
 }
 
 // The incident's hand-off to its agency (docs/handoff.md), when one was made.

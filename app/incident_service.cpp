@@ -410,61 +410,6 @@ service_gauges incident_service::gauges(std::int64_t now_ms)
     return g;
 }
 
-std::optional<incident> incident_service::get(std::uint64_t id) const
-{
-    std::lock_guard lock(mutex_);
-    if (const incident* inc = engine_.find(id))
-        return *inc;
-    return std::nullopt;
-}
-
-std::optional<incident> incident_service::find_alert(const report& r) const
-{
-    std::lock_guard lock(mutex_);
-    if (const incident* inc = engine_.find_alert(r))
-        return *inc;
-    return std::nullopt;
-}
-
-std::vector<incident_summary> incident_service::open_alerts(std::string_view source) const
-{
-    std::lock_guard lock(mutex_);
-    std::vector<incident_summary> out;
-    for (const incident* inc : engine_.open_alerts(source))
-        out.push_back(*inc);
-    return out;
-}
-
-std::vector<incident> incident_service::list(const incident_filter& f) const
-{
-    std::lock_guard lock(mutex_);
-    std::vector<incident> out;
-    // Newest first: what a command centre looks at.
-    for (auto it = engine_.incidents().rbegin(); it != engine_.incidents().rend() && out.size() < f.limit; ++it) {
-        const incident& inc = it->second;
-        if (f.since_ms && inc.last_report_ms < *f.since_ms)
-            continue;
-        if (f.until_ms && inc.last_report_ms > *f.until_ms)
-            continue;
-        if (f.category && inc.category != *f.category)
-            continue;
-        if (f.type && inc.type != *f.type)
-            continue;
-        if (f.status && inc.status != *f.status)
-            continue;
-        if (f.district && !inc.in_district(*f.district))
-            continue;
-        if (f.agency && inc.agency != *f.agency)
-            continue;
-        if (f.bbox && !(inc.lon >= (*f.bbox)[0] && inc.lat >= (*f.bbox)[1] && inc.lon <= (*f.bbox)[2] && inc.lat <= (*f.bbox)[3]))
-            continue;
-        if (f.where && !f.where(inc))
-            continue;
-        out.push_back(inc);
-    }
-    return out;
-}
-
 change_feed_batch incident_service::attach_feed(change_listener listener, std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);

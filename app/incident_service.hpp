@@ -75,6 +75,9 @@ struct incident_filter {
     std::optional<std::string> agency;              // exact; "" matches incidents with none
     std::function<bool(const incident&)> where;     // any other test (CAP out's verified incidents)
     std::size_t limit = 1000;
+    // A page after the first: only incidents with a smaller id (ids rise as incidents open, so a
+    // walk from the newest down meets every incident that existed when it began, once).
+    std::optional<std::uint64_t> before_id;
 };
 
 // The config file's thresholds and source freshness (docs/config.md).

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -280,6 +281,64 @@ TEST_F(OpsHandler, AnIncidentCarriesItsTypesAgencyAndTheListFiltersByIt)
 
     const std::uint64_t id = pupr[0].at("id");
     EXPECT_EQ(get_json("/api/v1/incidents/" + std::to_string(id)).at("agency"), "Dinas PUPR");
+}
+
+// Pages of GET /api/v1/incidents: a walk by next_cursor meets every incident that existed when
+// it began exactly once, newest first, also while new ones open; the Link header leads on in
+// every format; the last page has neither.
+TEST_F(OpsHandler, AWalkByCursorMeetsEveryIncidentOnceWhileNewOnesOpen)
+{
+    // One place, 23 types: 23 incidents.
+    json batch = json::array();
+    for (int i = 0; i < 23; ++i)
+        batch.push_back(report_json("laksa", "p-" + std::to_string(i), "kind_" + std::to_string(i)));
+    ASSERT_EQ(post(batch).at("accepted"), 23);
+    std::set<std::uint64_t> before;
+    const json first = get_json("/api/v1/incidents");
+    for (const auto& inc : first.at("incidents"))
+        before.insert(inc.at("id").get<std::uint64_t>());
+    ASSERT_EQ(before.size(), 23u);
+
+    std::vector<std::uint64_t> walked;
+    std::string target = "/api/v1/incidents?category=complaint&limit=5";
+    for (int page = 0; page < 10; ++page) {
+        const http_response res = get(target);
+        ASSERT_EQ(status_of(res), http::status::ok) << body(res);
+        const json j = json::parse(body(res));
+        for (const auto& inc : j.at("incidents"))
+            walked.push_back(inc.at("id").get<std::uint64_t>());
+        const std::string link(std::get<buffer_response>(res)[http::field::link]);
+        if (!j.contains("next_cursor")) {
+            EXPECT_EQ(link, "");
+            break;
+        }
+        const std::string cursor = j.at("next_cursor");
+        EXPECT_EQ(link, "</api/v1/incidents?category=complaint&limit=5&cursor=" + cursor + ">; rel=\"next\"");
+        target = link.substr(1, link.find('>') - 1);
+        if (page == 0) { // new incidents while the walk goes on: none of them in it, nothing skipped
+            ASSERT_EQ(post(json::array({report_json("laksa", "late-1", "late_kind"),
+                                        report_json("laksa", "late-2", "late_kind_2")}))
+                          .at("accepted"),
+                      2);
+        }
+    }
+    EXPECT_EQ(walked.size(), 23u);
+    EXPECT_TRUE(std::is_sorted(walked.rbegin(), walked.rend()));
+    EXPECT_EQ(std::set<std::uint64_t>(walked.begin(), walked.end()), before);
+
+    // CSV and GeoJSON pages carry the Link header only; the cursor keeps the other parameters.
+    const http_response csv = get("/api/v1/incidents?format=csv&limit=24&cursor=" + std::to_string(*before.rbegin()));
+    EXPECT_EQ(std::string(std::get<buffer_response>(csv)[http::field::link]), "");
+    const http_response geo = get("/api/v1/incidents?limit=4&format=geojson");
+    const std::string geo_link(std::get<buffer_response>(geo)[http::field::link]);
+    EXPECT_EQ(json::parse(body(geo)).at("features").size(), 4u);
+    EXPECT_NE(geo_link.find("?limit=4&format=geojson&cursor="), std::string::npos) << geo_link;
+
+    // A cursor that is not one is a 400 naming the parameter; a page is at most 10,000.
+    const http_response bad = get("/api/v1/incidents?cursor=abc");
+    EXPECT_EQ(status_of(bad), http::status::bad_request);
+    EXPECT_NE(body(bad).find("cursor"), std::string::npos) << body(bad);
+    EXPECT_EQ(status_of(get("/api/v1/incidents?limit=10001")), http::status::bad_request);
 }
 
 TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNamingTheKey)
