@@ -102,10 +102,11 @@ void incident_service::count_decision(const report& r, const district_join& wher
         return;
     }
     for_each_stats_path(where.codes, where.covers, count_report_in);
-    // A first version that already cancels opened its incident closed.
+    // A first version that already cancels, or a report past its type's auto-close time, opened
+    // its incident closed; a report that reopened an auto-closed incident counts it open again.
     if (opened && is_open(after.status))
         for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
-            stats_.on_incident_opened(path, r.category);
+            stats_.on_incident_opened(path, after.category);
         });
 }
 

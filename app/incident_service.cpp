@@ -163,7 +163,9 @@ void incident_service::replay()
             // An area's point came from the geo join, not from the source: it is logged beside it.
             r.lon = accepted.placed_at().lon();
             r.lat = accepted.placed_at().lat();
-            const bool opened = engine_.find(accepted.incident_id()) == nullptr;
+            // Opened, or reopened (an auto-closed incident): count_decision counts it open if it is.
+            const incident* prior = engine_.find(accepted.incident_id());
+            const bool opened = !prior || !is_open(prior->status);
             const auto before = alert_before(r);
             engine_.replay_accept(r, where, accepted.report_id(), accepted.incident_id(), e.at_ms);
             count_decision(r, where, before, *engine_.find(accepted.incident_id()), opened, e.at_ms);
@@ -183,6 +185,7 @@ void incident_service::replay()
                 change.note = c.note();
             change.actor = c.actor();
             change.media_url = c.media_url();
+            change.reason = c.reason();
             if (!engine_.find(c.incident_id()))
                 readmit_archived(c.incident_id()); // as the live change did
             const incident* before = engine_.find(c.incident_id());
@@ -276,7 +279,7 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
             const auto before = alert_before(r);
             const ingest_decision d = engine_.accept(r, where, now_ms);
             if (!d.repeated)
-                count_decision(r, where, before, *engine_.find(d.incident_id), d.opened_incident, now_ms);
+                count_decision(r, where, before, *engine_.find(d.incident_id), d.opened_incident || d.reopened, now_ms);
             // A repeat still shows the source is alive.
             sources_.on_report(r.source, now_ms);
 
@@ -345,24 +348,8 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
             return *err;
         result = *std::get<const incident*>(changed);
         count_status_change(result, status_before);
-        pantau::v1::Event event;
-        event.set_at_ms(now_ms);
-        auto* logged = event.mutable_change();
-        logged->set_incident_id(id);
-        if (c.status)
-            logged->set_status(static_cast<pantau::v1::IncidentStatus>(*c.status));
-        if (c.assignee)
-            logged->set_assignee(*c.assignee);
-        if (c.agency) {
-            logged->set_agency(*c.agency);
-            logged->set_agency_was(agency_before);
-        }
-        if (c.note)
-            logged->set_note(*c.note);
-        logged->set_actor(c.actor);
-        logged->set_media_url(c.media_url);
         std::vector<store::log_event> events;
-        events.push_back(store::log_event{0, now_ms, "incident_change", "", event.SerializeAsString()});
+        events.push_back(change_event(id, c, agency_before, now_ms));
         committed = log_.append(std::move(events));
         feed_batch = stage_feed({id}, now_ms);
     }
@@ -613,6 +600,7 @@ void incident_service::maintain(std::int64_t now_ms)
         spdlog::error("event log recovery: {}", e.what());
     }
     expire_alerts(now_ms);
+    close_aged(now_ms);
     bool due = false;
     bool retention_due = false;
     {

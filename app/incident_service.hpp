@@ -204,8 +204,8 @@ public:
     // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
-    // when the disk takes writes again, ends expired alerts, writes a checkpoint when one is
-    // due, then retention.
+    // when the disk takes writes again, ends expired alerts, auto-closes aged incidents, writes
+    // a checkpoint when one is due, then retention.
     void maintain(std::int64_t now_ms);
     // Bounded memory (app/incident_archive.cpp): archives the incidents settled for the horizon,
     // then lets them leave memory; the next checkpoint no longer holds them. Reads, changes and
@@ -214,6 +214,10 @@ public:
     // Closes every open alert whose expiry (report::expires_at_ms) is at or before now_ms, each
     // a logged change by the actor "expiry"; one refused (busy, disk) is retried next time.
     void expire_alerts(std::int64_t now_ms);
+    // Closes the open incidents whose auto-close time (docs/config.md, "[autoclose]") is at or
+    // before now_ms, a bounded number per call, each a logged change by the actor "system"
+    // (app/incident_aging.cpp); those refused (busy, disk) are retried next time.
+    void close_aged(std::int64_t now_ms);
 
     // After a failed commit (disk full, read-only, I/O error) the engine is ahead of the log, so
     // ingest and changes are refused. The first call rebuilds the state from the log (which
@@ -303,6 +307,9 @@ private:
     std::vector<std::optional<logged_ids>> logged_repeats(const std::vector<std::string>& keys) const;
     void count_decision(const report& r, const district_join& where, const std::optional<counted_state>& before,
                         const incident& after, bool opened, std::int64_t at_ms);
+    // The event log's form of a change; `agency_before` is the agency it had (for agency changes).
+    static store::log_event change_event(std::uint64_t id, const incident_change& c, const std::string& agency_before,
+                                         std::int64_t now_ms);
     std::string save_state() const;
     bool restore_state(const std::string& bytes); // false: made with other districts or rules
     void count_status_change(const incident& inc, incident_status before);

@@ -5,14 +5,11 @@
 #include "geo/error.hpp"
 #include "geo/locator.hpp"
 
-#include "checkpoint.pb.h"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
-#include <unordered_set>
 
 namespace pantau {
 namespace {
@@ -259,8 +256,9 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
     const std::int64_t first_slot = floor_div(r.observed_at_ms - rule.window_ms, bucket.slot_ms);
     const std::int64_t last_slot = floor_div(r.observed_at_ms + rule.window_ms, bucket.slot_ms);
 
-    std::optional<std::uint64_t> best;
-    double best_distance = 0;
+    // The nearest open incident; an auto-closed one only when no open one is within reach.
+    std::optional<std::uint64_t> best, best_closed;
+    double best_distance = 0, best_closed_distance = 0;
     for (std::int64_t slot = first_slot; slot <= last_slot; ++slot) {
         for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
             for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
@@ -271,22 +269,25 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
                     if (std::llabs(r.observed_at_ms - p.last_report_ms) > rule.window_ms)
                         continue;
                     const double d = distance_m(r.lon, r.lat, p.lon, p.lat);
+                    auto [id, distance] = p.open ? std::tie(best, best_distance) : std::tie(best_closed, best_closed_distance);
                     // Ties go to the older incident, so replays and reruns decide the same way.
-                    if (d <= rule.radius_m && (!best || d < best_distance || (d == best_distance && p.id < *best))) {
-                        best = p.id;
-                        best_distance = d;
+                    if (d <= rule.radius_m && (!id || d < distance || (d == distance && p.id < *id))) {
+                        id = p.id;
+                        distance = d;
                     }
                 }
             }
         }
     }
-    return best;
+    return best ? best : best_closed;
 }
 
 void incident_engine::index_point(const incident& inc)
 {
-    // Alerts are joined by their key, never by distance.
-    if (!inc.area_geojson.empty() || !inc.alert_key.empty() || !is_open(inc.status))
+    // Alerts are joined by their key, never by distance. An auto-closed incident stays findable,
+    // so that a report within its window reopens it.
+    const bool open = is_open(inc.status);
+    if (!inc.area_geojson.empty() || !inc.alert_key.empty() || (!open && !auto_closed(inc)))
         return;
     auto [it, created] = open_points_.try_emplace(bucket_of(inc.category, inc.type));
     spatial_bucket& bucket = it->second;
@@ -297,7 +298,7 @@ void incident_engine::index_point(const incident& inc)
         bucket.slot_ms = std::max<std::int64_t>(rule.window_ms, 60'000);
     }
     bucket.cells[bucket.key_of(inc.lon, inc.lat, inc.last_report_ms)].push_back(
-        {inc.id, inc.lon, inc.lat, inc.last_report_ms});
+        {inc.id, inc.lon, inc.lat, inc.last_report_ms, open});
 }
 
 // `last_report_ms` is the one the incident was indexed with (join moves it on).
@@ -364,6 +365,7 @@ incident& incident_engine::open_incident(const report& r, const district_join& w
 void incident_engine::join(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
                            std::int64_t accepted_at_ms)
 {
+    const auto due_before = close_due(inc);
     // A later version of the incident's alert (not an earlier one arriving late) replaces its
     // state; the version that opened it set that state already.
     const bool opener = inc.report_ids.empty();
@@ -391,6 +393,8 @@ void incident_engine::join(incident& inc, const report& r, const district_join& 
     if (!r.alert_key.empty())
         incident_of_alert_.emplace(alert_index_key(r.source, r.alert_key), inc.id);
     next_report_id_ = std::max(next_report_id_, report_id + 1);
+    reopen_if_auto_closed(inc, r, report_id, accepted_at_ms);
+    refile_due(inc, due_before);
 }
 
 void incident_engine::apply_version(incident& inc, const report& r, const district_join& where, std::uint64_t report_id,
@@ -428,16 +432,16 @@ void incident_engine::set_status(incident& inc, incident_status to, const std::s
                        std::string(to_string(to));
     if (!why.empty())
         what += " (" + std::string(why) + ")";
+    const auto due_before = close_due(inc);
     inc.audit.push_back({at_ms, actor, std::move(what)});
-    if (is_open(inc.status)) {
-        unindex_point(inc, inc.last_report_ms);
-        if (inc.expires_at_ms > 0)
-            expiring_.erase({inc.expires_at_ms, inc.id});
-    }
+    unindex_point(inc, inc.last_report_ms); // open, or auto-closed: either may be indexed
+    if (is_open(inc.status) && inc.expires_at_ms > 0)
+        expiring_.erase({inc.expires_at_ms, inc.id});
     inc.status = to;
-    index_point(inc); // only if open again
+    index_point(inc); // only if open again, or auto-closed
     if (is_open(inc.status) && inc.expires_at_ms > 0)
         expiring_.emplace(inc.expires_at_ms, inc.id);
+    refile_due(inc, due_before);
 }
 
 const incident* incident_engine::find_alert(const report& r) const
@@ -481,8 +485,10 @@ ingest_decision incident_engine::accept(const report& r, const district_join& wh
         return {report_id, id, false, false, latest};
     }
     if (auto existing = nearest_open(r)) {
-        join(incidents_.at(*existing), r, where, report_id, accepted_at_ms);
-        return {report_id, *existing, false, false};
+        incident& inc = incidents_.at(*existing);
+        const bool was_open = is_open(inc.status);
+        join(inc, r, where, report_id, accepted_at_ms);
+        return {report_id, *existing, false, false, false, !was_open && is_open(inc.status)};
     }
     const std::uint64_t incident_id = next_incident_id_;
     replay_accept(r, where, report_id, incident_id, accepted_at_ms);
@@ -504,6 +510,7 @@ void incident_engine::replay_accept(const report& r, const district_join& where,
     // A first version that already cancels (its alert was never seen) is recorded, closed.
     if (r.cancels)
         set_status(inc, incident_status::closed, r.source, accepted_at_ms, "cancelled by report " + std::to_string(report_id));
+    close_if_past_end(inc, accepted_at_ms);
 }
 
 std::variant<const incident*, change_error> incident_engine::change(std::uint64_t id, const incident_change& c,
@@ -523,7 +530,7 @@ std::variant<const incident*, change_error> incident_engine::change(std::uint64_
     const std::string actor = c.actor.empty() ? "anonymous" : c.actor;
     const std::size_t audited_before = inc.audit.size();
     if (c.status)
-        set_status(inc, *c.status, actor, at_ms);
+        set_status(inc, *c.status, actor, at_ms, c.reason);
     if (c.assignee && *c.assignee != inc.assignee) {
         inc.audit.push_back({at_ms, actor, "assignee: " + (c.assignee->empty() ? std::string("(none)") : *c.assignee)});
         inc.assignee = *c.assignee;
@@ -557,197 +564,6 @@ std::optional<std::uint64_t> incident_engine::report_id_of(std::string_view sour
     if (it == report_by_key_.end())
         return std::nullopt;
     return it->second;
-}
-
-void incident_engine::save_incident(const incident& inc, checkpoint::v1::Incident* p)
-{
-    p->set_id(inc.id);
-    p->set_category(static_cast<std::uint32_t>(inc.category));
-    p->set_type(inc.type);
-    p->set_severity(static_cast<std::uint32_t>(inc.severity));
-    p->set_status(static_cast<std::uint32_t>(inc.status));
-    p->set_lon(inc.lon);
-    p->set_lat(inc.lat);
-    p->set_area_geojson(inc.area_geojson);
-    for (const auto& d : inc.districts)
-        p->add_districts(d);
-    p->set_first_report_ms(inc.first_report_ms);
-    p->set_last_report_ms(inc.last_report_ms);
-    p->set_report_count(inc.report_count);
-    for (const auto& s : inc.sources)
-        p->add_sources(s);
-    for (auto r : inc.report_ids)
-        p->add_report_ids(r);
-    p->set_assignee(inc.assignee);
-    p->set_title(inc.title);
-    for (const auto& a : inc.audit) {
-        auto* e = p->add_audit();
-        e->set_at_ms(a.at_ms);
-        e->set_actor(a.actor);
-        e->set_what(a.what);
-        e->set_media_url(a.media_url);
-    }
-    for (const auto& photo : inc.photos) {
-        auto* e = p->add_photos();
-        e->set_report_id(photo.report_id);
-        e->set_at_ms(photo.at_ms);
-        e->set_url(photo.url);
-        e->set_after(photo.kind == photo_kind::after);
-    }
-    for (const auto& d : inc.covers) {
-        auto* c = p->add_covers();
-        c->set_level(d.level);
-        c->set_code(d.code);
-        c->set_district_fraction(d.district_fraction);
-        c->set_area_fraction(d.area_fraction);
-    }
-    p->set_alert_key(inc.alert_key);
-    p->set_headline(inc.headline);
-    p->set_expires_at_ms(inc.expires_at_ms);
-    if (inc.agency_by_operator)
-        p->set_agency_by_operator(inc.agency);
-}
-
-void incident_engine::save(checkpoint::v1::Engine& out) const
-{
-    out.Clear();
-    for (const auto& [id, inc] : incidents_)
-        save_incident(inc, out.add_incidents());
-    std::vector<std::pair<std::string_view, std::uint64_t>> alerts(incident_of_alert_.begin(), incident_of_alert_.end());
-    std::sort(alerts.begin(), alerts.end());
-    for (const auto& [key, id] : alerts) {
-        auto* a = out.add_alert_keys();
-        a->set_key(std::string(key));
-        a->set_incident_id(id);
-    }
-    // Sorted: an unordered map's order differs between two processes with the same state.
-    std::vector<std::pair<std::string_view, std::uint64_t>> keys(report_by_key_.begin(), report_by_key_.end());
-    std::sort(keys.begin(), keys.end());
-    out.mutable_report_keys()->Reserve(static_cast<int>(keys.size()));
-    for (const auto& [key, id] : keys) {
-        auto* k = out.add_report_keys();
-        k->set_key(std::string(key));
-        k->set_report_id(id);
-    }
-    out.set_next_report_id(next_report_id_);
-    out.set_next_incident_id(next_incident_id_);
-}
-
-incident incident_engine::restore_incident(const checkpoint::v1::Incident& p, const engine_config& config)
-{
-    incident inc;
-    inc.id = p.id();
-    inc.category = static_cast<pantau::category>(p.category());
-    inc.type = p.type();
-    inc.severity = static_cast<pantau::severity>(p.severity());
-    inc.status = static_cast<incident_status>(p.status());
-    inc.lon = p.lon();
-    inc.lat = p.lat();
-    inc.area_geojson = p.area_geojson();
-    inc.districts.assign(p.districts().begin(), p.districts().end());
-    inc.first_report_ms = p.first_report_ms();
-    inc.last_report_ms = p.last_report_ms();
-    inc.report_count = p.report_count();
-    inc.sources.assign(p.sources().begin(), p.sources().end());
-    inc.report_ids.assign(p.report_ids().begin(), p.report_ids().end());
-    inc.assignee = p.assignee();
-    inc.title = p.title();
-    // Routing follows the current [agencies] table, as on a full replay; an operator's
-    // reassignment stays.
-    inc.agency_by_operator = p.has_agency_by_operator();
-    inc.agency = inc.agency_by_operator ? p.agency_by_operator() : config.agency_for(inc.type, inc.districts);
-    for (const auto& e : p.audit())
-        inc.audit.push_back({e.at_ms(), e.actor(), e.what(), e.media_url()});
-    for (const auto& e : p.photos())
-        inc.photos.push_back({e.report_id(), e.at_ms(), e.url(), e.after() ? photo_kind::after : photo_kind::report});
-    for (const auto& c : p.covers())
-        inc.covers.push_back({c.level(), c.code(), c.district_fraction(), c.area_fraction()});
-    inc.alert_key = p.alert_key();
-    inc.headline = p.headline();
-    inc.expires_at_ms = p.expires_at_ms();
-    return inc;
-}
-
-void incident_engine::hold(incident inc)
-{
-    if (inc.expires_at_ms > 0 && is_open(inc.status))
-        expiring_.emplace(inc.expires_at_ms, inc.id);
-    for (auto r : inc.report_ids)
-        incident_of_report_.emplace(r, inc.id);
-    index_point(inc);
-    incidents_.emplace(inc.id, std::move(inc));
-}
-
-namespace {
-
-bool settled_before(const incident& inc, std::int64_t before_ms)
-{
-    return !is_open(inc.status) && inc.changed_at_ms() < before_ms;
-}
-
-} // namespace
-
-std::vector<std::uint64_t> incident_engine::settled(std::int64_t before_ms) const
-{
-    std::vector<std::uint64_t> out;
-    for (const auto& [id, inc] : incidents_)
-        if (settled_before(inc, before_ms))
-            out.push_back(id);
-    return out;
-}
-
-std::size_t incident_engine::evict(const std::vector<std::uint64_t>& ids, std::int64_t before_ms)
-{
-    std::unordered_set<std::uint64_t> reports, gone;
-    for (const std::uint64_t id : ids) {
-        auto it = incidents_.find(id);
-        if (it == incidents_.end() || !settled_before(it->second, before_ms))
-            continue;
-        const incident& inc = it->second;
-        // A closed incident may still sit in the dedup index (an alert's, or one a report may
-        // reopen): nothing may point at it once it is gone.
-        unindex_point(inc, inc.last_report_ms);
-        if (inc.expires_at_ms > 0)
-            expiring_.erase({inc.expires_at_ms, id});
-        for (const std::uint64_t r : inc.report_ids) {
-            reports.insert(r);
-            incident_of_report_.erase(r);
-        }
-        gone.insert(id);
-        incidents_.erase(it);
-    }
-    // The keys that name them: one pass over each map, once per eviction rather than a list of
-    // keys kept per incident.
-    if (!gone.empty()) {
-        std::erase_if(report_by_key_, [&](const auto& k) { return reports.contains(k.second); });
-        std::erase_if(incident_of_alert_, [&](const auto& k) { return gone.contains(k.second); });
-    }
-    return gone.size();
-}
-
-void incident_engine::readmit(incident inc)
-{
-    if (!incidents_.contains(inc.id))
-        hold(std::move(inc));
-}
-
-void incident_engine::restore(const checkpoint::v1::Engine& in)
-{
-    incidents_.clear();
-    open_points_.clear();
-    report_by_key_.clear();
-    incident_of_report_.clear();
-    incident_of_alert_.clear();
-    expiring_.clear();
-    for (const auto& p : in.incidents())
-        hold(restore_incident(p));
-    report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
-    for (const auto& k : in.report_keys())
-        report_by_key_.emplace(k.key(), k.report_id());
-    for (const auto& a : in.alert_keys())
-        incident_of_alert_.emplace(a.key(), a.incident_id());
-    next_report_id_ = in.next_report_id();
-    next_incident_id_ = in.next_incident_id();
 }
 
 } // namespace pantau

@@ -49,6 +49,14 @@ std::map<std::string, std::string, std::less<>> default_dedup_groups();
 // "complaint/flood": how the config and the groups write a kind of report.
 std::string kind_key(category c, std::string_view type);
 
+// Incidents that age (docs/config.md, "[autoclose]"; docs/ingest.md, "Incidents that age"): how
+// long after its last report an open incident of a type closes by itself. Jams, crashes and
+// closures clear within hours; floods, fires and weather warnings within a day.
+std::map<std::string, std::int64_t, std::less<>> default_autoclose();
+inline constexpr std::int64_t default_autoclose_other_ms = 24LL * 60 * 60 * 1000;
+// The actor of what the engine does by itself: auto-closes and the reopenings that undo them.
+inline constexpr std::string_view system_actor = "system";
+
 struct engine_config {
     dedup_rule default_rule;
     std::map<std::string, dedup_rule, std::less<>> rule_by_type; // e.g. "flood" → 1 km, 6 h
@@ -69,6 +77,13 @@ struct engine_config {
     std::string default_agency;
     // `districts`: the incident's district path, a code per level, finest first.
     const std::string& agency_for(std::string_view type, const std::vector<std::string>& districts) const;
+
+    // Auto-close (docs/config.md, "[autoclose]"): per type, how long after its last report an
+    // open incident closes by itself, 0 for never; every other type takes autoclose_default_ms.
+    std::map<std::string, std::int64_t, std::less<>> autoclose_by_type = default_autoclose();
+    std::int64_t autoclose_default_ms = default_autoclose_other_ms;
+    // 0 (never) for complaints: they wait for their agency and turn overdue (core/sla.hpp).
+    std::int64_t autoclose_after(category c, std::string_view type) const;
 };
 
 struct audit_entry {
@@ -90,6 +105,8 @@ std::optional<incident_status> status_set_by(const audit_entry& a);
 std::string_view status_reason(const audit_entry& a);
 // An operator's note (incident_change::note); nullopt when the entry is something else.
 std::optional<std::string_view> note_of(const audit_entry& a);
+// The status a status change left ("status: FROM → TO"); nullopt for other entries.
+std::optional<incident_status> status_left_by(const audit_entry& a);
 
 // A photo link of an incident (docs/ingest.md, "Photos"): one of its reports' media_urls, or an
 // operator's "after" photo (LAKSA's before/after). Only the link: pantau never fetches it.
@@ -196,6 +213,8 @@ struct ingest_decision {
     bool repeated = false; // the same (source, external_id) was accepted before: nothing changed
     // A later version of an alert replaced the incident's place and state (report::alert_key).
     bool new_version = false;
+    // The report reopened an auto-closed incident (incident_engine::accept).
+    bool reopened = false;
 };
 
 struct incident_change {
@@ -213,6 +232,9 @@ struct incident_change {
     // An agency's own change (docs/security.md, "Agency tokens"): refused as "forbidden" unless
     // the incident is routed to this agency at the moment of the change. Not logged.
     std::optional<std::string> only_for_agency;
+    // Why the status changes, written in its audit entry's parentheses ("auto-closed after 3 h
+    // without reports"); "" for an operator's change. Logged with the change.
+    std::string reason = {};
 };
 
 struct change_error {
@@ -253,6 +275,12 @@ public:
     std::vector<const incident*> open_alerts(std::string_view source) const;
     // Open alerts whose expiry is at or before now_ms, by expiry: the service closes each, logged.
     std::vector<std::uint64_t> expired_alerts(std::int64_t now_ms) const;
+    // Open incidents whose auto-close time (last report + engine_config::autoclose_after) is at or
+    // before now_ms, the earliest first, at most `limit`: the service closes each with
+    // auto_close_change, logged (core/incident_aging.cpp).
+    std::vector<std::uint64_t> due_to_close(std::int64_t now_ms, std::size_t limit) const;
+    // The change that auto-closes an incident: closed, by the system actor, with the reason.
+    incident_change auto_close_change(const incident& inc) const;
 
     // Status, assignee, agency and note changes and after photos, each audited. Any status may follow any other except
     // that nothing follows itself; an empty change is an error.
@@ -305,6 +333,7 @@ private:
         std::uint64_t id;
         double lon, lat;
         std::int64_t last_report_ms;
+        bool open; // false: auto-closed, joined (and so reopened) only when no open one is near
     };
     struct spatial_bucket {
         double cell_deg = 0;      // the type's radius in degrees of latitude
@@ -329,6 +358,18 @@ private:
     void index_point(const incident& inc);
     bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
     std::string bucket_of(category c, std::string_view type) const;
+    // Aging (core/incident_aging.cpp). When an incident ends by itself, as it is now: its alert's
+    // expiry, else its last report plus its type's auto-close time; nullopt for never.
+    std::optional<std::int64_t> end_of(const incident& inc) const;
+    // When the upkeep auto-closes it: end_of for an open incident without an expiry.
+    std::optional<std::int64_t> close_due(const incident& inc) const;
+    // Moves it in closing_ from `due_before` (its close_due before a change) to where it is now.
+    void refile_due(const incident& inc, std::optional<std::int64_t> due_before);
+    // A report past its type's auto-close time when accepted leaves its new incident closed.
+    void close_if_past_end(incident& inc, std::int64_t at_ms);
+    // A report that joined an auto-closed incident reopens it, unless the incident is past its
+    // end even with this report.
+    void reopen_if_auto_closed(incident& inc, const report& r, std::uint64_t report_id, std::int64_t at_ms);
 
     engine_config config_;
     std::map<std::uint64_t, incident> incidents_;
@@ -339,9 +380,15 @@ private:
     // open ones that expire, by expiry.
     std::unordered_map<std::string, std::uint64_t> incident_of_alert_;
     std::set<std::pair<std::int64_t, std::uint64_t>> expiring_;
+    // Open incidents that auto-close, by close_due: derived from the incidents, never saved.
+    std::set<std::pair<std::int64_t, std::uint64_t>> closing_;
     std::uint64_t next_report_id_ = 1;
     std::uint64_t next_incident_id_ = 1;
 };
+
+// Whether the incident's latest status change was an auto-close (closed by the system actor, the
+// reason "auto-closed ..."): such an incident is reopened by a report that joins it and has no SLA.
+bool auto_closed(const incident& inc);
 
 // Great-circle distance in metres (spherical Earth, mean radius): plenty for 150 m decisions.
 double distance_m(double lon1, double lat1, double lon2, double lat2);

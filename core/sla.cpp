@@ -71,17 +71,19 @@ std::optional<std::int64_t> sla_state::resolution_due_ms() const
 sla_state evaluate_sla(const incident& inc, const sla_config& c, std::int64_t now_ms)
 {
     sla_state s;
-    // An alert's issuer ends it (expiry, cancellation); a duplicate's work is its original's.
-    s.applies = inc.alert_key.empty() && inc.status != incident_status::duplicate;
+    // An alert's issuer ends it (expiry, cancellation); a duplicate's work is its original's; an
+    // auto-closed incident ended by itself, with nobody's work to measure.
+    s.applies = inc.alert_key.empty() && inc.status != incident_status::duplicate && !auto_closed(inc);
     if (!s.applies)
         return s;
     s.target = c.target_for(inc.category, inc.type, inc.agency);
     s.started_ms = inc.first_report_ms;
-    // Only operators change the status of an incident that is not an alert (PATCH), so its first
+    // Operators change the status of an incident that is not an alert (PATCH), so its first
     // status change is its first response, and its latest one, when it ended it, its resolution.
+    // The system's auto-closes and reopenings are nobody's response.
     const audit_entry* last_status = nullptr;
     for (const audit_entry& a : inc.audit)
-        if (status_set_by(a)) {
+        if (status_set_by(a) && a.actor != system_actor) {
             if (!s.first_response_ms)
                 s.first_response_ms = a.at_ms;
             last_status = &a;

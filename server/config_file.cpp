@@ -123,6 +123,23 @@ void apply_sla_entry(sla_config& sla, std::string_view key, std::string_view nam
     (field == "first_response" ? rule.first_response_ms : rule.resolution_ms) = ms;
 }
 
+// [autoclose] (docs/config.md): "TYPE = DURATION" or "default = DURATION", a duration or never.
+void apply_autoclose_entry(engine_config& engine, std::string_view key, std::string_view name, std::string_view value)
+{
+    if (name != "default" && !is_type_name(name))
+        throw config_error("config: " + std::string(key) + ": \"" + std::string(name) +
+                           "\" is not a report type (1 to 64 characters of a-z, 0-9 and _) or default");
+    std::int64_t ms = 0; // never
+    if (value != "never") {
+        const auto parsed = parse_duration_ms(value);
+        if (!parsed)
+            fail(key, value, "expected how long after its last report an incident closes, a duration above 0 and at "
+                             "most 365d (e.g. 3h, 90m, 2d), or never");
+        ms = *parsed;
+    }
+    (name == "default" ? engine.autoclose_default_ms : engine.autoclose_by_type[std::string(name)]) = ms;
+}
+
 // [wall] photo_hosts: host names, comma-separated, whose photos the wall shows as thumbnails; they
 // also go into the page's Content-Security-Policy, so only plain lower-case DNS names are taken.
 std::vector<std::string> parse_photo_hosts(std::string_view key, std::string_view value)
@@ -227,7 +244,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
         if (dot == std::string::npos || name.empty())
             throw config_error("config: unknown key \"" + key +
                                "\"; top-level keys are the serve options (see pantau serve --help), sections are "
-                               "[dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall] and [open311]");
+                               "[dedup], [thresholds], [sources], [agencies], [sla], [autoclose], [handoff], [wall] and [open311]");
         if (section == "dedup" && name == "same") {
             // same = CATEGORY/TYPE CATEGORY/TYPE ...: one group; "none" drops the default groups.
             if (!dedup_groups_set) {
@@ -318,6 +335,8 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
             }
         } else if (section == "sla") {
             apply_sla_entry(c.sla, key, name, value);
+        } else if (section == "autoclose") {
+            apply_autoclose_entry(c.engine, key, name, value);
         } else if (section == "wall") {
             if (name != "photo_hosts")
                 throw config_error("config: unknown key \"" + key + "\"; [wall] takes photo_hosts = HOST, HOST, ...");
@@ -330,7 +349,7 @@ void apply_config_sections(server_config& c, const std::vector<std::pair<std::st
             open311_entries.emplace_back(std::string(name), value);
         } else {
             throw config_error("config: unknown key \"" + key +
-                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla], [handoff], [wall], [open311] and [poll.NAME]");
+                               "\"; sections are [dedup], [thresholds], [sources], [agencies], [sla], [autoclose], [handoff], [wall], [open311] and [poll.NAME]");
         }
     }
 

@@ -700,6 +700,248 @@ TEST(IncidentEngineEviction, ClosedIncidentsQuietSinceTheHorizonLeaveWithTheirKe
         engine.change(closed, status_change(incident_status::verified, "operator"), t0 + 20 * minute)));
     EXPECT_EQ(engine.accept(point_report("c3", 106.63, -6.17, t0 + 30 * minute), tangerang, t0 + 30 * minute).incident_id,
               closed);
+
+// Incidents that age (core/incident_aging.cpp): jams close 3 h after their last report, floods
+// 24 h, complaints never; a report within the dedup window reopens an auto-closed incident.
+constexpr std::int64_t hour = 60 * minute;
+
+report jam(std::string external_id, std::int64_t observed, double lat = -6.17)
+{
+    return point_report(std::move(external_id), 106.63, lat, observed, "traffic_jam", category::transport,
+                        severity::moderate, "dishub");
+}
+
+// What the service's upkeep does with each due incident.
+void auto_close(incident_engine& engine, std::uint64_t id, std::int64_t at)
+{
+    ASSERT_TRUE(std::holds_alternative<const incident*>(
+        engine.change(id, engine.auto_close_change(*engine.find(id)), at)));
+}
+
+void operator_sets(incident_engine& engine, std::uint64_t id, incident_status status, std::int64_t at)
+{
+    incident_change c;
+    c.status = status;
+    c.actor = "duty";
+    ASSERT_TRUE(std::holds_alternative<const incident*>(engine.change(id, c, at)));
+}
+
+TEST(IncidentAging, AnOpenJamFallsDueThreeHoursAfterItsLastReportAndNotBefore)
+{
+    incident_engine engine;
+    const auto id = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    EXPECT_EQ(engine.due_to_close(t0 + 3 * hour - 1, 100), std::vector<std::uint64_t>{});
+    EXPECT_EQ(engine.due_to_close(t0 + 3 * hour, 100), std::vector<std::uint64_t>{id});
+    // A later report moves it on; the earliest falls due first, and the limit bounds a round.
+    engine.accept(jam("j2", t0 + hour), tangerang, t0 + hour);
+    const auto flood = engine.accept(point_report("f1", 106.70, -6.20, t0), tangerang, t0).incident_id;
+    EXPECT_EQ(engine.due_to_close(t0 + 3 * hour, 100), std::vector<std::uint64_t>{});
+    EXPECT_EQ(engine.due_to_close(t0 + 4 * hour, 100), std::vector<std::uint64_t>{id});
+    EXPECT_EQ(engine.due_to_close(t0 + 24 * hour, 100), (std::vector<std::uint64_t>{id, flood}));
+    EXPECT_EQ(engine.due_to_close(t0 + 24 * hour, 1), std::vector<std::uint64_t>{id});
+    // Closed by an operator: no longer due.
+    operator_sets(engine, id, incident_status::resolved, t0 + 2 * hour);
+    EXPECT_EQ(engine.due_to_close(t0 + 24 * hour, 100), std::vector<std::uint64_t>{flood});
+}
+
+TEST(IncidentAging, AnAutoCloseIsAuditedBySystemWithItsReason)
+{
+    incident_engine engine;
+    const auto id = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    auto_close(engine, id, t0 + 3 * hour);
+    const incident* inc = engine.find(id);
+    EXPECT_EQ(inc->status, incident_status::closed);
+    EXPECT_EQ(inc->audit.back().actor, "system");
+    EXPECT_EQ(inc->audit.back().what, "status: new → closed (auto-closed after 3 h without reports)");
+    EXPECT_EQ(status_reason(inc->audit.back()), "auto-closed after 3 h without reports");
+    EXPECT_TRUE(auto_closed(*inc));
+    EXPECT_EQ(engine.due_to_close(t0 + 100 * hour, 100), std::vector<std::uint64_t>{});
+}
+
+TEST(IncidentAging, AReportWithinTheWindowReopensAnAutoClosedIncidentToTheStatusItHad)
+{
+    incident_engine engine;
+    const auto id = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    operator_sets(engine, id, incident_status::dispatched, t0 + 10 * minute);
+    auto_close(engine, id, t0 + 3 * hour);
+    // Observed 90 min after the first (within the jam's 2 h window), arriving late.
+    const auto d = engine.accept(jam("j2", t0 + 90 * minute, north(-6.17, 50)), tangerang, t0 + 3 * hour + minute);
+    EXPECT_EQ(d.incident_id, id);
+    EXPECT_TRUE(d.reopened);
+    const incident* inc = engine.find(id);
+    EXPECT_EQ(inc->status, incident_status::dispatched);
+    EXPECT_EQ(inc->audit.back().actor, "system");
+    EXPECT_EQ(inc->audit.back().what,
+              "status: closed → dispatched (reopened by report " + std::to_string(d.report_id) + ")");
+    EXPECT_FALSE(auto_closed(*inc));
+    EXPECT_EQ(engine.due_to_close(t0 + 90 * minute + 3 * hour, 100), std::vector<std::uint64_t>{id});
+}
+
+TEST(IncidentAging, AReportPastTheWindowOfAnAutoClosedIncidentOpensANewOne)
+{
+    incident_engine engine;
+    const auto id = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    auto_close(engine, id, t0 + 3 * hour);
+    const auto d = engine.accept(jam("j2", t0 + 3 * hour), tangerang, t0 + 3 * hour);
+    EXPECT_NE(d.incident_id, id);
+    EXPECT_TRUE(d.opened_incident);
+    EXPECT_EQ(engine.find(id)->status, incident_status::closed);
+    EXPECT_EQ(engine.find(d.incident_id)->status, incident_status::new_);
+}
+
+TEST(IncidentAging, AnOpenIncidentInReachWinsOverANearerAutoClosedOne)
+{
+    incident_engine engine;
+    const auto aged = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    auto_close(engine, aged, t0 + 3 * hour);
+    const auto open = engine.accept(jam("j2", t0 + 3 * hour, north(-6.17, 120)), tangerang, t0 + 3 * hour).incident_id;
+    ASSERT_NE(open, aged) << "past the window of the first";
+    // 30 m from the closed one, 90 m from the open one, within both windows.
+    const auto d = engine.accept(jam("j3", t0 + 100 * minute, north(-6.17, 30)), tangerang, t0 + 3 * hour + minute);
+    EXPECT_EQ(d.incident_id, open);
+    EXPECT_EQ(engine.find(aged)->status, incident_status::closed);
+}
+
+TEST(IncidentAging, AnOperatorsCloseIsNotReopenedByAReport)
+{
+    incident_engine engine;
+    const auto id = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    operator_sets(engine, id, incident_status::closed, t0 + 10 * minute);
+    const auto d = engine.accept(jam("j2", t0 + 20 * minute), tangerang, t0 + 20 * minute);
+    EXPECT_NE(d.incident_id, id);
+    EXPECT_EQ(engine.find(id)->status, incident_status::closed);
+    // Nor an auto-closed one an operator then resolved.
+    auto_close(engine, d.incident_id, t0 + 20 * minute + 3 * hour);
+    operator_sets(engine, d.incident_id, incident_status::resolved, t0 + 20 * minute + 3 * hour + 1);
+    const auto later = engine.accept(jam("j3", t0 + 2 * hour), tangerang, t0 + 4 * hour);
+    EXPECT_NE(later.incident_id, d.incident_id);
+    EXPECT_EQ(engine.find(d.incident_id)->status, incident_status::resolved);
+}
+
+TEST(IncidentAging, AReportAlreadyPastItsTypesTimeOpensItsIncidentClosed)
+{
+    incident_engine engine;
+    // A replayed archive: observed 4 h before it arrives.
+    const auto d = engine.accept(jam("j1", t0), tangerang, t0 + 4 * hour);
+    const incident* inc = engine.find(d.incident_id);
+    EXPECT_TRUE(d.opened_incident);
+    EXPECT_EQ(inc->status, incident_status::closed);
+    EXPECT_EQ(inc->audit.back().actor, "system");
+    EXPECT_EQ(status_reason(inc->audit.back()), "auto-closed on arrival: its last report is more than 3 h old");
+    EXPECT_EQ(engine.due_to_close(t0 + 100 * hour, 100), std::vector<std::uint64_t>{});
+    // The next old report of the same jam joins it and leaves it closed; a fresh one reopens it.
+    EXPECT_EQ(engine.accept(jam("j2", t0 + 30 * minute), tangerang, t0 + 4 * hour).incident_id, d.incident_id);
+    EXPECT_EQ(inc->status, incident_status::closed);
+    EXPECT_EQ(engine.accept(jam("j3", t0 + 2 * hour), tangerang, t0 + 4 * hour).incident_id, d.incident_id);
+    EXPECT_EQ(inc->status, incident_status::new_);
+    // Just inside its time, a report opens its incident open.
+    EXPECT_EQ(engine.find(engine.accept(jam("j4", t0, -6.30), tangerang, t0 + 3 * hour - 1).incident_id)->status,
+              incident_status::new_);
+}
+
+TEST(IncidentAging, ComplaintsNeverAutoClose)
+{
+    incident_engine engine;
+    const auto d = engine.accept(point_report("c1", 106.63, -6.17, t0, "traffic_jam", category::complaint), tangerang,
+                                 t0 + 100 * hour);
+    EXPECT_EQ(engine.find(d.incident_id)->status, incident_status::new_);
+    EXPECT_EQ(engine.due_to_close(t0 + 10'000 * hour, 100), std::vector<std::uint64_t>{});
+}
+
+TEST(IncidentAging, TheConfigSetsATypesTimeTheOthersAndNever)
+{
+    engine_config config;
+    config.autoclose_by_type["traffic_jam"] = hour;
+    config.autoclose_by_type["flood"] = 0; // never
+    config.autoclose_default_ms = 2 * hour;
+    incident_engine engine(config);
+    const auto j = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    engine.accept(point_report("f1", 106.70, -6.20, t0), tangerang, t0);
+    const auto l = engine.accept(point_report("l1", 106.75, -6.25, t0, "landslide"), tangerang, t0).incident_id;
+    EXPECT_EQ(engine.due_to_close(t0 + hour, 100), std::vector<std::uint64_t>{j});
+    EXPECT_EQ(engine.due_to_close(t0 + 1000 * hour, 100), (std::vector<std::uint64_t>{j, l}));
+    EXPECT_EQ(engine.auto_close_change(*engine.find(j)).reason, "auto-closed after 1 h without reports");
+    // The built-in table: every other transport and disaster type closes after 24 h.
+    EXPECT_EQ(engine_config{}.autoclose_after(category::disaster, "landslide"), 24 * hour);
+    EXPECT_EQ(engine_config{}.autoclose_after(category::transport, "road_closure"), 3 * hour);
+}
+
+TEST(IncidentAging, AnAlertWithAnExpiryEndsThenAndNotByItsTypesTime)
+{
+    incident_engine engine;
+    report a = point_report("w1", 106.63, -6.17, t0, "weather_warning");
+    a.alert_key = "w1";
+    a.expires_at_ms = t0 + 48 * hour;
+    const auto id = engine.accept(a, tangerang, t0).incident_id;
+    EXPECT_EQ(engine.due_to_close(t0 + 47 * hour, 100), std::vector<std::uint64_t>{});
+    EXPECT_EQ(engine.expired_alerts(t0 + 48 * hour), std::vector<std::uint64_t>{id});
+}
+
+TEST(IncidentAging, AnAlertWithoutAnExpiryAgesAndALaterVersionReopensItButACancelDoesNot)
+{
+    incident_engine engine;
+    report a = point_report("w1", 106.63, -6.17, t0, "weather_warning", category::disaster, severity::moderate, "bmkg");
+    a.alert_key = "w1";
+    const auto id = engine.accept(a, tangerang, t0).incident_id;
+    ASSERT_EQ(engine.due_to_close(t0 + 24 * hour, 100), std::vector<std::uint64_t>{id});
+    auto_close(engine, id, t0 + 24 * hour);
+    report cancel = a;
+    cancel.external_id = "w1-cancel";
+    cancel.alert_key = "w1-cancel";
+    cancel.alert_references = {"w1"};
+    cancel.cancels = true;
+    cancel.observed_at_ms = t0 + 24 * hour;
+    EXPECT_EQ(engine.accept(cancel, tangerang, t0 + 24 * hour + minute).incident_id, id);
+    EXPECT_EQ(engine.find(id)->status, incident_status::closed);
+    report update = a;
+    update.external_id = "w2";
+    update.alert_key = "w2";
+    update.alert_references = {"w1"};
+    update.observed_at_ms = t0 + 25 * hour;
+    EXPECT_EQ(engine.accept(update, tangerang, t0 + 25 * hour).incident_id, id);
+    EXPECT_EQ(engine.find(id)->status, incident_status::new_);
+}
+
+TEST(IncidentAging, ACheckpointRestoresTheDueTimesAndWhatWasAutoClosed)
+{
+    incident_engine engine;
+    const auto aged = engine.accept(jam("j1", t0), tangerang, t0).incident_id;
+    auto_close(engine, aged, t0 + 3 * hour);
+    const auto open = engine.accept(jam("j2", t0 + 3 * hour, -6.30), tangerang, t0 + 3 * hour).incident_id;
+
+    checkpoint::v1::Engine saved;
+    engine.save(saved);
+    incident_engine restored;
+    restored.restore(saved);
+    EXPECT_EQ(restored.due_to_close(t0 + 6 * hour, 100), std::vector<std::uint64_t>{open});
+    EXPECT_TRUE(auto_closed(*restored.find(aged)));
+    const auto d = restored.accept(jam("j3", t0 + hour), tangerang, t0 + 3 * hour + minute);
+    EXPECT_EQ(d.incident_id, aged);
+    EXPECT_EQ(restored.find(aged)->status, incident_status::new_);
+    EXPECT_EQ(restored.due_to_close(t0 + 4 * hour, 100), std::vector<std::uint64_t>{aged});
+}
+
+TEST(IncidentAging, ReplayingTheDecisionsGivesTheSameIncidents)
+{
+    incident_engine live;
+    const auto a = live.accept(jam("j1", t0), tangerang, t0);
+    auto_close(live, a.incident_id, t0 + 3 * hour);
+    const auto b = live.accept(jam("j2", t0 + hour), tangerang, t0 + 3 * hour + minute); // reopens
+    const auto c = live.accept(jam("j3", t0, -6.30), tangerang, t0 + 5 * hour);          // closed on arrival
+
+    incident_engine replayed;
+    const district_join here{tangerang, {}};
+    replayed.replay_accept(jam("j1", t0), here, a.report_id, a.incident_id, t0);
+    replayed.change(a.incident_id, live.auto_close_change(*live.find(a.incident_id)), t0 + 3 * hour);
+    replayed.replay_accept(jam("j2", t0 + hour), here, b.report_id, b.incident_id, t0 + 3 * hour + minute);
+    replayed.replay_accept(jam("j3", t0, -6.30), here, c.report_id, c.incident_id, t0 + 5 * hour);
+    for (const auto id : {a.incident_id, c.incident_id}) {
+        EXPECT_EQ(replayed.find(id)->status, live.find(id)->status);
+        ASSERT_EQ(replayed.find(id)->audit.size(), live.find(id)->audit.size());
+        for (std::size_t i = 0; i < live.find(id)->audit.size(); ++i)
+            EXPECT_EQ(replayed.find(id)->audit[i].what, live.find(id)->audit[i].what);
+    }
+    EXPECT_EQ(replayed.due_to_close(t0 + 100 * hour, 100), live.due_to_close(t0 + 100 * hour, 100));
 }
 
 } // namespace

@@ -99,6 +99,24 @@ TEST(Sla, AnAnswerInTimeMovesTheDeadlineToResolutionAndALateOneStaysOverdue)
     EXPECT_EQ(done_late.resolved_ms, t0 + 3 * hour);
 }
 
+TEST(Sla, AnAutoCloseIsNoResponseAndAnAutoClosedIncidentHasNoSla)
+{
+    incident jam = complaint(1, "Dishub");
+    jam.category = category::transport;
+    jam.type = "traffic_jam";
+    jam.audit.push_back({t0 + 3 * hour, "system", "status: new → closed (auto-closed after 3 h without reports)"});
+    jam.status = incident_status::closed;
+    EXPECT_FALSE(evaluate_sla(jam, short_sla(), t0 + 10 * day).applies);
+    EXPECT_FALSE(evaluate_sla(jam, short_sla(), t0 + 10 * day).overdue);
+    // Reopened by a report: open again, and still nobody has responded.
+    jam.audit.push_back({t0 + 4 * hour, "system", "status: closed → new (reopened by report 7)"});
+    jam.status = incident_status::new_;
+    const sla_state s = evaluate_sla(jam, short_sla(), t0 + 4 * hour);
+    EXPECT_TRUE(s.applies);
+    EXPECT_FALSE(s.first_response_ms.has_value());
+    EXPECT_TRUE(s.overdue);
+}
+
 TEST(Sla, ResolutionIsTheLatestEndAndAReopenedIncidentIsOpenAgain)
 {
     const sla_config c = short_sla();

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace pantau::server {
 namespace {
@@ -189,6 +190,38 @@ TEST(ConfigSections, SlaRulesNameAgenciesAsTheyAreWrittenSpacesAndDotsIncluded)
     EXPECT_NE(error_of({{"sla.resolution", "0"}}).find("or none"), std::string::npos);
 }
 
+TEST(ConfigSections, AutocloseSetsATypesTimeTheDefaultAndNever)
+{
+    const server_config defaults = apply({});
+    EXPECT_EQ(defaults.engine.autoclose_after(category::transport, "traffic_jam"), 3 * hour);
+    EXPECT_EQ(defaults.engine.autoclose_after(category::disaster, "weather_warning"), 24 * hour);
+    EXPECT_EQ(defaults.engine.autoclose_after(category::disaster, "landslide"), 24 * hour) << "the default";
+    EXPECT_EQ(defaults.engine.autoclose_after(category::complaint, "traffic_jam"), 0) << "complaints never";
+
+    const server_config c = apply({{"autoclose.traffic_jam", "90m"}, {"autoclose.flood", "never"},
+                                   {"autoclose.default", "never"}, {"autoclose.landslide", "2d"}});
+    EXPECT_EQ(c.engine.autoclose_after(category::transport, "traffic_jam"), 90 * minute);
+    EXPECT_EQ(c.engine.autoclose_after(category::disaster, "flood"), 0);
+    EXPECT_EQ(c.engine.autoclose_after(category::disaster, "earthquake"), 0);
+    EXPECT_EQ(c.engine.autoclose_after(category::disaster, "landslide"), 48 * hour);
+    EXPECT_EQ(c.engine.autoclose_after(category::transport, "accident"), 3 * hour) << "the built-in table stays";
+}
+
+TEST(ConfigSections, BadAutocloseValuesGiveOneLineNamingTheKey)
+{
+    for (const auto& [key, value, expected] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"autoclose.traffic_jam", "soon", "autoclose.traffic_jam = \"soon\": expected how long"},
+             {"autoclose.traffic_jam", "0", "or never"},
+             {"autoclose.traffic_jam", "3", "or never"},
+             {"autoclose.default", "400d", "at most 365d"},
+             {"autoclose.Traffic Jam", "3h", "\"Traffic Jam\" is not a report type"}}) {
+        const std::string error = error_of({{key, value}});
+        EXPECT_NE(error.find(expected), std::string::npos) << error;
+        EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    }
+}
+
 TEST(ConfigSections, WallPhotoHostsAreLowerCaseHostNamesSeparatedByCommas)
 {
     EXPECT_TRUE(apply({}).photo_hosts.empty());
@@ -294,6 +327,7 @@ TEST(ExampleConfig, EveryValueOfTheShippedExampleArrives)
     EXPECT_EQ(c->engine.agency_for("no_such_type", {}), "Tangerang Live Room");
     EXPECT_EQ(c->sla.target_for(category::complaint, "road_damage", "Dinas PUPR"), (sla_target{24 * hour, 7 * 24 * hour}));
     EXPECT_EQ(c->sla.target_for(category::complaint, "garbage", "UPT Kebersihan Kec. Tangerang").first_response_ms, 4 * hour);
+    EXPECT_EQ(c->engine.autoclose_after(category::disaster, "earthquake"), 48 * hour);
     EXPECT_EQ(c->xml.max_bytes, 256u << 10);
     EXPECT_EQ(c->xml.max_depth, 16u);
 }
