@@ -700,6 +700,7 @@ TEST(IncidentEngineEviction, ClosedIncidentsQuietSinceTheHorizonLeaveWithTheirKe
         engine.change(closed, status_change(incident_status::verified, "operator"), t0 + 20 * minute)));
     EXPECT_EQ(engine.accept(point_report("c3", 106.63, -6.17, t0 + 30 * minute), tangerang, t0 + 30 * minute).incident_id,
               closed);
+}
 
 // Incidents that age (core/incident_aging.cpp): jams close 3 h after their last report, floods
 // 24 h, complaints never; a report within the dedup window reopens an auto-closed incident.

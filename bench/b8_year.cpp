@@ -1,0 +1,150 @@
+// A year of a city in bounded memory (docs/benchmarks.md, "A year in bounded memory"): drives the
+// incident service directly, on a simulated clock, with the simulator's mix of complaints,
+// transport and disaster reports over the demo districts, at EVENTS events spread over a year.
+// Agencies resolve each complaint two days after it opened; other incidents end as the service's
+// rules end them. Once a simulated month it prints the process's RSS, the checkpoint's size, the
+// incidents held in memory and archived, the ingest rate of that month, and the time a restart
+// from the data dir takes. The numbers must flatten once the archive horizon (7 days) is reached.
+//
+//   build/bench/pantau_bench_b8 DATA_DIR [EVENTS] [MONTHS]
+#include "app/incident_service.hpp"
+#include "core/simulator.hpp"
+#include "core/time_text.hpp"
+
+#include "geo/demo_districts.hpp"
+#include "geo/hierarchy.hpp"
+
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace {
+
+using namespace pantau;
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::int64_t minute_ms = 60'000;
+constexpr std::int64_t day_ms = 24 * 60 * minute_ms;
+constexpr std::int64_t t0 = 1'767'225'600'000; // 2026-01-01T00:00:00Z
+
+double rss_mib()
+{
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// The newest checkpoint's bytes and the archive's rows, read as any SQLite client would.
+std::pair<double, long> checkpoint_mib_and_archived(const fs::path& dir)
+{
+    sqlite3* db = nullptr;
+    double mib = 0;
+    long archived = 0;
+    if (sqlite3_open_v2((dir / "events.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT (SELECT coalesce(sum(length(bytes)), 0) FROM checkpoint_parts), "
+                                   "(SELECT count(*) FROM archived_incidents)",
+                               -1, &s, nullptr) == SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW) {
+            mib = static_cast<double>(sqlite3_column_int64(s, 0)) / (1 << 20);
+            archived = static_cast<long>(sqlite3_column_int64(s, 1));
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return {mib, archived};
+}
+
+std::unique_ptr<app::incident_service> open_service(const geo::hierarchy& districts, const fs::path& dir)
+{
+    app::checkpoint_options checkpoints;
+    checkpoints.every_events = 100'000;
+    checkpoints.every = std::chrono::milliseconds(0); // the simulated clock runs far ahead of the real one
+    return std::make_unique<app::incident_service>(districts, dir, engine_config{}, store::event_log_options{},
+                                                   app::service_options{}, checkpoints);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s DATA_DIR [EVENTS] [MONTHS]\n", argv[0]);
+        return 2;
+    }
+    const fs::path dir = argv[1];
+    const double events = argc > 2 ? std::stod(argv[2]) : 10e6;
+    const int months = argc > 3 ? std::stoi(argv[3]) : 12;
+    fs::remove_all(dir);
+    spdlog::set_level(spdlog::level::warn);
+
+    geo::load_report loaded;
+    const geo::hierarchy districts = geo::hierarchy::load(geo::demo_levels(PANTAU_REPO_DATA), loaded);
+    simulator sim(districts, 2026);
+    auto service = open_service(districts, dir);
+
+    const std::int64_t step_ms = 10 * minute_ms;
+    const std::int64_t span_ms = months * 30 * day_ms;
+    const double rate_per_s = events / (static_cast<double>(span_ms) / 1000);
+    std::deque<std::pair<std::int64_t, std::uint64_t>> complaints; // opened at, incident id
+    std::printf("month | events (M) | ingest (k events/s) | RSS (MiB) | held | archived | checkpoint (MiB) | restart (s)\n");
+    std::printf("---|---|---|---|---|---|---|---\n");
+    std::uint64_t total = 0;
+    for (int month = 1; month <= months; ++month) {
+        const auto started = clock_type::now();
+        std::uint64_t in_month = 0;
+        for (std::int64_t now = t0 + (month - 1) * 30 * day_ms; now < t0 + month * 30 * day_ms; now += step_ms) {
+            std::vector<report> batch = sim.next(now, static_cast<double>(step_ms) / 1000, rate_per_s);
+            std::vector<std::variant<report, app::rejected_report>> items(batch.begin(), batch.end());
+            const auto outcome = service->ingest(std::move(items), now);
+            const auto* results = std::get_if<std::vector<app::ingest_result>>(&outcome);
+            if (!results) {
+                std::fprintf(stderr, "ingest refused: %s\n", std::get<app::service_refusal>(outcome).message.c_str());
+                return 1;
+            }
+            for (std::size_t i = 0; i < results->size(); ++i)
+                if (const auto* a = std::get_if<app::accepted_report>(&(*results)[i]);
+                    a && !a->repeated && batch[i].category == category::complaint)
+                    complaints.emplace_back(now, a->incident_id);
+            in_month += batch.size();
+            // The agencies: each complaint resolved two days after its report.
+            incident_change resolve;
+            resolve.status = incident_status::resolved;
+            resolve.actor = "agency";
+            while (!complaints.empty() && complaints.front().first <= now - 2 * day_ms) {
+                if (const auto inc = service->get(complaints.front().second); inc && is_open(inc->status))
+                    service->change(inc->id, resolve, now);
+                complaints.pop_front();
+            }
+            service->maintain(now);
+        }
+        const std::chrono::duration<double> took = clock_type::now() - started;
+        total += in_month;
+        const std::size_t held = service->gauges(t0 + month * 30 * day_ms).incidents;
+        service->write_checkpoint();
+        const double rss = rss_mib();
+        const auto [checkpoint_mib, archived] = checkpoint_mib_and_archived(dir);
+        const auto restart_started = clock_type::now();
+        service.reset();
+        service = open_service(districts, dir);
+        const std::chrono::duration<double> restart = clock_type::now() - restart_started;
+        std::printf("%d | %.2f | %.1f | %.0f | %zu | %ld | %.1f | %.2f\n", month, static_cast<double>(total) / 1e6,
+                    static_cast<double>(in_month) / took.count() / 1000, rss, held, archived, checkpoint_mib,
+                    restart.count());
+        std::fflush(stdout);
+    }
+    return 0;
+}
