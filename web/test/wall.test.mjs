@@ -85,7 +85,9 @@ before(async () => {
   dataDir = freshDataDir();
   // A declared source that never reports: the wall must show it stale, never as an all-clear.
   const config = join(dataDir, "pantau.ini");
-  writeFileSync(config, "[sources]\nbmkg = 10m\n");
+  // The background's jams and accidents are up to 22 h old: they would open closed after 3 h
+  // (docs/config.md, [autoclose]); this test counts them open.
+  writeFileSync(config, "[sources]\nbmkg = 10m\n[autoclose]\ntraffic_jam = never\naccident = never\n");
   // A poller of a feed that refuses connections (port 9, discard): its source stale, saying why.
   server = await startServer({ dataDir, extra: ["--config", config, "--poll", "bmkg=http://127.0.0.1:9/autogempa.json@1h"] });
   origin = server.url.replace(/\/$/, "");
