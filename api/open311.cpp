@@ -142,7 +142,7 @@ std::string_view open311_media_type(open311_format f)
 std::string open311_document(open311_format f, std::string_view root, std::string_view item, const json& body)
 {
     if (f == open311_format::json)
-        return body.dump();
+        return body.dump(-1, ' ', false, json::error_handler_t::replace); // as the XML writer: bad bytes become U+FFFD
     xml_writer w;
     w.open(root);
     if (body.is_array())
@@ -243,7 +243,7 @@ std::variant<report, open311_refusal> open311_request_report(const std::vector<s
         if (s.code == *code)
             service = &s;
     if (!service)
-        return open311_refusal{404, "service_code " + std::string(utf8_prefix(*code, 64)) +
+        return open311_refusal{404, "service_code " + utf8_quote(*code, 64) +
                                         " is not a service here (GET services.json lists them)"};
 
     const auto lat_text = field(form, "lat"), lon_text = field(form, "long");

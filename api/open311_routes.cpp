@@ -10,6 +10,7 @@
 #include "api/query.hpp"
 #include "api/reply.hpp"
 #include "core/time_text.hpp"
+#include "core/utf8.hpp"
 #include "store/wall_clock.hpp"
 
 #include <algorithm>
@@ -196,7 +197,7 @@ http_response one_request(const routes_context& x, const request_context& c, ope
     const auto id = name ? parse_id(name->first) : std::nullopt;
     const auto l = id ? x.s.incidents.find_report(*id) : std::nullopt;
     if (!l || l->r.category != category::complaint)
-        return refuse(c.req, f, http::status::not_found, "no service request " + c.path_params.at(0));
+        return refuse(c.req, f, http::status::not_found, "no service request " + utf8_quote(c.path_params.at(0), 64));
     return document(c.req, f, http::status::ok,
                     open311_document(f, "service_requests", "request",
                                      open311_json::array({open311_request_json(view_of(x.s, x.options.services, *l))})));
@@ -260,7 +261,7 @@ void add_open311_routes(route_table& routes, const api_services& s, open311_opti
             if (name && service.code == name->first)
                 return document(c.req, f, http::status::ok,
                                 open311_document(f, "service_definition", "", open311_definition_json(service)));
-        return refuse(c.req, f, http::status::not_found, "no service " + c.path_params.at(0));
+        return refuse(c.req, f, http::status::not_found, "no service " + utf8_quote(c.path_params.at(0), 64));
     });
     routes.add(http::verb::get, base + "requests/{id}", access::viewer, [x](const request_context& c) {
         const auto name = split_open311_format(c.path_params.at(0));

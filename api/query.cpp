@@ -1,6 +1,7 @@
 #include "api/query.hpp"
 
 #include "core/time_text.hpp"
+#include "core/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -221,10 +222,10 @@ std::optional<std::string> query_schema::read(std::string_view raw) const
             std::string known;
             for (const auto& candidate : params_)
                 known += (known.empty() ? "" : ", ") + candidate.name;
-            return *key + ": unknown parameter" + (known.empty() ? "; this endpoint takes none" : "; known: " + known);
+            return utf8_quote(*key, 64) + ": unknown parameter" + (known.empty() ? "; this endpoint takes none" : "; known: " + known);
         }
         if (!p->read(*value))
-            return *key + ": expected " + p->expected;
+            return utf8_quote(*key, 64) + ": expected " + p->expected;
     }
     return std::nullopt;
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace pantau {
@@ -65,6 +66,24 @@ constexpr std::string_view utf8_prefix(std::string_view s, std::size_t max)
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u)
         --cut;
     return s.substr(0, cut);
+}
+
+// Client text quoted in a message, such as an error naming the parameter it refuses: at most
+// max bytes of s, each byte that does not begin a well-formed character shown as U+FFFD, and
+// "..." where s was cut. A message must stay valid UTF-8 and bounded whatever the client sent.
+inline std::string utf8_quote(std::string_view s, std::size_t max)
+{
+    static constexpr std::string_view replacement = "\xEF\xBF\xBD";
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8_at(s, i).length;
+        const std::string_view shown = n == 0 ? replacement : s.substr(i, n);
+        if (out.size() + shown.size() > max)
+            return out + "...";
+        out += shown;
+        i += n == 0 ? 1 : n;
+    }
+    return out;
 }
 
 } // namespace pantau

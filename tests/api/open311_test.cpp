@@ -3,6 +3,7 @@
 // POST example is read into a report, and every refusal has the spec's status and a message.
 
 #include "api/open311.hpp"
+#include "core/utf8.hpp"
 #include "ingest/xml_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -230,6 +231,27 @@ TEST(Open311, EveryBadRequestIsRefusedWithTheSpecsStatusAndAMessage)
         many += "&attribute[a" + std::to_string(i) + "]=1";
     EXPECT_EQ(refusal(many).status, 400);
     EXPECT_EQ(refusal("service_code=flood" + at + "&%ZZ=1").status, 0) << "a malformed escape is no form";
+}
+
+// A refusal may quote what the citizen sent; bytes that are not UTF-8 must not make either
+// error document unwritable (the fuzzer found one that did).
+TEST(Open311, ARefusalQuotingBytesThatAreNotUtf8IsStillAWellFormedDocument)
+{
+    const auto form = parse_form("service_code=%B1%B1garb" + std::string(200, 'x') + "&lat=-6.17&long=106.63");
+    ASSERT_TRUE(form);
+    const auto made = open311_request_report(*form, default_open311_services(), "laksa", "x", 0);
+    const auto* refused = std::get_if<open311_refusal>(&made);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 404);
+    EXPECT_TRUE(valid_utf8(refused->description)) << refused->description;
+    EXPECT_NE(refused->description.find("\xEF\xBF\xBD\xEF\xBF\xBDgarb"), std::string::npos) << refused->description;
+    EXPECT_LT(refused->description.size(), 200u) << "the quote is cut";
+    const json errors = json::parse(open311_errors(open311_format::json, 404, refused->description));
+    EXPECT_EQ(errors[0]["description"], refused->description);
+    EXPECT_TRUE(std::holds_alternative<ingest::xml_document>(
+        ingest::parse_xml(open311_errors(open311_format::xml, 404, refused->description), ingest::xml_limits{})));
+    // Any other document with such bytes is written, not thrown: they read back as U+FFFD.
+    EXPECT_EQ(json::parse(open311_errors(open311_format::json, 400, "a\xB1"))[0]["description"], "a\xEF\xBF\xBD");
 }
 
 } // namespace
