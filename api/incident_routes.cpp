@@ -34,8 +34,10 @@ http_response list_incidents(const api_services& s, const request_context& c)
 {
     app::incident_filter f;
     std::string format = "json";
+    std::optional<std::int64_t> at;
     const auto error =
         query_schema()
+            .time("at", at)
             .time("since", f.since_ms)
             .time("until", f.until_ms)
             .text("district", f.district)
@@ -53,16 +55,27 @@ http_response list_incidents(const api_services& s, const request_context& c)
             .read(c.query);
     if (error)
         return bad_request(c.req, *error);
+    if (auto refused = future_at_refusal(c.req, at, store::wall_now_ms()))
+        return std::move(*refused);
     // One more than the page: whether there is a next page, without a second walk.
     const std::size_t page = f.limit;
     f.limit = page + 1;
-    std::vector<incident> found = s.incidents.list(f);
+    std::vector<incident> found;
+    if (at) {
+        auto past = s.incidents.list_at(*at, f);
+        if (auto* refused = std::get_if<app::past_refusal>(&past))
+            return past_unavailable(c.req, *refused);
+        found = std::move(std::get<std::vector<incident>>(past));
+    } else {
+        found = s.incidents.list(f);
+    }
     std::optional<std::string> next_cursor;
     if (found.size() > page) {
         found.resize(page);
         next_cursor = std::to_string(found.back().id);
     }
-    const std::int64_t now_ms = store::wall_now_ms();
+    // Overdue as of the time looked at.
+    const std::int64_t now_ms = at.value_or(store::wall_now_ms());
     auto overdue = [&](const incident& inc) { return evaluate_sla(inc, s.incidents.sla(), now_ms).overdue; };
     buffer_response reply;
     if (format == "csv") {
@@ -76,6 +89,8 @@ http_response list_incidents(const api_services& s, const request_context& c)
         for (const incident& inc : found)
             list.push_back(incident_view(s, inc, false, now_ms));
         json out{{"incidents", std::move(list)}};
+        if (at)
+            out["as_of"] = rfc3339(*at);
         if (next_cursor)
             out["next_cursor"] = *next_cursor;
         reply = json_reply(c.req, wire::dump(out));
@@ -102,13 +117,31 @@ void add_handoff(const api_services& s, std::uint64_t id, json& out)
 
 http_response get_incident(const api_services& s, const request_context& c)
 {
+    std::optional<std::int64_t> at;
+    if (const auto error = query_schema().time("at", at).read(c.query))
+        return bad_request(c.req, *error);
+    const std::int64_t now_ms = store::wall_now_ms();
+    if (auto refused = future_at_refusal(c.req, at, now_ms))
+        return std::move(*refused);
     const std::string& text = c.path_params.at(0);
     const auto id = parse_id(text);
-    const auto inc = id ? s.incidents.get(*id) : std::nullopt;
+    std::optional<incident> inc;
+    if (id && at) {
+        auto past = s.incidents.get_at(*at, *id);
+        if (auto* refused = std::get_if<app::past_refusal>(&past))
+            return past_unavailable(c.req, *refused);
+        inc = std::move(std::get<std::optional<incident>>(past));
+    } else if (id) {
+        inc = s.incidents.get(*id);
+    }
     if (!inc)
-        return error_reply(c.req, http::status::not_found, "not_found", "no incident " + text);
-    json out = incident_view(s, *inc, true, store::wall_now_ms());
-    add_handoff(s, *id, out);
+        return error_reply(c.req, http::status::not_found, "not_found",
+                           "no incident " + text + (at ? " at " + rfc3339(*at) : ""));
+    json out = incident_view(s, *inc, true, at.value_or(now_ms));
+    if (at)
+        out["as_of"] = rfc3339(*at);
+    else
+        add_handoff(s, *id, out); // where the hand-off stands now: not part of the past
     return json_reply(c.req, wire::dump(out));
 }
 

@@ -1,6 +1,7 @@
 #include "api/reply.hpp"
 
 #include "app/incident_service.hpp"
+#include "core/time_text.hpp"
 #include "wire/views.hpp"
 
 #include <algorithm>
@@ -72,6 +73,21 @@ buffer_response unavailable_reply(const http_request& req, const app::service_re
     auto res = error_reply(req, http::status::service_unavailable, refused.code, refused.message);
     res.set(http::field::retry_after, std::to_string(std::max<std::int64_t>(refused.retry_after.count(), 1)));
     return res;
+}
+
+std::optional<buffer_response> future_at_refusal(const http_request& req, std::optional<std::int64_t> at_ms,
+                                                 std::int64_t now_ms)
+{
+    if (!at_ms || *at_ms <= now_ms)
+        return std::nullopt;
+    return bad_request(req, "at: " + rfc3339(*at_ms) + " is in the future; leave at= out for the present");
+}
+
+buffer_response past_unavailable(const http_request& req, const app::past_refusal& refused)
+{
+    if (refused.busy)
+        return unavailable_reply(req, app::service_refusal{"busy", refused.message, std::chrono::seconds(1)});
+    return error_reply(req, http::status::gone, "past_unavailable", refused.message);
 }
 
 http_response unreadable_request(http::status status, std::string_view code, std::string_view message, unsigned version)

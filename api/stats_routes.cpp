@@ -30,7 +30,9 @@ http_response stats(const api_services& s, const request_context& c)
 {
     std::optional<std::string> level_name;
     std::optional<stats_window> window;
+    std::optional<std::int64_t> at;
     const auto error = query_schema()
+                           .time("at", at)
                            .text("level", level_name)
                            .custom("window", "15m, 1h or 24h",
                                    [&](const std::string& v) { return (window = stats_window_from_string(v)).has_value(); })
@@ -45,10 +47,23 @@ http_response stats(const api_services& s, const request_context& c)
         level = *found;
     }
     const stats_window w = window.value_or(stats_window::h1);
-    const std::int64_t now = store::wall_now_ms();
+    std::int64_t now = store::wall_now_ms();
+    std::vector<district_snapshot> snapshots;
+    if (at) {
+        // The windows ending at `at` (docs/history.md).
+        if (auto refused = future_at_refusal(c.req, at, now))
+            return std::move(*refused);
+        now = *at;
+        auto past = s.incidents.stats_at(*at, level);
+        if (auto* refused = std::get_if<app::past_refusal>(&past))
+            return past_unavailable(c.req, *refused);
+        snapshots = std::move(std::get<std::vector<district_snapshot>>(past));
+    } else {
+        snapshots = s.incidents.stats(level, now);
+    }
     const geo::level lvl = s.districts.at(level);
     json list = json::array();
-    for (const district_snapshot& snap : s.incidents.stats(level, now))
+    for (const district_snapshot& snap : snapshots)
         list.push_back(wire::district_stats_json(lvl, snap, w));
     return json_reply(c.req, wire::dump(json{{"level", lvl.name()},
                                              {"window", to_string(w)},

@@ -48,16 +48,16 @@ void incident_service::close_aged(std::int64_t now_ms)
         std::lock_guard lock(mutex_);
         if (failed_)
             return;
-        const std::vector<std::uint64_t> due = engine_.due_to_close(now_ms, max_closes_per_round);
+        const std::vector<std::uint64_t> due = state_.engine.due_to_close(now_ms, max_closes_per_round);
         if (due.empty() || require_log_room(due.size(), due.size() * 512))
             return;
         std::vector<store::log_event> events;
         for (std::uint64_t id : due) {
-            const incident& inc = *engine_.find(id);
+            const incident& inc = *state_.engine.find(id);
             const incident_status status_before = inc.status;
-            const incident_change c = engine_.auto_close_change(inc);
-            if (auto changed = engine_.change(id, c, now_ms); std::holds_alternative<const incident*>(changed)) {
-                count_status_change(*std::get<const incident*>(changed), status_before);
+            const incident_change c = state_.engine.auto_close_change(inc);
+            if (auto changed = state_.engine.change(id, c, now_ms); std::holds_alternative<const incident*>(changed)) {
+                state_.count_status_change(*std::get<const incident*>(changed), status_before);
                 events.push_back(change_event(id, c, {}, now_ms));
             }
         }

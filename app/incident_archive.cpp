@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 namespace pantau::app {
 
 std::size_t incident_service::evict_settled(std::int64_t now_ms)
@@ -25,11 +27,11 @@ std::size_t incident_service::evict_settled(std::int64_t now_ms)
         std::lock_guard lock(mutex_);
         if (failed_)
             return 0;
-        ids = engine_.settled(before_ms);
+        ids = state_.engine.settled(before_ms);
         rows.reserve(ids.size());
         checkpoint::v1::Incident state;
         for (const std::uint64_t id : ids) {
-            const incident& inc = *engine_.find(id);
+            const incident& inc = *state_.engine.find(id);
             state.Clear();
             incident_engine::save_incident(inc, &state);
             rows.push_back({id, inc.changed_at_ms(), state.SerializeAsString()});
@@ -45,27 +47,28 @@ std::size_t incident_service::evict_settled(std::int64_t now_ms)
     }
     std::lock_guard lock(mutex_);
     archive_in_use_ = true;
-    const std::size_t evicted = engine_.evict(ids, before_ms);
+    const std::size_t evicted = state_.engine.evict(ids, before_ms);
     spdlog::info("{} incident(s) settled since {} archived and out of memory", evicted, rfc3339(before_ms));
     return evicted;
 }
 
 std::optional<incident> incident_service::archived(std::uint64_t id) const
 {
-    const auto bytes = log_.find_archived(id);
+    return archived_before(id, std::numeric_limits<std::int64_t>::max());
+}
+
+std::optional<incident> incident_service::archived_before(std::uint64_t id, std::int64_t before_ms) const
+{
+    const auto bytes = log_.find_archived_before(id, before_ms);
     checkpoint::v1::Incident state;
     if (!bytes || !state.ParseFromString(*bytes))
         return std::nullopt;
-    return engine_.restore_incident(state);
+    return state_.engine.restore_incident(state);
 }
 
 bool incident_service::readmit_archived(std::uint64_t id)
 {
-    auto inc = archived(id);
-    if (!inc)
-        return false;
-    engine_.readmit(std::move(*inc));
-    return true;
+    return state_.readmit(id, archive_reader_of(log_), std::numeric_limits<std::int64_t>::max());
 }
 
 std::vector<std::optional<incident_service::logged_ids>>

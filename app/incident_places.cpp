@@ -1,23 +1,12 @@
-// Where reports and incidents are, and where they count (docs/ingest.md, "Area incidents"): the
-// geo join of a report — a point's district per level, an area's every covered district — and
-// the district statistics that follow each decision, live and on replay alike.
+// Where reports and incidents are (docs/ingest.md, "Area incidents"): the geo join of a report —
+// a point's district per level, an area's every covered district — and alerts that end at their
+// expiry. The district statistics that follow each decision are counted by the incident state.
 #include "app/incident_service.hpp"
 
 #include <algorithm>
 #include <chrono>
 
 namespace pantau::app {
-namespace {
-
-// An incident's paths (for_each_stats_path), kept for comparison.
-std::vector<std::vector<std::string>> stats_paths(const incident& inc)
-{
-    std::vector<std::vector<std::string>> out;
-    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) { out.push_back(path); });
-    return out;
-}
-
-} // namespace
 
 district_join join_area(geo::locator& locator, const geo::hierarchy& h, const report& r, double min_share)
 {
@@ -68,62 +57,6 @@ district_join incident_service::join_districts(report& r)
     return out;
 }
 
-std::optional<incident_service::counted_state> incident_service::alert_before(const report& r) const
-{
-    const incident* inc = engine_.find_alert(r);
-    if (!inc)
-        return std::nullopt;
-    return counted_state{stats_paths(*inc), is_open(inc->status), inc->last_report_ms};
-}
-
-void incident_service::count_decision(const report& r, const district_join& where,
-                                      const std::optional<counted_state>& before, const incident& after, bool opened,
-                                      std::int64_t at_ms)
-{
-    auto count_report_in = [&](const std::vector<std::string>& path) {
-        stats_.on_report(path, r.category, r.type, r.severity, r.observed_at_ms);
-        series_.on_report(path, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
-    };
-    if (before) {
-        // A version of a known alert: it counts once where the alert already counted, so only
-        // the districts it newly covers see a report. An older version arriving late changes
-        // nothing (the engine kept the latest).
-        if (r.observed_at_ms < before->last_report_ms)
-            return;
-        if (before->open)
-            for (const auto& path : before->paths)
-                stats_.on_incident_closed(path, after.category);
-        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
-            if (std::find(before->paths.begin(), before->paths.end(), path) == before->paths.end())
-                count_report_in(path);
-            if (is_open(after.status))
-                stats_.on_incident_opened(path, after.category);
-        });
-        return;
-    }
-    for_each_stats_path(where.codes, where.covers, count_report_in);
-    // A first version that already cancels, or a report past its type's auto-close time, opened
-    // its incident closed; a report that reopened an auto-closed incident counts it open again.
-    if (opened && is_open(after.status))
-        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
-            stats_.on_incident_opened(path, after.category);
-        });
-}
-
-void incident_service::count_status_change(const incident& inc, incident_status before)
-{
-    const bool closed = is_open(before) && !is_open(inc.status);
-    const bool reopened = !is_open(before) && is_open(inc.status);
-    if (!closed && !reopened)
-        return;
-    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) {
-        if (closed)
-            stats_.on_incident_closed(path, inc.category);
-        else
-            stats_.on_incident_opened(path, inc.category);
-    });
-}
-
 void incident_service::expire_alerts(std::int64_t now_ms)
 {
     std::vector<std::uint64_t> expired;
@@ -131,7 +64,7 @@ void incident_service::expire_alerts(std::int64_t now_ms)
         std::lock_guard lock(mutex_);
         if (failed_)
             return;
-        expired = engine_.expired_alerts(now_ms);
+        expired = state_.engine.expired_alerts(now_ms);
     }
     // Each through change(), so the log holds it and a replay ends the alert at the same time.
     for (std::uint64_t id : expired) {

@@ -37,7 +37,7 @@ bool matches(const incident_filter& f, const incident& inc)
 std::optional<incident> incident_service::get(std::uint64_t id) const
 {
     std::lock_guard lock(mutex_);
-    if (const incident* inc = engine_.find(id))
+    if (const incident* inc = state_.engine.find(id))
         return *inc;
     return archive_in_use_ ? archived(id) : std::nullopt;
 }
@@ -45,7 +45,7 @@ std::optional<incident> incident_service::get(std::uint64_t id) const
 std::optional<incident> incident_service::find_alert(const report& r) const
 {
     std::lock_guard lock(mutex_);
-    if (const incident* inc = engine_.find_alert(r))
+    if (const incident* inc = state_.engine.find_alert(r))
         return *inc;
     return std::nullopt;
 }
@@ -54,18 +54,24 @@ std::vector<incident_summary> incident_service::open_alerts(std::string_view sou
 {
     std::lock_guard lock(mutex_);
     std::vector<incident_summary> out;
-    for (const incident* inc : engine_.open_alerts(source))
+    for (const incident* inc : state_.engine.open_alerts(source))
         out.push_back(*inc);
     return out;
 }
 
 std::vector<incident> incident_service::list(const incident_filter& f) const
 {
+    return list_from(state_.engine, &mutex_, f, std::nullopt);
+}
+
+std::vector<incident> incident_service::list_from(const incident_engine& engine, std::mutex* engine_lock,
+                                                  const incident_filter& f, std::optional<std::int64_t> past_at_ms) const
+{
     std::vector<incident> out;
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock = engine_lock ? std::unique_lock(*engine_lock) : std::unique_lock<std::mutex>();
         // Newest first: what a command centre looks at.
-        const auto& all = engine_.incidents();
+        const auto& all = engine.incidents();
         for (auto it = std::make_reverse_iterator(f.before_id ? all.lower_bound(*f.before_id) : all.end());
              it != all.rend() && out.size() < f.limit; ++it)
             if (matches(f, it->second))
@@ -79,12 +85,28 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
     const std::uint64_t floor = out.size() == f.limit ? out.back().id : 0;
     std::vector<incident> settled;
     checkpoint::v1::Incident state;
-    log_.scan_archived(f.before_id.value_or(0), [&](std::string_view bytes) {
+    // Below the cursor; in the past, also below the ids not given out by then (the engine of
+    // that time holds every id up to its last).
+    std::optional<std::uint64_t> below = f.before_id;
+    if (past_at_ms) {
+        const std::uint64_t unborn = engine.last_incident_id() + 1;
+        below = std::min(below.value_or(unborn), unborn);
+    }
+    if (below == 0u)
+        return out;
+    log_.scan_archived(below.value_or(0), [&](std::string_view bytes) {
         if (!state.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
             return true;
         if (state.id() <= floor)
             return false;
         incident inc = incident_engine::restore_incident(state, engine_config_);
+        // Archived again after a change since that time: as it was archived before.
+        if (past_at_ms && inc.changed_at_ms() > *past_at_ms) {
+            auto then = archived_before(inc.id, *past_at_ms + 1);
+            if (!then)
+                return true;
+            inc = std::move(*then);
+        }
         if (matches(f, inc))
             settled.push_back(std::move(inc));
         return settled.size() < f.limit;
@@ -92,9 +114,9 @@ std::vector<incident> incident_service::list(const incident_filter& f) const
     if (settled.empty())
         return out;
     {
-        // One held again since (an operator changed it) is listed as it is now.
-        std::lock_guard lock(mutex_);
-        std::erase_if(settled, [&](const incident& inc) { return engine_.find(inc.id) != nullptr; });
+        // One held again since (an operator changed it) is listed as the engine holds it.
+        std::unique_lock lock = engine_lock ? std::unique_lock(*engine_lock) : std::unique_lock<std::mutex>();
+        std::erase_if(settled, [&](const incident& inc) { return engine.find(inc.id) != nullptr; });
     }
     std::vector<incident> merged;
     merged.reserve(std::min(f.limit, out.size() + settled.size()));

@@ -4,11 +4,7 @@
 #include "geo/error.hpp"
 #include "wire/report_proto.hpp"
 
-#include "checkpoint.pb.h"
 #include "pantau.pb.h"
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <spdlog/spdlog.h>
 
@@ -17,19 +13,6 @@
 
 namespace pantau::app {
 namespace {
-
-
-std::vector<stats_level> stats_levels(const geo::hierarchy& h)
-{
-    std::vector<stats_level> levels;
-    for (std::size_t i = 0; i < h.size(); ++i) {
-        stats_level l{h.at(i).name(), {}};
-        for (const auto& d : h.at(i).districts())
-            l.codes.push_back(d.code);
-        levels.push_back(std::move(l));
-    }
-    return levels;
-}
 
 // The defaults proposed in docs/stats.md, kept to the levels this hierarchy has.
 std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
@@ -65,24 +48,7 @@ std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional
     return std::move(*rules);
 }
 
-constexpr std::uint32_t checkpoint_format = 1;
 constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
-
-// What a checkpoint's state depends on besides the events: the districts and the rules.
-std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules)
-{
-    std::string f;
-    for (const auto& l : levels) {
-        f += "level " + l.name + ":";
-        for (const auto& c : l.codes)
-            f += c + ",";
-        f += "\n";
-    }
-    for (const auto& r : rules)
-        f += "rule " + r.type_or_category + " " + r.level + " " + r.window + " " + std::to_string(r.raise_at) + " " +
-             std::to_string(r.clear_below) + "\n";
-    return f;
-}
 
 timeseries_limits series_limits(const store::event_log_options& o)
 {
@@ -97,12 +63,12 @@ timeseries_limits series_limits(const store::event_log_options& o)
 incident_service::incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir,
                                    engine_config config, store::event_log_options log_options, service_options options,
                                    checkpoint_options checkpoints)
-    : districts_(districts), area_min_share_(options.area_min_share), log_options_(log_options), engine_config_(config), log_(data_dir, log_options),
-      reserve_(data_dir, std::move(options.disk)), engine_(std::move(config)),
-      stats_(stats_levels(districts), checked_rules(districts, std::move(options.thresholds))),
-      sources_(std::move(options.sources)), series_(stats_levels(districts), series_limits(log_options)),
-      locators_(districts), fingerprint_(state_fingerprint(stats_levels(districts), stats_.rules())),
-      checkpoints_(checkpoints), settled_horizon_ms_(options.settled_horizon_ms), sla_(std::move(options.sla))
+    : districts_(districts), area_min_share_(options.area_min_share), log_options_(log_options), engine_config_(config),
+      log_(data_dir, log_options), reserve_(data_dir, std::move(options.disk)),
+      state_(districts, std::move(config), checked_rules(districts, std::move(options.thresholds)),
+             std::move(options.sources), series_limits(log_options)),
+      locators_(districts), checkpoints_(checkpoints), settled_horizon_ms_(options.settled_horizon_ms),
+      sla_(std::move(options.sla))
 {
     log_.scan_archived(0, [this](std::string_view) {
         archive_in_use_ = true; // one is enough to know
@@ -135,77 +101,17 @@ void incident_service::replay()
     }
     restored_from_ = after;
     checkpoint_seq_ = after;
-    // Level names → index, so a log written with the same levels in another order still reads.
+    const archive_reader archived = archive_reader_of(log_);
     log_.replay(after, [&](const store::log_event& e) {
-        pantau::v1::Event event;
-        if (!event.ParseFromString(e.payload))
-            throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
-        if (event.has_report()) {
-            const auto& accepted = event.report();
-            district_join where;
-            where.codes.resize(districts_.size());
-            for (const auto& ref : accepted.districts()) {
-                if (auto level = districts_.level_index(ref.level()))
-                    where.codes[*level] = ref.code();
-            }
-            for (const auto& share : accepted.covers()) {
-                if (auto level = districts_.level_index(share.level()))
-                    where.covers.push_back({static_cast<std::uint32_t>(*level), share.code(), share.district_fraction(),
-                                            share.area_fraction()});
-            }
-            report r = wire::to_report(accepted.report());
-            // Once retention has deleted an original, the log no longer knows its key and takes a
-            // repeat as a new event; the engine still knows it, and a repeat changes nothing.
-            if (engine_.report_id_of(r.source, r.external_id)) {
-                ++events_replayed_;
-                return;
-            }
-            // An area's point came from the geo join, not from the source: it is logged beside it.
-            r.lon = accepted.placed_at().lon();
-            r.lat = accepted.placed_at().lat();
-            // Opened, or reopened (an auto-closed incident): count_decision counts it open if it is.
-            const incident* prior = engine_.find(accepted.incident_id());
-            const bool opened = !prior || !is_open(prior->status);
-            const auto before = alert_before(r);
-            engine_.replay_accept(r, where, accepted.report_id(), accepted.incident_id(), e.at_ms);
-            count_decision(r, where, before, *engine_.find(accepted.incident_id()), opened, e.at_ms);
-            sources_.on_report(r.source, e.at_ms);
-        } else if (event.has_change()) {
-            const auto& c = event.change();
-            incident_change change;
-            if (c.status() != pantau::v1::STATUS_UNSPECIFIED)
-                change.status = static_cast<incident_status>(c.status());
-            if (c.has_assignee())
-                change.assignee = c.assignee();
-            if (c.has_agency()) {
-                change.agency = c.agency();
-                change.agency_was = c.agency_was();
-            }
-            if (!c.note().empty())
-                change.note = c.note();
-            change.actor = c.actor();
-            change.media_url = c.media_url();
-            change.reason = c.reason();
-            if (!engine_.find(c.incident_id()))
-                readmit_archived(c.incident_id()); // as the live change did
-            const incident* before = engine_.find(c.incident_id());
-            const incident_status status_before = before ? before->status : incident_status::new_;
-            auto changed = engine_.change(c.incident_id(), change, e.at_ms);
-            if (auto* inc = std::get_if<const incident*>(&changed))
-                count_status_change(**inc, status_before);
-        }
+        state_.apply(e, archived);
         ++events_replayed_;
     });
 }
 
 void incident_service::rebuild_from_log()
 {
-    const std::vector<stats_level> levels = stats_levels(districts_);
-    std::vector<threshold_rule> rules = stats_.rules();
-    engine_ = incident_engine(engine_config_);
-    stats_ = district_stats(levels, std::move(rules));
-    sources_ = source_health(sources_.config());
-    series_ = report_timeseries(levels, series_limits(log_options_));
+    state_ = incident_state(districts_, engine_config_, state_.stats.rules(), state_.sources.config(),
+                            series_limits(log_options_));
     events_replayed_ = 0;
     const std::uint64_t restored_at_start = restored_from_;
     replay();
@@ -269,19 +175,19 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
             }
             const report& r = std::get<joined_report>(item).r;
             district_join& where = std::get<joined_report>(item).where;
-            if (const auto& logged = archived_repeat[i]; logged && !engine_.report_id_of(r.source, r.external_id)) {
+            if (const auto& logged = archived_repeat[i]; logged && !state_.engine.report_id_of(r.source, r.external_id)) {
                 // Its original is long durable, and its incident archived: answered, not decided.
-                sources_.on_report(r.source, now_ms);
+                state_.sources.on_report(r.source, now_ms);
                 out.emplace_back(accepted_report{logged->report_id, logged->incident_id, true, std::move(where.codes),
                                                  std::move(where.covers)});
                 continue;
             }
-            const auto before = alert_before(r);
-            const ingest_decision d = engine_.accept(r, where, now_ms);
+            const auto before = state_.alert_before(r);
+            const ingest_decision d = state_.engine.accept(r, where, now_ms);
             if (!d.repeated)
-                count_decision(r, where, before, *engine_.find(d.incident_id), d.opened_incident || d.reopened, now_ms);
+                state_.count_decision(r, where, before, *state_.engine.find(d.incident_id), d.opened_incident || d.reopened, now_ms);
             // A repeat still shows the source is alive.
-            sources_.on_report(r.source, now_ms);
+            state_.sources.on_report(r.source, now_ms);
 
             // A repeat is appended too: the log writes nothing for a known key, but its answer
             // waits for the commit that holds the original, so no acknowledgement runs ahead.
@@ -338,16 +244,16 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
                                                           (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
-        if (!engine_.find(id))
+        if (!state_.engine.find(id))
             readmit_archived(id); // a change to an archived incident holds it again
-        const incident* before = engine_.find(id);
+        const incident* before = state_.engine.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
         const std::string agency_before = before ? before->agency : std::string();
-        auto changed = engine_.change(id, c, now_ms);
+        auto changed = state_.engine.change(id, c, now_ms);
         if (auto* err = std::get_if<change_error>(&changed))
             return *err;
         result = *std::get<const incident*>(changed);
-        count_status_change(result, status_before);
+        state_.count_status_change(result, status_before);
         std::vector<store::log_event> events;
         events.push_back(change_event(id, c, agency_before, now_ms));
         committed = log_.append(std::move(events));
@@ -396,44 +302,44 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
 std::vector<district_snapshot> incident_service::stats(std::size_t level, std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    return stats_.all(level, now_ms);
+    return state_.stats.all(level, now_ms);
 }
 
 std::pair<std::vector<district_alert>, std::vector<district_alert>> incident_service::alerts(std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    stats_.advance(now_ms);
-    return {stats_.active_alerts(), stats_.recent_alerts(100)};
+    state_.stats.advance(now_ms);
+    return {state_.stats.active_alerts(), state_.stats.recent_alerts(100)};
 }
 
 void incident_service::note_feed(std::string_view source, std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    sources_.on_report(source, now_ms);
+    state_.sources.on_report(source, now_ms);
 }
 
 void incident_service::note_poll(std::string_view source, poll_status status)
 {
     std::lock_guard lock(mutex_);
-    sources_.on_poll(source, std::move(status));
+    state_.sources.on_poll(source, std::move(status));
 }
 
 std::vector<source_status> incident_service::sources(std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
-    return sources_.all(now_ms);
+    return state_.sources.all(now_ms);
 }
 
 service_gauges incident_service::gauges(std::int64_t now_ms)
 {
     std::lock_guard lock(mutex_);
     service_gauges g;
-    g.incidents = engine_.incidents().size();
-    for (const auto& [id, inc] : engine_.incidents())
+    g.incidents = state_.engine.incidents().size();
+    for (const auto& [id, inc] : state_.engine.incidents())
         g.open_incidents += is_open(inc.status) ? 1 : 0;
-    stats_.advance(now_ms);
-    g.active_alerts = stats_.active_alerts().size();
-    g.untracked_source_reports = sources_.untracked_reports();
+    state_.stats.advance(now_ms);
+    g.active_alerts = state_.stats.active_alerts().size();
+    g.untracked_source_reports = state_.sources.untracked_reports();
     return g;
 }
 
@@ -450,16 +356,16 @@ change_feed_batch incident_service::full_state(std::int64_t now_ms)
 {
     change_feed_batch b;
     b.at_ms = now_ms;
-    for (const auto& [id, inc] : engine_.incidents())
+    for (const auto& [id, inc] : state_.engine.incidents())
         b.incidents.push_back(feed_entry(inc, now_ms));
     for (std::size_t level = 0; level < districts_.size(); ++level)
-        for (auto& s : stats_.all(level, now_ms))
+        for (auto& s : state_.stats.all(level, now_ms))
             b.stats.push_back(std::move(s));
-    for (auto& a : stats_.active_alerts())
+    for (auto& a : state_.stats.active_alerts())
         b.alerts.push_back(alert_change{alert_change_kind::raised, std::move(a)});
     // What happened before is in the state above.
-    stats_.take_alert_changes();
-    feed_stats_version_ = stats_.current_version();
+    state_.stats.take_alert_changes();
+    feed_stats_version_ = state_.stats.current_version();
     return b;
 }
 
@@ -469,7 +375,7 @@ void incident_service::advance_feed(std::int64_t now_ms)
         std::lock_guard lock(mutex_);
         if (!listener_)
             return;
-        stats_.advance(now_ms);
+        state_.stats.advance(now_ms);
         stage_feed(sla_watch_.due(now_ms), now_ms, false);
     }
     // Nothing of its own to commit: it goes out as soon as the batches staged before it have.
@@ -484,16 +390,16 @@ std::uint64_t incident_service::stage_feed(const std::vector<std::uint64_t>& inc
     change_feed_batch b;
     b.at_ms = now_ms;
     for (std::uint64_t id : incident_ids) {
-        if (const incident* inc = engine_.find(id);
+        if (const incident* inc = state_.engine.find(id);
             inc && std::none_of(b.incidents.begin(), b.incidents.end(),
                                 [id](const feed_incident& i) { return i.summary.id == id; }))
             b.incidents.push_back(feed_entry(*inc, now_ms));
     }
-    for (const district_ref& ref : stats_.changed_since(feed_stats_version_))
-        if (auto snap = stats_.snapshot(ref.level_index, ref.code, now_ms))
+    for (const district_ref& ref : state_.stats.changed_since(feed_stats_version_))
+        if (auto snap = state_.stats.snapshot(ref.level_index, ref.code, now_ms))
             b.stats.push_back(std::move(*snap));
-    feed_stats_version_ = stats_.current_version();
-    b.alerts = stats_.take_alert_changes();
+    feed_stats_version_ = state_.stats.current_version();
+    b.alerts = state_.stats.take_alert_changes();
     if (b.incidents.empty() && b.stats.empty() && b.alerts.empty())
         return 0;
     std::lock_guard feed_lock(feed_mutex_);
@@ -513,47 +419,13 @@ void incident_service::deliver_feed(std::uint64_t upto)
     }
 }
 
-std::string incident_service::save_state() const
-{
-    checkpoint::v1::Checkpoint c;
-    c.set_format(checkpoint_format);
-    c.set_fingerprint(fingerprint_);
-    engine_.save(*c.mutable_engine());
-    stats_.save(*c.mutable_stats());
-    series_.save(*c.mutable_timeseries());
-    for (auto& [name, last_ms] : sources_.last_reports()) {
-        auto* s = c.add_sources();
-        s->set_source(name);
-        s->set_last_report_ms(last_ms);
-    }
-    std::string out;
-    // Deterministic: the same state gives the same bytes (tests compare them).
-    {
-        google::protobuf::io::StringOutputStream stream(&out);
-        google::protobuf::io::CodedOutputStream coded(&stream);
-        coded.SetSerializationDeterministic(true);
-        c.SerializeToCodedStream(&coded);
-    }
-    return out;
-}
-
 bool incident_service::restore_state(const std::string& bytes)
 {
-    checkpoint::v1::Checkpoint c;
-    if (!c.ParseFromString(bytes))
-        throw error("event log " + log_.path().string() + ": the latest checkpoint cannot be decoded");
-    if (c.format() != checkpoint_format || c.fingerprint() != fingerprint_)
-        return false;
     try {
-        engine_.restore(c.engine());
-        stats_.restore(c.stats());
-        series_.restore(c.timeseries());
-        for (const auto& s : c.sources())
-            sources_.on_report(s.source(), s.last_report_ms());
+        return state_.restore(bytes);
     } catch (const std::invalid_argument& e) {
         throw error("event log " + log_.path().string() + ": the latest checkpoint does not fit: " + e.what());
     }
-    return true;
 }
 
 std::optional<std::uint64_t> incident_service::write_checkpoint()
@@ -568,7 +440,7 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
         // The state holds every appended event, committed or not. The barrier, queued right
         // behind them (no append can come between while mutex_ is held), tells which seq that is
         // once they are durable; ingest goes on meanwhile.
-        bytes = save_state();
+        bytes = state_.save();
         covered = log_.barrier();
     }
     std::uint64_t seq = 0;
@@ -642,7 +514,7 @@ void incident_service::maintain(std::int64_t now_ms)
 incident_service::series_result incident_service::timeseries(const timeseries_query& q) const
 {
     std::lock_guard lock(mutex_);
-    const std::int64_t floor = q.bucket_ms < 3600'000 ? series_.minute_floor_ms() : series_.hour_floor_ms();
+    const std::int64_t floor = q.bucket_ms < 3600'000 ? state_.series.minute_floor_ms() : state_.series.hour_floor_ms();
     const std::int64_t first = q.since_ms - (((q.since_ms - q.align_offset_ms) % q.bucket_ms) + q.bucket_ms) % q.bucket_ms;
     series_result out;
     if (first < floor) {
@@ -651,11 +523,11 @@ incident_service::series_result incident_service::timeseries(const timeseries_qu
                       : "counts are kept for the retention period only";
         return out;
     }
-    if (q.type && series_.type_untracked(*q.type)) {
+    if (q.type && state_.series.type_untracked(*q.type)) {
         out.why = "type " + *q.type + " is not counted by name (too many distinct types)";
         return out;
     }
-    out.points = series_.series(q);
+    out.points = state_.series.series(q);
     return out;
 }
 

@@ -5,6 +5,7 @@
 // the log has committed it. On start it rebuilds the engine from the log.
 
 #include "app/disk_reserve.hpp"
+#include "app/incident_state.hpp"
 #include "app/locator_pool.hpp"
 #include "app/metrics.hpp"
 #include "core/district_stats.hpp"
@@ -24,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -98,6 +100,15 @@ struct service_options {
 // An area's districts at every level (by level, then code) with the shares above min_share,
 // and per level the one it overlaps most. Throws geo::error for an area the locator refuses.
 district_join join_area(geo::locator& locator, const geo::hierarchy& h, const report& r, double min_share);
+
+// Why a past time cannot be looked at (docs/history.md): HTTP answers 410 with the message, or
+// 503 with Retry-After when another look is being rebuilt (one at a time: each is a replay).
+struct past_refusal {
+    std::string message;
+    bool busy = false;
+};
+template <class T>
+using past_answer = std::variant<T, past_refusal>;
 
 // The data dir's state for /readyz and /metrics.
 struct disk_gauges {
@@ -182,6 +193,15 @@ public:
     // Active threshold alerts (by id) and the most recent ones, active or cleared.
     std::pair<std::vector<district_alert>, std::vector<district_alert>> alerts(std::int64_t now_ms);
     std::vector<incident> list(const incident_filter& f) const;
+
+    // The past (app/incident_history.cpp, docs/history.md): list, get and stats as they were at
+    // at_ms (before now), from the state rebuilt from the log: the newest checkpoint kept before
+    // that time, then the events up to the last one accepted by then. One past state is held
+    // for the next look at the same time; while one is rebuilt, another look is refused as
+    // busy, so rebuilds hold at most one request thread and one state's memory.
+    past_answer<std::vector<incident>> list_at(std::int64_t at_ms, const incident_filter& f) const;
+    past_answer<std::optional<incident>> get_at(std::int64_t at_ms, std::uint64_t id) const;
+    past_answer<std::vector<district_snapshot>> stats_at(std::int64_t at_ms, std::size_t level) const;
 
     // Reports as the event log holds them (app/report_lookup.cpp): by id, by the source's own id,
     // and a time range of complaints. nullopt or missing once retention deleted them.
@@ -287,17 +307,25 @@ private:
     std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes);
     // A refusal when the commit failed; the service then refuses everything until recover().
     std::optional<service_refusal> wait_for_commit(std::future<std::vector<store::append_result>>& committed);
-    // Keeps the district statistics in step with the engine, live and on replay: what a report
-    // of an already known alert found before the engine decided, then what the decision changed.
-    struct counted_state {
-        std::vector<std::vector<std::string>> paths; // for_each_stats_path
-        bool open = false;
-        std::int64_t last_report_ms = 0;
+    // A page of `engine`'s incidents and the archive's, merged by id (engine_lock held while the
+    // engine is read, if given). For a past engine, past_at_ms is its time: the archive is read
+    // as it was then.
+    std::vector<incident> list_from(const incident_engine& engine, std::mutex* engine_lock, const incident_filter& f,
+                                    std::optional<std::int64_t> past_at_ms) const;
+    // The state as it was at at_ms, passed to `read` under past_mutex_ (rebuilt unless held).
+    struct past_state {
+        std::int64_t at_ms = 0;
+        // Whether an event accepted after at_ms was already in the log: then none accepted by
+        // at_ms can still come, and the state can be kept for the next look at that time.
+        bool settled = false;
+        incident_state state;
     };
-    std::optional<counted_state> alert_before(const report& r) const;
+    std::optional<past_refusal> with_past(std::int64_t at_ms, const std::function<void(past_state&)>& read) const;
     // Under mutex_: an archived incident, decoded; held again by readmit_archived (an operator
     // changes it). False when the archive has none.
     std::optional<incident> archived(std::uint64_t id) const;
+    // As archived with a latest report or change before before_ms (earlier states are kept).
+    std::optional<incident> archived_before(std::uint64_t id, std::int64_t before_ms) const;
     bool readmit_archived(std::uint64_t id);
     // Before mutex_: the reports of a request that repeat a report of an archived incident, by
     // index, with the ids the log holds for it (docs/ingest.md, "Bounded memory").
@@ -305,14 +333,10 @@ private:
         std::uint64_t report_id = 0, incident_id = 0;
     };
     std::vector<std::optional<logged_ids>> logged_repeats(const std::vector<std::string>& keys) const;
-    void count_decision(const report& r, const district_join& where, const std::optional<counted_state>& before,
-                        const incident& after, bool opened, std::int64_t at_ms);
     // The event log's form of a change; `agency_before` is the agency it had (for agency changes).
     static store::log_event change_event(std::uint64_t id, const incident_change& c, const std::string& agency_before,
                                          std::int64_t now_ms);
-    std::string save_state() const;
     bool restore_state(const std::string& bytes); // false: made with other districts or rules
-    void count_status_change(const incident& inc, incident_status before);
 
     const geo::hierarchy& districts_;
     double area_min_share_;
@@ -320,11 +344,8 @@ private:
     engine_config engine_config_; // kept to rebuild the engine after a failed commit
     store::event_log log_;
     disk_reserve reserve_;
-    mutable std::mutex mutex_; // engine, stats, sources, series and the order of appends
-    incident_engine engine_;
-    district_stats stats_;
-    source_health sources_;
-    report_timeseries series_;
+    mutable std::mutex mutex_; // the state and the order of appends
+    incident_state state_;
     locator_pool locators_; // the geo join runs outside mutex_, with the calling thread's locator
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
@@ -346,8 +367,7 @@ private:
     std::uint64_t feed_committed_ = 0;
     std::uint64_t feed_stats_version_ = 0;
 
-    // Checkpoints: what the state was built with, and when the last one was written.
-    std::string fingerprint_;
+    // Checkpoints: when the last one was written.
     checkpoint_options checkpoints_;
     std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
     std::uint64_t checkpoint_seq_ = 0;
@@ -360,6 +380,9 @@ private:
     // Set once an incident left memory (or the archive had some at start): from then on a report
     // the engine does not know may repeat an archived one, and its key is looked up in the log.
     std::atomic<bool> archive_in_use_ = false;
+
+    mutable std::mutex past_mutex_; // one look at the past at a time
+    mutable std::unique_ptr<past_state> past_;
 
     sla_config sla_;
     sla_watch sla_watch_; // under mutex_: incidents staged to the feed that will turn overdue

@@ -23,7 +23,7 @@ std::vector<agency_summary> incident_service::agencies(std::int64_t now_ms) cons
     if (!engine_config_.default_agency.empty())
         known.insert(engine_config_.default_agency);
     std::lock_guard lock(mutex_);
-    return agency_summaries(engine_.incidents(), sla_, known, now_ms);
+    return agency_summaries(state_.engine.incidents(), sla_, known, now_ms);
 }
 
 } // namespace pantau::app

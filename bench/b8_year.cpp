@@ -4,7 +4,9 @@
 // Agencies resolve each complaint two days after it opened; other incidents end as the service's
 // rules end them. Once a simulated month it prints the process's RSS, the checkpoint's size, the
 // incidents held in memory and archived, the ingest rate of that month, and the time a restart
-// from the data dir takes. The numbers must flatten once the archive horizon (7 days) is reached.
+// from the data dir takes, and the time a look 30 days back takes (GET /api/v1/incidents?at=, a
+// page of 100, and the district counts then; docs/history.md) right after that restart.
+// The numbers must flatten once the archive horizon (7 days) is reached.
 //
 //   build/bench/pantau_bench_b8 DATA_DIR [EVENTS] [MONTHS]
 #include "app/incident_service.hpp"
@@ -47,25 +49,34 @@ double rss_mib()
     return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
 }
 
-// The newest checkpoint's bytes and the archive's rows, read as any SQLite client would.
-std::pair<double, long> checkpoint_mib_and_archived(const fs::path& dir)
+struct log_sizes {
+    double newest_checkpoint_mib = 0;
+    double kept_checkpoints_mib = 0; // the newest and those kept for a look at the past
+    long archived = 0;
+};
+
+// Read as any SQLite client would.
+log_sizes sizes_of(const fs::path& dir)
 {
     sqlite3* db = nullptr;
-    double mib = 0;
-    long archived = 0;
+    log_sizes out;
     if (sqlite3_open_v2((dir / "events.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT (SELECT coalesce(sum(length(bytes)), 0) FROM checkpoint_parts), "
-                                   "(SELECT count(*) FROM archived_incidents)",
+        if (sqlite3_prepare_v2(db,
+                               "SELECT (SELECT coalesce(sum(length(bytes)), 0) FROM checkpoint_parts "
+                               "WHERE seq = (SELECT max(seq) FROM checkpoint_parts)), "
+                               "(SELECT coalesce(sum(length(bytes)), 0) FROM checkpoint_parts), "
+                               "(SELECT count(*) FROM archived_incidents)",
                                -1, &s, nullptr) == SQLITE_OK &&
             sqlite3_step(s) == SQLITE_ROW) {
-            mib = static_cast<double>(sqlite3_column_int64(s, 0)) / (1 << 20);
-            archived = static_cast<long>(sqlite3_column_int64(s, 1));
+            out.newest_checkpoint_mib = static_cast<double>(sqlite3_column_int64(s, 0)) / (1 << 20);
+            out.kept_checkpoints_mib = static_cast<double>(sqlite3_column_int64(s, 1)) / (1 << 20);
+            out.archived = static_cast<long>(sqlite3_column_int64(s, 2));
         }
         sqlite3_finalize(s);
     }
     sqlite3_close(db);
-    return {mib, archived};
+    return out;
 }
 
 std::unique_ptr<app::incident_service> open_service(const geo::hierarchy& districts, const fs::path& dir)
@@ -100,8 +111,9 @@ int main(int argc, char** argv)
     const std::int64_t span_ms = months * 30 * day_ms;
     const double rate_per_s = events / (static_cast<double>(span_ms) / 1000);
     std::deque<std::pair<std::int64_t, std::uint64_t>> complaints; // opened at, incident id
-    std::printf("month | events (M) | ingest (k events/s) | RSS (MiB) | held | archived | checkpoint (MiB) | restart (s)\n");
-    std::printf("---|---|---|---|---|---|---|---\n");
+    std::printf("month | events (M) | ingest (k events/s) | RSS (MiB) | held | archived | checkpoint (MiB) | "
+                "kept checkpoints (MiB) | restart (s) | 30 days back (s)\n");
+    std::printf("---|---|---|---|---|---|---|---|---|---\n");
     std::uint64_t total = 0;
     for (int month = 1; month <= months; ++month) {
         const auto started = clock_type::now();
@@ -136,14 +148,29 @@ int main(int argc, char** argv)
         const std::size_t held = service->gauges(t0 + month * 30 * day_ms).incidents;
         service->write_checkpoint();
         const double rss = rss_mib();
-        const auto [checkpoint_mib, archived] = checkpoint_mib_and_archived(dir);
+        const log_sizes sizes = sizes_of(dir);
         const auto restart_started = clock_type::now();
         service.reset();
         service = open_service(districts, dir);
         const std::chrono::duration<double> restart = clock_type::now() - restart_started;
-        std::printf("%d | %.2f | %.1f | %.0f | %zu | %ld | %.1f | %.2f\n", month, static_cast<double>(total) / 1e6,
-                    static_cast<double>(in_month) / took.count() / 1000, rss, held, archived, checkpoint_mib,
-                    restart.count());
+        // A look 30 days back, as the API makes it: a page of the list, and the district counts.
+        double back_s = 0;
+        if (month > 1) {
+            const auto back_started = clock_type::now();
+            const std::int64_t then = t0 + (month - 1) * 30 * day_ms;
+            app::incident_filter page;
+            page.limit = 100;
+            const bool listed = std::holds_alternative<std::vector<incident>>(service->list_at(then, page));
+            const bool counted = std::holds_alternative<std::vector<district_snapshot>>(service->stats_at(then, 0));
+            if (!listed || !counted) {
+                std::fprintf(stderr, "the look 30 days back was refused\n");
+                return 1;
+            }
+            back_s = std::chrono::duration<double>(clock_type::now() - back_started).count();
+        }
+        std::printf("%d | %.2f | %.1f | %.0f | %zu | %ld | %.1f | %.1f | %.2f | %.2f\n", month,
+                    static_cast<double>(total) / 1e6, static_cast<double>(in_month) / took.count() / 1000, rss, held,
+                    sizes.archived, sizes.newest_checkpoint_mib, sizes.kept_checkpoints_mib, restart.count(), back_s);
         std::fflush(stdout);
     }
     return 0;

@@ -17,7 +17,7 @@ const char* const usage_text = R"(pantau — real-time geospatial incident map s
 Usage:
   pantau serve  [--config FILE] [--listen HOST:PORT] [--districts [LEVEL=]FILE]... [--web-root DIR]
                 [--data-dir DIR] [--code-field F] [--name-field F] [--parent-field F]
-                [--retention D] [--archive-after D] [--checkpoint-every-events N] [--checkpoint-interval D] [--simulate RATE]
+                [--retention D] [--checkpoint-history D] [--archive-after D] [--checkpoint-every-events N] [--checkpoint-interval D] [--simulate RATE]
   pantau locate --districts FILE [--layer NAME] [--code-field F] [--name-field F] [--parent-field F]
   pantau gen-demo-data [--facts CSV] [--out-dir DIR]
   pantau replay FILE|- --to URL [--speed X] [--batch N] [--api-key [SOURCE=]KEY]...

@@ -94,6 +94,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "parent-field", po::value<std::string>(&fields.parent_field), "attribute with the parent's code (default: none)")(
         "retention", po::value<std::string>(),
         "DURATION: delete events older than this once a checkpoint covers them, e.g. 30d (default 0: keep forever)")(
+        "checkpoint-history", po::value<std::string>(),
+        "DURATION: keep the first checkpoint of each such period for ?at= (docs/history.md); a look at the past "
+        "replays at most this much of the log (default 1d; 0: keep only the newest)")(
         "archive-after", po::value<std::string>(),
         "DURATION: incidents not open and unchanged this long leave memory for the event log's archive, "
         "still read, listed and changed by id (default 7d; 0: never)")(
@@ -269,6 +272,9 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
                 config.simulate_rate = parse_simulate_rate(rate);
         if (vm.count("retention"))
             config.retention = server::parse_duration(vm["retention"].as<std::string>(), "--retention");
+        if (vm.count("checkpoint-history"))
+            config.checkpoint_history =
+                server::parse_duration(vm["checkpoint-history"].as<std::string>(), "--checkpoint-history");
         if (vm.count("archive-after"))
             config.archive_after = server::parse_duration(vm["archive-after"].as<std::string>(), "--archive-after");
         if (vm.count("min-free-disk"))

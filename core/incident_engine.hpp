@@ -291,6 +291,7 @@ public:
     // Every incident, by id.
     const std::map<std::uint64_t, incident>& incidents() const { return incidents_; }
     std::uint64_t last_report_id() const { return next_report_id_ - 1; }
+    std::uint64_t last_incident_id() const { return next_incident_id_ - 1; }
 
     // The whole state, for a checkpoint (deterministic: the same state gives the same bytes), and
     // back; restore replaces everything and rebuilds the indexes that follow from the incidents.

@@ -61,6 +61,7 @@ class report_timeseries {
 public:
     // The levels as district_stats takes them (finest first, same order as a report's codes).
     explicit report_timeseries(const std::vector<stats_level>& levels, timeseries_limits limits = {});
+    const timeseries_limits& limits() const { return limits_; }
     report_timeseries(const report_timeseries&) = delete;
     report_timeseries& operator=(const report_timeseries&) = delete;
     // Replaced whole when the incident service rebuilds its state from the event log.

@@ -47,6 +47,7 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
 {
     store::event_log_options log_options;
     log_options.retention_ms = config.retention.count();
+    log_options.checkpoint_history_ms = config.checkpoint_history.count();
     const app::checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
     const auto started = std::chrono::steady_clock::now();
     auto service =

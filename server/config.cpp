@@ -66,6 +66,8 @@ void server_config::validate() const
         throw config_error("--retention: must be 0 (keep forever) or at least 1h");
     if (archive_after.count() < 0 || (archive_after.count() > 0 && archive_after < std::chrono::hours(1)))
         throw config_error("--archive-after: must be 0 (keep every incident in memory) or at least 1h");
+    if (checkpoint_history.count() < 0 || (checkpoint_history.count() > 0 && checkpoint_history < std::chrono::minutes(1)))
+        throw config_error("--checkpoint-history: must be 0 (keep only the newest checkpoint) or at least 1m");
     if (checkpoint_interval.count() < 0)
         throw config_error("--checkpoint-interval: must not be negative");
     if (!(simulate_rate == 0 || (simulate_rate > 0 && simulate_rate <= max_simulate_rate)))

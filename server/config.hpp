@@ -101,6 +101,9 @@ struct server_config {
     std::chrono::milliseconds retention{0};
     std::uint64_t checkpoint_every_events = 100'000;
     std::chrono::milliseconds checkpoint_interval{std::chrono::minutes(10)};
+    // A look at the past (docs/history.md): the first checkpoint of each such period is kept.
+    // 0: only the newest (the past is then replayed from the first event the log holds).
+    std::chrono::milliseconds checkpoint_history{std::chrono::hours(24)};
     // Bounded memory (docs/ingest.md): incidents not open and unchanged for this long leave
     // memory and the checkpoint for the log's archive, at the next checkpoint. 0: never.
     std::chrono::milliseconds archive_after{std::chrono::hours(7 * 24)};

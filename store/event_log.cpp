@@ -3,6 +3,7 @@
 #include "store/wall_clock.hpp"
 
 #include "store/detail/event_rows.hpp"
+#include "store/detail/log_reader.hpp"
 #include "store/detail/sqlite.hpp"
 
 #include <algorithm>
@@ -21,14 +22,16 @@ using detail::statement;
 using detail::transaction;
 
 using detail::application_id;
+using detail::high_water;
 using detail::event_columns;
 using detail::read_event;
 using detail::schema_version;
-constexpr std::size_t max_idle_readers = 4;
 // Retention deletes at most this many events per transaction, so appends interleave with it.
 constexpr std::uint64_t retention_chunk = 10'000;
 
-constexpr const char* schema_sql = R"sql(
+// A new file is made by the version 2 events table, then each version's additions. An older
+// file gets only the additions (and moves) it lacks.
+constexpr const char* events_sql = R"sql(
 CREATE TABLE events(
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   at_ms INTEGER NOT NULL,
@@ -40,16 +43,6 @@ CREATE TABLE events(
 CREATE UNIQUE INDEX events_key ON events(key) WHERE key IS NOT NULL;
 CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
-CREATE TABLE checkpoint_parts(
-  seq INTEGER NOT NULL,
-  part INTEGER NOT NULL,
-  bytes BLOB NOT NULL,
-  PRIMARY KEY(seq, part));
-CREATE TABLE archived_incidents(
-  id INTEGER PRIMARY KEY,
-  changed_ms INTEGER NOT NULL,
-  state BLOB NOT NULL);
-CREATE INDEX archived_incidents_changed ON archived_incidents(changed_ms);
 )sql";
 
 // Version 1 → 2. The events written before it keep NULL: they are not found by report id
@@ -61,15 +54,13 @@ CREATE INDEX events_report ON events(report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX events_complaint ON events(complaint_at_ms) WHERE complaint_at_ms IS NOT NULL;
 )sql";
 
-// Version 2 → 3: the one-row checkpoint becomes its first part.
-constexpr const char* upgrade_from_2_sql = R"sql(
+// Version 3: checkpoints in parts, and the archive of incidents that left memory.
+constexpr const char* tables_of_3_sql = R"sql(
 CREATE TABLE checkpoint_parts(
   seq INTEGER NOT NULL,
   part INTEGER NOT NULL,
   bytes BLOB NOT NULL,
   PRIMARY KEY(seq, part));
-INSERT INTO checkpoint_parts(seq, part, bytes) SELECT seq, 0, state FROM checkpoints;
-DROP TABLE checkpoints;
 CREATE TABLE archived_incidents(
   id INTEGER PRIMARY KEY,
   changed_ms INTEGER NOT NULL,
@@ -77,13 +68,20 @@ CREATE TABLE archived_incidents(
 CREATE INDEX archived_incidents_changed ON archived_incidents(changed_ms);
 )sql";
 
-// The highest seq ever assigned: AUTOINCREMENT keeps it in sqlite_sequence even after retention
-// deleted the newest rows, so a seq is never reused.
-std::uint64_t high_water(sqlite3* db, std::string_view context)
-{
-    return static_cast<std::uint64_t>(query_int(db, context, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"));
-}
+// Version 2 → 3: the one-row checkpoint becomes its first part.
+constexpr const char* checkpoint_to_parts_sql = R"sql(
+INSERT INTO checkpoint_parts(seq, part, bytes) SELECT seq, 0, state FROM checkpoints;
+DROP TABLE checkpoints;
+)sql";
 
+// Version 4: an archived incident's earlier states, for a look at the past.
+constexpr const char* tables_of_4_sql = R"sql(
+CREATE TABLE archived_versions(
+  id INTEGER NOT NULL,
+  changed_ms INTEGER NOT NULL,
+  state BLOB NOT NULL,
+  PRIMARY KEY(id, changed_ms));
+)sql";
 
 template <class T>
 std::future<T> failed_future(event_log_errc code, const std::string& what)
@@ -95,24 +93,6 @@ std::future<T> failed_future(event_log_errc code, const std::string& what)
 
 } // namespace
 
-// A read connection borrowed from the pool for one call; several readers may run at once.
-class event_log::reader {
-public:
-    reader(const event_log& log, db_ptr db) : log_(log), db_(std::move(db)) {}
-    ~reader()
-    {
-        std::lock_guard lock(log_.readers_mutex_);
-        if (log_.idle_readers_.size() < max_idle_readers)
-            log_.idle_readers_.push_back(std::move(db_));
-    }
-    reader(const reader&) = delete;
-    reader& operator=(const reader&) = delete;
-    sqlite3* get() const { return db_.get(); }
-
-private:
-    const event_log& log_;
-    db_ptr db_;
-};
 
 event_log::db_ptr event_log::open_connection() const
 {
@@ -164,14 +144,19 @@ event_log::event_log(const fs::path& dir, event_log_options options)
         const auto app = query_int(db, context_, "PRAGMA application_id");
         const auto objects = query_int(db, context_, "SELECT count(*) FROM sqlite_master");
         if (version == 0 && app == 0 && objects == 0) {
-            exec(db, context_, schema_sql);
+            for (const char* sql : {events_sql, tables_of_3_sql, tables_of_4_sql})
+                exec(db, context_, sql);
             exec(db, context_, ("PRAGMA application_id = " + std::to_string(application_id)).c_str());
         } else if (app != application_id) {
             throw error(context_ + "not a pantau event log (application_id " + std::to_string(app) + ")");
-        } else if (version == 1 || version == 2) {
+        } else if (version >= 1 && version < schema_version) {
             if (version == 1)
                 exec(db, context_, upgrade_from_1_sql);
-            exec(db, context_, upgrade_from_2_sql);
+            if (version <= 2) {
+                exec(db, context_, tables_of_3_sql);
+                exec(db, context_, checkpoint_to_parts_sql);
+            }
+            exec(db, context_, tables_of_4_sql);
         } else if (version != schema_version) {
             throw error(context_ + "schema version " + std::to_string(version) + ", this pantau reads version " +
                         std::to_string(schema_version));
@@ -533,89 +518,6 @@ std::vector<log_event> event_log::list_complaints(std::int64_t from_ms, std::int
     return out;
 }
 
-void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
-{
-    try {
-        std::lock_guard wlock(write_mutex_);
-        sqlite3* db = writer_db_.get();
-        transaction t(db, context_);
-        if (seq > high_water(db, context_))
-            throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
-                                                              " is beyond the last event " +
-                                                              std::to_string(high_water(db, context_)));
-        // Only the newest is ever loaded; older ones would only grow the file.
-        exec(db, context_, "DELETE FROM checkpoint_parts");
-        statement put(db, context_, "INSERT INTO checkpoint_parts(seq, part, bytes) VALUES(?1, ?2, ?3)");
-        const std::string_view all(state_bytes);
-        for (std::size_t at = 0, part = 0; at < all.size() || part == 0; at += options_.checkpoint_part_bytes, ++part) {
-            put.reset();
-            put.bind(1, seq);
-            put.bind(2, static_cast<std::int64_t>(part));
-            put.bind_blob(3, all.substr(at, options_.checkpoint_part_bytes));
-            put.step();
-        }
-        t.commit();
-    } catch (const sqlite_failure& e) {
-        throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
-    }
-}
-
-std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
-{
-    auto r = read();
-    statement s(r.get(), context_,
-                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts) ORDER BY part");
-    std::optional<std::pair<std::uint64_t, std::string>> out;
-    while (s.step()) {
-        if (!out)
-            out.emplace(static_cast<std::uint64_t>(s.int64(0)), std::string());
-        out->second.append(s.bytes(1));
-    }
-    return out;
-}
-
-void event_log::archive(const std::vector<archived_incident>& incidents)
-{
-    if (incidents.empty())
-        return;
-    try {
-        std::lock_guard wlock(write_mutex_);
-        sqlite3* db = writer_db_.get();
-        transaction t(db, context_);
-        statement put(db, context_, "INSERT OR REPLACE INTO archived_incidents(id, changed_ms, state) VALUES(?1, ?2, ?3)");
-        for (const archived_incident& a : incidents) {
-            put.reset();
-            put.bind(1, a.id);
-            put.bind(2, a.changed_ms);
-            put.bind_blob(3, a.state);
-            put.step();
-        }
-        t.commit();
-    } catch (const sqlite_failure& e) {
-        throw event_log_error(event_log_errc::failed, std::string("cannot archive incidents: ") + e.what());
-    }
-}
-
-std::optional<std::string> event_log::find_archived(std::uint64_t id) const
-{
-    auto r = read();
-    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return std::string(s.bytes(0));
-}
-
-void event_log::scan_archived(std::uint64_t below, const std::function<bool(std::string_view state)>& f) const
-{
-    auto r = read();
-    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id < ?1 ORDER BY id DESC");
-    s.bind(1, below == 0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(below));
-    while (s.step())
-        if (!f(s.bytes(0)))
-            return;
-}
-
 std::size_t event_log::apply_retention(std::int64_t now)
 {
     if (options_.retention_ms <= 0)
@@ -637,8 +539,19 @@ std::size_t event_log::apply_retention(std::int64_t now)
             statement young(db, context_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
             young.bind(1, cutoff);
             std::int64_t keep_from = covered + 1;
-            if (young.step())
-                keep_from = std::min(keep_from, young.int64(0));
+            if (young.step()) {
+                const std::int64_t first_young = young.int64(0);
+                keep_from = std::min(keep_from, first_young);
+                // A time within retention is rebuilt from the newest checkpoint before it
+                // (read_past): the events after that one stay too, and all of them while there is
+                // none yet. Without a history the past is not kept.
+                statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
+                base.bind(1, first_young);
+                if (base.step() && !base.is_null(0))
+                    keep_from = std::min(keep_from, base.int64(0) + 1);
+                else if (options_.checkpoint_history_ms > 0)
+                    keep_from = first;
+            }
             const auto until = std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));
             if (until <= first)
                 break;
@@ -651,8 +564,23 @@ std::size_t event_log::apply_retention(std::int64_t now)
             if (until == keep_from || n == 0)
                 break;
         }
-        // Archived incidents go with the events they came from.
         std::lock_guard wlock(write_mutex_);
+        // Older checkpoints go once the events after them did: none could be replayed from.
+        exec(writer_db_.get(), context_,
+             "DELETE FROM checkpoint_parts WHERE seq + 1 < (SELECT coalesce(min(seq), "
+             "(SELECT seq FROM sqlite_sequence WHERE name = 'events') + 1) FROM events) "
+             "AND seq < (SELECT max(seq) FROM checkpoint_parts)");
+        // An earlier state goes once a later one began before the cutoff: no time within
+        // retention shows it. Archived incidents go with the events they came from.
+        {
+            statement superseded(writer_db_.get(), context_,
+                                 "DELETE FROM archived_versions WHERE EXISTS (SELECT 1 FROM archived_versions n "
+                                 "WHERE n.id = archived_versions.id AND n.changed_ms > archived_versions.changed_ms "
+                                 "AND n.changed_ms < ?1) OR EXISTS (SELECT 1 FROM archived_incidents a "
+                                 "WHERE a.id = archived_versions.id AND a.changed_ms < ?1)");
+            superseded.bind(1, cutoff);
+            superseded.step();
+        }
         statement del(writer_db_.get(), context_, "DELETE FROM archived_incidents WHERE changed_ms < ?1");
         del.bind(1, cutoff);
         del.step();

@@ -81,6 +81,10 @@ struct event_log_options {
     // A checkpoint is stored in parts of at most this many bytes: SQLite holds at most 1 GB in
     // one value, and the state of a busy city may outgrow that.
     std::size_t checkpoint_part_bytes = 64u << 20;
+    // Older checkpoints kept for a look at the past (read_past): the first of each period this
+    // long, until retention. A look at a time replays at most this much of the log. 0: only the
+    // newest is kept, and the past is rebuilt from the first event (while retention keeps it).
+    std::int64_t checkpoint_history_ms = 24LL * 60 * 60 * 1000;
 };
 
 enum class event_log_errc {
@@ -163,23 +167,40 @@ public:
     // The complaints accepted in [from_ms, to_ms], newest first, at most `limit`.
     std::vector<log_event> list_complaints(std::int64_t from_ms, std::int64_t to_ms, std::size_t limit) const;
 
-    // The caller's state as of seq (every event <= seq applied); durable when it returns. Older
-    // checkpoints are dropped. Stored in parts, so its size has no limit but the disk's. Throws
-    // event_log_error when seq is beyond last_seq() or the write fails.
+    // The caller's state as of seq (every event <= seq applied); durable when it returns. Of the
+    // older ones, the first of each checkpoint_history_ms (by the time of the event it covers) is
+    // kept for read_past, the others are dropped. Stored in parts, so its size has no limit but
+    // the disk's. Throws event_log_error when seq is beyond last_seq() or the write fails.
     void write_checkpoint(std::uint64_t seq, std::string state_bytes);
     std::optional<std::pair<std::uint64_t, std::string>> latest_checkpoint() const;
+
+    // The past (docs/history.md): calls start(seq, bytes) with the newest kept checkpoint at or
+    // before the last event accepted at or before at_ms (0 and no bytes: none, replay from the
+    // first event), then f for each event after it up to that one, in seq order, all from one
+    // snapshot of the log. Returns that event's seq (0: nothing was accepted by then), or
+    // nullopt when the log can no longer rebuild that time: retention has deleted the events
+    // and no kept checkpoint starts late enough. Acceptance times are the server's clock, taken
+    // as rising with seq (a clock stepped back blurs the cut by that step).
+    std::optional<std::uint64_t> read_past(std::int64_t at_ms,
+                                           const std::function<void(std::uint64_t seq, std::string_view bytes)>& start,
+                                           const std::function<void(const log_event&)>& f) const;
 
     // Incidents that left memory, durable when it returns (one with the same id is replaced).
     // Throws event_log_error when the write fails.
     void archive(const std::vector<archived_incident>& incidents);
     std::optional<std::string> find_archived(std::uint64_t id) const;
+    // Its newest state archived with a latest report or change before before_ms: an incident
+    // held again and archived again keeps its earlier states (until retention), for the past.
+    std::optional<std::string> find_archived_before(std::uint64_t id, std::int64_t before_ms) const;
     // The archived incidents' states with an id below `below` (0: all), by id descending, until f
     // returns false.
     void scan_archived(std::uint64_t below, const std::function<bool(std::string_view state)>& f) const;
 
     // Deletes the oldest events: those with at_ms < now_ms - retention_ms that the newest checkpoint
-    // covers, up to the first event that must stay, so the log remains a gapless suffix; and the
-    // archived incidents unchanged since that time. Returns the number of events deleted (0 when
+    // covers, up to the first event that must stay, so the log remains a gapless suffix. The
+    // events after the newest checkpoint before that time stay as well, so that read_past can
+    // rebuild every time within retention. Then the older checkpoints no event left follows, and
+    // the archived incidents unchanged since that time. Returns the number of events deleted (0 when
     // retention_ms is 0 or there is no checkpoint).
     std::size_t apply_retention(std::int64_t now_ms);
 
@@ -198,6 +219,9 @@ private:
 
     std::future<std::vector<append_result>> enqueue(request r);
     db_ptr open_connection() const;
+    // In write_checkpoint's transaction, before it inserts new_seq: the older checkpoints
+    // checkpoint_history_ms does not keep.
+    void drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) const;
     reader read() const;
     void writer_loop();
     void commit(std::vector<request>& batch);

@@ -14,9 +14,9 @@ namespace pantau::store::detail {
 
 // 'PANT' in the header's application_id: tells our file from any other SQLite database.
 inline constexpr int application_id = 0x50414E54;
-// 2: events gained report_id and complaint_at_ms; 3: checkpoints in parts, archived incidents
-// (older files are upgraded on open).
-inline constexpr int schema_version = 3;
+// 2: events gained report_id and complaint_at_ms; 3: checkpoints in parts, archived incidents;
+// 4: archived incidents' earlier states (older files are upgraded on open).
+inline constexpr int schema_version = 4;
 
 // The columns read_event decodes, in its order; a query appends its WHERE.
 inline constexpr const char* event_columns =

@@ -113,6 +113,22 @@ std::int64_t query_int(sqlite3* db, std::string_view context, const char* sql, s
 
 // BEGIN IMMEDIATE; rolls back unless committed. After a failed statement SQLite may already have
 // rolled back on its own, hence the autocommit test.
+// A read of several statements from one snapshot of the file (WAL: writers go on meanwhile).
+class read_transaction {
+public:
+    read_transaction(sqlite3* db, std::string_view context) : db_(db) { exec(db, context, "BEGIN"); }
+    ~read_transaction()
+    {
+        if (sqlite3_get_autocommit(db_) == 0)
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    read_transaction(const read_transaction&) = delete;
+    read_transaction& operator=(const read_transaction&) = delete;
+
+private:
+    sqlite3* db_;
+};
+
 class transaction {
 public:
     transaction(sqlite3* db, std::string_view context) : db_(db), context_(context) { exec(db, context, "BEGIN IMMEDIATE"); }

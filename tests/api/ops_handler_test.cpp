@@ -6,6 +6,7 @@
 #include "tests/support/test_credentials.hpp"
 #include "app/metrics.hpp"
 #include "core/error.hpp"
+#include "store/wall_clock.hpp"
 
 #include <date/date.h>
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace pantau::api {
 namespace {
@@ -339,6 +341,54 @@ TEST_F(OpsHandler, AWalkByCursorMeetsEveryIncidentOnceWhileNewOnesOpen)
     EXPECT_EQ(status_of(bad), http::status::bad_request);
     EXPECT_NE(body(bad).find("cursor"), std::string::npos) << body(bad);
     EXPECT_EQ(status_of(get("/api/v1/incidents?limit=10001")), http::status::bad_request);
+}
+
+// ?at= (docs/history.md): the incidents, one incident and the district counts as they were at
+// a time between two reports; a time in the future is refused.
+TEST_F(OpsHandler, AtAnswersAsTheServerAnsweredThen)
+{
+    ASSERT_EQ(post(report_json("laksa", "h-1", "garbage")).at("accepted"), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string then = rfc3339(store::wall_now_ms());
+    const json at_then = get_json("/api/v1/incidents");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Another report of the same garbage heap, and a new incident.
+    ASSERT_EQ(post(json::array({report_json("laksa", "h-2", "garbage"), report_json("laksa", "h-3", "pothole")}))
+                  .at("accepted"),
+              2);
+    ASSERT_EQ(get_json("/api/v1/incidents").at("incidents").size(), 2u);
+
+    const json past = get_json("/api/v1/incidents?at=" + then);
+    ASSERT_EQ(past.at("incidents").size(), 1u) << past;
+    EXPECT_EQ(past.at("as_of"), then);
+    EXPECT_EQ(past.at("incidents"), at_then.at("incidents"));
+    const std::uint64_t garbage = past.at("incidents")[0].at("id");
+    EXPECT_EQ(get_json("/api/v1/incidents/" + std::to_string(garbage)).at("report_count"), 2);
+    const json one = get_json("/api/v1/incidents/" + std::to_string(garbage) + "?at=" + then);
+    EXPECT_EQ(one.at("report_count"), 1) << one;
+    const std::uint64_t pothole = garbage + 1;
+    EXPECT_EQ(status_of(get("/api/v1/incidents/" + std::to_string(pothole) + "?at=" + then)), http::status::not_found);
+    EXPECT_EQ(status_of(get("/api/v1/incidents/" + std::to_string(pothole))), http::status::ok);
+
+    auto reports_in = [&](const std::string& query) {
+        const json stats = get_json("/api/v1/stats?level=kelurahan" + query);
+        for (const auto& d : stats.at("districts"))
+            if (d.at("reports").get<int>() > 0)
+                return d.at("reports").get<int>();
+        return 0;
+    };
+    EXPECT_EQ(reports_in(""), 3);
+    EXPECT_EQ(reports_in("&at=" + then), 1);
+
+    const std::string tomorrow = rfc3339(store::wall_now_ms() + 24 * 3600 * 1000);
+    for (const std::string& target : std::vector<std::string>{"/api/v1/incidents?at=" + tomorrow,
+                                                              "/api/v1/stats?at=" + tomorrow,
+                                                              "/api/v1/incidents/1?at=" + tomorrow,
+                                                              "/api/v1/incidents?at=yesterday"}) {
+        const auto res = get(target);
+        EXPECT_EQ(status_of(res), http::status::bad_request) << target;
+        EXPECT_NE(body(res).find("at"), std::string::npos) << body(res);
+    }
 }
 
 TEST(OpsHandlerSetup, AThresholdNamingALevelTheDistrictsLackFailsAtStartUpNamingTheKey)

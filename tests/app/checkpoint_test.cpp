@@ -4,12 +4,12 @@
 // after retention deleted the events the checkpoint covers. Real SQLite files, the demo districts.
 #include "app/incident_service.hpp"
 #include "core/error.hpp"
-#include "core/simulator.hpp"
 
 #include "geo/hierarchy.hpp"
 
 #include "tests/support/demo_districts.hpp"
 #include "tests/support/ingest_outcome.hpp"
+#include "tests/support/service_workload.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -19,7 +19,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -30,10 +29,10 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr std::int64_t minute_ms = 60'000;
-constexpr std::int64_t hour_ms = 60 * minute_ms;
-// 2026-11-28T00:00:00Z: a fixed clock, so every run decides the same.
-constexpr std::int64_t t0 = 1'795'824'000'000;
+using testing::hour_ms;
+using testing::minute_ms;
+using testing::t0;
+using testing::workload;
 
 const geo::hierarchy& demo() { return testing::demo_districts(); }
 
@@ -45,53 +44,6 @@ struct scratch_dir {
         fs::remove_all(path);
     }
     ~scratch_dir() { fs::remove_all(path); }
-};
-
-// A day and more of realistic reports from the simulator, some observed late (out of order),
-// some sent twice, and status changes that close and reopen incidents: everything the state has.
-class workload {
-public:
-    explicit workload(std::uint64_t seed) : sim_(demo(), seed), rng_(seed) {}
-
-    // Drives `hours` of traffic into every service, identically, from `from_ms`.
-    void run(const std::vector<incident_service*>& services, std::int64_t from_ms, int hours)
-    {
-        for (std::int64_t now = from_ms; now < from_ms + hours * hour_ms; now += 30 * minute_ms) {
-            std::vector<report> batch = sim_.next(now, 1800, 0.1);
-            for (auto& r : batch) {
-                if (std::uniform_int_distribution<int>(0, 9)(rng_) == 0)
-                    r.observed_at_ms -= std::uniform_int_distribution<std::int64_t>(1, 180)(rng_) * minute_ms;
-            }
-            // A repeat of an earlier report now and then: the same key, acknowledged again.
-            if (!sent_.empty() && std::uniform_int_distribution<int>(0, 2)(rng_) == 0)
-                batch.push_back(sent_[std::uniform_int_distribution<std::size_t>(0, sent_.size() - 1)(rng_)]);
-            std::vector<std::variant<report, rejected_report>> items(batch.begin(), batch.end());
-            std::uint64_t opened = 0;
-            for (auto* s : services) {
-                auto results = testing::taken(s->ingest(items, now));
-                for (const auto& r : results)
-                    if (const auto* a = std::get_if<accepted_report>(&r))
-                        opened = std::max(opened, a->incident_id);
-            }
-            sent_.insert(sent_.end(), batch.begin(), batch.end());
-            if (opened > 0 && std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
-                incident_change c;
-                c.status = std::uniform_int_distribution<int>(0, 2)(rng_) == 0 ? incident_status::new_
-                                                                              : incident_status::resolved;
-                c.note = "checked at " + std::to_string(now);
-                c.actor = "operator";
-                const std::uint64_t id = std::uniform_int_distribution<std::uint64_t>(1, opened)(rng_);
-                for (auto* s : services)
-                    ASSERT_FALSE(std::holds_alternative<service_refusal>(s->change(id, c, now)));
-            }
-        }
-    }
-    const std::vector<report>& sent() const { return sent_; }
-
-private:
-    simulator sim_;
-    std::mt19937_64 rng_;
-    std::vector<report> sent_;
 };
 
 // Everything a client can read, as one JSON text.
@@ -316,6 +268,7 @@ TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)
     scratch_dir dir("covered");
     store::event_log_options keep_12h;
     keep_12h.retention_ms = 12 * hour_ms;
+    keep_12h.checkpoint_history_ms = 0; // the newest checkpoint only: history_test keeps the past
     workload w(3);
     {
         incident_service s(demo(), dir.path, {}, keep_12h);
@@ -370,6 +323,7 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
     scratch_dir dir("unusable");
     store::event_log_options keep_12h;
     keep_12h.retention_ms = 12 * hour_ms;
+    keep_12h.checkpoint_history_ms = 0; // the newest checkpoint only: history_test keeps the past
     workload w(17);
     {
         incident_service s(demo(), dir.path, {}, keep_12h);

@@ -78,6 +78,21 @@ TEST(ServerConfig, ArchiveAfterIsZeroOrAtLeastAnHourAndAWeekByDefault)
     EXPECT_NO_THROW(config.validate());
 }
 
+TEST(ServerConfig, CheckpointHistoryIsZeroOrAtLeastAMinuteAndADayByDefault)
+{
+    server_config config;
+    EXPECT_EQ(config.checkpoint_history, std::chrono::hours(24));
+    config.checkpoint_history = std::chrono::seconds(59);
+    try {
+        config.validate();
+        ADD_FAILURE() << "no error";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("--checkpoint-history"), std::string::npos) << e.what();
+    }
+    config.checkpoint_history = std::chrono::milliseconds(0);
+    EXPECT_NO_THROW(config.validate());
+}
+
 TEST(HttpUrl, PutsIpv6AddressesInBrackets)
 {
     EXPECT_EQ(http_url("127.0.0.1", 8080), "http://127.0.0.1:8080/");

@@ -361,6 +361,7 @@ TEST(EventLog, RetentionDeletesOnlyOldEventsThatACheckpointCovers)
     temp_dir dir;
     event_log_options opt;
     opt.retention_ms = 5'000;
+    opt.checkpoint_history_ms = 0; // the newest checkpoint only (event_log_history_test keeps more)
     event_log log(dir.path(), opt);
     // Events at t = 1 s .. 10 s.
     for (int i = 1; i <= 10; ++i)
@@ -475,13 +476,13 @@ TEST(EventLog, ConstructorRejectsANewerSchemaVersion)
     }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 4", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
     try {
         event_log log(dir.path());
         FAIL() << "opened a log of an unknown schema version";
     } catch (const error& e) {
-        EXPECT_NE(std::string(e.what()).find("schema version 4"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("schema version 99"), std::string::npos) << e.what();
     }
 }
 

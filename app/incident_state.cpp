@@ -1,0 +1,235 @@
+#include "app/incident_state.hpp"
+
+#include "core/error.hpp"
+#include "wire/report_proto.hpp"
+
+#include "checkpoint.pb.h"
+#include "pantau.pb.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pantau::app {
+namespace {
+
+constexpr std::uint32_t checkpoint_format = 1;
+
+std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules)
+{
+    std::string f;
+    for (const auto& l : levels) {
+        f += "level " + l.name + ":";
+        for (const auto& c : l.codes)
+            f += c + ",";
+        f += "\n";
+    }
+    for (const auto& r : rules)
+        f += "rule " + r.type_or_category + " " + r.level + " " + r.window + " " + std::to_string(r.raise_at) + " " +
+             std::to_string(r.clear_below) + "\n";
+    return f;
+}
+
+// An incident's paths (for_each_stats_path), kept for comparison.
+std::vector<std::vector<std::string>> stats_paths(const incident& inc)
+{
+    std::vector<std::vector<std::string>> out;
+    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) { out.push_back(path); });
+    return out;
+}
+
+incident_change change_of(const pantau::v1::IncidentChanged& c)
+{
+    incident_change change;
+    if (c.status() != pantau::v1::STATUS_UNSPECIFIED)
+        change.status = static_cast<incident_status>(c.status());
+    if (c.has_assignee())
+        change.assignee = c.assignee();
+    if (c.has_agency()) {
+        change.agency = c.agency();
+        change.agency_was = c.agency_was();
+    }
+    if (!c.note().empty())
+        change.note = c.note();
+    change.actor = c.actor();
+    change.media_url = c.media_url();
+    change.reason = c.reason();
+    return change;
+}
+
+} // namespace
+
+std::vector<stats_level> stats_levels(const geo::hierarchy& h)
+{
+    std::vector<stats_level> levels;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        stats_level l{h.at(i).name(), {}};
+        for (const auto& d : h.at(i).districts())
+            l.codes.push_back(d.code);
+        levels.push_back(std::move(l));
+    }
+    return levels;
+}
+
+incident_state::incident_state(const geo::hierarchy& districts, engine_config engine_config,
+                               std::vector<threshold_rule> rules, source_health_config sources_config,
+                               timeseries_limits series_limits)
+    : engine(std::move(engine_config)), stats(stats_levels(districts), std::move(rules)),
+      sources(std::move(sources_config)), series(stats_levels(districts), series_limits), districts_(&districts),
+      fingerprint_(state_fingerprint(stats_levels(districts), stats.rules()))
+{
+}
+
+std::string incident_state::save() const
+{
+    checkpoint::v1::Checkpoint c;
+    c.set_format(checkpoint_format);
+    c.set_fingerprint(fingerprint_);
+    engine.save(*c.mutable_engine());
+    stats.save(*c.mutable_stats());
+    series.save(*c.mutable_timeseries());
+    for (auto& [name, last_ms] : sources.last_reports()) {
+        auto* s = c.add_sources();
+        s->set_source(name);
+        s->set_last_report_ms(last_ms);
+    }
+    std::string out;
+    {
+        google::protobuf::io::StringOutputStream stream(&out);
+        google::protobuf::io::CodedOutputStream coded(&stream);
+        coded.SetSerializationDeterministic(true);
+        c.SerializeToCodedStream(&coded);
+    }
+    return out;
+}
+
+bool incident_state::restore(std::string_view bytes)
+{
+    checkpoint::v1::Checkpoint c;
+    if (!c.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        throw std::invalid_argument("it cannot be decoded");
+    if (c.format() != checkpoint_format || c.fingerprint() != fingerprint_)
+        return false;
+    engine.restore(c.engine());
+    stats.restore(c.stats());
+    series.restore(c.timeseries());
+    for (const auto& s : c.sources())
+        sources.on_report(s.source(), s.last_report_ms());
+    return true;
+}
+
+void incident_state::apply(const store::log_event& e, const archive_reader& archived)
+{
+    pantau::v1::Event event;
+    if (!event.ParseFromString(e.payload))
+        throw error("event log: event " + std::to_string(e.seq) + " cannot be decoded");
+    if (event.has_report()) {
+        const auto& accepted = event.report();
+        district_join where;
+        // Level names → index, so a log written with the same levels in another order still reads.
+        where.codes.resize(districts_->size());
+        for (const auto& ref : accepted.districts()) {
+            if (auto level = districts_->level_index(ref.level()))
+                where.codes[*level] = ref.code();
+        }
+        for (const auto& share : accepted.covers()) {
+            if (auto level = districts_->level_index(share.level()))
+                where.covers.push_back({static_cast<std::uint32_t>(*level), share.code(), share.district_fraction(),
+                                        share.area_fraction()});
+        }
+        report r = wire::to_report(accepted.report());
+        // Once retention has deleted an original, the log no longer knows its key and takes a
+        // repeat as a new event; the engine still knows it, and a repeat changes nothing.
+        if (engine.report_id_of(r.source, r.external_id))
+            return;
+        // An area's point came from the geo join, not from the source: it is logged beside it.
+        r.lon = accepted.placed_at().lon();
+        r.lat = accepted.placed_at().lat();
+        // Opened, or reopened (an auto-closed incident): count_decision counts it open if it is.
+        const incident* prior = engine.find(accepted.incident_id());
+        const bool opened = !prior || !is_open(prior->status);
+        const auto before = alert_before(r);
+        engine.replay_accept(r, where, accepted.report_id(), accepted.incident_id(), e.at_ms);
+        count_decision(r, where, before, *engine.find(accepted.incident_id()), opened, e.at_ms);
+        sources.on_report(r.source, e.at_ms);
+    } else if (event.has_change()) {
+        const auto& c = event.change();
+        if (!engine.find(c.incident_id()))
+            readmit(c.incident_id(), archived, e.at_ms); // as the live change did
+        const incident* before = engine.find(c.incident_id());
+        const incident_status status_before = before ? before->status : incident_status::new_;
+        auto changed = engine.change(c.incident_id(), change_of(c), e.at_ms);
+        if (auto* inc = std::get_if<const incident*>(&changed))
+            count_status_change(**inc, status_before);
+    }
+}
+
+bool incident_state::readmit(std::uint64_t id, const archive_reader& archived, std::int64_t before_ms)
+{
+    const auto bytes = archived(id, before_ms);
+    checkpoint::v1::Incident state;
+    if (!bytes || !state.ParseFromString(*bytes))
+        return false;
+    engine.readmit(engine.restore_incident(state));
+    return true;
+}
+
+std::optional<incident_state::counted_state> incident_state::alert_before(const report& r) const
+{
+    const incident* inc = engine.find_alert(r);
+    if (!inc)
+        return std::nullopt;
+    return counted_state{stats_paths(*inc), is_open(inc->status), inc->last_report_ms};
+}
+
+void incident_state::count_decision(const report& r, const district_join& where,
+                                    const std::optional<counted_state>& before, const incident& after, bool opened,
+                                    std::int64_t at_ms)
+{
+    auto count_report_in = [&](const std::vector<std::string>& path) {
+        stats.on_report(path, r.category, r.type, r.severity, r.observed_at_ms);
+        series.on_report(path, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
+    };
+    if (before) {
+        // A version of a known alert: it counts once where the alert already counted, so only
+        // the districts it newly covers see a report. An older version arriving late changes
+        // nothing (the engine kept the latest).
+        if (r.observed_at_ms < before->last_report_ms)
+            return;
+        if (before->open)
+            for (const auto& path : before->paths)
+                stats.on_incident_closed(path, after.category);
+        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
+            if (std::find(before->paths.begin(), before->paths.end(), path) == before->paths.end())
+                count_report_in(path);
+            if (is_open(after.status))
+                stats.on_incident_opened(path, after.category);
+        });
+        return;
+    }
+    for_each_stats_path(where.codes, where.covers, count_report_in);
+    // A first version that already cancels, or a report past its type's auto-close time, opened
+    // its incident closed; a report that reopened an auto-closed incident counts it open again.
+    if (opened && is_open(after.status))
+        for_each_stats_path(after.districts, after.covers, [&](const std::vector<std::string>& path) {
+            stats.on_incident_opened(path, after.category);
+        });
+}
+
+void incident_state::count_status_change(const incident& inc, incident_status before)
+{
+    const bool closed = is_open(before) && !is_open(inc.status);
+    const bool reopened = !is_open(before) && is_open(inc.status);
+    if (!closed && !reopened)
+        return;
+    for_each_stats_path(inc.districts, inc.covers, [&](const std::vector<std::string>& path) {
+        if (closed)
+            stats.on_incident_closed(path, inc.category);
+        else
+            stats.on_incident_opened(path, inc.category);
+    });
+}
+
+} // namespace pantau::app

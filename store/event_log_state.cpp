@@ -1,0 +1,219 @@
+// What the event log keeps beside its events (docs/ingest.md, docs/history.md): checkpoints,
+// the older ones kept for a look at the past, read_past, and the archive of incidents that left
+// memory with their earlier states.
+#include "store/event_log.hpp"
+
+#include "store/detail/event_rows.hpp"
+#include "store/detail/log_reader.hpp"
+#include "store/detail/sqlite.hpp"
+
+namespace pantau::store {
+
+using detail::event_columns;
+using detail::exec;
+using detail::high_water;
+using detail::query_int;
+using detail::sqlite_failure;
+using detail::statement;
+using detail::transaction;
+
+void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
+{
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        transaction t(db, context_);
+        if (seq > high_water(db, context_))
+            throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
+                                                              " is beyond the last event " +
+                                                              std::to_string(high_water(db, context_)));
+        drop_unkept_checkpoints(db, seq);
+        statement put(db, context_, "INSERT INTO checkpoint_parts(seq, part, bytes) VALUES(?1, ?2, ?3)");
+        const std::string_view all(state_bytes);
+        for (std::size_t at = 0, part = 0; at < all.size() || part == 0; at += options_.checkpoint_part_bytes, ++part) {
+            put.reset();
+            put.bind(1, seq);
+            put.bind(2, static_cast<std::int64_t>(part));
+            put.bind_blob(3, all.substr(at, options_.checkpoint_part_bytes));
+            put.step();
+        }
+        t.commit();
+    } catch (const sqlite_failure& e) {
+        throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
+    }
+}
+
+void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) const
+{
+    statement replaced(db, context_, "DELETE FROM checkpoint_parts WHERE seq >= ?1");
+    replaced.bind(1, new_seq);
+    replaced.step();
+    if (options_.checkpoint_history_ms <= 0) {
+        exec(db, context_, "DELETE FROM checkpoint_parts");
+        return;
+    }
+    // The newest so far stays only if it opens a period: the kept one before it is of an earlier
+    // one. So each period keeps its first, and the newest is always there.
+    const auto newest = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts", -1);
+    if (newest < 0)
+        return;
+    statement before(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
+    before.bind(1, newest);
+    if (!before.step() || before.is_null(0))
+        return;
+    const std::int64_t kept = before.int64(0);
+    // A checkpoint's time: that of the event it covers, or of the first after it if retention
+    // took that one.
+    auto period_of = [&](std::int64_t seq) -> std::optional<std::int64_t> {
+        statement at(db, context_, "SELECT at_ms FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+        at.bind(1, seq);
+        if (!at.step())
+            return std::nullopt;
+        const std::int64_t t = at.int64(0);
+        return t / options_.checkpoint_history_ms - (t % options_.checkpoint_history_ms < 0 ? 1 : 0);
+    };
+    const auto newest_period = period_of(newest);
+    if (newest_period && newest_period == period_of(kept)) {
+        statement drop(db, context_, "DELETE FROM checkpoint_parts WHERE seq = ?1");
+        drop.bind(1, newest);
+        drop.step();
+    }
+}
+
+std::optional<std::uint64_t> event_log::read_past(std::int64_t at_ms,
+                                                  const std::function<void(std::uint64_t, std::string_view)>& start,
+                                                  const std::function<void(const log_event&)>& f) const
+{
+    auto r = read();
+    sqlite3* db = r.get();
+    detail::read_transaction snapshot(db, context_);
+    const std::int64_t first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
+    const std::int64_t last = query_int(db, context_, "SELECT max(seq) FROM events", -1);
+    statement time(db, context_, "SELECT at_ms FROM events WHERE seq = ?1");
+    auto time_of = [&](std::int64_t seq) {
+        time.reset();
+        time.bind(1, seq);
+        time.step(); // the seqs from first to last have no gap
+        return time.int64(0);
+    };
+    // The last event accepted at or before at_ms: 0 when none was.
+    std::int64_t target = 0;
+    if (first < 0 || time_of(first) > at_ms) {
+        // Deleted events may have been accepted by then, and no one knows which.
+        if (high_water(db, context_) > 0 && (first < 0 || first > 1))
+            return std::nullopt;
+    } else {
+        std::int64_t lo = first, hi = last; // time_of(lo) <= at_ms
+        while (lo < hi) {
+            const std::int64_t mid = lo + (hi - lo + 1) / 2;
+            if (time_of(mid) <= at_ms)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        target = lo;
+    }
+    statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq <= ?1");
+    base.bind(1, target);
+    std::int64_t from = 0;
+    if (base.step() && !base.is_null(0))
+        from = base.int64(0);
+    // The events after the checkpoint (or all of them) must still be there.
+    if (first > from + 1)
+        return std::nullopt;
+    std::string bytes;
+    statement parts(db, context_, "SELECT bytes FROM checkpoint_parts WHERE seq = ?1 ORDER BY part");
+    parts.bind(1, from);
+    while (parts.step())
+        bytes.append(parts.bytes(0));
+    start(static_cast<std::uint64_t>(from), bytes);
+    statement events(db, context_, (std::string(event_columns) + "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq").c_str());
+    events.bind(1, from);
+    events.bind(2, target);
+    log_event e;
+    while (events.step()) {
+        detail::read_event_into(events, e);
+        f(e);
+    }
+    return static_cast<std::uint64_t>(target);
+}
+
+std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
+{
+    auto r = read();
+    statement s(r.get(), context_,
+                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts) ORDER BY part");
+    std::optional<std::pair<std::uint64_t, std::string>> out;
+    while (s.step()) {
+        if (!out)
+            out.emplace(static_cast<std::uint64_t>(s.int64(0)), std::string());
+        out->second.append(s.bytes(1));
+    }
+    return out;
+}
+
+void event_log::archive(const std::vector<archived_incident>& incidents)
+{
+    if (incidents.empty())
+        return;
+    try {
+        std::lock_guard wlock(write_mutex_);
+        sqlite3* db = writer_db_.get();
+        transaction t(db, context_);
+        // A state archived before (the incident was held again, and changed) stays as a version.
+        statement keep(db, context_,
+                       "INSERT OR IGNORE INTO archived_versions(id, changed_ms, state) "
+                       "SELECT id, changed_ms, state FROM archived_incidents WHERE id = ?1 AND changed_ms < ?2");
+        statement put(db, context_, "INSERT OR REPLACE INTO archived_incidents(id, changed_ms, state) VALUES(?1, ?2, ?3)");
+        for (const archived_incident& a : incidents) {
+            keep.reset();
+            keep.bind(1, a.id);
+            keep.bind(2, a.changed_ms);
+            keep.step();
+            put.reset();
+            put.bind(1, a.id);
+            put.bind(2, a.changed_ms);
+            put.bind_blob(3, a.state);
+            put.step();
+        }
+        t.commit();
+    } catch (const sqlite_failure& e) {
+        throw event_log_error(event_log_errc::failed, std::string("cannot archive incidents: ") + e.what());
+    }
+}
+
+std::optional<std::string> event_log::find_archived(std::uint64_t id) const
+{
+    auto r = read();
+    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step())
+        return std::nullopt;
+    return std::string(s.bytes(0));
+}
+
+std::optional<std::string> event_log::find_archived_before(std::uint64_t id, std::int64_t before_ms) const
+{
+    auto r = read();
+    statement s(r.get(), context_,
+                "SELECT state FROM (SELECT changed_ms, state FROM archived_incidents WHERE id = ?1 "
+                "UNION ALL SELECT changed_ms, state FROM archived_versions WHERE id = ?1) "
+                "WHERE changed_ms < ?2 ORDER BY changed_ms DESC LIMIT 1");
+    s.bind(1, id);
+    s.bind(2, before_ms);
+    if (!s.step())
+        return std::nullopt;
+    return std::string(s.bytes(0));
+}
+
+void event_log::scan_archived(std::uint64_t below, const std::function<bool(std::string_view state)>& f) const
+{
+    auto r = read();
+    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id < ?1 ORDER BY id DESC");
+    s.bind(1, below == 0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(below));
+    while (s.step())
+        if (!f(s.bytes(0)))
+            return;
+}
+
+} // namespace pantau::store

@@ -1,0 +1,126 @@
+// The past in the event log (docs/history.md): which older checkpoints are kept, and read_past,
+// which hands the caller the checkpoint and the events that rebuild a time. The caller's "state"
+// here is the sum of the payload numbers, so the state at a time is known without the log: the
+// sum of the payloads accepted by then.
+#include "store/event_log.hpp"
+
+#include "tests/support/scratch_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace pantau::store {
+namespace {
+
+struct rebuilt {
+    std::uint64_t from = 0;    // the checkpoint it started from (0: none)
+    std::uint64_t replayed = 0;
+    std::uint64_t upto = 0;    // read_past's answer
+    std::int64_t sum = 0;
+};
+
+std::optional<rebuilt> past(const event_log& log, std::int64_t at_ms)
+{
+    rebuilt r;
+    const auto upto = log.read_past(
+        at_ms,
+        [&](std::uint64_t from, std::string_view bytes) {
+            r.from = from;
+            r.sum = bytes.empty() ? 0 : std::stoll(std::string(bytes));
+        },
+        [&](const log_event& e) {
+            r.sum += std::stoll(e.payload);
+            ++r.replayed;
+        });
+    if (!upto)
+        return std::nullopt;
+    r.upto = *upto;
+    return r;
+}
+
+// Event k (seq k) carries the number k and is accepted at k seconds; the sum up to k is k(k+1)/2.
+void append_seconds(event_log& log, int from, int to)
+{
+    for (int k = from; k <= to; ++k)
+        log.append({log_event{0, k * 1000LL, "report", {}, std::to_string(k)}}).get();
+}
+
+std::string sum_upto(int k) { return std::to_string(k * (k + 1) / 2); }
+
+TEST(EventLogHistory, TheFirstCheckpointOfEachPeriodStaysAndEveryTimeIsRebuiltExactly)
+{
+    testing::scratch_dir dir("pantau-history");
+    event_log_options options;
+    options.checkpoint_history_ms = 10'000;
+    event_log log(dir.path(), options);
+    append_seconds(log, 1, 35);
+    // Periods of 10 s: {2, 5}, {12, 15, 18}, {25}, {33}. The first of each stays, and the newest.
+    for (int seq : {2, 5, 12, 15, 18, 25, 33})
+        log.write_checkpoint(seq, sum_upto(seq));
+    EXPECT_EQ(log.latest_checkpoint()->first, 33u);
+
+    const std::vector<std::pair<std::int64_t, std::uint64_t>> starts = {
+        {9'500, 2}, {11'999, 2}, {12'000, 12}, {19'000, 12}, {24'999, 12}, {30'000, 25}, {100'000, 33}};
+    for (const auto& [at_ms, from] : starts) {
+        const auto r = past(log, at_ms);
+        ASSERT_TRUE(r) << at_ms;
+        const int last = static_cast<int>(std::min<std::int64_t>(at_ms / 1000, 35));
+        EXPECT_EQ(r->upto, static_cast<std::uint64_t>(last)) << at_ms;
+        EXPECT_EQ(r->from, from) << at_ms << ": 5, 15 and 18 were dropped";
+        EXPECT_EQ(r->replayed, r->upto - r->from) << at_ms;
+        EXPECT_EQ(std::to_string(r->sum), sum_upto(last)) << at_ms;
+    }
+    // Before the first event: the empty state.
+    const auto before = past(log, 999);
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->upto, 0u);
+    EXPECT_EQ(before->replayed, 0u);
+    EXPECT_EQ(before->sum, 0);
+}
+
+TEST(EventLogHistory, WithoutHistoryThePastIsReplayedFromTheFirstEvent)
+{
+    testing::scratch_dir dir("pantau-history");
+    event_log_options options;
+    options.checkpoint_history_ms = 0;
+    event_log log(dir.path(), options);
+    append_seconds(log, 1, 20);
+    log.write_checkpoint(5, sum_upto(5));
+    log.write_checkpoint(15, sum_upto(15));
+    const auto r = past(log, 12'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->from, 0u) << "the checkpoint at 5 was dropped";
+    EXPECT_EQ(r->replayed, 12u);
+    EXPECT_EQ(std::to_string(r->sum), sum_upto(12));
+    EXPECT_EQ(past(log, 17'000)->from, 15u);
+}
+
+TEST(EventLogHistory, RetentionKeepsWhatRebuildsEveryTimeWithinItAndNoMore)
+{
+    testing::scratch_dir dir("pantau-history");
+    event_log_options options;
+    options.checkpoint_history_ms = 5'000;
+    options.retention_ms = 10'000;
+    event_log log(dir.path(), options);
+    append_seconds(log, 1, 30);
+    for (int seq : {10, 20, 30})
+        log.write_checkpoint(seq, sum_upto(seq));
+    // At 35 s the cutoff is 25 s. Times from 25 s on start from the checkpoint at 20, so the
+    // events after it stay: 1..20 go, and the checkpoint at 10 with them.
+    EXPECT_EQ(log.apply_retention(35'000), 20u);
+    EXPECT_EQ(log.first_seq(), std::optional<std::uint64_t>(21));
+    for (std::int64_t at_ms : {25'000, 27'500, 29'999, 40'000}) {
+        const auto r = past(log, at_ms);
+        ASSERT_TRUE(r) << at_ms;
+        EXPECT_EQ(r->from, at_ms < 30'000 ? 20u : 30u) << at_ms;
+        const int last = static_cast<int>(std::min<std::int64_t>(at_ms / 1000, 30));
+        EXPECT_EQ(std::to_string(r->sum), sum_upto(last)) << at_ms;
+    }
+    EXPECT_EQ(past(log, 20'500), std::nullopt) << "its events are gone";
+    EXPECT_EQ(past(log, 5'000), std::nullopt);
+}
+
+} // namespace
+} // namespace pantau::store
