@@ -52,7 +52,7 @@ export function createRenderer({ map, store, districts, view, timeline, transpor
       drawnKey = key;
       freshKey = fkey;
       renderAlerts(store.alerts, districts);
-      renderCounters(list);
+      renderCounters(list, view.filter.timeWindow);
       renderTopDistricts(list, districts);
       transport.render(list, now);
       agencies.render();
