@@ -13,6 +13,9 @@ if (!existsSync(chromiumPath)) {
 }
 const WAIT = 15000;
 const MINUTE = 60000, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+// How soon after aging past the window an incident must have left the wall: about a second by
+// design (docs/web.md), with room for a slow software-rendered pass.
+const LEAVE_BOUND_MS = 3000;
 
 let suite, origin;
 // name -> incident id, for complaints whose last report is this old, each in its own kelurahan.
@@ -142,7 +145,11 @@ test("an incident leaves the window when it ages past it, with no message from t
     ({ expiry: window.__pantau.state.incidents.get(id).last + 6 * 3600000, version: window.__pantau.version }), ids.aging);
   const left = await page.waitForFunction((id) => !document.querySelector(`#feed li[data-id="${id}"]`) && Date.now(),
     ids.aging, { timeout: 40000, polling: 100 });
-  assert.ok(await left.jsonValue() > expiry, "not before its last report is six hours old");
+  const leftAt = await left.jsonValue();
+  assert.ok(leftAt > expiry, "not before its last report is six hours old");
+  // The wall's clock re-evaluates the window every second; the page's other refreshes (the
+  // transport and agency panels, every 15 s and more) would also redraw it, but later.
+  assert.ok(leftAt - expiry < LEAVE_BOUND_MS, `left ${leftAt - expiry} ms after its time`);
   await expectShown(page, ["min10", "h3"]);
   assert.equal(await page.evaluate(() => window.__pantau.version), version, "no message changed the incidents meanwhile");
   assert.ok((await shownIds(page)).held.includes(ids.aging), "still held: only the window moved");
