@@ -1,9 +1,9 @@
 // The filter form and the district metric selector. Both live in the URL (cat, type, sev,
-// district, agency, metric), so a wall can be bookmarked; the filter itself is view.filter, the same
-// shape Subscribe sends (model.js).
-import { CATEGORIES, CATEGORY_NAMES, SEVERITY_NAMES, filterFromUrl, filterToParams } from "./model.js";
+// district, agency, last, metric), so a wall can be bookmarked; the filter itself is view.filter,
+// the shape Subscribe sends plus the time window the page applies alone (model.js).
+import { CATEGORIES, CATEGORY_NAMES, SEVERITY_NAMES, TIME_WINDOWS, filterFromUrl, filterToParams } from "./model.js";
 import { METRICS } from "./map/district_colours.js";
-import { t, typeName } from "./i18n.js";
+import { t, typeName, windowName } from "./i18n.js";
 import { $, esc } from "./dom.js";
 
 export function viewFromUrl(params) {
@@ -13,7 +13,7 @@ export function viewFromUrl(params) {
   };
 }
 
-// onFilter(filter) after the filter changed, onMetric() after the metric did.
+// onFilter(filter, previous) after the filter changed, onMetric() after the metric did.
 export function createFilters({ view, districts, store, onFilter, onMetric }) {
   writeFormText(view);
   const agencySeen = new Set(view.filter.agencies);
@@ -26,12 +26,14 @@ export function createFilters({ view, districts, store, onFilter, onMetric }) {
     $("f-sev").value = String(f.minSeverity);
     $("f-district").value = f.districts[0] ?? "";
     $("f-agencies").value = f.agencies.join(", ");
+    $("f-last").value = f.timeWindow;
   };
   const setFilter = (f) => {
+    const previous = view.filter;
     view.filter = f;
     const p = filterToParams(f, new URLSearchParams(location.search));
     history.replaceState(null, "", `${location.pathname}${p.toString() ? "?" + p : ""}`);
-    onFilter(f);
+    onFilter(f, previous);
   };
 
   $("filter-toggle").onclick = () => {
@@ -52,10 +54,12 @@ export function createFilters({ view, districts, store, onFilter, onMetric }) {
       districts: $("f-district").value ? [$("f-district").value] : [],
       minSeverity: Number($("f-sev").value),
       agencies: list($("f-agencies").value),
+      timeWindow: $("f-last").value,
     });
     $("filters").hidden = true;
   };
-  $("f-clear").onclick = () => { setFilter({ categories: [], types: [], districts: [], minSeverity: 0, agencies: [] }); syncForm(); };
+  // The filter of a URL without any: everything, of any age.
+  $("f-clear").onclick = () => { setFilter(filterFromUrl(new URLSearchParams())); syncForm(); };
   $("metric").onchange = () => {
     view.metric = $("metric").value;
     const p = new URLSearchParams(location.search);
@@ -88,9 +92,12 @@ function writeFormText(view) {
   $("f-sev-label").textContent = t("severity");
   $("f-district-label").textContent = t("district");
   $("f-agency-label").textContent = t("agency");
+  $("f-last-label").textContent = t("time_window");
   $("f-apply").textContent = t("apply");
   $("f-clear").textContent = t("clear");
   $("f-cats").innerHTML = CATEGORIES.map((c) =>
     `<label><input type="checkbox" value="${c}" data-testid="f-cat-${CATEGORY_NAMES[c]}"> ${esc(t("cat_" + c))}</label>`).join("");
   $("f-sev").innerHTML = SEVERITY_NAMES.map((n, i) => `<option value="${i}">${esc(i ? t("sev_" + i) : t("all"))}</option>`).join("");
+  $("f-last").innerHTML = ["", ...Object.keys(TIME_WINDOWS)].map((w) =>
+    `<option value="${w}">${esc(w ? windowName(w) : t("any_time"))}</option>`).join("");
 }

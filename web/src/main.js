@@ -13,6 +13,7 @@ import { addIncidentLayers } from "./map/incident_layers.js";
 import { addVehicleLayer } from "./map/vehicle_layer.js";
 import { createRenderer } from "./render.js";
 import { viewFromUrl, createFilters } from "./filters.js";
+import { serverFilter } from "./model.js";
 import { createKioskTour } from "./kiosk_tour.js";
 import { startPolling } from "./rest_poller.js";
 import { writeHeadings, createConnectionIndicator, startClock } from "./panels/header.js";
@@ -48,9 +49,13 @@ const wall = { map, store, districts, view, connection, renderer, tour, mode: "w
 
 const filters = createFilters({
   view, districts, store,
-  onFilter: (f) => {
-    if (wall.stream && wall.mode === "ws") wall.stream.subscribe(f);
-    timeline.load();
+  onFilter: (f, previous) => {
+    // A new time window alone needs nothing from the server: the store holds every incident of
+    // the rest of the filter, whatever its age, and the next pass shows those in the window.
+    if (JSON.stringify(serverFilter(f)) !== JSON.stringify(serverFilter(previous))) {
+      if (wall.stream && wall.mode === "ws") wall.stream.subscribe(f);
+      timeline.load();
+    }
     renderer.schedule();
   },
   onMetric: () => renderer.schedule(),

@@ -55,13 +55,20 @@ export function magnitudeOf(inc) {
   return m ? Number(m[1].replace(",", ".")) : null;
 }
 
-// The filter as it lives in the URL (cat, type, sev, district, agency) and goes into Subscribe.
-// Lists are comma-separated: an agency whose name has a comma cannot be filtered from the URL.
+// The time filter's windows (URL `last`): an incident is shown while its last report is at most
+// this old. "" (no `last`) shows every incident, whatever its age.
+export const TIME_WINDOWS = { "1h": 3600000, "6h": 6 * 3600000, "24h": 24 * 3600000, "7d": 7 * 24 * 3600000 };
+
+// The filter as it lives in the URL (cat, type, sev, district, agency, last). All of it but the
+// time window goes into Subscribe (serverFilter). Lists are comma-separated: an agency whose name
+// has a comma cannot be filtered from the URL.
 export function filterFromUrl(params) {
   const list = (k) => (params.get(k) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const categories = list("cat").map((n) => CATEGORY_NAMES.indexOf(n)).filter((c) => c > 0);
   const sev = SEVERITY_NAMES.indexOf(params.get("sev") ?? "");
-  return { categories, types: list("type"), districts: list("district"), minSeverity: sev > 0 ? sev : 0, agencies: list("agency") };
+  const last = params.get("last") ?? "";
+  return { categories, types: list("type"), districts: list("district"), minSeverity: sev > 0 ? sev : 0, agencies: list("agency"),
+    timeWindow: Object.hasOwn(TIME_WINDOWS, last) ? last : "" };
 }
 
 export function filterToParams(f, params) {
@@ -71,11 +78,24 @@ export function filterToParams(f, params) {
   set("district", f.districts.join(","));
   set("sev", f.minSeverity > 0 ? SEVERITY_NAMES[f.minSeverity] : "");
   set("agency", (f.agencies ?? []).join(","));
+  set("last", f.timeWindow ?? "");
   return params;
 }
 
-// The same test the server applies, so the REST fallback and a stale delta never show more.
-export function matches(f, inc) {
+// The part of the filter the server applies (Subscribe): everything but the time window. The
+// window slides with the clock, and a Subscribe carries no times, so the page applies it alone
+// (matches) to everything the server sent.
+export function serverFilter(f) {
+  const { timeWindow, ...rest } = f;
+  return rest;
+}
+
+// The same test the server applies, so the REST fallback and a stale delta never show more, plus
+// the time window, which only the page applies: `now` is the end of the window. An incident
+// reported exactly a window ago is still in it; one whose last report is ahead of this clock (a
+// server's clock a little ahead of the wall's) is in it too; one without a readable time is not.
+export function matches(f, inc, now) {
+  if (f.timeWindow && !(inc.last >= now - TIME_WINDOWS[f.timeWindow])) return false;
   if (f.categories.length && !f.categories.includes(inc.category)) return false;
   if (f.types.length && !f.types.includes(inc.type)) return false;
   if (f.minSeverity && inc.severity < f.minSeverity) return false;

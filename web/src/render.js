@@ -39,16 +39,20 @@ export function createRenderer({ map, store, districts, view, timeline, transpor
       const started = performance.now();
       const now = Date.now();
       store.expireFresh(now);
-      const list = [];
-      for (const inc of store.incidents.values()) if (matches(view.filter, inc)) list.push(inc);
-      const key = `${store.version}|${JSON.stringify(view.filter)}|${view.metric}|${map.getZoom() < FINE_ZOOM}`;
+      // Every pass filters afresh, and the clock schedules one every second (main.js): that is what
+      // makes the time window slide, an incident leaving it within a second of aging past it.
+      const list = store.shown(view.filter, now);
+      // The list's length stands for the incidents aging out of the time window: the lists of one
+      // store version and filter are nested (those whose last report is at or after the window's
+      // start, which only the clock moves), so a list of another length is another list.
+      const key = `${store.version}|${JSON.stringify(view.filter)}|${view.metric}|${map.getZoom() < FINE_ZOOM}|${list.length}`;
       const fkey = [...store.fresh.keys()].join();
-      if (key !== drawnKey || fkey !== freshKey) drawIncidents(list, view.filter, key !== drawnKey);
+      if (key !== drawnKey || fkey !== freshKey) drawIncidents(list, (inc) => matches(view.filter, inc, now), key !== drawnKey);
       if (key !== drawnKey) colourDistricts(list, view.metric);
       drawnKey = key;
       freshKey = fkey;
       renderAlerts(store.alerts, districts);
-      renderCounters(list);
+      renderCounters(list, view.filter.timeWindow);
       renderTopDistricts(list, districts);
       transport.render(list, now);
       agencies.render();

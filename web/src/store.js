@@ -2,7 +2,7 @@
 // polls) change it. Plain data and plain code: no DOM, no map, no clock of its own (callers pass
 // `now`), so it runs and is tested in node (test/store.test.mjs). Views read it; only this file
 // writes it, apart from the operator's own PATCH answer (mergeIncident).
-import { fromProto } from "./model.js";
+import { fromProto, matches } from "./model.js";
 
 export const FRESH_MS = 6000;    // how long a new or updated incident stays marked
 
@@ -55,6 +55,15 @@ export class LiveStore {
     if (d.vehicles.length || d.removedVehicleIds.length) this.vehicleVersion++;
     this.heard(now);
     if (d.upserts.length || d.removedIncidentIds.length || d.stats.length || d.alerts.length) this.markChanged();
+  }
+
+  // The incidents the views show at `now`: those held that pass the filter, its time window
+  // ending at `now`. The store keeps the others, whatever their age: the server's filter has no
+  // window (model.serverFilter), so a wider window, or the same one later, needs nothing new.
+  shown(filter, now) {
+    const list = [];
+    for (const inc of this.incidents.values()) if (matches(filter, inc, now)) list.push(inc);
+    return list;
   }
 
   heard(now = Date.now()) { this.lastUpdate = now; }

@@ -30,6 +30,7 @@ export function installTestHooks(wall) {
     },
     get stream() { return wall.stream; },
     get snapshots() { return store.snapshots; },
+    get version() { return store.version; },     // bumped by every message that changes incidents, stats or alerts
     get rendered() { return renderer.passes; },
     get renderMs() { return renderer.lastPassMs; },
     tour: [],                     // {name, from: [lon, lat]} per kiosk tour stop

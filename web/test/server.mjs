@@ -1,7 +1,7 @@
 // Starts the real `pantau serve` on an ephemeral port with the real Tangerang districts from
 // ../shared/data and a temporary data dir, and reads the URL it prints on stdout.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +65,27 @@ export async function openTestWall(browser, url, viewport = { width: 1600, heigh
 }
 
 export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_")); }
+
+// What a browser test file runs against: the server on a fresh data dir (startServer's `extra`
+// arguments) and Chromium; stop() ends both and removes the data dir, as does a failed start.
+export async function startBrowserSuite({ extra = [] } = {}) {
+  const { chromium } = await import("playwright-core");
+  const dataDir = freshDataDir();
+  let server = null, browser = null;
+  const stop = async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    server = await startServer({ dataDir, extra });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { server, browser, origin: server.url.replace(/\/$/, ""), stop };
+}
 
 // The tests' credentials, made with the CLI as an operator would (docs/security.md), per server:
 // a source key per source on first use, and one operator token. The wall reads under --public-read.

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LiveStore, FRESH_MS } from "../src/store.js";
+import { filterFromUrl } from "../src/model.js";
 import { T0, incident, stats, alert, source, vehicle, snapshotFrame, deltaFrame, decoded } from "./frames.mjs";
 
 const snapshot = (body) => decoded(snapshotFrame(1, { streamId: "s1", ...body }));
@@ -159,4 +160,35 @@ test("the REST fallback's poll replaces the incidents and marks only changed one
   assert.equal(store.replaceIncidents([{ ...a, status: 4 }], T0 + 600, true), true);
   assert.deepEqual(ids(store), [1]);
   assert.deepEqual([...store.fresh.keys()], [1]);
+});
+
+// The time filter (?last=) is the page's alone: the stream sends incidents of every age, the
+// store keeps them, and what is shown follows the clock (render.js asks every second).
+test("the shown incidents follow the time window as it slides, with no message, and a new report brings one back", () => {
+  const HOUR = 3600000;
+  const store = new LiveStore();
+  store.applySnapshot(snapshot({ incidents: [
+    incident(1, { lastReportMs: BigInt(T0 - 10 * 60000) }),
+    incident(2, { lastReportMs: BigInt(T0 - 50 * 60000) }),
+    incident(3, { lastReportMs: BigInt(T0 - 5 * HOUR) }),
+    incident(4, { lastReportMs: BigInt(T0 - 3 * 86400000) }),
+  ] }), T0);
+  const shownIds = (filter, now) => store.shown(filter, now).map((i) => i.id).sort((a, b) => a - b);
+  const last = (w) => filterFromUrl(new URLSearchParams(w ? `last=${w}` : ""));
+  assert.deepEqual(shownIds(last(""), T0), [1, 2, 3, 4]);
+  assert.deepEqual(shownIds(last("1h"), T0), [1, 2]);
+  assert.deepEqual(shownIds(last("6h"), T0), [1, 2, 3]);
+  assert.deepEqual(shownIds(last("7d"), T0), [1, 2, 3, 4]);
+  // Twenty minutes on, nothing received: incident 2 has aged out of the last hour, and is still held.
+  assert.deepEqual(shownIds(last("1h"), T0 + 20 * 60000), [1]);
+  assert.deepEqual(ids(store), [1, 2, 3, 4]);
+  // A status change is no report: incident 3 stays out. A new report on it brings it in.
+  store.applyDelta(delta({ upserts: [incident(3, { status: 3, lastReportMs: BigInt(T0 - 5 * HOUR) })] }), T0 + 20 * 60000);
+  assert.deepEqual(shownIds(last("1h"), T0 + 20 * 60000), [1]);
+  store.applyDelta(delta({ upserts: [incident(3, { reportCount: 2, lastReportMs: BigInt(T0 + 19 * 60000) })] }), T0 + 20 * 60000);
+  assert.deepEqual(shownIds(last("1h"), T0 + 20 * 60000), [1, 3]);
+  // The REST fallback's incidents are shown by the same test.
+  store.replaceIncidents([{ ...store.incidents.get(4), status: 2 }, { ...store.incidents.get(1) }], T0 + 21 * 60000, true);
+  assert.deepEqual(shownIds(last("1h"), T0 + 21 * 60000), [1]);
+  assert.deepEqual(shownIds(last("7d"), T0 + 21 * 60000), [1, 4]);
 });

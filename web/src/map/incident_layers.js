@@ -3,7 +3,7 @@
 // click shows headline, sender and time left), an earthquake's magnitude at its epicentre, and a
 // ring around the new ones.
 import * as maplibregl from "maplibre-gl";
-import { SEVERITY_COLOURS, statusGroup, matches, magnitudeOf } from "../model.js";
+import { SEVERITY_COLOURS, statusGroup, magnitudeOf } from "../model.js";
 import { t, typeName } from "../i18n.js";
 import { esc } from "../dom.js";
 import { alertLine, magnitudeHtml } from "../panels/feed.js";
@@ -69,17 +69,20 @@ export function addIncidentLayers(map, { onPick }) {
   showClusterSizes(map);
 }
 
-// Returns drawIncidents(list, filter, dataChanged): the points and areas are handed to the map
+// Returns drawIncidents(list, shown, dataChanged): the points and areas are handed to the map
 // only when dataChanged (each setData re-indexes the source in the worker and repaints); the
-// rings follow the fresh incidents on every call.
+// rings follow the fresh incidents that are shown (the pass's filter test) on every call.
 export function createIncidentDrawing(map, store) {
   const rings = new Map(), quakes = new Map();
   showAreaPopups(map, store);
-  const drawRings = (filter) => {
-    for (const [id, m] of rings) if (!store.fresh.has(id)) { m.remove(); rings.delete(id); }
+  const drawRings = (shown) => {
+    for (const [id, m] of rings) {
+      const inc = store.incidents.get(id);
+      if (!store.fresh.has(id) || !inc || !shown(inc)) { m.remove(); rings.delete(id); }
+    }
     for (const id of [...store.fresh.keys()].slice(-MAX_RINGS)) {
       const inc = store.incidents.get(id);
-      if (!inc || !matches(filter, inc)) continue;
+      if (!inc || !shown(inc)) continue;
       let m = rings.get(id);
       if (!m) {
         // An HTML marker with a CSS animation, which the compositor runs without repainting the map.
@@ -91,7 +94,7 @@ export function createIncidentDrawing(map, store) {
       m.setLngLat([inc.lon, inc.lat]);
     }
   };
-  return function drawIncidents(list, filter, dataChanged) {
+  return function drawIncidents(list, shown, dataChanged) {
     if (dataChanged) {
       const points = [], areas = [];
       for (const inc of list) {
@@ -104,7 +107,7 @@ export function createIncidentDrawing(map, store) {
       map.getSource("areas")?.setData({ type: "FeatureCollection", features: areas });
       drawMagnitudes(map, list, quakes);
     }
-    drawRings(filter);
+    drawRings(shown);
   };
 }
 

@@ -1,11 +1,15 @@
 // Open incidents by category × severity, with totals.
 import { CATEGORIES, CATEGORY_NAMES, CATEGORY_COLOURS, isOpen } from "../model.js";
-import { t } from "../i18n.js";
+import { t, windowName } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
 
 const SEVERITIES = [4, 3, 2, 1, 0];  // extreme first
 
-export function renderCounters(list) {
+// Under a time window the heading says so: a kiosk wall has no form to show it, and its totals
+// must not be read as every open incident of the city.
+export function renderCounters(list, timeWindow) {
+  const heading = timeWindow ? t("counters_within", { window: windowName(timeWindow) }) : t("counters");
+  if ($("counters-h").textContent !== heading) $("counters-h").textContent = heading;
   const cell = new Map();
   for (const inc of list) if (isOpen(inc.status)) {
     const k = `${inc.category}/${inc.severity}`;
