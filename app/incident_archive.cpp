@@ -63,7 +63,9 @@ std::optional<incident> incident_service::archived_before(std::uint64_t id, std:
     checkpoint::v1::Incident state;
     if (!bytes || !state.ParseFromString(*bytes))
         return std::nullopt;
-    return state_.engine.restore_incident(state);
+    // Routed by the table the service was built with: no lock, since the live engine may be
+    // replaced meanwhile (rebuild_from_log) and a look at the past reads this too.
+    return incident_engine::restore_incident(state, engine_config_);
 }
 
 bool incident_service::readmit_archived(std::uint64_t id)

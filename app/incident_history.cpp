@@ -8,82 +8,103 @@
 #include <chrono>
 
 namespace pantau::app {
+namespace {
 
-std::optional<past_refusal> incident_service::with_past(std::int64_t at_ms,
-                                                        const std::function<void(past_state&)>& read) const
+// A look replays at most this many events after its checkpoint: a request must not hold a
+// thread for minutes (with --checkpoint-history 0, or checkpoints far apart).
+constexpr std::uint64_t max_past_replay_events = 2'000'000;
+// An event is stamped when its request is taken and committed seconds later at most: once the
+// log holds one accepted this long after a time, nothing accepted by that time can still come.
+constexpr std::int64_t settle_ms = 60'000;
+
+// Ends a replay early; caught below.
+struct replay_stopped {
+    std::string why;
+};
+
+} // namespace
+
+past_answer<std::shared_ptr<const incident_service::past_state>> incident_service::past_at(std::int64_t at_ms) const
 {
-    std::unique_lock lock(past_mutex_, std::try_to_lock);
-    if (!lock)
-        return past_refusal{"another look at the past is being rebuilt; retry in a moment", true};
-    if (!past_ || past_->at_ms != at_ms || !past_->settled) {
-        past_.reset(); // one state at a time, also while the next is built
-        const auto started = std::chrono::steady_clock::now();
-        std::unique_ptr<past_state> built;
-        {
-            // Built like the live state (whose parts are replaced whole after a failed commit).
-            std::lock_guard live(mutex_);
-            built.reset(new past_state{at_ms, false,
-                                       incident_state(districts_, engine_config_, state_.stats.rules(),
-                                                      state_.sources.config(), state_.series.limits())});
-        }
-        bool fits = true;
-        std::uint64_t events = 0;
-        const archive_reader archived = archive_reader_of(log_);
-        const auto seq = log_.read_past(
-            at_ms,
-            [&](std::uint64_t from, std::string_view bytes) {
-                if (from > 0)
-                    fits = built->state.restore(bytes);
-            },
-            [&](const store::log_event& e) {
-                if (fits) {
-                    built->state.apply(e, archived);
-                    ++events;
-                }
-            });
-        if (!seq)
-            return past_refusal{"the event log no longer holds that time: retention has deleted its events"};
-        if (!fits)
-            return past_refusal{"that time's checkpoint was made with other districts or threshold rules"};
-        built->settled = *seq < log_.last_seq();
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-        spdlog::debug("the state at {} ms rebuilt from event {}: {} events replayed in {:.3f} s", at_ms, *seq, events,
-                      took.count());
-        past_ = std::move(built);
+    {
+        std::lock_guard lock(past_mutex_);
+        if (past_ && past_->at_ms == at_ms && past_->settled)
+            return past_;
     }
-    read(*past_);
-    return std::nullopt;
+    std::unique_lock rebuilding(past_rebuild_mutex_, std::try_to_lock);
+    if (!rebuilding)
+        return past_refusal{"another look at the past is being rebuilt; retry in a moment", true};
+    {
+        // One state held at a time, also while the next is built.
+        std::lock_guard lock(past_mutex_);
+        past_.reset();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::unique_ptr<past_state> built;
+    {
+        // Built like the live state (whose parts are replaced whole after a failed commit).
+        std::lock_guard live(mutex_);
+        built = std::make_unique<past_state>(at_ms, districts_, engine_config_, state_.stats.rules(),
+                                             state_.sources.config(), state_.series.limits());
+    }
+    const archive_reader archived = archive_reader_of(log_);
+    std::optional<store::event_log::past_cut> cut;
+    try {
+        cut = log_.read_past(
+            at_ms,
+            [&](std::uint64_t from, std::uint64_t upto, std::string_view bytes) {
+                if (upto - from > max_past_replay_events)
+                    throw replay_stopped{"that time is " + std::to_string(upto - from) +
+                                         " events after the nearest kept checkpoint, more than a look replays (" +
+                                         std::to_string(max_past_replay_events) + "; see --checkpoint-history)"};
+                if (from > 0 && !built->state.restore(bytes))
+                    throw replay_stopped{"that time's checkpoint was made with other districts or threshold rules"};
+            },
+            [&](const store::log_event& e) { built->state.apply(e, archived); });
+    } catch (const replay_stopped& stopped) {
+        return past_refusal{stopped.why};
+    }
+    if (!cut)
+        return past_refusal{"the event log no longer holds that time: retention has deleted its events"};
+    built->settled = cut->newest_at_ms > at_ms + settle_ms;
+    for (std::size_t level = 0; level < districts_.size(); ++level)
+        built->stats.push_back(built->state.stats.all(level, at_ms));
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::debug("the state at {} ms rebuilt up to event {} in {:.3f} s", at_ms, cut->seq, took.count());
+    std::shared_ptr<const past_state> out = std::move(built);
+    std::lock_guard lock(past_mutex_);
+    past_ = out;
+    return out;
 }
 
 past_answer<std::vector<incident>> incident_service::list_at(std::int64_t at_ms, const incident_filter& f) const
 {
-    std::vector<incident> out;
-    if (auto refused = with_past(at_ms, [&](past_state& past) {
-            out = list_from(past.state.engine, nullptr, f, at_ms);
-        }))
+    auto past = past_at(at_ms);
+    if (auto* refused = std::get_if<past_refusal>(&past))
         return *refused;
-    return out;
+    const auto& state = *std::get<std::shared_ptr<const past_state>>(past);
+    return list_from(state.state.engine, nullptr, f, at_ms);
 }
 
 past_answer<std::optional<incident>> incident_service::get_at(std::int64_t at_ms, std::uint64_t id) const
 {
-    std::optional<incident> out;
-    if (auto refused = with_past(at_ms, [&](past_state& past) {
-            if (const incident* inc = past.state.engine.find(id))
-                out = *inc;
-            else if (id <= past.state.engine.last_incident_id() && archive_in_use_)
-                out = archived_before(id, at_ms + 1);
-        }))
+    auto past = past_at(at_ms);
+    if (auto* refused = std::get_if<past_refusal>(&past))
         return *refused;
-    return out;
+    const incident_engine& engine = std::get<std::shared_ptr<const past_state>>(past)->state.engine;
+    if (const incident* inc = engine.find(id))
+        return std::optional<incident>(*inc);
+    if (id <= engine.last_incident_id() && archive_in_use_)
+        return archived_before(id, at_ms + 1);
+    return std::optional<incident>();
 }
 
 past_answer<std::vector<district_snapshot>> incident_service::stats_at(std::int64_t at_ms, std::size_t level) const
 {
-    std::vector<district_snapshot> out;
-    if (auto refused = with_past(at_ms, [&](past_state& past) { out = past.state.stats.all(level, at_ms); }))
+    auto past = past_at(at_ms);
+    if (auto* refused = std::get_if<past_refusal>(&past))
         return *refused;
-    return out;
+    return std::get<std::shared_ptr<const past_state>>(past)->stats.at(level);
 }
 
 } // namespace pantau::app

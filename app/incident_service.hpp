@@ -312,16 +312,24 @@ private:
     // as it was then.
     std::vector<incident> list_from(const incident_engine& engine, std::mutex* engine_lock, const incident_filter& f,
                                     std::optional<std::int64_t> past_at_ms) const;
-    // The state as it was at at_ms, passed to `read` under past_mutex_ (rebuilt unless held).
+    // The state as it was at at_ms (app/incident_history.cpp), read-only once built, with the
+    // statistics of every level as of at_ms taken when it was built.
     struct past_state {
+        template <class... StateArgs>
+        explicit past_state(std::int64_t at, StateArgs&&... args) : at_ms(at), state(std::forward<StateArgs>(args)...)
+        {
+        }
         std::int64_t at_ms = 0;
-        // Whether an event accepted after at_ms was already in the log: then none accepted by
-        // at_ms can still come, and the state can be kept for the next look at that time.
+        // Whether the log already held an event accepted well after at_ms (a minute): then none
+        // accepted by at_ms can still commit, and the state can be kept for the next look.
         bool settled = false;
         incident_state state;
+        std::vector<std::vector<district_snapshot>> stats; // by level
     };
-    std::optional<past_refusal> with_past(std::int64_t at_ms, const std::function<void(past_state&)>& read) const;
-    // Under mutex_: an archived incident, decoded; held again by readmit_archived (an operator
+    // The state at at_ms: the one held if it is that time's, else rebuilt (refused as busy while
+    // another is being rebuilt).
+    past_answer<std::shared_ptr<const past_state>> past_at(std::int64_t at_ms) const;
+    // An archived incident, decoded (no lock needed); held again by readmit_archived (an operator
     // changes it). False when the archive has none.
     std::optional<incident> archived(std::uint64_t id) const;
     // As archived with a latest report or change before before_ms (earlier states are kept).
@@ -381,8 +389,9 @@ private:
     // the engine does not know may repeat an archived one, and its key is looked up in the log.
     std::atomic<bool> archive_in_use_ = false;
 
-    mutable std::mutex past_mutex_; // one look at the past at a time
-    mutable std::unique_ptr<past_state> past_;
+    mutable std::mutex past_rebuild_mutex_; // one rebuild of the past at a time
+    mutable std::mutex past_mutex_;         // guards past_
+    mutable std::shared_ptr<const past_state> past_;
 
     sla_config sla_;
     sla_watch sla_watch_; // under mutex_: incidents staged to the feed that will turn overdue

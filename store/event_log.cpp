@@ -538,18 +538,20 @@ std::size_t event_log::apply_retention(std::int64_t now)
             // the first young row, which after earlier runs is the first row.
             statement young(db, context_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
             young.bind(1, cutoff);
-            std::int64_t keep_from = covered + 1;
+            // With a history, a time within retention is rebuilt from the newest checkpoint
+            // before it (read_past): that checkpoint's own event stays, since its time places the
+            // checkpoint, and so do the events after it. While a log that still begins at event
+            // 1 has no such checkpoint, nothing goes. Without a history the past is not kept.
+            const bool keep_past = options_.checkpoint_history_ms > 0;
+            std::int64_t keep_from = keep_past ? covered : covered + 1;
             if (young.step()) {
                 const std::int64_t first_young = young.int64(0);
                 keep_from = std::min(keep_from, first_young);
-                // A time within retention is rebuilt from the newest checkpoint before it
-                // (read_past): the events after that one stay too, and all of them while there is
-                // none yet. Without a history the past is not kept.
                 statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
                 base.bind(1, first_young);
-                if (base.step() && !base.is_null(0))
-                    keep_from = std::min(keep_from, base.int64(0) + 1);
-                else if (options_.checkpoint_history_ms > 0)
+                if (keep_past && base.step() && !base.is_null(0))
+                    keep_from = std::min(keep_from, base.int64(0));
+                else if (keep_past && first == 1)
                     keep_from = first;
             }
             const auto until = std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));

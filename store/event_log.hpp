@@ -174,16 +174,21 @@ public:
     void write_checkpoint(std::uint64_t seq, std::string state_bytes);
     std::optional<std::pair<std::uint64_t, std::string>> latest_checkpoint() const;
 
-    // The past (docs/history.md): calls start(seq, bytes) with the newest kept checkpoint at or
-    // before the last event accepted at or before at_ms (0 and no bytes: none, replay from the
-    // first event), then f for each event after it up to that one, in seq order, all from one
-    // snapshot of the log. Returns that event's seq (0: nothing was accepted by then), or
-    // nullopt when the log can no longer rebuild that time: retention has deleted the events
-    // and no kept checkpoint starts late enough. Acceptance times are the server's clock, taken
-    // as rising with seq (a clock stepped back blurs the cut by that step).
-    std::optional<std::uint64_t> read_past(std::int64_t at_ms,
-                                           const std::function<void(std::uint64_t seq, std::string_view bytes)>& start,
-                                           const std::function<void(const log_event&)>& f) const;
+    // The past (docs/history.md): calls start(seq, upto, bytes) with the newest kept checkpoint
+    // at or before `upto`, the last event accepted at or before at_ms (seq 0 and no bytes: none,
+    // replay from event 1), then f for each event after it up to `upto`, in seq order, all from
+    // one snapshot of the log. nullopt when the log can no longer rebuild that time: retention
+    // has deleted the events and no kept checkpoint starts late enough. Acceptance times are
+    // the server's clock when a request was taken, taken as rising with seq: the cut blurs by
+    // the seconds a request spends between that and its commit (or by a clock stepped back).
+    struct past_cut {
+        std::uint64_t seq = 0;         // `upto` (0: nothing was accepted by then)
+        std::int64_t newest_at_ms = 0; // the newest event's time in that snapshot (0: none)
+    };
+    std::optional<past_cut> read_past(std::int64_t at_ms,
+                                      const std::function<void(std::uint64_t seq, std::uint64_t upto,
+                                                               std::string_view bytes)>& start,
+                                      const std::function<void(const log_event&)>& f) const;
 
     // Incidents that left memory, durable when it returns (one with the same id is replaced).
     // Throws event_log_error when the write fails.

@@ -80,9 +80,10 @@ void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) cons
     }
 }
 
-std::optional<std::uint64_t> event_log::read_past(std::int64_t at_ms,
-                                                  const std::function<void(std::uint64_t, std::string_view)>& start,
-                                                  const std::function<void(const log_event&)>& f) const
+std::optional<event_log::past_cut>
+event_log::read_past(std::int64_t at_ms,
+                     const std::function<void(std::uint64_t, std::uint64_t, std::string_view)>& start,
+                     const std::function<void(const log_event&)>& f) const
 {
     auto r = read();
     sqlite3* db = r.get();
@@ -126,7 +127,7 @@ std::optional<std::uint64_t> event_log::read_past(std::int64_t at_ms,
     parts.bind(1, from);
     while (parts.step())
         bytes.append(parts.bytes(0));
-    start(static_cast<std::uint64_t>(from), bytes);
+    start(static_cast<std::uint64_t>(from), static_cast<std::uint64_t>(target), bytes);
     statement events(db, context_, (std::string(event_columns) + "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq").c_str());
     events.bind(1, from);
     events.bind(2, target);
@@ -135,7 +136,7 @@ std::optional<std::uint64_t> event_log::read_past(std::int64_t at_ms,
         detail::read_event_into(events, e);
         f(e);
     }
-    return static_cast<std::uint64_t>(target);
+    return past_cut{static_cast<std::uint64_t>(target), last < 0 ? 0 : time_of(last)};
 }
 
 std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const

@@ -111,8 +111,6 @@ db_ptr open_database_read_only(const std::filesystem::path& file, std::string_vi
 void exec(sqlite3* db, std::string_view context, const char* sql);
 std::int64_t query_int(sqlite3* db, std::string_view context, const char* sql, std::int64_t if_none = 0);
 
-// BEGIN IMMEDIATE; rolls back unless committed. After a failed statement SQLite may already have
-// rolled back on its own, hence the autocommit test.
 // A read of several statements from one snapshot of the file (WAL: writers go on meanwhile).
 class read_transaction {
 public:
@@ -129,6 +127,8 @@ private:
     sqlite3* db_;
 };
 
+// BEGIN IMMEDIATE; rolls back unless committed. After a failed statement SQLite may already have
+// rolled back on its own, hence the autocommit test.
 class transaction {
 public:
     transaction(sqlite3* db, std::string_view context) : db_(db), context_(context) { exec(db, context, "BEGIN IMMEDIATE"); }

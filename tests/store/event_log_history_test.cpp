@@ -24,9 +24,9 @@ struct rebuilt {
 std::optional<rebuilt> past(const event_log& log, std::int64_t at_ms)
 {
     rebuilt r;
-    const auto upto = log.read_past(
+    const auto cut = log.read_past(
         at_ms,
-        [&](std::uint64_t from, std::string_view bytes) {
+        [&](std::uint64_t from, std::uint64_t, std::string_view bytes) {
             r.from = from;
             r.sum = bytes.empty() ? 0 : std::stoll(std::string(bytes));
         },
@@ -34,9 +34,9 @@ std::optional<rebuilt> past(const event_log& log, std::int64_t at_ms)
             r.sum += std::stoll(e.payload);
             ++r.replayed;
         });
-    if (!upto)
+    if (!cut)
         return std::nullopt;
-    r.upto = *upto;
+    r.upto = cut->seq;
     return r;
 }
 
@@ -107,19 +107,38 @@ TEST(EventLogHistory, RetentionKeepsWhatRebuildsEveryTimeWithinItAndNoMore)
     append_seconds(log, 1, 30);
     for (int seq : {10, 20, 30})
         log.write_checkpoint(seq, sum_upto(seq));
-    // At 35 s the cutoff is 25 s. Times from 25 s on start from the checkpoint at 20, so the
-    // events after it stay: 1..20 go, and the checkpoint at 10 with them.
-    EXPECT_EQ(log.apply_retention(35'000), 20u);
-    EXPECT_EQ(log.first_seq(), std::optional<std::uint64_t>(21));
-    for (std::int64_t at_ms : {25'000, 27'500, 29'999, 40'000}) {
+    // At 35 s the cutoff is 25 s. Times from 25 s on start from the checkpoint at 20, so its
+    // event (which places it in time) and those after it stay: 1..19 go, and the checkpoint at
+    // 10 with them.
+    EXPECT_EQ(log.apply_retention(35'000), 19u);
+    EXPECT_EQ(log.first_seq(), std::optional<std::uint64_t>(20));
+    for (std::int64_t at_ms : {20'000, 25'000, 27'500, 29'999, 40'000}) {
         const auto r = past(log, at_ms);
         ASSERT_TRUE(r) << at_ms;
         EXPECT_EQ(r->from, at_ms < 30'000 ? 20u : 30u) << at_ms;
         const int last = static_cast<int>(std::min<std::int64_t>(at_ms / 1000, 30));
         EXPECT_EQ(std::to_string(r->sum), sum_upto(last)) << at_ms;
     }
-    EXPECT_EQ(past(log, 20'500), std::nullopt) << "its events are gone";
+    EXPECT_EQ(past(log, 19'500), std::nullopt) << "its events are gone";
     EXPECT_EQ(past(log, 5'000), std::nullopt);
+}
+
+TEST(EventLogHistory, AQuietSpellPastRetentionStillAnswersFromTheNewestCheckpoint)
+{
+    testing::scratch_dir dir("pantau-history");
+    event_log_options options;
+    options.retention_ms = 10'000;
+    event_log log(dir.path(), options);
+    append_seconds(log, 1, 5);
+    log.write_checkpoint(5, sum_upto(5));
+    // Nothing came for 95 s: every event is old, but the checkpoint's own stays to place it.
+    EXPECT_EQ(log.apply_retention(100'000), 4u);
+    const auto r = past(log, 95'000);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->from, 5u);
+    EXPECT_EQ(r->replayed, 0u);
+    EXPECT_EQ(std::to_string(r->sum), sum_upto(5));
+    EXPECT_EQ(past(log, 4'000), std::nullopt);
 }
 
 } // namespace
