@@ -28,7 +28,7 @@ past_answer<std::shared_ptr<const incident_service::past_state>> incident_servic
 {
     {
         std::lock_guard lock(past_mutex_);
-        if (past_ && past_->at_ms == at_ms && past_->settled)
+        if (past_ && past_->at_ms == at_ms)
             return past_;
     }
     std::unique_lock rebuilding(past_rebuild_mutex_, std::try_to_lock);
@@ -66,14 +66,15 @@ past_answer<std::shared_ptr<const incident_service::past_state>> incident_servic
     }
     if (!cut)
         return past_refusal{"the event log no longer holds that time: retention has deleted its events"};
-    built->settled = cut->newest_at_ms > at_ms + settle_ms;
     for (std::size_t level = 0; level < districts_.size(); ++level)
         built->stats.push_back(built->state.stats.all(level, at_ms));
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     spdlog::debug("the state at {} ms rebuilt up to event {} in {:.3f} s", at_ms, cut->seq, took.count());
     std::shared_ptr<const past_state> out = std::move(built);
-    std::lock_guard lock(past_mutex_);
-    past_ = out;
+    if (cut->newest_at_ms > at_ms + settle_ms) {
+        std::lock_guard lock(past_mutex_);
+        past_ = out;
+    }
     return out;
 }
 

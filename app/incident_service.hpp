@@ -320,14 +320,12 @@ private:
         {
         }
         std::int64_t at_ms = 0;
-        // Whether the log already held an event accepted well after at_ms (a minute): then none
-        // accepted by at_ms can still commit, and the state can be kept for the next look.
-        bool settled = false;
         incident_state state;
         std::vector<std::vector<district_snapshot>> stats; // by level
     };
     // The state at at_ms: the one held if it is that time's, else rebuilt (refused as busy while
-    // another is being rebuilt).
+    // another is being rebuilt). It is held for the next look once the log holds an event
+    // accepted well after at_ms, so that nothing accepted by then can still commit.
     past_answer<std::shared_ptr<const past_state>> past_at(std::int64_t at_ms) const;
     // An archived incident, decoded (no lock needed); held again by readmit_archived (an operator
     // changes it). False when the archive has none.

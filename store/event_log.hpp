@@ -193,9 +193,9 @@ public:
     // Incidents that left memory, durable when it returns (one with the same id is replaced).
     // Throws event_log_error when the write fails.
     void archive(const std::vector<archived_incident>& incidents);
-    std::optional<std::string> find_archived(std::uint64_t id) const;
-    // Its newest state archived with a latest report or change before before_ms: an incident
-    // held again and archived again keeps its earlier states (until retention), for the past.
+    // An archived incident's newest state archived with a latest report or change before
+    // before_ms (max: its newest): an incident held again and archived again keeps its earlier
+    // states (until retention), for the past.
     std::optional<std::string> find_archived_before(std::uint64_t id, std::int64_t before_ms) const;
     // The archived incidents' states with an id below `below` (0: all), by id descending, until f
     // returns false.

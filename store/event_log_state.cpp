@@ -183,16 +183,6 @@ void event_log::archive(const std::vector<archived_incident>& incidents)
     }
 }
 
-std::optional<std::string> event_log::find_archived(std::uint64_t id) const
-{
-    auto r = read();
-    statement s(r.get(), context_, "SELECT state FROM archived_incidents WHERE id = ?1");
-    s.bind(1, id);
-    if (!s.step())
-        return std::nullopt;
-    return std::string(s.bytes(0));
-}
-
 std::optional<std::string> event_log::find_archived_before(std::uint64_t id, std::int64_t before_ms) const
 {
     auto r = read();

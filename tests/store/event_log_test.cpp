@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <thread>
@@ -677,14 +678,15 @@ TEST(EventLog, ACheckpointLargerThanAPartIsStoredInPartsAndReadBackWhole)
 
 TEST(EventLog, ArchivedIncidentsAreFoundByIdScannedNewestFirstAndGoWithRetention)
 {
+    constexpr std::int64_t newest = std::numeric_limits<std::int64_t>::max();
     temp_dir dir;
     event_log_options opt;
     opt.retention_ms = 1000;
     event_log log(dir.path(), opt);
     log.archive({{3, 100, "three"}, {7, 5000, "seven"}, {5, 200, "five"}});
     log.archive({{5, 300, "five again"}});
-    EXPECT_EQ(log.find_archived(5), "five again");
-    EXPECT_EQ(log.find_archived(4), std::nullopt);
+    EXPECT_EQ(log.find_archived_before(5, newest), "five again");
+    EXPECT_EQ(log.find_archived_before(4, newest), std::nullopt);
     std::vector<std::string> seen;
     log.scan_archived(0, [&](std::string_view s) { seen.emplace_back(s); return true; });
     EXPECT_EQ(seen, (std::vector<std::string>{"seven", "five again", "three"}));
@@ -695,9 +697,9 @@ TEST(EventLog, ArchivedIncidentsAreFoundByIdScannedNewestFirstAndGoWithRetention
     log.append(events({event("e")})).get();
     log.write_checkpoint(1, "state");
     log.apply_retention(1500);
-    EXPECT_EQ(log.find_archived(3), std::nullopt);
-    EXPECT_EQ(log.find_archived(5), std::nullopt);
-    EXPECT_EQ(log.find_archived(7), "seven");
+    EXPECT_EQ(log.find_archived_before(3, newest), std::nullopt);
+    EXPECT_EQ(log.find_archived_before(5, newest), std::nullopt);
+    EXPECT_EQ(log.find_archived_before(7, newest), "seven");
 }
 
 TEST(EventLog, FailedCommitFailsTheFutureAndEveryLaterAppendFailsFast)
