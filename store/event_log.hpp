@@ -190,6 +190,10 @@ public:
                                                                std::string_view bytes)>& start,
                                       const std::function<void(const log_event&)>& f) const;
 
+    // The last event accepted at or before at_ms as read_past cuts (0: none the log holds): a
+    // playback applies the events up to it (docs/history.md, "Playback").
+    std::uint64_t last_seq_by(std::int64_t at_ms) const;
+
     // Incidents that left memory, durable when it returns (one with the same id is replaced).
     // Throws event_log_error when the write fails.
     void archive(const std::vector<archived_incident>& incidents);
