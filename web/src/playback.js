@@ -65,6 +65,12 @@ export function progressOf(playback, clock, now) {
   return Math.min(1, Math.max(0, (clock.at - playback.from) / (end - playback.from)));
 }
 
+// What an ended playback reached: its end, or the present, where the server stops one whose
+// end lies in the future (and every one without an end). An i18n key.
+export function endReached(playback, clock) {
+  return playback.until && clock && clock.at >= playback.until ? "pb_ended" : "pb_ended_present";
+}
+
 // The URL of the same wall live: every other parameter (filter, `last`, `lang`, `kiosk`) kept.
 export function liveSearch(search) {
   const p = new URLSearchParams(search);

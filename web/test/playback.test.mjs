@@ -84,6 +84,7 @@ test("a day replayed at high speed ends with the same open incidents as ?at= say
   // A wall that kept its first snapshot and ignored every delta would fail the comparison below.
   assert.ok(atEnd.length > 0, "the seeded day leaves incidents open");
   assert.notDeepEqual(atEnd, atStart, "the day changed which incidents are open, or their status");
+  console.log(`seeded ${seeded.events} events; open incidents at the start ${atStart.length}, at the end ${atEnd.length}`);
 
   const query = `?playback=${iso(from)}&speed=${SPEED}&until=${iso(until)}&last=6h`;
   const page = await openTestWall(suite.browser, `${origin}/${query}`, undefined, CITY);
@@ -199,6 +200,7 @@ test("a third playback at once is told to try again, says why, and plays once a 
   const third = await openTestWall(suite.browser, slow, small);
   await third.waitForFunction(() => window.__pantau.playback?.state === "busy", null, { timeout: 60000 });
   const said = await third.textContent("#pb-message");
+  console.log(`the third wall says: ${said}`);
   assert.match(said, /^Server busy: .+ — trying again in 5 s$/);
   assert.doesNotMatch(said, /busy: — /, "the server's reason is shown");
   assert.equal(await third.evaluate(() => window.__pantau.state.incidents.size), 0);

@@ -3,7 +3,7 @@
 // and out of it (docs/web.md, "Looking back").
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { playbackFromUrl, playbackStart, progressOf, parseTime, liveSearch, playbackSearch, DEFAULT_SPEED } from "../src/playback.js";
+import { playbackFromUrl, playbackStart, progressOf, endReached, parseTime, liveSearch, playbackSearch, DEFAULT_SPEED } from "../src/playback.js";
 
 const NOW = Date.parse("2026-12-08T10:00:00Z");
 const ask = (query) => playbackFromUrl(new URLSearchParams(query), NOW);
@@ -61,6 +61,13 @@ test("progress runs from the URL's start to its end, or to the present, and is w
   const toNow = { from: NOW - 10 * 3600000, speed: 60, until: 0 };
   assert.equal(progressOf(toNow, { at: NOW - 5 * 3600000, ended: false }, NOW), 0.5);
   assert.equal(progressOf(pb, null, NOW), 0);
+});
+
+test("an ended playback reached its end, or the present where the server stops one whose end is still to come", () => {
+  const from = Date.parse("2026-12-05T10:00:00Z");
+  assert.equal(endReached({ from, speed: 60, until: from + 3600000 }, { at: from + 3600000, ended: true }), "pb_ended");
+  assert.equal(endReached({ from, speed: 60, until: NOW + 3600000 }, { at: NOW, ended: true }), "pb_ended_present");
+  assert.equal(endReached({ from, speed: 60, until: 0 }, { at: NOW, ended: true }), "pb_ended_present");
 });
 
 test("Back to live drops playback, speed and until and keeps the rest; Look back writes them", () => {

@@ -4,7 +4,7 @@
 // Look back control, which writes a playback URL from a start, a speed and an optional end.
 import { t, locale } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
-import { SPEEDS, progressOf, liveSearch, playbackSearch, playbackFromUrl } from "../playback.js";
+import { SPEEDS, progressOf, endReached, liveSearch, playbackSearch, playbackFromUrl } from "../playback.js";
 
 // The playback's time with its date: a replayed day must not be read as today. The browser's
 // zone, like every time on the wall (a wall in the city runs in its zone).
@@ -42,7 +42,7 @@ export function createPlaybackBanner({ playback, store }) {
         `<span class="pb-progress" data-progress="${progress.toFixed(3)}"><span style="width:${(100 * progress).toFixed(1)}%"></span></span>`,
         `<span class="pb-end">${esc(playback.until ? t("pb_until", { time: clockText(playback.until) }) : t("pb_until_present"))}</span>`);
     }
-    const note = state === "ended" ? t(playback.until ? "pb_ended" : "pb_ended_present") : message;
+    const note = state === "ended" ? t(endReached(playback, clock)) : message;
     if (note) parts.push(`<span id="pb-message">${esc(note)}</span>`);
     banner.dataset.state = state;
     setHTML($("pb-body"), parts.join(" "));
