@@ -210,6 +210,7 @@ public:
     // playback refers to this service, which must outlive it.
     static constexpr int max_playbacks = 2;
     past_answer<std::unique_ptr<incident_playback>> start_playback(std::int64_t from_ms) const;
+    int playbacks_running() const { return playbacks_.load(std::memory_order_relaxed); }
 
     // Reports as the event log holds them (app/report_lookup.cpp): by id, by the source's own id,
     // and a time range of complaints. nullopt or missing once retention deleted them.

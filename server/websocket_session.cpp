@@ -308,7 +308,10 @@ void websocket_session<Stream>::on_playback_step(beast::error_code ec)
         return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error), refused->message);
     queue_playback(std::move(std::get<std::vector<pantau::v1::ServerMessage>>(step)));
     if (!playback_->ended())
-        schedule_playback_step();
+        return schedule_playback_step();
+    // Its messages are written from their frames: the state and its place go now, also while
+    // the client keeps the connection open.
+    playback_.reset();
 }
 
 template <class Stream>

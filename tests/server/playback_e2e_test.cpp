@@ -103,6 +103,15 @@ protected:
         server_test::SetUp();
         start();
     }
+    // The gauge on /metrics.
+    int playbacks_running()
+    {
+        client c(srv_->local_endpoint());
+        const std::string body = c.request(http::verb::get, "/metrics").body();
+        const auto at = body.find("\npantau_playbacks ");
+        EXPECT_NE(at, std::string::npos) << body;
+        return at == std::string::npos ? -1 : std::stoi(body.substr(at + 18));
+    }
     // Apart by more than the clock's millisecond, so that each has its own time.
     static std::int64_t tick()
     {
@@ -147,6 +156,7 @@ TEST_F(Playback, ReplaysTheChangesInOrderCutByTheFilterAndEndsAtItsEnd)
     EXPECT_EQ(seen.clocks.back().at_ms(), end);
     for (std::size_t i = 1; i < seen.clocks.size(); ++i)
         EXPECT_GE(seen.clocks[i].at_ms(), seen.clocks[i - 1].at_ms()) << "the clock never goes back";
+    EXPECT_EQ(playbacks_running(), 0) << "an ended playback lets its state go, its connection open";
 
     // From between the first and the second report, only the second kelurahan: the first is
     // not in the filter, and the second arrives as a change.
@@ -197,6 +207,7 @@ TEST_F(Playback, ARequestItCannotServeIsClosedWithTheReason)
     ws_client second(srv_->local_endpoint());
     second.send(playback(now - 60'000, 1, 0));
     ASSERT_TRUE(second.until([](const v1::ServerMessage& m) { return m.has_clock(); })) << second.close_code();
+    EXPECT_EQ(playbacks_running(), 2);
     EXPECT_EQ(closed_with({playback(now - 60'000, 60, 0)}), 1013);
     running.reset();
     bool started = false;
