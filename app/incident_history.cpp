@@ -2,6 +2,7 @@
 // time, rebuilt from the event log the way start-up rebuilds the present: the newest checkpoint
 // kept before that time, then every event accepted up to it. Nothing here touches the live state.
 #include "app/incident_service.hpp"
+#include "app/incident_playback.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -47,6 +48,24 @@ past_answer<std::shared_ptr<const incident_service::past_state>> incident_servic
         built = std::make_unique<past_state>(at_ms, districts_, engine_config_, state_.stats.rules(),
                                              state_.sources.config(), state_.series.limits());
     }
+    auto rebuilt = rebuild_at(at_ms, built->state);
+    if (auto* refused = std::get_if<past_refusal>(&rebuilt))
+        return *refused;
+    const auto cut = std::get<store::event_log::past_cut>(rebuilt);
+    for (std::size_t level = 0; level < districts_.size(); ++level)
+        built->stats.push_back(built->state.stats.all(level, at_ms));
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::debug("the state at {} ms rebuilt up to event {} in {:.3f} s", at_ms, cut.seq, took.count());
+    std::shared_ptr<const past_state> out = std::move(built);
+    if (cut.newest_at_ms > at_ms + settle_ms) {
+        std::lock_guard lock(past_mutex_);
+        past_ = out;
+    }
+    return out;
+}
+
+past_answer<store::event_log::past_cut> incident_service::rebuild_at(std::int64_t at_ms, incident_state& state) const
+{
     const archive_reader archived = archive_reader_of(log_);
     std::optional<store::event_log::past_cut> cut;
     try {
@@ -57,25 +76,49 @@ past_answer<std::shared_ptr<const incident_service::past_state>> incident_servic
                     throw replay_stopped{"that time is " + std::to_string(upto - from) +
                                          " events after the nearest kept checkpoint, more than a look replays (" +
                                          std::to_string(max_past_replay_events) + "; see --checkpoint-history)"};
-                if (from > 0 && !built->state.restore(bytes))
+                if (from > 0 && !state.restore(bytes))
                     throw replay_stopped{"that time's checkpoint was made with other districts or threshold rules"};
             },
-            [&](const store::log_event& e) { built->state.apply(e, archived); });
+            [&](const store::log_event& e) { state.apply(e, archived); });
     } catch (const replay_stopped& stopped) {
         return past_refusal{stopped.why};
     }
     if (!cut)
         return past_refusal{"the event log no longer holds that time: retention has deleted its events"};
-    for (std::size_t level = 0; level < districts_.size(); ++level)
-        built->stats.push_back(built->state.stats.all(level, at_ms));
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    spdlog::debug("the state at {} ms rebuilt up to event {} in {:.3f} s", at_ms, cut->seq, took.count());
-    std::shared_ptr<const past_state> out = std::move(built);
-    if (cut->newest_at_ms > at_ms + settle_ms) {
-        std::lock_guard lock(past_mutex_);
-        past_ = out;
+    return *cut;
+}
+
+past_answer<std::unique_ptr<incident_playback>> incident_service::start_playback(std::int64_t from_ms) const
+{
+    if (playbacks_.fetch_add(1, std::memory_order_acq_rel) >= max_playbacks) {
+        playbacks_.fetch_sub(1, std::memory_order_acq_rel);
+        return past_refusal{std::to_string(max_playbacks) + " playbacks are running; try again later", true};
     }
-    return out;
+    // Counted from here: the playback made below leaves the count when it goes, else this does.
+    struct uncount {
+        std::atomic<int>* running;
+        ~uncount()
+        {
+            if (running)
+                running->fetch_sub(1, std::memory_order_acq_rel);
+        }
+    } counted{&playbacks_};
+    std::unique_lock rebuilding(past_rebuild_mutex_, std::try_to_lock);
+    if (!rebuilding)
+        return past_refusal{"another look at the past is being rebuilt; try again in a moment", true};
+    std::unique_ptr<incident_state> state;
+    {
+        std::lock_guard live(mutex_);
+        state = std::make_unique<incident_state>(districts_, engine_config_, state_.stats.rules(),
+                                                 state_.sources.config(), state_.series.limits());
+    }
+    auto rebuilt = rebuild_at(from_ms, *state);
+    if (auto* refused = std::get_if<past_refusal>(&rebuilt))
+        return *refused;
+    const auto cut = std::get<store::event_log::past_cut>(rebuilt);
+    counted.running = nullptr;
+    return std::unique_ptr<incident_playback>(
+        new incident_playback(log_, sla_, districts_.size(), std::move(state), cut.seq, from_ms, playbacks_));
 }
 
 past_answer<std::vector<incident>> incident_service::list_at(std::int64_t at_ms, const incident_filter& f) const

@@ -110,6 +110,8 @@ struct past_refusal {
 template <class T>
 using past_answer = std::variant<T, past_refusal>;
 
+class incident_playback;
+
 // The data dir's state for /readyz and /metrics.
 struct disk_gauges {
     std::uint64_t free_bytes = 0;
@@ -202,6 +204,13 @@ public:
     past_answer<std::vector<incident>> list_at(std::int64_t at_ms, const incident_filter& f) const;
     past_answer<std::optional<incident>> get_at(std::int64_t at_ms, std::uint64_t id) const;
     past_answer<std::vector<district_snapshot>> stats_at(std::int64_t at_ms, std::size_t level) const;
+    // A playback from from_ms (app/incident_playback.hpp, docs/history.md "Playback"), its state
+    // rebuilt as for a look at that time. Each holds a whole state of its own: at most
+    // max_playbacks run at once, and a start while another rebuild runs is refused as busy. The
+    // playback refers to this service, which must outlive it.
+    static constexpr int max_playbacks = 2;
+    past_answer<std::unique_ptr<incident_playback>> start_playback(std::int64_t from_ms) const;
+    int playbacks_running() const { return playbacks_.load(std::memory_order_relaxed); }
 
     // Reports as the event log holds them (app/report_lookup.cpp): by id, by the source's own id,
     // and a time range of complaints. nullopt or missing once retention deleted them.
@@ -327,6 +336,9 @@ private:
     // another is being rebuilt). It is held for the next look once the log holds an event
     // accepted well after at_ms, so that nothing accepted by then can still commit.
     past_answer<std::shared_ptr<const past_state>> past_at(std::int64_t at_ms) const;
+    // Under past_rebuild_mutex_: fills a fresh state with the state at at_ms, from the newest kept
+    // checkpoint before it and the events after it; the cut it reached, or why it cannot.
+    past_answer<store::event_log::past_cut> rebuild_at(std::int64_t at_ms, incident_state& state) const;
     // An archived incident, decoded (no lock needed); held again by readmit_archived (an operator
     // changes it). False when the archive has none.
     std::optional<incident> archived(std::uint64_t id) const;
@@ -390,6 +402,7 @@ private:
     mutable std::mutex past_rebuild_mutex_; // one rebuild of the past at a time
     mutable std::mutex past_mutex_;         // guards past_
     mutable std::shared_ptr<const past_state> past_;
+    mutable std::atomic<int> playbacks_ = 0; // running playbacks (start_playback)
 
     sla_config sla_;
     sla_watch sla_watch_; // under mutex_: incidents staged to the feed that will turn overdue

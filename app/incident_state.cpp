@@ -120,7 +120,7 @@ bool incident_state::restore(std::string_view bytes)
     return true;
 }
 
-void incident_state::apply(const store::log_event& e, const archive_reader& archived)
+std::uint64_t incident_state::apply(const store::log_event& e, const archive_reader& archived)
 {
     pantau::v1::Event event;
     if (!event.ParseFromString(e.payload))
@@ -143,7 +143,7 @@ void incident_state::apply(const store::log_event& e, const archive_reader& arch
         // Once retention has deleted an original, the log no longer knows its key and takes a
         // repeat as a new event; the engine still knows it, and a repeat changes nothing.
         if (engine.report_id_of(r.source, r.external_id))
-            return;
+            return 0;
         // An area's point came from the geo join, not from the source: it is logged beside it.
         r.lon = accepted.placed_at().lon();
         r.lat = accepted.placed_at().lat();
@@ -154,16 +154,21 @@ void incident_state::apply(const store::log_event& e, const archive_reader& arch
         engine.replay_accept(r, where, accepted.report_id(), accepted.incident_id(), e.at_ms);
         count_decision(r, where, before, *engine.find(accepted.incident_id()), opened, e.at_ms);
         sources.on_report(r.source, e.at_ms);
-    } else if (event.has_change()) {
+        return accepted.incident_id();
+    }
+    if (event.has_change()) {
         const auto& c = event.change();
         if (!engine.find(c.incident_id()))
             readmit(c.incident_id(), archived, e.at_ms); // as the live change did
         const incident* before = engine.find(c.incident_id());
         const incident_status status_before = before ? before->status : incident_status::new_;
         auto changed = engine.change(c.incident_id(), change_of(c), e.at_ms);
-        if (auto* inc = std::get_if<const incident*>(&changed))
+        if (auto* inc = std::get_if<const incident*>(&changed)) {
             count_status_change(**inc, status_before);
+            return c.incident_id();
+        }
     }
+    return 0;
 }
 
 bool incident_state::readmit(std::uint64_t id, const archive_reader& archived, std::int64_t before_ms)

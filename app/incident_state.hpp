@@ -54,8 +54,9 @@ public:
 
     // One logged event, as it was decided live: a report joins the incident the log names, a
     // change is made again. A change to an incident that is not held readmits it from the
-    // archive, as the live change did. Throws pantau::error for an event that does not decode.
-    void apply(const store::log_event& e, const archive_reader& archived);
+    // archive, as the live change did. Returns the incident it changed (0: none, e.g. a repeat).
+    // Throws pantau::error for an event that does not decode.
+    std::uint64_t apply(const store::log_event& e, const archive_reader& archived);
     // An archived incident held again, as it was before before_ms (an operator changes it then);
     // false when the archive has none.
     bool readmit(std::uint64_t id, const archive_reader& archived, std::int64_t before_ms);

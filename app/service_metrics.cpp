@@ -69,6 +69,8 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
             disk.recovering ? 1 : 0);
     w.counter("pantau_ingest_recoveries_total", "Rebuilds from the event log after a failed commit.",
               static_cast<double>(disk.recoveries));
+    w.gauge("pantau_playbacks", "Playbacks of the event log running on stream connections (at most 2).",
+            static_cast<double>(incidents.playbacks_running()));
 }
 
 } // namespace pantau::app

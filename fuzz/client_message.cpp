@@ -1,6 +1,8 @@
 // The stream's ClientMessage (server/websocket_session): the bytes of one binary WebSocket frame,
-// decoded as the session does and handed to a real stream_hub holding an incident and a vehicle.
+// decoded as the session does and handed to a real stream_hub holding an incident and a vehicle;
+// a playback's request checked as the session checks it.
 #include "fuzz/fuzz.hpp"
+#include "stream/playback_stream.hpp"
 #include "stream/stream_filter.hpp"
 #include "stream/stream_hub.hpp"
 
@@ -73,6 +75,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto state = known_state();
         (void)filter.matches(state.incidents.front().incident);
         (void)filter.matches(state.vehicles.front());
+        // A playback's request is checked before any work: accepted only with a start in the
+        // past, a speed within bounds and an end after the start.
+        if (msg.subscribe().has_playback()) {
+            const auto& p = msg.subscribe().playback();
+            if (playback_stream::refusal(p, pantau::fuzz::now_ms).empty())
+                PANTAU_FUZZ_CHECK(p.from_ms() > 0 && p.from_ms() < pantau::fuzz::now_ms &&
+                                  p.speed() <= playback_stream::max_speed &&
+                                  (p.until_ms() == 0 || p.until_ms() > p.from_ms()));
+        }
     }
 
     // The message twice on one connection, once on another, with a change between: the hub

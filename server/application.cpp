@@ -11,25 +11,6 @@
 namespace pantau::server {
 namespace {
 
-geo::hierarchy load_districts(const server_config& config)
-{
-    geo::load_report report;
-    const auto started = std::chrono::steady_clock::now();
-    geo::hierarchy districts = geo::hierarchy::load(config.districts, report);
-    for (const auto& line : report.repaired)
-        spdlog::warn("districts: repaired: {}", line);
-    for (const auto& line : report.skipped)
-        spdlog::warn("districts: skipped: {}", line);
-    for (const auto& line : report.warnings)
-        spdlog::warn("districts: {}", line);
-    std::string summary;
-    for (std::size_t i = 0; i < districts.size(); ++i)
-        summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
-    return districts;
-}
-
 // The GTFS static feed of --gtfs-static, or null; a bad folder throws (exit 1 with the reason).
 std::shared_ptr<const ingest::gtfs_static_feed> load_gtfs_static(const server_config& config)
 {
@@ -41,28 +22,6 @@ std::shared_ptr<const ingest::gtfs_static_feed> load_gtfs_static(const server_co
     spdlog::info("GTFS static feed {} loaded in {:.2f} s: {} stops, {} routes, {} trips", config.gtfs_static,
                  took.count(), feed->stops.size(), feed->routes.size(), feed->trip_routes.size());
     return feed;
-}
-
-std::unique_ptr<app::incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts)
-{
-    store::event_log_options log_options;
-    log_options.retention_ms = config.retention.count();
-    log_options.checkpoint_history_ms = config.checkpoint_history.count();
-    const app::checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
-    const auto started = std::chrono::steady_clock::now();
-    auto service =
-        std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
-                                                app::service_options{config.thresholds, config.sources,
-                                                                     {config.min_free_disk}, config.area_min_share, config.sla,
-                                                                     config.archive_after.count()},
-                                                checkpoints);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    if (service->restored_from() > 0)
-        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
-                     service->restored_from(), service->events_replayed(), took.count());
-    else
-        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service->events_replayed(), took.count());
-    return service;
 }
 
 // The stream's series on GET /metrics (docs/server.md).
@@ -121,8 +80,33 @@ std::unique_ptr<handoff::dispatcher> make_handoff(const server_config& config, c
 
 } // namespace
 
+std::unique_ptr<app::incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts,
+                                                      bool read_only)
+{
+    store::event_log_options log_options;
+    log_options.read_only = read_only;
+    log_options.retention_ms = config.retention.count();
+    log_options.checkpoint_history_ms = config.checkpoint_history.count();
+    const app::checkpoint_options checkpoints{config.checkpoint_every_events, config.checkpoint_interval};
+    const auto started = std::chrono::steady_clock::now();
+    auto service =
+        std::make_unique<app::incident_service>(districts, config.data_dir, config.engine, log_options,
+                                                app::service_options{config.thresholds, config.sources,
+                                                                     {config.min_free_disk}, config.area_min_share, config.sla,
+                                                                     config.archive_after.count()},
+                                                checkpoints);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    if (service->restored_from() > 0)
+        spdlog::info("event log: started from the checkpoint at event {}, then replayed {} event(s), in {:.2f} s",
+                     service->restored_from(), service->events_replayed(), took.count());
+    else
+        spdlog::info("event log: replayed {} event(s) in {:.2f} s", service->events_replayed(), took.count());
+    return service;
+}
+
+
 application::application(const server_config& config)
-    : districts_(load_districts(config)), locators_(districts_), incidents_(open_incidents(config, districts_)),
+    : districts_(load_districts(config.districts)), locators_(districts_), incidents_(open_incidents(config, districts_)),
       ingest_metrics_(config.sources.declared),
       vehicles_(std::make_unique<app::vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
       transit_(std::make_unique<app::transit_service>(*incidents_, load_gtfs_static(config))),

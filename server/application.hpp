@@ -24,6 +24,11 @@
 
 namespace pantau::server {
 
+// The incident service on config's data dir and rules, as serve runs it; `read_only`: reads a log
+// another process writes (pantau export), and takes nothing.
+std::unique_ptr<app::incident_service> open_incidents(const server_config& config, const geo::hierarchy& districts,
+                                                      bool read_only = false);
+
 class application {
 public:
     // Loads the districts, opens and replays the event log in config.data_dir (which must exist),

@@ -1,5 +1,9 @@
 #include "server/districts_config.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -27,6 +31,25 @@ geo::level_spec level_from_argument(const std::string& argument, const geo::laye
         spec.name = std::filesystem::path(argument).stem().string();
     }
     return spec;
+}
+
+geo::hierarchy load_districts(const std::vector<geo::level_spec>& levels)
+{
+    geo::load_report report;
+    const auto started = std::chrono::steady_clock::now();
+    geo::hierarchy districts = geo::hierarchy::load(levels, report);
+    for (const auto& line : report.repaired)
+        spdlog::warn("districts: repaired: {}", line);
+    for (const auto& line : report.skipped)
+        spdlog::warn("districts: skipped: {}", line);
+    for (const auto& line : report.warnings)
+        spdlog::warn("districts: {}", line);
+    std::string summary;
+    for (std::size_t i = 0; i < districts.size(); ++i)
+        summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    spdlog::info("districts loaded in {:.2f} s: {}", took.count(), summary);
+    return districts;
 }
 
 } // namespace pantau::server

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "geo/district.hpp"
+#include "geo/hierarchy.hpp"
 
 #include <string>
+#include <vector>
 
 namespace pantau::server {
 
@@ -12,5 +14,9 @@ std::string default_data_dir();
 
 // One `--districts [LEVEL=]FILE` argument as a level; LEVEL defaults to the file's stem.
 geo::level_spec level_from_argument(const std::string& argument, const geo::layer_source& fields);
+
+// The configured levels loaded, with what was repaired or skipped logged as warnings. Throws
+// geo::error for a layer that cannot be used.
+geo::hierarchy load_districts(const std::vector<geo::level_spec>& levels);
 
 } // namespace pantau::server

@@ -142,7 +142,8 @@ server::server(server_config config)
         std::shared_ptr<const api::http_api>(app_, &app_->api()),
         session_limits{config_.body_limit, config_.small_body_limit, config_.header_limit, config_.header_timeout,
                        config_.read_timeout, config_.idle_timeout, config_.write_timeout},
-        std::shared_ptr<stream::stream_hub>(app_, &app_->hub()));
+        std::shared_ptr<stream::stream_hub>(app_, &app_->hub()),
+        std::shared_ptr<app::incident_service>(app_, &app_->incidents()));
     listener_ = std::make_shared<listener>(
         ioc_, resolve_listen(config_), state_,
         connection_limits{config_.max_connections, config_.max_connections_per_address, config_.trust.limit_loopback},

@@ -5,8 +5,8 @@
 namespace pantau::server {
 
 shared_state::shared_state(std::shared_ptr<const api::http_api> api, const session_limits& limits,
-                           std::shared_ptr<stream::stream_hub> hub)
-    : api_(std::move(api)), limits_(limits), hub_(std::move(hub))
+                           std::shared_ptr<stream::stream_hub> hub, std::shared_ptr<app::incident_service> incidents)
+    : api_(std::move(api)), limits_(limits), hub_(std::move(hub)), incidents_(std::move(incidents))
 {
 }
 

@@ -14,6 +14,9 @@
 namespace pantau::stream {
 class stream_hub;
 } // namespace pantau::stream
+namespace pantau::app {
+class incident_service;
+} // namespace pantau::app
 
 namespace pantau::server {
 
@@ -42,13 +45,16 @@ public:
 class shared_state {
 public:
     explicit shared_state(std::shared_ptr<const api::http_api> api, const session_limits& limits,
-                          std::shared_ptr<stream::stream_hub> hub);
+                          std::shared_ptr<stream::stream_hub> hub,
+                          std::shared_ptr<app::incident_service> incidents = nullptr);
     shared_state(const shared_state&) = delete;
     shared_state& operator=(const shared_state&) = delete;
 
     const api::http_api& api() const { return *api_; }
     const session_limits& limits() const { return limits_; }
     stream::stream_hub& hub() const { return *hub_; }
+    // Where a playback connection's state comes from (docs/history.md, "Playback"); null: none.
+    app::incident_service* incidents() const { return incidents_.get(); }
 
     // `address_key` is what per-address limits count under (auth::address_key).
     void join(session_handle& session, const std::string& address_key);
@@ -69,6 +75,7 @@ private:
     std::unordered_map<session_handle*, std::string> sessions_; // → address key
     std::unordered_map<std::string, std::size_t> per_address_;
     std::shared_ptr<stream::stream_hub> hub_;
+    std::shared_ptr<app::incident_service> incidents_;
 };
 
 } // namespace pantau::server

@@ -1,5 +1,7 @@
 #include "server/websocket_session.hpp"
 
+#include "app/incident_playback.hpp"
+#include "core/utf8.hpp"
 #include "server/tls_context.hpp"
 #include "stream/stream_filter.hpp"
 #include "store/wall_clock.hpp"
@@ -17,7 +19,8 @@ websocket_session<Stream>::websocket_session(Stream&& stream, std::shared_ptr<ne
     : tls_(std::move(tls)), ws_(std::move(stream)), state_(std::move(state)), hub_(state_->hub()),
       peer_(std::move(peer)), kill_timer_(ws_.get_executor()),
       messages_(auth::rate_limit{hub_.settings().client_messages_per_second, hub_.settings().client_message_burst},
-                1)
+                1),
+      playback_timer_(ws_.get_executor())
 {
 }
 
@@ -74,6 +77,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
         else
             spdlog::info("{}: stream read failed: {}", peer_, ec.message());
         kill_timer_.cancel();
+        end_playback();
         return;
     }
     if (!ws_.got_binary()) {
@@ -101,6 +105,22 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     if (msg.has_subscribe())
         if (std::string why = pantau::stream::stream_filter::refusal(msg.subscribe()); !why.empty())
             return begin_close(static_cast<std::uint16_t>(websocket::close_code::bad_payload), why);
+    const bool plays_back = msg.has_subscribe() && msg.subscribe().has_playback();
+    if (plays_back || mode_ == mode::playback) {
+        if (mode_ == mode::live)
+            return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
+                               "this connection follows the live stream; open a new one to play back");
+        if (!plays_back && !msg.has_ping())
+            return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
+                               "this connection plays back; open a new one for the live stream");
+        if (plays_back)
+            start_playback(msg.subscribe());
+        if (close_)
+            return;
+        return do_read();
+    }
+    if (msg.has_subscribe() || msg.has_resume())
+        mode_ = mode::live;
     hub_.on_message(id_, msg, store::wall_now_ms(), std::chrono::steady_clock::now());
     do_read();
 }
@@ -131,7 +151,14 @@ void websocket_session<Stream>::do_write()
 {
     if (close_ || !accepted_)
         return do_close();
-    frame_ = hub_.next_frame(id_, std::chrono::steady_clock::now());
+    if (mode_ == mode::playback) {
+        if (playback_frames_.empty())
+            return;
+        frame_ = std::move(playback_frames_.front());
+        playback_frames_.pop_front();
+    } else {
+        frame_ = hub_.next_frame(id_, std::chrono::steady_clock::now());
+    }
     if (!frame_)
         return;
     // Two buffers, one message: this connection's seq, then the body shared by its filter group.
@@ -151,10 +178,12 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t)
         else
             spdlog::info("{}: stream write failed: {}", peer_, ec.message());
         kill_timer_.cancel();
+        end_playback();
         close_socket();
         return;
     }
-    hub_.written(id_, done, std::chrono::steady_clock::now());
+    if (mode_ != mode::playback)
+        hub_.written(id_, done, std::chrono::steady_clock::now());
     do_write();
 }
 
@@ -163,7 +192,9 @@ void websocket_session<Stream>::begin_close(std::uint16_t code, std::string reas
 {
     if (close_ || closing_)
         return;
-    close_.emplace(static_cast<websocket::close_code>(code), reason);
+    end_playback();
+    // A close frame's reason holds at most 123 bytes.
+    close_.emplace(static_cast<websocket::close_code>(code), std::string(utf8_prefix(reason, 123)));
     if (code != static_cast<std::uint16_t>(websocket::close_code::going_away))
         spdlog::info("{}: closing stream client {}: {} ({})", peer_, id_, reason, code);
     // A client that reads nothing never lets the write in flight, or the close frame, finish.
@@ -202,6 +233,85 @@ void websocket_session<Stream>::on_kill(beast::error_code ec)
         return;
     spdlog::info("{}: stream client {} did not take its close in time; dropping the connection", peer_, id_);
     close_socket();
+}
+
+template <class Stream>
+void websocket_session<Stream>::start_playback(const pantau::v1::Subscribe& s)
+{
+    mode_ = mode::playback;
+    // A new start replaces the playback (and frees its place before the next is counted).
+    end_playback();
+    app::incident_service* incidents = state_->incidents();
+    if (!incidents)
+        return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
+                           "this server does not play back");
+    if (std::string why = stream::playback_stream::refusal(s.playback(), store::wall_now_ms()); !why.empty())
+        return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error), why);
+    // The rebuild runs here, on this connection's strand, as a look at the past runs on its
+    // request's (docs/history.md): bounded by the events it may replay, one at a time.
+    auto started = incidents->start_playback(s.playback().from_ms());
+    if (auto* refused = std::get_if<app::past_refusal>(&started))
+        return begin_close(static_cast<std::uint16_t>(refused->busy ? websocket::close_code::try_again_later
+                                                                    : websocket::close_code::policy_error),
+                           refused->message);
+    playback_ = std::make_unique<stream::playback_stream>(
+        std::move(std::get<std::unique_ptr<app::incident_playback>>(started)), s, incidents->districts());
+    spdlog::debug("{}: stream client {} plays back from {} ms", peer_, id_, s.playback().from_ms());
+    queue_playback(playback_->start());
+    schedule_playback_step();
+}
+
+template <class Stream>
+void websocket_session<Stream>::end_playback()
+{
+    // The timer's handler holds the session: without this, a connection gone away would keep
+    // its playback (and its place among the few allowed) alive.
+    playback_timer_.cancel();
+    playback_.reset();
+    playback_frames_.clear();
+}
+
+template <class Stream>
+void websocket_session<Stream>::queue_playback(std::vector<pantau::v1::ServerMessage> messages)
+{
+    for (pantau::v1::ServerMessage& m : messages) {
+        stream::outgoing_frame f;
+        f.seq = ++playback_seq_;
+        std::array<unsigned char, 11> seq_prefix{};
+        f.prefix_size = stream::encode_seq_prefix(f.seq, seq_prefix);
+        std::copy_n(seq_prefix.begin(), f.prefix_size, f.prefix.begin());
+        f.body = stream::serialise(m);
+        playback_frames_.push_back(std::move(f));
+    }
+    if (!frame_ && !close_)
+        do_write();
+}
+
+template <class Stream>
+void websocket_session<Stream>::schedule_playback_step()
+{
+    playback_timer_.expires_after(stream::playback_stream::step_interval);
+    playback_timer_.async_wait(
+        beast::bind_front_handler(&websocket_session::on_playback_step, this->shared_from_this()));
+}
+
+template <class Stream>
+void websocket_session<Stream>::on_playback_step(beast::error_code ec)
+{
+    if (ec || close_ || !playback_ || playback_->ended())
+        return;
+    // The reader paces the clock: the step waits until the last one is written.
+    if (frame_ || !playback_frames_.empty())
+        return schedule_playback_step();
+    auto step = playback_->step(store::wall_now_ms());
+    if (auto* refused = std::get_if<app::past_refusal>(&step))
+        return begin_close(static_cast<std::uint16_t>(websocket::close_code::policy_error), refused->message);
+    queue_playback(std::move(std::get<std::vector<pantau::v1::ServerMessage>>(step)));
+    if (!playback_->ended())
+        return schedule_playback_step();
+    // Its messages are written from their frames: the state and its place go now, also while
+    // the client keeps the connection open.
+    playback_.reset();
 }
 
 template <class Stream>

@@ -3,6 +3,7 @@
 #include "auth/rate_limiter.hpp"
 #include "server/net.hpp"
 #include "server/shared_state.hpp"
+#include "stream/playback_stream.hpp"
 #include "stream/stream_hub.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -11,6 +12,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +61,16 @@ private:
 
     void close_socket();
 
+    // Playback (docs/history.md, "Playback"): the connection plays the log back instead of
+    // following the hub. Its frames are its own, numbered here; the next step is worked out
+    // once the previous one's frames are written, so the reader paces the clock.
+    void start_playback(const pantau::v1::Subscribe& s);
+    // Stops stepping and lets the playback's state go (its place too).
+    void end_playback();
+    void queue_playback(std::vector<pantau::v1::ServerMessage> messages);
+    void schedule_playback_step();
+    void on_playback_step(beast::error_code ec);
+
     std::shared_ptr<net::ssl::context> tls_; // before ws_, whose TLS stream refers to it
     websocket::stream<Stream> ws_;
     beast::flat_buffer buffer_;
@@ -73,6 +85,13 @@ private:
     bool closing_ = false; // the close handshake has started
     // Client messages: a flood is closed with 1008 (policy violation), see stream_settings.
     auth::rate_limiter messages_;
+
+    enum class mode { undecided, live, playback };
+    mode mode_ = mode::undecided; // set by the first Subscribe or Resume
+    std::unique_ptr<stream::playback_stream> playback_;
+    std::deque<stream::outgoing_frame> playback_frames_;
+    std::uint64_t playback_seq_ = 0;
+    net::steady_timer playback_timer_;
 };
 
 extern template class websocket_session<beast::tcp_stream>;

@@ -96,6 +96,8 @@ std::future<T> failed_future(event_log_errc code, const std::string& what)
 
 event_log::db_ptr event_log::open_connection() const
 {
+    if (options_.read_only)
+        return detail::open_existing_log_read_only(path_.parent_path(), path_, context_, options_.busy_timeout);
     return detail::open_database(path_, context_, options_.busy_timeout);
 }
 
@@ -120,6 +122,11 @@ event_log::event_log(const fs::path& dir, event_log_options options)
     if (options_.max_batch_events == 0)
         options_.max_batch_events = 1;
     options_.checkpoint_part_bytes = std::max<std::size_t>(options_.checkpoint_part_bytes, 1);
+    if (options_.read_only) {
+        writer_db_ = open_connection();
+        failure_ = context_ + "opened read-only"; // every append fails at once
+        return;
+    }
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec)

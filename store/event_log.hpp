@@ -85,6 +85,10 @@ struct event_log_options {
     // long, until retention. A look at a time replays at most this much of the log. 0: only the
     // newest is kept, and the past is rebuilt from the first event (while retention keeps it).
     std::int64_t checkpoint_history_ms = 24LL * 60 * 60 * 1000;
+    // Opens an existing log only to read it, while another process writes it (pantau export
+    // --format geojson|csv): no creation, upgrade or write, no writer thread. append() fails
+    // (errc::failed); checkpoints, the archive and retention throw event_log_error.
+    bool read_only = false;
 };
 
 enum class event_log_errc {
@@ -189,6 +193,10 @@ public:
                                       const std::function<void(std::uint64_t seq, std::uint64_t upto,
                                                                std::string_view bytes)>& start,
                                       const std::function<void(const log_event&)>& f) const;
+
+    // The last event accepted at or before at_ms as read_past cuts (0: none the log holds): a
+    // playback applies the events up to it (docs/history.md, "Playback").
+    std::uint64_t last_seq_by(std::int64_t at_ms) const;
 
     // Incidents that left memory, durable when it returns (one with the same id is replaced).
     // Throws event_log_error when the write fails.

@@ -80,30 +80,33 @@ void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) cons
     }
 }
 
-std::optional<event_log::past_cut>
-event_log::read_past(std::int64_t at_ms,
-                     const std::function<void(std::uint64_t, std::uint64_t, std::string_view)>& start,
-                     const std::function<void(const log_event&)>& f) const
-{
-    auto r = read();
-    sqlite3* db = r.get();
-    detail::read_transaction snapshot(db, context_);
-    const std::int64_t first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
-    const std::int64_t last = query_int(db, context_, "SELECT max(seq) FROM events", -1);
-    statement time(db, context_, "SELECT at_ms FROM events WHERE seq = ?1");
-    auto time_of = [&](std::int64_t seq) {
-        time.reset();
-        time.bind(1, seq);
-        time.step(); // the seqs from first to last have no gap
-        return time.int64(0);
-    };
-    // The last event accepted at or before at_ms: 0 when none was.
-    std::int64_t target = 0;
-    if (first < 0 || time_of(first) > at_ms) {
-        // Deleted events may have been accepted by then, and no one knows which.
-        if (high_water(db, context_) > 0 && (first < 0 || first > 1))
+namespace {
+
+// The acceptance times of one read snapshot's events, whose seqs run from first to last without
+// a gap; the times are taken as rising with seq (docs/history.md).
+class event_times {
+public:
+    event_times(sqlite3* db, const std::string& context)
+        : first(query_int(db, context, "SELECT min(seq) FROM events", -1)),
+          last(query_int(db, context, "SELECT max(seq) FROM events", -1)),
+          time_(db, context, "SELECT at_ms FROM events WHERE seq = ?1")
+    {
+    }
+    const std::int64_t first, last; // -1: no events
+
+    std::int64_t time_of(std::int64_t seq)
+    {
+        time_.reset();
+        time_.bind(1, seq);
+        time_.step();
+        return time_.int64(0);
+    }
+    // The last event accepted at or before at_ms; nullopt when none is held that was (the first
+    // held is later, or there are none).
+    std::optional<std::int64_t> last_by(std::int64_t at_ms)
+    {
+        if (first < 0 || time_of(first) > at_ms)
             return std::nullopt;
-    } else {
         std::int64_t lo = first, hi = last; // time_of(lo) <= at_ms
         while (lo < hi) {
             const std::int64_t mid = lo + (hi - lo + 1) / 2;
@@ -112,8 +115,39 @@ event_log::read_past(std::int64_t at_ms,
             else
                 hi = mid - 1;
         }
-        target = lo;
+        return lo;
     }
+
+private:
+    statement time_;
+};
+
+} // namespace
+
+std::uint64_t event_log::last_seq_by(std::int64_t at_ms) const
+{
+    auto r = read();
+    detail::read_transaction snapshot(r.get(), context_);
+    event_times times(r.get(), context_);
+    return static_cast<std::uint64_t>(times.last_by(at_ms).value_or(0));
+}
+
+std::optional<event_log::past_cut>
+event_log::read_past(std::int64_t at_ms,
+                     const std::function<void(std::uint64_t, std::uint64_t, std::string_view)>& start,
+                     const std::function<void(const log_event&)>& f) const
+{
+    auto r = read();
+    sqlite3* db = r.get();
+    detail::read_transaction snapshot(db, context_);
+    event_times times(db, context_);
+    const std::int64_t first = times.first, last = times.last;
+    // The last event accepted at or before at_ms: 0 when none was.
+    const std::optional<std::int64_t> by = times.last_by(at_ms);
+    // Deleted events may have been accepted by then, and no one knows which.
+    if (!by && high_water(db, context_) > 0 && (first < 0 || first > 1))
+        return std::nullopt;
+    const std::int64_t target = by.value_or(0);
     statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq <= ?1");
     base.bind(1, target);
     std::int64_t from = 0;
@@ -136,7 +170,7 @@ event_log::read_past(std::int64_t at_ms,
         detail::read_event_into(events, e);
         f(e);
     }
-    return past_cut{static_cast<std::uint64_t>(target), last < 0 ? 0 : time_of(last)};
+    return past_cut{static_cast<std::uint64_t>(target), last < 0 ? 0 : times.time_of(last)};
 }
 
 std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const

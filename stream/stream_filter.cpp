@@ -1,6 +1,8 @@
 #include "stream/stream_filter.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <string_view>
 
 namespace pantau::stream {
 namespace {
@@ -83,25 +85,40 @@ bool stream_filter::matches(const v1::Vehicle& v) const
 
 std::string stream_filter::key() const
 {
-    // Sets are ordered, so equal filters give equal text; \x1f cannot occur in codes or types.
+    // Sets are ordered, so equal filters give equal text. Every string is length-prefixed and
+    // every number written exactly (shortest round trip): a client's types or codes may hold any
+    // byte, and two filters that differ must never share a key, or one client would get the
+    // other's cut of the stream.
     std::string k;
+    const auto add = [&k](std::string_view s) {
+        k += std::to_string(s.size());
+        k += ':';
+        k += s;
+    };
+    const auto add_number = [&k](auto v) {
+        char buf[32];
+        const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+        k.append(buf, end);
+        k += ',';
+    };
     for (int c : categories)
-        k += std::to_string(c) + ',';
-    k += '\x1f';
+        add_number(c);
+    k += '|';
     for (const auto& t : types)
-        k += t + '\x1e';
-    k += '\x1f';
+        add(t);
+    k += '|';
     for (const auto& d : districts)
-        k += d + '\x1e';
-    k += '\x1f';
+        add(d);
+    k += '|';
     for (const auto& a : agencies)
-        k += a + '\x1e';
-    k += '\x1f';
+        add(a);
+    k += '|';
     if (bbox)
         for (double v : *bbox)
-            k += std::to_string(v) + ',';
-    k += '\x1f' + std::to_string(min_severity) + (want_incidents ? "i" : "") + (want_stats ? "s" : "") +
-         (want_vehicles ? "v" : "");
+            add_number(v);
+    k += '|';
+    add_number(min_severity);
+    k += std::string(want_incidents ? "i" : "") + (want_stats ? "s" : "") + (want_vehicles ? "v" : "");
     return k;
 }
 

@@ -229,39 +229,52 @@ json timeseries_point_json(const timeseries_point& p)
             {"by_severity", std::move(by_severity)}};
 }
 
-std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
+std::string incident_feature(const geo::hierarchy& h, const incident& inc, const overdue_test& overdue)
 {
-    json features = json::array();
-    for (const incident& inc : incidents) {
-        json geometry = inc.area_geojson.empty() ? json{{"type", "Point"}, {"coordinates", {inc.lon, inc.lat}}}
-                                                 : json::parse(inc.area_geojson);
-        json props = incident_json(h, inc, false);
-        props.erase("area");
-        props["overdue"] = overdue(inc);
-        features.push_back({{"type", "Feature"}, {"id", inc.id}, {"properties", props}, {"geometry", geometry}});
-    }
-    return dump(json{{"type", "FeatureCollection"}, {"features", features}});
+    json geometry = inc.area_geojson.empty() ? json{{"type", "Point"}, {"coordinates", {inc.lon, inc.lat}}}
+                                             : json::parse(inc.area_geojson);
+    json props = incident_json(h, inc, false);
+    props.erase("area");
+    props["overdue"] = overdue(inc);
+    return dump(json{{"type", "Feature"}, {"id", inc.id}, {"properties", props}, {"geometry", geometry}});
 }
 
-std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
+std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
+{
+    std::string out(feature_collection_head);
+    for (std::size_t i = 0; i < incidents.size(); ++i)
+        out += (i ? "," : "") + incident_feature(h, incidents[i], overdue);
+    return out + std::string(feature_collection_tail);
+}
+
+std::string incidents_csv_header(const geo::hierarchy& h)
 {
     std::string out = "id,category,type,severity,status,lon,lat";
     for (std::size_t i = 0; i < h.size(); ++i)
         out += "," + csv_field(h.at(i).name());
-    out += ",first_report_at,last_report_at,report_count,sources,assignee,agency,title,overdue\r\n";
-    for (const incident& inc : incidents) {
-        std::string sources;
-        for (const auto& src : inc.sources)
-            sources += (sources.empty() ? "" : ";") + src;
-        out += std::to_string(inc.id) + "," + std::string(to_string(inc.category)) + "," + csv_field(inc.type) + "," +
-               std::string(to_string(inc.severity)) + "," + std::string(to_string(inc.status)) + "," +
-               dump(json(inc.lon)) + "," + dump(json(inc.lat));
-        for (std::size_t i = 0; i < h.size(); ++i)
-            out += "," + csv_field(i < inc.districts.size() ? inc.districts[i] : "");
-        out += "," + rfc3339(inc.first_report_ms) + "," + rfc3339(inc.last_report_ms) + "," +
-               std::to_string(inc.report_count) + "," + csv_field(sources) + "," + csv_field(inc.assignee) + "," +
-               csv_field(inc.agency) + "," + csv_field(inc.title) + "," + (overdue(inc) ? "true" : "false") + "\r\n";
-    }
+    return out + ",first_report_at,last_report_at,report_count,sources,assignee,agency,title,overdue\r\n";
+}
+
+std::string incident_csv_row(const geo::hierarchy& h, const incident& inc, const overdue_test& overdue)
+{
+    std::string sources;
+    for (const auto& src : inc.sources)
+        sources += (sources.empty() ? "" : ";") + src;
+    std::string out = std::to_string(inc.id) + "," + std::string(to_string(inc.category)) + "," + csv_field(inc.type) +
+                      "," + std::string(to_string(inc.severity)) + "," + std::string(to_string(inc.status)) + "," +
+                      dump(json(inc.lon)) + "," + dump(json(inc.lat));
+    for (std::size_t i = 0; i < h.size(); ++i)
+        out += "," + csv_field(i < inc.districts.size() ? inc.districts[i] : "");
+    return out + "," + rfc3339(inc.first_report_ms) + "," + rfc3339(inc.last_report_ms) + "," +
+           std::to_string(inc.report_count) + "," + csv_field(sources) + "," + csv_field(inc.assignee) + "," +
+           csv_field(inc.agency) + "," + csv_field(inc.title) + "," + (overdue(inc) ? "true" : "false") + "\r\n";
+}
+
+std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue)
+{
+    std::string out = incidents_csv_header(h);
+    for (const incident& inc : incidents)
+        out += incident_csv_row(h, inc, overdue);
     return out;
 }
 

@@ -49,7 +49,15 @@ std::string districts_geojson(const geo::level& level);
 // `overdue` tells each incident's flag (core/sla.hpp), as a property and a last CSV column.
 using overdue_test = std::function<bool(const incident&)>;
 std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue);
+// The same piece by piece, for a writer that streams many pages: the head, the features
+// separated by commas, the tail.
+inline constexpr std::string_view feature_collection_head = R"({"features":[)";
+inline constexpr std::string_view feature_collection_tail = R"(],"type":"FeatureCollection"})";
+std::string incident_feature(const geo::hierarchy& h, const incident& inc, const overdue_test& overdue);
 // RFC 4180, a column per district level.
 std::string incidents_csv(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue);
+// The same as a header line and a line per incident (CRLF ends each).
+std::string incidents_csv_header(const geo::hierarchy& h);
+std::string incident_csv_row(const geo::hierarchy& h, const incident& inc, const overdue_test& overdue);
 
 } // namespace pantau::wire

@@ -1,10 +1,38 @@
 #include "store/detail/event_rows.hpp"
 
+#include "core/error.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
 namespace pantau::store::detail {
+
+db_ptr open_existing_log_read_only(const std::filesystem::path& dir, const std::filesystem::path& file,
+                                   std::string_view context_view, std::chrono::milliseconds busy_timeout)
+{
+    const std::string context(context_view);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw error("event log: the data directory " + dir.string() + " does not exist or is not a directory");
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw error("event log: no event log in " + dir.string() + " (no events.sqlite)");
+    db_ptr db = open_database_read_only(file, context, busy_timeout);
+    try {
+        const auto app = query_int(db.get(), context, "PRAGMA application_id");
+        if (app != application_id)
+            throw error(context + "not a pantau event log (application_id " + std::to_string(app) + ")");
+        const auto version = query_int(db.get(), context, "PRAGMA user_version");
+        if (version != schema_version)
+            throw error(context + "schema version " + std::to_string(version) + ", this pantau reads version " +
+                        std::to_string(schema_version) +
+                        (version < schema_version ? " (start pantau serve on it once to upgrade it)" : ""));
+    } catch (const sqlite_failure&) {
+        // E.g. "file is not a database": SQLite reads the header only at the first query.
+        throw error(context + "not a pantau event log (" + sqlite3_errmsg(db.get()) + ")");
+    }
+    return db;
+}
 
 void read_event_into(const statement& s, log_event& e)
 {

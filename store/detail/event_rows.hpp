@@ -18,6 +18,12 @@ inline constexpr int application_id = 0x50414E54;
 // 4: archived incidents' earlier states (older files are upgraded on open).
 inline constexpr int schema_version = 4;
 
+// Opens an existing log read-only, for a process that reads while another writes (pantau
+// export): never creates, upgrades or writes it. Throws pantau::error with the path and the
+// reason when DIR has no log, or the file is not a pantau log of schema_version.
+db_ptr open_existing_log_read_only(const std::filesystem::path& dir, const std::filesystem::path& file,
+                                   std::string_view context, std::chrono::milliseconds busy_timeout);
+
 // The columns read_event decodes, in its order; a query appends its WHERE.
 inline constexpr const char* event_columns =
     "SELECT seq, at_ms, kind, key, payload, report_id, complaint_at_ms FROM events ";

@@ -101,17 +101,8 @@ TEST(History, ThePastIsWhatTheServiceShowedThenAlsoAfterArchivingAndARestart)
             const std::int64_t from = t0 + hour * hour_ms;
             w.run({&s}, from, 2);
             const std::int64_t now = from + 2 * hour_ms - 1;
-            if (hour % 4 == 0) {
-                // A shift's end: operators resolve half of what is open.
-                incident_filter open = everything();
-                open.where = [](const incident& inc) { return is_open(inc.status) && inc.id % 2 == 0; };
-                for (const incident& inc : s.list(open)) {
-                    incident_change c;
-                    c.status = incident_status::resolved;
-                    c.actor = "operator";
-                    ASSERT_TRUE(std::holds_alternative<incident>(s.change(inc.id, c, now)));
-                }
-            }
+            if (hour % 4 == 0)
+                testing::workload::resolve_half(s, now);
             shown[now] = live(s, now);
             // A checkpoint every 6 h, taken a while after the time looked at, and the archive.
             if (hour % 6 == 4) {

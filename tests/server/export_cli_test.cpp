@@ -364,6 +364,50 @@ TEST_F(ExportCli, SinceAndUntilSelectByTheTimeTheServerAcceptedTheReport)
     EXPECT_EQ(both.out, early.out + late.out);
 }
 
+TEST_F(ExportCli, IncidentsAsGeojsonOrCsvAreWhatTheApiAnswersForThatTimeWhileTheServerRuns)
+{
+    const auto posted = posted_reports();
+    post_all({posted.begin(), posted.end() - 2});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const std::string then = rfc3339(wall_ms());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // After that time: a status change and more reports.
+    client c(a_->local_endpoint());
+    ASSERT_EQ(c.request(http::verb::patch, "/api/v1/incidents/1", true, R"({"status":"resolved"})", "application/json")
+                  .result(),
+              http::status::ok);
+    post_all({posted.end() - 2, posted.end()});
+
+    const std::string token = test_access().credentials->operator_token;
+    std::map<std::string, std::string> exported_then;
+    for (const std::string format : {"csv", "geojson"}) {
+        const auto api_then = get(*a_, "/api/v1/incidents?limit=10000&format=" + format + "&at=" + then, token);
+        ASSERT_EQ(api_then.result(), http::status::ok) << api_then.body();
+        const auto cli_then = run({"export", "--data-dir", data_dir(), "--format", format, "--until", then});
+        ASSERT_EQ(cli_then.exit_code, 0) << cli_then.err;
+        EXPECT_EQ(cli_then.out, api_then.body()) << format << " at " << then;
+        exported_then[format] = cli_then.out;
+
+        const auto api_now = get(*a_, "/api/v1/incidents?limit=10000&format=" + format, token);
+        const auto cli_now = run({"export", "--data-dir", data_dir(), "--format", format});
+        ASSERT_EQ(cli_now.exit_code, 0) << cli_now.err;
+        EXPECT_EQ(cli_now.out, api_now.body()) << format << " now";
+        EXPECT_NE(cli_now.out, cli_then.out) << "the present differs from that time";
+    }
+    const json collection = json::parse(exported_then["geojson"]);
+    ASSERT_GE(collection["features"].size(), 3u);
+    for (const json& feature : collection["features"])
+        if (feature["id"] == 1)
+            EXPECT_EQ(feature["properties"]["status"], "new") << "as it was then";
+    // --since: only incidents whose last report was observed at or after it: the alert, whose
+    // newer version was observed 100 s before the reports were made, the others 200 s and more.
+    const auto recent =
+        run({"export", "--data-dir", data_dir(), "--format", "csv", "--since", rfc3339(wall_ms() - 150'000)});
+    ASSERT_EQ(recent.exit_code, 0) << recent.err;
+    ASSERT_EQ(lines_of(recent.out).size(), 1u + 1u) << recent.out; // the header and the alert
+    EXPECT_NE(recent.out.find("weather_warning"), std::string::npos) << recent.out;
+}
+
 TEST_F(ExportCli, TheHttpExportIsForAdminsPagedByLinkAndTheSameAsTheCommand)
 {
     const auto posted = posted_reports();
@@ -428,6 +472,8 @@ TEST_F(ExportCli, BadArgumentsExitTwoAndAMissingOrForeignLogExitsOneWithOneLine)
              {"export", "--data-dir", data_dir(), "--since", "2026-01-02T00:00:00Z", "--until", "2026-01-01T00:00:00Z"},
              {"export", "--data-dir", data_dir(), "--format", "xml"},
              {"export", "--data-dir", data_dir(), "--colour", "red"},
+             {"export", "--data-dir", data_dir(), "--format", "csv", "--colour", "red"},
+             {"export", "--data-dir", data_dir(), "--format", "geojson", "--until", "2999-01-01T00:00:00Z"},
              {"export", "--data-dir", data_dir(), "extra"}}) {
         auto r = run(args);
         EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
@@ -437,12 +483,13 @@ TEST_F(ExportCli, BadArgumentsExitTwoAndAMissingOrForeignLogExitsOneWithOneLine)
     const fs::path foreign = dir_ / "foreign";
     fs::create_directories(foreign);
     std::ofstream(foreign / "events.sqlite") << std::string(4096, 'x');
-    for (const fs::path& dir : {dir_ / "missing", dir_, foreign}) {
-        auto r = run({"export", "--data-dir", dir.string()});
-        EXPECT_EQ(r.exit_code, 1) << dir << ": " << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_NE(r.err.find(dir.string()), std::string::npos) << r.err;
-    }
+    for (const fs::path& dir : {dir_ / "missing", dir_, foreign})
+        for (const char* format : {"ndjson", "geojson"}) {
+            auto r = run({"export", "--data-dir", dir.string(), "--format", format});
+            EXPECT_EQ(r.exit_code, 1) << dir << ": " << r.err;
+            EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+            EXPECT_NE(r.err.find(dir.string()), std::string::npos) << r.err;
+        }
     EXPECT_FALSE(fs::exists(dir_ / "missing"));
     EXPECT_FALSE(fs::exists(dir_ / "events.sqlite"));
 

@@ -164,6 +164,24 @@ TEST(StreamFilter, FiltersThatDifferInAnyFieldHaveDifferentKeys)
     EXPECT_EQ(keys.size(), each.size() + 1);
 }
 
+TEST(StreamFilter, FiltersWhoseTextsHoldSeparatorBytesOrWhoseBoxesDifferFinelyHaveDifferentKeys)
+{
+    // A client's types and codes may hold any byte; joined with separators, these pairs would
+    // read the same, and the second client would get the first one's cut of the stream.
+    std::vector<std::pair<v1::Subscribe, v1::Subscribe>> pairs(3);
+    pairs[0].first.add_types("fire\x1e" "flood");
+    pairs[0].second.add_types("fire");
+    pairs[0].second.add_types("flood");
+    pairs[1].first.add_types("x\x1e\x1f" "y");
+    pairs[1].second.add_types("x");
+    pairs[1].second.add_districts("y");
+    // Beyond the six decimals std::to_string writes.
+    pairs[2].first.mutable_bbox()->set_max_lon(106.6400001);
+    pairs[2].second.mutable_bbox()->set_max_lon(106.6400002);
+    for (const auto& [a, b] : pairs)
+        EXPECT_NE(stream_filter::from(a).key(), stream_filter::from(b).key()) << a.ShortDebugString();
+}
+
 TEST(StreamFilter, AgenciesMatchTheIncidentsAgencyExactlyAndNotVehicles)
 {
     v1::Incident inc = make_incident(1, "flood", v1::DISASTER, v1::SEVERE);

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,7 +50,14 @@ inline pid_t spawn_binary(const std::string& binary, const std::vector<std::stri
 inline int wait_exit_code(pid_t pid)
 {
     int status = 0;
-    if (pid <= 0 || waitpid(pid, &status, 0) != pid)
+    if (pid <= 0)
+        return -1;
+    // A signal to the test process (a profiler's, a debugger's) must not lose the child's status.
+    pid_t got = 0;
+    do
+        got = waitpid(pid, &status, 0);
+    while (got < 0 && errno == EINTR);
+    if (got != pid)
         return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -67,6 +67,20 @@ public:
     }
     const std::vector<report>& sent() const { return sent_; }
 
+    // A shift's end: operators resolve half of what is open (the even ids).
+    static void resolve_half(app::incident_service& s, std::int64_t now)
+    {
+        app::incident_filter open;
+        open.limit = 1'000'000;
+        open.where = [](const incident& inc) { return is_open(inc.status) && inc.id % 2 == 0; };
+        for (const incident& inc : s.list(open)) {
+            incident_change c;
+            c.status = incident_status::resolved;
+            c.actor = "operator";
+            ASSERT_TRUE(std::holds_alternative<incident>(s.change(inc.id, c, now)));
+        }
+    }
+
 private:
     simulator sim_;
     std::mt19937_64 rng_;

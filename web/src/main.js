@@ -1,7 +1,8 @@
 // pantau's map wall. Data comes from the WebSocket stream (stream.js) or, when the server has no
 // /ws, from polling the REST API (rest_poller.js); both fill one store (store.js), and one
 // throttled render pass (render.js) draws the map and the panels from it. This file wires the
-// parts together. Nothing is fetched from anywhere but this server.
+// parts together. Nothing is fetched from anywhere but this server. A playback URL (?playback=,
+// playback.js) makes the same wall replay the past over the same stream, framed and bannered.
 import { Stream } from "./stream.js";
 import { LiveStore } from "./store.js";
 import { Districts, fetchDistricts } from "./districts.js";
@@ -25,27 +26,37 @@ import { createTransport, onTransitAlertPick, TRANSPORT_REFRESH_MS } from "./pan
 import { createAgencies, AGENCIES_REFRESH_MS } from "./panels/agencies.js";
 import { installTestHooks } from "./test_hooks.js";
 import { requireViewer } from "./session.js";
+import { playbackFromUrl } from "./playback.js";
+import { createPlaybackBanner, createLookBack } from "./panels/playback.js";
 
 const params = new URLSearchParams(location.search);
 const kiosk = params.get("kiosk") === "1";
+// null on a live wall; {from, speed, until}, or {error, value} for a playback URL that is wrong.
+const playback = playbackFromUrl(params, Date.now());
+const live = playback === null;
 document.documentElement.lang = lang;
 if (kiosk) document.body.classList.add("kiosk");
 writeHeadings();
 writeTimelineLegend();
 
 const store = new LiveStore();
+if (playback && !playback.error) store.startPlayback(playback);
+// The wall's "now": the playback clock in a playback, the present on a live wall (store.timeAt).
+const wallTime = () => store.timeAt(Date.now());
 const districts = new Districts();
 const view = viewFromUrl(params);
 const { map, loaded: mapLoaded } = createWallMap({ kiosk });
 const connection = createConnectionIndicator(store);
 // The chart is not part of the map's data: a new series only needs the panels redrawn.
-const timeline = createTimeline({ districts, view, onLoaded: () => renderer.schedule() });
-const transport = createTransport({ store, onLoaded: () => renderer.schedule() });
-const agencies = createAgencies({ onLoaded: () => renderer.schedule() });
+const timeline = createTimeline({ districts, view, timeNow: wallTime, live, onLoaded: () => renderer.schedule() });
+const transport = createTransport({ store, live, onLoaded: () => renderer.schedule() });
+const agencies = createAgencies({ live, onLoaded: () => renderer.schedule() });
 const renderer = createRenderer({ map, store, districts, view, timeline, transport, agencies });
-const details = createDetails({ store, districts, onUpdated: () => renderer.schedule() });
+const details = createDetails({ store, districts, onUpdated: () => renderer.schedule(), pastAt: () => (live ? null : wallTime()) });
 const tour = createKioskTour({ map, districts, store, seconds: Number(params.get("tour_s") ?? 20) });
-const wall = { map, store, districts, view, connection, renderer, tour, mode: "ws", stream: null, booted: null };
+const banner = live ? null : createPlaybackBanner({ playback, store });
+createLookBack({ playback });
+const wall = { map, store, districts, view, connection, renderer, tour, mode: "ws", stream: null, booted: null, playback, banner };
 
 const filters = createFilters({
   view, districts, store,
@@ -72,7 +83,7 @@ onTransitAlertPick(pickIncident);
 zoomToPickedDistrict(map, districts);
 map.on("zoomend", () => renderer.schedule());
 // Every second: ages in the feed and the source list; the map only redraws on change.
-startClock({ kiosk, onTick: () => { connection.tick(); renderer.schedule(); } });
+startClock({ kiosk, timeNow: wallTime, onTick: () => { connection.tick(); renderer.schedule(); } });
 pulseAlerts(map, districts, store);
 
 function startStream() {
@@ -81,17 +92,22 @@ function startStream() {
     snapshot: (s) => { store.applySnapshot(s); renderer.schedule(); },
     delta: (d) => { store.applyDelta(d); renderer.schedule(); },
     heartbeat: () => store.heard(),
+    clock: (c) => { store.applyClock(c); banner.update(); timeline.follow(); renderer.schedule(); },
     message: () => {},
     state: (s, info) => {
-      if (s === "closed" && info && !info.everOpened && wall.mode === "ws") {
+      // A playback cannot fall back to REST, which has no past: it keeps trying the stream.
+      if (s === "closed" && info && !info.everOpened && wall.mode === "ws" && live) {
         // This server has no stream (yet): poll the REST API instead, for the page's life.
         stream.stop();
         startRestFallback();
         return;
       }
-      connection.set(s === "open" ? "open" : s === "closed" ? "closed" : connection.state === "closed" ? "closed" : "connecting");
+      banner?.setState(s, info);
+      // busy (1013) is retried, like a drop; refused (1008) and ended are not: stopped, not lost.
+      const shown = { open: "open", closed: "closed", busy: "closed", refused: "stopped", ended: "stopped" }[s];
+      connection.set(shown ?? (connection.state === "closed" ? "closed" : "connecting"));
     },
-  });
+  }, { playback });
   wall.stream = stream;
   stream.subscribe(view.filter);
   stream.start();
@@ -150,14 +166,25 @@ async function boot() {
   });
   filters.listDistricts();
   renderer.render();
-  if (params.get("stream") === "rest") startRestFallback(); else startStream();
-  timeline.load();
-  setInterval(timeline.load, 60000);
-  transport.load();
-  setInterval(transport.load, TRANSPORT_REFRESH_MS);
-  agencies.load();
-  setInterval(agencies.load, AGENCIES_REFRESH_MS);
-  setInterval(() => tickTimeLeft(Date.now()), 1000);
+  const rest = params.get("stream") === "rest";
+  if (playback?.error || (playback && rest)) {
+    // The banner says what is wrong and the wall stays empty: showing the present instead would
+    // be a live wall under a playback link.
+    if (!playback.error) banner.setState("rest");
+    connection.set("stopped");
+  } else {
+    if (rest) startRestFallback(); else startStream();
+    timeline.load();
+    setInterval(timeline.load, 60000);
+  }
+  // The route delays and the agency ranking are the present's: a playback shows neither.
+  if (live) {
+    transport.load();
+    setInterval(transport.load, TRANSPORT_REFRESH_MS);
+    agencies.load();
+    setInterval(agencies.load, AGENCIES_REFRESH_MS);
+  }
+  setInterval(() => tickTimeLeft(wallTime()), 1000);
   return { drawn, basemap };
 }
 

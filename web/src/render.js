@@ -37,29 +37,32 @@ export function createRenderer({ map, store, districts, view, timeline, transpor
     render() {
       if (!districts.loaded) return;
       const started = performance.now();
-      const now = Date.now();
+      // Two times: the real one for what lives on the screen (new-incident marks, a vehicle's
+      // fading), and the wall's, which in a playback is its clock, for what compares with "now"
+      // (the time window, ages, time left).
+      const now = Date.now(), at = store.timeAt(now);
       store.expireFresh(now);
       // Every pass filters afresh, and the clock schedules one every second (main.js): that is what
       // makes the time window slide, an incident leaving it within a second of aging past it.
-      const list = store.shown(view.filter, now);
+      const list = store.shown(view.filter, at);
       // The list's length stands for the incidents aging out of the time window: the lists of one
       // store version and filter are nested (those whose last report is at or after the window's
       // start, which only the clock moves), so a list of another length is another list.
       const key = `${store.version}|${JSON.stringify(view.filter)}|${view.metric}|${map.getZoom() < FINE_ZOOM}|${list.length}`;
       const fkey = [...store.fresh.keys()].join();
-      if (key !== drawnKey || fkey !== freshKey) drawIncidents(list, (inc) => matches(view.filter, inc, now), key !== drawnKey);
+      if (key !== drawnKey || fkey !== freshKey) drawIncidents(list, (inc) => matches(view.filter, inc, at), key !== drawnKey);
       if (key !== drawnKey) colourDistricts(list, view.metric);
       drawnKey = key;
       freshKey = fkey;
       renderAlerts(store.alerts, districts);
       renderCounters(list, view.filter.timeWindow);
       renderTopDistricts(list, districts);
-      transport.render(list, now);
+      transport.render(list, at);
       agencies.render();
-      renderSources(store, now);
+      renderSources(store, at);
       drawVehicles(now);
-      timeline.render(list, now);
-      renderFeed(list, now, { fresh: store.fresh, districts });
+      timeline.render(list, at);
+      renderFeed(list, at, { fresh: store.fresh, districts });
       renderer.passes++;
       renderer.lastPassMs = performance.now() - started;
     },

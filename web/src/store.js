@@ -19,6 +19,9 @@ export class LiveStore {
   vehicleVersion = 0;            // vehicles changed (they leave the incidents' drawing alone)
   lastUpdate = 0;                // when the server was last heard from
   snapshots = 0;                 // snapshots applied so far
+  // A playback's clock (docs/history.md): {at, speed, from, until, ended} in ms, the latest
+  // PlaybackClock or, before the first, the URL's start; null on a live wall.
+  clock = null;
 
   // A Snapshot replaces everything: whatever it does not hold is no longer on the wall.
   applySnapshot(s, now = Date.now()) {
@@ -67,6 +70,23 @@ export class LiveStore {
   }
 
   heard(now = Date.now()) { this.lastUpdate = now; }
+
+  // A playback wall's state starts at the URL's start, before any message: its time is never
+  // the present's, not even for the first render pass.
+  startPlayback({ from, speed, until }) { this.clock = { at: from, speed, from, until, ended: false }; }
+
+  // The time the messages so far add up to. It also proves the connection alive (`now`, the
+  // real time, as for a heartbeat). A new Snapshot (a restart from the last clock) leaves the
+  // clock as it is: the snapshot is the state at that very time.
+  applyClock(c, now = Date.now()) {
+    this.clock = { at: Number(c.atMs), speed: c.speed, from: Number(c.fromMs), until: Number(c.untilMs), ended: c.ended };
+    this.heard(now);
+  }
+
+  // The wall's "now" at the real time `now`: the playback clock, or the present on a live wall.
+  // What compares with the current time (the time window, ages, time left) reads this; what
+  // measures the page's own life (new-incident marks, the connection's age) reads the real time.
+  timeAt(now) { return this.clock ? this.clock.at : now; }
   markChanged() { this.version++; }
 
   expireFresh(now) {

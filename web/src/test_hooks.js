@@ -29,6 +29,11 @@ export function installTestHooks(wall) {
       get mode() { return wall.mode; },
     },
     get stream() { return wall.stream; },
+    // A playback wall's URL ({from, speed, until} or {error, value}), its clock and its banner's
+    // state; null on a live wall.
+    get playback() {
+      return wall.playback && { asked: wall.playback, clock: store.clock, state: wall.banner?.state ?? null };
+    },
     get snapshots() { return store.snapshots; },
     get version() { return store.version; },     // bumped by every message that changes incidents, stats or alerts
     get rendered() { return renderer.passes; },

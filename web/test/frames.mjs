@@ -43,6 +43,9 @@ function frame(seq, kind, value) {
 export const snapshotFrame = (seq, snapshot) => frame(seq, "snapshot", snapshot);
 export const deltaFrame = (seq, delta) => frame(seq, "delta", delta);
 export const heartbeatFrame = (seq) => frame(seq, "heartbeat", { serverTimeMs: BigInt(T0) });
+// A playback's PlaybackClock (docs/history.md): times in ms as numbers, as the tests write them.
+export const clockFrame = (seq, { at, speed = 60, from, until = 0, ended = false }) =>
+  frame(seq, "clock", { atMs: BigInt(at), speed, fromMs: BigInt(from ?? at), untilMs: BigInt(until), ended });
 
 // What a client of /ws gets out of a frame: the decoded Snapshot or Delta.
 export function decoded(bytes) { return fromBinary(ServerMessageSchema, bytes).body.value; }

@@ -53,9 +53,10 @@ export async function useTestBundle(context) {
   });
 }
 
-// A new browser context on the test bundle, a page at `url` that logs its errors, once the city is drawn.
-export async function openTestWall(browser, url, viewport = { width: 1600, height: 900 }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+// A new browser context on the test bundle, a page at `url` that logs its errors, once the city is
+// drawn. `options` go to the context as well (e.g. a timezoneId).
+export async function openTestWall(browser, url, viewport = { width: 1600, height: 900 }, options = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, ...options });
   await useTestBundle(context);
   const page = await context.newPage();
   page.on("pageerror", (e) => console.log("page error:", e.message));
@@ -68,7 +69,8 @@ export function freshDataDir() { return mkdtempSync(join(tmpdir(), "pantau_web_"
 
 // What a browser test file runs against: the server on a fresh data dir (startServer's `extra`
 // arguments) and Chromium; stop() ends both and removes the data dir, as does a failed start.
-export async function startBrowserSuite({ extra = [] } = {}) {
+// prepare(dataDir), when given, fills the fresh data dir before the server starts on it.
+export async function startBrowserSuite({ extra = [], prepare = null } = {}) {
   const { chromium } = await import("playwright-core");
   const dataDir = freshDataDir();
   let server = null, browser = null;
@@ -78,6 +80,7 @@ export async function startBrowserSuite({ extra = [] } = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
+    await prepare?.(dataDir);
     server = await startServer({ dataDir, extra });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   } catch (e) {
@@ -98,14 +101,18 @@ export function keyFor(url, source) {
 }
 export function operatorToken(url) { return access.get(new URL(url).origin).operator; }
 
+// The real Tangerang kelurahan and kecamatan, as every test server loads them. Whatever writes a
+// data dir for such a server (seedHistory) must name the same districts: a checkpoint made with
+// others is refused.
+export const districtArgs = () => ["--districts", `kelurahan=${join(shared, "tangerang/kelurahan.geojson")}`,
+  "--districts", `kecamatan=${join(shared, "tangerang/kecamatan.geojson")}`, "--parent-field", "kode_kec"];
+
 export async function startServer({ dataDir, listen = "127.0.0.1:0", extra = [] }) {
   for (const f of [bin, webRoot, join(shared, "tangerang/kelurahan.geojson")])
     if (!existsSync(f)) throw new Error(`missing ${f}`);
   const operator = cli(dataDir, "tokens", "add", "--role", "operator", "--name", "web-test");
   const args = ["serve", "--listen", listen, "--web-root", webRoot, "--data-dir", dataDir, "--public-read",
-    "--districts", `kelurahan=${join(shared, "tangerang/kelurahan.geojson")}`,
-    "--districts", `kecamatan=${join(shared, "tangerang/kecamatan.geojson")}`,
-    "--parent-field", "kode_kec", ...extra];
+    ...districtArgs(), ...extra];
   const proc = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   // A test runner that dies (timeout, Ctrl-C) must not leave a server behind.
   const reap = () => { if (proc.exitCode === null) proc.kill("SIGKILL"); };
@@ -142,4 +149,16 @@ export async function postReports(url, reports) {
   const body = await r.json();
   if (!r.ok) throw new Error(`POST reports: ${r.status} ${JSON.stringify(body)}`);
   return body;
+}
+
+// `hours` of simulated traffic from `from` (ms), written into a fresh data dir's event log through
+// the real service, before a server starts on it: the program pantau_test_seed_history (tests/,
+// PANTAU_SEED_BIN) with the test servers' districts. Returns its JSON line {from_ms, until_ms, events}.
+export const seedBin = process.env.PANTAU_SEED_BIN ?? join(repo, "build/tests/pantau_test_seed_history");
+export function seedHistory(dataDir, { from, hours, seed = 13 }) {
+  if (!existsSync(seedBin)) throw new Error(`missing ${seedBin}: build the target pantau_test_seed_history (PANTAU_TESTS=ON) or set PANTAU_SEED_BIN`);
+  const out = execFileSync(seedBin, ["--data-dir", dataDir, "--from", new Date(from).toISOString(), "--hours", String(hours), "--seed", String(seed),
+    ...districtArgs()], { encoding: "utf8", timeout: 600000, maxBuffer: 16 << 20 });
+  const line = out.trim().split("\n").pop();
+  return JSON.parse(line);
 }

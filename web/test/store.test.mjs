@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LiveStore, FRESH_MS } from "../src/store.js";
 import { filterFromUrl } from "../src/model.js";
-import { T0, incident, stats, alert, source, vehicle, snapshotFrame, deltaFrame, decoded } from "./frames.mjs";
+import { T0, incident, stats, alert, source, vehicle, snapshotFrame, deltaFrame, clockFrame, decoded } from "./frames.mjs";
 
 const snapshot = (body) => decoded(snapshotFrame(1, { streamId: "s1", ...body }));
 const delta = (body) => decoded(deltaFrame(2, body));
@@ -191,4 +191,68 @@ test("the shown incidents follow the time window as it slides, with no message, 
   store.replaceIncidents([{ ...store.incidents.get(4), status: 2 }, { ...store.incidents.get(1) }], T0 + 21 * 60000, true);
   assert.deepEqual(shownIds(last("1h"), T0 + 21 * 60000), [1]);
   assert.deepEqual(shownIds(last("7d"), T0 + 21 * 60000), [1, 4]);
+});
+
+// A playback (docs/history.md): its clock is the wall's "now", not the real time.
+const clock = (fields) => decoded(clockFrame(3, fields));
+const HOUR = 3600000, DAY = 24 * HOUR;
+
+test("a playback's clock is held from the URL's start on, each PlaybackClock replaces it, and it is the wall's now", () => {
+  const live = new LiveStore();
+  assert.equal(live.clock, null);
+  assert.equal(live.timeAt(T0), T0, "a live wall's now is the present");
+  const from = T0 - 3 * DAY, until = from + DAY, realNow = T0;
+  const store = new LiveStore();
+  store.startPlayback({ from, speed: 3600, until });
+  assert.deepEqual(store.clock, { at: from, speed: 3600, from, until, ended: false });
+  assert.equal(store.timeAt(realNow), from, "before the first clock: the start, never the present");
+  store.applySnapshot(snapshot({ incidents: [incident(1)] }), realNow);
+  store.applyClock(clock({ at: from, speed: 3600, until }), realNow + 5);
+  assert.equal(store.timeAt(realNow + 5), from);
+  const version = store.version;
+  store.applyClock(clock({ at: from + 900000, speed: 3600, from, until }), realNow + 250);
+  assert.deepEqual(store.clock, { at: from + 900000, speed: 3600, from, until, ended: false });
+  assert.equal(store.timeAt(realNow + 250), from + 900000);
+  assert.equal(store.lastUpdate, realNow + 250, "a clock proves the connection alive, in real time");
+  assert.equal(store.version, version, "time alone changes nothing the server did not send");
+  store.applyClock(clock({ at: until, speed: 3600, from, until, ended: true }), realNow + 500);
+  assert.deepEqual([store.clock.at, store.clock.ended], [until, true]);
+});
+
+test("the new Snapshot of a restarted playback replaces the state and keeps the clock it restarted from", () => {
+  const from = T0 - 3 * DAY, until = from + DAY;
+  const store = new LiveStore();
+  store.startPlayback({ from, speed: 60, until });
+  store.applySnapshot(snapshot({ incidents: [incident(1), incident(2)], stats: [stats("kelurahan", "36.71.01.1001", 2, 3)] }), T0);
+  store.applyClock(clock({ at: from + 2 * HOUR, speed: 60, from, until }), T0);
+  store.applyDelta(delta({ upserts: [incident(3)], removedIncidentIds: [1n] }), T0);
+  // The connection dropped; the restart's snapshot is the state at the last clock.
+  store.applySnapshot(snapshot({ incidents: [incident(2), incident(4)] }), T0 + 1000);
+  assert.deepEqual(ids(store), [2, 4]);
+  assert.equal(store.stats.size, 0);
+  assert.equal(store.snapshots, 2);
+  assert.equal(store.clock.at, from + 2 * HOUR, "the snapshot is as of the clock: the clock stands");
+  store.applyClock(clock({ at: from + 2 * HOUR, speed: 60, from: from + 2 * HOUR, until }), T0 + 1001);
+  assert.equal(store.clock.from, from + 2 * HOUR, "the restart's clock says where it restarted");
+  assert.equal(store.timeAt(T0 + 1001), from + 2 * HOUR);
+});
+
+test("the time window ends at the playback clock: what was reported within it then, not now", () => {
+  const from = T0 - 3 * DAY;
+  const store = new LiveStore();
+  store.startPlayback({ from, speed: 60, until: 0 });
+  store.applySnapshot(snapshot({ incidents: [
+    incident(1, { lastReportMs: BigInt(from - 10 * 60000) }),
+    incident(2, { lastReportMs: BigInt(from - 2 * HOUR) }),
+    incident(3, { lastReportMs: BigInt(from - 7 * HOUR) }),
+  ] }), T0);
+  const shownIds = (w) => store.shown(filterFromUrl(new URLSearchParams(`last=${w}`)), store.timeAt(T0)).map((i) => i.id).sort((a, b) => a - b);
+  assert.deepEqual(shownIds("1h"), [1]);
+  assert.deepEqual(shownIds("6h"), [1, 2]);
+  assert.deepEqual(shownIds("24h"), [1, 2, 3]);
+  // Three days on in real time, none would be within a day; by the clock, the window slides as it moves.
+  assert.deepEqual(store.shown(filterFromUrl(new URLSearchParams("last=24h")), T0).map((i) => i.id), []);
+  store.applyClock(clock({ at: from + HOUR, from }), T0 + 60000);
+  assert.deepEqual(shownIds("1h"), []);
+  assert.deepEqual(shownIds("6h"), [1, 2]);
 });

@@ -175,6 +175,6 @@ function showAreaPopups(map, store) {
     popup = new maplibregl.Popup({ closeButton: true, maxWidth: "320px" }).setLngLat(e.lngLat).setHTML(
       `<div class="area-popup" data-testid="area-popup" data-id="${inc.id}"><b>${magnitudeHtml(inc)}${esc(inc.headline || inc.title || typeName(inc.type))}</b>` +
       `<div><span class="sev-swatch" style="background:${SEVERITY_COLOURS[inc.severity] ?? SEVERITY_COLOURS[0]}"></span>${esc(typeName(inc.type))} · ${esc(t("sev_" + inc.severity))}</div>` +
-      `${alertLine(inc, Date.now())}</div>`).addTo(map);
+      `${alertLine(inc, store.timeAt(Date.now()))}</div>`).addTo(map);
   });
 }

@@ -4,6 +4,7 @@
 // overdue badge of an incident in the feed and the details.
 import { t, ago } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
+import { notReplayedHtml } from "./playback.js";
 
 export const AGENCIES_REFRESH_MS = 15000;
 const SHOWN = 8;
@@ -15,8 +16,9 @@ export function rankAgencies(rows) {
     .sort((a, b) => b.overdue - a.overdue || b.open - a.open || slow(b) - slow(a) || String(a.agency ?? "").localeCompare(String(b.agency ?? "")));
 }
 
-// onLoaded() after each answer that changed the rows.
-export function createAgencies({ onLoaded }) {
+// onLoaded() after each answer that changed the rows. A playback wall (live false) shows none:
+// the ranking is the present's, not replayed from the log, and never asked for.
+export function createAgencies({ live = true, onLoaded }) {
   let rows = [], failed = false;
 
   async function load() {
@@ -37,6 +39,7 @@ export function createAgencies({ onLoaded }) {
 
   // A failed refresh greys the rows: old numbers must never look current.
   function render() {
+    if (!live) { setHTML($("agencies"), notReplayedHtml()); return; }
     const shown = rankAgencies(rows).slice(0, SHOWN);
     const median = (m) => (m && m.median_s !== null ? ago(m.median_s * 1000) : t("none"));
     setHTML($("agencies"), shown.length ? shown.map((r) =>

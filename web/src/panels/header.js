@@ -16,12 +16,14 @@ export function writeHeadings() {
   $("feed-h").textContent = t("feed");
 }
 
-// "connecting", "open" or "closed"; closed greys the map and shows the disconnected banner, so a
-// wall that lost its server never looks like a quiet city.
+// "connecting", "open", "closed" or "stopped"; closed greys the map and shows the disconnected
+// banner, so a wall that lost its server never looks like a quiet city. Stopped is a playback that
+// ended or was refused: no longer connected, on purpose, and not retrying.
+const CONNECTION_TEXT = { open: "connected", closed: "disconnected", stopped: "conn_stopped", connecting: "connecting" };
 export function createConnectionIndicator(store) {
   let state = "connecting";
   const tick = () => {
-    $("conn-text").textContent = t(state === "open" ? "connected" : state === "closed" ? "disconnected" : "connecting");
+    $("conn-text").textContent = t(CONNECTION_TEXT[state]);
     $("conn-age").textContent = store.lastUpdate ? t("last_update", { age: ago(Date.now() - store.lastUpdate) }) : "";
   };
   return {
@@ -38,10 +40,11 @@ export function createConnectionIndicator(store) {
   };
 }
 
-// Every second: the clock, the connection's age, and whatever else shows an age (onTick).
-export function startClock({ kiosk, onTick }) {
+// Every second: the clock, the connection's age, and whatever else shows an age (onTick). The
+// clock shows the wall's time, timeNow(): a playback's clock there, the present on a live wall.
+export function startClock({ kiosk, timeNow = Date.now, onTick }) {
   const tick = () => {
-    const d = new Date();
+    const d = new Date(timeNow());
     $("clock").textContent = d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", second: kiosk ? undefined : "2-digit" }) +
       (kiosk ? ` · ${d.toLocaleDateString(locale, { weekday: "long", day: "numeric", month: "long" })}` : "");
     onTick();

@@ -5,12 +5,17 @@
 // which tile it). The type filter is asked of the server (one request per type); the category
 // filter hides the other categories; the severity filter does not apply (the reply's severities
 // are not split by category). Refreshed on load, every 60 s and on a filter change.
+// In a playback the 24 hours end at the playback clock's hour (`until`), and the chart follows
+// the clock (follow()): its data comes from the same endpoint, counted up to that hour.
 import { CATEGORIES, CATEGORY_NAMES, CATEGORY_COLOURS } from "../model.js";
 import { t, locale } from "../i18n.js";
 import { $, setHTML, esc } from "../dom.js";
 
 const HOUR = 3600000;
 const SERIES_MAX_REQUESTS = 64;   // districts × types per refresh; beyond that the fallback counts
+// A playback's clock may pass hours with every step (six at 86400×, four steps a second): the
+// chart is asked again for the clock's hour at most this often, each time a dozen requests.
+const FOLLOW_GAP_MS = 2000;
 
 export function writeTimelineLegend() {
   $("timeline-legend").innerHTML = CATEGORIES.map((c) =>
@@ -18,9 +23,11 @@ export function writeTimelineLegend() {
 }
 
 // view.filter is read at every load and render; onLoaded() follows each load that counts.
-export function createTimeline({ districts, view, onLoaded }) {
+// timeNow() is the wall's time (the playback clock in a playback, where live is false).
+export function createTimeline({ districts, view, timeNow = Date.now, live = true, onLoaded }) {
   let series = null;              // {start, buckets[24][category]}; null: count the incidents held
   let loads = 0;
+  let asked = { start: NaN, at: 0, done: true };   // the latest load: its first hour, when, answered
 
   const targets = () => {
     const f = view.filter;
@@ -32,7 +39,8 @@ export function createTimeline({ districts, view, onLoaded }) {
 
   async function load() {
     const my = ++loads;
-    const start = Math.floor(Date.now() / HOUR) * HOUR - 23 * HOUR;
+    const start = Math.floor(timeNow() / HOUR) * HOUR - 23 * HOUR;
+    asked = { start, at: Date.now(), done: false };
     const types = view.filter.types.length ? view.filter.types : [""];
     const jobs = targets().flatMap((d) => types.map((type) => ({ ...d, type })));
     let next = null;
@@ -40,6 +48,8 @@ export function createTimeline({ districts, view, onLoaded }) {
       if (jobs.length > SERIES_MAX_REQUESTS) throw new Error(`${jobs.length} series requests asked for`);
       const replies = await Promise.all(jobs.map(async (j) => {
         const q = new URLSearchParams({ district: j.code, level: j.level, bucket: "1h", since: new Date(start).toISOString() });
+        // The live chart ends at the server's now, as it always did; a playback's at its clock's hour.
+        if (!live) q.set("until", new Date(start + 24 * HOUR).toISOString());
         if (j.type) q.set("type", j.type);
         const r = await fetch(`/api/v1/stats/timeseries?${q}`, { cache: "no-store" });
         if (!r.ok) throw new Error(`timeseries ${j.code}: HTTP ${r.status}`);
@@ -55,8 +65,21 @@ export function createTimeline({ districts, view, onLoaded }) {
       console.warn("pantau: the 24-hour chart counts the incidents the wall holds:", e.message);
     }
     if (my !== loads) return;     // a newer refresh (a filter change) was started meanwhile
+    asked.done = true;
     series = next;
     onLoaded();
+  }
+
+  // After each playback clock: ask for the clock's 24 hours once it has moved into another hour,
+  // with one load at a time and at most one per FOLLOW_GAP_MS. One held back is tried again
+  // later by itself: the clock's last message (its end) must get its hours too.
+  let followTimer = null;
+  function follow() {
+    const start = Math.floor(timeNow() / HOUR) * HOUR - 23 * HOUR;
+    if (start === asked.start) return;
+    const wait = asked.done ? FOLLOW_GAP_MS - (Date.now() - asked.at) : FOLLOW_GAP_MS;
+    if (wait <= 0) { load(); return; }
+    followTimer ??= setTimeout(() => { followTimer = null; follow(); }, wait);
   }
 
   function render(list, now) {
@@ -94,5 +117,5 @@ export function createTimeline({ districts, view, onLoaded }) {
     setHTML(el, `<span class="max">${max}</span><div class="bars">${bars}</div>${ticks}`);
   }
 
-  return { load, render };
+  return { load, render, follow };
 }

@@ -5,12 +5,14 @@
 // age, so old delays never look current.
 import { routeFromJson, worstRoutes, routeStale, transitAlerts, routeLabel, delayLevel } from "../transit.js";
 import { t, ago, sourceName } from "../i18n.js";
+import { notReplayedHtml } from "./playback.js";
 import { $, setHTML, esc, onRowPick } from "../dom.js";
 
 export const TRANSPORT_REFRESH_MS = 15000;
 
-// onLoaded() after each answer that changed the routes.
-export function createTransport({ store, onLoaded }) {
+// onLoaded() after each answer that changed the routes. A playback wall (live false) shows no
+// route delays: they are the present's, not replayed from the log, and never asked for.
+export function createTransport({ store, live = true, onLoaded }) {
   let routes = null;              // the server's routes (transit.js shape); null until the first answer
   let failed = false;             // the latest refresh failed: what is shown is older than it says
 
@@ -32,7 +34,8 @@ export function createTransport({ store, onLoaded }) {
 
   function render(list, now) {
     const shown = worstRoutes(routes ?? []);
-    setHTML($("routes"), shown.length ? shown.map((r) => {
+    if (!live) setHTML($("routes"), notReplayedHtml());
+    else setHTML($("routes"), shown.length ? shown.map((r) => {
       const stale = failed || routeStale(r, store.sources, now);
       const level = delayLevel(r.p90);
       const name = routeLabel(r) || t("route_unknown");
