@@ -14,8 +14,8 @@ constexpr std::size_t max_step_bytes = 16u << 20;
 incident_playback::incident_playback(const store::event_log& log, const sla_config& sla, std::size_t levels,
                                      std::unique_ptr<incident_state> state, std::uint64_t seq, std::int64_t at_ms,
                                      std::atomic<int>& running)
-    : log_(log), sla_(sla), levels_(levels), archived_(archive_reader_of(log)), state_(std::move(state)), seq_(seq), at_ms_(at_ms),
-      running_(running)
+    : log_(log), sla_(sla), levels_(levels), archived_(archive_reader_of(log)), state_(std::move(state)), seq_(seq),
+      at_ms_(at_ms), running_(running)
 {
 }
 
@@ -52,7 +52,8 @@ past_answer<change_feed_batch> incident_playback::advance(std::int64_t to_ms, st
     if (upto > seq_) {
         store::event_scan after;
         after.after_seq = seq_;
-        const auto events = log_.scan(after, std::min<std::uint64_t>(max_events, upto - seq_), max_step_bytes);
+        const auto limit = std::max<std::uint64_t>(1, std::min<std::uint64_t>(max_events, upto - seq_));
+        const auto events = log_.scan(after, limit, max_step_bytes);
         if (events.empty() || events.front().seq != seq_ + 1)
             return past_refusal{"the event log no longer holds the events this playback needs: retention has deleted them"};
         for (const store::log_event& e : events) {

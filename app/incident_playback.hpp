@@ -29,8 +29,8 @@ public:
     // What the stream starts from: every incident, every district's statistics and the active
     // alerts as of at_ms().
     change_feed_batch full_state();
-    // Applies the events accepted up to to_ms (at most max_events of them: the clock then stops
-    // at the last one applied) and returns what changed, statistics that moved with time and
+    // Applies the events accepted up to to_ms (at most max_events of them: the clock then waits
+    // just before the time of the last one applied) and returns what changed, statistics that moved with time and
     // incidents that turned overdue included. A refusal when the log no longer holds the events
     // the step needs (retention deleted them while the playback ran).
     past_answer<change_feed_batch> advance(std::int64_t to_ms, std::size_t max_events);
