@@ -97,8 +97,9 @@ void run_day(incident_service& s)
         if (hour % 4 == 0)
             testing::workload::resolve_half(s, now);
         s.close_aged(now);
-        if (hour % 6 == 4)
+        if (hour % 6 == 4) {
             ASSERT_TRUE(s.write_checkpoint());
+        }
     }
 }
 

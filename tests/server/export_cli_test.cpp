@@ -396,9 +396,14 @@ TEST_F(ExportCli, IncidentsAsGeojsonOrCsvAreWhatTheApiAnswersForThatTimeWhileThe
     }
     const json collection = json::parse(exported_then["geojson"]);
     ASSERT_GE(collection["features"].size(), 3u);
-    for (const json& feature : collection["features"])
-        if (feature["id"] == 1)
+    int found = 0;
+    for (const json& feature : collection["features"]) {
+        if (feature["id"] == 1) {
             EXPECT_EQ(feature["properties"]["status"], "new") << "as it was then";
+            ++found;
+        }
+    }
+    EXPECT_EQ(found, 1) << "incident 1 existed then";
     // --since: only incidents whose last report was observed at or after it: the alert, whose
     // newer version was observed 100 s before the reports were made, the others 200 s and more.
     const auto recent =
