@@ -28,8 +28,6 @@ namespace pantau::server {
 namespace ws_test {
 namespace v1 = pantau::v1;
 namespace websocket = beast::websocket;
-using namespace std::chrono_literals;
-
 // A WebSocket client for tests: its own I/O thread reads every message into a queue (unless
 // paused), so a test can wait for messages with a timeout without cancelling reads.
 class ws_client {
@@ -83,7 +81,7 @@ public:
     void pause() { paused_ = true; }
 
     // The next message, or nothing when none came in time or the stream ended (see error()).
-    std::optional<v1::ServerMessage> next(std::chrono::milliseconds within = 10s)
+    std::optional<v1::ServerMessage> next(std::chrono::milliseconds within = std::chrono::seconds(10))
     {
         std::unique_lock lock(mutex_);
         if (!arrived_.wait_for(lock, within, [this] { return !queue_.empty() || ended_; }) || queue_.empty())
@@ -99,7 +97,7 @@ public:
     }
 
     // Reads until pred holds for a message; false when the time ran out or the stream ended.
-    bool until(const std::function<bool(const v1::ServerMessage&)>& pred, std::chrono::milliseconds within = 20s)
+    bool until(const std::function<bool(const v1::ServerMessage&)>& pred, std::chrono::milliseconds within = std::chrono::seconds(20))
     {
         const auto deadline = std::chrono::steady_clock::now() + within;
         for (;;) {

@@ -6,8 +6,8 @@
 // districts and rules are the ones the server will run with (a checkpoint made with others
 // would not be restored). Prints {"from_ms","until_ms","events"} on stdout.
 //
-//   pantau_test_seed_history --from 2026-12-01T00:00:00Z --hours 24 [--seed 7] --data-dir DIR \
-//       --districts kelurahan=... --districts kecamatan=... --parent-field kode_kec
+//   pantau_test_seed_history --from 2026-12-01T00:00:00Z --hours 24 [--seed 7] --data-dir DIR
+//       --districts kelurahan=... --districts kecamatan=... --parent-field kode_kec   (one line)
 
 #include "app/incident_service.hpp"
 #include "cli/commands.hpp"
