@@ -1,6 +1,7 @@
 #include "app/incident_service.hpp"
 
 #include "core/error.hpp"
+#include "core/time_text.hpp"
 #include "geo/error.hpp"
 #include "wire/report_proto.hpp"
 
@@ -53,8 +54,8 @@ constexpr std::int64_t default_series_horizon_ms = 400LL * 24 * 3600 * 1000;
 timeseries_limits series_limits(const store::event_log_options& o)
 {
     timeseries_limits l;
-    // Counts are kept as long as the events they come from, so history matches the log's.
-    l.hour_horizon_ms = o.retention_ms > 0 ? o.retention_ms : default_series_horizon_ms;
+    // Day counts are kept as long as the events they come from, so history matches the log's.
+    l.day_horizon_ms = o.retention_ms > 0 ? o.retention_ms : default_series_horizon_ms;
     return l;
 }
 
@@ -514,13 +515,18 @@ void incident_service::maintain(std::int64_t now_ms)
 incident_service::series_result incident_service::timeseries(const timeseries_query& q) const
 {
     std::lock_guard lock(mutex_);
-    const std::int64_t floor = q.bucket_ms < 3600'000 ? state_.series.minute_floor_ms() : state_.series.hour_floor_ms();
+    const std::int64_t floor = state_.series.floor_for(q);
     const std::int64_t first = q.since_ms - (((q.since_ms - q.align_offset_ms) % q.bucket_ms) + q.bucket_ms) % q.bucket_ms;
     series_result out;
     if (first < floor) {
-        out.why = q.bucket_ms < 3600'000
-                      ? "minute buckets are kept for the last 48 h only; use bucket=1h or 1d for older times"
-                      : "counts are kept for the retention period only";
+        if (q.bucket_ms < 3600'000)
+            out.why = "minute buckets are kept for the last 48 h only; use bucket=1h or 1d for older times";
+        else if (floor == state_.series.hour_floor_ms() && floor > state_.series.day_floor_ms())
+            out.why = "hour buckets are kept for the last " +
+                      std::to_string(state_.series.limits().hour_horizon_ms / 86'400'000) +
+                      " days only; use bucket=1d for older times";
+        else
+            out.why = "counts are kept for the retention period only (earliest: " + rfc3339(floor) + ")";
         return out;
     }
     if (q.type && state_.series.type_untracked(*q.type)) {

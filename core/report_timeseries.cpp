@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::int64_t ms_per_minute = 60'000;
 constexpr std::int64_t ms_per_hour = 3600'000;
+constexpr std::int64_t ms_per_day = 24 * ms_per_hour;
 
 std::int64_t floor_to(std::int64_t t, std::int64_t step, std::int64_t offset = 0)
 {
@@ -48,6 +49,10 @@ std::uint64_t timeseries_point::of(pantau::severity s) const
 report_timeseries::report_timeseries(const std::vector<stats_level>& levels, timeseries_limits limits)
     : limits_(limits)
 {
+    if (limits_.day_offset_ms % ms_per_hour != 0)
+        throw std::invalid_argument("report_timeseries: days must start on a whole hour");
+    limits_.hour_horizon_ms = std::min(limits_.hour_horizon_ms, limits_.day_horizon_ms);
+    limits_.minute_horizon_ms = std::min(limits_.minute_horizon_ms, limits_.hour_horizon_ms);
     for (const auto& level : levels) {
         auto& slots = slots_.emplace_back();
         for (const auto& code : level.codes)
@@ -87,6 +92,23 @@ std::int64_t report_timeseries::minute_floor_ms() const
 
 std::int64_t report_timeseries::hour_floor_ms() const { return floor_to(now_ms_ - limits_.hour_horizon_ms, ms_per_hour); }
 
+std::int64_t report_timeseries::day_floor_ms() const
+{
+    return std::max(floor_to(now_ms_ - limits_.day_horizon_ms, ms_per_day, limits_.day_offset_ms), days_whole_from_ms_);
+}
+
+bool report_timeseries::reads_days(const timeseries_query& q) const
+{
+    return q.bucket_ms == ms_per_day && (q.align_offset_ms - limits_.day_offset_ms) % ms_per_day == 0;
+}
+
+std::int64_t report_timeseries::floor_for(const timeseries_query& q) const
+{
+    if (q.bucket_ms < ms_per_hour)
+        return minute_floor_ms();
+    return reads_days(q) ? day_floor_ms() : hour_floor_ms();
+}
+
 void report_timeseries::prune(rows& r, std::int64_t floor_ms)
 {
     for (std::uint32_t d = 0; d < district_count_; ++d) {
@@ -108,18 +130,21 @@ void report_timeseries::advance(std::int64_t now_ms)
     pruned_minute_at_ = minute;
     prune(minutes_, minute_floor_ms());
     prune(hours_, hour_floor_ms());
+    prune(days_, day_floor_ms());
 }
 
 void report_timeseries::on_report(const std::vector<std::string>& codes, pantau::category c, std::string_view type,
                                   pantau::severity s, std::int64_t observed_ms, std::int64_t now_ms)
 {
     advance(now_ms);
-    const std::int64_t hour = floor_to(observed_ms, ms_per_hour);
-    if (hour < hour_floor_ms()) {
+    const std::int64_t day = floor_to(observed_ms, ms_per_day, limits_.day_offset_ms);
+    if (day < day_floor_ms()) {
         ++late_events_;
         return;
     }
+    const std::int64_t hour = floor_to(observed_ms, ms_per_hour);
     const std::int64_t minute = floor_to(observed_ms, ms_per_minute);
+    const bool in_hours = hour >= hour_floor_ms();
     const bool in_minutes = minute >= minute_floor_ms();
     const auto cat = static_cast<std::uint8_t>(c);
     const std::uint32_t t = type_slot(type);
@@ -130,7 +155,9 @@ void report_timeseries::on_report(const std::vector<std::string>& codes, pantau:
         auto it = slots_[level].find(codes[level]);
         if (it == slots_[level].end())
             continue;
-        ++hours_[{it->second, hour, cat, t}][sev];
+        ++days_[{it->second, day, cat, t}][sev];
+        if (in_hours)
+            ++hours_[{it->second, hour, cat, t}][sev];
         if (in_minutes)
             ++minutes_[{it->second, minute, cat, t}][sev];
     }
@@ -158,7 +185,7 @@ std::vector<timeseries_point> report_timeseries::series(const timeseries_query& 
             return out; // never seen: zeros throughout
         type = it->second;
     }
-    const rows& data = q.bucket_ms < ms_per_hour ? minutes_ : hours_;
+    const rows& data = q.bucket_ms < ms_per_hour ? minutes_ : reads_days(q) ? days_ : hours_;
     const std::uint32_t d = slot->second;
     auto it = data.lower_bound({d, first, 0, 0});
     const auto end = data.lower_bound({d, last + q.bucket_ms, 0, 0});
@@ -193,6 +220,10 @@ void report_timeseries::save(checkpoint::v1::Timeseries& out) const
     };
     save_rows(minutes_, out.mutable_minutes());
     save_rows(hours_, out.mutable_hours());
+    save_rows(days_, out.mutable_days());
+    out.set_day_offset_ms(limits_.day_offset_ms);
+    if (days_whole_from_ms_ != INT64_MIN)
+        out.set_days_whole_from_ms(days_whole_from_ms_);
     out.set_now_ms(now_ms_);
     out.set_late_events(late_events_);
 }
@@ -201,6 +232,8 @@ void report_timeseries::restore(const checkpoint::v1::Timeseries& in)
 {
     if (in.types_size() == 0 || !in.types(0).empty())
         throw std::invalid_argument("report_timeseries: the checkpoint has no type table");
+    if (in.has_day_offset_ms() && in.day_offset_ms() != limits_.day_offset_ms)
+        throw std::invalid_argument("report_timeseries: the checkpoint's days start at another hour");
     types_.assign(in.types().begin(), in.types().end());
     type_index_.clear();
     for (std::size_t i = 0; i < types_.size(); ++i)
@@ -219,9 +252,35 @@ void report_timeseries::restore(const checkpoint::v1::Timeseries& in)
     };
     load_rows(in.minutes(), minutes_);
     load_rows(in.hours(), hours_);
+    load_rows(in.days(), days_);
     now_ms_ = in.now_ms();
-    pruned_minute_at_ = floor_to(now_ms_, ms_per_minute);
     late_events_ = in.late_events();
+    days_whole_from_ms_ = in.has_days_whole_from_ms() ? in.days_whole_from_ms() : INT64_MIN;
+    if (!in.has_day_offset_ms())
+        sum_days_from_hours();
+    // Prunes at once: the hour horizon may be shorter than the one the checkpoint was made with.
+    pruned_minute_at_ = 0;
+    const std::int64_t now = now_ms_;
+    now_ms_ = INT64_MIN;
+    advance(now);
+}
+
+void report_timeseries::sum_days_from_hours()
+{
+    days_.clear();
+    std::int64_t first_hour = INT64_MAX;
+    for (const auto& [key, counts] : hours_) {
+        const auto& [district, start, cat, t] = key;
+        auto& day = days_[{district, floor_to(start, ms_per_day, limits_.day_offset_ms), cat, t}];
+        for (std::size_t s = 0; s < stats_severity_count; ++s)
+            day[s] += counts[s];
+        first_hour = std::min(first_hour, start);
+    }
+    // The day of the first hour kept may lack hours pruned before it, unless it starts there.
+    if (first_hour != INT64_MAX) {
+        const std::int64_t first_day = floor_to(first_hour, ms_per_day, limits_.day_offset_ms);
+        days_whole_from_ms_ = first_day == first_hour ? first_day : first_day + ms_per_day;
+    }
 }
 
 } // namespace pantau

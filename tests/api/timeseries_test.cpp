@@ -62,16 +62,16 @@ protected:
         credentials = new testing::test_credentials(*base / "var");
         now = std::time(nullptr) * 1000LL;
 
-        // 900 reports over the last 20 days, a third of them in the last 40 hours, sent in a
-        // shuffled order.
+        // 900 reports: a third in the last 40 hours, a third over the last 20 days and a third
+        // over the last 60 (beyond the 35 days hour buckets are kept), sent in a shuffled order.
         std::mt19937_64 rng(42);
         const std::vector<std::string> categories = {"complaint", "transport", "disaster"};
         const std::vector<std::string> severities = {"unknown", "minor", "moderate", "severe", "extreme"};
         const std::vector<std::string> types = {"flood", "garbage", "traffic_jam", "fire"};
         std::vector<json> reports;
         for (int i = 0; i < 900; ++i) {
-            const std::int64_t age = i % 3 == 0 ? std::uniform_int_distribution<std::int64_t>(0, 40 * hour_ms)(rng)
-                                                : std::uniform_int_distribution<std::int64_t>(0, 20 * day_ms)(rng);
+            const std::int64_t max_age = i % 3 == 0 ? 40 * hour_ms : i % 3 == 1 ? 20 * day_ms : 60 * day_ms;
+            const std::int64_t age = std::uniform_int_distribution<std::int64_t>(0, max_age)(rng);
             reports.push_back({{"source", "ts_test"},
                                {"external_id", "r" + std::to_string(i)},
                                {"category", categories[rng() % 3]},
@@ -196,9 +196,10 @@ TEST_F(Timeseries, FiveMinuteBucketsOfTheLastHoursAreExactForAKecamatan)
 
 TEST_F(Timeseries, DayBucketsStartAtMidnightWibAndFilterByCategory)
 {
+    // Two months back: older than the hour buckets, answered from the day buckets.
     const std::string code = busiest(2);
     auto [status, reply] = get("/api/v1/stats/timeseries?district=" + code + "&bucket=1d&category=disaster&since=" +
-                               rfc3339_s(now - 21 * day_ms) + "&until=" + rfc3339_s(now + minute_ms));
+                               rfc3339_s(now - 61 * day_ms) + "&until=" + rfc3339_s(now + minute_ms));
     ASSERT_EQ(status, http::status::ok) << reply.dump();
     EXPECT_EQ(reply["level"], "kota");
     EXPECT_EQ(reply["series"][0]["t"].get<std::string>().substr(10), "T17:00:00.000Z"); // 00:00 WIB
@@ -249,6 +250,12 @@ TEST_F(Timeseries, BadParametersAreRefusedWithAReason)
         // Minute data is kept for 48 hours only.
         {"district=" + code + "&bucket=1m&since=" + rfc3339_s(now - 50 * hour_ms) + "&until=" + rfc3339_s(now - 49 * hour_ms),
          "out_of_range"},
+        // Hour data for 35 days: older times are asked for in days.
+        {"district=" + code + "&bucket=1h&since=" + rfc3339_s(now - 40 * day_ms) + "&until=" + rfc3339_s(now - 39 * day_ms),
+         "out_of_range"},
+        // Day data for the retention horizon (the default 400 days).
+        {"district=" + code + "&bucket=1d&since=" + rfc3339_s(now - 410 * day_ms) + "&until=" + rfc3339_s(now - 300 * day_ms),
+         "out_of_range"},
     };
     for (const auto& c : cases) {
         auto [status, reply] = get(prefix + c.query);
@@ -256,6 +263,8 @@ TEST_F(Timeseries, BadParametersAreRefusedWithAReason)
         EXPECT_EQ(reply["error"]["code"], c.error_code) << c.query << " " << reply.dump();
         EXPECT_FALSE(reply["error"]["message"].get<std::string>().empty());
     }
+    auto [status, reply] = get(prefix + "district=" + code + "&bucket=1h&since=" + rfc3339_s(now - 40 * day_ms));
+    EXPECT_NE(reply["error"]["message"].get<std::string>().find("bucket=1d"), std::string::npos) << reply.dump();
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -35,6 +36,13 @@ using testing::t0;
 using testing::workload;
 
 const geo::hierarchy& demo() { return testing::demo_districts(); }
+
+service_options with_rules(std::vector<threshold_rule> rules)
+{
+    service_options o;
+    o.thresholds = std::move(rules);
+    return o;
+}
 
 struct scratch_dir {
     fs::path path;
@@ -77,14 +85,19 @@ json state_of(incident_service& s, std::int64_t now)
                               a.updated_at_ms, a.cleared_at_ms.value_or(-1)});
         out["alerts"].push_back(alerts);
     }
-    // Every district's hourly series over the whole run, and the minute series of the last day.
+    // Every district's day (from midnight WIB) and hour series over the whole run, and the minute
+    // series of the last day.
+    const std::int64_t day_ms = 24 * hour_ms, wib_midnight = -7 * hour_ms;
     for (std::size_t level = 0; level < s.districts().size(); ++level) {
         for (const auto& d : s.districts().at(level).districts()) {
-            for (auto [bucket, since] : {std::pair{hour_ms, t0 - 4 * hour_ms}, std::pair{minute_ms, now - 24 * hour_ms}}) {
+            for (auto [bucket, since, offset] : {std::tuple{day_ms, t0 - 2 * day_ms, wib_midnight},
+                                                 std::tuple{hour_ms, t0 - 4 * hour_ms, std::int64_t{0}},
+                                                 std::tuple{minute_ms, now - 24 * hour_ms, std::int64_t{0}}}) {
                 timeseries_query q;
                 q.level = level;
                 q.code = d.code;
                 q.bucket_ms = bucket;
+                q.align_offset_ms = offset;
                 q.since_ms = since;
                 q.until_ms = now;
                 auto r = s.timeseries(q);
@@ -313,7 +326,7 @@ TEST(Checkpoint, ACheckpointMadeWithOtherRulesIsSetAsideWhileTheWholeLogIsThere)
         ASSERT_TRUE(s.write_checkpoint());
     }
     const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
-    incident_service with_other_rules(demo(), dir.path, {}, {}, service_options{other, {}, {}});
+    incident_service with_other_rules(demo(), dir.path, {}, {}, with_rules(other));
     EXPECT_EQ(with_other_rules.restored_from(), 0u);
     EXPECT_GT(with_other_rules.events_replayed(), 100u);
 }
@@ -333,7 +346,7 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
     }
     const std::vector<threshold_rule> other = {{"flood", "kelurahan", "1h", 2, 1}};
     try {
-        incident_service s(demo(), dir.path, {}, keep_12h, service_options{other, {}, {}});
+        incident_service s(demo(), dir.path, {}, keep_12h, with_rules(other));
         FAIL() << "started without the deleted events";
     } catch (const pantau::error& e) {
         EXPECT_NE(std::string(e.what()).find("retention"), std::string::npos) << e.what();
