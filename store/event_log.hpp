@@ -85,6 +85,9 @@ struct event_log_options {
     // long, until retention. A look at a time replays at most this much of the log. 0: only the
     // newest is kept, and the past is rebuilt from the first event (while retention keeps it).
     std::int64_t checkpoint_history_ms = 24LL * 60 * 60 * 1000;
+    // Of the kept checkpoints older than this (before the newest one's time), only the first
+    // of each 7 periods stays: a day a checkpoint for five weeks, then a week. 0: never thinned.
+    std::int64_t checkpoint_history_coarse_after_ms = 35LL * 24 * 60 * 60 * 1000;
     // Opens an existing log only to read it, while another process writes it (pantau export
     // --format geojson|csv): no creation, upgrade or write, no writer thread. append() fails
     // (errc::failed); checkpoints, the archive and retention throw event_log_error.

@@ -7,6 +7,9 @@
 #include "store/detail/log_reader.hpp"
 #include "store/detail/sqlite.hpp"
 
+#include <optional>
+#include <vector>
+
 namespace pantau::store {
 
 using detail::event_columns;
@@ -52,31 +55,59 @@ void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) cons
         exec(db, context_, "DELETE FROM checkpoint_parts");
         return;
     }
+    // A checkpoint's time: that of the event it covers, or of the first after it if retention
+    // took that one.
+    statement at(db, context_, "SELECT at_ms FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+    auto time_of = [&](std::int64_t seq) -> std::optional<std::int64_t> {
+        at.reset();
+        at.bind(1, seq);
+        if (!at.step())
+            return std::nullopt;
+        return at.int64(0);
+    };
+    auto period_of = [](std::int64_t t, std::int64_t period) { return t / period - (t % period < 0 ? 1 : 0); };
+    auto drop = [&](std::int64_t seq) {
+        statement gone(db, context_, "DELETE FROM checkpoint_parts WHERE seq = ?1");
+        gone.bind(1, seq);
+        gone.step();
+    };
     // The newest so far stays only if it opens a period: the kept one before it is of an earlier
     // one. So each period keeps its first, and the newest is always there.
     const auto newest = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts", -1);
     if (newest < 0)
         return;
+    const auto newest_time = time_of(newest);
+    if (!newest_time)
+        return;
     statement before(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
     before.bind(1, newest);
     if (!before.step() || before.is_null(0))
         return;
-    const std::int64_t kept = before.int64(0);
-    // A checkpoint's time: that of the event it covers, or of the first after it if retention
-    // took that one.
-    auto period_of = [&](std::int64_t seq) -> std::optional<std::int64_t> {
-        statement at(db, context_, "SELECT at_ms FROM events WHERE seq >= ?1 ORDER BY seq LIMIT 1");
-        at.bind(1, seq);
-        if (!at.step())
-            return std::nullopt;
-        const std::int64_t t = at.int64(0);
-        return t / options_.checkpoint_history_ms - (t % options_.checkpoint_history_ms < 0 ? 1 : 0);
-    };
-    const auto newest_period = period_of(newest);
-    if (newest_period && newest_period == period_of(kept)) {
-        statement drop(db, context_, "DELETE FROM checkpoint_parts WHERE seq = ?1");
-        drop.bind(1, newest);
-        drop.step();
+    const auto kept_time = time_of(before.int64(0));
+    if (kept_time && period_of(*kept_time, options_.checkpoint_history_ms) ==
+                         period_of(*newest_time, options_.checkpoint_history_ms))
+        drop(newest);
+    // Older than checkpoint_history_coarse_after_ms, only the first of each 7 periods stays. The
+    // first of a coarse period was the first of its fine one, so thinning never brings one back.
+    if (options_.checkpoint_history_coarse_after_ms <= 0)
+        return;
+    const std::int64_t coarse_ms = 7 * options_.checkpoint_history_ms;
+    std::vector<std::int64_t> older;
+    {
+        statement kept(db, context_, "SELECT DISTINCT seq FROM checkpoint_parts ORDER BY seq");
+        while (kept.step())
+            older.push_back(kept.int64(0));
+    }
+    std::optional<std::int64_t> coarse_kept;
+    for (const std::int64_t seq : older) {
+        const auto t = time_of(seq);
+        if (!t || *t >= *newest_time - options_.checkpoint_history_coarse_after_ms)
+            break;
+        const std::int64_t coarse = period_of(*t, coarse_ms);
+        if (coarse == coarse_kept)
+            drop(seq);
+        else
+            coarse_kept = coarse;
     }
 }
 

@@ -80,6 +80,33 @@ TEST(EventLogHistory, TheFirstCheckpointOfEachPeriodStaysAndEveryTimeIsRebuiltEx
     EXPECT_EQ(before->sum, 0);
 }
 
+TEST(EventLogHistory, OlderCheckpointsThinToOneEverySevenPeriods)
+{
+    testing::scratch_dir dir("pantau-history");
+    event_log_options options;
+    options.checkpoint_history_ms = 10'000;
+    options.checkpoint_history_coarse_after_ms = 60'000;
+    event_log log(dir.path(), options);
+    append_seconds(log, 1, 300);
+    for (int seq = 5; seq <= 300; seq += 5)
+        log.write_checkpoint(seq, sum_upto(seq));
+    // The last 60 s keep the first of each 10 s; before that, the first of each 70 s.
+    std::vector<int> kept = {5, 70, 140, 210};
+    for (int seq = 240; seq <= 300; seq += 10)
+        kept.push_back(seq);
+    for (int at = 1; at <= 300; ++at) {
+        const auto r = past(log, at * 1000LL);
+        ASSERT_TRUE(r) << at;
+        int from = 0;
+        for (int k : kept)
+            if (k <= at)
+                from = k;
+        EXPECT_EQ(r->from, static_cast<std::uint64_t>(from)) << at << " s";
+        EXPECT_EQ(r->replayed, static_cast<std::uint64_t>(at - from)) << at << " s";
+        EXPECT_EQ(std::to_string(r->sum), sum_upto(at)) << at << " s";
+    }
+}
+
 TEST(EventLogHistory, WithoutHistoryThePastIsReplayedFromTheFirstEvent)
 {
     testing::scratch_dir dir("pantau-history");
