@@ -102,6 +102,10 @@ void incident_service::replay()
     }
     restored_from_ = after;
     checkpoint_seq_ = after;
+    {
+        std::lock_guard gauges_lock(last_checkpoint_mutex_);
+        last_checkpoint_.seq = std::max(last_checkpoint_.seq, after);
+    }
     const archive_reader archived = archive_reader_of(log_);
     log_.replay(after, [&](const store::log_event& e) {
         state_.apply(e, archived);
@@ -434,6 +438,7 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
     std::lock_guard checkpoint_lock(checkpoint_mutex_);
     std::string bytes;
     std::future<std::uint64_t> covered;
+    std::chrono::duration<double> pause{};
     {
         std::lock_guard lock(mutex_);
         if (failed_ || (log_.current_stats().events_queued == 0 && log_.last_seq() == checkpoint_seq_))
@@ -441,8 +446,10 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
         // The state holds every appended event, committed or not. The barrier, queued right
         // behind them (no append can come between while mutex_ is held), tells which seq that is
         // once they are durable; ingest goes on meanwhile.
+        const auto serialising = std::chrono::steady_clock::now();
         bytes = state_.save();
         covered = log_.barrier();
+        pause = std::chrono::steady_clock::now() - serialising;
     }
     std::uint64_t seq = 0;
     try {
@@ -460,8 +467,23 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
     checkpoint_seq_ = seq;
     checkpoint_at_ = std::chrono::steady_clock::now();
     const std::chrono::duration<double> took = checkpoint_at_ - started;
-    spdlog::info("checkpoint at event {}: {} bytes, written in {:.2f} s", seq, size, took.count());
+    spdlog::info("checkpoint at event {}: {} bytes, ingest paused {:.3f} s, written in {:.2f} s", seq, size,
+                 pause.count(), took.count());
+    std::lock_guard gauges_lock(last_checkpoint_mutex_);
+    last_checkpoint_ = {seq, 0, size, pause.count(), took.count()};
     return seq;
+}
+
+checkpoint_gauges incident_service::last_checkpoint() const
+{
+    checkpoint_gauges g;
+    {
+        std::lock_guard lock(last_checkpoint_mutex_);
+        g = last_checkpoint_;
+    }
+    const std::uint64_t last = log_.last_seq();
+    g.events_behind = last > g.seq ? last - g.seq : 0;
+    return g;
 }
 
 void incident_service::maintain(std::int64_t now_ms)

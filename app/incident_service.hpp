@@ -128,6 +128,17 @@ struct service_gauges {
     std::uint64_t untracked_source_reports = 0;
 };
 
+// The newest checkpoint, and what writing it cost if this process wrote it (zero otherwise): what
+// /metrics tells an operator about restart time (events_behind are replayed on a start) and the
+// pause a checkpoint costs ingest.
+struct checkpoint_gauges {
+    std::uint64_t seq = 0; // 0: none
+    std::uint64_t events_behind = 0; // events in the log after the newest checkpoint
+    std::size_t bytes = 0;
+    double pause_seconds = 0; // ingest waited while the state was serialised
+    double write_seconds = 0; // the write into the log, ingest going on
+};
+
 // One incident as the change feed hands it over: compact, and when it last changed.
 struct feed_incident {
     incident_summary summary;
@@ -232,6 +243,7 @@ public:
     // commits what the state holds. Returns the seq it covers, or nullopt when nothing changed
     // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
+    checkpoint_gauges last_checkpoint() const;
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
     // when the disk takes writes again, ends expired alerts, auto-closes aged incidents, writes
     // a checkpoint when one is due, then retention.
@@ -391,6 +403,8 @@ private:
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();
     std::uint64_t restored_from_ = 0;
+    mutable std::mutex last_checkpoint_mutex_; // apart: a scrape must not wait for a write
+    checkpoint_gauges last_checkpoint_;
     std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with
     std::chrono::steady_clock::time_point retention_at_{};
 

@@ -69,6 +69,16 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
             disk.recovering ? 1 : 0);
     w.counter("pantau_ingest_recoveries_total", "Rebuilds from the event log after a failed commit.",
               static_cast<double>(disk.recoveries));
+    const checkpoint_gauges checkpoint = incidents.last_checkpoint();
+    w.gauge("pantau_checkpoint_events_behind",
+            "Events in the log after the newest checkpoint: what a start would replay.",
+            static_cast<double>(checkpoint.events_behind));
+    w.gauge("pantau_checkpoint_bytes", "Size of the last checkpoint this process wrote.",
+            static_cast<double>(checkpoint.bytes));
+    w.gauge("pantau_checkpoint_pause_seconds",
+            "How long ingest waited while the last checkpoint's state was serialised.", checkpoint.pause_seconds);
+    w.gauge("pantau_checkpoint_write_seconds", "How long the last checkpoint took to write (ingest going on).",
+            checkpoint.write_seconds);
     w.gauge("pantau_playbacks", "Playbacks of the event log running on stream connections (at most 2).",
             static_cast<double>(incidents.playbacks_running()));
 }

@@ -3,7 +3,8 @@
 // transport and disaster reports over the demo districts, at EVENTS events spread over a year.
 // Agencies resolve each complaint two days after it opened; other incidents end as the service's
 // rules end them. Once a simulated month it prints the process's RSS, the checkpoint's size, the
-// incidents held in memory and archived, the ingest rate of that month, and the time a restart
+// incidents held in memory and archived, the ingest rate of that month, how long the month-end
+// checkpoint held ingest while it serialised the state, and the time a restart
 // from the data dir takes, and the time a look 30 days back takes (GET /api/v1/incidents?at=, a
 // page of 100, and the district counts then; docs/history.md) right after that restart.
 // The numbers must flatten once the archive horizon (7 days) is reached.
@@ -112,8 +113,8 @@ int main(int argc, char** argv)
     const double rate_per_s = events / (static_cast<double>(span_ms) / 1000);
     std::deque<std::pair<std::int64_t, std::uint64_t>> complaints; // opened at, incident id
     std::printf("month | events (M) | ingest (k events/s) | RSS (MiB) | held | archived | checkpoint (MiB) | "
-                "kept checkpoints (MiB) | restart (s) | 30 days back (s)\n");
-    std::printf("---|---|---|---|---|---|---|---|---|---\n");
+                "kept checkpoints (MiB) | ingest paused (ms) | restart (s) | 30 days back (s)\n");
+    std::printf("---|---|---|---|---|---|---|---|---|---|---\n");
     std::uint64_t total = 0;
     for (int month = 1; month <= months; ++month) {
         const auto started = clock_type::now();
@@ -147,6 +148,7 @@ int main(int argc, char** argv)
         total += in_month;
         const std::size_t held = service->gauges(t0 + month * 30 * day_ms).incidents;
         service->write_checkpoint();
+        const double paused_ms = service->last_checkpoint().pause_seconds * 1000;
         const double rss = rss_mib();
         const log_sizes sizes = sizes_of(dir);
         const auto restart_started = clock_type::now();
@@ -168,9 +170,10 @@ int main(int argc, char** argv)
             }
             back_s = std::chrono::duration<double>(clock_type::now() - back_started).count();
         }
-        std::printf("%d | %.2f | %.1f | %.0f | %zu | %ld | %.1f | %.1f | %.2f | %.2f\n", month,
+        std::printf("%d | %.2f | %.1f | %.0f | %zu | %ld | %.1f | %.1f | %.0f | %.2f | %.2f\n", month,
                     static_cast<double>(total) / 1e6, static_cast<double>(in_month) / took.count() / 1000, rss, held,
-                    sizes.archived, sizes.newest_checkpoint_mib, sizes.kept_checkpoints_mib, restart.count(), back_s);
+                    sizes.archived, sizes.newest_checkpoint_mib, sizes.kept_checkpoints_mib, paused_ms, restart.count(),
+                    back_s);
         std::fflush(stdout);
     }
     return 0;

@@ -209,6 +209,29 @@ TEST_F(OpsHandler, MetricsMoveWithIngestAndRequests)
     EXPECT_EQ(value(scrape(), "pantau_http_requests_total{code=\"200\"}"), 3);
 }
 
+TEST_F(OpsHandler, MetricsTellHowFarBehindTheCheckpointIsAndWhatItCost)
+{
+    const auto before = scrape();
+    EXPECT_EQ(value(before, "pantau_checkpoint_bytes"), 0); // none written yet
+    const json reply = post(json::array({report_json("laksa", "c-1", "road_damage"), report_json("laksa", "c-2", "garbage")}));
+    ASSERT_EQ(reply.at("accepted"), 2);
+    const auto m1 = scrape();
+    EXPECT_EQ(value(m1, "pantau_checkpoint_events_behind") - value(before, "pantau_checkpoint_events_behind"), 2);
+
+    ASSERT_TRUE(app->incidents().write_checkpoint());
+    const auto m2 = scrape();
+    EXPECT_EQ(value(m2, "pantau_checkpoint_events_behind"), 0);
+    EXPECT_GT(value(m2, "pantau_checkpoint_bytes"), 0);
+    EXPECT_GT(value(m2, "pantau_checkpoint_write_seconds"), 0);
+    EXPECT_GE(value(m2, "pantau_checkpoint_pause_seconds"), 0);
+
+    // After a restart from it nothing is behind; then each new event is.
+    start();
+    EXPECT_EQ(value(scrape(), "pantau_checkpoint_events_behind"), 0);
+    ASSERT_EQ(post(report_json("laksa", "c-3", "garbage")).at("accepted"), 1);
+    EXPECT_EQ(value(scrape(), "pantau_checkpoint_events_behind"), 1);
+}
+
 TEST_F(OpsHandler, SourceLabelsAreCappedAndTheRestCountAsOther)
 {
     json batch = json::array();
