@@ -111,16 +111,17 @@ http_response timeseries(const api_services& s, const request_context& c)
     if (!district)
         return bad_request(c.req, "district: required (a district code of any level)");
     // A code names a district of the first level, finest first, that has it; level= picks one.
+    // Districts of earlier boundaries still counted in answer too (docs/boundaries.md).
     std::optional<std::size_t> level;
     if (level_name) {
         level = s.districts.level_index(*level_name);
         if (!level)
             return error_reply(c.req, http::status::bad_request, "unknown_level", "unknown level \"" + *level_name + "\"");
-        if (!s.districts.at(*level).find(*district))
+        if (!s.incidents.counts_in(*level, *district))
             level.reset();
     } else {
         for (std::size_t i = 0; i < s.districts.size() && !level; ++i)
-            if (s.districts.at(i).find(*district))
+            if (s.incidents.counts_in(i, *district))
                 level = i;
     }
     if (!level)

@@ -77,7 +77,7 @@ past_answer<store::event_log::past_cut> incident_service::rebuild_at(std::int64_
                                          " events after the nearest kept checkpoint, more than a look replays (" +
                                          std::to_string(max_past_replay_events) + "; see --checkpoint-history)"};
                 if (from > 0 && !state.restore(bytes))
-                    throw replay_stopped{"that time's checkpoint was made with other districts or threshold rules"};
+                    throw replay_stopped{"that time's checkpoint was made with other district levels or threshold rules"};
             },
             [&](const store::log_event& e) { state.apply(e, archived); });
     } catch (const replay_stopped& stopped) {

@@ -90,9 +90,9 @@ void incident_service::replay()
             if (first && *first > 1)
                 throw error("event log " + log_.path().string() + ": the checkpoint at event " +
                             std::to_string(checkpoint->first) +
-                            " was made with other districts or threshold rules, and retention has deleted the events "
+                            " was made with other district levels or threshold rules, and retention has deleted the events "
                             "before it; start with the districts and rules it was made with, or a new --data-dir");
-            spdlog::warn("event log: the checkpoint at event {} was made with other districts or threshold rules; "
+            spdlog::warn("event log: the checkpoint at event {} was made with other district levels or threshold rules; "
                          "replaying the whole log",
                          checkpoint->first);
         }
@@ -532,6 +532,12 @@ void incident_service::maintain(std::int64_t now_ms)
     } catch (const std::exception& e) {
         spdlog::error("event log upkeep: {}", e.what());
     }
+}
+
+bool incident_service::counts_in(std::size_t level, std::string_view code) const
+{
+    std::lock_guard lock(mutex_);
+    return state_.series.knows(level, code);
 }
 
 incident_service::series_result incident_service::timeseries(const timeseries_query& q) const

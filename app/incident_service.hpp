@@ -279,6 +279,9 @@ public:
         std::string why;
     };
     series_result timeseries(const timeseries_query& q) const;
+    // Whether the statistics count in this district: a loaded one, or one of earlier boundaries
+    // that the state still holds (docs/boundaries.md).
+    bool counts_in(std::size_t level, std::string_view code) const;
     store::event_log::stats log_stats() const { return log_.current_stats(); }
 
     // Source freshness as of now_ms (GET /api/v1/sources, the stream's SourceHealth).
@@ -366,7 +369,7 @@ private:
     // The event log's form of a change; `agency_before` is the agency it had (for agency changes).
     static store::log_event change_event(std::uint64_t id, const incident_change& c, const std::string& agency_before,
                                          std::int64_t now_ms);
-    bool restore_state(const std::string& bytes); // false: made with other districts or rules
+    bool restore_state(const std::string& bytes); // false: made with other levels or rules
 
     const geo::hierarchy& districts_;
     double area_min_share_;

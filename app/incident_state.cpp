@@ -11,25 +11,55 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace pantau::app {
 namespace {
 
-constexpr std::uint32_t checkpoint_format = 1;
+// 2: the counters are saved with the districts they count in (Checkpoint.counted).
+constexpr std::uint32_t checkpoint_format = 2;
+constexpr std::uint32_t format_with_codes_in_fingerprint = 1;
 
-std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules)
+// The levels and rules; with_codes: every code too, as format 1 wrote it.
+std::string state_fingerprint(const std::vector<stats_level>& levels, const std::vector<threshold_rule>& rules,
+                              bool with_codes)
 {
     std::string f;
     for (const auto& l : levels) {
         f += "level " + l.name + ":";
-        for (const auto& c : l.codes)
-            f += c + ",";
+        if (with_codes)
+            for (const auto& c : l.codes)
+                f += c + ",";
         f += "\n";
     }
     for (const auto& r : rules)
         f += "rule " + r.type_or_category + " " + r.level + " " + r.window + " " + std::to_string(r.raise_at) + " " +
              std::to_string(r.clear_below) + "\n";
     return f;
+}
+
+std::size_t district_count(const std::vector<stats_level>& levels)
+{
+    std::size_t n = 0;
+    for (const auto& l : levels)
+        n += l.codes.size();
+    return n;
+}
+
+// The loaded districts, then each saved district they lack, appended to its level in the saved
+// order: a district of earlier boundaries keeps its counts (docs/boundaries.md).
+std::vector<stats_level> with_retired(std::vector<stats_level> loaded, const std::vector<stats_level>& saved)
+{
+    for (const auto& level : saved) {
+        auto here = std::find_if(loaded.begin(), loaded.end(), [&](const stats_level& l) { return l.name == level.name; });
+        if (here == loaded.end())
+            continue; // another level: the fingerprint has refused it already
+        std::unordered_set<std::string> known(here->codes.begin(), here->codes.end());
+        for (const auto& code : level.codes)
+            if (known.insert(code).second)
+                here->codes.push_back(code);
+    }
+    return loaded;
 }
 
 // An incident's paths (for_each_stats_path), kept for comparison.
@@ -78,7 +108,7 @@ incident_state::incident_state(const geo::hierarchy& districts, engine_config en
                                timeseries_limits series_limits)
     : engine(std::move(engine_config)), stats(stats_levels(districts), std::move(rules)),
       sources(std::move(sources_config)), series(stats_levels(districts), series_limits), districts_(&districts),
-      fingerprint_(state_fingerprint(stats_levels(districts), stats.rules()))
+      fingerprint_(state_fingerprint(stats_levels(districts), stats.rules(), false))
 {
 }
 
@@ -87,6 +117,12 @@ std::string incident_state::save() const
     checkpoint::v1::Checkpoint c;
     c.set_format(checkpoint_format);
     c.set_fingerprint(fingerprint_);
+    for (auto& level : stats.levels()) {
+        auto* counted = c.add_counted();
+        counted->set_name(level.name);
+        for (auto& code : level.codes)
+            counted->add_codes(std::move(code));
+    }
     engine.save(*c.mutable_engine());
     stats.save(*c.mutable_stats());
     series.save(*c.mutable_timeseries());
@@ -110,11 +146,25 @@ bool incident_state::restore(std::string_view bytes)
     checkpoint::v1::Checkpoint c;
     if (!c.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
         throw std::invalid_argument("it cannot be decoded");
-    if (c.format() != checkpoint_format || c.fingerprint() != fingerprint_)
+    std::vector<stats_level> saved;
+    if (c.format() == checkpoint_format && c.fingerprint() == fingerprint_) {
+        for (const auto& level : c.counted())
+            saved.push_back({level.name(), {level.codes().begin(), level.codes().end()}});
+    } else if (c.format() == format_with_codes_in_fingerprint &&
+               c.fingerprint() == state_fingerprint(stats.levels(), stats.rules(), true)) {
+        saved = stats.levels(); // the same districts, in the same order
+    } else {
         return false;
+    }
+    // Districts of earlier boundaries that the checkpoint still counts in are counted here too.
+    const std::vector<stats_level> counted = with_retired(stats.levels(), saved);
+    if (district_count(counted) != district_count(stats.levels())) {
+        stats = district_stats(counted, stats.rules(), stats.limits());
+        series = report_timeseries(counted, series.limits());
+    }
     engine.restore(c.engine());
-    stats.restore(c.stats());
-    series.restore(c.timeseries());
+    stats.restore(c.stats(), saved);
+    series.restore(c.timeseries(), saved);
     for (const auto& s : c.sources())
         sources.on_report(s.source(), s.last_report_ms());
     return true;

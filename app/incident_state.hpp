@@ -48,8 +48,10 @@ public:
 
     // The checkpoint form (proto/checkpoint.proto), deterministic: the same state, the same bytes.
     std::string save() const;
-    // False when the bytes were made with other districts, rules or format (nothing changed);
-    // throws std::invalid_argument when they do not decode or do not fit.
+    // False when the bytes were made with other levels, rules or format (nothing changed);
+    // throws std::invalid_argument when they do not decode or do not fit. Districts the bytes
+    // count in that are not loaded (earlier boundaries) are counted in from then on, with their
+    // counts; loaded ones the bytes lack start at zero (docs/boundaries.md).
     bool restore(std::string_view bytes);
 
     // One logged event, as it was decided live: a report joins the incident the log names, a
@@ -75,7 +77,7 @@ public:
 
 private:
     const geo::hierarchy* districts_;
-    // What the state depends on besides the events (the districts and the rules): a checkpoint
+    // What the state depends on besides the events (the levels and the rules): a checkpoint
     // made with others does not fit.
     std::string fingerprint_;
 };

@@ -594,12 +594,34 @@ void district_stats::save(checkpoint::v1::Stats& out) const
     out.set_dropped_alert_changes(dropped_alert_changes_);
 }
 
-void district_stats::restore(const checkpoint::v1::Stats& in)
+std::vector<stats_level> district_stats::levels() const
 {
-    std::size_t total_districts = 0;
-    for (const auto& level : levels_)
-        total_districts += level.districts.size();
-    if (static_cast<std::size_t>(in.districts_size()) != total_districts)
+    std::vector<stats_level> out;
+    for (std::size_t i = 0; i < levels_.size(); ++i) {
+        stats_level l{level_names_[i], {}};
+        for (const auto& d : levels_[i].districts)
+            l.codes.push_back(d.code);
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
+void district_stats::restore(const checkpoint::v1::Stats& in, const std::vector<stats_level>& saved)
+{
+    // Where each saved district goes here, in the checkpoint's order.
+    std::vector<district*> targets;
+    for (const auto& level : saved) {
+        const auto here = level_index(level.name);
+        if (!here)
+            throw std::invalid_argument("district_stats: the checkpoint has a level " + level.name + " not counted here");
+        for (const auto& code : level.codes) {
+            district* d = find(*here, code);
+            if (!d)
+                throw std::invalid_argument("district_stats: the checkpoint's district " + code + " is not counted here");
+            targets.push_back(d);
+        }
+    }
+    if (static_cast<std::size_t>(in.districts_size()) != targets.size())
         throw std::invalid_argument("district_stats: the checkpoint has another number of districts");
     auto load_alert = [&](const checkpoint::v1::StatsAlert& p) {
         if (p.rule_index() >= rules_.size() || p.level_index() >= levels_.size())
@@ -619,32 +641,42 @@ void district_stats::restore(const checkpoint::v1::Stats& in)
         return a;
     };
 
-    int next = 0;
     bucket_count_ = 0;
     for (auto& level : levels_) {
         for (auto& d : level.districts) {
-            const auto& p = in.districts(next++);
-            if (p.totals_size() != static_cast<int>(width_ * stats_window_count) ||
-                p.first_in_size() != static_cast<int>(stats_window_count) ||
-                p.open_size() != static_cast<int>(stats_category_count))
-                throw std::invalid_argument("district_stats: the checkpoint's counters have another shape");
+            // Not in the checkpoint: as the constructor left it.
             d.buckets.clear();
-            for (const auto& pb : p.buckets()) {
-                if (pb.counts_size() != static_cast<int>(width_))
-                    throw std::invalid_argument("district_stats: the checkpoint's counters have another shape");
-                d.buckets.push_back(minute_bucket{pb.minute(), {pb.counts().begin(), pb.counts().end()}});
-            }
-            bucket_count_ += d.buckets.size();
-            for (std::size_t w = 0; w < stats_window_count; ++w)
-                d.totals[w].assign(p.totals().begin() + static_cast<int>(w * width_),
-                                   p.totals().begin() + static_cast<int>((w + 1) * width_));
-            for (std::size_t w = 0; w < stats_window_count; ++w)
-                d.first_in[w] = p.first_in(static_cast<int>(w));
-            d.popped = p.popped();
-            for (std::size_t c = 0; c < stats_category_count; ++c)
-                d.open[c] = p.open(static_cast<int>(c));
-            d.version = p.version();
+            for (auto& t : d.totals)
+                t.assign(width_, 0);
+            d.first_in = {};
+            d.popped = 0;
+            d.open = {};
+            d.version = 0;
         }
+    }
+    for (std::size_t next = 0; next < targets.size(); ++next) {
+        district& d = *targets[next];
+        const auto& p = in.districts(static_cast<int>(next));
+        if (p.totals_size() != static_cast<int>(width_ * stats_window_count) ||
+            p.first_in_size() != static_cast<int>(stats_window_count) ||
+            p.open_size() != static_cast<int>(stats_category_count))
+            throw std::invalid_argument("district_stats: the checkpoint's counters have another shape");
+        d.buckets.clear();
+        for (const auto& pb : p.buckets()) {
+            if (pb.counts_size() != static_cast<int>(width_))
+                throw std::invalid_argument("district_stats: the checkpoint's counters have another shape");
+            d.buckets.push_back(minute_bucket{pb.minute(), {pb.counts().begin(), pb.counts().end()}});
+        }
+        bucket_count_ += d.buckets.size();
+        for (std::size_t w = 0; w < stats_window_count; ++w)
+            d.totals[w].assign(p.totals().begin() + static_cast<int>(w * width_),
+                               p.totals().begin() + static_cast<int>((w + 1) * width_));
+        for (std::size_t w = 0; w < stats_window_count; ++w)
+            d.first_in[w] = p.first_in(static_cast<int>(w));
+        d.popped = p.popped();
+        for (std::size_t c = 0; c < stats_category_count; ++c)
+            d.open[c] = p.open(static_cast<int>(c));
+        d.version = p.version();
     }
     started_ = in.started();
     now_ms_ = in.now_ms();

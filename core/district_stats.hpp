@@ -164,11 +164,18 @@ public:
     // (24 × 60 + 1) per district.
     std::size_t bucket_count() const { return bucket_count_; }
 
+    // The levels and codes counted in, in constructor order: what a checkpoint's districts are
+    // saved in the order of.
+    std::vector<stats_level> levels() const;
+    const district_stats_limits& limits() const { return limits_; }
+
     // The whole state, for a checkpoint, and back. restore expects a module built with the same
-    // levels, codes and rules (the caller checks); it throws std::invalid_argument on a shape
-    // that does not fit them.
+    // rules (the caller checks) and `saved` the levels() of the module that saved it: each saved
+    // district goes to the district of its level and code here, which must exist; districts the
+    // saved module did not have start empty (new boundaries, docs/boundaries.md). Throws
+    // std::invalid_argument on a shape that does not fit.
     void save(checkpoint::v1::Stats& out) const;
-    void restore(const checkpoint::v1::Stats& in);
+    void restore(const checkpoint::v1::Stats& in, const std::vector<stats_level>& saved);
 
 private:
     struct minute_bucket {

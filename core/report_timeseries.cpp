@@ -54,6 +54,7 @@ report_timeseries::report_timeseries(const std::vector<stats_level>& levels, tim
     limits_.hour_horizon_ms = std::min(limits_.hour_horizon_ms, limits_.day_horizon_ms);
     limits_.minute_horizon_ms = std::min(limits_.minute_horizon_ms, limits_.hour_horizon_ms);
     for (const auto& level : levels) {
+        level_names_.push_back(level.name);
         auto& slots = slots_.emplace_back();
         for (const auto& code : level.codes)
             slots.emplace(code, district_count_++);
@@ -228,8 +229,24 @@ void report_timeseries::save(checkpoint::v1::Timeseries& out) const
     out.set_late_events(late_events_);
 }
 
-void report_timeseries::restore(const checkpoint::v1::Timeseries& in)
+void report_timeseries::restore(const checkpoint::v1::Timeseries& in, const std::vector<stats_level>& saved)
 {
+    // The saved slot (position over every saved level, finest first) → the slot here.
+    std::vector<std::uint32_t> slot_of;
+    for (const auto& level : saved) {
+        const auto here = std::find(level_names_.begin(), level_names_.end(), level.name);
+        if (here == level_names_.end())
+            throw std::invalid_argument("report_timeseries: the checkpoint has a level " + level.name +
+                                        " not counted here");
+        const auto& slots = slots_[static_cast<std::size_t>(here - level_names_.begin())];
+        for (const auto& code : level.codes) {
+            auto it = slots.find(code);
+            if (it == slots.end())
+                throw std::invalid_argument("report_timeseries: the checkpoint's district " + code +
+                                            " is not counted here");
+            slot_of.push_back(it->second);
+        }
+    }
     if (in.types_size() == 0 || !in.types(0).empty())
         throw std::invalid_argument("report_timeseries: the checkpoint has no type table");
     if (in.has_day_offset_ms() && in.day_offset_ms() != limits_.day_offset_ms)
@@ -241,12 +258,14 @@ void report_timeseries::restore(const checkpoint::v1::Timeseries& in)
     auto load_rows = [&](const auto& list, rows& r) {
         r.clear();
         for (const auto& p : list) {
-            if (p.district() >= district_count_ || p.category() < 1 || p.category() > stats_category_count ||
+            if (p.district() >= slot_of.size() || p.category() < 1 || p.category() > stats_category_count ||
                 p.type() >= types_.size() || p.by_severity_size() != static_cast<int>(stats_severity_count))
                 throw std::invalid_argument("report_timeseries: the checkpoint has a row that does not fit");
             row counts{};
             std::copy(p.by_severity().begin(), p.by_severity().end(), counts.begin());
-            r.emplace_hint(r.end(), row_key{p.district(), p.start_ms(), static_cast<std::uint8_t>(p.category()), p.type()},
+            // In order when the slots are the saved ones; a hint that misses only costs a search.
+            r.emplace_hint(r.end(),
+                           row_key{slot_of[p.district()], p.start_ms(), static_cast<std::uint8_t>(p.category()), p.type()},
                            counts);
         }
     };

@@ -99,9 +99,11 @@ public:
     std::vector<timeseries_point> series(const timeseries_query& q) const;
 
     void save(checkpoint::v1::Timeseries& out) const;
-    // A checkpoint written before day rows existed has hours for the whole horizon: its days are
-    // summed from them, and hours beyond this series' hour horizon are dropped.
-    void restore(const checkpoint::v1::Timeseries& in);
+    // `saved`: the levels and codes of the series that saved it (district_stats::levels() of the
+    // same state); each saved row goes to the district of its level and code here, which must
+    // exist. A checkpoint written before day rows existed has hours for the whole horizon: its
+    // days are summed from them, and hours beyond this series' hour horizon are dropped.
+    void restore(const checkpoint::v1::Timeseries& in, const std::vector<stats_level>& saved);
 
     std::uint64_t late_events() const { return late_events_; }
     std::size_t row_count() const { return minutes_.size() + hours_.size() + days_.size(); }
@@ -118,6 +120,7 @@ private:
     bool reads_days(const timeseries_query& q) const;
     void sum_days_from_hours();
 
+    std::vector<std::string> level_names_;
     std::vector<std::unordered_map<std::string, std::uint32_t>> slots_; // per level: code → district slot
     std::uint32_t district_count_ = 0;
     timeseries_limits limits_;

@@ -207,13 +207,17 @@ json district_stats_json(const geo::level& level, const district_snapshot& s, st
     for (severity v : {severity::unknown, severity::minor, severity::moderate, severity::severe, severity::extreme})
         by_severity[std::string(to_string(v))] = counts.of(v);
     const auto index = level.find(s.code);
-    return {{"code", s.code},
-            {"name", index ? level.districts()[*index].name : s.code},
-            {"reports", counts.total()},
-            {"by_category", std::move(by_category)},
-            {"by_severity", std::move(by_severity)},
-            {"open_incidents", s.open_total()},
-            {"open_by_category", std::move(open)}};
+    json out = {{"code", s.code},
+                {"name", index ? level.districts()[*index].name : s.code},
+                {"reports", counts.total()},
+                {"by_category", std::move(by_category)},
+                {"by_severity", std::move(by_severity)},
+                {"open_incidents", s.open_total()},
+                {"open_by_category", std::move(open)}};
+    // A district of earlier boundaries, still counted in (docs/boundaries.md).
+    if (!index)
+        out["retired"] = true;
+    return out;
 }
 
 json timeseries_point_json(const timeseries_point& p)

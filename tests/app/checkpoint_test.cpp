@@ -3,6 +3,7 @@
 // incidents with their audit trails, district stats, alerts and the report time series — also
 // after retention deleted the events the checkpoint covers. Real SQLite files, the demo districts.
 #include "app/incident_service.hpp"
+#include "app/incident_state.hpp"
 #include "core/error.hpp"
 
 #include "geo/hierarchy.hpp"
@@ -10,6 +11,8 @@
 #include "tests/support/demo_districts.hpp"
 #include "tests/support/ingest_outcome.hpp"
 #include "tests/support/service_workload.hpp"
+
+#include "checkpoint.pb.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -351,6 +354,41 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
     } catch (const pantau::error& e) {
         EXPECT_NE(std::string(e.what()).find("retention"), std::string::npos) << e.what();
     }
+}
+
+TEST(Checkpoint, AFormatOneCheckpointOfTheSameDistrictsIsStillRestored)
+{
+    // Format 1 (before boundaries could change) named every code in its fingerprint and saved the
+    // counters in the loaded districts' order, without Checkpoint.counted.
+    auto state = [] { return incident_state(demo(), {}, {}, {}, {}); };
+    incident_state before = state();
+    const std::vector<std::string> where = {"36.71.01.1001", "36.71.01", "36.71"};
+    before.stats.on_report(where, category::disaster, "flood", severity::severe, t0);
+    before.series.on_report(where, category::disaster, "flood", severity::severe, t0, t0);
+    checkpoint::v1::Checkpoint c;
+    ASSERT_TRUE(c.ParseFromString(before.save()));
+    auto format_one = [&](const std::vector<stats_level>& levels) {
+        std::string fingerprint;
+        for (const auto& l : levels) {
+            fingerprint += "level " + l.name + ":";
+            for (const auto& code : l.codes)
+                fingerprint += code + ",";
+            fingerprint += "\n";
+        }
+        checkpoint::v1::Checkpoint old = c;
+        old.set_format(1);
+        old.set_fingerprint(fingerprint);
+        old.clear_counted();
+        return old.SerializeAsString();
+    };
+    incident_state after = state();
+    ASSERT_TRUE(after.restore(format_one(before.stats.levels())));
+    EXPECT_EQ(after.save(), before.save());
+    // Format 1 of other districts cannot say which counter is whose: set aside.
+    std::vector<stats_level> other = before.stats.levels();
+    other[0].codes.pop_back();
+    incident_state refused = state();
+    EXPECT_FALSE(refused.restore(format_one(other)));
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 
 #include "core/district_stats.hpp"
 
+#include "checkpoint.pb.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -614,6 +616,55 @@ TEST(DistrictStats, HundredThousandReportsOverFifteenHundredDistrictsKeepOneBuck
     s.advance(end + 25 * hour);
     EXPECT_EQ(s.bucket_count(), 0u);
     EXPECT_EQ(s.snapshot(2, "K", end + 25 * hour)->in(stats_window::h24).total(), 0u);
+}
+
+TEST(DistrictStats, ACheckpointOfOtherBoundariesKeepsEachDistrictsCountsByCode)
+{
+    // Before: kel_b with a flood alert, counts in every district.
+    district_stats before(tangerang_levels(), {rule("flood", "kelurahan", "1h", 3, 1)});
+    const std::int64_t now = t0 + 2 * hour;
+    flood(before, at_a, now - 50 * minute, 2);
+    flood(before, at_b, now - 30 * minute, 4);
+    flood(before, at_c, now - 10 * minute);
+    before.on_incident_opened(at_b, category::disaster);
+    ASSERT_EQ(before.active_alerts().size(), 1u);
+    checkpoint::v1::Stats saved;
+    before.save(saved);
+
+    // After: kel_b split into two new kelurahan. It stays counted in after the loaded ones (as
+    // the incident state orders them), in another order than before.
+    const std::string kel_b1 = "36.71.01.1003", kel_b2 = "36.71.01.1004";
+    district_stats after({{"kelurahan", {kel_a, kel_b1, kel_b2, kel_c, kel_b}}, {"kecamatan", {kec_1, kec_2}}, {"kota", {kota}}},
+                         {rule("flood", "kelurahan", "1h", 3, 1)});
+    after.restore(saved, before.levels());
+    for (const auto& [level, code] : std::vector<std::pair<std::size_t, std::string>>{
+             {0, kel_a}, {0, kel_b}, {0, kel_c}, {1, kec_1}, {1, kec_2}, {2, kota}}) {
+        const auto was = before.snapshot(level, code, now), is = after.snapshot(level, code, now);
+        ASSERT_TRUE(was && is) << code;
+        for (auto w : {stats_window::m15, stats_window::h1, stats_window::h24})
+            EXPECT_EQ(is->in(w).by_category_severity, was->in(w).by_category_severity) << code;
+        EXPECT_EQ(is->open, was->open) << code;
+        EXPECT_EQ(is->version, was->version) << code;
+    }
+    EXPECT_EQ(counts(after, 0, kel_b, stats_window::h1, now).total(), 4u);
+    for (const auto& code : {kel_b1, kel_b2}) {
+        EXPECT_EQ(counts(after, 0, code, stats_window::h24, now).total(), 0u) << code;
+        EXPECT_EQ(after.snapshot(0, code, now)->open_total(), 0u) << code;
+    }
+    // The alert on the old kelurahan goes on, and clears as its hour passes.
+    ASSERT_EQ(after.active_alerts().size(), 1u);
+    EXPECT_EQ(after.active_alerts()[0].code, kel_b);
+    after.advance(now + 40 * minute);
+    EXPECT_TRUE(after.active_alerts().empty());
+    // New reports count in the new kelurahan, and in the same kecamatan as before.
+    flood(after, {kel_b1, kec_1, kota}, now + 41 * minute);
+    EXPECT_EQ(counts(after, 0, kel_b1, stats_window::m15, now + 41 * minute).total(), 1u);
+    EXPECT_EQ(counts(after, 1, kec_1, stats_window::h1, now + 41 * minute).total(), 1u);
+
+    // A district the checkpoint counts in must be counted in here.
+    district_stats without_b({{"kelurahan", {kel_a, kel_c}}, {"kecamatan", {kec_1, kec_2}}, {"kota", {kota}}},
+                             {rule("flood", "kelurahan", "1h", 3, 1)});
+    EXPECT_THROW(without_b.restore(saved, before.levels()), std::invalid_argument);
 }
 
 } // namespace

@@ -201,7 +201,7 @@ TEST(ReportTimeseries, ACheckpointWithoutDaysGetsThemSummedFromItsHours)
     saved.clear_day_offset_ms();
     saved.clear_days_whole_from_ms();
     report_timeseries upgraded(levels, now_limits);
-    upgraded.restore(saved);
+    upgraded.restore(saved, levels);
 
     // The first report's day started before any hour was counted: the days are whole from the
     // next midnight (WIB) on, and each is exact.
@@ -237,14 +237,51 @@ TEST(ReportTimeseries, ACheckpointWithoutDaysGetsThemSummedFromItsHours)
     checkpoint::v1::Timeseries again;
     upgraded.save(again);
     report_timeseries restored(levels, now_limits);
-    restored.restore(again);
+    restored.restore(again, levels);
     EXPECT_EQ(restored.day_floor_ms(), upgraded.day_floor_ms());
 
     // Days that start at another hour cannot be read as these.
     timeseries_limits utc = now_limits;
     utc.day_offset_ms = 0;
     report_timeseries other(levels, utc);
-    EXPECT_THROW(other.restore(again), std::invalid_argument);
+    EXPECT_THROW(other.restore(again, levels), std::invalid_argument);
+}
+
+TEST(ReportTimeseries, ACheckpointOfOtherBoundariesKeepsEachDistrictsRowsByCode)
+{
+    report_timeseries before(levels);
+    traffic t(3, hour, 4);
+    const std::int64_t now = t0 + 3 * day;
+    t.feed(before, now);
+    checkpoint::v1::Timeseries saved;
+    before.save(saved);
+
+    // 36.71.01.1002 split in two: the new ones first, the old one counted after them.
+    const std::vector<stats_level> after_levels = {
+        {"kelurahan", {"36.71.01.1001", "36.71.01.1003", "36.71.01.1004", "36.71.02.1001", "36.71.01.1002"}},
+        {"kecamatan", {"36.71.01", "36.71.02"}},
+        {"kota", {"36.71"}}};
+    report_timeseries after(after_levels);
+    after.restore(saved, levels);
+    for (std::size_t level = 0; level < levels.size(); ++level) {
+        for (const auto& code : levels[level].codes) {
+            for (auto bucket : {minute, hour, day}) {
+                const auto q = query(level, code, bucket, now - day, now, bucket == day ? wib_midnight : 0);
+                const auto was = before.series(q), is = after.series(q);
+                ASSERT_EQ(is.size(), was.size());
+                for (std::size_t i = 0; i < is.size(); ++i)
+                    EXPECT_EQ(is[i].counts, was[i].counts) << code << " at " << is[i].t_ms;
+            }
+        }
+    }
+    for (const auto& p : after.series(query(0, "36.71.01.1003", hour, now - day, now)))
+        EXPECT_EQ(p.total(), 0u);
+    EXPECT_EQ(after.row_count(), before.row_count());
+
+    std::vector<stats_level> without_old = after_levels;
+    without_old[0].codes.pop_back();
+    report_timeseries lacking(without_old);
+    EXPECT_THROW(lacking.restore(saved, levels), std::invalid_argument);
 }
 
 } // namespace
