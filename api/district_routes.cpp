@@ -17,7 +17,7 @@ void add_district_routes(route_table& routes, const api_services& s)
     // Each level's collection is serialised once, at start-up, and shared by every reply.
     auto collections = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
     for (std::size_t i = 0; i < s.districts.size(); ++i)
-        collections->push_back(shared(wire::districts_geojson(s.districts.at(i))));
+        collections->push_back(shared(wire::districts_geojson(s.districts.at(i), s.districts.version())));
 
     routes.add(http::verb::get, "/api/v1/districts", access::viewer, [&s, collections](const request_context& c) {
         std::optional<std::string> level_name;

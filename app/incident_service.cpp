@@ -13,10 +13,8 @@
 #include <chrono>
 
 namespace pantau::app {
-namespace {
 
-// The defaults proposed in docs/stats.md, kept to the levels this hierarchy has.
-std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
+std::vector<threshold_rule> default_threshold_rules(const geo::hierarchy& h)
 {
     const std::vector<threshold_rule> proposed = {
         {"flood", "kelurahan", "1h", 5, 2},       {"fire", "kelurahan", "1h", 3, 1},
@@ -31,12 +29,14 @@ std::vector<threshold_rule> default_rules(const geo::hierarchy& h)
     return out;
 }
 
+namespace {
+
 // The config's rules, checked here where the levels are known, so a bad one fails start-up
 // with the config's words rather than district_stats' invalid_argument.
 std::vector<threshold_rule> checked_rules(const geo::hierarchy& h, std::optional<std::vector<threshold_rule>> rules)
 {
     if (!rules)
-        return default_rules(h);
+        return default_threshold_rules(h);
     for (const auto& r : *rules) {
         if (!h.level_index(r.level)) {
             std::string known;
@@ -84,6 +84,14 @@ void incident_service::replay()
     if (auto checkpoint = log_.latest_checkpoint()) {
         if (restore_state(checkpoint->second)) {
             after = checkpoint->first;
+            const auto& was = restored_boundaries_ = state_.restored_boundaries();
+            // A checkpoint older than versions (format 1) was made with exactly these districts.
+            if (!was.version.empty() && was.version != districts_.version())
+                spdlog::warn("districts: the boundaries changed since the checkpoint at event {} (version {} -> {}): "
+                             "{} district(s) no longer loaded are still counted in, {} new one(s) start at zero "
+                             "(docs/boundaries.md)",
+                             checkpoint->first, was.version.empty() ? "unknown" : was.version, districts_.version(),
+                             was.retired, was.added);
         } else {
             // The state depends on the districts and rules: rebuild it from the events, if the log has all.
             const auto first = log_.first_seq();

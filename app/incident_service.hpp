@@ -97,6 +97,10 @@ struct service_options {
     std::int64_t settled_horizon_ms = 7LL * 24 * 60 * 60 * 1000;
 };
 
+// The threshold rules of docs/stats.md, kept to the levels this hierarchy has: in force unless
+// the config gives its own.
+std::vector<threshold_rule> default_threshold_rules(const geo::hierarchy& h);
+
 // An area's districts at every level (by level, then code) with the shares above min_share,
 // and per level the one it overlaps most. Throws geo::error for an area the locator refuses.
 district_join join_area(geo::locator& locator, const geo::hierarchy& h, const report& r, double min_share);
@@ -271,6 +275,8 @@ public:
     disk_gauges disk();
     // The seq of the checkpoint start-up began from (0: none, the whole log was replayed).
     std::uint64_t restored_from() const { return restored_from_; }
+    // The boundaries of the checkpoint start-up began from, against those loaded (docs/boundaries.md).
+    const incident_state::boundaries_change& restored_boundaries() const { return restored_boundaries_; }
 
     // Report counts per bucket for one district; `why` set when the range is not held exactly
     // (older than the minute or hour horizon). The district must be known.
@@ -406,6 +412,7 @@ private:
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();
     std::uint64_t restored_from_ = 0;
+    incident_state::boundaries_change restored_boundaries_;
     mutable std::mutex last_checkpoint_mutex_; // apart: a scrape must not wait for a write
     checkpoint_gauges last_checkpoint_;
     std::uint64_t retention_seq_ = 0; // the checkpoint retention last ran with

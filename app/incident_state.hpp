@@ -53,6 +53,13 @@ public:
     // count in that are not loaded (earlier boundaries) are counted in from then on, with their
     // counts; loaded ones the bytes lack start at zero (docs/boundaries.md).
     bool restore(std::string_view bytes);
+    // What the last restore found of the boundaries the checkpoint was written with.
+    struct boundaries_change {
+        std::string version;     // theirs ("" for a checkpoint older than versions)
+        std::size_t retired = 0; // districts the checkpoint counts in that are not loaded
+        std::size_t added = 0;   // loaded districts the checkpoint did not count in
+    };
+    const boundaries_change& restored_boundaries() const { return restored_boundaries_; }
 
     // One logged event, as it was decided live: a report joins the incident the log names, a
     // change is made again. A change to an incident that is not held readmits it from the
@@ -80,6 +87,7 @@ private:
     // What the state depends on besides the events (the levels and the rules): a checkpoint
     // made with others does not fit.
     std::string fingerprint_;
+    boundaries_change restored_boundaries_;
 };
 
 } // namespace pantau::app

@@ -69,6 +69,8 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
             disk.recovering ? 1 : 0);
     w.counter("pantau_ingest_recoveries_total", "Rebuilds from the event log after a failed commit.",
               static_cast<double>(disk.recoveries));
+    w.family("pantau_boundaries_info", "gauge", "The loaded boundaries' version (docs/boundaries.md).");
+    w.sample("pantau_boundaries_info", {{"version", incidents.districts().version()}}, 1);
     const checkpoint_gauges checkpoint = incidents.last_checkpoint();
     w.gauge("pantau_checkpoint_events_behind",
             "Events in the log after the newest checkpoint: what a start would replay.",

@@ -72,11 +72,15 @@ void incident_engine::save(checkpoint::v1::Engine& out) const
         a->set_key(std::string(key));
         a->set_incident_id(id);
     }
-    // Sorted: an unordered map's order differs between two processes with the same state.
-    std::vector<std::pair<std::string_view, std::uint64_t>> keys(report_by_key_.begin(), report_by_key_.end());
-    std::sort(keys.begin(), keys.end());
+    // Sorted: an unordered map's order differs between two processes with the same state. By
+    // report id, which is unique: a million keys sort several times faster by number than by text.
+    std::vector<std::pair<std::uint64_t, std::string_view>> keys;
+    keys.reserve(report_by_key_.size());
+    for (const auto& [key, id] : report_by_key_)
+        keys.emplace_back(id, key);
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     out.mutable_report_keys()->Reserve(static_cast<int>(keys.size()));
-    for (const auto& [key, id] : keys) {
+    for (const auto& [id, key] : keys) {
         auto* k = out.add_report_keys();
         k->set_key(std::string(key));
         k->set_report_id(id);

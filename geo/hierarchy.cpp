@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -83,6 +85,40 @@ void fill_lazy_caches(const detail::geos_context& ctx, const GEOSGeometry* g)
     GEOSGeom_getExtent_r(ctx, g, &x0, &y0, &x1, &y1);
 }
 
+// FNV-1a, 64 bits, over each level's name and each district's code, name, parent and polygon
+// (WKB as loaded, after any repair).
+std::string digest_of(const detail::hierarchy_data& data)
+{
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto add = [&h](const unsigned char* bytes, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i)
+            h = (h ^ bytes[i]) * 0x100000001b3ULL;
+        h = (h ^ 0xffU) * 0x100000001b3ULL; // closes the field: "ab","c" differs from "a","bc"
+    };
+    auto add_text = [&add](const std::string& s) { add(reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
+    const detail::geos_context& ctx = *data.ctx;
+    GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx); // nothing below throws
+    for (const auto& level : data.levels) {
+        add_text(level->name);
+        for (std::size_t i = 0; i < level->districts.size(); ++i) {
+            const district& d = level->districts[i];
+            add_text(d.code);
+            add_text(d.name);
+            add_text(d.parent_code);
+            std::size_t size = 0;
+            unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, level->geometries[i].get(), &size);
+            if (wkb) {
+                add(wkb, size);
+                GEOSFree_r(ctx, wkb);
+            }
+        }
+    }
+    GEOSWKBWriter_destroy_r(ctx, writer);
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+    return text;
+}
+
 } // namespace
 
 hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& report)
@@ -152,6 +188,7 @@ hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& rep
                                          d.parent_code + ", which level " + upper.name + " does not have");
         }
     }
+    data->version = digest_of(*data);
     return hierarchy(std::move(data));
 }
 
@@ -161,6 +198,8 @@ hierarchy& hierarchy::operator=(hierarchy&&) noexcept = default;
 hierarchy::~hierarchy() = default;
 
 std::size_t hierarchy::size() const { return data_->levels.size(); }
+
+const std::string& hierarchy::version() const { return data_->version; }
 
 level hierarchy::at(std::size_t i) const { return level(data_->levels.at(i).get()); }
 

@@ -59,6 +59,10 @@ public:
     std::size_t size() const;
     level at(std::size_t i) const;
     std::optional<std::size_t> level_index(std::string_view name) const;
+    // These boundaries' version: 16 hex digits digested from every level's name and every
+    // district's code, name, parent and polygon, so that the same files give the same version
+    // and any change gives another (docs/boundaries.md). A label, not a security measure.
+    const std::string& version() const;
 
 private:
     friend class locator;

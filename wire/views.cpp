@@ -135,9 +135,10 @@ json vehicle_json(const v1::Vehicle& v)
             {"districts", std::move(districts)}};
 }
 
-std::string districts_geojson(const geo::level& level)
+std::string districts_geojson(const geo::level& level, const std::string& boundaries_version)
 {
-    std::string out = "{\"type\":\"FeatureCollection\",\"name\":" + dump(json(level.name())) + ",\"features\":[";
+    std::string out = "{\"type\":\"FeatureCollection\",\"name\":" + dump(json(level.name())) +
+                      ",\"boundaries_version\":" + dump(json(boundaries_version)) + ",\"features\":[";
     const auto& districts = level.districts();
     for (std::size_t i = 0; i < districts.size(); ++i) {
         const geo::district& d = districts[i];

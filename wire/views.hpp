@@ -44,8 +44,9 @@ json source_json(const source_status& s);
 json district_stats_json(const geo::level& level, const district_snapshot& s, stats_window window);
 json timeseries_point_json(const timeseries_point& p);
 
-// A level's districts as a GeoJSON FeatureCollection (properties: code, name, level, parent, area_km2).
-std::string districts_geojson(const geo::level& level);
+// A level's districts as a GeoJSON FeatureCollection (properties: code, name, level, parent,
+// area_km2), with the boundaries' version (geo::hierarchy::version) as a foreign member.
+std::string districts_geojson(const geo::level& level, const std::string& boundaries_version);
 // `overdue` tells each incident's flag (core/sla.hpp), as a property and a last CSV column.
 using overdue_test = std::function<bool(const incident&)>;
 std::string incidents_geojson(const geo::hierarchy& h, const std::vector<incident>& incidents, const overdue_test& overdue);

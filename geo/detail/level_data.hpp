@@ -26,6 +26,7 @@ struct hierarchy_data {
     // Declared first so it is destroyed last: the geometries' deleters use it.
     std::unique_ptr<geos_context> ctx = std::make_unique<geos_context>();
     std::vector<std::unique_ptr<level_data>> levels;
+    std::string version; // hierarchy::version()
 };
 
 } // namespace pantau::geo::detail

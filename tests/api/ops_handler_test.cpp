@@ -178,6 +178,7 @@ TEST_F(OpsHandler, MetricsMoveWithIngestAndRequests)
     const auto m0 = scrape();
     EXPECT_EQ(value(m0, "pantau_incidents_total"), 0);
     EXPECT_EQ(value(m0, "pantau_source_stale{source=\"bmkg\"}"), 1);
+    EXPECT_EQ(value(m0, "pantau_boundaries_info{version=\"" + app->incidents().districts().version() + "\"}"), 1);
     EXPECT_EQ(m0.count("pantau_source_age_seconds{source=\"bmkg\"}"), 0u); // never reported
 
     json bad = report_json("laksa", "bad-1", "road_damage");

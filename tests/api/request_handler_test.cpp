@@ -176,6 +176,9 @@ TEST_F(RequestHandler, DistrictsOfANamedLevelCarryThatLevelAndTheTopLevelHasNull
     }
     const json kota = json_body(get("/api/v1/districts?level=kota"));
     ASSERT_EQ(kota.at("features").size(), 1u);
+    // Every level names the boundaries' version, the same for all.
+    EXPECT_EQ(kota.at("boundaries_version").get<std::string>().size(), 16u);
+    EXPECT_EQ(kota.at("boundaries_version"), kec.at("boundaries_version"));
     EXPECT_TRUE(kota.at("features").at(0).at("properties").at("parent").is_null());
     EXPECT_EQ(kota.at("features").at(0).at("properties").at("name"), "Kota Tangerang");
 }

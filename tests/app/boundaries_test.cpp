@@ -154,9 +154,13 @@ TEST(Boundaries, ASplitKelurahanKeepsTheCheckpointItsIncidentsAndItsCounts)
     ASSERT_FALSE(after.at(0).find(split_code));
     ASSERT_TRUE(after.at(0).find(split.west_code));
 
+    EXPECT_NE(after.version(), before.version());
     auto expect_as_before = [&](incident_service& s) {
         // The checkpoint was used: nothing was replayed from the start.
         EXPECT_EQ(s.restored_from(), seq);
+        EXPECT_EQ(s.restored_boundaries().version, before.version());
+        EXPECT_EQ(s.restored_boundaries().retired, 1u);
+        EXPECT_EQ(s.restored_boundaries().added, 2u);
         app::incident_filter all;
         all.limit = 1'000'000;
         const auto now_held = s.list(all);
@@ -212,6 +216,9 @@ TEST(Boundaries, ASplitKelurahanKeepsTheCheckpointItsIncidentsAndItsCounts)
     // Restarted again: the old kelurahan is still counted (the new checkpoint carries it).
     incident_service s(after, dir.path());
     EXPECT_EQ(s.events_replayed(), 0u);
+    EXPECT_EQ(s.restored_boundaries().version, after.version());
+    EXPECT_EQ(s.restored_boundaries().retired, 1u); // still counted in
+    EXPECT_EQ(s.restored_boundaries().added, 0u);
     const auto kel = by_code(s.stats(0, end));
     EXPECT_EQ(kel.at(split_code).open, kelurahan.at(split_code).open);
     EXPECT_EQ(kel.at(split.east_code).open_total(), 1u);

@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <set>
 #include <string>
 
 namespace {
@@ -230,6 +232,41 @@ TEST(HierarchyByDissolve, RealTangerangKelurahanDissolveIntoThe13KecamatanOfTheK
 
     geo::locator loc(h);
     expect_consistent_paths(h, loc, bench::uniform_points(kel.extent(), 20000, 21));
+}
+
+TEST(HierarchyVersion, TheSameBoundariesGiveTheSameVersionAndAnyChangeAnother)
+{
+    temp_dir dir;
+    auto version_of = [&](const std::vector<geo_test::test_feature>& features, const std::string& file) {
+        const std::string path = dir.path(file);
+        geo_test::write_layer(path, features);
+        geo::load_report report;
+        return geo::hierarchy::load({layer_level("kelurahan", path, "code", "name", "kec"),
+                                     dissolve_level("kecamatan", "kec_name", "kota")},
+                                    report)
+            .version();
+    };
+    const std::string base = version_of(four_kelurahan(), "base.gpkg");
+    EXPECT_EQ(base.size(), 16u);
+    EXPECT_EQ(base.find_first_not_of("0123456789abcdef"), std::string::npos) << base;
+    // Another file with the same districts, in another order: the same version.
+    auto reordered = four_kelurahan();
+    std::reverse(reordered.begin(), reordered.end());
+    EXPECT_EQ(version_of(reordered, "reordered.gpkg"), base);
+    // A new code, a new name, a new parent, a moved corner: each another version.
+    auto renumbered = four_kelurahan();
+    renumbered[0].fields[0].second = "K9";
+    auto renamed = four_kelurahan();
+    renamed[0].fields[1].second = "Kelurahan Baru";
+    auto moved_parent = four_kelurahan();
+    moved_parent[0].fields[2].second = "A";
+    auto reshaped = four_kelurahan();
+    reshaped[0].wkt = box_wkt(106.61, -6.21, 106.6201, -6.20);
+    std::set<std::string> versions = {base};
+    int n = 0;
+    for (const auto* changed : {&renumbered, &renamed, &moved_parent, &reshaped})
+        EXPECT_TRUE(versions.insert(version_of(*changed, "changed" + std::to_string(n++) + ".gpkg")).second)
+            << "change " << n << " kept a version";
 }
 
 } // namespace

@@ -1,0 +1,61 @@
+// How long a checkpoint takes to save and to restore, on a real state: the newest checkpoint of a
+// data dir (e.g. the one the b8 year bench leaves, docs/benchmarks.md), read as `pantau export`
+// reads a live log. Saving is what holds ingest at each checkpoint; restoring is most of a
+// restart and of a look at the past.
+//
+//   build/bench/pantau_bench_checkpoint DATA_DIR [ROUNDS]
+#include "app/incident_service.hpp"
+#include "app/incident_state.hpp"
+
+#include "geo/demo_districts.hpp"
+#include "geo/hierarchy.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+int main(int argc, char** argv)
+{
+    using namespace pantau;
+    using clock_type = std::chrono::steady_clock;
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s DATA_DIR [ROUNDS]\n", argv[0]);
+        return 2;
+    }
+    const int rounds = argc > 2 ? std::max(1, std::stoi(argv[2])) : 5;
+    spdlog::set_level(spdlog::level::warn);
+    store::event_log_options read_only;
+    read_only.read_only = true;
+    const store::event_log log(argv[1], read_only);
+    const auto checkpoint = log.latest_checkpoint();
+    if (!checkpoint) {
+        std::fprintf(stderr, "%s: no checkpoint\n", argv[1]);
+        return 1;
+    }
+    geo::load_report loaded;
+    const geo::hierarchy districts = geo::hierarchy::load(geo::demo_levels(PANTAU_REPO_DATA), loaded);
+    double restore_best = 1e9, save_best = 1e9;
+    std::size_t held = 0, saved_bytes = 0;
+    for (int i = 0; i < rounds; ++i) {
+        app::incident_state state(districts, engine_config{}, app::default_threshold_rules(districts), {}, {});
+        const auto restoring = clock_type::now();
+        if (!state.restore(checkpoint->second)) {
+            std::fprintf(stderr, "the checkpoint was made with other levels or rules\n");
+            return 1;
+        }
+        const auto saving = clock_type::now();
+        const std::string bytes = state.save();
+        const auto done = clock_type::now();
+        restore_best = std::min(restore_best, std::chrono::duration<double>(saving - restoring).count());
+        save_best = std::min(save_best, std::chrono::duration<double>(done - saving).count());
+        held = state.engine.incidents().size();
+        saved_bytes = bytes.size();
+    }
+    std::printf("checkpoint at event %llu: %.1f MiB, %zu incidents held; best of %d: restore %.3f s, save %.3f s\n",
+                static_cast<unsigned long long>(checkpoint->first), static_cast<double>(saved_bytes) / (1 << 20), held,
+                rounds, restore_best, save_best);
+    return 0;
+}
