@@ -37,7 +37,7 @@ int main(int argc, char** argv)
     }
     geo::load_report loaded;
     const geo::hierarchy districts = geo::hierarchy::load(geo::demo_levels(PANTAU_REPO_DATA), loaded);
-    double restore_best = 1e9, save_best = 1e9;
+    double restore_first = 0, restore_best = 1e9, save_best = 1e9;
     std::size_t held = 0, saved_bytes = 0;
     for (int i = 0; i < rounds; ++i) {
         app::incident_state state(districts, engine_config{}, app::default_threshold_rules(districts), {}, {});
@@ -49,13 +49,19 @@ int main(int argc, char** argv)
         const auto saving = clock_type::now();
         const std::string bytes = state.save();
         const auto done = clock_type::now();
-        restore_best = std::min(restore_best, std::chrono::duration<double>(saving - restoring).count());
+        // The first restore is the one a start makes, into a fresh process; later ones reuse
+        // the memory the rounds before freed, so both are shown.
+        const double restore_s = std::chrono::duration<double>(saving - restoring).count();
+        if (i == 0)
+            restore_first = restore_s;
+        restore_best = std::min(restore_best, restore_s);
         save_best = std::min(save_best, std::chrono::duration<double>(done - saving).count());
         held = state.engine.incidents().size();
         saved_bytes = bytes.size();
     }
-    std::printf("checkpoint at event %llu: %.1f MiB, %zu incidents held; best of %d: restore %.3f s, save %.3f s\n",
+    std::printf("checkpoint at event %llu: %.1f MiB, %zu incidents held; restore %.3f s (first), %.3f s (best of %d); "
+                "save %.3f s (best)\n",
                 static_cast<unsigned long long>(checkpoint->first), static_cast<double>(saved_bytes) / (1 << 20), held,
-                rounds, restore_best, save_best);
+                restore_first, restore_best, rounds, save_best);
     return 0;
 }
