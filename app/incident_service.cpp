@@ -90,7 +90,7 @@ void incident_service::replay()
                 spdlog::warn("districts: the boundaries changed since the checkpoint at event {} (version {} -> {}): "
                              "{} district(s) no longer loaded are still counted in, {} new one(s) start at zero "
                              "(docs/boundaries.md)",
-                             checkpoint->first, was.version.empty() ? "unknown" : was.version, districts_.version(),
+                             checkpoint->first, was.version, districts_.version(),
                              was.retired, was.added);
         } else {
             // The state depends on the districts and rules: rebuild it from the events, if the log has all.
