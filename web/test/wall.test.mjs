@@ -27,6 +27,7 @@ const FEED_BOUND_MS = 1000;
 const MAP_BOUND_MS = process.env.PANTAU_WEB_STRICT === "1" ? 1000 : 10000;
 
 let server, browser, dataDir, origin;
+let serverArgs;                 // the config and poller: a restart must start the same server
 const foreign = [];             // every request to a host other than the server
 
 async function openWall(query = "", viewport = { width: 1600, height: 900 }) {
@@ -89,7 +90,8 @@ before(async () => {
   // (docs/config.md, [autoclose]); this test counts them open.
   writeFileSync(config, "[sources]\nbmkg = 10m\n[autoclose]\ntraffic_jam = never\naccident = never\n");
   // A poller of a feed that refuses connections (port 9, discard): its source stale, saying why.
-  server = await startServer({ dataDir, extra: ["--config", config, "--poll", "bmkg=http://127.0.0.1:9/autogempa.json@1h"] });
+  serverArgs = ["--config", config, "--poll", "bmkg=http://127.0.0.1:9/autogempa.json@1h"];
+  server = await startServer({ dataDir, extra: serverArgs });
   origin = server.url.replace(/\/$/, "");
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   // A realistic background: incidents of every category spread over the last day.
@@ -459,7 +461,9 @@ test("a server restart shows the disconnected state, then recovers with no missi
   await server.stop();
   await page.waitForSelector("#disconnected:not([hidden])", { timeout: WAIT });
   assert.match(await page.getAttribute("#conn", "class"), /closed/);
-  server = await startServer({ dataDir, listen: `127.0.0.1:${port}` });
+  // With the same config: without it, the default auto-close (3 h) would close the background's
+  // older jams during the check below, on a loaded machine.
+  server = await startServer({ dataDir, listen: `127.0.0.1:${port}`, extra: serverArgs });
   const posted = await postReports(server.url, [report("disaster", 106.61, -6.18, { type: "fallen_tree" })]);
   const id = posted.results[0].incident_id;
   await page.waitForSelector("#disconnected[hidden]", { state: "attached", timeout: 10000 });
