@@ -48,6 +48,7 @@ std::size_t incident_service::evict_settled(std::int64_t now_ms)
     std::lock_guard lock(mutex_);
     archive_in_use_ = true;
     const std::size_t evicted = state_.engine.evict(ids, before_ms);
+    note_held_change(std::move(ids), 0, before_ms);
     spdlog::info("{} incident(s) settled since {} archived and out of memory", evicted, rfc3339(before_ms));
     return evicted;
 }

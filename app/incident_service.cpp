@@ -110,6 +110,8 @@ void incident_service::replay()
     }
     restored_from_ = after;
     checkpoint_seq_ = after;
+    // The next checkpoint can start from this one: nothing has changed the state but its events.
+    held_changes_complete_ = after > 0;
     {
         std::lock_guard gauges_lock(last_checkpoint_mutex_);
         last_checkpoint_.seq = std::max(last_checkpoint_.seq, after);
@@ -129,6 +131,10 @@ void incident_service::rebuild_from_log()
     const std::uint64_t restored_at_start = restored_from_;
     replay();
     restored_from_ = restored_at_start;
+    // The held changes made before went with the state they were made to: the state is now the
+    // newest checkpoint and the events after it, as replay() found (under checkpoint_mutex_, so
+    // no checkpoint is being made meanwhile).
+    held_changes_.clear();
 }
 
 ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms)
@@ -257,8 +263,8 @@ change_outcome incident_service::change(std::uint64_t id, const incident_change&
                                                           (c.agency ? c.agency->size() : 0) +
                                                           (c.note ? c.note->size() : 0) + c.actor.size())))
             return std::move(*refused);
-        if (!state_.engine.find(id))
-            readmit_archived(id); // a change to an archived incident holds it again
+        if (!state_.engine.find(id) && readmit_archived(id)) // a change to an archived incident holds it again
+            note_held_change({}, id, now_ms); // the version a replay of this change reads back
         const incident* before = state_.engine.find(id);
         const incident_status status_before = before ? before->status : incident_status::new_;
         const std::string agency_before = before ? before->agency : std::string();
@@ -439,59 +445,6 @@ bool incident_service::restore_state(const std::string& bytes)
     } catch (const std::invalid_argument& e) {
         throw error("event log " + log_.path().string() + ": the latest checkpoint does not fit: " + e.what());
     }
-}
-
-std::optional<std::uint64_t> incident_service::write_checkpoint()
-{
-    std::lock_guard checkpoint_lock(checkpoint_mutex_);
-    std::string bytes;
-    std::future<std::uint64_t> covered;
-    std::chrono::duration<double> pause{};
-    {
-        std::lock_guard lock(mutex_);
-        if (failed_ || (log_.current_stats().events_queued == 0 && log_.last_seq() == checkpoint_seq_))
-            return std::nullopt;
-        // The state holds every appended event, committed or not. The barrier, queued right
-        // behind them (no append can come between while mutex_ is held), tells which seq that is
-        // once they are durable; ingest goes on meanwhile.
-        const auto serialising = std::chrono::steady_clock::now();
-        bytes = state_.save();
-        covered = log_.barrier();
-        pause = std::chrono::steady_clock::now() - serialising;
-    }
-    std::uint64_t seq = 0;
-    try {
-        seq = covered.get();
-    } catch (const store::event_log_error& e) {
-        // The appends it covers were not committed: ingest answers them, and this state is void.
-        spdlog::warn("checkpoint skipped: {}", e.what());
-        return std::nullopt;
-    }
-    if (seq == checkpoint_seq_)
-        return std::nullopt;
-    const auto started = std::chrono::steady_clock::now();
-    const std::size_t size = bytes.size();
-    log_.write_checkpoint(seq, std::move(bytes));
-    checkpoint_seq_ = seq;
-    checkpoint_at_ = std::chrono::steady_clock::now();
-    const std::chrono::duration<double> took = checkpoint_at_ - started;
-    spdlog::info("checkpoint at event {}: {} bytes, ingest paused {:.3f} s, written in {:.2f} s", seq, size,
-                 pause.count(), took.count());
-    std::lock_guard gauges_lock(last_checkpoint_mutex_);
-    last_checkpoint_ = {seq, 0, size, pause.count(), took.count()};
-    return seq;
-}
-
-checkpoint_gauges incident_service::last_checkpoint() const
-{
-    checkpoint_gauges g;
-    {
-        std::lock_guard lock(last_checkpoint_mutex_);
-        g = last_checkpoint_;
-    }
-    const std::uint64_t last = log_.last_seq();
-    g.events_behind = last > g.seq ? last - g.seq : 0;
-    return g;
 }
 
 void incident_service::maintain(std::int64_t now_ms)

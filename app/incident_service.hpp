@@ -23,8 +23,9 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <functional>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -139,8 +140,13 @@ struct checkpoint_gauges {
     std::uint64_t seq = 0; // 0: none
     std::uint64_t events_behind = 0; // events in the log after the newest checkpoint
     std::size_t bytes = 0;
-    double pause_seconds = 0; // ingest waited while the state was serialised
+    double pause_seconds = 0; // ingest waited while the state was serialised (or a barrier queued)
     double write_seconds = 0; // the write into the log, ingest going on
+    // Written by this process: built apart from the last one and the events since, and taken
+    // from the live state while ingest waited (the first, and one after a failed commit or a
+    // failed build).
+    std::uint64_t written_from_log = 0;
+    std::uint64_t written_from_live = 0;
 };
 
 // One incident as the change feed hands it over: compact, and when it last changed.
@@ -167,6 +173,10 @@ using change_listener = std::function<void(change_feed_batch&&)>;
 struct checkpoint_options {
     std::uint64_t every_events = 100'000;
     std::chrono::milliseconds every{std::chrono::minutes(10)};
+    // True: once there is a checkpoint, the next one is built apart from the live state, from it
+    // and the events since, and ingest does not wait. False: every checkpoint serialises the live
+    // state while ingest waits (the tests compare the two).
+    bool from_log = true;
 };
 
 // The event log's idempotency key of a report: one event per source and external id.
@@ -242,10 +252,11 @@ public:
     const geo::hierarchy& districts() const { return districts_; }
     std::uint64_t events_replayed() const { return events_replayed_; }
 
-    // Checkpoints and retention (docs/ingest.md). The state as of every committed event, durable
-    // in the log when it returns; ingest waits while the state is serialised, not while the log
-    // commits what the state holds. Returns the seq it covers, or nullopt when nothing changed
-    // since the last one or the log has failed.
+    // Checkpoints and retention (docs/ingest.md; app/incident_checkpoints.cpp). The state as of
+    // every committed event, durable in the log when it returns. The first one (and the next after
+    // a recovery) serialises the live state while ingest waits; later ones are built apart, from
+    // the last checkpoint and the events since, while ingest goes on. Returns the seq it covers,
+    // or nullopt when nothing changed since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     checkpoint_gauges last_checkpoint() const;
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
@@ -408,6 +419,31 @@ private:
 
     // Checkpoints: when the last one was written.
     checkpoint_options checkpoints_;
+    // A change to the held incidents that no event carries: settled ones let go of (evict_settled),
+    // or an archived one held again for an operator's change. A checkpoint built from the log
+    // makes each again after the events appended before it.
+    struct held_change {
+        std::uint64_t number = 0;                // in the order made
+        std::shared_future<std::uint64_t> after; // the log's barrier when it was made
+        std::vector<std::uint64_t> evicted;      // engine.evict(evicted, before_ms), or
+        std::uint64_t readmitted = 0;            // readmit(readmitted, before_ms)
+        std::int64_t before_ms = 0;
+    };
+    std::optional<std::uint64_t> checkpoint_under_lock(std::unique_lock<std::mutex>& lock);
+    std::optional<std::string> checkpoint_from_log(std::uint64_t base_seq, std::uint64_t upto,
+                                                   const std::vector<held_change>& changes,
+                                                   const std::vector<std::pair<std::string, std::int64_t>>& sources);
+    void note_held_change(std::vector<std::uint64_t> evicted, std::uint64_t readmitted, std::int64_t before_ms);
+    // The seq a checkpoint's barrier resolved to; nullopt when its commit failed or nothing is new.
+    std::optional<std::uint64_t> newly_covered(std::future<std::uint64_t>& covered);
+    // Writes it, and starts the next one's held changes after those it holds (changes_before).
+    void store_checkpoint(bool from_log, std::uint64_t seq, std::string bytes, std::uint64_t changes_before,
+                          double pause_s, std::chrono::steady_clock::time_point started);
+    // Under mutex_: the held changes since the last checkpoint, and whether the state is that
+    // checkpoint, its events since and these (false when it was not restored from one).
+    std::vector<held_change> held_changes_;
+    std::uint64_t held_change_next_ = 1;
+    bool held_changes_complete_ = false;
     std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();

@@ -78,9 +78,15 @@ void write_service_metrics(incident_service& incidents, const vehicle_service& v
     w.gauge("pantau_checkpoint_bytes", "Size of the last checkpoint this process wrote.",
             static_cast<double>(checkpoint.bytes));
     w.gauge("pantau_checkpoint_pause_seconds",
-            "How long ingest waited while the last checkpoint's state was serialised.", checkpoint.pause_seconds);
-    w.gauge("pantau_checkpoint_write_seconds", "How long the last checkpoint took to write (ingest going on).",
-            checkpoint.write_seconds);
+            "How long ingest waited for the last checkpoint: the live state serialised, or "
+            "only a barrier queued when it was built from the log.", checkpoint.pause_seconds);
+    w.gauge("pantau_checkpoint_write_seconds",
+            "How long the last checkpoint took to build and write (ingest going on).", checkpoint.write_seconds);
+    w.family("pantau_checkpoints_total", "counter",
+             "Checkpoints this process wrote: built from the last one and the log, or taken from the live state "
+             "while ingest waited.");
+    w.sample("pantau_checkpoints_total", {{"from", "log"}}, static_cast<double>(checkpoint.written_from_log));
+    w.sample("pantau_checkpoints_total", {{"from", "live"}}, static_cast<double>(checkpoint.written_from_live));
     w.gauge("pantau_playbacks", "Playbacks of the event log running on stream connections (at most 2).",
             static_cast<double>(incidents.playbacks_running()));
 }

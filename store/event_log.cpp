@@ -437,11 +437,12 @@ std::string event_log::failure() const
     return failure_;
 }
 
-void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const
+void event_log::replay(std::uint64_t after, const std::function<void(const log_event&)>& f, std::uint64_t upto) const
 {
     auto r = read();
-    statement s(r.get(), context_, (std::string(event_columns) + "WHERE seq > ?1 ORDER BY seq").c_str());
+    statement s(r.get(), context_, (std::string(event_columns) + "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq").c_str());
     s.bind(1, after);
+    s.bind(2, std::min<std::uint64_t>(upto, std::numeric_limits<std::int64_t>::max()));
     // One event object reused for every row: replay memory does not grow with the log.
     log_event e;
     while (s.step()) {

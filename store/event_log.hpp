@@ -155,9 +155,10 @@ public:
     // Why the log is in the failed state; empty when it is not.
     std::string failure() const;
 
-    // Calls f for every event with seq > after, in seq order, streaming from its own read
+    // Calls f for every event with after < seq <= upto, in seq order, streaming from its own read
     // connection (the writer is not blocked). Exceptions from f propagate.
-    void replay(std::uint64_t after, const std::function<void(const log_event&)>& f) const;
+    void replay(std::uint64_t after, const std::function<void(const log_event&)>& f,
+                std::uint64_t upto = std::numeric_limits<std::uint64_t>::max()) const;
     // The events of the scan in seq order, from one read snapshot: at most `limit`, and no more
     // once their payloads reach `max_bytes` (at least one). The next page starts after the last seq.
     std::vector<log_event> scan(const event_scan& q, std::size_t limit,

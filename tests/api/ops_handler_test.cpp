@@ -227,11 +227,21 @@ TEST_F(OpsHandler, MetricsTellHowFarBehindTheCheckpointIsAndWhatItCost)
     EXPECT_EQ(m2.count("pantau_checkpoint_write_seconds"), 1u);
     EXPECT_EQ(m2.count("pantau_checkpoint_pause_seconds"), 1u);
 
+    // The first one is taken from the live state: there is none to build from.
+    EXPECT_EQ(value(m2, "pantau_checkpoints_total{from=\"live\"}"), 1);
+    EXPECT_EQ(value(m2, "pantau_checkpoints_total{from=\"log\"}"), 0);
+
     // After a restart from it nothing is behind; then each new event is.
     start();
     EXPECT_EQ(value(scrape(), "pantau_checkpoint_events_behind"), 0);
     ASSERT_EQ(post(report_json("laksa", "c-3", "garbage")).at("accepted"), 1);
     EXPECT_EQ(value(scrape(), "pantau_checkpoint_events_behind"), 1);
+    // The next is built from the one start-up restored, and the event since.
+    ASSERT_TRUE(app->incidents().write_checkpoint());
+    const auto m3 = scrape();
+    EXPECT_EQ(value(m3, "pantau_checkpoint_events_behind"), 0);
+    EXPECT_EQ(value(m3, "pantau_checkpoints_total{from=\"log\"}"), 1);
+    EXPECT_EQ(value(m3, "pantau_checkpoints_total{from=\"live\"}"), 0);
 }
 
 TEST_F(OpsHandler, SourceLabelsAreCappedAndTheRestCountAsOther)

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 
 #include "geo/hierarchy.hpp"
+#include "store/event_log.hpp"
 
 #include "tests/support/demo_districts.hpp"
 #include "tests/support/ingest_outcome.hpp"
@@ -277,6 +278,76 @@ TEST(Checkpoint, ArchivingSettledIncidentsChangesNoAnswerAndSurvivesARestart)
         ids_b.push_back(inc.id);
     EXPECT_EQ(ids_a, ids_b);
     EXPECT_EQ(ids_a.size(), 7u);
+}
+
+// A checkpoint built apart, from the last one and the events since, holds the very bytes of one
+// taken from the live state at the same event: also across settled incidents let go of, archived
+// ones held again for a change (one refused), repeats, and a restart in between.
+TEST(Checkpoint, OneBuiltFromTheLogHasTheBytesOfOneTakenFromTheLiveState)
+{
+    scratch_dir apart("apart"), live("live");
+    service_options six_hours;
+    six_hours.settled_horizon_ms = 6 * hour_ms;
+    checkpoint_options from_log, under_lock;
+    under_lock.from_log = false;
+    workload w(23);
+    std::size_t evicted = 0;
+    const auto newest = [](const scratch_dir& d) { return store::event_log(d.path).latest_checkpoint(); };
+    const auto hold_archived_again = [](incident_service& s, std::int64_t now) {
+        // The oldest incidents are archived by now: one changed (held again, logged), and one
+        // refused a change it cannot take (held again, nothing logged).
+        incident_change verify;
+        verify.status = incident_status::verified;
+        verify.actor = "operator";
+        s.change(1, verify, now);
+        incident_change to_new;
+        to_new.status = incident_status::new_;
+        to_new.actor = "operator";
+        to_new.note = "reopened by mistake";
+        s.change(2, to_new, now);
+    };
+    std::unique_ptr<incident_service> a, b;
+    for (int part = 0; part < 4; ++part) {
+        const std::int64_t from = t0 + part * 12 * hour_ms;
+        if (part % 2 == 0) {
+            // Started afresh (part 2: restarted from the checkpoints part 1 wrote).
+            a.reset();
+            b.reset();
+            a = std::make_unique<incident_service>(demo(), apart.path, engine_config{}, store::event_log_options{},
+                                                   six_hours, from_log);
+            b = std::make_unique<incident_service>(demo(), live.path, engine_config{}, store::event_log_options{},
+                                                   six_hours, under_lock);
+        }
+        w.run({a.get(), b.get()}, from, 6);
+        const std::size_t left_a = a->evict_settled(from + 6 * hour_ms), left_b = b->evict_settled(from + 6 * hour_ms);
+        EXPECT_EQ(left_a, left_b);
+        evicted += left_a;
+        if (part > 0)
+            for (auto* s : {a.get(), b.get()})
+                hold_archived_again(*s, from + 6 * hour_ms);
+        w.run({a.get(), b.get()}, from + 6 * hour_ms, 6);
+        for (auto* s : {a.get(), b.get()}) {
+            workload::resolve_half(*s, from + 12 * hour_ms - 1);
+            s->note_feed("vehicles", from + 11 * hour_ms); // fresh, with no event in the log
+        }
+        const auto seq_a = a->write_checkpoint(), seq_b = b->write_checkpoint();
+        ASSERT_TRUE(seq_a.has_value());
+        EXPECT_EQ(seq_a, seq_b);
+        const auto bytes_a = newest(apart), bytes_b = newest(live);
+        ASSERT_TRUE(bytes_a && bytes_b);
+        EXPECT_EQ(bytes_a->first, *seq_a);
+        EXPECT_TRUE(bytes_a->second == bytes_b->second) << "part " << part << ": " << bytes_a->second.size() << " bytes against "
+                                                       << bytes_b->second.size();
+        // Each built from the last, but the very first (there was none before); after the
+        // restart, from the one start-up restored.
+        const std::uint64_t built[] = {0, 1, 1, 2};
+        EXPECT_EQ(a->last_checkpoint().written_from_log, built[part]);
+        EXPECT_EQ(b->last_checkpoint().written_from_log, 0u);
+        // Let go of right after the checkpoint, before any event: the next one makes this first.
+        evicted += a->evict_settled(from + 12 * hour_ms);
+        b->evict_settled(from + 12 * hour_ms);
+    }
+    EXPECT_GT(evicted, 100u) << "the workload should settle incidents";
 }
 
 TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)

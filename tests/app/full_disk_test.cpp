@@ -103,6 +103,7 @@ TEST(IncidentServiceOnAFullDisk, AFailedCommitIsRefusedAsRecoveringAndTheUpkeepR
 
     testing::taken(service.ingest(testing::one_report("r1", 106.630), t0));
     ASSERT_EQ(feed.size(), 1u);
+    ASSERT_TRUE(service.write_checkpoint()); // the next ones are built from it
 
     // The disk fills between the reserve check and the commit (another process wrote to it).
     vfs.fill();
@@ -140,9 +141,19 @@ TEST(IncidentServiceOnAFullDisk, AFailedCommitIsRefusedAsRecoveringAndTheUpkeepR
 
     // A restart on the same data dir sees the very same state: nothing lost, nothing extra.
     const auto live = incidents_with_counts(service);
-    incident_service restarted(testing::demo_districts(), dir.path(), {}, {}, disk.options());
-    EXPECT_EQ(incidents_with_counts(restarted), live);
-    EXPECT_EQ(restarted.events_replayed(), 3u);
+    {
+        incident_service restarted(testing::demo_districts(), dir.path(), {}, {}, disk.options());
+        EXPECT_EQ(incidents_with_counts(restarted), live);
+        EXPECT_EQ(restarted.events_replayed(), 2u); // r2 and r3, after the checkpoint
+    }
+
+    // A checkpoint after the recovery, built from the one before the failure and the log (which
+    // holds only what was acknowledged), holds the same.
+    ASSERT_TRUE(service.write_checkpoint());
+    EXPECT_EQ(service.last_checkpoint().written_from_log, 1u);
+    incident_service from_it(testing::demo_districts(), dir.path(), {}, {}, disk.options());
+    EXPECT_EQ(incidents_with_counts(from_it), live);
+    EXPECT_EQ(from_it.events_replayed(), 0u);
 }
 
 } // namespace
