@@ -10,46 +10,68 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
 
 namespace pantau::app {
+
+namespace {
+
+// Settled incidents are copied and let go of this many per hold of the service lock: ingest waits
+// for one batch (milliseconds), not for all those a day or a burst settled.
+constexpr std::size_t evict_batch = 2000;
+
+} // namespace
 
 std::size_t incident_service::evict_settled(std::int64_t now_ms)
 {
     if (settled_horizon_ms_ <= 0)
         return 0;
     const std::int64_t before_ms = now_ms - settled_horizon_ms_;
-    // Archived first, from a copy taken under the lock; the engine lets go only of those still
-    // settled once the archive is durable, so no moment exists where an incident is in neither.
-    std::vector<std::uint64_t> ids;
-    std::vector<store::archived_incident> rows;
+    std::vector<std::uint64_t> settled;
     {
         std::lock_guard lock(mutex_);
         if (failed_)
             return 0;
-        ids = state_.engine.settled(before_ms);
-        rows.reserve(ids.size());
-        checkpoint::v1::Incident state;
-        for (const std::uint64_t id : ids) {
-            const incident& inc = *state_.engine.find(id);
-            state.Clear();
-            incident_engine::save_incident(inc, &state);
-            rows.push_back({id, inc.changed_at_ms(), state.SerializeAsString()});
+        settled = state_.engine.settled(before_ms);
+    }
+    // Each batch archived first, from a copy taken under the lock; the engine lets go only of
+    // those still settled once the archive is durable, so no moment exists where an incident is
+    // in neither.
+    std::size_t evicted = 0;
+    checkpoint::v1::Incident state;
+    for (std::size_t from = 0; from < settled.size(); from += evict_batch) {
+        std::vector<std::uint64_t> ids;
+        std::vector<store::archived_incident> rows;
+        {
+            std::lock_guard lock(mutex_);
+            if (failed_)
+                break;
+            for (std::size_t i = from; i < std::min(settled.size(), from + evict_batch); ++i) {
+                const incident* inc = state_.engine.find(settled[i]);
+                if (!inc)
+                    continue; // changed and let go of since, by a rebuild after a failed commit
+                state.Clear();
+                incident_engine::save_incident(*inc, &state);
+                ids.push_back(inc->id);
+                rows.push_back({inc->id, inc->changed_at_ms(), state.SerializeAsString()});
+            }
         }
+        if (ids.empty())
+            continue;
+        try {
+            log_.archive(rows);
+        } catch (const std::exception& e) {
+            spdlog::warn("{} settled incident(s) stay in memory: {}", settled.size() - from, e.what());
+            break;
+        }
+        std::lock_guard lock(mutex_);
+        archive_in_use_ = true;
+        evicted += state_.engine.evict(ids, before_ms);
+        note_held_change(std::move(ids), 0, before_ms);
     }
-    if (ids.empty())
-        return 0;
-    try {
-        log_.archive(rows);
-    } catch (const std::exception& e) {
-        spdlog::warn("{} settled incident(s) stay in memory: {}", ids.size(), e.what());
-        return 0;
-    }
-    std::lock_guard lock(mutex_);
-    archive_in_use_ = true;
-    const std::size_t evicted = state_.engine.evict(ids, before_ms);
-    note_held_change(std::move(ids), 0, before_ms);
-    spdlog::info("{} incident(s) settled since {} archived and out of memory", evicted, rfc3339(before_ms));
+    if (evicted > 0)
+        spdlog::info("{} incident(s) settled since {} archived and out of memory", evicted, rfc3339(before_ms));
     return evicted;
 }
 

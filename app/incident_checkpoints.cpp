@@ -2,12 +2,13 @@
 // replays only the events after it.
 //
 // Serialising the live state means holding it still, and with it ingest: ~0.6 s for a year's
-// state of 190k incidents, seconds before that was faster. So only the first checkpoint (and the
-// first after a failed commit) is taken that way. Every later one is built apart, on the upkeep
-// thread: the last checkpoint restored into a second state, the events since applied to it as
-// start-up applies them, which gives the state the live decisions gave. What no event carries
+// state of 190k incidents. So a checkpoint is built apart, on the upkeep thread: the last one
+// (the one start-up restored, or none) restored into a second state, the events since applied
+// to it as start-up applies them, which gives the state the live decisions gave. What no event carries
 // is made again at the same point: the settled incidents let go of, and an archived incident
-// held again for a change (held_change). Ingest waits only while a barrier is queued.
+// held again for a change (held_change). Ingest waits only while a barrier is queued. Only
+// when that fails (the last checkpoint unreadable, a commit it covers failed) is the live state
+// serialised under the lock.
 #include "app/incident_service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -31,7 +32,7 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
         std::unique_lock lock(mutex_);
         if (failed_ || (log_.current_stats().events_queued == 0 && log_.last_seq() == checkpoint_seq_))
             return std::nullopt;
-        if (!checkpoints_.from_log || !held_changes_complete_ || checkpoint_seq_ == 0)
+        if (!checkpoints_.from_log)
             return checkpoint_under_lock(lock);
         const auto holding = std::chrono::steady_clock::now();
         // Every append made so far is behind the barrier, and every held change made so far is
@@ -108,7 +109,6 @@ void incident_service::store_checkpoint(bool from_log, std::uint64_t seq, std::s
         // (No rebuild came between: it takes checkpoint_mutex_ too.)
         std::lock_guard lock(mutex_);
         std::erase_if(held_changes_, [&](const held_change& c) { return c.number < changes_before; });
-        held_changes_complete_ = true;
     }
     spdlog::info("checkpoint at event {} ({}): {} bytes, ingest paused {:.3f} s, written in {:.2f} s", seq,
                  from_log ? "from the last one and the log" : "from the live state", size, pause_s, took_s);
@@ -125,9 +125,17 @@ std::optional<std::string>
 incident_service::checkpoint_from_log(std::uint64_t base_seq, std::uint64_t upto, const std::vector<held_change>& changes,
                                       const std::vector<std::pair<std::string, std::int64_t>>& sources)
 {
-    auto base = log_.latest_checkpoint();
-    if (!base || base->first != base_seq) {
-        spdlog::warn("checkpoint: the log's newest checkpoint is not the one at event {}", base_seq);
+    // From the checkpoint start-up restored or this process wrote last; or, when start-up had
+    // none (or set it aside: other rules), from the first event, as start-up did.
+    std::optional<std::pair<std::uint64_t, std::string>> base;
+    if (base_seq > 0) {
+        base = log_.latest_checkpoint();
+        if (!base || base->first != base_seq) {
+            spdlog::warn("checkpoint: the log's newest checkpoint is not the one at event {}", base_seq);
+            return std::nullopt;
+        }
+    } else if (const auto first = log_.first_seq(); first && *first > 1) {
+        spdlog::warn("checkpoint: the log no longer starts at event 1, and has no checkpoint to build on");
         return std::nullopt;
     }
     std::optional<std::string> out;
@@ -139,9 +147,11 @@ incident_service::checkpoint_from_log(std::uint64_t base_seq, std::uint64_t upto
             shadow = std::make_unique<incident_state>(districts_, engine_config_, state_.stats.rules(),
                                                       state_.sources.config(), state_.series.limits());
         }
-        if (!shadow->restore(base->second))
-            return std::nullopt;
-        std::string().swap(base->second);
+        if (base) {
+            if (!shadow->restore(base->second))
+                return std::nullopt;
+            base.reset();
+        }
         // Where each held change goes: after the events appended before it. The barriers resolve
         // in the order the changes were made, so the positions rise with the list.
         std::vector<std::uint64_t> after;

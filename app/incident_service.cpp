@@ -110,8 +110,6 @@ void incident_service::replay()
     }
     restored_from_ = after;
     checkpoint_seq_ = after;
-    // The next checkpoint can start from this one: nothing has changed the state but its events.
-    held_changes_complete_ = after > 0;
     {
         std::lock_guard gauges_lock(last_checkpoint_mutex_);
         last_checkpoint_.seq = std::max(last_checkpoint_.seq, after);

@@ -173,9 +173,9 @@ using change_listener = std::function<void(change_feed_batch&&)>;
 struct checkpoint_options {
     std::uint64_t every_events = 100'000;
     std::chrono::milliseconds every{std::chrono::minutes(10)};
-    // True: once there is a checkpoint, the next one is built apart from the live state, from it
-    // and the events since, and ingest does not wait. False: every checkpoint serialises the live
-    // state while ingest waits (the tests compare the two).
+    // True: a checkpoint is built apart from the live state, from the last one (or the first
+    // event) and the events since, and ingest does not wait. False: every checkpoint serialises
+    // the live state while ingest waits (the tests compare the two).
     bool from_log = true;
 };
 
@@ -253,10 +253,10 @@ public:
     std::uint64_t events_replayed() const { return events_replayed_; }
 
     // Checkpoints and retention (docs/ingest.md; app/incident_checkpoints.cpp). The state as of
-    // every committed event, durable in the log when it returns. The first one (and the next after
-    // a recovery) serialises the live state while ingest waits; later ones are built apart, from
-    // the last checkpoint and the events since, while ingest goes on. Returns the seq it covers,
-    // or nullopt when nothing changed since the last one or the log has failed.
+    // every committed event, durable in the log when it returns. Built apart, from the last
+    // checkpoint and the events since, while ingest goes on; only if that fails is the live state
+    // serialised while ingest waits. Returns the seq it covers, or nullopt when nothing changed
+    // since the last one or the log has failed.
     std::optional<std::uint64_t> write_checkpoint();
     checkpoint_gauges last_checkpoint() const;
     // Periodic upkeep, from one thread: reads the free disk space, recovers after a failed commit
@@ -439,11 +439,10 @@ private:
     // Writes it, and starts the next one's held changes after those it holds (changes_before).
     void store_checkpoint(bool from_log, std::uint64_t seq, std::string bytes, std::uint64_t changes_before,
                           double pause_s, std::chrono::steady_clock::time_point started);
-    // Under mutex_: the held changes since the last checkpoint, and whether the state is that
-    // checkpoint, its events since and these (false when it was not restored from one).
+    // Under mutex_: the held changes since the last checkpoint (or since start-up replayed the
+    // whole log): that checkpoint, the events since and these are the live state.
     std::vector<held_change> held_changes_;
     std::uint64_t held_change_next_ = 1;
-    bool held_changes_complete_ = false;
     std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();

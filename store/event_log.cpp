@@ -534,10 +534,11 @@ std::size_t event_log::apply_retention(std::int64_t now)
     std::size_t deleted = 0;
     try {
         for (;;) {
+            let_queued_appends_commit();
             std::lock_guard wlock(write_mutex_);
             sqlite3* db = writer_db_.get();
             transaction t(db, context_);
-            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts", -1);
+            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0", -1);
             const auto first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
             if (covered < 0 || first < 0)
                 break;
@@ -555,7 +556,7 @@ std::size_t event_log::apply_retention(std::int64_t now)
             if (young.step()) {
                 const std::int64_t first_young = young.int64(0);
                 keep_from = std::min(keep_from, first_young);
-                statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
+                statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0 AND seq < ?1");
                 base.bind(1, first_young);
                 if (keep_past && base.step() && !base.is_null(0))
                     keep_from = std::min(keep_from, base.int64(0));
@@ -574,12 +575,17 @@ std::size_t event_log::apply_retention(std::int64_t now)
             if (until == keep_from || n == 0)
                 break;
         }
+        {
+            std::lock_guard wlock(write_mutex_);
+            // Older checkpoints go once the events after them did: none could be replayed from.
+            // By their part 0; the other parts go below, one per transaction.
+            exec(writer_db_.get(), context_,
+                 "DELETE FROM checkpoint_parts WHERE part = 0 AND seq + 1 < (SELECT coalesce(min(seq), "
+                 "(SELECT seq FROM sqlite_sequence WHERE name = 'events') + 1) FROM events) "
+                 "AND seq < (SELECT max(seq) FROM checkpoint_parts WHERE part = 0)");
+        }
+        delete_unread_checkpoint_parts();
         std::lock_guard wlock(write_mutex_);
-        // Older checkpoints go once the events after them did: none could be replayed from.
-        exec(writer_db_.get(), context_,
-             "DELETE FROM checkpoint_parts WHERE seq + 1 < (SELECT coalesce(min(seq), "
-             "(SELECT seq FROM sqlite_sequence WHERE name = 'events') + 1) FROM events) "
-             "AND seq < (SELECT max(seq) FROM checkpoint_parts)");
         // An earlier state goes once a later one began before the cutoff: no time within
         // retention shows it. Archived incidents go with the events they came from.
         {

@@ -78,9 +78,10 @@ struct event_log_options {
     std::int64_t retention_ms = 0;              // apply_retention keeps events younger than this; 0: forever
     std::uint64_t max_db_bytes = 0;             // a quota for the file (SQLite max_page_count); 0: the disk's size
     std::chrono::milliseconds busy_timeout{5000}; // waiting for another connection's write lock
-    // A checkpoint is stored in parts of at most this many bytes: SQLite holds at most 1 GB in
-    // one value, and the state of a busy city may outgrow that.
-    std::size_t checkpoint_part_bytes = 64u << 20;
+    // A checkpoint is stored in parts of at most this many bytes, each written in a transaction
+    // of its own so that commits of events go between: SQLite holds at most 1 GB in one value,
+    // and ingest must not wait for a whole checkpoint's write.
+    std::size_t checkpoint_part_bytes = 4u << 20;
     // Older checkpoints kept for a look at the past (read_past): the first of each period this
     // long, until retention. A look at a time replays at most this much of the log. 0: only the
     // newest is kept, and the past is rebuilt from the first event (while retention keeps it).
@@ -178,7 +179,9 @@ public:
     // The caller's state as of seq (every event <= seq applied); durable when it returns. Of the
     // older ones, the first of each checkpoint_history_ms (by the time of the event it covers) is
     // kept for read_past, the others are dropped. Stored in parts, so its size has no limit but
-    // the disk's. Throws event_log_error when seq is beyond last_seq() or the write fails.
+    // the disk's, each part a transaction of its own and the first last, so that appends are
+    // committed meanwhile and a crash midway leaves only parts no reader takes. Throws
+    // event_log_error when seq is beyond last_seq() or the write fails.
     void write_checkpoint(std::uint64_t seq, std::string state_bytes);
     std::optional<std::pair<std::uint64_t, std::string>> latest_checkpoint() const;
 
@@ -238,7 +241,11 @@ private:
     db_ptr open_connection() const;
     // In write_checkpoint's transaction, before it inserts new_seq: the older checkpoints
     // checkpoint_history_ms does not keep.
-    void drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) const;
+    void drop_unkept_checkpoints(sqlite3* db) const;
+    void delete_unread_checkpoint_parts();
+    // Before each of a series of writes from outside the writer thread (checkpoint parts, archive
+    // batches, retention chunks): waits for the appends queued now to be committed.
+    void let_queued_appends_commit();
     reader read() const;
     void writer_loop();
     void commit(std::vector<request>& batch);

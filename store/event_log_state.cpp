@@ -7,6 +7,7 @@
 #include "store/detail/log_reader.hpp"
 #include "store/detail/sqlite.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -20,39 +21,99 @@ using detail::sqlite_failure;
 using detail::statement;
 using detail::transaction;
 
+// A checkpoint is its part 0 and its other parts, written one transaction each, part 0 last:
+// readers take only the checkpoints whose part 0 is there, and all the others are by then. So
+// the events' commits go between the parts, and ingest waits for one part's write at most, not a
+// whole checkpoint's (tens of MiB). A crash midway leaves parts no one reads; the next checkpoint
+// deletes them, as it deletes the parts of those it drops, one part per transaction again.
 void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
 {
-    try {
-        std::lock_guard wlock(write_mutex_);
-        sqlite3* db = writer_db_.get();
-        transaction t(db, context_);
-        if (seq > high_water(db, context_))
-            throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
-                                                              " is beyond the last event " +
-                                                              std::to_string(high_water(db, context_)));
-        drop_unkept_checkpoints(db, seq);
+    const std::string_view all(state_bytes);
+    const std::size_t part_bytes = options_.checkpoint_part_bytes;
+    const std::size_t parts = std::max<std::size_t>(1, (all.size() + part_bytes - 1) / part_bytes);
+    const auto put_part = [&](sqlite3* db, std::size_t part) {
         statement put(db, context_, "INSERT INTO checkpoint_parts(seq, part, bytes) VALUES(?1, ?2, ?3)");
-        const std::string_view all(state_bytes);
-        for (std::size_t at = 0, part = 0; at < all.size() || part == 0; at += options_.checkpoint_part_bytes, ++part) {
-            put.reset();
-            put.bind(1, seq);
-            put.bind(2, static_cast<std::int64_t>(part));
-            put.bind_blob(3, all.substr(at, options_.checkpoint_part_bytes));
-            put.step();
+        put.bind(1, seq);
+        put.bind(2, static_cast<std::int64_t>(part));
+        put.bind_blob(3, all.substr(std::min(all.size(), part * part_bytes), part_bytes));
+        put.step();
+    };
+    try {
+        {
+            std::lock_guard wlock(write_mutex_);
+            sqlite3* db = writer_db_.get();
+            transaction t(db, context_);
+            if (seq > high_water(db, context_))
+                throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
+                                                                  " is beyond the last event " +
+                                                                  std::to_string(high_water(db, context_)));
+            // One at this seq or later is replaced (a crashed write's parts included).
+            statement replaced(db, context_, "DELETE FROM checkpoint_parts WHERE seq >= ?1 AND part = 0");
+            replaced.bind(1, seq);
+            replaced.step();
+            t.commit();
         }
-        t.commit();
+        delete_unread_checkpoint_parts();
+        for (std::size_t part = 1; part < parts; ++part) {
+            {
+                std::lock_guard wlock(write_mutex_);
+                transaction t(writer_db_.get(), context_);
+                put_part(writer_db_.get(), part);
+                t.commit();
+            }
+            let_queued_appends_commit();
+        }
+        {
+            std::lock_guard wlock(write_mutex_);
+            sqlite3* db = writer_db_.get();
+            transaction t(db, context_);
+            drop_unkept_checkpoints(db);
+            put_part(db, 0);
+            t.commit();
+        }
+        delete_unread_checkpoint_parts();
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
     }
 }
 
-void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) const
+void event_log::delete_unread_checkpoint_parts()
 {
-    statement replaced(db, context_, "DELETE FROM checkpoint_parts WHERE seq >= ?1");
-    replaced.bind(1, new_seq);
-    replaced.step();
+    // One part per transaction, so that commits go between (see write_checkpoint).
+    for (;;) {
+        {
+            std::lock_guard wlock(write_mutex_);
+            sqlite3* db = writer_db_.get();
+            transaction t(db, context_);
+            exec(db, context_,
+                 "DELETE FROM checkpoint_parts WHERE rowid = (SELECT rowid FROM checkpoint_parts p WHERE part > 0 AND "
+                 "NOT EXISTS (SELECT 1 FROM checkpoint_parts z WHERE z.seq = p.seq AND z.part = 0) LIMIT 1)");
+            const bool deleted = sqlite3_changes(db) > 0;
+            t.commit();
+            if (!deleted)
+                return;
+        }
+        let_queued_appends_commit();
+    }
+}
+
+void event_log::let_queued_appends_commit()
+{
+    // A mutex is not fair: released and taken again at once, it would keep the writer thread
+    // out for a whole checkpoint. The barrier waits until the appends queued now are committed.
+    try {
+        barrier().get();
+    } catch (const event_log_error&) {
+        // A failed or closed log: the caller's next write says so.
+    }
+}
+
+// Before a new checkpoint's part 0 is written. Drops a checkpoint by its part 0;
+// delete_unread_checkpoint_parts takes the rest.
+void event_log::drop_unkept_checkpoints(sqlite3* db) const
+{
     if (options_.checkpoint_history_ms <= 0) {
-        exec(db, context_, "DELETE FROM checkpoint_parts");
+        exec(db, context_, "DELETE FROM checkpoint_parts WHERE part = 0");
         return;
     }
     // A checkpoint's time: that of the event it covers, or of the first after it if retention
@@ -67,19 +128,19 @@ void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) cons
     };
     auto period_of = [](std::int64_t t, std::int64_t period) { return t / period - (t % period < 0 ? 1 : 0); };
     auto drop = [&](std::int64_t seq) {
-        statement gone(db, context_, "DELETE FROM checkpoint_parts WHERE seq = ?1");
+        statement gone(db, context_, "DELETE FROM checkpoint_parts WHERE seq = ?1 AND part = 0");
         gone.bind(1, seq);
         gone.step();
     };
     // The newest so far stays only if it opens a period: the kept one before it is of an earlier
     // one. So each period keeps its first, and the newest is always there.
-    const auto newest = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts", -1);
+    const auto newest = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0", -1);
     if (newest < 0)
         return;
     const auto newest_time = time_of(newest);
     if (!newest_time)
         return;
-    statement before(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq < ?1");
+    statement before(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0 AND seq < ?1");
     before.bind(1, newest);
     if (!before.step() || before.is_null(0))
         return;
@@ -94,7 +155,7 @@ void event_log::drop_unkept_checkpoints(sqlite3* db, std::uint64_t new_seq) cons
     const std::int64_t coarse_ms = 7 * options_.checkpoint_history_ms;
     std::vector<std::int64_t> older;
     {
-        statement kept(db, context_, "SELECT DISTINCT seq FROM checkpoint_parts ORDER BY seq");
+        statement kept(db, context_, "SELECT seq FROM checkpoint_parts WHERE part = 0 ORDER BY seq");
         while (kept.step())
             older.push_back(kept.int64(0));
     }
@@ -179,7 +240,7 @@ event_log::read_past(std::int64_t at_ms,
     if (!by && high_water(db, context_) > 0 && (first < 0 || first > 1))
         return std::nullopt;
     const std::int64_t target = by.value_or(0);
-    statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE seq <= ?1");
+    statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0 AND seq <= ?1");
     base.bind(1, target);
     std::int64_t from = 0;
     if (base.step() && !base.is_null(0))
@@ -208,7 +269,7 @@ std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoin
 {
     auto r = read();
     statement s(r.get(), context_,
-                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts) ORDER BY part");
+                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts WHERE part = 0) ORDER BY part");
     std::optional<std::pair<std::uint64_t, std::string>> out;
     while (s.step()) {
         if (!out)
@@ -222,6 +283,7 @@ void event_log::archive(const std::vector<archived_incident>& incidents)
 {
     if (incidents.empty())
         return;
+    let_queued_appends_commit(); // called batch after batch, it must not keep the writer out
     try {
         std::lock_guard wlock(write_mutex_);
         sqlite3* db = writer_db_.get();

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -338,16 +339,46 @@ TEST(Checkpoint, OneBuiltFromTheLogHasTheBytesOfOneTakenFromTheLiveState)
         EXPECT_EQ(bytes_a->first, *seq_a);
         EXPECT_TRUE(bytes_a->second == bytes_b->second) << "part " << part << ": " << bytes_a->second.size() << " bytes against "
                                                        << bytes_b->second.size();
-        // Each built from the last, but the very first (there was none before); after the
-        // restart, from the one start-up restored.
-        const std::uint64_t built[] = {0, 1, 1, 2};
-        EXPECT_EQ(a->last_checkpoint().written_from_log, built[part]);
+        // Each built from the last (the first from the first event); after the restart, from
+        // the one start-up restored.
+        EXPECT_EQ(a->last_checkpoint().written_from_log, part % 2 + 1u);
+        EXPECT_EQ(a->last_checkpoint().written_from_live, 0u);
         EXPECT_EQ(b->last_checkpoint().written_from_log, 0u);
         // Let go of right after the checkpoint, before any event: the next one makes this first.
         evicted += a->evict_settled(from + 12 * hour_ms);
         b->evict_settled(from + 12 * hour_ms);
     }
     EXPECT_GT(evicted, 100u) << "the workload should settle incidents";
+}
+
+// When the last checkpoint cannot be read back (here: deleted behind the server's back), the
+// next one is taken from the live state, and a restart from it has the live state.
+TEST(Checkpoint, WhenTheLastOneIsGoneTheNextIsTakenFromTheLiveState)
+{
+    scratch_dir dir("gone");
+    workload w(29);
+    json live;
+    {
+        incident_service s(demo(), dir.path);
+        w.run({&s}, t0, 6);
+        ASSERT_TRUE(s.write_checkpoint());
+        {
+            sqlite3* db = nullptr;
+            ASSERT_EQ(sqlite3_open((dir.path / "events.sqlite").c_str(), &db), SQLITE_OK);
+            sqlite3_busy_timeout(db, 5000);
+            ASSERT_EQ(sqlite3_exec(db, "DELETE FROM checkpoint_parts", nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(db);
+        }
+        w.run({&s}, t0 + 6 * hour_ms, 6);
+        ASSERT_TRUE(s.write_checkpoint());
+        EXPECT_EQ(s.last_checkpoint().written_from_log, 1u);
+        EXPECT_EQ(s.last_checkpoint().written_from_live, 1u);
+        live = state_of(s, t0 + 12 * hour_ms);
+    }
+    incident_service restarted(demo(), dir.path);
+    EXPECT_GT(restarted.restored_from(), 0u);
+    EXPECT_EQ(restarted.events_replayed(), 0u);
+    EXPECT_EQ(state_of(restarted, t0 + 12 * hour_ms), live);
 }
 
 TEST(Checkpoint, RetentionDeletesOnlyOldEventsACheckpointCovers)

@@ -150,7 +150,8 @@ TEST(IncidentServiceOnAFullDisk, AFailedCommitIsRefusedAsRecoveringAndTheUpkeepR
     // A checkpoint after the recovery, built from the one before the failure and the log (which
     // holds only what was acknowledged), holds the same.
     ASSERT_TRUE(service.write_checkpoint());
-    EXPECT_EQ(service.last_checkpoint().written_from_log, 1u);
+    EXPECT_EQ(service.last_checkpoint().written_from_log, 2u);
+    EXPECT_EQ(service.last_checkpoint().written_from_live, 0u);
     incident_service from_it(testing::demo_districts(), dir.path(), {}, {}, disk.options());
     EXPECT_EQ(incidents_with_counts(from_it), live);
     EXPECT_EQ(from_it.events_replayed(), 0u);

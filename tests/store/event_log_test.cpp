@@ -676,6 +676,50 @@ TEST(EventLog, ACheckpointLargerThanAPartIsStoredInPartsAndReadBackWhole)
     EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{1, ""}));
 }
 
+// Parts are written one transaction each, the first last: a write that stopped midway (a crash)
+// leaves parts without a first one, which no reader takes and the next write deletes.
+TEST(EventLog, ACheckpointWhoseWriteStoppedMidwayIsNeverReadAndItsPartsGoWithTheNextWrite)
+{
+    temp_dir dir;
+    event_log_options opt;
+    opt.checkpoint_part_bytes = 1000;
+    event_log log(dir.path(), opt);
+    log.append(events({event("a"), event("b"), event("c")})).get();
+    const std::string first(4500, '1'), second(3500, '3');
+    log.write_checkpoint(1, first);
+    const auto sql = [&](const char* statement) {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open((dir.path() / "events.sqlite").c_str(), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt* s = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, statement, -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        const int rc = sqlite3_step(s);
+        const std::int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return value;
+    };
+    // The checkpoint at 3 stopped after two of its parts.
+    sql("INSERT INTO checkpoint_parts(seq, part, bytes) VALUES (3, 1, x'33'), (3, 2, x'33')");
+    EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{1, first}));
+    std::string past;
+    const auto cut = log.read_past(
+        std::numeric_limits<std::int64_t>::max(), [&](std::uint64_t from, std::uint64_t, std::string_view bytes) {
+            EXPECT_EQ(from, 1u);
+            past = bytes;
+        },
+        [](const log_event&) {});
+    ASSERT_TRUE(cut);
+    EXPECT_EQ(past, first);
+
+    log.write_checkpoint(3, second);
+    EXPECT_EQ(log.latest_checkpoint(), (std::pair<std::uint64_t, std::string>{3, second}));
+    EXPECT_EQ(sql("SELECT count(*) FROM checkpoint_parts WHERE seq = 3"), 4);
+    EXPECT_EQ(sql("SELECT count(*) FROM checkpoint_parts p WHERE NOT EXISTS "
+                  "(SELECT 1 FROM checkpoint_parts z WHERE z.seq = p.seq AND z.part = 0)"),
+              0);
+}
+
 TEST(EventLog, ArchivedIncidentsAreFoundByIdScannedNewestFirstAndGoWithRetention)
 {
     constexpr std::int64_t newest = std::numeric_limits<std::int64_t>::max();
