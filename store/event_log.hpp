@@ -239,9 +239,11 @@ private:
 
     std::future<std::vector<append_result>> enqueue(request r);
     db_ptr open_connection() const;
-    // In write_checkpoint's transaction, before it inserts new_seq: the older checkpoints
-    // checkpoint_history_ms does not keep.
+    // In write_checkpoint's last transaction, before it inserts the new part 0: drops the older
+    // checkpoints checkpoint_history_ms does not keep (their part 0).
     void drop_unkept_checkpoints(sqlite3* db) const;
+    // Deletes the parts whose checkpoint has no part 0 (dropped, or a crashed write's), one per
+    // transaction.
     void delete_unread_checkpoint_parts();
     // Before each of a series of writes from outside the writer thread (checkpoint parts, archive
     // batches, retention chunks): waits for the appends queued now to be committed.

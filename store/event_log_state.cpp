@@ -269,7 +269,8 @@ std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoin
 {
     auto r = read();
     statement s(r.get(), context_,
-                "SELECT seq, bytes FROM checkpoint_parts WHERE seq = (SELECT max(seq) FROM checkpoint_parts WHERE part = 0) ORDER BY part");
+                "SELECT seq, bytes FROM checkpoint_parts "
+                "WHERE seq = (SELECT max(seq) FROM checkpoint_parts WHERE part = 0) ORDER BY part");
     std::optional<std::pair<std::uint64_t, std::string>> out;
     while (s.step()) {
         if (!out)
