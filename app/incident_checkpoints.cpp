@@ -26,7 +26,6 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
     std::future<std::uint64_t> covered;
     std::vector<held_change> changes;
     std::vector<std::pair<std::string, std::int64_t>> sources;
-    std::uint64_t changes_before = 0;
     std::chrono::duration<double> pause{};
     {
         std::unique_lock lock(mutex_);
@@ -39,7 +38,6 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
         // copied: the checkpoint built below holds exactly these.
         covered = log_.barrier();
         changes = held_changes_;
-        changes_before = held_change_next_;
         // A repeat, a vehicle feed or an archived report's repeat keeps its source fresh without
         // an event: the live times are taken over (the later time wins, so those since are harmless).
         sources = state_.sources.last_reports();
@@ -61,7 +59,7 @@ std::optional<std::uint64_t> incident_service::write_checkpoint()
             return std::nullopt;
         return checkpoint_under_lock(lock);
     }
-    store_checkpoint(true, *seq, std::move(*bytes), changes_before, pause.count(), started);
+    store_checkpoint(true, *seq, std::move(*bytes), changes.size(), pause.count(), started);
     return seq;
 }
 
@@ -75,11 +73,11 @@ std::optional<std::uint64_t> incident_service::checkpoint_under_lock(std::unique
     std::string bytes = state_.save();
     std::future<std::uint64_t> covered = log_.barrier();
     const std::chrono::duration<double> pause = std::chrono::steady_clock::now() - holding;
-    const std::uint64_t changes_before = held_change_next_;
+    const std::size_t changes_held = held_changes_.size();
     lock.unlock();
     const auto seq = newly_covered(covered);
     if (seq)
-        store_checkpoint(false, *seq, std::move(bytes), changes_before, pause.count(),
+        store_checkpoint(false, *seq, std::move(bytes), changes_held, pause.count(),
                          std::chrono::steady_clock::now());
     return seq;
 }
@@ -98,7 +96,7 @@ std::optional<std::uint64_t> incident_service::newly_covered(std::future<std::ui
 }
 
 void incident_service::store_checkpoint(bool from_log, std::uint64_t seq, std::string bytes,
-                                        std::uint64_t changes_before, double pause_s,
+                                        std::size_t changes_held, double pause_s,
                                         std::chrono::steady_clock::time_point started)
 {
     const std::size_t size = bytes.size();
@@ -108,9 +106,8 @@ void incident_service::store_checkpoint(bool from_log, std::uint64_t seq, std::s
     checkpoint_at_ = std::chrono::steady_clock::now();
     {
         // The changes the checkpoint holds are done with; those made since are the next one's.
-        // (No rebuild came between: it takes checkpoint_mutex_ too.)
         std::lock_guard lock(mutex_);
-        std::erase_if(held_changes_, [&](const held_change& c) { return c.number < changes_before; });
+        held_changes_.erase(held_changes_.begin(), held_changes_.begin() + static_cast<std::ptrdiff_t>(changes_held));
     }
     spdlog::info("checkpoint at event {} ({}): {} bytes, ingest paused {:.3f} s, written in {:.2f} s", seq,
                  from_log ? "from the last one and the log" : "from the live state", size, pause_s, took_s);
@@ -194,7 +191,6 @@ void incident_service::note_held_change(std::vector<std::uint64_t> evicted, std:
                                         std::int64_t before_ms)
 {
     held_change c;
-    c.number = held_change_next_++;
     c.after = log_.barrier().share();
     c.evicted = std::move(evicted);
     c.readmitted = readmitted;

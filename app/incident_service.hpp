@@ -143,8 +143,7 @@ struct checkpoint_gauges {
     double pause_seconds = 0; // ingest waited while the state was serialised (or a barrier queued)
     double write_seconds = 0; // the write into the log, ingest going on
     // Written by this process: built apart from the last one and the events since, and taken
-    // from the live state while ingest waited (the first, and one after a failed commit or a
-    // failed build).
+    // from the live state while ingest waited (when such a build failed).
     std::uint64_t written_from_log = 0;
     std::uint64_t written_from_live = 0;
 };
@@ -423,7 +422,6 @@ private:
     // or an archived one held again for an operator's change. A checkpoint built from the log
     // makes each again after the events appended before it.
     struct held_change {
-        std::uint64_t number = 0;                // in the order made
         std::shared_future<std::uint64_t> after; // the log's barrier when it was made
         std::vector<std::uint64_t> evicted;      // engine.evict(evicted, before_ms), or
         std::uint64_t readmitted = 0;            // readmit(readmitted, before_ms)
@@ -436,13 +434,14 @@ private:
     void note_held_change(std::vector<std::uint64_t> evicted, std::uint64_t readmitted, std::int64_t before_ms);
     // The seq a checkpoint's barrier resolved to; nullopt when its commit failed or nothing is new.
     std::optional<std::uint64_t> newly_covered(std::future<std::uint64_t>& covered);
-    // Writes it, and starts the next one's held changes after those it holds (changes_before).
-    void store_checkpoint(bool from_log, std::uint64_t seq, std::string bytes, std::uint64_t changes_before,
+    // Writes it, and drops the first `changes_held` held changes: those it holds.
+    void store_checkpoint(bool from_log, std::uint64_t seq, std::string bytes, std::size_t changes_held,
                           double pause_s, std::chrono::steady_clock::time_point started);
-    // Under mutex_: the held changes since the last checkpoint (or since start-up replayed the
-    // whole log): that checkpoint, the events since and these are the live state.
+    // Under mutex_, in the order made: the held changes since the last checkpoint (or since
+    // start-up replayed the whole log): that checkpoint, the events since and these are the live
+    // state. Only appended to while a checkpoint is made (a rebuild, which clears it, waits for
+    // checkpoint_mutex_).
     std::vector<held_change> held_changes_;
-    std::uint64_t held_change_next_ = 1;
     std::mutex checkpoint_mutex_; // one checkpoint at a time; guards the two below
     std::uint64_t checkpoint_seq_ = 0;
     std::chrono::steady_clock::time_point checkpoint_at_ = std::chrono::steady_clock::now();

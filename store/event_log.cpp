@@ -533,47 +533,47 @@ std::size_t event_log::apply_retention(std::int64_t now)
     const std::int64_t cutoff = now - options_.retention_ms;
     std::size_t deleted = 0;
     try {
-        for (;;) {
-            let_queued_appends_commit();
-            std::lock_guard wlock(write_mutex_);
-            sqlite3* db = writer_db_.get();
-            transaction t(db, context_);
-            const auto covered = query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0", -1);
-            const auto first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
-            if (covered < 0 || first < 0)
-                break;
-            // The first event that must stay: young enough, or not covered by the checkpoint.
-            // Everything before it goes, so the log stays a gapless suffix; the scan stops at
-            // the first young row, which after earlier runs is the first row.
-            statement young(db, context_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
-            young.bind(1, cutoff);
-            // With a history, a time within retention is rebuilt from the newest checkpoint
-            // before it (read_past): that checkpoint's own event stays, since its time places the
-            // checkpoint, and so do the events after it. While a log that still begins at event
-            // 1 has no such checkpoint, nothing goes. Without a history the past is not kept.
-            const bool keep_past = options_.checkpoint_history_ms > 0;
-            std::int64_t keep_from = keep_past ? covered : covered + 1;
-            if (young.step()) {
-                const std::int64_t first_young = young.int64(0);
-                keep_from = std::min(keep_from, first_young);
-                statement base(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0 AND seq < ?1");
-                base.bind(1, first_young);
-                if (keep_past && base.step() && !base.is_null(0))
-                    keep_from = std::min(keep_from, base.int64(0));
-                else if (keep_past && first == 1)
-                    keep_from = first;
-            }
-            const auto until = std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));
-            if (until <= first)
-                break;
-            statement del(db, context_, "DELETE FROM events WHERE seq < ?1");
-            del.bind(1, until);
-            del.step();
-            const auto n = static_cast<std::size_t>(sqlite3_changes(db));
-            t.commit();
-            deleted += n;
-            if (until == keep_from || n == 0)
-                break;
+        for (bool more = true; more;) {
+            more = false;
+            upkeep_write([&](sqlite3* db) {
+                const auto covered =
+                    query_int(db, context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0", -1);
+                const auto first = query_int(db, context_, "SELECT min(seq) FROM events", -1);
+                if (covered < 0 || first < 0)
+                    return;
+                // The first event that must stay: young enough, or not covered by the checkpoint.
+                // Everything before it goes, so the log stays a gapless suffix; the scan stops at
+                // the first young row, which after earlier runs is the first row.
+                statement young(db, context_, "SELECT seq FROM events WHERE at_ms >= ?1 ORDER BY seq LIMIT 1");
+                young.bind(1, cutoff);
+                // With a history, a time within retention is rebuilt from the newest checkpoint
+                // before it (read_past): that checkpoint's own event stays, since its time places
+                // the checkpoint, and so do the events after it. While a log that still begins at
+                // event 1 has no such checkpoint, nothing goes. Without a history the past is not kept.
+                const bool keep_past = options_.checkpoint_history_ms > 0;
+                std::int64_t keep_from = keep_past ? covered : covered + 1;
+                if (young.step()) {
+                    const std::int64_t first_young = young.int64(0);
+                    keep_from = std::min(keep_from, first_young);
+                    statement base(db, context_,
+                                   "SELECT max(seq) FROM checkpoint_parts WHERE part = 0 AND seq < ?1");
+                    base.bind(1, first_young);
+                    if (keep_past && base.step() && !base.is_null(0))
+                        keep_from = std::min(keep_from, base.int64(0));
+                    else if (keep_past && first == 1)
+                        keep_from = first;
+                }
+                const auto until =
+                    std::min<std::int64_t>(keep_from, first + static_cast<std::int64_t>(retention_chunk));
+                if (until <= first)
+                    return;
+                statement del(db, context_, "DELETE FROM events WHERE seq < ?1");
+                del.bind(1, until);
+                del.step();
+                const auto n = static_cast<std::size_t>(sqlite3_changes(db));
+                deleted += n;
+                more = until != keep_from && n > 0;
+            });
         }
         {
             std::lock_guard wlock(write_mutex_);

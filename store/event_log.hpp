@@ -245,9 +245,9 @@ private:
     // Deletes the parts whose checkpoint has no part 0 (dropped, or a crashed write's), one per
     // transaction.
     void delete_unread_checkpoint_parts();
-    // Before each of a series of writes from outside the writer thread (checkpoint parts, archive
-    // batches, retention chunks): waits for the appends queued now to be committed.
-    void let_queued_appends_commit();
+    // A write from outside the writer thread (checkpoint parts, archive batches, retention
+    // chunks), in a transaction of its own, once the appends queued now are committed.
+    void upkeep_write(const std::function<void(sqlite3* db)>& f);
     reader read() const;
     void writer_loop();
     void commit(std::vector<request>& batch);

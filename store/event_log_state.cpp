@@ -39,10 +39,7 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
         put.step();
     };
     try {
-        {
-            std::lock_guard wlock(write_mutex_);
-            sqlite3* db = writer_db_.get();
-            transaction t(db, context_);
+        upkeep_write([&](sqlite3* db) {
             if (seq > high_water(db, context_))
                 throw event_log_error(event_log_errc::failed, context_ + "checkpoint at seq " + std::to_string(seq) +
                                                                   " is beyond the last event " +
@@ -51,26 +48,14 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
             statement replaced(db, context_, "DELETE FROM checkpoint_parts WHERE seq >= ?1 AND part = 0");
             replaced.bind(1, seq);
             replaced.step();
-            t.commit();
-        }
+        });
         delete_unread_checkpoint_parts();
-        for (std::size_t part = 1; part < parts; ++part) {
-            {
-                std::lock_guard wlock(write_mutex_);
-                transaction t(writer_db_.get(), context_);
-                put_part(writer_db_.get(), part);
-                t.commit();
-            }
-            let_queued_appends_commit();
-        }
-        {
-            std::lock_guard wlock(write_mutex_);
-            sqlite3* db = writer_db_.get();
-            transaction t(db, context_);
+        for (std::size_t part = 1; part < parts; ++part)
+            upkeep_write([&](sqlite3* db) { put_part(db, part); });
+        upkeep_write([&](sqlite3* db) {
             drop_unkept_checkpoints(db);
             put_part(db, 0);
-            t.commit();
-        }
+        });
         delete_unread_checkpoint_parts();
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot write a checkpoint: ") + e.what());
@@ -79,33 +64,29 @@ void event_log::write_checkpoint(std::uint64_t seq, std::string state_bytes)
 
 void event_log::delete_unread_checkpoint_parts()
 {
-    // One part per transaction, so that commits go between (see write_checkpoint).
-    for (;;) {
-        {
-            std::lock_guard wlock(write_mutex_);
-            sqlite3* db = writer_db_.get();
-            transaction t(db, context_);
+    for (bool deleted = true; deleted;) {
+        upkeep_write([&](sqlite3* db) {
             exec(db, context_,
                  "DELETE FROM checkpoint_parts WHERE rowid = (SELECT rowid FROM checkpoint_parts p WHERE part > 0 AND "
                  "NOT EXISTS (SELECT 1 FROM checkpoint_parts z WHERE z.seq = p.seq AND z.part = 0) LIMIT 1)");
-            const bool deleted = sqlite3_changes(db) > 0;
-            t.commit();
-            if (!deleted)
-                return;
-        }
-        let_queued_appends_commit();
+            deleted = sqlite3_changes(db) > 0;
+        });
     }
 }
 
-void event_log::let_queued_appends_commit()
+void event_log::upkeep_write(const std::function<void(sqlite3* db)>& f)
 {
-    // A mutex is not fair: released and taken again at once, it would keep the writer thread
-    // out for a whole checkpoint. The barrier waits until the appends queued now are committed.
+    // A mutex is not fair: a series of these, each taking the write lock back at once, would
+    // keep the writer thread out. The barrier waits until the appends queued now are committed.
     try {
         barrier().get();
     } catch (const event_log_error&) {
-        // A failed or closed log: the caller's next write says so.
+        // A failed or closed log: the write below says so.
     }
+    std::lock_guard wlock(write_mutex_);
+    transaction t(writer_db_.get(), context_);
+    f(writer_db_.get());
+    t.commit();
 }
 
 // Before a new checkpoint's part 0 is written. Drops a checkpoint by its part 0;
@@ -284,28 +265,26 @@ void event_log::archive(const std::vector<archived_incident>& incidents)
 {
     if (incidents.empty())
         return;
-    let_queued_appends_commit(); // called batch after batch, it must not keep the writer out
     try {
-        std::lock_guard wlock(write_mutex_);
-        sqlite3* db = writer_db_.get();
-        transaction t(db, context_);
-        // A state archived before (the incident was held again, and changed) stays as a version.
-        statement keep(db, context_,
-                       "INSERT OR IGNORE INTO archived_versions(id, changed_ms, state) "
-                       "SELECT id, changed_ms, state FROM archived_incidents WHERE id = ?1 AND changed_ms < ?2");
-        statement put(db, context_, "INSERT OR REPLACE INTO archived_incidents(id, changed_ms, state) VALUES(?1, ?2, ?3)");
-        for (const archived_incident& a : incidents) {
-            keep.reset();
-            keep.bind(1, a.id);
-            keep.bind(2, a.changed_ms);
-            keep.step();
-            put.reset();
-            put.bind(1, a.id);
-            put.bind(2, a.changed_ms);
-            put.bind_blob(3, a.state);
-            put.step();
-        }
-        t.commit();
+        upkeep_write([&](sqlite3* db) {
+            // A state archived before (the incident was held again, and changed) stays as a version.
+            statement keep(db, context_,
+                           "INSERT OR IGNORE INTO archived_versions(id, changed_ms, state) "
+                           "SELECT id, changed_ms, state FROM archived_incidents WHERE id = ?1 AND changed_ms < ?2");
+            statement put(db, context_,
+                          "INSERT OR REPLACE INTO archived_incidents(id, changed_ms, state) VALUES(?1, ?2, ?3)");
+            for (const archived_incident& a : incidents) {
+                keep.reset();
+                keep.bind(1, a.id);
+                keep.bind(2, a.changed_ms);
+                keep.step();
+                put.reset();
+                put.bind(1, a.id);
+                put.bind(2, a.changed_ms);
+                put.bind_blob(3, a.state);
+                put.step();
+            }
+        });
     } catch (const sqlite_failure& e) {
         throw event_log_error(event_log_errc::failed, std::string("cannot archive incidents: ") + e.what());
     }
