@@ -145,7 +145,8 @@ incident_service::checkpoint_from_log(std::uint64_t base_seq, std::uint64_t upto
             // Built like the live state (whose parts are replaced whole after a failed commit).
             std::lock_guard live(mutex_);
             shadow = std::make_unique<incident_state>(districts_, engine_config_, state_.stats.rules(),
-                                                      state_.sources.config(), state_.series.limits());
+                                                      state_.sources.config(), state_.series.limits(),
+                                                      state_use::checkpoint_build);
         }
         if (base) {
             if (!shadow->restore(base->second))

@@ -46,7 +46,7 @@ past_answer<std::shared_ptr<const incident_service::past_state>> incident_servic
         // Built like the live state (whose parts are replaced whole after a failed commit).
         std::lock_guard live(mutex_);
         built = std::make_unique<past_state>(at_ms, districts_, engine_config_, state_.stats.rules(),
-                                             state_.sources.config(), state_.series.limits());
+                                             state_.sources.config(), state_.series.limits(), state_use::past);
     }
     auto rebuilt = rebuild_at(at_ms, built->state);
     if (auto* refused = std::get_if<past_refusal>(&rebuilt))
@@ -110,7 +110,7 @@ past_answer<std::unique_ptr<incident_playback>> incident_service::start_playback
     {
         std::lock_guard live(mutex_);
         state = std::make_unique<incident_state>(districts_, engine_config_, state_.stats.rules(),
-                                                 state_.sources.config(), state_.series.limits());
+                                                 state_.sources.config(), state_.series.limits(), state_use::past);
     }
     auto rebuilt = rebuild_at(from_ms, *state);
     if (auto* refused = std::get_if<past_refusal>(&rebuilt))

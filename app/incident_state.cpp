@@ -9,6 +9,7 @@
 #include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
 #include <limits>
@@ -46,6 +47,49 @@ google::protobuf::ArenaOptions checkpoint_arena_options()
     o.start_block_size = 64 << 10;
     o.max_block_size = 4 << 20;
     return o;
+}
+
+// One field of a message's wire form: its number, its whole encoding (tag and value), and the
+// value of a length-delimited one (a string or a message).
+struct wire_field {
+    int number = 0;
+    std::string_view whole;
+    std::string_view value;
+};
+
+// Calls f with each field of the message `bytes`, in order, without parsing the values; false
+// when the fields do not decode.
+template <class F>
+bool for_each_field(std::string_view bytes, F&& f)
+{
+    using google::protobuf::internal::WireFormatLite;
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                              static_cast<int>(bytes.size()));
+    while (true) {
+        const auto start = static_cast<std::size_t>(in.CurrentPosition());
+        const std::uint32_t tag = in.ReadTag();
+        if (tag == 0)
+            return start == bytes.size(); // the end, or a tag that does not decode
+        wire_field field{WireFormatLite::GetTagFieldNumber(tag), {}, {}};
+        if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+            std::uint32_t length = 0;
+            if (!in.ReadVarint32(&length))
+                return false;
+            const auto at = static_cast<std::size_t>(in.CurrentPosition());
+            if (length > bytes.size() - at || !in.Skip(static_cast<int>(length)))
+                return false;
+            field.value = bytes.substr(at, length);
+        } else if (!WireFormatLite::SkipField(&in, tag)) {
+            return false;
+        }
+        field.whole = bytes.substr(start, static_cast<std::size_t>(in.CurrentPosition()) - start);
+        f(field);
+    }
+}
+
+bool parse(google::protobuf::MessageLite& m, std::string_view bytes)
+{
+    return m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }
 
 std::size_t district_count(const std::vector<stats_level>& levels)
@@ -115,15 +159,21 @@ std::vector<stats_level> stats_levels(const geo::hierarchy& h)
 
 incident_state::incident_state(const geo::hierarchy& districts, engine_config engine_config,
                                std::vector<threshold_rule> rules, source_health_config sources_config,
-                               timeseries_limits series_limits)
+                               timeseries_limits series_limits, state_use use)
     : engine(std::move(engine_config)), stats(stats_levels(districts), std::move(rules)),
       sources(std::move(sources_config)), series(stats_levels(districts), series_limits), districts_(&districts),
-      fingerprint_(state_fingerprint(stats_levels(districts), stats.rules(), false))
+      use_(use), fingerprint_(state_fingerprint(stats_levels(districts), stats.rules(), false))
 {
+    if (use_ == state_use::checkpoint_build)
+        engine.keep(incident_engine::keeps::what_replays_need);
+    else if (use_ == state_use::past)
+        engine.keep(incident_engine::keeps::incidents_only);
 }
 
 std::string incident_state::save() const
 {
+    if (use_ == state_use::past)
+        throw std::logic_error("incident_state: a past state has no time series to save");
     // A state of 200k incidents is millions of small messages: one arena builds and frees them
     // at a fraction of the cost of one allocation each (ingest waits while this runs).
     google::protobuf::Arena arena(checkpoint_arena_options());
@@ -162,9 +212,34 @@ std::string incident_state::save() const
 
 bool incident_state::restore(std::string_view bytes)
 {
+    using checkpoint::v1::Checkpoint;
+    using checkpoint::v1::Engine;
+    // The engine's incidents are most of a checkpoint. Parsed all at once, a year's 190k of them
+    // take 270 MiB of messages (3.5 times their bytes), each page of it touched and freed for a
+    // moment: they are parsed one at a time into one message instead, after everything else has
+    // been parsed and checked. What this state does not keep is not parsed at all.
+    const bool past = use_ == state_use::past;
+    std::string rest, engine_rest;
+    std::vector<std::string_view> incidents;
+    int engines = 0; // written once: more would be merged, which this reading does not do
+    bool engine_decoded = false;
+    const bool decoded = for_each_field(bytes, [&](const wire_field& f) {
+        if (f.number == Checkpoint::kEngineFieldNumber) {
+            ++engines;
+            engine_decoded = for_each_field(f.value, [&](const wire_field& e) {
+                if (e.number == Engine::kIncidentsFieldNumber)
+                    incidents.push_back(e.value);
+                else if (!(past && e.number == Engine::kReportKeysFieldNumber))
+                    engine_rest.append(e.whole);
+            });
+        } else if (!(past && f.number == Checkpoint::kTimeseriesFieldNumber)) {
+            rest.append(f.whole);
+        }
+    });
     google::protobuf::Arena arena(checkpoint_arena_options());
-    auto& c = *google::protobuf::Arena::CreateMessage<checkpoint::v1::Checkpoint>(&arena);
-    if (!c.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    auto& c = *google::protobuf::Arena::CreateMessage<Checkpoint>(&arena);
+    auto& engine_state = *google::protobuf::Arena::CreateMessage<Engine>(&arena);
+    if (!decoded || engines != 1 || !engine_decoded || !parse(c, rest) || !parse(engine_state, engine_rest))
         throw std::invalid_argument("it cannot be decoded");
     std::vector<stats_level> saved;
     if (c.format() == checkpoint_format && c.fingerprint() == fingerprint_) {
@@ -184,9 +259,18 @@ bool incident_state::restore(std::string_view bytes)
         stats = district_stats(counted, stats.rules(), stats.limits());
         series = report_timeseries(counted, series.limits());
     }
-    engine.restore(c.engine());
+    checkpoint::v1::Incident incident;
+    std::size_t next = 0;
+    engine.restore(engine_state, [&]() -> const checkpoint::v1::Incident* {
+        if (next == incidents.size())
+            return nullptr;
+        if (!parse(incident, incidents[next++]))
+            throw std::invalid_argument("an incident cannot be decoded");
+        return &incident;
+    });
     stats.restore(c.stats(), saved);
-    series.restore(c.timeseries(), saved);
+    if (use_ != state_use::past)
+        series.restore(c.timeseries(), saved);
     for (const auto& s : c.sources())
         sources.on_report(s.source(), s.last_report_ms());
     return true;
@@ -213,8 +297,9 @@ std::uint64_t incident_state::apply(const store::log_event& e, const archive_rea
         }
         report r = wire::to_report(accepted.report());
         // Once retention has deleted an original, the log no longer knows its key and takes a
-        // repeat as a new event; the engine still knows it, and a repeat changes nothing.
-        if (engine.report_id_of(r.source, r.external_id))
+        // repeat as a new event, with the original's report id: a report id the engine has
+        // already given is a repeat, and changes nothing.
+        if (accepted.report_id() <= engine.last_report_id())
             return 0;
         // An area's point came from the geo join, not from the source: it is logged beside it.
         r.lon = accepted.placed_at().lon();
@@ -267,7 +352,8 @@ void incident_state::count_decision(const report& r, const district_join& where,
 {
     auto count_report_in = [&](const std::vector<std::string>& path) {
         stats.on_report(path, r.category, r.type, r.severity, r.observed_at_ms);
-        series.on_report(path, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
+        if (use_ != state_use::past)
+            series.on_report(path, r.category, r.type, r.severity, r.observed_at_ms, at_ms);
     };
     if (before) {
         // A version of a known alert: it counts once where the alert already counted, so only

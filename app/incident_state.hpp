@@ -35,11 +35,18 @@ inline archive_reader archive_reader_of(const store::event_log& log)
     return [&log](std::uint64_t id, std::int64_t before_ms) { return log.find_archived_before(id, before_ms); };
 }
 
+// What a state is for. The live state decides. A checkpoint's build only replays the log's
+// decisions (incident_engine::keeps). A look at the past (and a playback) is asked only for
+// incidents and district statistics: it keeps no report keys and no time series either. Each part
+// left out is a part a look does not restore, replay and free (docs/history.md).
+enum class state_use { live, checkpoint_build, past };
+
 class incident_state {
 public:
     // `rules` must fit the hierarchy's levels (district_stats throws std::invalid_argument).
     incident_state(const geo::hierarchy& districts, engine_config engine_config, std::vector<threshold_rule> rules,
-                   source_health_config sources_config, timeseries_limits series_limits);
+                   source_health_config sources_config, timeseries_limits series_limits,
+                   state_use use = state_use::live);
 
     incident_engine engine;
     district_stats stats;
@@ -47,6 +54,7 @@ public:
     report_timeseries series;
 
     // The checkpoint form (proto/checkpoint.proto), deterministic: the same state, the same bytes.
+    // Throws std::logic_error for a past state (it lacks the time series).
     std::string save() const;
     // False when the bytes were made with other levels, rules or format (nothing changed);
     // throws std::invalid_argument when they do not decode or do not fit. Districts the bytes
@@ -84,6 +92,7 @@ public:
 
 private:
     const geo::hierarchy* districts_;
+    state_use use_;
     // What the state depends on besides the events (the levels and the rules): a checkpoint
     // made with others does not fit.
     std::string fingerprint_;

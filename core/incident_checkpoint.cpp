@@ -128,8 +128,9 @@ void incident_engine::hold(incident inc)
 {
     if (inc.expires_at_ms > 0 && is_open(inc.status))
         expiring_.emplace(inc.expires_at_ms, inc.id);
-    for (auto r : inc.report_ids)
-        incident_of_report_.emplace(r, inc.id);
+    if (keeps_ == keeps::everything)
+        for (auto r : inc.report_ids)
+            incident_of_report_.emplace(r, inc.id);
     index_point(inc);
     refile_due(inc, std::nullopt);
     incidents_.emplace(inc.id, std::move(inc));
@@ -190,6 +191,13 @@ void incident_engine::readmit(incident inc)
 
 void incident_engine::restore(const checkpoint::v1::Engine& in)
 {
+    int next = 0;
+    restore(in, [&]() { return next < in.incidents_size() ? &in.incidents(next++) : nullptr; });
+}
+
+void incident_engine::restore(const checkpoint::v1::Engine& in,
+                              const std::function<const checkpoint::v1::Incident*()>& next_incident)
+{
     incidents_.clear();
     open_points_.clear();
     report_by_key_.clear();
@@ -197,11 +205,13 @@ void incident_engine::restore(const checkpoint::v1::Engine& in)
     incident_of_alert_.clear();
     expiring_.clear();
     closing_.clear();
-    for (const auto& p : in.incidents())
-        hold(restore_incident(p));
-    report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
-    for (const auto& k : in.report_keys())
-        report_by_key_.emplace(k.key(), k.report_id());
+    while (const checkpoint::v1::Incident* p = next_incident())
+        hold(restore_incident(*p));
+    if (keeps_ != keeps::incidents_only) {
+        report_by_key_.reserve(static_cast<std::size_t>(in.report_keys_size()));
+        for (const auto& k : in.report_keys())
+            report_by_key_.emplace(k.key(), k.report_id());
+    }
     for (const auto& a : in.alert_keys())
         incident_of_alert_.emplace(a.key(), a.incident_id());
     next_report_id_ = in.next_report_id();

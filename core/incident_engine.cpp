@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <stdexcept>
 
 namespace pantau {
 namespace {
@@ -287,7 +288,8 @@ void incident_engine::index_point(const incident& inc)
     // Alerts are joined by their key, never by distance. An auto-closed incident stays findable,
     // so that a report within its window reopens it.
     const bool open = is_open(inc.status);
-    if (!inc.area_geojson.empty() || !inc.alert_key.empty() || (!open && !auto_closed(inc)))
+    if (keeps_ != keeps::everything || !inc.area_geojson.empty() || !inc.alert_key.empty() ||
+        (!open && !auto_closed(inc)))
         return;
     auto [it, created] = open_points_.try_emplace(bucket_of(inc.category, inc.type));
     spatial_bucket& bucket = it->second;
@@ -304,7 +306,7 @@ void incident_engine::index_point(const incident& inc)
 // `last_report_ms` is the one the incident was indexed with (join moves it on).
 bool incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
 {
-    if (!inc.area_geojson.empty() || !inc.alert_key.empty())
+    if (keeps_ != keeps::everything || !inc.area_geojson.empty() || !inc.alert_key.empty())
         return false;
     auto b = open_points_.find(bucket_of(inc.category, inc.type));
     if (b == open_points_.end())
@@ -388,8 +390,10 @@ void incident_engine::join(incident& inc, const report& r, const district_join& 
     inc.report_ids.push_back(report_id);
     for (const std::string& url : r.media_urls)
         add_photo(inc, {report_id, accepted_at_ms, url, photo_kind::report});
-    report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
-    incident_of_report_.emplace(report_id, inc.id);
+    if (keeps_ != keeps::incidents_only)
+        report_by_key_.emplace(report_key(r.source, r.external_id), report_id);
+    if (keeps_ == keeps::everything)
+        incident_of_report_.emplace(report_id, inc.id);
     if (!r.alert_key.empty())
         incident_of_alert_.emplace(alert_index_key(r.source, r.alert_key), inc.id);
     next_report_id_ = std::max(next_report_id_, report_id + 1);
@@ -475,6 +479,8 @@ std::vector<std::uint64_t> incident_engine::expired_alerts(std::int64_t now_ms) 
 
 ingest_decision incident_engine::accept(const report& r, const district_join& where, std::int64_t accepted_at_ms)
 {
+    if (keeps_ != keeps::everything)
+        throw std::logic_error("incident_engine: an engine that only replays does not decide");
     if (auto seen = report_id_of(r.source, r.external_id))
         return {*seen, incident_of_report_.at(*seen), false, true};
     const std::uint64_t report_id = next_report_id_;

@@ -7,6 +7,7 @@
 #include "core/report.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -263,6 +264,15 @@ public:
         return accept(r, district_join{districts, {}}, accepted_at_ms);
     }
 
+    // What an engine keeps besides its incidents; set before anything is held. One that decides
+    // keeps everything. One that only re-applies logged decisions (a checkpoint's build) keeps
+    // no dedup index and no report → incident map: only accept() reads them. One that is only
+    // asked about its incidents (a look at the past) keeps no report keys either: nothing it is
+    // asked or saves needs them. Each left out is restored, replayed and freed for nothing
+    // otherwise. accept() on an engine that does not decide throws std::logic_error.
+    enum class keeps { everything, what_replays_need, incidents_only };
+    void keep(keeps what) { keeps_ = what; }
+
     // Re-applies a decision read back from the event log, with the ids it had; used on start-up.
     void replay_accept(const report& r, const district_join& where, std::uint64_t report_id, std::uint64_t incident_id,
                        std::int64_t accepted_at_ms);
@@ -297,6 +307,10 @@ public:
     // back; restore replaces everything and rebuilds the indexes that follow from the incidents.
     void save(checkpoint::v1::Engine& out) const;
     void restore(const checkpoint::v1::Engine& in);
+    // The same with the incidents given one at a time (in.incidents() is not read): each call of
+    // next_incident returns the next, valid until the following call, or nullptr after the last.
+    void restore(const checkpoint::v1::Engine& in,
+                 const std::function<const checkpoint::v1::Incident*()>& next_incident);
 
     // Bounded memory (docs/ingest.md, "Bounded memory"). Settled: not open, and not changed since
     // before `before_ms`; by id. The caller archives them, then evicts those still settled (a
@@ -375,6 +389,7 @@ private:
     engine_config config_;
     std::map<std::uint64_t, incident> incidents_;
     std::unordered_map<std::string, spatial_bucket> open_points_; // by category + type
+    keeps keeps_ = keeps::everything;
     std::unordered_map<std::string, std::uint64_t> report_by_key_;  // source \x1f external_id → report id
     std::unordered_map<std::uint64_t, std::uint64_t> incident_of_report_;
     // Alerts: source \x1f key (the first version's and every later one's) → incident id, and the

@@ -21,6 +21,26 @@ using detail::sqlite_failure;
 using detail::statement;
 using detail::transaction;
 
+namespace {
+
+// A checkpoint's parts, joined into one string sized once: appended part by part, the string
+// would be copied and its pages touched again at each doubling.
+std::string checkpoint_bytes(sqlite3* db, const std::string& context, std::int64_t seq)
+{
+    statement size(db, context, "SELECT sum(length(bytes)) FROM checkpoint_parts WHERE seq = ?1");
+    size.bind(1, seq);
+    std::string out;
+    if (size.step() && !size.is_null(0))
+        out.reserve(static_cast<std::size_t>(size.int64(0)));
+    statement parts(db, context, "SELECT bytes FROM checkpoint_parts WHERE seq = ?1 ORDER BY part");
+    parts.bind(1, seq);
+    while (parts.step())
+        out.append(parts.bytes(0));
+    return out;
+}
+
+} // namespace
+
 // A checkpoint is its part 0 and its other parts, written one transaction each, part 0 last:
 // readers take only the checkpoints whose part 0 is there, and all the others are by then. So
 // the events' commits go between the parts, and ingest waits for one part's write at most, not a
@@ -229,12 +249,11 @@ event_log::read_past(std::int64_t at_ms,
     // The events after the checkpoint (or all of them) must still be there.
     if (first > from + 1)
         return std::nullopt;
-    std::string bytes;
-    statement parts(db, context_, "SELECT bytes FROM checkpoint_parts WHERE seq = ?1 ORDER BY part");
-    parts.bind(1, from);
-    while (parts.step())
-        bytes.append(parts.bytes(0));
-    start(static_cast<std::uint64_t>(from), static_cast<std::uint64_t>(target), bytes);
+    {
+        // Freed before the replay: a year's checkpoint is some 80 MiB.
+        const std::string bytes = from > 0 ? checkpoint_bytes(db, context_, from) : std::string();
+        start(static_cast<std::uint64_t>(from), static_cast<std::uint64_t>(target), bytes);
+    }
     statement events(db, context_, (std::string(event_columns) + "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq").c_str());
     events.bind(1, from);
     events.bind(2, target);
@@ -249,16 +268,12 @@ event_log::read_past(std::int64_t at_ms,
 std::optional<std::pair<std::uint64_t, std::string>> event_log::latest_checkpoint() const
 {
     auto r = read();
-    statement s(r.get(), context_,
-                "SELECT seq, bytes FROM checkpoint_parts "
-                "WHERE seq = (SELECT max(seq) FROM checkpoint_parts WHERE part = 0) ORDER BY part");
-    std::optional<std::pair<std::uint64_t, std::string>> out;
-    while (s.step()) {
-        if (!out)
-            out.emplace(static_cast<std::uint64_t>(s.int64(0)), std::string());
-        out->second.append(s.bytes(1));
-    }
-    return out;
+    detail::read_transaction snapshot(r.get(), context_);
+    const std::int64_t newest =
+        query_int(r.get(), context_, "SELECT max(seq) FROM checkpoint_parts WHERE part = 0", -1);
+    if (newest < 0)
+        return std::nullopt;
+    return std::pair{static_cast<std::uint64_t>(newest), checkpoint_bytes(r.get(), context_, newest)};
 }
 
 void event_log::archive(const std::vector<archived_incident>& incidents)

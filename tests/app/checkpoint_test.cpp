@@ -59,29 +59,40 @@ struct scratch_dir {
     ~scratch_dir() { fs::remove_all(path); }
 };
 
+json incident_row(const incident& inc)
+{
+    json audit = json::array();
+    for (const auto& a : inc.audit)
+        audit.push_back({a.at_ms, a.actor, a.what});
+    return {inc.id, static_cast<int>(inc.category), inc.type, static_cast<int>(inc.severity),
+            static_cast<int>(inc.status), inc.lon, inc.lat, inc.area_geojson, inc.districts, inc.first_report_ms,
+            inc.last_report_ms, inc.report_count, inc.sources, inc.report_ids, inc.assignee, inc.title, audit};
+}
+
+json stats_rows(const std::vector<district_snapshot>& snapshots)
+{
+    json out = json::array();
+    for (const district_snapshot& d : snapshots) {
+        json windows = json::array();
+        for (const auto& w : d.windows)
+            windows.push_back({w.by_category_severity, w.by_type});
+        out.push_back({d.level, d.code, d.version, d.as_of_ms, windows, d.open});
+    }
+    return out;
+}
+
 // Everything a client can read, as one JSON text.
 json state_of(incident_service& s, std::int64_t now)
 {
     json out;
     incident_filter all;
     all.limit = 1'000'000;
-    for (const incident& inc : s.list(all)) {
-        json audit = json::array();
-        for (const auto& a : inc.audit)
-            audit.push_back({a.at_ms, a.actor, a.what});
-        out["incidents"].push_back({inc.id, static_cast<int>(inc.category), inc.type, static_cast<int>(inc.severity),
-                                    static_cast<int>(inc.status), inc.lon, inc.lat, inc.area_geojson, inc.districts,
-                                    inc.first_report_ms, inc.last_report_ms, inc.report_count, inc.sources,
-                                    inc.report_ids, inc.assignee, inc.title, audit});
-    }
-    for (std::size_t level = 0; level < s.districts().size(); ++level) {
-        for (const district_snapshot& d : s.stats(level, now)) {
-            json windows = json::array();
-            for (const auto& w : d.windows)
-                windows.push_back({w.by_category_severity, w.by_type});
-            out["stats"].push_back({d.level, d.code, d.version, d.as_of_ms, windows, d.open});
-        }
-    }
+    for (const incident& inc : s.list(all))
+        out["incidents"].push_back(incident_row(inc));
+    out["stats"] = json::array();
+    for (std::size_t level = 0; level < s.districts().size(); ++level)
+        for (const json& row : stats_rows(s.stats(level, now)))
+            out["stats"].push_back(row);
     auto [active, recent] = s.alerts(now);
     for (const auto* list : {&active, &recent}) {
         json alerts = json::array();
@@ -456,6 +467,61 @@ TEST(Checkpoint, AnUnusableCheckpointWithDeletedEventsStopsStartUpWithAReason)
     } catch (const pantau::error& e) {
         EXPECT_NE(std::string(e.what()).find("retention"), std::string::npos) << e.what();
     }
+}
+
+// A look at the past keeps only what it answers (docs/history.md): restored from the same
+// checkpoint, read one incident at a time, it holds the same incidents and counts as the live
+// state, without the report keys; it never decides and writes no checkpoint. A checkpoint's
+// build keeps the report keys it saves. A checkpoint that does not decode is refused, also when
+// only one incident, or the engine's framing, is broken.
+TEST(Checkpoint, AStateForALookHoldsWhatTheLiveOneHoldsButWhatOnlyDecisionsNeed)
+{
+    scratch_dir dir("look");
+    workload w(23);
+    std::string bytes;
+    {
+        incident_service s(demo(), dir.path);
+        w.run({&s}, t0, 12);
+        ASSERT_TRUE(s.write_checkpoint());
+        store::event_log_options read_only;
+        read_only.read_only = true;
+        bytes = store::event_log(dir.path, read_only).latest_checkpoint().value().second;
+    }
+    auto state = [](state_use use) {
+        return std::make_unique<incident_state>(demo(), engine_config{}, default_threshold_rules(demo()),
+                                                source_health_config{}, timeseries_limits{}, use);
+    };
+    auto live = state(state_use::live), build = state(state_use::checkpoint_build), past = state(state_use::past);
+    for (auto* s : {&live, &build, &past})
+        ASSERT_TRUE((*s)->restore(bytes));
+    EXPECT_EQ(live->save(), bytes);
+    EXPECT_EQ(build->save(), bytes);
+    ASSERT_GT(live->engine.incidents().size(), 20u);
+    auto rows = [](const incident_engine& e) {
+        json out = json::array();
+        for (const auto& [id, inc] : e.incidents())
+            out.push_back(incident_row(inc));
+        return out;
+    };
+    EXPECT_EQ(rows(past->engine), rows(live->engine));
+    const std::int64_t now = t0 + 12 * hour_ms;
+    for (std::size_t level = 0; level < demo().size(); ++level)
+        EXPECT_EQ(stats_rows(past->stats.all(level, now)), stats_rows(live->stats.all(level, now)));
+    const report& sent = w.sent().front();
+    EXPECT_TRUE(live->engine.report_id_of(sent.source, sent.external_id));
+    EXPECT_FALSE(past->engine.report_id_of(sent.source, sent.external_id));
+    EXPECT_THROW(past->engine.accept(sent, district_join{}, now), std::logic_error);
+    EXPECT_THROW(build->engine.accept(sent, district_join{}, now), std::logic_error);
+    EXPECT_THROW(past->save(), std::logic_error);
+
+    EXPECT_THROW(state(state_use::live)->restore(bytes.substr(0, bytes.size() - 1)), std::invalid_argument);
+    checkpoint::v1::Checkpoint second_engine;
+    second_engine.mutable_engine()->set_next_report_id(1);
+    EXPECT_THROW(state(state_use::live)->restore(bytes + second_engine.SerializeAsString()), std::invalid_argument);
+    checkpoint::v1::Checkpoint c;
+    ASSERT_TRUE(c.ParseFromString(bytes));
+    c.mutable_engine()->mutable_incidents(c.engine().incidents_size() / 2)->set_type("\xff"); // not UTF-8
+    EXPECT_THROW(state(state_use::past)->restore(c.SerializeAsString()), std::invalid_argument);
 }
 
 TEST(Checkpoint, AFormatOneCheckpointOfTheSameDistrictsIsStillRestored)
