@@ -89,6 +89,9 @@ open311_request_view view_of(const api_services& s, const std::vector<open311_se
     v.lat = l.r.lat;
     v.lon = l.r.lon;
     v.media_url = l.r.media_urls.empty() ? std::string() : l.r.media_urls.front();
+    // Logs from before photos: the form's media_url was kept as an attribute of that name.
+    if (const std::string old = attribute(l.r, "media_url"); v.media_url.empty() && !media_url_problem(old))
+        v.media_url = old;
     if (const auto inc = s.incidents.get(l.incident_id)) {
         v.open = open_to_the_citizen(inc->status);
         v.status_notes = latest_note(*inc);

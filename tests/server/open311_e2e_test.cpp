@@ -4,6 +4,7 @@
 // has every element of the codeforamerica client's fixtures (../shared/data/feeds/open311).
 
 #include "api/query.hpp"
+#include "core/time_text.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
@@ -13,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -172,6 +174,44 @@ TEST_F(Open311, ARequestPostedAsJsonFollowsItsIncidentUntilClosed)
     ASSERT_EQ(mine.result(), http::status::ok) << mine.body();
     ASSERT_EQ(json::parse(mine.body()).size(), 1u);
     EXPECT_TRUE(json::parse(get("/open311/v2/requests.json?status=open").body()).empty());
+}
+
+// Before photos, a request's media_url was logged as an attribute of that name: such reports
+// still show it, if it is a link a photo may be (core/report.hpp, media_url_problem).
+TEST_F(Open311, ARequestLoggedBeforePhotosShowsTheMediaUrlItsAttributeKept)
+{
+    auto send = [&](const std::string& external_id, const std::string& media_url) {
+        const json r = {{"source", "laksa"},
+                        {"external_id", external_id},
+                        {"category", "complaint"},
+                        {"type", "garbage"},
+                        {"severity", "minor"},
+                        {"text", "Sampah"},
+                        {"observed_at", rfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count())},
+                        {"lat", -6.1728843824017146},
+                        {"lon", 106.63185148661755},
+                        {"attributes", {{"media_url", media_url}}}};
+        client c(srv_->local_endpoint());
+        http::request<http::string_body> req{http::verb::post, "/api/v1/reports", 11};
+        req.set(http::field::host, "localhost");
+        req.set(http::field::content_type, "application/json");
+        req.set("X-API-Key", key_);
+        req.body() = r.dump();
+        req.prepare_payload();
+        const response res = c.send(std::move(req));
+        EXPECT_EQ(res.result(), http::status::ok) << res.body();
+        return json::parse(res.body()).at("results").at(0).at("id").get<std::uint64_t>();
+    };
+    const std::uint64_t kept = send("old-1", "https://foto.example/lama.jpg");
+    const std::uint64_t refused = send("old-2", "javascript:alert(1)");
+    for (const auto& [id, shown] :
+         {std::pair{kept, json("https://foto.example/lama.jpg")}, std::pair{refused, json()}}) {
+        const response read = get("/open311/v2/requests/" + std::to_string(id) + ".json");
+        ASSERT_EQ(read.result(), http::status::ok) << read.body();
+        EXPECT_EQ(json::parse(read.body()).at(0)["media_url"], shown) << read.body();
+    }
 }
 
 TEST_F(Open311, ARequestPostedAsXmlIsReadBackAsXmlWithEveryElementOfTheCodeForAmericaFixtures)
