@@ -8,9 +8,10 @@
 #include "ingest/report_parser.hpp"
 #include "wire/report_proto.hpp"
 
+#include "tests/support/unset_fields.hpp"
+
 #include "pantau.pb.h"
 
-#include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
@@ -18,6 +19,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -1028,21 +1030,6 @@ std::vector<report> full_reports()
     return {point, area, circle};
 }
 
-// The proto fields of `m` left at their default (of a oneof, those not chosen).
-std::vector<std::string> unset_fields(const google::protobuf::Message& m)
-{
-    std::vector<std::string> unset;
-    const auto* d = m.GetDescriptor();
-    const auto* r = m.GetReflection();
-    for (int i = 0; i < d->field_count(); ++i) {
-        const auto* f = d->field(i);
-        const bool set = f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
-        if (!set && !f->containing_oneof())
-            unset.push_back(f->name());
-    }
-    return unset;
-}
-
 // `pantau export` writes reports with report_json and `pantau replay` posts them back: every
 // field the parser reads comes back as it was, whatever the location form. The full report must
 // fill every field of pantau.v1.Report, so a field added there and not here fails this test.
@@ -1053,7 +1040,8 @@ TEST(ReportJson, EveryFieldOfEveryLocationFormRoundTripsThroughTheParser)
     for (const report& r : reports) {
         v1::Report msg;
         wire::to_proto(r, &msg);
-        EXPECT_EQ(unset_fields(msg), std::vector<std::string>{}) << "full_reports() leaves fields of Report unset";
+        EXPECT_EQ(testing::unset_fields(msg, testing::unchosen_oneof_members::left_out), std::set<std::string>{})
+            << "full_reports() leaves fields of Report unset";
         ndjson += report_json(r) + "\n";
     }
     parse_result res = parse(ndjson, "application/x-ndjson");

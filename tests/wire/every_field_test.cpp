@@ -11,9 +11,7 @@
 #include "pantau.pb.h"
 
 #include "tests/support/demo_districts.hpp"
-
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/reflection.h>
+#include "tests/support/unset_fields.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,39 +22,12 @@
 namespace pantau::wire {
 namespace {
 
-namespace pb = google::protobuf;
+using testing::unset_fields;
 
 // 2026-11-28T00:00:00Z.
 constexpr std::int64_t t0 = 1'795'824'000'000;
 
 const geo::hierarchy& demo() { return testing::demo_districts(); }
-
-// The fields of `m` (and of the messages inside it, as "outer.inner") that hold their default:
-// unset optionals, empty repeated fields, and proto3 scalars at zero.
-std::set<std::string> unset_fields(const pb::Message& m, const std::string& prefix = "")
-{
-    std::set<std::string> unset;
-    const pb::Descriptor* d = m.GetDescriptor();
-    const pb::Reflection* r = m.GetReflection();
-    for (int i = 0; i < d->field_count(); ++i) {
-        const pb::FieldDescriptor* f = d->field(i);
-        const std::string name = prefix + f->name();
-        const bool set = f->is_repeated() ? r->FieldSize(m, f) > 0 : r->HasField(m, f);
-        if (!set) {
-            unset.insert(name);
-            continue;
-        }
-        if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE)
-            continue;
-        if (f->is_repeated()) {
-            for (int k = 0; k < r->FieldSize(m, f); ++k)
-                unset.merge(unset_fields(r->GetRepeatedMessage(m, f, k), name + "."));
-        } else {
-            unset.merge(unset_fields(r->GetMessage(m, f), name + "."));
-        }
-    }
-    return unset;
-}
 
 TEST(EveryField, AFullyPopulatedIncidentFillsEveryFieldOfTheStreamIncident)
 {
