@@ -35,6 +35,11 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text)
             !digits(n - 2, 2))
             return std::nullopt;
     }
+    // Between the seconds and the zone, only a fraction: date::parse would read "07-+00:00" as a
+    // negated offset and negate the minimum minute count (undefined behaviour, fuzz/bmkg_parser).
+    const std::size_t zone = utc ? text.size() - 1 : text.size() - 6;
+    if (zone < 19 || (zone > 19 && (text[19] != '.' || zone == 20 || !digits(20, zone - 20))))
+        return std::nullopt;
 
     // RFC 3339 allows 't' and 'z'; date::parse wants the upper case.
     std::string s(text);

@@ -33,5 +33,18 @@ TEST(Rfc822, RefusesMalformedFieldsInsteadOfGuessing)
     EXPECT_FALSE(parse_rfc822_ms("Thu, 124 Sep 2026 15:07:00 +0800"));
 }
 
+// Between the seconds and the zone RFC 3339 has only a fraction. "07-+00:00" once reached
+// date::parse, which negated the minimum offset (undefined behaviour, found by fuzz/bmkg_parser).
+TEST(Rfc3339, TakesOnlyAFractionBetweenTheSecondsAndTheZone)
+{
+    EXPECT_EQ(parse_rfc3339_ms("2026-09-21T07:31:07.5+07:00"), parse_rfc3339_ms("2026-09-21T00:31:07.500Z"));
+    EXPECT_TRUE(parse_rfc3339_ms("2026-09-21T07:31:07.123456789Z"));
+    EXPECT_FALSE(parse_rfc3339_ms("2026-09-21T07:31:07-+00:00"));
+    EXPECT_FALSE(parse_rfc3339_ms("2026-09-21T07:31:07x+07:00"));
+    EXPECT_FALSE(parse_rfc3339_ms("2026-09-21T07:31:07.Z"));
+    EXPECT_FALSE(parse_rfc3339_ms("2026-09-21T07:31:07.5x+07:00"));
+    EXPECT_FALSE(parse_rfc3339_ms("2026-09-21T07:31:07 Z"));
+}
+
 } // namespace
 } // namespace pantau
