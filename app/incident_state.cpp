@@ -87,6 +87,19 @@ bool for_each_field(std::string_view bytes, F&& f)
     }
 }
 
+incident_engine::keeps engine_keeps(state_use use)
+{
+    switch (use) {
+    case state_use::live:
+        return incident_engine::keeps::everything;
+    case state_use::checkpoint_build:
+        return incident_engine::keeps::what_replays_need;
+    case state_use::past:
+        break;
+    }
+    return incident_engine::keeps::incidents_only;
+}
+
 bool parse(google::protobuf::MessageLite& m, std::string_view bytes)
 {
     return m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
@@ -160,14 +173,10 @@ std::vector<stats_level> stats_levels(const geo::hierarchy& h)
 incident_state::incident_state(const geo::hierarchy& districts, engine_config engine_config,
                                std::vector<threshold_rule> rules, source_health_config sources_config,
                                timeseries_limits series_limits, state_use use)
-    : engine(std::move(engine_config)), stats(stats_levels(districts), std::move(rules)),
+    : engine(std::move(engine_config), engine_keeps(use)), stats(stats_levels(districts), std::move(rules)),
       sources(std::move(sources_config)), series(stats_levels(districts), series_limits), districts_(&districts),
       use_(use), fingerprint_(state_fingerprint(stats_levels(districts), stats.rules(), false))
 {
-    if (use_ == state_use::checkpoint_build)
-        engine.keep(incident_engine::keeps::what_replays_need);
-    else if (use_ == state_use::past)
-        engine.keep(incident_engine::keeps::incidents_only);
 }
 
 std::string incident_state::save() const
@@ -220,26 +229,27 @@ bool incident_state::restore(std::string_view bytes)
     // been parsed and checked. What this state does not keep is not parsed at all.
     const bool past = use_ == state_use::past;
     std::string rest, engine_rest;
+    std::optional<std::string_view> engine_bytes; // none: the default engine, as protobuf reads it
+    bool engine_twice = false; // written once: more would be merged, which this reading does not do
     std::vector<std::string_view> incidents;
-    int engines = 0; // written once: more would be merged, which this reading does not do
-    bool engine_decoded = false;
     const bool decoded = for_each_field(bytes, [&](const wire_field& f) {
         if (f.number == Checkpoint::kEngineFieldNumber) {
-            ++engines;
-            engine_decoded = for_each_field(f.value, [&](const wire_field& e) {
-                if (e.number == Engine::kIncidentsFieldNumber)
-                    incidents.push_back(e.value);
-                else if (!(past && e.number == Engine::kReportKeysFieldNumber))
-                    engine_rest.append(e.whole);
-            });
+            engine_twice = engine_twice || engine_bytes.has_value();
+            engine_bytes = f.value;
         } else if (!(past && f.number == Checkpoint::kTimeseriesFieldNumber)) {
             rest.append(f.whole);
         }
     });
+    const bool engine_decoded = for_each_field(engine_bytes.value_or(""), [&](const wire_field& e) {
+        if (e.number == Engine::kIncidentsFieldNumber)
+            incidents.push_back(e.value);
+        else if (!(past && e.number == Engine::kReportKeysFieldNumber))
+            engine_rest.append(e.whole);
+    });
     google::protobuf::Arena arena(checkpoint_arena_options());
     auto& c = *google::protobuf::Arena::CreateMessage<Checkpoint>(&arena);
     auto& engine_state = *google::protobuf::Arena::CreateMessage<Engine>(&arena);
-    if (!decoded || engines != 1 || !engine_decoded || !parse(c, rest) || !parse(engine_state, engine_rest))
+    if (!decoded || engine_twice || !engine_decoded || !parse(c, rest) || !parse(engine_state, engine_rest))
         throw std::invalid_argument("it cannot be decoded");
     std::vector<stats_level> saved;
     if (c.format() == checkpoint_format && c.fingerprint() == fingerprint_) {

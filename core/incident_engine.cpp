@@ -223,7 +223,7 @@ double distance_m(double lon1, double lat1, double lon2, double lat2)
     return 2 * earth_radius_m * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-incident_engine::incident_engine(engine_config config) : config_(std::move(config)) {}
+incident_engine::incident_engine(engine_config config, keeps what) : config_(std::move(config)), keeps_(what) {}
 
 incident_engine::cell_key incident_engine::spatial_bucket::key_of(double lon, double lat, std::int64_t last_report_ms) const
 {

@@ -245,7 +245,15 @@ struct change_error {
 
 class incident_engine {
 public:
-    explicit incident_engine(engine_config config = {});
+    // What an engine keeps besides its incidents. One that decides keeps everything. One that
+    // only re-applies logged decisions (a checkpoint's build) keeps no dedup index and no report
+    // → incident map: only accept() reads them. One that is only asked about its incidents (a
+    // look at the past) keeps no report keys either: nothing it is asked or saves needs them.
+    // Each left out is restored, replayed and freed for nothing otherwise. accept() on an engine
+    // that does not decide throws std::logic_error.
+    enum class keeps { everything, what_replays_need, incidents_only };
+
+    explicit incident_engine(engine_config config = {}, keeps what = keeps::everything);
     incident_engine(const incident_engine&) = delete;
     incident_engine& operator=(const incident_engine&) = delete;
     // Replaced whole when the incident service rebuilds its state from the event log.
@@ -263,15 +271,6 @@ public:
     {
         return accept(r, district_join{districts, {}}, accepted_at_ms);
     }
-
-    // What an engine keeps besides its incidents; set before anything is held. One that decides
-    // keeps everything. One that only re-applies logged decisions (a checkpoint's build) keeps
-    // no dedup index and no report → incident map: only accept() reads them. One that is only
-    // asked about its incidents (a look at the past) keeps no report keys either: nothing it is
-    // asked or saves needs them. Each left out is restored, replayed and freed for nothing
-    // otherwise. accept() on an engine that does not decide throws std::logic_error.
-    enum class keeps { everything, what_replays_need, incidents_only };
-    void keep(keeps what) { keeps_ = what; }
 
     // Re-applies a decision read back from the event log, with the ids it had; used on start-up.
     void replay_accept(const report& r, const district_join& where, std::uint64_t report_id, std::uint64_t incident_id,
@@ -389,7 +388,7 @@ private:
     engine_config config_;
     std::map<std::uint64_t, incident> incidents_;
     std::unordered_map<std::string, spatial_bucket> open_points_; // by category + type
-    keeps keeps_ = keeps::everything;
+    keeps keeps_;
     std::unordered_map<std::string, std::uint64_t> report_by_key_;  // source \x1f external_id → report id
     std::unordered_map<std::uint64_t, std::uint64_t> incident_of_report_;
     // Alerts: source \x1f key (the first version's and every later one's) → incident id, and the

@@ -48,15 +48,8 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text)
         s.back() = 'Z';
     // date::parse reads only as many fraction digits as the precision has. Digits past the
     // microsecond cannot change the millisecond, so they are dropped rather than refused.
-    if (s[19] == '.') {
-        std::size_t end = 20;
-        while (end < s.size() && s[end] >= '0' && s[end] <= '9')
-            ++end;
-        if (end == 20)
-            return std::nullopt;
-        if (end > 26)
-            s.erase(26, end - 26);
-    }
+    if (s[19] == '.' && zone > 26)
+        s.erase(26, zone - 26);
 
     std::istringstream in(s);
     in.imbue(std::locale::classic());

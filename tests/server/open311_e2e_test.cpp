@@ -7,6 +7,7 @@
 #include "core/time_text.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
+#include "store/wall_clock.hpp"
 #include "tests/server/http_client.hpp"
 
 #include <gtest/gtest.h>
@@ -14,7 +15,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -187,9 +187,7 @@ TEST_F(Open311, ARequestLoggedBeforePhotosShowsTheMediaUrlItsAttributeKept)
                         {"type", "garbage"},
                         {"severity", "minor"},
                         {"text", "Sampah"},
-                        {"observed_at", rfc3339(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    std::chrono::system_clock::now().time_since_epoch())
-                                                    .count())},
+                        {"observed_at", rfc3339(store::wall_now_ms())},
                         {"lat", -6.1728843824017146},
                         {"lon", 106.63185148661755},
                         {"attributes", {{"media_url", media_url}}}};
