@@ -19,6 +19,8 @@ Usage:
                 [--data-dir DIR] [--code-field F] [--name-field F] [--parent-field F]
                 [--retention D] [--checkpoint-history D] [--archive-after D] [--checkpoint-every-events N] [--checkpoint-interval D] [--simulate RATE]
   pantau locate --districts FILE [--layer NAME] [--code-field F] [--name-field F] [--parent-field F]
+  pantau locate --index FILE
+  pantau index (build --out FILE | verify --index FILE) --districts FILE [--layer NAME] [--code-field F] ...
   pantau gen-demo-data [--facts CSV] [--out-dir DIR]
   pantau replay FILE|- --to URL [--speed X] [--batch N] [--api-key [SOURCE=]KEY]...
   pantau export [--data-dir DIR] [--since T] [--until T] [--format ndjson]
@@ -30,6 +32,7 @@ Usage:
 Commands:
   serve          serve the districts and the map client over HTTP (demo districts by default)
   locate         read lon,lat lines on stdin, print the code of the covering district per line
+  index          build a district layer's lookup index into a file for locate --index, or verify one
   replay         post an NDJSON report archive to a server, keeping its timing (--speed X: X times faster)
   export         write a data dir's reports as NDJSON (what replay reads back), also while serve runs
   keys           source API keys: add (prints the new key once), list, revoke
@@ -77,6 +80,8 @@ int run_cli(int argc, char** argv)
     try {
         if (command == "locate")
             return locate_command(rest);
+        if (command == "index")
+            return index_command(rest);
         if (command == "serve")
             return serve_command(rest);
         if (command == "replay")

@@ -25,6 +25,7 @@ void refuse_boost_placeholders(std::string_view text, std::string_view where);
 
 // Each takes the arguments after its name and returns the exit code; runtime failures throw.
 int locate_command(const std::vector<std::string>& args);
+int index_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
 int gen_demo_data_command(const std::vector<std::string>& args);
 int replay_command(const std::vector<std::string>& args);

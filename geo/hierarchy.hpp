@@ -67,6 +67,7 @@ public:
 private:
     friend class locator;
     friend class naive_locator;
+    friend class point_index;
     explicit hierarchy(std::unique_ptr<detail::hierarchy_data> data);
     std::unique_ptr<detail::hierarchy_data> data_;
 };

@@ -153,6 +153,12 @@ struct locator::impl {
         return out;
     }
 
+    std::optional<std::size_t> answer(std::size_t level_index, detail::grid_index::hit hit, double lon, double lat)
+    {
+        return level(level_index).index.answer(hit, lon, lat, ctx,
+                                               [&](std::uint32_t d) { return prepared_of(level_index, d); });
+    }
+
     const detail::hierarchy_data& data;
     geos_context ctx;
     std::vector<std::vector<detail::prepared_ptr>> prepared;
@@ -163,27 +169,19 @@ locator::~locator() = default;
 
 std::optional<std::size_t> locator::locate(std::size_t level, double lon, double lat)
 {
-    const detail::level_data& lvl = impl_->level(level);
-    const detail::grid_index::hit hit = lvl.index.find(lon, lat);
-    switch (hit.what) {
-    case detail::grid_index::kind::district:
-        return hit.value;
-    case detail::grid_index::kind::boundary: {
-        // GEOS decides only the points the crossing test cannot be certain of (on an edge).
-        geom_ptr point;
-        auto covers = [&](std::uint32_t candidate) {
-            if (!point)
-                point = own(impl_->ctx, GEOSGeom_createPointFromXY_r(impl_->ctx, lon, lat), "locate: point");
-            return check_predicate(impl_->ctx,
-                                   GEOSPreparedCovers_r(impl_->ctx, impl_->prepared_of(level, candidate), point.get()),
-                                   "locate: covers");
-        };
-        if (auto d = lvl.index.resolve(hit.value, lon, lat, covers))
-            return *d;
-        return std::nullopt;
-    }
-    default:
-        return std::nullopt;
+    return impl_->answer(level, impl_->level(level).index.find(lon, lat), lon, lat);
+}
+
+void locator::locate(std::size_t level, const double* lon, const double* lat, std::size_t n,
+                     std::optional<std::size_t>* out)
+{
+    const detail::grid_index& grid = impl_->level(level).index;
+    detail::grid_index::hit hits[detail::grid_index::batch];
+    for (std::size_t base = 0; base < n; base += detail::grid_index::batch) {
+        const std::size_t m = std::min(detail::grid_index::batch, n - base);
+        grid.find_each(lon + base, lat + base, m, hits);
+        for (std::size_t k = 0; k < m; ++k)
+            out[base + k] = impl_->answer(level, hits[k], lon[base + k], lat[base + k]);
     }
 }
 

@@ -10,19 +10,28 @@
 // rounding puts in a neighbouring cell still lies in the rectangle that was classified.
 //
 // In a boundary leaf each candidate district carries the few edges that cross the cell and
-// whether the cell's lower-right corner Q0 is inside (decided by GEOS when the index is built).
+// whether the cell's lower-right corner Q0 is inside.
 // A point P is then inside iff the path P → Q = (Q0.x, P.y) → Q0 crosses those edges an odd
 // number of times more or less than Q0's status says (half-open crossing rules). The crossing
 // tests are orientation signs with a floating-point error bound: when a sign is not certain —
 // the point is on an edge or within rounding of one — the point goes to GEOS, which decides.
 // So the answer is the one GEOS gives, always; GEOS just rarely has to be asked.
+//
+// The build uses the same test. A cell keeps, per candidate, the edges that may touch it (a
+// conservative segment-rectangle test) and the status of its corner Q0, found by the crossing
+// test from its parent's corner across the parent's edges; the top cells start from a corner
+// outside the whole layer with every edge of the district. A candidate with no edge in the cell
+// either covers all of it or none of it, as its corner says. GEOS decides only the corners the
+// crossing test cannot be certain of, so the build costs a few edge tests per cell and candidate.
 
 #include "geo/detail/geos_raii.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace pantau::geo::detail {
@@ -51,28 +60,71 @@ public:
         std::uint32_t value; // district index, or boundary leaf index
     };
 
+    // What fixes the grid besides its two arrays, for an index file (geo/detail/index_file.cpp).
+    struct shape {
+        double min_x, max_x, min_y, max_y, x0, y0, inv_cell;
+        std::uint64_t fine_nx, fine_ny;
+        std::uint32_t top_nx;
+        std::int32_t depth;
+    };
+
     grid_index() = default;
+    grid_index(grid_index&&) = default;
+    grid_index& operator=(grid_index&&) = default;
     // `geometries` are valid polygons sorted by district code: index order is code order.
     static grid_index build(const geos_context& ctx, const std::vector<const GEOSGeometry*>& geometries,
                             const grid_options& options = {});
 
     hit find(double x, double y) const
     {
-        // Written so that NaN fails every comparison and lands outside.
-        if (!(x >= min_x_ && x <= max_x_ && y >= min_y_ && y <= max_y_))
+        descent d;
+        if (!start(x, y, d))
             return {kind::empty, 0};
-        std::uint64_t ix = static_cast<std::uint64_t>((x - x0_) * inv_cell_);
-        std::uint64_t iy = static_cast<std::uint64_t>((y - y0_) * inv_cell_);
-        if (ix >= fine_nx_) ix = fine_nx_ - 1;
-        if (iy >= fine_ny_) iy = fine_ny_ - 1;
-        int shift = depth_;
-        std::uint32_t node = nodes_[(iy >> shift) * top_nx_ + (ix >> shift)];
-        while ((node >> 30) == static_cast<std::uint32_t>(kind::split)) {
-            --shift;
-            std::uint32_t child = static_cast<std::uint32_t>((((iy >> shift) & 1u) << 1) | ((ix >> shift) & 1u));
-            node = nodes_[(node & payload_mask) + child];
-        }
+        std::uint32_t node = nodes_[d.at];
+        while ((node >> 30) == static_cast<std::uint32_t>(kind::split))
+            node = nodes_[down(d, node)];
         return {static_cast<kind>(node >> 30), node & payload_mask};
+    }
+
+    // How many points callers hand find_each() at a time; its groups are smaller, sized so that
+    // their reads in flight fit the core's miss buffers.
+    static constexpr std::size_t batch = 256, group = 16;
+
+    // find() for n points at once: each step down the tree is taken for every point of a group
+    // before any of them is waited on, so that their cache misses overlap instead of adding up;
+    // a boundary leaf's data is fetched ahead of resolve() the same way.
+    void find_each(const double* xs, const double* ys, std::size_t n, hit* out) const
+    {
+        descent d[group];
+        std::size_t pending[group];
+        for (std::size_t base = 0; base < n; base += group) {
+            const std::size_t m = std::min(group, n - base);
+            std::size_t active = 0;
+            for (std::size_t k = 0; k < m; ++k) {
+                if (!start(xs[base + k], ys[base + k], d[k])) {
+                    out[base + k] = {kind::empty, 0};
+                    continue;
+                }
+                __builtin_prefetch(&nodes_[d[k].at]);
+                pending[active++] = k;
+            }
+            while (active > 0) {
+                std::size_t still = 0;
+                for (std::size_t a = 0; a < active; ++a) {
+                    const std::size_t k = pending[a];
+                    const std::uint32_t node = nodes_[d[k].at];
+                    if ((node >> 30) == static_cast<std::uint32_t>(kind::split)) {
+                        __builtin_prefetch(&nodes_[down(d[k], node)]);
+                        pending[still++] = k;
+                        continue;
+                    }
+                    out[base + k] = {static_cast<kind>(node >> 30), node & payload_mask};
+                    if ((node >> 30) == static_cast<std::uint32_t>(kind::boundary))
+                        __builtin_prefetch(leaf_.data() + (node & payload_mask));
+                }
+                active = still;
+            }
+        }
     }
 
     // The district of a boundary leaf that covers (x, y), lowest code first. `covers(d)` is the
@@ -80,7 +132,7 @@ public:
     template <class Covers>
     std::optional<std::uint32_t> resolve(std::uint32_t boundary_leaf, double x, double y, Covers&& covers) const
     {
-        const double* p = leaf_data_.data() + boundary_leaf;
+        const double* p = leaf_.data() + boundary_leaf;
         const double qx = p[0], q0y = p[1];
         const auto n = static_cast<std::uint32_t>(p[2]);
         p += 3;
@@ -88,7 +140,9 @@ public:
             const auto district = static_cast<std::uint32_t>(p[0]);
             const auto corner = static_cast<int>(p[1]);
             const auto edges = static_cast<std::uint32_t>(p[2]);
-            int inside = corner == corner_unknown ? -1 : crossing_test(p + 3, edges, corner, qx, q0y, x, y);
+            const double* e = p + 3;
+            auto edge_at = [e](std::uint32_t i) { return edge{e[4 * i], e[4 * i + 1], e[4 * i + 2], e[4 * i + 3]}; };
+            int inside = corner == corner_unknown ? -1 : crossing_test(edge_at, edges, corner, qx, q0y, x, y);
             if (inside < 0)
                 inside = covers(district) ? 1 : 0;
             if (inside == 1)
@@ -98,10 +152,68 @@ public:
         return std::nullopt;
     }
 
+    // The district that covers (x, y), given its hit: a boundary leaf's candidates go through
+    // the crossing test, and GEOS decides only the points it cannot be certain of (on an edge),
+    // with `prepared_of(d)`, district d's prepared polygon.
+    template <class PreparedOf>
+    std::optional<std::uint32_t> answer(hit h, double x, double y, const geos_context& ctx, PreparedOf&& prepared_of) const
+    {
+        if (h.what == kind::district)
+            return h.value;
+        if (h.what != kind::boundary)
+            return std::nullopt;
+        geom_ptr point;
+        auto covers = [&](std::uint32_t candidate) {
+            if (!point)
+                point = own(ctx, GEOSGeom_createPointFromXY_r(ctx, x, y), "locate: point");
+            return check_predicate(ctx, GEOSPreparedCovers_r(ctx, prepared_of(candidate), point.get()), "locate: covers");
+        };
+        return resolve(h.value, x, y, covers);
+    }
+
     const grid_stats& stats() const { return stats_; }
+
+    shape layout() const { return {min_x_, max_x_, min_y_, max_y_, x0_, y0_, inv_cell_, fine_nx_, fine_ny_, top_nx_, depth_}; }
+    std::span<const std::uint32_t> nodes() const { return nodes_; }
+    std::span<const double> leaf_data() const { return leaf_; }
+
+    // A grid over arrays that live elsewhere (a mapped file, which `owner` keeps alive), after
+    // checking every reference a lookup can follow, so that no file makes find() or resolve()
+    // read out of bounds or loop. Throws error saying what is inconsistent.
+    static grid_index adopt(const shape& s, std::span<const std::uint32_t> nodes, std::span<const double> leaf_data,
+                            std::uint32_t districts, std::shared_ptr<const void> owner);
 
 private:
     static constexpr std::uint32_t payload_mask = (1u << 30) - 1;
+
+    // A point's way down the tree: its finest cell, and the node it has reached at `shift`
+    // levels above the finest.
+    struct descent {
+        std::uint64_t ix, iy;
+        int shift;
+        std::uint32_t at;
+    };
+
+    // The point's top node, or false when it lies outside the grid.
+    bool start(double x, double y, descent& d) const
+    {
+        // Written so that NaN fails every comparison and lands outside.
+        if (!(x >= min_x_ && x <= max_x_ && y >= min_y_ && y <= max_y_))
+            return false;
+        d.ix = std::min(static_cast<std::uint64_t>((x - x0_) * inv_cell_), fine_nx_ - 1);
+        d.iy = std::min(static_cast<std::uint64_t>((y - y0_) * inv_cell_), fine_ny_ - 1);
+        d.shift = depth_;
+        d.at = static_cast<std::uint32_t>((d.iy >> d.shift) * top_nx_ + (d.ix >> d.shift));
+        return true;
+    }
+
+    // One level down from split node `node`: the child that holds the point.
+    std::uint32_t down(descent& d, std::uint32_t node) const
+    {
+        --d.shift;
+        const auto child = static_cast<std::uint32_t>((((d.iy >> d.shift) & 1u) << 1) | ((d.ix >> d.shift) & 1u));
+        return d.at = (node & payload_mask) + child;
+    }
 
     static constexpr int corner_unknown = 2;
     // A boundary leaf is one run of doubles in leaf_data_, so a lookup touches one or two cache
@@ -120,12 +232,18 @@ private:
         return det > bound ? 1 : det < -bound ? -1 : 0;
     }
 
-    // 1 inside, 0 outside, -1 not certain (ask GEOS). `e` holds `n` edges as ax, ay, bx, by.
-    static int crossing_test(const double* e, std::uint32_t n, int corner, double qx, double q0y, double px, double py)
+    struct edge {
+        double ax, ay, bx, by;
+    };
+
+    // 1 inside, 0 outside, -1 not certain (ask GEOS). `edge_at(k)` is the k-th of `n` edges, which
+    // must include every edge that may cross the path P → Q → Q0.
+    template <class EdgeAt>
+    static int crossing_test(EdgeAt&& edge_at, std::uint32_t n, int corner, double qx, double q0y, double px, double py)
     {
         int parity = corner;
-        for (std::uint32_t k = 0; k < n; ++k, e += 4) {
-            const double ax = e[0], ay = e[1], bx = e[2], by = e[3];
+        for (std::uint32_t k = 0; k < n; ++k) {
+            const auto [ax, ay, bx, by] = edge_at(k);
             // P or Q on (or within rounding of) this edge: the parity argument does not hold.
             if (std::min(ay, by) <= py && py <= std::max(ay, by)) {
                 if (std::min(ax, bx) <= px && px <= std::max(ax, bx) &&
@@ -159,9 +277,15 @@ private:
     double x0_ = 0, y0_ = 0, inv_cell_ = 1;               // finest cell size's inverse
     std::uint64_t fine_nx_ = 1, fine_ny_ = 1;
     std::uint32_t top_nx_ = 1;
-    int depth_ = 0;
-    std::vector<std::uint32_t> nodes_ = {0};
-    std::vector<double> leaf_data_;
+    std::int32_t depth_ = 0;
+    // What lookups read: the built arrays below, or a mapping that owner_ keeps alive. A vector's
+    // move keeps its buffer, so the spans survive moving the index.
+    static constexpr std::uint32_t no_district_node[1] = {0};
+    std::span<const std::uint32_t> nodes_ = no_district_node;
+    std::span<const double> leaf_;
+    std::vector<std::uint32_t> built_nodes_;
+    std::vector<double> built_leaf_;
+    std::shared_ptr<const void> owner_;
     grid_stats stats_;
 };
 

@@ -216,6 +216,51 @@ TEST(LocateCommandOnDemoData, EveryFactCentroidPrintsItsOwnKelurahanCode)
     EXPECT_EQ(r.out, expected);
 }
 
+// `pantau index build` writes a file that `locate --index` answers from exactly as `locate
+// --districts` does; `index verify` accepts it for its layer and refuses it for another.
+TEST(IndexCommandOnDemoData, LocateFromTheIndexFilePrintsWhatLocateFromTheLayerPrints)
+{
+    temp_dir dir;
+    const std::string kelurahan = std::string(PANTAU_REPO_DATA) + "/demo/kelurahan.geojson";
+    const std::string kecamatan = std::string(PANTAU_REPO_DATA) + "/demo/kecamatan.geojson";
+    const std::string index = dir.path("kelurahan.pidx");
+    const run_result built = run_pantau({"index", "build", "--districts", kelurahan, "--out", index});
+    ASSERT_EQ(built.exit_code, 0) << built.err;
+    EXPECT_THAT(built.out, HasSubstr("104 districts"));
+
+    std::string input;
+    for (int i = 0; i < 2000; ++i) // a lattice over the city and past its edges
+        input += std::to_string(106.54 + (i % 50) * 0.0043) + "," + std::to_string(-6.27 + (i / 50) * 0.0045) + "\n";
+    input += "not a point\n106.6318,-6.1729\n";
+    const run_result from_layer = run_pantau({"locate", "--districts", kelurahan}, input);
+    const run_result from_index = run_pantau({"locate", "--index", index}, input);
+    EXPECT_EQ(from_index.exit_code, 1); // the bad line
+    EXPECT_EQ(from_index.out, from_layer.out);
+    EXPECT_EQ(line_count(from_index.out), 2002u);
+    EXPECT_GT(from_index.out.size(), 2002u * 6); // most of the lattice lies in a kelurahan
+    EXPECT_THAT(from_index.err, HasSubstr("line 2001"));
+
+    const run_result ok = run_pantau({"index", "verify", "--districts", kelurahan, "--index", index});
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    const run_result other = run_pantau({"index", "verify", "--districts", kecamatan, "--index", index});
+    EXPECT_EQ(other.exit_code, 1);
+    EXPECT_THAT(other.err, HasSubstr("other districts"));
+    EXPECT_EQ(line_count(other.err), 1u);
+
+    const run_result missing = run_pantau({"locate", "--index", dir.path("none.pidx")}, "106.6,-6.2\n");
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_THAT(missing.err, HasSubstr("cannot open"));
+    for (const std::vector<std::string>& usage :
+         {std::vector<std::string>{"locate", "--index", index, "--districts", kelurahan},
+          std::vector<std::string>{"locate", "--index", index, "--code-field", "kode"}, std::vector<std::string>{"locate"},
+          std::vector<std::string>{"index"}, std::vector<std::string>{"index", "build", "--districts", kelurahan},
+          std::vector<std::string>{"index", "verify", "--districts", kelurahan, "--out", index}}) {
+        const run_result r = run_pantau(usage, "");
+        EXPECT_EQ(r.exit_code, 2) << usage.size() << " arguments: " << r.err;
+        EXPECT_EQ(line_count(r.err), 1u) << r.err;
+    }
+}
+
 TEST(PantauCommand, VersionPrintsTheProjectVersion)
 {
     const run_result r = run_pantau({"--version"});
