@@ -142,24 +142,31 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
     };
 
     // A boundary leaf keeps, per candidate, the edges that may touch it and its corner's status.
+    // They are staged as edge numbers and written out as coordinates once all are known, so that
+    // the leaf data is allocated once at its exact size instead of doubling as it grows.
+    struct staged_leaf {
+        std::uint32_t slot;
+        double qx, q0y;
+        std::uint32_t first, count; // in staged_candidates
+    };
+    std::vector<staged_leaf> staged;
+    std::vector<candidate> staged_candidates;
+    std::vector<std::uint32_t> staged_edges;
+    std::size_t leaf_doubles = 0;
     auto add_boundary_leaf = [&](const cell& c, const generation& gen, const rect& r) {
-        const auto offset = static_cast<std::uint32_t>(g.built_leaf_.size());
-        if (g.built_leaf_.size() > payload_mask)
-            throw error("grid: index too large");
-        g.built_leaf_.insert(g.built_leaf_.end(), {r.x1, r.y0, static_cast<double>(c.count)});
+        staged.push_back({c.slot, r.x1, r.y0, static_cast<std::uint32_t>(staged_candidates.size()), c.count});
+        leaf_doubles += 3;
         for (std::uint32_t k = c.first; k < c.first + c.count; ++k) {
             const candidate& cand = gen.candidates[k];
-            g.built_leaf_.insert(g.built_leaf_.end(), {static_cast<double>(cand.district), static_cast<double>(cand.corner),
-                                                     static_cast<double>(cand.edge_count)});
-            for (std::uint32_t e = cand.first_edge; e < cand.first_edge + cand.edge_count; ++e) {
-                const std::uint32_t v = gen.edges[e];
-                g.built_leaf_.insert(g.built_leaf_.end(), {xs[v], ys[v], xs[v + 1], ys[v + 1]});
-            }
+            staged_candidates.push_back({cand.district, cand.corner, static_cast<std::uint32_t>(staged_edges.size()),
+                                         cand.edge_count});
+            staged_edges.insert(staged_edges.end(), gen.edges.begin() + cand.first_edge,
+                                gen.edges.begin() + cand.first_edge + cand.edge_count);
+            leaf_doubles += 3 + 4 * std::size_t{cand.edge_count};
             ++g.stats_.candidate_entries;
             g.stats_.edge_entries += cand.edge_count;
         }
         ++g.stats_.boundary_leaves;
-        return leaf_node(kind::boundary, offset);
     };
 
     // Makes the cell a leaf when its answer is known (or it is as small as it gets) and returns
@@ -178,7 +185,7 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
             return false;
         }
         if (level == depth) {
-            g.built_nodes_[c.slot] = add_boundary_leaf(c, gen, cell_rect(c.i, c.j, level));
+            add_boundary_leaf(c, gen, cell_rect(c.i, c.j, level));
             return false;
         }
         return true;
@@ -250,11 +257,16 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
         if (g.built_nodes_.size() + 4 * gen.cells.size() > options.max_nodes) {
             // Out of budget: these cells stay boundary leaves, tested exactly at lookup.
             for (const cell& c : gen.cells)
-                g.built_nodes_[c.slot] = add_boundary_leaf(c, gen, cell_rect(c.i, c.j, level));
+                add_boundary_leaf(c, gen, cell_rect(c.i, c.j, level));
             break;
         }
         ++level;
+        // Upper bounds, so that these never reallocate: a child has at most its parent's
+        // candidates and edges. Capacity that is never written is never touched either.
         generation next;
+        next.cells.reserve(4 * gen.cells.size());
+        next.candidates.reserve(4 * gen.candidates.size());
+        next.edges.reserve(4 * gen.edges.size());
         for (const cell& parent : gen.cells) {
             const auto first = static_cast<std::uint32_t>(g.built_nodes_.size());
             g.built_nodes_.resize(g.built_nodes_.size() + 4, 0);
@@ -277,6 +289,24 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
         gen = std::move(next);
     }
 
+    // The leaves' run of doubles (grid_index.hpp): corner, candidate count, then per candidate
+    // its district, corner status, edge count and edges.
+    if (leaf_doubles > payload_mask)
+        throw error("grid: index too large");
+    g.built_leaf_.reserve(leaf_doubles);
+    for (const staged_leaf& leaf : staged) {
+        g.built_nodes_[leaf.slot] = leaf_node(kind::boundary, static_cast<std::uint32_t>(g.built_leaf_.size()));
+        g.built_leaf_.insert(g.built_leaf_.end(), {leaf.qx, leaf.q0y, static_cast<double>(leaf.count)});
+        for (std::uint32_t k = leaf.first; k < leaf.first + leaf.count; ++k) {
+            const candidate& cand = staged_candidates[k];
+            g.built_leaf_.insert(g.built_leaf_.end(), {static_cast<double>(cand.district), static_cast<double>(cand.corner),
+                                                       static_cast<double>(cand.edge_count)});
+            for (std::uint32_t e = cand.first_edge; e < cand.first_edge + cand.edge_count; ++e) {
+                const std::uint32_t v = staged_edges[e];
+                g.built_leaf_.insert(g.built_leaf_.end(), {xs[v], ys[v], xs[v + 1], ys[v + 1]});
+            }
+        }
+    }
     g.nodes_ = g.built_nodes_;
     g.leaf_ = g.built_leaf_;
     g.stats_.nodes = g.built_nodes_.size();
