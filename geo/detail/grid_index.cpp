@@ -327,6 +327,8 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
         s.fine_nx != std::uint64_t{s.top_nx} << s.depth || s.fine_ny == 0 || s.fine_ny % (std::uint64_t{1} << s.depth) != 0)
         fail("the grid's shape is inconsistent");
     const std::uint64_t top_ny = s.fine_ny >> s.depth;
+    if (nodes.size() > payload_mask || leaf_data.size() > payload_mask)
+        fail("more nodes or leaf data than a node can address");
     if (top_ny > nodes.size() || std::uint64_t{s.top_nx} * top_ny > nodes.size())
         fail("fewer nodes than top cells");
 
@@ -348,7 +350,7 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
     // Every node reachable from a top cell is reached once, by a path no deeper than the grid.
     std::vector<bool> seen(nodes.size());
     std::vector<std::pair<std::uint32_t, int>> pending;
-    for (std::uint32_t t = 0; t < s.top_nx * top_ny; ++t)
+    for (std::uint32_t t = 0; t < std::uint64_t{s.top_nx} * top_ny; ++t)
         pending.push_back({t, s.depth});
     while (!pending.empty()) {
         const auto [at, levels_left] = pending.back();
