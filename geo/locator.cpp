@@ -153,12 +153,6 @@ struct locator::impl {
         return out;
     }
 
-    std::optional<std::size_t> answer(std::size_t level_index, detail::grid_index::hit hit, double lon, double lat)
-    {
-        return level(level_index).index.answer(hit, lon, lat, ctx,
-                                               [&](std::uint32_t d) { return prepared_of(level_index, d); });
-    }
-
     const detail::hierarchy_data& data;
     geos_context ctx;
     std::vector<std::vector<detail::prepared_ptr>> prepared;
@@ -169,20 +163,16 @@ locator::~locator() = default;
 
 std::optional<std::size_t> locator::locate(std::size_t level, double lon, double lat)
 {
-    return impl_->answer(level, impl_->level(level).index.find(lon, lat), lon, lat);
+    const detail::grid_index& grid = impl_->level(level).index;
+    return grid.answer(grid.find(lon, lat), lon, lat, impl_->ctx,
+                       [&](std::uint32_t d) { return impl_->prepared_of(level, d); });
 }
 
 void locator::locate(std::size_t level, const double* lon, const double* lat, std::size_t n,
                      std::optional<std::size_t>* out)
 {
-    const detail::grid_index& grid = impl_->level(level).index;
-    detail::grid_index::hit hits[detail::grid_index::batch];
-    for (std::size_t base = 0; base < n; base += detail::grid_index::batch) {
-        const std::size_t m = std::min(detail::grid_index::batch, n - base);
-        grid.find_each(lon + base, lat + base, m, hits);
-        for (std::size_t k = 0; k < m; ++k)
-            out[base + k] = impl_->answer(level, hits[k], lon[base + k], lat[base + k]);
-    }
+    impl_->level(level).index.answer_each(lon, lat, n, out, impl_->ctx,
+                                          [&](std::uint32_t d) { return impl_->prepared_of(level, d); });
 }
 
 std::vector<std::optional<std::size_t>> locator::locate_all(double lon, double lat)

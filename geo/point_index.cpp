@@ -24,7 +24,6 @@ using detail::byte_order_mark;
 using detail::padded;
 using detail::table_entry;
 
-
 // The whole file that write() puts at a path, in memory.
 std::string serialize(const detail::level_data& lvl)
 {
@@ -107,7 +106,7 @@ std::shared_ptr<const mapping> map_file(const std::string& path)
 
 struct point_index::impl {
     detail::geos_context ctx; // first, so that it outlives the geometries
-    std::shared_ptr<const mapping> file;
+    std::shared_ptr<const mapping> file; // what grid, table and blob point into
     detail::grid_index grid;
     std::span<const table_entry> table;
     const char* blob = nullptr;
@@ -129,11 +128,6 @@ struct point_index::impl {
             prepared[d] = detail::prepare(ctx, geometries[d].get());
         }
         return prepared[d].get();
-    }
-
-    std::optional<std::size_t> answer(detail::grid_index::hit hit, double lon, double lat)
-    {
-        return grid.answer(hit, lon, lat, ctx, [this](std::uint32_t d) { return prepared_of(d); });
     }
 };
 
@@ -173,8 +167,8 @@ point_index point_index::open(const std::string& path)
                    "; rebuild it with pantau index build");
     // Each count is bounded by the file's size before any sum, so that nothing below overflows.
     const std::size_t size = file->size;
-    if (h.districts == 0 || h.districts >= (1u << 30) || h.districts > size / sizeof(table_entry) || h.nodes > size / 4 || h.leaf_doubles > size / 8 ||
-        h.blob_bytes > size)
+    if (h.districts == 0 || h.districts >= (1u << 30) || h.districts > size / sizeof(table_entry) ||
+        h.nodes > size / 4 || h.leaf_doubles > size / 8 || h.blob_bytes > size)
         throw fail("its sizes do not fit the file: truncated or corrupt");
     const std::size_t nodes_at = sizeof h, leaf_at = nodes_at + padded(h.nodes * 4),
                       table_at = leaf_at + padded(h.leaf_doubles * 8),
@@ -194,8 +188,7 @@ point_index point_index::open(const std::string& path)
     try {
         out->grid = detail::grid_index::adopt(
             h.grid, {reinterpret_cast<const std::uint32_t*>(file->bytes + nodes_at), h.nodes},
-            {reinterpret_cast<const double*>(file->bytes + leaf_at), h.leaf_doubles}, static_cast<std::uint32_t>(h.districts),
-            file);
+            {reinterpret_cast<const double*>(file->bytes + leaf_at), h.leaf_doubles}, static_cast<std::uint32_t>(h.districts));
     } catch (const error& e) {
         throw fail(e.what());
     }
@@ -231,18 +224,13 @@ std::string_view point_index::code(std::size_t district) const
 
 std::optional<std::size_t> point_index::locate(double lon, double lat)
 {
-    return impl_->answer(impl_->grid.find(lon, lat), lon, lat);
+    return impl_->grid.answer(impl_->grid.find(lon, lat), lon, lat, impl_->ctx,
+                              [this](std::uint32_t d) { return impl_->prepared_of(d); });
 }
 
 void point_index::locate(const double* lon, const double* lat, std::size_t n, std::optional<std::size_t>* out)
 {
-    detail::grid_index::hit hits[detail::grid_index::batch];
-    for (std::size_t base = 0; base < n; base += detail::grid_index::batch) {
-        const std::size_t m = std::min(detail::grid_index::batch, n - base);
-        impl_->grid.find_each(lon + base, lat + base, m, hits);
-        for (std::size_t k = 0; k < m; ++k)
-            out[base + k] = impl_->answer(hits[k], lon[base + k], lat[base + k]);
-    }
+    impl_->grid.answer_each(lon, lat, n, out, impl_->ctx, [this](std::uint32_t d) { return impl_->prepared_of(d); });
 }
 
 } // namespace pantau::geo

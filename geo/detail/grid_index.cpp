@@ -222,7 +222,7 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
     generation gen;
     {
         const double outside_x = g.max_x_ + 1, outside_y = g.min_y_ - 1;
-        std::vector<std::vector<std::pair<std::uint32_t, rect>>> touching(g.built_nodes_.size());
+        std::vector<std::vector<std::uint32_t>> touching(g.built_nodes_.size());
         for (std::uint32_t d = 0; d < geometries.size(); ++d) {
             const rect& e = extents[d];
             auto first_cell = [&](double v, double origin, std::uint32_t n) {
@@ -234,20 +234,21 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
                 for (std::uint32_t i = i0; i <= i1; ++i) {
                     const rect r = cell_rect(i, j, 0);
                     if (!(e.x0 > r.x1 || e.x1 < r.x0 || e.y0 > r.y1 || e.y1 < r.y0))
-                        touching[j * g.top_nx_ + i].push_back({d, r});
+                        touching[j * g.top_nx_ + i].push_back(d);
                 }
         }
         for (std::uint32_t j = 0; j < top_ny; ++j)
             for (std::uint32_t i = 0; i < g.top_nx_; ++i) {
                 const std::uint32_t slot = j * g.top_nx_ + i;
                 gen.cells.push_back({slot, i, j, static_cast<std::uint32_t>(gen.candidates.size()), 0});
-                for (const auto& [d, r] : touching[slot]) {
+                const rect r = cell_rect(i, j, 0);
+                for (const std::uint32_t d : touching[slot]) {
                     const auto& all = district_edges[d];
                     if (!add_candidate(gen, r, d, all.data(), static_cast<std::uint32_t>(all.size()), 0, outside_x,
                                        outside_y))
                         break;
                 }
-                std::vector<std::pair<std::uint32_t, rect>>().swap(touching[slot]);
+                std::vector<std::uint32_t>().swap(touching[slot]);
                 keep_if_split(gen, 0);
             }
     }
@@ -317,7 +318,7 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
 }
 
 grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> nodes, std::span<const double> leaf_data,
-                             std::uint32_t districts, std::shared_ptr<const void> owner)
+                             std::uint32_t districts)
 {
     auto fail = [](const std::string& what) { throw error("grid: " + what); };
     for (double v : {s.min_x, s.max_x, s.min_y, s.max_y, s.x0, s.y0, s.inv_cell})
@@ -384,7 +385,6 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
     g.fine_nx_ = s.fine_nx, g.fine_ny_ = s.fine_ny, g.top_nx_ = s.top_nx, g.depth_ = s.depth;
     g.nodes_ = nodes;
     g.leaf_ = leaf_data;
-    g.owner_ = std::move(owner);
     g.stats_.nodes = nodes.size();
     g.stats_.memory_bytes = nodes.size_bytes() + leaf_data.size_bytes();
     return g;

@@ -29,7 +29,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -60,7 +59,7 @@ public:
         std::uint32_t value; // district index, or boundary leaf index
     };
 
-    // What fixes the grid besides its two arrays, for an index file (geo/detail/index_file.cpp).
+    // What fixes the grid besides its two arrays, for an index file (geo/detail/index_format.hpp).
     struct shape {
         double min_x, max_x, min_y, max_y, x0, y0, inv_cell;
         std::uint64_t fine_nx, fine_ny;
@@ -69,6 +68,7 @@ public:
     };
 
     grid_index() = default;
+    // Movable, not copyable: a copy's spans would point into the original's arrays.
     grid_index(grid_index&&) = default;
     grid_index& operator=(grid_index&&) = default;
     // `geometries` are valid polygons sorted by district code: index order is code order.
@@ -86,15 +86,13 @@ public:
         return {static_cast<kind>(node >> 30), node & payload_mask};
     }
 
-    // How many points callers hand find_each() at a time; its groups are smaller, sized so that
-    // their reads in flight fit the core's miss buffers.
-    static constexpr std::size_t batch = 256, group = 16;
-
     // find() for n points at once: each step down the tree is taken for every point of a group
     // before any of them is waited on, so that their cache misses overlap instead of adding up;
     // a boundary leaf's data is fetched ahead of resolve() the same way.
     void find_each(const double* xs, const double* ys, std::size_t n, hit* out) const
     {
+        // Sized so that a group's reads in flight fit the core's miss buffers.
+        constexpr std::size_t group = 16;
         descent d[group];
         std::size_t pending[group];
         for (std::size_t base = 0; base < n; base += group) {
@@ -171,17 +169,33 @@ public:
         return resolve(h.value, x, y, covers);
     }
 
+    // answer() of n points into out[0..n), their descents batched by find_each().
+    template <class PreparedOf>
+    void answer_each(const double* xs, const double* ys, std::size_t n, std::optional<std::size_t>* out,
+                     const geos_context& ctx, PreparedOf&& prepared_of) const
+    {
+        constexpr std::size_t batch = 256;
+        hit hits[batch];
+        for (std::size_t base = 0; base < n; base += batch) {
+            const std::size_t m = std::min(batch, n - base);
+            find_each(xs + base, ys + base, m, hits);
+            for (std::size_t k = 0; k < m; ++k)
+                out[base + k] = answer(hits[k], xs[base + k], ys[base + k], ctx, prepared_of);
+        }
+    }
+
     const grid_stats& stats() const { return stats_; }
 
     shape layout() const { return {min_x_, max_x_, min_y_, max_y_, x0_, y0_, inv_cell_, fine_nx_, fine_ny_, top_nx_, depth_}; }
     std::span<const std::uint32_t> nodes() const { return nodes_; }
     std::span<const double> leaf_data() const { return leaf_; }
 
-    // A grid over arrays that live elsewhere (a mapped file, which `owner` keeps alive), after
-    // checking every reference a lookup can follow, so that no file makes find() or resolve()
-    // read out of bounds or loop. Throws error saying what is inconsistent.
+    // A grid over arrays that live elsewhere (a mapped file, which the caller keeps alive while
+    // the grid is used), after checking every reference a lookup can follow, so that no file
+    // makes find() or resolve() read out of bounds or loop. Throws error saying what is
+    // inconsistent.
     static grid_index adopt(const shape& s, std::span<const std::uint32_t> nodes, std::span<const double> leaf_data,
-                            std::uint32_t districts, std::shared_ptr<const void> owner);
+                            std::uint32_t districts);
 
 private:
     static constexpr std::uint32_t payload_mask = (1u << 30) - 1;
@@ -216,7 +230,7 @@ private:
     }
 
     static constexpr int corner_unknown = 2;
-    // A boundary leaf is one run of doubles in leaf_data_, so a lookup touches one or two cache
+    // A boundary leaf is one run of doubles in leaf_, so a lookup touches one or two cache
     // lines: qx, q0y (the cell's right side and bottom, guard included: Q0 = (qx, q0y)), the
     // number of candidates, then per candidate: district, corner status (Q0 inside: 0, 1, or
     // corner_unknown when Q0 is on the boundary), edge count, and the edges as ax, ay, bx, by.
@@ -278,14 +292,13 @@ private:
     std::uint64_t fine_nx_ = 1, fine_ny_ = 1;
     std::uint32_t top_nx_ = 1;
     std::int32_t depth_ = 0;
-    // What lookups read: the built arrays below, or a mapping that owner_ keeps alive. A vector's
-    // move keeps its buffer, so the spans survive moving the index.
+    // What lookups read: the built arrays below, or adopted ones. A vector's move keeps its
+    // buffer, so the spans survive moving the index.
     static constexpr std::uint32_t no_district_node[1] = {0};
     std::span<const std::uint32_t> nodes_ = no_district_node;
     std::span<const double> leaf_;
     std::vector<std::uint32_t> built_nodes_;
     std::vector<double> built_leaf_;
-    std::shared_ptr<const void> owner_;
     grid_stats stats_;
 };
 
