@@ -52,6 +52,7 @@ struct load_report {
     std::vector<std::string> repaired;
     std::vector<std::string> skipped;
     std::vector<std::string> warnings;
+    std::vector<std::string> notes; // for the log: where each level's grid came from
 };
 
 } // namespace pantau::geo

@@ -4,11 +4,15 @@
 #include "geo/detail/loader.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace pantau::geo {
 namespace {
@@ -58,7 +62,6 @@ std::vector<loaded_feature> dissolve(const detail::geos_context& ctx, const deta
         f.info.parent_code = attribute_or(first, spec.dissolve_parent_field, "");
         f.info.attributes = {{"members", std::to_string(members.size())}};
         f.info.extent = detail::extent_of(ctx, f.geometry.get());
-        f.info.area_km2 = detail::geodesic_area_km2(ctx, f.geometry.get());
         out.push_back(std::move(f));
     }
     return out;
@@ -119,9 +122,39 @@ std::string digest_of(const detail::hierarchy_data& data)
     return text;
 }
 
+// A level's index file in `dir`: named by its position and name, with any character that a
+// file name could trip on replaced.
+std::string index_file_path(const std::string& dir, std::size_t position, const std::string& level_name)
+{
+    std::string name = std::to_string(position) + "-";
+    for (const char c : level_name)
+        name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+    return (std::filesystem::path(dir) / (name + ".pidx")).string();
+}
+
+// Index files in `dir` of levels that are no longer loaded (renamed, moved or removed), and any
+// left half-written: nothing would ever read them again.
+void remove_other_index_files(const std::string& dir, const std::vector<std::unique_ptr<detail::level_data>>& levels,
+                              load_report& report)
+{
+    std::set<std::string> current;
+    for (std::size_t i = 0; i < levels.size(); ++i)
+        current.insert(std::filesystem::path(index_file_path(dir, i, levels[i]->name)).filename().string());
+    try {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            const std::string name = entry.path().filename().string();
+            const bool ours = name.ends_with(".pidx") || name.ends_with(".pidx.partial");
+            if (ours && !current.contains(name) && entry.is_regular_file() && std::filesystem::remove(entry.path()))
+                report.notes.push_back("removed the index file of a level no longer loaded: " + entry.path().string());
+        }
+    } catch (const std::filesystem::filesystem_error& e) {
+        report.warnings.push_back(std::string("index files: ") + e.what());
+    }
+}
+
 } // namespace
 
-hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& report)
+hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& report, const load_options& options)
 {
     if (specs.empty())
         throw error("no district levels given");
@@ -163,9 +196,32 @@ hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& rep
             lvl->extent.max_lat = std::max(lvl->extent.max_lat, d.extent.max_lat);
         }
 
-        auto t0 = std::chrono::steady_clock::now();
-        lvl->index = detail::grid_index::build(ctx, geoms);
-        auto t1 = std::chrono::steady_clock::now();
+        // The districts' areas need nothing from the grid: a second thread computes them while
+        // this one adopts or builds the grid, and this one helps once it is done (the grid is
+        // often adopted in a fraction of the areas' time). Each thread has its own GEOS context;
+        // the geometries are only read, their lazy caches filled above.
+        std::atomic<std::size_t> next_area{0};
+        auto compute_areas = [&level = *lvl, &next_area](const detail::geos_context& area_ctx) {
+            for (std::size_t i; (i = next_area.fetch_add(1, std::memory_order_relaxed)) < level.districts.size();)
+                level.districts[i].area_km2 = detail::geodesic_area_km2(area_ctx, level.geometries[i].get());
+        };
+        const detail::geos_context area_ctx;
+        std::jthread areas([&compute_areas, &area_ctx] { compute_areas(area_ctx); });
+        // A grid kept from an earlier run, when it is exactly this level's.
+        const auto t0 = std::chrono::steady_clock::now();
+        std::string index_path, not_adopted;
+        if (!options.index_dir.empty()) {
+            index_path = index_file_path(options.index_dir, data->levels.size(), spec.name);
+            std::error_code missing;
+            not_adopted = std::filesystem::exists(index_path, missing) ? detail::adopt_index_file(*lvl, index_path)
+                                                                       : "no index file yet";
+        }
+        const bool adopted = !index_path.empty() && not_adopted.empty();
+        if (!adopted)
+            lvl->index = detail::grid_index::build(ctx, geoms);
+        const auto t1 = std::chrono::steady_clock::now();
+        compute_areas(ctx);
+        areas.join();
         const detail::grid_stats& gs = lvl->index.stats();
         lvl->stats = index_stats{gs.nodes,
                                  gs.empty_leaves,
@@ -175,9 +231,25 @@ hierarchy hierarchy::load(const std::vector<level_spec>& specs, load_report& rep
                                  gs.depth,
                                  gs.finest_cell_deg * 111320.0,
                                  gs.memory_bytes,
-                                 std::chrono::duration<double>(t1 - t0).count()};
+                                 std::chrono::duration<double>(t1 - t0).count(),
+                                 adopted ? index_path : std::string()};
+        if (adopted) {
+            report.notes.push_back("level " + spec.name + ": grid mapped from " + index_path);
+        } else if (!index_path.empty()) {
+            try {
+                std::filesystem::create_directories(options.index_dir);
+                detail::write_index_file(*lvl, index_path);
+                report.notes.push_back("level " + spec.name + ": grid built (" + not_adopted + ") and saved to " +
+                                       index_path);
+            } catch (const std::exception& e) {
+                // Only the next start's speed depends on it.
+                report.warnings.push_back("level " + spec.name + ": cannot save its grid: " + e.what());
+            }
+        }
         data->levels.push_back(std::move(lvl));
     }
+    if (std::error_code no_dir; !options.index_dir.empty() && std::filesystem::is_directory(options.index_dir, no_dir))
+        remove_other_index_files(options.index_dir, data->levels, report);
     // Parent codes should name districts of the level above; say so when they do not.
     for (std::size_t i = 0; i + 1 < data->levels.size(); ++i) {
         const detail::level_data& lower = *data->levels[i];

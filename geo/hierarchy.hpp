@@ -22,7 +22,15 @@ struct index_stats {
     int depth = 0;
     double finest_cell_m = 0;
     std::size_t memory_bytes = 0;
-    double build_seconds = 0;
+    double build_seconds = 0;  // or the time to map and check its index file
+    std::string index_file;    // the file its grid was mapped from; empty when it was built
+};
+
+struct load_options {
+    // Where each level's grid is kept between runs (serve: DATA_DIR/index). A level whose file
+    // there holds exactly its districts maps that grid instead of building it; otherwise the
+    // grid is built and the file (re)written. Empty: always build, write nothing.
+    std::string index_dir;
 };
 
 // One level of districts (e.g. kelurahan). Districts are sorted by code (byte order), so a
@@ -48,7 +56,7 @@ private:
 class hierarchy {
 public:
     // Loads every level. Throws pantau::geo::error with the file, layer and feature at fault.
-    static hierarchy load(const std::vector<level_spec>& levels, load_report& report);
+    static hierarchy load(const std::vector<level_spec>& levels, load_report& report, const load_options& options = {});
 
     hierarchy(hierarchy&&) noexcept;
     hierarchy& operator=(hierarchy&&) noexcept;

@@ -24,8 +24,11 @@ using detail::byte_order_mark;
 using detail::padded;
 using detail::table_entry;
 
-// The whole file that write() puts at a path, in memory.
-std::string serialize(const detail::level_data& lvl)
+// The whole file that write() puts at a path, in memory: allocated once at its exact size, in
+// huge pages where it is large (detail/huge_pages.hpp), since the grid alone is tens of MB.
+using file_bytes = detail::huge_vector<unsigned char>;
+
+file_bytes serialize(const detail::level_data& lvl)
 {
     const detail::geos_context ctx;
     std::string blob;
@@ -56,16 +59,19 @@ std::string serialize(const detail::level_data& lvl)
     h.format = file_format, h.byte_order = byte_order_mark, h.grid = lvl.index.layout();
     h.districts = table.size(), h.nodes = nodes.size(), h.leaf_doubles = leaf.size(), h.blob_bytes = blob.size();
 
-    std::string out(sizeof h, '\0');
-    auto append = [&out](const void* p, std::size_t n) {
-        out.append(static_cast<const char*>(p), n);
-        out.resize(padded(out.size()), '\0');
+    file_bytes out(sizeof h + padded(nodes.size_bytes()) + padded(leaf.size_bytes()) +
+                   padded(table.size() * sizeof(table_entry)) + padded(blob.size()));
+    std::size_t at = sizeof h;
+    auto append = [&out, &at](const void* p, std::size_t n) {
+        if (n > 0)
+            std::memcpy(out.data() + at, p, n);
+        at += padded(n); // the vector is zeroed: the padding is written as zeros
     };
     append(nodes.data(), nodes.size_bytes());
     append(leaf.data(), leaf.size_bytes());
     append(table.data(), table.size() * sizeof(table_entry));
     append(blob.data(), blob.size());
-    h.checksum = checksum_of(reinterpret_cast<const unsigned char*>(out.data()) + sizeof h, out.size() - sizeof h);
+    h.checksum = checksum_of(out.data() + sizeof h, out.size() - sizeof h);
     std::memcpy(out.data(), &h, sizeof h);
     return out;
 }
@@ -100,6 +106,58 @@ std::shared_ptr<const mapping> map_file(const std::string& path)
     m->bytes = static_cast<const unsigned char*>(p);
     m->size = static_cast<std::size_t>(st.st_size);
     return m;
+}
+
+// An index file, mapped and checked through and through (point_index::open()).
+struct opened {
+    std::shared_ptr<const mapping> bytes;
+    detail::grid_index grid; // over `bytes`
+    std::span<const table_entry> table;
+    const char* blob = nullptr;
+};
+
+opened open_checked(const std::string& path)
+{
+    auto file = map_file(path);
+    auto fail = [&path](const std::string& what) { return error("index " + path + ": " + what); };
+    file_header h{};
+    std::memcpy(&h, file->bytes, sizeof h);
+    if (std::memcmp(h.magic, file_magic, sizeof file_magic) != 0)
+        throw fail("not a pantau index file");
+    if (h.byte_order != byte_order_mark)
+        throw fail("written on a machine of another byte order; rebuild it here with pantau index build");
+    if (h.format != file_format)
+        throw fail("format " + std::to_string(h.format) + ", this pantau reads format " + std::to_string(file_format) +
+                   "; rebuild it with pantau index build");
+    // Each count is bounded by the file's size before any sum, so that nothing below overflows.
+    const std::size_t size = file->size;
+    if (h.districts == 0 || h.districts >= (1u << 30) || h.districts > size / sizeof(table_entry) ||
+        h.nodes > size / 4 || h.leaf_doubles > size / 8 || h.blob_bytes > size)
+        throw fail("its sizes do not fit the file: truncated or corrupt");
+    const std::size_t nodes_at = sizeof h, leaf_at = nodes_at + padded(h.nodes * 4),
+                      table_at = leaf_at + padded(h.leaf_doubles * 8),
+                      blob_at = table_at + padded(h.districts * sizeof(table_entry)), end = blob_at + padded(h.blob_bytes);
+    if (end != size)
+        throw fail("its sizes do not fit the file: truncated or corrupt");
+    if (checksum_of(file->bytes + sizeof h, size - sizeof h) != h.checksum)
+        throw fail("checksum mismatch: the file is corrupt; rebuild it with pantau index build");
+
+    opened out;
+    out.table = {reinterpret_cast<const table_entry*>(file->bytes + table_at), h.districts};
+    out.blob = reinterpret_cast<const char*>(file->bytes + blob_at);
+    for (const table_entry& e : out.table)
+        if (e.code_at > h.blob_bytes || e.code_bytes > h.blob_bytes - e.code_at || e.wkb_at > h.blob_bytes ||
+            e.wkb_bytes > h.blob_bytes - e.wkb_at)
+            throw fail("a district's code or polygon lies outside the file");
+    try {
+        out.grid = detail::grid_index::adopt(
+            h.grid, {reinterpret_cast<const std::uint32_t*>(file->bytes + nodes_at), h.nodes},
+            {reinterpret_cast<const double*>(file->bytes + leaf_at), h.leaf_doubles}, static_cast<std::uint32_t>(h.districts));
+    } catch (const error& e) {
+        throw fail(e.what());
+    }
+    out.bytes = std::move(file);
+    return out;
 }
 
 } // namespace
@@ -138,63 +196,19 @@ point_index::~point_index() = default;
 
 void point_index::write(const hierarchy& h, std::size_t level, const std::string& path)
 {
-    const std::string bytes = serialize(*h.data_->levels.at(level));
-    const std::string temporary = path + ".partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !out.flush())
-            throw error("index " + path + ": cannot write " + temporary);
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int saved = errno;
-        std::remove(temporary.c_str());
-        throw error("index " + path + ": cannot rename " + temporary + " into place: " + std::strerror(saved));
-    }
+    detail::write_index_file(*h.data_->levels.at(level), path);
 }
 
 point_index point_index::open(const std::string& path)
 {
-    auto file = map_file(path);
-    auto fail = [&path](const std::string& what) { return error("index " + path + ": " + what); };
-    file_header h{};
-    std::memcpy(&h, file->bytes, sizeof h);
-    if (std::memcmp(h.magic, file_magic, sizeof file_magic) != 0)
-        throw fail("not a pantau index file");
-    if (h.byte_order != byte_order_mark)
-        throw fail("written on a machine of another byte order; rebuild it here with pantau index build");
-    if (h.format != file_format)
-        throw fail("format " + std::to_string(h.format) + ", this pantau reads format " + std::to_string(file_format) +
-                   "; rebuild it with pantau index build");
-    // Each count is bounded by the file's size before any sum, so that nothing below overflows.
-    const std::size_t size = file->size;
-    if (h.districts == 0 || h.districts >= (1u << 30) || h.districts > size / sizeof(table_entry) ||
-        h.nodes > size / 4 || h.leaf_doubles > size / 8 || h.blob_bytes > size)
-        throw fail("its sizes do not fit the file: truncated or corrupt");
-    const std::size_t nodes_at = sizeof h, leaf_at = nodes_at + padded(h.nodes * 4),
-                      table_at = leaf_at + padded(h.leaf_doubles * 8),
-                      blob_at = table_at + padded(h.districts * sizeof(table_entry)), end = blob_at + padded(h.blob_bytes);
-    if (end != size)
-        throw fail("its sizes do not fit the file: truncated or corrupt");
-    if (checksum_of(file->bytes + sizeof h, size - sizeof h) != h.checksum)
-        throw fail("checksum mismatch: the file is corrupt; rebuild it with pantau index build");
-
+    opened file = open_checked(path);
     auto out = std::make_unique<impl>();
-    out->table = {reinterpret_cast<const table_entry*>(file->bytes + table_at), h.districts};
-    out->blob = reinterpret_cast<const char*>(file->bytes + blob_at);
-    for (const table_entry& e : out->table)
-        if (e.code_at > h.blob_bytes || e.code_bytes > h.blob_bytes - e.code_at || e.wkb_at > h.blob_bytes ||
-            e.wkb_bytes > h.blob_bytes - e.wkb_at)
-            throw fail("a district's code or polygon lies outside the file");
-    try {
-        out->grid = detail::grid_index::adopt(
-            h.grid, {reinterpret_cast<const std::uint32_t*>(file->bytes + nodes_at), h.nodes},
-            {reinterpret_cast<const double*>(file->bytes + leaf_at), h.leaf_doubles}, static_cast<std::uint32_t>(h.districts));
-    } catch (const error& e) {
-        throw fail(e.what());
-    }
-    out->geometries.resize(h.districts);
-    out->prepared.resize(h.districts);
-    out->file = std::move(file);
+    out->grid = std::move(file.grid);
+    out->table = file.table;
+    out->blob = file.blob;
+    out->geometries.resize(file.table.size());
+    out->prepared.resize(file.table.size());
+    out->file = std::move(file.bytes);
     return point_index(std::move(out));
 }
 
@@ -207,8 +221,8 @@ std::string point_index::differs(const std::string& path, const hierarchy& h, st
         return e.what();
     }
     const mapping& actual = *index->impl_->file;
-    const std::string expected = serialize(*h.data_->levels.at(level));
-    if (std::string_view(reinterpret_cast<const char*>(actual.bytes), actual.size) != expected)
+    const file_bytes expected = serialize(*h.data_->levels.at(level));
+    if (actual.size != expected.size() || std::memcmp(actual.bytes, expected.data(), actual.size) != 0)
         return "index " + path + ": built from other districts, or by another version of pantau; rebuild it with "
                                  "pantau index build";
     return {};
@@ -233,4 +247,59 @@ void point_index::locate(const double* lon, const double* lat, std::size_t n, st
     impl_->grid.answer_each(lon, lat, n, out, impl_->ctx, [this](std::uint32_t d) { return impl_->prepared_of(d); });
 }
 
+namespace detail {
+
+void write_index_file(const level_data& lvl, const std::string& path)
+{
+    const file_bytes bytes = serialize(lvl);
+    const std::string temporary = path + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())) ||
+            !out.flush())
+            throw error("index " + path + ": cannot write " + temporary);
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        const int saved = errno;
+        std::remove(temporary.c_str());
+        throw error("index " + path + ": cannot rename " + temporary + " into place: " + std::strerror(saved));
+    }
+}
+
+std::string adopt_index_file(level_data& lvl, const std::string& path)
+{
+    opened file;
+    try {
+        file = open_checked(path);
+    } catch (const error& e) {
+        return e.what();
+    }
+    const std::string other = "index " + path + ": built from other districts, or by another version of pantau";
+    if (file.table.size() != lvl.districts.size())
+        return other;
+    // The grid is a function of the districts' polygons in code order (and of file_format, which
+    // names the build): equal codes and equal WKB make it the grid build() would make.
+    const geos_context ctx;
+    GEOSWKBWriter* raw_writer = GEOSWKBWriter_create_r(ctx);
+    if (!raw_writer)
+        return "index " + path + ": cannot create a WKB writer";
+    bool same = true;
+    for (std::size_t i = 0; same && i < lvl.districts.size(); ++i) {
+        const table_entry& e = file.table[i];
+        std::size_t size = 0;
+        unsigned char* wkb = GEOSWKBWriter_write_r(ctx, raw_writer, lvl.geometries[i].get(), &size);
+        same = wkb && std::string_view(file.blob + e.code_at, e.code_bytes) == lvl.districts[i].code &&
+               size == e.wkb_bytes && std::memcmp(wkb, file.blob + e.wkb_at, size) == 0;
+        if (wkb)
+            GEOSFree_r(ctx, wkb);
+    }
+    GEOSWKBWriter_destroy_r(ctx, raw_writer);
+    if (!same)
+        return other;
+    lvl.index = std::move(file.grid);
+    lvl.index_file = std::move(file.bytes);
+    return {};
+}
+
+} // namespace detail
 } // namespace pantau::geo

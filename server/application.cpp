@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 namespace pantau::server {
@@ -106,7 +107,8 @@ std::unique_ptr<app::incident_service> open_incidents(const server_config& confi
 
 
 application::application(const server_config& config)
-    : districts_(load_districts(config.districts)), locators_(districts_), incidents_(open_incidents(config, districts_)),
+    : districts_(load_districts(config.districts, (std::filesystem::path(config.data_dir) / "index").string())),
+      locators_(districts_), incidents_(open_incidents(config, districts_)),
       ingest_metrics_(config.sources.declared),
       vehicles_(std::make_unique<app::vehicle_service>(locators_, *incidents_, ingest_metrics_, config.vehicles)),
       transit_(std::make_unique<app::transit_service>(*incidents_, load_gtfs_static(config))),

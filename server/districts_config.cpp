@@ -33,17 +33,19 @@ geo::level_spec level_from_argument(const std::string& argument, const geo::laye
     return spec;
 }
 
-geo::hierarchy load_districts(const std::vector<geo::level_spec>& levels)
+geo::hierarchy load_districts(const std::vector<geo::level_spec>& levels, const std::string& index_dir)
 {
     geo::load_report report;
     const auto started = std::chrono::steady_clock::now();
-    geo::hierarchy districts = geo::hierarchy::load(levels, report);
+    geo::hierarchy districts = geo::hierarchy::load(levels, report, {index_dir});
     for (const auto& line : report.repaired)
         spdlog::warn("districts: repaired: {}", line);
     for (const auto& line : report.skipped)
         spdlog::warn("districts: skipped: {}", line);
     for (const auto& line : report.warnings)
         spdlog::warn("districts: {}", line);
+    for (const auto& line : report.notes)
+        spdlog::info("districts: {}", line);
     std::string summary;
     for (std::size_t i = 0; i < districts.size(); ++i)
         summary += (i ? ", " : "") + districts.at(i).name() + " (" + std::to_string(districts.at(i).districts().size()) + ")";

@@ -26,9 +26,9 @@ struct cell {
 
 // The cells of one level that are still to be classified, with their candidates and edges.
 struct generation {
-    std::vector<cell> cells;
-    std::vector<candidate> candidates;
-    std::vector<std::uint32_t> edges;
+    huge_vector<cell> cells;
+    huge_vector<candidate> candidates;
+    huge_vector<std::uint32_t> edges;
 };
 
 } // namespace
@@ -48,7 +48,7 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
         extents.push_back(r);
     }
     // Every ring's vertices, flattened; an edge is named by its first vertex.
-    std::vector<double> xs, ys;
+    huge_vector<double> xs, ys;
     std::vector<std::vector<std::uint32_t>> district_edges(geometries.size());
     for (std::size_t d = 0; d < geometries.size(); ++d) {
         auto add_ring = [&](const GEOSGeometry* ring) {
@@ -149,9 +149,9 @@ grid_index grid_index::build(const geos_context& ctx, const std::vector<const GE
         double qx, q0y;
         std::uint32_t first, count; // in staged_candidates
     };
-    std::vector<staged_leaf> staged;
-    std::vector<candidate> staged_candidates;
-    std::vector<std::uint32_t> staged_edges;
+    huge_vector<staged_leaf> staged;
+    huge_vector<candidate> staged_candidates;
+    huge_vector<std::uint32_t> staged_edges;
     std::size_t leaf_doubles = 0;
     auto add_boundary_leaf = [&](const cell& c, const generation& gen, const rect& r) {
         staged.push_back({c.slot, r.x1, r.y0, static_cast<std::uint32_t>(staged_candidates.size()), c.count});
@@ -335,6 +335,7 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
 
     // A small integer stored as a double, below `limit`; casting anything else would be undefined.
     auto whole_below = [](double v, double limit) { return v >= 0 && v < limit && v == std::floor(v); };
+    grid_index g;
     auto check_leaf = [&](std::uint32_t offset) {
         if (std::size_t{offset} + 3 > leaf_data.size() || !whole_below(leaf_data[offset + 2], districts + 1.0))
             fail("a boundary leaf lies outside its data");
@@ -343,6 +344,8 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
             if (at + 3 > leaf_data.size() || !whole_below(leaf_data[at], districts) ||
                 !whole_below(leaf_data[at + 1], corner_unknown + 1.0) || !whole_below(leaf_data[at + 2], 1u << 30))
                 fail("a boundary leaf's candidate is malformed");
+            ++g.stats_.candidate_entries;
+            g.stats_.edge_entries += static_cast<std::size_t>(leaf_data[at + 2]);
             at += 3 + 4 * static_cast<std::size_t>(leaf_data[at + 2]);
             if (at > leaf_data.size())
                 fail("a boundary leaf's edges lie outside its data");
@@ -360,15 +363,20 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
             fail("a node is reached twice");
         seen[at] = true;
         const std::uint32_t node = nodes[at], payload = node & payload_mask;
+        if (static_cast<kind>(node >> 30) != kind::split)
+            g.stats_.depth = std::max(g.stats_.depth, s.depth - levels_left);
         switch (static_cast<kind>(node >> 30)) {
         case kind::empty:
+            ++g.stats_.empty_leaves;
             break;
         case kind::district:
             if (payload >= districts)
                 fail("a leaf names a district that does not exist");
+            ++g.stats_.district_leaves;
             break;
         case kind::boundary:
             check_leaf(payload);
+            ++g.stats_.boundary_leaves;
             break;
         case kind::split:
             if (levels_left == 0 || std::size_t{payload} + 4 > nodes.size())
@@ -379,13 +387,13 @@ grid_index grid_index::adopt(const shape& s, std::span<const std::uint32_t> node
         }
     }
 
-    grid_index g;
     g.min_x_ = s.min_x, g.max_x_ = s.max_x, g.min_y_ = s.min_y, g.max_y_ = s.max_y;
     g.x0_ = s.x0, g.y0_ = s.y0, g.inv_cell_ = s.inv_cell;
     g.fine_nx_ = s.fine_nx, g.fine_ny_ = s.fine_ny, g.top_nx_ = s.top_nx, g.depth_ = s.depth;
     g.nodes_ = nodes;
     g.leaf_ = leaf_data;
     g.stats_.nodes = nodes.size();
+    g.stats_.finest_cell_deg = std::ldexp(1.0 / s.inv_cell, s.depth - g.stats_.depth);
     g.stats_.memory_bytes = nodes.size_bytes() + leaf_data.size_bytes();
     return g;
 }

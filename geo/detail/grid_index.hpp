@@ -25,6 +25,7 @@
 // crossing test cannot be certain of, so the build costs a few edge tests per cell and candidate.
 
 #include "geo/detail/geos_raii.hpp"
+#include "geo/detail/huge_pages.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -297,8 +298,8 @@ private:
     static constexpr std::uint32_t no_district_node[1] = {0};
     std::span<const std::uint32_t> nodes_ = no_district_node;
     std::span<const double> leaf_;
-    std::vector<std::uint32_t> built_nodes_;
-    std::vector<double> built_leaf_;
+    huge_vector<std::uint32_t> built_nodes_;
+    huge_vector<double> built_leaf_;
     grid_stats stats_;
 };
 

@@ -5,6 +5,7 @@
 #include "geo/detail/grid_index.hpp"
 #include "geo/hierarchy.hpp"
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,8 +20,17 @@ struct level_data {
     std::unordered_map<std::string, std::size_t> by_code;
     bbox extent;
     grid_index index;
+    std::shared_ptr<const void> index_file; // the mapped index file `index` reads, when it was adopted
     index_stats stats;
 };
+
+// point_index.cpp: index files of a level.
+// Writes the level's index file to `path` (a temporary file renamed into place). Throws error.
+void write_index_file(const level_data& lvl, const std::string& path);
+// Adopts the grid of the index file at `path` when the file holds exactly lvl's districts (the
+// same codes and polygons) and is whole: returns an empty string. Else returns why not and
+// leaves lvl as it was.
+std::string adopt_index_file(level_data& lvl, const std::string& path);
 
 struct hierarchy_data {
     // Declared first so it is destroyed last: the geometries' deleters use it.

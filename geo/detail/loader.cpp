@@ -271,7 +271,6 @@ std::vector<loaded_feature> load_layer(const geos_context& ctx, const layer_sour
                 lf.info.attributes.emplace(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k)), field_text(f.get(), k));
         }
         lf.info.extent = extent_of(ctx, lf.geometry.get());
-        lf.info.area_km2 = geodesic_area_km2(ctx, lf.geometry.get());
         out.push_back(std::move(lf));
     }
     if (out.empty())

@@ -12,11 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 
 namespace {
 
@@ -131,3 +133,93 @@ TEST(IndexFile, RefusesAFileCutShortAlteredOfAnotherFormatOrBuiltFromOtherDistri
 }
 
 } // namespace
+
+// hierarchy::load with an index directory (what serve does with DATA_DIR/index): the first load
+// builds each level's grid and saves it; a later load maps the saved grid, and answers, counts
+// and areas are the built ones; a file of other districts, or a damaged one, is rebuilt.
+TEST(IndexDir, KeepsEachLevelsGridBetweenLoadsAndRebuildsItWhenItIsNotTheirs)
+{
+    temp_dir dir;
+    const std::string index_dir = dir.path("index"); // created by the first load
+    const std::vector<geo::level_spec> levels = {
+        geo_test::layer_level("kelurahan", geo_test::shared_data("tangerang/kelurahan.geojson")),
+        geo_test::layer_level("kecamatan", geo_test::shared_data("tangerang/kecamatan.geojson"))};
+    const std::string files[2] = {index_dir + "/0-kelurahan.pidx", index_dir + "/1-kecamatan.pidx"};
+    auto load = [&](const std::vector<geo::level_spec>& specs, geo::load_report& report) {
+        return geo::hierarchy::load(specs, report, {index_dir});
+    };
+    auto noted = [](const geo::load_report& report, const std::string& words) {
+        return std::any_of(report.notes.begin(), report.notes.end(),
+                           [&](const std::string& note) { return note.find(words) != std::string::npos; });
+    };
+
+    geo::load_report first;
+    const geo::hierarchy built = load(levels, first);
+    for (std::size_t l = 0; l < 2; ++l) {
+        EXPECT_TRUE(std::filesystem::exists(files[l])) << files[l];
+        EXPECT_EQ(built.at(l).stats().index_file, "");
+    }
+    EXPECT_TRUE(noted(first, "grid built (no index file yet) and saved to " + files[0]));
+
+    geo::load_report second;
+    const geo::hierarchy mapped = load(levels, second);
+    EXPECT_TRUE(noted(second, "grid mapped from " + files[1]));
+    EXPECT_EQ(mapped.version(), built.version());
+    geo::locator from_built(built), from_mapped(mapped);
+    for (std::size_t l = 0; l < 2; ++l) {
+        const geo::index_stats &b = built.at(l).stats(), &m = mapped.at(l).stats();
+        EXPECT_EQ(m.index_file, files[l]);
+        EXPECT_EQ(std::tie(m.nodes, m.empty_leaves, m.district_leaves, m.boundary_leaves, m.candidate_entries, m.depth,
+                           m.memory_bytes),
+                  std::tie(b.nodes, b.empty_leaves, b.district_leaves, b.boundary_leaves, b.candidate_entries, b.depth,
+                           b.memory_bytes));
+        EXPECT_DOUBLE_EQ(m.finest_cell_m, b.finest_cell_m);
+        for (std::size_t d = 0; d < built.at(l).districts().size(); ++d)
+            EXPECT_EQ(mapped.at(l).districts()[d].area_km2, built.at(l).districts()[d].area_km2);
+        std::vector<bench::point> points = bench::uniform_points(built.at(l).extent(), 20'000, 21);
+        const geo::level lvl = built.at(l);
+        for (const auto& set : {bench::near_edge_points(lvl, 5'000, 0.0, 22), bench::vertex_points(lvl)})
+            points.insert(points.end(), set.begin(), set.end());
+        std::size_t mismatches = 0, inside = 0;
+        for (const auto& [lon, lat] : points) {
+            const auto answer = from_mapped.locate(l, lon, lat);
+            inside += answer.has_value();
+            mismatches += answer != from_built.locate(l, lon, lat);
+        }
+        EXPECT_EQ(mismatches, 0u) << "level " << l;
+        EXPECT_GT(inside, points.size() / 4);
+    }
+
+    // Other districts under the same level name and position: rebuilt, saved over, then mapped.
+    const std::vector<geo::level_spec> renamed = {
+        geo_test::layer_level("kelurahan", geo_test::shared_data("tangerang/kecamatan.geojson"))};
+    geo::load_report third;
+    const geo::hierarchy other = load(renamed, third);
+    EXPECT_EQ(other.at(0).stats().index_file, "");
+    EXPECT_TRUE(noted(third, "built from other districts"));
+    EXPECT_FALSE(std::filesystem::exists(files[1])); // no level 1 any more: its file went
+    EXPECT_TRUE(noted(third, "removed the index file of a level no longer loaded: " + files[1]));
+    geo::load_report fourth;
+    const geo::hierarchy other_mapped = load(renamed, fourth);
+    EXPECT_EQ(other_mapped.at(0).stats().index_file, files[0]);
+    EXPECT_EQ(other_mapped.at(0).stats().nodes, mapped.at(1).stats().nodes);
+
+    // A damaged file is never mapped: rebuilt, with the reason noted.
+    std::string bytes = read_bytes(files[0]);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+    write_bytes(files[0], bytes);
+    geo::load_report fifth;
+    const geo::hierarchy repaired = load(renamed, fifth);
+    EXPECT_EQ(repaired.at(0).stats().index_file, "");
+    EXPECT_TRUE(noted(fifth, "checksum mismatch"));
+    EXPECT_EQ(geo::point_index::differs(files[0], repaired, 0), "");
+
+    // A place the grid cannot be saved to costs the next start its speed, nothing else.
+    const std::string blocked = dir.path("blocked");
+    write_bytes(blocked, "a file where the directory should be");
+    geo::load_report sixth;
+    const geo::hierarchy unsaved = geo::hierarchy::load(renamed, sixth, {blocked});
+    EXPECT_EQ(unsaved.at(0).districts().size(), other.at(0).districts().size());
+    ASSERT_EQ(sixth.warnings.size(), 1u);
+    EXPECT_NE(sixth.warnings[0].find("level kelurahan: cannot save its grid"), std::string::npos);
+}

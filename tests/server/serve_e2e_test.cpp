@@ -1,6 +1,7 @@
 // The real server, started in-process on an ephemeral port, spoken to over loopback sockets.
 #include "api/net.hpp"
 #include "core/error.hpp"
+#include "server/application.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
@@ -209,6 +210,47 @@ TEST(ServeShutdown, AnUnwritableDataDirFailsAtStartUp)
     server_config config = test_config(file / "var", false);
     EXPECT_THROW(server s(config), pantau::error);
     fs::remove(file);
+}
+
+// The server keeps each level's grid in DATA_DIR/index: a second server on the same data dir maps
+// those grids instead of building them, and locates as the first did.
+TEST(ServeIndexDir, ARestartMapsTheGridsTheFirstStartSaved)
+{
+    const fs::path dir = fs::temp_directory_path() / ("pantau_index_dir_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    auto locate_all = [](const server& srv) {
+        client c(srv.local_endpoint());
+        std::string answers;
+        for (double lon = 106.55; lon < 106.75; lon += 0.013)
+            for (double lat = -6.30; lat < -6.10; lat += 0.011) {
+                auto res = c.request(http::verb::get, "/api/v1/locate?lon=" + std::to_string(lon) + "&lat=" +
+                                                          std::to_string(lat));
+                answers += res.body() + "\n";
+            }
+        return answers;
+    };
+    std::string first_answers;
+    {
+        server first(test_config(dir));
+        first.start();
+        const geo::hierarchy& districts = first.app().districts();
+        for (std::size_t l = 0; l < districts.size(); ++l) {
+            EXPECT_EQ(districts.at(l).stats().index_file, "");
+            EXPECT_TRUE(fs::exists(dir / "index" / (std::to_string(l) + "-" + districts.at(l).name() + ".pidx")));
+        }
+        first_answers = locate_all(first);
+    }
+    server second(test_config(dir));
+    second.start();
+    const geo::hierarchy& districts = second.app().districts();
+    ASSERT_EQ(districts.size(), 3u);
+    for (std::size_t l = 0; l < districts.size(); ++l)
+        EXPECT_EQ(districts.at(l).stats().index_file,
+                  (dir / "index" / (std::to_string(l) + "-" + districts.at(l).name() + ".pidx")).string());
+    const std::string second_answers = locate_all(second);
+    EXPECT_EQ(second_answers, first_answers);
+    EXPECT_NE(first_answers.find("Karawaci"), std::string::npos); // some points are inside
+    fs::remove_all(dir);
 }
 
 } // namespace
