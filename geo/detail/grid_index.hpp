@@ -256,29 +256,41 @@ private:
     template <class EdgeAt>
     static int crossing_test(EdgeAt&& edge_at, std::uint32_t n, int corner, double qx, double q0y, double px, double py)
     {
+        constexpr int unknown = 2; // an orientation not computed yet: each is computed once per edge
+        const double leg_bottom = std::min(py, q0y), leg_top = std::max(py, q0y);
         int parity = corner;
         for (std::uint32_t k = 0; k < n; ++k) {
             const auto [ax, ay, bx, by] = edge_at(k);
-            // P or Q on (or within rounding of) this edge: the parity argument does not hold.
-            if (std::min(ay, by) <= py && py <= std::max(ay, by)) {
-                if (std::min(ax, bx) <= px && px <= std::max(ax, bx) &&
-                    certain_orientation(ax, ay, bx, by, px, py) == 0)
+            const double low = std::min(ay, by), high = std::max(ay, by);
+            const bool on_p_line = low <= py && py <= high;
+            // An edge wholly above or below the leg Q → Q0 cannot cross it, whatever rounding
+            // says about its line near Q or Q0: skipping it changes no exact answer.
+            const bool crosses_q_leg = (ax > qx) != (bx > qx) && low <= leg_top && high >= leg_bottom;
+            if (!on_p_line && !crosses_q_leg)
+                continue;
+            int sp = unknown, sq = unknown;
+            if (on_p_line) {
+                // P or Q on (or within rounding of) this edge: the parity argument does not hold.
+                const double left = std::min(ax, bx), right = std::max(ax, bx);
+                if (left <= px && px <= right && (sp = certain_orientation(ax, ay, bx, by, px, py)) == 0)
                     return -1;
-                if (std::min(ax, bx) <= qx && qx <= std::max(ax, bx) &&
-                    certain_orientation(ax, ay, bx, by, qx, py) == 0)
+                if (left <= qx && qx <= right && (sq = certain_orientation(ax, ay, bx, by, qx, py)) == 0)
                     return -1;
-            }
-            // P → Q along y = py; half-open in y so a vertex on the line counts once.
-            if ((ay > py) != (by > py)) {
-                const int sp = certain_orientation(ax, ay, bx, by, px, py);
-                const int sq = certain_orientation(ax, ay, bx, by, qx, py);
-                if (sp == 0 || sq == 0)
-                    return -1;
-                parity ^= static_cast<int>(sp != sq);
+                // P → Q along y = py; half-open in y so a vertex on the line counts once.
+                if ((ay > py) != (by > py)) {
+                    if (sp == unknown)
+                        sp = certain_orientation(ax, ay, bx, by, px, py);
+                    if (sq == unknown)
+                        sq = certain_orientation(ax, ay, bx, by, qx, py);
+                    if (sp == 0 || sq == 0)
+                        return -1;
+                    parity ^= static_cast<int>(sp != sq);
+                }
             }
             // Q → Q0 along x = qx; half-open in x.
-            if ((ax > qx) != (bx > qx)) {
-                const int sq = certain_orientation(ax, ay, bx, by, qx, py);
+            if (crosses_q_leg) {
+                if (sq == unknown)
+                    sq = certain_orientation(ax, ay, bx, by, qx, py);
                 const int s0 = certain_orientation(ax, ay, bx, by, qx, q0y);
                 if (sq == 0 || s0 == 0)
                     return -1;
