@@ -95,6 +95,11 @@ geom_ptr make_circle(const geos_context& ctx, const circle& c, int n)
 double intersection_km2(const geos_context& ctx, const GEOSGeometry* a, const GEOSGeometry* b)
 {
     geom_ptr inter = own(ctx, GEOSIntersection_r(ctx, a, b), "overlap: intersection failed");
+    // Usually polygonal already: only a mixed result (where the shapes also touch along a line or
+    // at a point) needs its polygons collected, which copies them.
+    const int type = GEOSGeomTypeId_r(ctx, inter.get());
+    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
+        return detail::geodesic_area_km2(ctx, inter.get());
     return detail::geodesic_area_km2(ctx, detail::polygonal_part(ctx, inter.get()).get());
 }
 
