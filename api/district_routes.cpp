@@ -4,6 +4,7 @@
 #include "api/reply.hpp"
 #include "wire/views.hpp"
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,10 +15,19 @@ using wire::json;
 
 void add_district_routes(route_table& routes, const api_services& s)
 {
-    // Each level's collection is serialised once, at start-up, and shared by every reply.
-    auto collections = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
-    for (std::size_t i = 0; i < s.districts.size(); ++i)
-        collections->push_back(shared(wire::districts_geojson(s.districts.at(i), s.districts.version())));
+    // Each level's collection is serialised once and shared by every reply. That is 4.5 MB of
+    // GeoJSON and 0.15 s for the 1,552 Banten desa, so it is written on a thread of its own while
+    // the server starts, and the first request waits for it if it comes sooner. The districts
+    // are only read (geometry_geojson uses a GEOS context of its own); the future is held by
+    // this route, which the districts outlive, and its destruction waits for the thread.
+    using level_collections = std::vector<std::shared_ptr<const std::string>>;
+    std::shared_future<level_collections> collections =
+        std::async(std::launch::async, [&districts = s.districts] {
+            level_collections out;
+            for (std::size_t i = 0; i < districts.size(); ++i)
+                out.push_back(shared(wire::districts_geojson(districts.at(i), districts.version())));
+            return out;
+        }).share();
 
     routes.add(http::verb::get, "/api/v1/districts", access::viewer, [&s, collections](const request_context& c) {
         std::optional<std::string> level_name;
@@ -35,7 +45,7 @@ void add_district_routes(route_table& routes, const api_services& s)
             }
             index = *found;
         }
-        return make_reply(c.req, http::status::ok, "application/geo+json", (*collections)[index]);
+        return make_reply(c.req, http::status::ok, "application/geo+json", collections.get()[index]);
     });
 
     routes.add(http::verb::get, "/api/v1/locate", access::viewer, [&s](const request_context& c) {
