@@ -448,9 +448,9 @@ void run(const server_config& config)
         spdlog::warn("--public-read: anyone who can reach {} can read the incidents and the stream without a token "
                      "(for a demo on a trusted network; see docs/security.md)",
                      url);
-    else
+    else // url ends with '/'
         spdlog::info("access needs a token or key (docs/security.md): pantau tokens add --data-dir {} --role viewer "
-                     "--name WALL, then open {}/login",
+                     "--name WALL, then open {}login",
                      config.data_dir, url);
     // Scripts read the port from this line (it matters with port 0); std::endl flushes it.
     std::cout << "pantau: serving on " << url << std::endl;

@@ -35,14 +35,15 @@ using json = nlohmann::json;
 // A `pantau serve` child process on an ephemeral port.
 class server_process {
 public:
-    explicit server_process(const fs::path& dir) : out_(dir / "stdout.txt")
+    explicit server_process(const fs::path& dir, bool public_read = true) : out_(dir / "stdout.txt")
     {
         const std::string data_dir = (dir / "var").string();
         server_config access;
         access.data_dir = data_dir;
         grant_test_access(access);
-        std::vector<std::string> args = {PANTAU_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
-                                         "--public-read"};
+        std::vector<std::string> args = {PANTAU_BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+        if (public_read)
+            args.push_back("--public-read");
         std::vector<char*> argv;
         for (auto& a : args)
             argv.push_back(a.data());
@@ -197,6 +198,35 @@ TEST(IngestStderr, ABatchProtobufRefusesIsA400AndNotProtobufsOwnStderrLine)
     const std::string err((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     EXPECT_EQ(err.find("UTF-8"), std::string::npos) << err;
     EXPECT_EQ(err.find("protobuf"), std::string::npos) << err;
+    fs::remove_all(dir);
+}
+
+// Without --public-read, serve's log tells the operator how to get in: the login URL it names
+// must be the one that answers (it once read "http://HOST:PORT//login").
+TEST(ServeLog, TheLoginPageItNamesIsTheOneThatAnswers)
+{
+    const fs::path dir = fs::temp_directory_path() / ("pantau_login_hint_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::string hinted;
+    {
+        server_process server(dir, false);
+        std::ifstream f(dir / "stderr.txt");
+        const std::string err((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(then open (http://127\.0\.0\.1:\d+(/\S*)))"))) << err;
+        hinted = m[1];
+        EXPECT_EQ(hinted, "http://127.0.0.1:" + std::to_string(server.endpoint().port()) + "/login");
+        // It answers with the login page, through a redirect to the page's file.
+        client http(server.endpoint());
+        const response res = http.request(http::verb::get, m[2].str());
+        ASSERT_EQ(res.result(), http::status::see_other) << res.body();
+        const std::string page = std::string(res[http::field::location]);
+        EXPECT_EQ(page, "/login.html");
+        const response login = http.request(http::verb::get, page, false);
+        EXPECT_EQ(login.result(), http::status::ok);
+        EXPECT_NE(login.body().find("<form"), std::string::npos);
+    }
     fs::remove_all(dir);
 }
 
