@@ -99,8 +99,7 @@ std::string digest_of(const detail::hierarchy_data& data)
         h = (h ^ 0xffU) * 0x100000001b3ULL; // closes the field: "ab","c" differs from "a","bc"
     };
     auto add_text = [&add](const std::string& s) { add(reinterpret_cast<const unsigned char*>(s.data()), s.size()); };
-    const detail::geos_context& ctx = *data.ctx;
-    GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx); // nothing below throws
+    detail::wkb_writer wkb(*data.ctx);
     for (const auto& level : data.levels) {
         add_text(level->name);
         for (std::size_t i = 0; i < level->districts.size(); ++i) {
@@ -108,15 +107,11 @@ std::string digest_of(const detail::hierarchy_data& data)
             add_text(d.code);
             add_text(d.name);
             add_text(d.parent_code);
-            std::size_t size = 0;
-            unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, level->geometries[i].get(), &size);
-            if (wkb) {
-                add(wkb, size);
-                GEOSFree_r(ctx, wkb);
-            }
+            const std::string_view bytes =
+                wkb.write(level->geometries[i].get(), "district " + d.code + ": cannot write WKB");
+            add(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
         }
     }
-    GEOSWKBWriter_destroy_r(ctx, writer);
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
     return text;

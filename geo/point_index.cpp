@@ -33,24 +33,16 @@ file_bytes serialize(const detail::level_data& lvl)
     const detail::geos_context ctx;
     std::string blob;
     std::vector<table_entry> table;
-    GEOSWKBWriter* writer = GEOSWKBWriter_create_r(ctx);
-    if (!writer)
-        throw error("index: cannot create a WKB writer");
+    detail::wkb_writer wkb(ctx);
     for (std::size_t i = 0; i < lvl.districts.size(); ++i) {
         table_entry e{blob.size(), lvl.districts[i].code.size(), 0, 0};
         blob += lvl.districts[i].code;
-        std::size_t size = 0;
-        unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, lvl.geometries[i].get(), &size);
-        if (!wkb) {
-            GEOSWKBWriter_destroy_r(ctx, writer);
-            throw error("index: cannot write district " + lvl.districts[i].code + " as WKB");
-        }
-        e.wkb_at = blob.size(), e.wkb_bytes = size;
-        blob.append(reinterpret_cast<const char*>(wkb), size);
-        GEOSFree_r(ctx, wkb);
+        const std::string_view bytes =
+            wkb.write(lvl.geometries[i].get(), "index: cannot write district " + lvl.districts[i].code + " as WKB");
+        e.wkb_at = blob.size(), e.wkb_bytes = bytes.size();
+        blob += bytes;
         table.push_back(e);
     }
-    GEOSWKBWriter_destroy_r(ctx, writer);
 
     const auto nodes = lvl.index.nodes();
     const auto leaf = lvl.index.leaf_data();
@@ -280,20 +272,15 @@ std::string adopt_index_file(level_data& lvl, const std::string& path)
     // The grid is a function of the districts' polygons in code order (and of file_format, which
     // names the build): equal codes and equal WKB make it the grid build() would make.
     const geos_context ctx;
-    GEOSWKBWriter* raw_writer = GEOSWKBWriter_create_r(ctx);
-    if (!raw_writer)
-        return "index " + path + ": cannot create a WKB writer";
+    wkb_writer wkb(ctx);
     bool same = true;
     for (std::size_t i = 0; same && i < lvl.districts.size(); ++i) {
         const table_entry& e = file.table[i];
-        std::size_t size = 0;
-        unsigned char* wkb = GEOSWKBWriter_write_r(ctx, raw_writer, lvl.geometries[i].get(), &size);
-        same = wkb && std::string_view(file.blob + e.code_at, e.code_bytes) == lvl.districts[i].code &&
-               size == e.wkb_bytes && std::memcmp(wkb, file.blob + e.wkb_at, size) == 0;
-        if (wkb)
-            GEOSFree_r(ctx, wkb);
+        const std::string& code = lvl.districts[i].code;
+        same = std::string_view(file.blob + e.code_at, e.code_bytes) == code &&
+               wkb.write(lvl.geometries[i].get(), "index: cannot write district " + code + " as WKB") ==
+                   std::string_view(file.blob + e.wkb_at, e.wkb_bytes);
     }
-    GEOSWKBWriter_destroy_r(ctx, raw_writer);
     if (!same)
         return other;
     lvl.index = std::move(file.grid);

@@ -50,8 +50,10 @@ using strtree_ptr = geos_ptr<GEOSSTRtree, GEOSSTRtree_destroy_r>;
 using wkb_reader_ptr = geos_ptr<GEOSWKBReader, GEOSWKBReader_destroy_r>;
 using geojson_reader_ptr = geos_ptr<GEOSGeoJSONReader, GEOSGeoJSONReader_destroy_r>;
 using geojson_writer_ptr = geos_ptr<GEOSGeoJSONWriter, GEOSGeoJSONWriter_destroy_r>;
+using wkb_writer_ptr = geos_ptr<GEOSWKBWriter, GEOSWKBWriter_destroy_r>;
 // Text GEOS allocates (writers, validity reasons) is freed with GEOSFree_r, never free().
 using geos_text_ptr = geos_ptr<char, GEOSFree_r>;
+using geos_bytes_ptr = geos_ptr<unsigned char, GEOSFree_r>;
 
 // Throws pantau::geo::error: `what`, then the GEOS message.
 [[noreturn]] void throw_geos_error(const geos_context& ctx, std::string_view what);
@@ -87,6 +89,28 @@ inline prepared_ptr prepare(const geos_context& ctx, const GEOSGeometry* g)
 // The geometry as a GeoJSON geometry object, all digits kept. `what` names the geometry for
 // the message if GEOS cannot write it.
 std::string to_geojson(const geos_context& ctx, const GEOSGeometry* g, const std::string& what);
+
+// Geometries as WKB, one GEOS writer for many: the bytes a digest, an index file and its check
+// compare, so all three write them here. Throws pantau::geo::error.
+class wkb_writer {
+public:
+    explicit wkb_writer(const geos_context& ctx)
+        : ctx_(ctx), writer_(own_handle<wkb_writer_ptr>(ctx, GEOSWKBWriter_create_r(ctx), "cannot create a WKB writer"))
+    {
+    }
+    // The geometry's WKB, valid until the next write(). `what` names it for the message.
+    std::string_view write(const GEOSGeometry* g, std::string_view what)
+    {
+        std::size_t size = 0;
+        bytes_ = own_handle<geos_bytes_ptr>(ctx_, GEOSWKBWriter_write_r(ctx_, writer_.get(), g, &size), what);
+        return {reinterpret_cast<const char*>(bytes_.get()), size};
+    }
+
+private:
+    const geos_context& ctx_;
+    wkb_writer_ptr writer_;
+    geos_bytes_ptr bytes_;
+};
 
 // GEOS predicates return 2 on exception; that is a bug in our inputs, never a "no".
 inline bool check_predicate(const geos_context& ctx, char result, std::string_view what)
