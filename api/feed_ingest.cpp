@@ -25,11 +25,10 @@ feed_result refused(http::status status, std::string_view code, std::string mess
 
 } // namespace
 
-std::variant<std::vector<json>, app::service_refusal>
-ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
-               const app::ingest_tally& tally, std::int64_t now_ms)
+namespace {
+
+counted_outcome counted(const api_services& s, const app::ingest_tally& tally, app::ingest_outcome outcome)
 {
-    app::ingest_outcome outcome = s.incidents.ingest(std::move(items), now_ms);
     if (auto* refusal = std::get_if<app::service_refusal>(&outcome)) {
         s.ingest.count_refused(tally, *refusal);
         return std::move(*refusal);
@@ -54,6 +53,23 @@ ingest_counted(const api_services& s, std::vector<std::variant<report, app::reje
         }
     }
     return out;
+}
+
+} // namespace
+
+counted_outcome ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+                               const app::ingest_tally& tally, std::int64_t now_ms)
+{
+    return counted(s, tally, s.incidents.ingest(std::move(items), now_ms));
+}
+
+void ingest_counted_async(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+                          app::ingest_tally tally, std::int64_t now_ms, std::function<void(counted_outcome)> done)
+{
+    s.incidents.ingest_async(std::move(items), now_ms,
+                             [&s, tally = std::move(tally), done = std::move(done)](app::ingest_outcome outcome) {
+                                 done(counted(s, tally, std::move(outcome)));
+                             });
 }
 
 namespace {

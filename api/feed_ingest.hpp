@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,9 +27,13 @@ namespace pantau::api {
 // The incident service's ingest, counted in the ingest metrics: per item its reply,
 // {id, incident_id, repeated, districts[, covers]} or {error: {code, message}}, or the refusal of
 // all (nothing taken). POST /api/v1/reports and the feeds share it.
-std::variant<std::vector<wire::json>, app::service_refusal>
-ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
-               const app::ingest_tally& tally, std::int64_t now_ms);
+using counted_outcome = std::variant<std::vector<wire::json>, app::service_refusal>;
+counted_outcome ingest_counted(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+                               const app::ingest_tally& tally, std::int64_t now_ms);
+// The same without waiting for the commit: `done` gets the outcome as app::incident_service::
+// ingest_async gives it (possibly on the event log's thread, so it must be quick).
+void ingest_counted_async(const api_services& s, std::vector<std::variant<report, app::rejected_report>> items,
+                          app::ingest_tally tally, std::int64_t now_ms, std::function<void(counted_outcome)> done);
 
 struct feed_result {
     http::status status = http::status::ok; // 200 taken (repeats and ignored messages too), 4xx refused

@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "store/disk_error.hpp"
 
+#include <future>
+#include <memory>
 #include <string>
 
 namespace pantau::api {
@@ -49,27 +51,37 @@ client_info http_api::client_of(const http_request& req, const client_info& peer
                             services_.gate.settings().trusted_proxies);
 }
 
-http_response http_api::handle(const http_request& req, const client_info& peer) const
+void http_api::handle(const http_request& req, const client_info& peer, reply_sink reply) const
 {
     const client_info client = client_of(req, peer);
-    http_response res = [&]() -> http_response {
-        try {
-            return routes_.dispatch(req, client);
-        } catch (const store::disk_error&) {
-            // A login or logout on a full or read-only data dir: the same request works once
-            // space is back, so the client hears "later", not "broken" (and not the file's path).
-            return unavailable_reply(req, app::service_refusal{"disk_full",
-                                                               "the data dir cannot take writes now (full or "
-                                                               "read-only); retry later",
-                                                               app::recovery_retry_after});
-        }
-    }();
-    http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
-    // Browsers that saw it once refuse plain HTTP to this host for a year.
-    if (client.tls)
-        std::visit([](auto& message) { message.set(http::field::strict_transport_security, to_beast(hsts_value)); },
-                   res);
-    return res;
+    // Counted and marked when given, whenever that is.
+    reply_sink finish = [this, tls = client.tls, reply = std::move(reply)](http_response res) {
+        http_requests_.inc({std::to_string(static_cast<unsigned>(status_of(res)))});
+        // Browsers that saw it once refuse plain HTTP to this host for a year.
+        if (tls)
+            std::visit([](auto& message) { message.set(http::field::strict_transport_security, to_beast(hsts_value)); },
+                       res);
+        reply(std::move(res));
+    };
+    try {
+        routes_.dispatch(req, client, finish);
+    } catch (const store::disk_error&) {
+        // A login or logout on a full or read-only data dir: the same request works once space
+        // is back, so the client hears "later", not "broken" (and not the file's path).
+        finish(unavailable_reply(req, app::service_refusal{"disk_full",
+                                                           "the data dir cannot take writes now (full or read-only); "
+                                                           "retry later",
+                                                           app::recovery_retry_after}));
+    }
+}
+
+http_response http_api::handle(const http_request& req, const client_info& peer) const
+{
+    // Shared: a deferred reply may still be inside set_value when this thread has it.
+    auto replied = std::make_shared<std::promise<http_response>>();
+    std::future<http_response> res = replied->get_future();
+    handle(req, peer, [replied](http_response r) { replied->set_value(std::move(r)); });
+    return res.get();
 }
 
 std::optional<http_response> http_api::accept_websocket(const http_request& req, const client_info& peer) const

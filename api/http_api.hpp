@@ -67,6 +67,10 @@ public:
 
     // `peer` is the socket's end; behind a trusted proxy the request's client is the one the
     // proxy names (api/forwarded.hpp). A client on TLS gets HSTS on every reply.
+    // The reply goes to `reply`, exactly once: before handle returns, or later, from another
+    // thread, for a route that waits for a commit (the request must live until then).
+    void handle(const http_request& req, const client_info& peer, reply_sink reply) const;
+    // The same, waiting for the reply (tests, and callers that may block).
     http_response handle(const http_request& req, const client_info& peer) const;
 
     // A WebSocket upgrade request (DESIGN §5): nothing when it may become a stream session

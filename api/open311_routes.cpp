@@ -206,31 +206,33 @@ http_response one_request(const routes_context& x, const request_context& c, ope
                                      open311_json::array({open311_request_json(view_of(x.s, x.options.services, *l))})));
 }
 
-http_response post_request(const routes_context& x, const request_context& c, open311_format f)
+// Deferred, as POST /api/v1/reports: the reply waits for the commit in the log's queue.
+void post_request(const routes_context& x, const request_context& c, open311_format f, const reply_sink& reply)
 {
     const auto form = parse_form(c.req.body());
     if (!form)
-        return refuse(c.req, f, http::status::bad_request, "the form has a malformed %-escape");
+        return reply(refuse(c.req, f, http::status::bad_request, "the form has a malformed %-escape"));
     const std::int64_t now = store::wall_now_ms();
     // The key's source files it (DESIGN §4); the form's api_key was checked at dispatch.
     auto made = open311_request_report(*form, x.options.services, c.who.name, new_external_id(), now);
     if (auto* refused = std::get_if<open311_refusal>(&made))
-        return refuse(c.req, f, static_cast<http::status>(refused->status), refused->description);
+        return reply(refuse(c.req, f, static_cast<http::status>(refused->status), refused->description));
     app::ingest_tally tally;
     tally.add_report(c.who.name);
     std::vector<std::variant<report, app::rejected_report>> items;
     items.emplace_back(std::move(std::get<report>(made)));
-    auto outcome = ingest_counted(x.s, std::move(items), tally, now);
-    if (const auto* busy = std::get_if<app::service_refusal>(&outcome))
-        return unavailable_reply(c.req, *busy);
-    const wire::json& result = std::get<std::vector<wire::json>>(outcome).at(0);
-    if (result.contains("error"))
-        return refuse(c.req, f, http::status::bad_request,
-                      result.at("error").value("message", std::string("the request was refused")));
-    const open311_json created = open311_json::array(
-        {{{"service_request_id", std::to_string(result.at("id").get<std::uint64_t>())}, {"service_notice", nullptr},
-          {"account_id", nullptr}}});
-    return document(c.req, f, http::status::created, open311_document(f, "service_requests", "request", created));
+    ingest_counted_async(x.s, std::move(items), std::move(tally), now, [&req = c.req, f, reply](counted_outcome outcome) {
+        if (const auto* busy = std::get_if<app::service_refusal>(&outcome))
+            return reply(unavailable_reply(req, *busy));
+        const wire::json& result = std::get<std::vector<wire::json>>(outcome).at(0);
+        if (result.contains("error"))
+            return reply(refuse(req, f, http::status::bad_request,
+                                result.at("error").value("message", std::string("the request was refused"))));
+        const open311_json created = open311_json::array(
+            {{{"service_request_id", std::to_string(result.at("id").get<std::uint64_t>())}, {"service_notice", nullptr},
+              {"account_id", nullptr}}});
+        reply(document(req, f, http::status::created, open311_document(f, "service_requests", "request", created)));
+    });
 }
 
 } // namespace
@@ -253,8 +255,9 @@ void add_open311_routes(route_table& routes, const api_services& s, open311_opti
         // The requests hold citizens' complaints and where they are: the read API's access.
         routes.add(http::verb::get, base + "requests." + ext, access::viewer,
                    [x, f](const request_context& c) { return list_requests(*x, c, f); });
-        routes.add(http::verb::post, base + "requests." + ext, access::source, {"application/x-www-form-urlencoded"},
-                   [x, f](const request_context& c) { return post_request(*x, c, f); });
+        routes.add_deferred(http::verb::post, base + "requests." + ext, access::source,
+                            {"application/x-www-form-urlencoded"},
+                            [x, f](const request_context& c, const reply_sink& reply) { post_request(*x, c, f, reply); });
     }
     // One route per pattern: the format is the file name's extension (JSON when it has none).
     routes.add(http::verb::get, base + "services/{code}", access::open, [x](const request_context& c) {

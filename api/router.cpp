@@ -59,6 +59,13 @@ void route_table::add(http::verb method, std::string pattern, access who, route_
 void route_table::add(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
                       route_handler handle)
 {
+    add_deferred(method, std::move(pattern), who, std::move(body_types),
+                 [handle = std::move(handle)](const request_context& c, const reply_sink& reply) { reply(handle(c)); });
+}
+
+void route_table::add_deferred(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
+                               deferred_handler handle)
+{
     routes_.push_back(route{method, split_path(pattern), who, std::move(body_types), std::move(handle)});
     // Literal segments before parameters, so /a/b wins over /a/{id} whatever the order of adding.
     std::stable_sort(routes_.begin(), routes_.end(), [](const route& a, const route& b) {
@@ -93,7 +100,14 @@ route_table::matching(std::string_view path) const
     return out;
 }
 
-http_response route_table::dispatch(const http_request& req, const client_info& client) const
+void route_table::dispatch(const http_request& req, const client_info& client, const reply_sink& reply) const
+{
+    if (auto refused = admit_and_run(req, client, reply))
+        reply(std::move(*refused));
+}
+
+std::optional<http_response> route_table::admit_and_run(const http_request& req, const client_info& client,
+                                                        const reply_sink& reply) const
 {
     const std::string_view target = to_std(req.target());
     if (target.empty() || target.front() != '/')
@@ -143,8 +157,9 @@ http_response route_table::dispatch(const http_request& req, const client_info& 
                 return bad_request(req, "the JSON body nests arrays and objects more than " +
                                             std::to_string(max_json_depth_) + " deep");
         }
-        return r->handle(request_context{req, std::move(*decoded), query, params, std::get<auth::principal>(admitted),
-                                         client});
+        r->handle(request_context{req, std::move(*decoded), query, params, std::get<auth::principal>(admitted), client},
+                  reply);
+        return std::nullopt;
     }
     std::vector<http::verb> methods;
     for (const auto& [r, params] : found)

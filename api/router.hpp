@@ -31,6 +31,12 @@ struct request_context {
 };
 
 using route_handler = std::function<http_response(const request_context&)>;
+// Takes a reply given later, exactly once, from any thread.
+using reply_sink = std::function<void(http_response)>;
+// A route whose reply waits for something that must not hold a request thread (an ingest's
+// commit): it hands the reply to `reply`, at once or later, exactly once, unless it throws (then
+// it has not replied). The context lives until it returns; its request until the reply.
+using deferred_handler = std::function<void(const request_context&, reply_sink reply)>;
 
 class route_table {
 public:
@@ -47,12 +53,15 @@ public:
     // other Content-Type, or none, is a 415 before the handler runs. Never sniffed.
     void add(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
              route_handler handle);
+    void add_deferred(http::verb method, std::string pattern, access who, std::vector<std::string> body_types,
+                      deferred_handler handle);
     // Any other path: the handler decides (the static files of the wall).
     void set_fallback(route_handler handle);
 
     // The one dispatch point: checks the target, finds the route, admits the caller for the
-    // route's access (or refuses), checks the body's type, then runs the handler.
-    http_response dispatch(const http_request& req, const client_info& client) const;
+    // route's access (or refuses), checks the body's type, then runs the handler. The reply goes
+    // to `reply`: before dispatch returns, or later for a deferred route.
+    void dispatch(const http_request& req, const client_info& client, const reply_sink& reply) const;
     // A WebSocket upgrade of this request: the admitted caller, or the reply that refuses it (no
     // such path, not a GET, no viewer access, or a foreign Origin).
     std::variant<auth::principal, http_response> upgrade(const http_request& req, const client_info& client,
@@ -64,8 +73,11 @@ private:
         std::vector<std::string> segments;
         access who;
         std::vector<std::string> body_types; // empty: the body is not read
-        route_handler handle;
+        deferred_handler handle;             // a plain route's replies at once
     };
+    // Runs the request's handler with `reply`, or returns the reply that refuses the request.
+    std::optional<http_response> admit_and_run(const http_request& req, const client_info& client,
+                                               const reply_sink& reply) const;
     // Routes whose pattern matches the path (any method), and the captured segments.
     std::vector<std::pair<const route*, std::vector<std::string>>> matching(std::string_view path) const;
 

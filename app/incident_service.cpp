@@ -135,7 +135,24 @@ void incident_service::rebuild_from_log()
     held_changes_.clear();
 }
 
+incident_service::~incident_service() { log_.close(); }
+
+void incident_service::wait_for_answers()
+{
+    log_.wait_until_answered();
+}
+
 ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms)
+{
+    // Shared: the writer thread may still be inside set_value when this thread has its answer.
+    auto answered = std::make_shared<std::promise<ingest_outcome>>();
+    std::future<ingest_outcome> outcome = answered->get_future();
+    ingest_async(std::move(items), now_ms, [answered](ingest_outcome o) { answered->set_value(std::move(o)); });
+    return outcome.get();
+}
+
+void incident_service::ingest_async(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms,
+                                    ingest_done done)
 {
     // The geo join takes no lock: each thread joins with its own locator, so concurrent
     // requests only queue for the decision and the append below.
@@ -177,12 +194,12 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
 
     std::vector<ingest_result> out;
     out.reserve(joined.size());
-    std::future<std::vector<store::append_result>> committed;
-    std::uint64_t feed_batch = 0;
     {
-        std::lock_guard lock(mutex_);
-        if (auto refused = require_log_room(joined.size(), bytes))
-            return std::move(*refused);
+        std::unique_lock lock(mutex_);
+        if (auto refused = require_log_room(joined.size(), bytes)) {
+            lock.unlock();
+            return done(std::move(*refused));
+        }
         std::vector<store::log_event> events;
         for (std::size_t i = 0; i < joined.size(); ++i) {
             auto& item = joined[i];
@@ -233,20 +250,40 @@ ingest_outcome incident_service::ingest(std::vector<std::variant<report, rejecte
             out.emplace_back(
                 accepted_report{d.report_id, d.incident_id, d.repeated, std::move(where.codes), std::move(where.covers)});
         }
-        if (events.empty())
-            return out;
-        // Appended under the lock: the log's order is the order the engine decided in.
-        committed = log_.append(std::move(events));
+        if (events.empty()) {
+            lock.unlock();
+            return done(std::move(out));
+        }
         std::vector<std::uint64_t> changed;
         for (const auto& r : out)
             if (const auto* a = std::get_if<accepted_report>(&r); a && !a->repeated)
                 changed.push_back(a->incident_id);
-        feed_batch = stage_feed(changed, now_ms);
+        const std::uint64_t feed_batch = stage_feed(changed, now_ms);
+        // Appended under the lock: the log's order is the order the engine decided in. The reply
+        // waits in the log's queue, not on this thread, so one commit carries many requests.
+        try {
+            log_.append(std::move(events), [this, out = std::move(out), feed_batch, done,
+                                            appended = std::chrono::steady_clock::now()](
+                                               std::exception_ptr failure, std::vector<store::append_result>) mutable {
+                if (failure) {
+                    std::string why = "unknown error";
+                    try {
+                        std::rethrow_exception(failure);
+                    } catch (const std::exception& e) {
+                        why = e.what();
+                    } catch (...) {
+                    }
+                    return done(commit_failed(why));
+                }
+                commit_seconds_.observe_since(appended);
+                deliver_feed(feed_batch);
+                done(std::move(out));
+            });
+        } catch (const store::event_log_error& e) {
+            lock.unlock();
+            return done(commit_failed(e.what()));
+        }
     }
-    if (auto refused = wait_for_commit(committed))
-        return std::move(*refused);
-    deliver_feed(feed_batch);
-    return out;
 }
 
 change_outcome incident_service::change(std::uint64_t id, const incident_change& c, std::int64_t now_ms)
@@ -305,15 +342,17 @@ incident_service::wait_for_commit(std::future<std::vector<store::append_result>>
         commit_seconds_.observe_since(started);
         return std::nullopt;
     } catch (const std::exception& e) {
-        // The engine is now ahead of the log: stop accepting until recover() has rebuilt it from
-        // the log, which holds exactly what was acknowledged.
-        std::lock_guard lock(mutex_);
-        if (!failed_)
-            spdlog::error("ingest stopped until the data dir takes writes again: {}", e.what());
-        failed_ = true;
-        return service_refusal{"recovering", std::string("cannot commit to the event log: ") + e.what(),
-                               recovery_retry_after};
+        return commit_failed(e.what());
     }
+}
+
+service_refusal incident_service::commit_failed(std::string_view why)
+{
+    // The engine is now ahead of the log: stop accepting until recover() has rebuilt it from the
+    // log, which holds exactly what was acknowledged.
+    if (!failed_.exchange(true))
+        spdlog::error("ingest stopped until the data dir takes writes again: {}", why);
+    return service_refusal{"recovering", "cannot commit to the event log: " + std::string(why), recovery_retry_after};
 }
 
 std::vector<district_snapshot> incident_service::stats(std::size_t level, std::int64_t now_ms)

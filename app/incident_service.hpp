@@ -198,12 +198,23 @@ public:
     incident_service(const geo::hierarchy& districts, const std::filesystem::path& data_dir, engine_config config = {},
                      store::event_log_options log_options = {}, service_options options = {},
                      checkpoint_options checkpoints = {});
+    // Commits and answers every queued append first: their answers use the members below the log.
+    ~incident_service();
     incident_service(const incident_service&) = delete;
     incident_service& operator=(const incident_service&) = delete;
 
     // One result per item, in order. Blocks until every accepted report is committed; a refusal
     // when the log is busy or has failed (nothing acknowledged). The reports are moved from.
     ingest_outcome ingest(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms);
+    // The same without waiting: `done` gets the outcome exactly once, when every accepted report
+    // is committed (on the event log's writer thread: it must be quick and post any longer work
+    // elsewhere), or at once on the calling thread when nothing needs a commit or it is refused.
+    // The geo join and the decision run on the calling thread, as for ingest.
+    using ingest_done = std::function<void(ingest_outcome)>;
+    void ingest_async(std::vector<std::variant<report, rejected_report>> items, std::int64_t now_ms, ingest_done done);
+    // Returns once every ingest_async has been answered (a server stops its I/O threads, then
+    // calls this while the answers can still be posted to them).
+    void wait_for_answers();
 
     // A status/assignee/note change, durable before it returns (or refused, and not made).
     change_outcome change(std::uint64_t id, const incident_change& c, std::int64_t now_ms);
@@ -347,6 +358,9 @@ private:
     std::optional<service_refusal> require_log_room(std::size_t events, std::size_t bytes);
     // A refusal when the commit failed; the service then refuses everything until recover().
     std::optional<service_refusal> wait_for_commit(std::future<std::vector<store::append_result>>& committed);
+    // What a failed commit means (any thread, no lock: the log's writer thread calls it): the
+    // service refuses everything until recover().
+    service_refusal commit_failed(std::string_view why);
     // A page of `engine`'s incidents and the archive's, merged by id (engine_lock held while the
     // engine is read, if given). For a past engine, past_at_ms is its time: the archive is read
     // as it was then.
@@ -398,7 +412,9 @@ private:
     locator_pool locators_; // the geo join runs outside mutex_, with the calling thread's locator
     metric_histogram lookup_seconds_{lookup_seconds_buckets()}; // the geo join of one report
     metric_histogram commit_seconds_{commit_seconds_buckets()}; // append to durable, per request
-    bool failed_ = false;  // a commit failed: ingest is refused until recover() succeeds
+    // A commit failed: ingest is refused until recover() succeeds. Atomic: set by the log's
+    // writer thread, which must not take mutex_ (a checkpoint may hold it while it waits for the log).
+    std::atomic<bool> failed_ = false;
     bool rebuilt_ = false; // since it failed, the state was rebuilt from the log (it is not ahead)
     std::uint64_t recoveries_ = 0;
     std::uint64_t events_replayed_ = 0;

@@ -215,16 +215,27 @@ void http_session<Stream>::handle_request()
         }
         return send(std::move(*refused));
     }
-    api::http_response res;
+    // Kept until the reply is written: a route that waits for a commit replies later, from the
+    // log's thread, and this connection reads nothing more meanwhile.
+    request_ = std::move(req);
     try {
-        res = state_->api().handle(req, client_);
+        state_->api().handle(*request_, client_, [self = this->shared_from_this()](api::http_response res) {
+            // Shared: a handler for the strand must be copyable.
+            auto reply = std::make_shared<api::http_response>(std::move(res));
+            net::dispatch(self->lowest().get_executor(), [self, reply] { self->reply(std::move(*reply)); });
+        });
     } catch (const std::exception& e) {
         // A handler bug must not take the connection's thread down; the client gets a 500.
-        spdlog::error("{}: {} {}: {}", peer_, api::to_std(req.method_string()), logged_path(req), e.what());
-        res = api::unreadable_request(http::status::internal_server_error, "internal_error", "internal error",
-                                      req.version());
+        spdlog::error("{}: {} {}: {}", peer_, api::to_std(request_->method_string()), logged_path(*request_), e.what());
+        reply(api::unreadable_request(http::status::internal_server_error, "internal_error", "internal error",
+                                      request_->version()));
     }
-    spdlog::debug("{}: {} {} -> {}", peer_, api::to_std(req.method_string()), logged_path(req),
+}
+
+template <class Stream>
+void http_session<Stream>::reply(api::http_response&& res)
+{
+    spdlog::debug("{}: {} {} -> {}", peer_, api::to_std(request_->method_string()), logged_path(*request_),
                   static_cast<unsigned>(api::status_of(res)));
     send(std::move(res));
 }
@@ -252,6 +263,7 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec, std::
 {
     writing_ = false;
     response_.reset();
+    request_.reset();
     if (ec) {
         if (is_expected_disconnect(ec))
             spdlog::debug("{}: closed while writing: {}", peer_, ec.message());

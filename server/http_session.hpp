@@ -42,6 +42,7 @@ private:
     void on_header(beast::error_code ec, std::size_t bytes);
     void on_read(beast::error_code ec, std::size_t bytes);
     void handle_request();
+    void reply(api::http_response&& res); // on the strand: the reply to request_
     void send(api::http_response&& res);
     void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
     void on_shutdown();
@@ -57,6 +58,7 @@ private:
     std::string peer_; // "address:port", for logs
     api::client_info client_; // the peer's address, for the dispatch point's limits
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<api::http_request> request_;   // kept alive until its reply is written
     std::optional<api::http_response> response_; // kept alive until its write completes
     bool writing_ = false;
     bool closing_ = false;

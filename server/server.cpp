@@ -362,6 +362,9 @@ void server::wait()
     for (auto& t : threads_)
         if (t.joinable())
             t.join();
+    // Replies still waiting for a commit are posted to the stopped io_context, whose destruction
+    // then frees their sessions; none may come later.
+    app_->incidents().wait_for_answers();
     // The simulator was told to stop with the rest; at most one batch's commit is left to wait for.
     if (simulator_thread_.joinable())
         simulator_thread_.join();

@@ -181,7 +181,9 @@ event_log::event_log(const fs::path& dir, event_log_options options)
     writer_ = std::thread([this] { writer_loop(); });
 }
 
-event_log::~event_log()
+event_log::~event_log() { close(); }
+
+void event_log::close()
 {
     {
         std::lock_guard lock(queue_mutex_);
@@ -192,14 +194,11 @@ event_log::~event_log()
         writer_.join();
 }
 
-std::future<std::vector<append_result>> event_log::append(std::vector<log_event> events)
+namespace {
+
+// The size a queued append counts against max_queued_bytes; stamps events that have no time.
+std::size_t prepare(std::vector<log_event>& events)
 {
-    using result = std::vector<append_result>;
-    if (events.empty()) {
-        std::promise<result> p;
-        p.set_value({});
-        return p.get_future();
-    }
     std::size_t bytes = 0;
     const std::int64_t stamp = wall_now_ms();
     for (auto& e : events) {
@@ -207,35 +206,75 @@ std::future<std::vector<append_result>> event_log::append(std::vector<log_event>
         if (e.at_ms == 0)
             e.at_ms = stamp;
     }
+    return bytes;
+}
+
+} // namespace
+
+std::future<std::vector<append_result>> event_log::append(std::vector<log_event> events)
+{
+    using result = std::vector<append_result>;
+    auto promise = std::make_shared<std::promise<result>>();
+    auto future = promise->get_future();
+    try {
+        append(std::move(events), [promise](std::exception_ptr failure, result results) {
+            if (failure)
+                promise->set_exception(std::move(failure));
+            else
+                promise->set_value(std::move(results));
+        });
+    } catch (const event_log_error& e) {
+        return failed_future<result>(e.code(), e.what());
+    }
+    return future;
+}
+
+void event_log::append(std::vector<log_event> events, commit_callback on_committed)
+{
+    if (events.empty()) {
+        on_committed(nullptr, {});
+        return;
+    }
     request r;
+    r.bytes = prepare(events);
     r.events = std::move(events);
-    r.bytes = bytes;
-    return enqueue(std::move(r));
+    r.done = std::move(on_committed);
+    enqueue(std::move(r));
 }
 
 std::future<std::uint64_t> event_log::barrier()
 {
+    auto promise = std::make_shared<std::promise<std::uint64_t>>();
+    auto future = promise->get_future();
     request r;
     r.barrier = true;
-    return std::async(std::launch::deferred,
-                      [done = enqueue(std::move(r))]() mutable { return done.get().at(0).seq; });
+    r.done = [promise](std::exception_ptr failure, std::vector<append_result> results) {
+        if (failure)
+            promise->set_exception(std::move(failure));
+        else
+            promise->set_value(results.at(0).seq);
+    };
+    try {
+        enqueue(std::move(r));
+    } catch (const event_log_error& e) {
+        return failed_future<std::uint64_t>(e.code(), e.what());
+    }
+    return future;
 }
 
-std::future<std::vector<append_result>> event_log::enqueue(request r)
+void event_log::enqueue(request r)
 {
-    using result = std::vector<append_result>;
-    auto future = r.done.get_future();
     {
         std::lock_guard lock(queue_mutex_);
         if (stopping_)
-            return failed_future<result>(event_log_errc::closed, context_ + "closed");
+            throw event_log_error(event_log_errc::closed, context_ + "closed");
         if (!failure_.empty())
-            return failed_future<result>(event_log_errc::failed, failure_);
+            throw event_log_error(event_log_errc::failed, failure_);
         if (queued_events_ + r.events.size() > options_.max_queued_events ||
             queued_bytes_ + r.bytes > options_.max_queued_bytes) {
             const bool alone_too_big =
                 r.events.size() > options_.max_queued_events || r.bytes > options_.max_queued_bytes;
-            return failed_future<result>(
+            throw event_log_error(
                 event_log_errc::busy,
                 context_ + (alone_too_big ? "an append of " + std::to_string(r.events.size()) + " events, " +
                                                       std::to_string(r.bytes) + " bytes exceeds the queue bound"
@@ -247,7 +286,6 @@ std::future<std::vector<append_result>> event_log::enqueue(request r)
         queue_.push_back(std::move(r));
     }
     queue_cv_.notify_one();
-    return future;
 }
 
 void event_log::writer_loop()
@@ -292,7 +330,28 @@ void event_log::release(const std::vector<request>& batch)
         queued_events_ -= r.events.size();
         queued_bytes_ -= r.bytes;
     }
-    pending_requests_ -= batch.size();
+}
+
+void event_log::answer_all(std::vector<request>& batch, const std::function<void(std::size_t, request&)>& f)
+{
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        f(i, batch[i]);
+    // Only now, the callbacks done: whoever waits for nothing pending may rely on their effects.
+    {
+        std::lock_guard lock(queue_mutex_);
+        pending_requests_ -= batch.size();
+    }
+    answered_cv_.notify_all();
+}
+
+void event_log::answer(request& r, std::exception_ptr failure, std::vector<append_result> results)
+{
+    // The callbacks are the log's callers' (promises, the service's replies) and do not throw; a
+    // broken one must still not end the writer thread, which every later append waits on.
+    try {
+        r.done(std::move(failure), std::move(results));
+    } catch (...) {
+    }
 }
 
 void event_log::fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what)
@@ -303,9 +362,7 @@ void event_log::fail_all(std::vector<request>& batch, event_log_errc code, const
         std::lock_guard lock(queue_mutex_);
         release(batch);
     }
-    answered_cv_.notify_all();
-    for (auto& r : batch)
-        r.done.set_exception(std::make_exception_ptr(event_log_error(code, what)));
+    answer_all(batch, [&](std::size_t, request& r) { answer(r, std::make_exception_ptr(event_log_error(code, what)), {}); });
 }
 
 void event_log::commit(std::vector<request>& batch)
@@ -395,9 +452,13 @@ void event_log::commit(std::vector<request>& batch)
         last_commit_ms_ = ms;
         release(batch);
     }
-    answered_cv_.notify_all();
-    for (std::size_t i = 0; i < batch.size(); ++i)
-        batch[i].done.set_value(std::move(results[i]));
+    answer_all(batch, [&](std::size_t i, request& r) { answer(r, nullptr, std::move(results[i])); });
+}
+
+void event_log::wait_until_answered()
+{
+    std::unique_lock lock(queue_mutex_);
+    answered_cv_.wait(lock, [&] { return pending_requests_ == 0; });
 }
 
 bool event_log::recover()

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -130,6 +131,9 @@ public:
     explicit event_log(const std::filesystem::path& dir, event_log_options options = {});
     // Commits everything queued, then closes.
     ~event_log();
+    // Commits (and answers) everything queued, then stops the writer: later appends fail as
+    // closed. For an owner whose commit callbacks use members it destroys before this log.
+    void close();
     event_log(const event_log&) = delete;
     event_log& operator=(const event_log&) = delete;
 
@@ -140,10 +144,21 @@ public:
     // earlier one failed; nothing of this append is acknowledged) or closed.
     std::future<std::vector<append_result>> append(std::vector<log_event> events);
 
+    // What append with a callback calls once the events are durable (failure null, one result
+    // per event) or their commit failed (failure holds an event_log_error, no results). It runs
+    // on the log's writer thread, which commits nothing else meanwhile: it must be quick, must
+    // not wait for the log, and must not throw.
+    using commit_callback = std::function<void(std::exception_ptr failure, std::vector<append_result> results)>;
+    // As append above, answered through `on_committed` instead of a future, so that no thread
+    // waits for the commit. An append refused at once (busy, failed, closed) throws that
+    // event_log_error here, and on_committed is never called; an empty one calls it at once, on
+    // the calling thread.
+    void append(std::vector<log_event> events, commit_callback on_committed);
+
     // Resolves once every append queued before it is durable, with the seq of the last event
     // those appends wrote: what a snapshot of state taken just before it covers. It carries no
     // events, so it is never refused as busy; on failure it holds an event_log_error (failed or
-    // closed). The returned future is deferred: its get() waits on the calling thread.
+    // closed).
     std::future<std::uint64_t> barrier();
 
     // After a failed commit: once every append queued before it has been answered (failed),
@@ -153,6 +168,8 @@ public:
     // holds exactly the acknowledged events: a failed append was never acknowledged, and its
     // caller retries. Safe from any thread; appends made meanwhile fail as before.
     bool recover();
+    // Returns once no append is pending: each queued one committed or failed, its callback done.
+    void wait_until_answered();
     // Why the log is in the failed state; empty when it is not.
     std::string failure() const;
 
@@ -231,13 +248,14 @@ private:
     struct request {
         std::vector<log_event> events;
         std::size_t bytes = 0;
-        std::promise<std::vector<append_result>> done;
+        commit_callback done;
         bool barrier = false; // no events: its one result is the seq reached at its place in the order
     };
     using db_ptr = detail::db_ptr;
     class reader;
 
-    std::future<std::vector<append_result>> enqueue(request r);
+    // Queues r, or throws the event_log_error that refuses it at once (busy, failed, closed).
+    void enqueue(request r);
     db_ptr open_connection() const;
     // In write_checkpoint's last transaction, before it inserts the new part 0: drops the older
     // checkpoints checkpoint_history_ms does not keep (their part 0).
@@ -252,7 +270,10 @@ private:
     void writer_loop();
     void commit(std::vector<request>& batch);
     void fail_all(std::vector<request>& batch, event_log_errc code, const std::string& what);
-    // Under queue_mutex_: the batch is answered, so it no longer counts as queued.
+    static void answer(request& r, std::exception_ptr failure, std::vector<append_result> results);
+    // Calls f for each request of the batch, then counts them as no longer pending.
+    void answer_all(std::vector<request>& batch, const std::function<void(std::size_t, request&)>& f);
+    // Under queue_mutex_: the batch is committed or failed, so it no longer counts as queued.
     void release(const std::vector<request>& batch);
 
     std::filesystem::path path_;

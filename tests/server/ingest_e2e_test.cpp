@@ -2,9 +2,12 @@
 // a real SQLite event log in a temp dir; reports posted over loopback, incidents read back,
 // changed, and rebuilt by a restart.
 
+#include "app/incident_service.hpp"
+#include "server/application.hpp"
 #include "server/config.hpp"
 #include "server/server.hpp"
 #include "tests/server/http_client.hpp"
+#include "tests/support/sqlite_write_lock.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,14 +17,20 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace pantau::server {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using namespace std::chrono_literals;
 
 // Sukarasa's centroid in the facts table: inside demo kelurahan 36.71.01.1001.
 constexpr double sukarasa_lon = 106.63185148661755, sukarasa_lat = -6.1728843824017146;
@@ -279,6 +288,44 @@ TEST_F(Ingest, RestartRebuildsTheSameIncidentsFromTheLog)
     EXPECT_GT(flood["incidents"][0]["lon"].get<double>(), 106.63);
     EXPECT_LT(flood["incidents"][0]["lon"].get<double>(), 106.635);
     EXPECT_FALSE(flood["incidents"][0]["area"].is_null());
+}
+
+// A report's reply waits for its commit in the event log's queue, not on one of the server's two
+// request threads. While another connection holds the log's write lock, six reports wait, the
+// server still answers a read, and once the lock goes one commit acknowledges the five queued
+// behind the first.
+TEST_F(Ingest, ReportsWaitingForTheirCommitHoldNoRequestThread)
+{
+    app::incident_service& incidents = srv_->app().incidents();
+    const std::uint64_t commits_before = incidents.log_stats().commits;
+    std::optional<testing::sqlite_write_lock> lock(std::in_place, data_dir_ / "events.sqlite");
+    constexpr std::size_t waiting = 6;
+    std::vector<std::future<response>> posts;
+    for (std::size_t i = 0; i < waiting; ++i)
+        posts.push_back(std::async(std::launch::async, [this, i] {
+            return post(report_json("held-" + std::to_string(i), sukarasa_lon + 0.001 * static_cast<double>(i), sukarasa_lat));
+        }));
+    // Every one decided and queued (the first inside its commit, waiting for the lock).
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (incidents.log_stats().events_queued < waiting && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(incidents.log_stats().events_queued, waiting) << "reports wait on request threads";
+
+    auto read = std::async(std::launch::async, [this] { return get("/api/v1/incidents"); });
+    ASSERT_EQ(read.wait_for(3s), std::future_status::ready) << "a read waited for someone else's commit";
+    EXPECT_EQ(read.get().result(), http::status::ok);
+    for (auto& p : posts)
+        EXPECT_EQ(p.wait_for(0s), std::future_status::timeout) << "a report was acknowledged before its commit";
+
+    lock.reset();
+    std::set<std::uint64_t> ids;
+    for (auto& p : posts) {
+        const response res = p.get();
+        ASSERT_EQ(res.result(), http::status::ok) << res.body();
+        ids.insert(json::parse(res.body())["results"][0]["id"].get<std::uint64_t>());
+    }
+    EXPECT_EQ(ids.size(), waiting);
+    EXPECT_LE(incidents.log_stats().commits - commits_before, 2u);
 }
 
 } // namespace
