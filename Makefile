@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PANTAU := $(BUILD_DIR)/server/pantau
 ARGS ?=
 
-.PHONY: all configure build build-run run test test-asan fuzz bench bootstrap clean
+.PHONY: all configure build build-run run test sanitize-configure test-asan fuzz bench bootstrap clean
 
 all: build
 
@@ -29,31 +29,31 @@ run: build-run
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# Sanitizers and fuzzing (docs/fuzzing.md), each in a build dir of its own, since everything in it
-# is instrumented. `make test-asan`: the tests under AddressSanitizer + UBSan; ASAN_TARGETS (test
-# executables) and ASAN_LABELS (a ctest -L regex of module names) choose a subset, both empty: all.
-ASAN_BUILD_DIR ?= build-asan
+# Sanitizers and fuzzing (docs/fuzzing.md) share one build dir, since everything in it is
+# instrumented the same way: clang with ASan + UBSan and libFuzzer's coverage (-DPANTAU_FUZZ=ON),
+# so that CI compiles the code once for both. `make test-asan`: the tests under ASan + UBSan;
+# ASAN_TARGETS (test executables) and ASAN_LABELS (a ctest -L regex of module names) choose a
+# subset, both empty: all. `make fuzz`: every libFuzzer target for FUZZ_SECONDS each.
+SANITIZE_BUILD_DIR ?= build-sanitize
 ASAN_TARGETS ?=
 ASAN_LABELS ?=
-test-asan: bootstrap
-	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPANTAU_ASAN=ON -DPANTAU_TSAN=OFF \
-	       -DPANTAU_BENCH=OFF -DPANTAU_WEB=OFF
-	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS) $(if $(ASAN_TARGETS),--target pantau $(ASAN_TARGETS))
-	cd $(ASAN_BUILD_DIR) && UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) \
+FUZZ_SECONDS ?= 60
+sanitize-configure: bootstrap
+	@CC=clang CXX=clang++ cmake -S . -B $(SANITIZE_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPANTAU_FUZZ=ON \
+	       -DPANTAU_TESTS=ON -DPANTAU_TSAN=OFF -DPANTAU_BENCH=OFF -DPANTAU_WEB=OFF
+
+test-asan: sanitize-configure
+	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS) $(if $(ASAN_TARGETS),--target pantau $(ASAN_TARGETS))
+	cd $(SANITIZE_BUILD_DIR) && UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) \
 	    $(if $(ASAN_LABELS),-L '$(ASAN_LABELS)')
 
-# `make fuzz`: every libFuzzer target for FUZZ_SECONDS each (clang only, hence its own build dir).
-FUZZ_BUILD_DIR ?= build-fuzz
-FUZZ_SECONDS ?= 60
-fuzz: bootstrap
-	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DPANTAU_FUZZ=ON \
-	       -DPANTAU_TESTS=OFF -DPANTAU_TSAN=OFF -DPANTAU_BENCH=OFF -DPANTAU_WEB=OFF
-	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target pantau_fuzzers
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BUILD_DIR)
+fuzz: sanitize-configure
+	@cmake --build $(SANITIZE_BUILD_DIR) -j $(JOBS) --target pantau_fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(SANITIZE_BUILD_DIR)
 
 # Benchmarks are not part of `make test`: they take minutes and their numbers go in docs/.
 bench: build
 	$(BUILD_DIR)/bench/pantau_bench_b1
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_BUILD_DIR)
