@@ -517,13 +517,15 @@ int loadgen::run()
     for (std::size_t i = 0; i < done_.size(); ++i) {
         const auto& s = done_[i];
         std::printf("STEP n=%zu offered=%.0f acked_s=%.0f deliveries_s=%.0f frames_s=%.0f p50_ms=%.2f p99_ms=%.2f "
-                    "p999_ms=%.2f max_ms=%.2f errors=%llu delivered_pct=%.1f\n",
+                    "p999_ms=%.2f max_ms=%.2f errors=%llu delivered_pct=%.1f bytes_s=%.0f bytes_per_delivery=%.0f\n",
                     i + 1, s.offered, static_cast<double>(s.acked) / s.seconds,
                     static_cast<double>(s.upserts) / s.seconds, static_cast<double>(s.frames) / s.seconds,
                     to_ms(s.latency.percentile(0.5)), to_ms(s.latency.percentile(0.99)),
                     to_ms(s.latency.percentile(0.999)), to_ms(s.latency.max()),
                     static_cast<unsigned long long>(s.errors()),
-                    s.expected ? 100.0 * static_cast<double>(s.upserts) / static_cast<double>(s.expected) : 0.0);
+                    s.expected ? 100.0 * static_cast<double>(s.upserts) / static_cast<double>(s.expected) : 0.0,
+                    static_cast<double>(s.bytes) / s.seconds,
+                    s.upserts ? static_cast<double>(s.bytes) / static_cast<double>(s.upserts) : 0.0);
     }
     // Summary: the highest step that kept up within the latency bound, with no errors.
     const step_stats* best = nullptr;

@@ -44,6 +44,10 @@ void websocket_session<Stream>::run(http::request<http::string_body> req, const 
         [](websocket::response_type& res) { res.set(http::field::server, "pantau"); }));
     ws_.read_message_max(hub_.settings().max_client_message);
     ws_.binary(true);
+    // One frame per message, written with one gather write: Beast otherwise cuts a message into
+    // 4 KB frames, each a write (and a system call) of its own, and a busy tick's frame to each
+    // of a thousand clients is 10 KB or more (docs/benchmarks.md, B4).
+    ws_.auto_fragment(false);
     ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
 }
 
