@@ -235,7 +235,12 @@ public:
     void on_client_lost();
     void on_http_ready() { pump(); }
     void on_reply(std::size_t reports, std::uint64_t expected, unsigned status, const std::string& body);
-    void on_http_error() { ++stats_.http_errors; }
+    // A connection's failure (the server closed it, a timeout): counted, the first few named.
+    void on_http_error(const beast::error_code& ec, const char* where)
+    {
+        if (++stats_.http_errors <= 3)
+            std::fprintf(stderr, "loadgen: HTTP connection failed in %s: %s\n", where, ec.message().c_str());
+    }
     bool stopping() const { return stopping_; }
     bool measuring() const { return phase_ >= 0; }
 
@@ -415,7 +420,7 @@ void http_conn::start(const tcp::endpoint& ep)
 void http_conn::on_connect(beast::error_code ec)
 {
     if (ec) {
-        lg_.on_http_error();
+        lg_.on_http_error(ec, "connect");
         return fail();
     }
     ready_ = true;
@@ -446,7 +451,7 @@ void http_conn::post(std::string body, std::size_t reports, std::uint64_t expect
 void http_conn::on_write(beast::error_code ec, std::size_t)
 {
     if (ec) {
-        lg_.on_http_error();
+        lg_.on_http_error(ec, "write");
         return fail();
     }
     parser_.emplace();
@@ -457,7 +462,7 @@ void http_conn::on_write(beast::error_code ec, std::size_t)
 void http_conn::on_read(beast::error_code ec, std::size_t)
 {
     if (ec) {
-        lg_.on_http_error();
+        lg_.on_http_error(ec, "read");
         return fail();
     }
     auto res = parser_->release();

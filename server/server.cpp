@@ -199,6 +199,8 @@ void server::start()
     if (!threads_.empty())
         return;
     listener_->run();
+    // Light traffic goes out at once, not at the next tick (stream_hub::push).
+    app_->hub().set_flush_request([this] { net::post(stream_timer_.get_executor(), [this] { stream_tick(); }); });
     net::dispatch(stream_timer_.get_executor(), [this] { do_stream_tick(); });
     const unsigned n = config_.thread_count();
     threads_.reserve(n);
@@ -313,6 +315,13 @@ void server::on_stream_tick(beast::error_code ec)
 {
     if (ec || stop_requested_.load())
         return;
+    stream_tick();
+}
+
+void server::stream_tick()
+{
+    if (stop_requested_.load())
+        return;
     const auto now = std::chrono::steady_clock::now();
     try {
         if (now >= next_advance_) {
@@ -323,6 +332,7 @@ void server::on_stream_tick(beast::error_code ec)
     } catch (const std::exception& e) {
         spdlog::error("stream tick: {}", e.what());
     }
+    // Re-armed from now, also after a tick the hub asked for early (which cancels the wait).
     do_stream_tick();
 }
 
@@ -365,6 +375,8 @@ void server::wait()
     // Replies still waiting for a commit are posted to the stopped io_context, whose destruction
     // then frees their sessions; none may come later.
     app_->incidents().wait_for_answers();
+    // Nothing pushes to the hub any more; a push from what outlives the server must not post here.
+    app_->hub().set_flush_request({});
     // The simulator was told to stop with the rest; at most one batch's commit is left to wait for.
     if (simulator_thread_.joinable())
         simulator_thread_.join();

@@ -64,6 +64,9 @@ private:
     void simulate();
     void do_stream_tick();
     void on_stream_tick(beast::error_code ec);
+    // On the tick's strand: the tick's work, then the next tick a tick from now. The timer runs
+    // it, and so does the hub when a change arrives after a quiet tick (stream_hub::push).
+    void stream_tick();
 
     server_config config_;
     // Shared with the sessions, which may outlive a stop by a moment.

@@ -1,5 +1,7 @@
 #include "stream/live_set.hpp"
 
+#include <algorithm>
+
 namespace pantau::stream {
 namespace {
 
@@ -164,6 +166,17 @@ void live_set::push_sources(std::vector<v1::SourceHealth> changed)
     }
 }
 
+namespace {
+
+bool only_count_differs(const v1::Alert& sent, const v1::Alert& next)
+{
+    v1::Alert same_count = next;
+    same_count.set_count(sent.count());
+    return same_count.SerializeAsString() == sent.SerializeAsString();
+}
+
+} // namespace
+
 live_changes live_set::apply(std::int64_t now_ms)
 {
     live_changes out;
@@ -191,12 +204,26 @@ live_changes live_set::apply(std::int64_t now_ms)
         stats_[key] = std::make_shared<const v1::DistrictStats>(st);
         out.stats.push_back(std::move(st));
     }
-    for (auto& [id, a] : pending_alerts_) {
-        if (a.active())
-            alerts_[id] = std::make_shared<const v1::Alert>(a);
-        else
-            alerts_.erase(id);
-        out.alerts.push_back(std::move(a));
+    // Counts alone go out once their second is up, or with any other alert change (that frame
+    // is sent anyway).
+    auto count_only = [&](const v1::Alert& a) {
+        const auto held = alerts_.find(a.id());
+        return held != alerts_.end() && a.active() && only_count_differs(*held->second, a);
+    };
+    const bool counts_due =
+        now_ms - alerts_sent_ms_ >= alert_count_every_ms ||
+        std::any_of(pending_alerts_.begin(), pending_alerts_.end(), [&](const auto& p) { return !count_only(p.second); });
+    if (counts_due) {
+        for (auto& [id, a] : pending_alerts_) {
+            if (a.active())
+                alerts_[id] = std::make_shared<const v1::Alert>(a);
+            else
+                alerts_.erase(id);
+            out.alerts.push_back(std::move(a));
+        }
+        if (!pending_alerts_.empty())
+            alerts_sent_ms_ = now_ms;
+        pending_alerts_.clear();
     }
     for (auto& [name, src] : pending_sources_)
         out.sources.push_back(std::move(src));
@@ -213,7 +240,6 @@ live_changes live_set::apply(std::int64_t now_ms)
         }
     }
     pending_stats_.clear();
-    pending_alerts_.clear();
     pending_sources_.clear();
     pending_vehicles_.clear();
     out.origin = pending_origin_.value_or(steady_time{});

@@ -26,8 +26,23 @@ void stream_hub::load(feed_update initial, std::int64_t now_ms)
 
 void stream_hub::push(feed_update update)
 {
+    std::function<void()> request;
+    {
+        std::lock_guard lock(mutex_);
+        live_.push(std::move(update));
+        if (flush_request_ && !flush_requested_ && std::chrono::steady_clock::now() - last_flush_ >= settings_.tick) {
+            flush_requested_ = true;
+            request = flush_request_; // at most once a tick: the copy is cheap enough
+        }
+    }
+    if (request)
+        request();
+}
+
+void stream_hub::set_flush_request(std::function<void()> request)
+{
     std::lock_guard lock(mutex_);
-    live_.push(std::move(update));
+    flush_request_ = std::move(request);
 }
 
 void stream_hub::set_source_hooks(sources_hook snapshot, sources_hook changed)
@@ -43,6 +58,8 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
     {
         std::lock_guard lock(mutex_);
         now_ms_ = now_ms;
+        last_flush_ = now;
+        flush_requested_ = false;
         if (changed_sources_)
             live_.push_sources(changed_sources_());
         const live_changes changes = live_.apply(now_ms);

@@ -79,8 +79,14 @@ public:
     // The state before any change: every incident, district stats, active alerts. Call once,
     // before the first push.
     void load(feed_update initial, std::int64_t now_ms);
-    // A committed change: copied into the pending batch, sent at the next flush. Cheap.
+    // A committed change: copied into the pending batch, sent at the next flush. Cheap. When no
+    // flush has run for a tick, it also calls the flush request (once until the next flush), so
+    // that light traffic goes out at once instead of waiting for the tick; under load the tick
+    // still gathers the changes into one Delta per filter.
     void push(feed_update update);
+    // What push calls to have flush run soon, on the flushing thread (the server posts a flush to
+    // its tick's strand). Unset: changes wait for the tick. The server unsets it before it goes.
+    void set_flush_request(std::function<void()> request);
     // Source health for snapshots (all sources) and for deltas (changed since the last call);
     // unset: sources stay empty. Neither may call back into the hub: `changed` is called under
     // its lock, `snapshot` while a snapshot is built outside it, on the subscriber's thread.
@@ -152,6 +158,9 @@ private:
     const stream_settings settings_;
     stream_counters counters_;
     mutable std::mutex mutex_;
+    std::function<void()> flush_request_;
+    steady_time last_flush_{};         // under mutex_
+    bool flush_requested_ = false;     // under mutex_: a request is on its way to flush
     sources_hook snapshot_sources_, changed_sources_;
 
     live_set live_;

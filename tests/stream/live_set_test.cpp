@@ -172,6 +172,51 @@ TEST(LiveSet, AlertsAndSourcesGoToEveryFilterAndAClearedAlertLeavesTheSnapshot)
     EXPECT_EQ(snap.sources_size(), 0); // the caller's to add
 }
 
+// Busy districts' alerts count up with every report, and alerts go to every client: counts
+// alone go out at most once a second (or with a raise or clear, whose frame is sent anyway), a
+// raise or clear at the next tick, and the newest count is never lost.
+TEST(LiveSet, AlertCountsAloneGoOutAtMostOnceASecondRaisesAndClearsAtOnce)
+{
+    live_set live;
+    live.load({}, t0);
+    auto counted = [](std::uint64_t id, std::uint32_t count, bool active = true) {
+        v1::Alert a = alert(id, active);
+        a.set_count(count);
+        return a;
+    };
+    auto push = [&](std::vector<v1::Alert> alerts) {
+        feed_update u;
+        u.alerts = std::move(alerts);
+        live.push(std::move(u));
+    };
+    push({counted(7, 5)});
+    ASSERT_EQ(live.apply(t0).alerts.size(), 1u) << "a raise goes out at once";
+
+    push({counted(7, 6)});
+    EXPECT_TRUE(live.apply(t0 + 5).alerts.empty()) << "a count alone waits for its second";
+    push({counted(7, 7)});
+    EXPECT_TRUE(live.apply(t0 + 500).alerts.empty());
+    // The second is up: the newest count goes out without a further push.
+    const live_changes counted_up = live.apply(t0 + 1000);
+    ASSERT_EQ(counted_up.alerts.size(), 1u);
+    EXPECT_EQ(counted_up.alerts[0].count(), 7u);
+    EXPECT_EQ(live.view()->snapshot_for(stream_filter{}, t0 + 1000).alerts(0).count(), 7u);
+
+    push({counted(7, 8)});
+    EXPECT_TRUE(live.apply(t0 + 1005).alerts.empty());
+    push({counted(8, 1)}); // another alert's raise takes the waiting count with it
+    const live_changes raised = live.apply(t0 + 1010);
+    ASSERT_EQ(raised.alerts.size(), 2u);
+    EXPECT_EQ(raised.alerts[0].count(), 8u);
+    EXPECT_EQ(raised.alerts[1].id(), 8u);
+
+    push({counted(7, 9), counted(7, 9, false)}); // cleared within the second: at once
+    const live_changes cleared = live.apply(t0 + 1015);
+    ASSERT_EQ(cleared.alerts.size(), 1u);
+    EXPECT_FALSE(cleared.alerts[0].active());
+    EXPECT_EQ(live.view()->snapshot_for(stream_filter{}, t0 + 1015).alerts_size(), 1); // 8 is left
+}
+
 TEST(LiveSet, StatsGoOnlyToFiltersThatWantThem)
 {
     live_set live;
