@@ -44,12 +44,13 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DPANTAU_TESTS=OFF -DPANTAU_BENCH=ON \
     -DPANTAU_TSAN=OFF > "$out/cmake.log"
 fi
-cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen >> "$out/cmake.log"
+cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen pantau_bench_fanout_floor >> "$out/cmake.log"
 if [ ! -d "$root/bench/peers/node/node_modules" ]; then
   (cd "$root/bench/peers/node" && npm ci --no-audit --no-fund > "$out/npm.log")
 fi
 pantau_bin=$build_dir/server/pantau
 loadgen_bin=$build_dir/bench/pantau_loadgen
+floor_bin=$build_dir/bench/pantau_bench_fanout_floor
 
 server_pid=
 server_dir=
@@ -135,6 +136,11 @@ else
 fi
 b5_rates=(10 100 1000)
 
+# The kernel's floor on this machine now (bench/fanout_floor.cpp), before and after the servers:
+# one send of a B5-sized and of a busy-tick-sized message to each of 1,000 loopback connections.
+floor() { taskset -c "$server_cpu,$loadgen_cpu" "$floor_bin" 1000 "$1" 3 "$server_cpu" "$loadgen_cpu"; }
+floor_before="$(floor 150) / $(floor 12000)"
+
 echo "== B4: ${b4_args[*]}; $runs run(s) per server"
 for r in $(seq 1 "$runs"); do
   for which in pantau node; do
@@ -161,6 +167,7 @@ echo
 echo "Machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms"
 echo "Server on CPU $server_cpu, loadgen on CPU $loadgen_cpu; raw output in $out"
+echo "Kernel floor, 1,000 loopback sends (150 B / 12 kB): before $floor_before; after $(floor 150) / $(floor 12000)"
 echo
 echo "| workload | metric | pantau | Node peer | ratio |"
 echo "|---|---|---|---|---|"

@@ -30,7 +30,7 @@ void stream_hub::push(feed_update update)
     {
         std::lock_guard lock(mutex_);
         live_.push(std::move(update));
-        if (flush_request_ && !flush_requested_ && std::chrono::steady_clock::now() - last_flush_ >= settings_.tick) {
+        if (flush_request_ && !flush_requested_ && last_flush_was_quiet_) {
             flush_requested_ = true;
             request = flush_request_; // at most once a tick: the copy is cheap enough
         }
@@ -58,11 +58,11 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
     {
         std::lock_guard lock(mutex_);
         now_ms_ = now_ms;
-        last_flush_ = now;
         flush_requested_ = false;
         if (changed_sources_)
             live_.push_sources(changed_sources_());
         const live_changes changes = live_.apply(now_ms);
+        last_flush_was_quiet_ = changes.empty();
         woken_set woken;
         if (!changes.empty()) {
             tick_deltas deltas(changes);

@@ -79,10 +79,11 @@ public:
     // The state before any change: every incident, district stats, active alerts. Call once,
     // before the first push.
     void load(feed_update initial, std::int64_t now_ms);
-    // A committed change: copied into the pending batch, sent at the next flush. Cheap. When no
-    // flush has run for a tick, it also calls the flush request (once until the next flush), so
-    // that light traffic goes out at once instead of waiting for the tick; under load the tick
-    // still gathers the changes into one Delta per filter.
+    // A committed change: copied into the pending batch, sent at the next flush. Cheap. When the
+    // last flush had nothing to send, it also calls the flush request (once until the next
+    // flush), so that a change after a quiet spell goes out at once instead of waiting for the
+    // tick; while changes keep coming, the tick gathers them into one Delta per filter (an early
+    // flush under load would only make more, smaller frames).
     void push(feed_update update);
     // What push calls to have flush run soon, on the flushing thread (the server posts a flush to
     // its tick's strand). Unset: changes wait for the tick. The server unsets it before it goes.
@@ -159,7 +160,7 @@ private:
     stream_counters counters_;
     mutable std::mutex mutex_;
     std::function<void()> flush_request_;
-    steady_time last_flush_{};         // under mutex_
+    bool last_flush_was_quiet_ = true; // under mutex_: the last flush had nothing to send
     bool flush_requested_ = false;     // under mutex_: a request is on its way to flush
     sources_hook snapshot_sources_, changed_sources_;
 

@@ -51,6 +51,34 @@ TEST(StreamHub, SubscribeGetsASnapshotThenNumberedDeltas)
     EXPECT_GE(c.client->wakes, 2);
 }
 
+// A change after a quiet spell asks for a flush at once; while changes keep coming, they wait
+// for the tick, so that a busy stream is not cut into more, smaller frames.
+TEST(StreamHub, AChangeAfterAQuietFlushAsksForAFlushOnceAndBusyChangesWaitForTheTick)
+{
+    stream_hub hub(small_settings());
+    int requests = 0;
+    hub.set_flush_request([&requests] { ++requests; });
+    hub.push(update_of({make_incident(1)}));
+    EXPECT_EQ(requests, 1) << "the first change after start-up (nothing sent yet) is not held";
+    hub.push(update_of({make_incident(2)}));
+    EXPECT_EQ(requests, 1) << "one request until the flush";
+
+    hub.flush(t0, std::chrono::steady_clock::now()); // sends 1 and 2: not quiet
+    hub.push(update_of({make_incident(3)}));
+    EXPECT_EQ(requests, 1) << "busy: the change waits for the tick";
+
+    hub.flush(t0, std::chrono::steady_clock::now()); // sends 3
+    hub.flush(t0, std::chrono::steady_clock::now()); // nothing: quiet
+    hub.push(update_of({make_incident(4)}));
+    EXPECT_EQ(requests, 2) << "after a quiet tick, at once";
+
+    hub.set_flush_request({});
+    hub.flush(t0, std::chrono::steady_clock::now());
+    hub.flush(t0, std::chrono::steady_clock::now());
+    hub.push(update_of({make_incident(5)}));
+    EXPECT_EQ(requests, 2) << "unset: nothing is called";
+}
+
 TEST(StreamHub, ClientsWithTheSameFilterShareOnePayload)
 {
     stream_hub hub(small_settings());
