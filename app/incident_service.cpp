@@ -276,7 +276,12 @@ void incident_service::ingest_async(std::vector<std::variant<report, rejected_re
                     return done(commit_failed(why));
                 }
                 commit_seconds_.observe_since(appended);
-                deliver_feed(feed_batch);
+                // The reports are durable: whatever the feed's listener does, they get their answer.
+                try {
+                    deliver_feed(feed_batch);
+                } catch (const std::exception& e) {
+                    spdlog::error("change feed: {}", e.what());
+                }
                 done(std::move(out));
             });
         } catch (const store::event_log_error& e) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <variant>
@@ -80,6 +81,25 @@ TEST(IncidentService, APatchWhileTheCommitQueueIsFullIsRefusedAsBusyAndIngestGoe
 // A checkpoint taken while the log is still committing must not hold the service while it waits:
 // reads (and the decisions of other requests) go on, and the checkpoint covers exactly what was
 // appended before it once that is durable.
+// The answer to a committed report comes from the log's writer thread after the change feed
+// had its batch: a listener that throws must not cost the report its answer (the client would
+// wait for a reply that never comes).
+TEST(IncidentService, AChangeFeedThatThrowsDoesNotCostACommittedReportItsAnswer)
+{
+    scratch_dir dir;
+    incident_service service(demo(), dir.path);
+    service.attach_feed([](change_feed_batch&&) { throw std::runtime_error("listener broke"); }, t0);
+    auto answered = std::make_shared<std::promise<ingest_outcome>>();
+    auto outcome = answered->get_future();
+    service.ingest_async(testing::one_report("first", 106.630), t0,
+                         [answered](ingest_outcome o) { answered->set_value(std::move(o)); });
+    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready) << "no answer for a committed report";
+    const auto results = testing::taken(outcome.get());
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<accepted_report>(results[0]));
+    EXPECT_EQ(service.log_stats().events, 1u);
+}
+
 TEST(IncidentService, ACheckpointWaitingForTheLogToCommitDoesNotHoldTheService)
 {
     scratch_dir dir;
