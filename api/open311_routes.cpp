@@ -221,7 +221,7 @@ void post_request(const routes_context& x, const request_context& c, open311_for
     tally.add_report(c.who.name);
     std::vector<std::variant<report, app::rejected_report>> items;
     items.emplace_back(std::move(std::get<report>(made)));
-    ingest_counted_async(x.s, std::move(items), std::move(tally), now, [&req = c.req, f, reply](counted_outcome outcome) {
+    auto answer = [&req = c.req, f, reply](counted_outcome outcome) {
         if (const auto* busy = std::get_if<app::service_refusal>(&outcome))
             return reply(unavailable_reply(req, *busy));
         const wire::json& result = std::get<std::vector<wire::json>>(outcome).at(0);
@@ -232,7 +232,8 @@ void post_request(const routes_context& x, const request_context& c, open311_for
             {{{"service_request_id", std::to_string(result.at("id").get<std::uint64_t>())}, {"service_notice", nullptr},
               {"account_id", nullptr}}});
         reply(document(req, f, http::status::created, open311_document(f, "service_requests", "request", created)));
-    });
+    };
+    ingest_counted_async(x.s, std::move(items), std::move(tally), now, std::move(answer));
 }
 
 } // namespace
@@ -257,7 +258,9 @@ void add_open311_routes(route_table& routes, const api_services& s, open311_opti
                    [x, f](const request_context& c) { return list_requests(*x, c, f); });
         routes.add_deferred(http::verb::post, base + "requests." + ext, access::source,
                             {"application/x-www-form-urlencoded"},
-                            [x, f](const request_context& c, const reply_sink& reply) { post_request(*x, c, f, reply); });
+                            [x, f](const request_context& c, const reply_sink& reply) {
+                                post_request(*x, c, f, reply);
+                            });
     }
     // One route per pattern: the format is the file name's extension (JSON when it has none).
     routes.add(http::verb::get, base + "services/{code}", access::open, [x](const request_context& c) {

@@ -362,7 +362,9 @@ void event_log::fail_all(std::vector<request>& batch, event_log_errc code, const
         std::lock_guard lock(queue_mutex_);
         release(batch);
     }
-    answer_all(batch, [&](std::size_t, request& r) { answer(r, std::make_exception_ptr(event_log_error(code, what)), {}); });
+    answer_all(batch, [&](std::size_t, request& r) {
+        answer(r, std::make_exception_ptr(event_log_error(code, what)), {});
+    });
 }
 
 void event_log::commit(std::vector<request>& batch)

@@ -210,9 +210,9 @@ live_changes live_set::apply(std::int64_t now_ms)
         const auto held = alerts_.find(a.id());
         return held != alerts_.end() && a.active() && only_count_differs(*held->second, a);
     };
-    const bool counts_due =
-        now_ms - alerts_sent_ms_ >= alert_count_every_ms ||
-        std::any_of(pending_alerts_.begin(), pending_alerts_.end(), [&](const auto& p) { return !count_only(p.second); });
+    const bool counts_due = now_ms - alerts_sent_ms_ >= alert_count_every_ms ||
+                            std::any_of(pending_alerts_.begin(), pending_alerts_.end(),
+                                        [&](const auto& p) { return !count_only(p.second); });
     if (counts_due) {
         for (auto& [id, a] : pending_alerts_) {
             if (a.active())

@@ -303,7 +303,8 @@ TEST_F(Ingest, ReportsWaitingForTheirCommitHoldNoRequestThread)
     std::vector<std::future<response>> posts;
     for (std::size_t i = 0; i < waiting; ++i)
         posts.push_back(std::async(std::launch::async, [this, i] {
-            return post(report_json("held-" + std::to_string(i), sukarasa_lon + 0.001 * static_cast<double>(i), sukarasa_lat));
+            const double lon = sukarasa_lon + 0.001 * static_cast<double>(i);
+            return post(report_json("held-" + std::to_string(i), lon, sukarasa_lat));
         }));
     // Every one decided and queued (the first inside its commit, waiting for the lock).
     const auto deadline = std::chrono::steady_clock::now() + 10s;
