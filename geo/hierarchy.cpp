@@ -107,8 +107,7 @@ std::string digest_of(const detail::hierarchy_data& data)
             add_text(d.code);
             add_text(d.name);
             add_text(d.parent_code);
-            const std::string_view bytes =
-                wkb.write(level->geometries[i].get(), "district " + d.code + ": cannot write WKB");
+            const std::string_view bytes = wkb.write(level->geometries[i].get(), d.code);
             add(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
         }
     }

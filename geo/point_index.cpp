@@ -37,8 +37,7 @@ file_bytes serialize(const detail::level_data& lvl)
     for (std::size_t i = 0; i < lvl.districts.size(); ++i) {
         table_entry e{blob.size(), lvl.districts[i].code.size(), 0, 0};
         blob += lvl.districts[i].code;
-        const std::string_view bytes =
-            wkb.write(lvl.geometries[i].get(), "index: cannot write district " + lvl.districts[i].code + " as WKB");
+        const std::string_view bytes = wkb.write(lvl.geometries[i].get(), lvl.districts[i].code);
         e.wkb_at = blob.size(), e.wkb_bytes = bytes.size();
         blob += bytes;
         table.push_back(e);
@@ -278,8 +277,7 @@ std::string adopt_index_file(level_data& lvl, const std::string& path)
         const table_entry& e = file.table[i];
         const std::string& code = lvl.districts[i].code;
         same = std::string_view(file.blob + e.code_at, e.code_bytes) == code &&
-               wkb.write(lvl.geometries[i].get(), "index: cannot write district " + code + " as WKB") ==
-                   std::string_view(file.blob + e.wkb_at, e.wkb_bytes);
+               wkb.write(lvl.geometries[i].get(), code) == std::string_view(file.blob + e.wkb_at, e.wkb_bytes);
     }
     if (!same)
         return other;

@@ -166,17 +166,6 @@ void live_set::push_sources(std::vector<v1::SourceHealth> changed)
     }
 }
 
-namespace {
-
-bool only_count_differs(const v1::Alert& sent, const v1::Alert& next)
-{
-    v1::Alert same_count = next;
-    same_count.set_count(sent.count());
-    return same_count.SerializeAsString() == sent.SerializeAsString();
-}
-
-} // namespace
-
 live_changes live_set::apply(std::int64_t now_ms)
 {
     live_changes out;
@@ -205,11 +194,9 @@ live_changes live_set::apply(std::int64_t now_ms)
         out.stats.push_back(std::move(st));
     }
     // Counts alone go out once their second is up, or with any other alert change (that frame
-    // is sent anyway).
-    auto count_only = [&](const v1::Alert& a) {
-        const auto held = alerts_.find(a.id());
-        return held != alerts_.end() && a.active() && only_count_differs(*held->second, a);
-    };
+    // is sent anyway). An alert's id names its district, rule and raise, so a change to one that
+    // is held and still active can only be its count.
+    auto count_only = [&](const v1::Alert& a) { return a.active() && alerts_.contains(a.id()); };
     const bool counts_due = now_ms - alerts_sent_ms_ >= alert_count_every_ms ||
                             std::any_of(pending_alerts_.begin(), pending_alerts_.end(),
                                         [&](const auto& p) { return !count_only(p.second); });

@@ -98,11 +98,15 @@ public:
         : ctx_(ctx), writer_(own_handle<wkb_writer_ptr>(ctx, GEOSWKBWriter_create_r(ctx), "cannot create a WKB writer"))
     {
     }
-    // The geometry's WKB, valid until the next write(). `what` names it for the message.
-    std::string_view write(const GEOSGeometry* g, std::string_view what)
+    // The WKB of district `code`'s geometry, valid until the next write(). The message names the
+    // district, and is made only when GEOS fails (every district of a layer comes through here).
+    std::string_view write(const GEOSGeometry* g, std::string_view code)
     {
         std::size_t size = 0;
-        bytes_ = own_handle<geos_bytes_ptr>(ctx_, GEOSWKBWriter_write_r(ctx_, writer_.get(), g, &size), what);
+        unsigned char* bytes = GEOSWKBWriter_write_r(ctx_, writer_.get(), g, &size);
+        if (!bytes)
+            throw_geos_error(ctx_, "district " + std::string(code) + ": cannot write WKB");
+        bytes_ = geos_bytes_ptr(bytes, geos_bytes_ptr::deleter_type{ctx_.get()});
         return {reinterpret_cast<const char*>(bytes_.get()), size};
     }
 
