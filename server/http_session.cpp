@@ -209,8 +209,13 @@ void http_session<Stream>::handle_request()
         // The dispatch point decides; an accepted upgrade takes the stream and this session ends.
         std::optional<api::http_response> refused = state_->api().accept_websocket(req, client_);
         if (!refused) {
-            std::make_shared<websocket_session<Stream>>(std::move(stream_), std::move(tls_), state_, peer_)
-                ->run(std::move(req), auth::address_key(client_.address));
+            if constexpr (is_tls)
+                std::make_shared<websocket_session<Stream>>(std::move(stream_), std::move(tls_), state_, peer_)
+                    ->run(std::move(req), auth::address_key(client_.address));
+            else
+                std::make_shared<websocket_session<plain_socket>>(to_plain_socket(std::move(stream_)), nullptr, state_,
+                                                                  peer_)
+                    ->run(std::move(req), auth::address_key(client_.address));
             return;
         }
         return send(std::move(*refused));

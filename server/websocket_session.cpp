@@ -13,6 +13,21 @@
 
 namespace pantau::server {
 
+plain_socket to_plain_socket(beast::tcp_stream&& stream)
+{
+    tcp::socket& from = stream.socket();
+    auto& ioc = static_cast<net::io_context&>(net::query(from.get_executor(), net::execution::context));
+    plain_socket to(net::make_strand(ioc));
+    beast::error_code ec;
+    const tcp protocol = from.local_endpoint(ec).protocol();
+    if (!ec)
+        to.assign(protocol, from.release(ec), ec);
+    // The peer may be gone already: the session then fails its first read, as it would have.
+    if (ec)
+        spdlog::debug("moving an upgraded connection to its WebSocket socket: {}", ec.message());
+    return to;
+}
+
 template <class Stream>
 websocket_session<Stream>::websocket_session(Stream&& stream, std::shared_ptr<net::ssl::context> tls,
                                              std::shared_ptr<shared_state> state, std::string peer)
@@ -27,8 +42,8 @@ websocket_session<Stream>::websocket_session(Stream&& stream, std::shared_ptr<ne
 template <class Stream>
 websocket_session<Stream>::~websocket_session()
 {
-    if (id_)
-        hub_.disconnect(id_);
+    if (client_)
+        hub_.disconnect(client_);
     state_->leave(*this);
 }
 
@@ -37,7 +52,8 @@ void websocket_session<Stream>::run(http::request<http::string_body> req, const 
 {
     state_->join(*this, address_key);
     // The websocket stream keeps its own timeouts; the TCP stream's would cut a quiet client.
-    beast::get_lowest_layer(ws_).expires_never();
+    if constexpr (!std::is_same_v<Stream, plain_socket>)
+        beast::get_lowest_layer(ws_).expires_never();
     // Idle clients are pinged, and one that answers nothing for the idle timeout is closed.
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
@@ -59,8 +75,8 @@ void websocket_session<Stream>::on_accept(beast::error_code ec)
         return;
     }
     accepted_ = true;
-    id_ = hub_.connect(this->weak_from_this());
-    spdlog::debug("{}: stream client {} connected", peer_, id_);
+    client_ = hub_.connect(this->weak_from_this());
+    spdlog::debug("{}: stream client {} connected", peer_, stream::stream_hub::id_of(client_));
     if (state_->stopping())
         return begin_close(static_cast<std::uint16_t>(websocket::close_code::going_away), "server shutting down");
     do_read();
@@ -125,7 +141,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t)
     }
     if (msg.has_subscribe() || msg.has_resume())
         mode_ = mode::live;
-    hub_.on_message(id_, msg, store::wall_now_ms(), std::chrono::steady_clock::now());
+    hub_.on_message(client_, msg, store::wall_now_ms(), std::chrono::steady_clock::now());
     do_read();
 }
 
@@ -161,7 +177,7 @@ void websocket_session<Stream>::do_write()
         frame_ = std::move(playback_frames_.front());
         playback_frames_.pop_front();
     } else {
-        frame_ = hub_.next_frame(id_, std::chrono::steady_clock::now());
+        frame_ = hub_.next_frame(client_, std::chrono::steady_clock::now());
     }
     if (!frame_)
         return;
@@ -187,7 +203,7 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t)
         return;
     }
     if (mode_ != mode::playback)
-        hub_.written(id_, done, std::chrono::steady_clock::now());
+        hub_.written(client_, done, std::chrono::steady_clock::now());
     do_write();
 }
 
@@ -200,7 +216,7 @@ void websocket_session<Stream>::begin_close(std::uint16_t code, std::string reas
     // A close frame's reason holds at most 123 bytes.
     close_.emplace(static_cast<websocket::close_code>(code), std::string(utf8_prefix(reason, 123)));
     if (code != static_cast<std::uint16_t>(websocket::close_code::going_away))
-        spdlog::info("{}: closing stream client {}: {} ({})", peer_, id_, reason, code);
+        spdlog::info("{}: closing stream client {}: {} ({})", peer_, stream::stream_hub::id_of(client_), reason, code);
     // A client that reads nothing never lets the write in flight, or the close frame, finish.
     kill_timer_.expires_after(hub_.settings().slow_client_grace);
     kill_timer_.async_wait(beast::bind_front_handler(&websocket_session::on_kill, this->shared_from_this()));
@@ -235,7 +251,8 @@ void websocket_session<Stream>::on_kill(beast::error_code ec)
 {
     if (ec)
         return;
-    spdlog::info("{}: stream client {} did not take its close in time; dropping the connection", peer_, id_);
+    spdlog::info("{}: stream client {} did not take its close in time; dropping the connection", peer_,
+                 stream::stream_hub::id_of(client_));
     close_socket();
 }
 
@@ -260,7 +277,7 @@ void websocket_session<Stream>::start_playback(const pantau::v1::Subscribe& s)
                            refused->message);
     playback_ = std::make_unique<stream::playback_stream>(
         std::move(std::get<std::unique_ptr<app::incident_playback>>(started)), s, incidents->districts());
-    spdlog::debug("{}: stream client {} plays back from {} ms", peer_, id_, s.playback().from_ms());
+    spdlog::debug("{}: stream client {} plays back from {} ms", peer_, stream::stream_hub::id_of(client_), s.playback().from_ms());
     queue_playback(playback_->start());
     schedule_playback_step();
 }
@@ -322,10 +339,13 @@ template <class Stream>
 void websocket_session<Stream>::close_socket()
 {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    if constexpr (std::is_same_v<Stream, plain_socket>)
+        ws_.next_layer().close(ignored);
+    else
+        beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-template class websocket_session<beast::tcp_stream>;
+template class websocket_session<plain_socket>;
 template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace pantau::server

@@ -21,8 +21,17 @@ namespace pantau::server {
 
 namespace websocket = beast::websocket;
 
+// A plain WebSocket connection's socket: bound to its strand's concrete type rather than
+// beast::tcp_stream's type-erased executor, and without tcp_stream's timer layer (the WebSocket
+// stream keeps its own timeouts). Each of a tick's thousands of writes then skips the erased
+// executor's and the timer layer's work (docs/benchmarks.md, B4).
+using plain_socket = net::basic_stream_socket<tcp, net::strand<net::io_context::executor_type>>;
+
+// The upgraded connection's socket, taken out of the HTTP session's stream.
+plain_socket to_plain_socket(beast::tcp_stream&& stream);
+
 // One WebSocket connection on GET /ws (DESIGN §5, docs/stream.md) over the stream an
-// http_session upgraded (plain or TLS): binary frames, one protobuf message each. Reads
+// http_session upgraded (Stream = plain_socket or a TLS stream): binary frames, one protobuf message each. Reads
 // ClientMessages and hands them to the stream hub; when the hub wakes it, writes the hub's frames
 // one at a time (a seq prefix and a shared body as two buffers). All of its handlers run on the
 // socket's strand; it lives while it has I/O in flight.
@@ -77,7 +86,7 @@ private:
     std::shared_ptr<shared_state> state_;
     stream::stream_hub& hub_;
     std::string peer_;
-    stream::stream_hub::client_id id_ = 0;
+    stream::stream_hub::client_ref client_; // set once the upgrade is accepted
     std::optional<stream::outgoing_frame> frame_; // the frame being written
     std::optional<websocket::close_reason> close_; // set: close once nothing is being written
     net::steady_timer kill_timer_;
@@ -94,7 +103,7 @@ private:
     net::steady_timer playback_timer_;
 };
 
-extern template class websocket_session<beast::tcp_stream>;
+extern template class websocket_session<plain_socket>;
 extern template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace pantau::server

@@ -15,6 +15,22 @@ constexpr std::uint16_t close_policy = 1008;
 
 } // namespace
 
+struct stream_hub::connection {
+    connection(client_id i, std::weak_ptr<stream_client> c, const stream_settings& s)
+        : id(i), client(std::move(c)), queue(s)
+    {
+    }
+    const client_id id;
+    const std::weak_ptr<stream_client> client;
+    // Over what this connection's writer touches (queue, last_sent, closing) and stream_id, which
+    // changes under the hub's lock and this one both, so either lock lets it be read.
+    mutable std::mutex mutex;
+    std::string stream_id; // empty until Subscribe or Resume
+    client_queue queue;
+    steady_time last_sent{};
+    bool closing = false; // closed as slow or as stale, or disconnected
+};
+
 stream_hub::stream_hub(stream_settings settings) : settings_(settings), streams_(settings_) { settings_.validate(); }
 
 void stream_hub::load(feed_update initial, std::int64_t now_ms)
@@ -88,11 +104,14 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
 void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken)
 {
     std::shared_ptr<const std::string> heartbeat;
-    for (auto& [id, c] : connections_) {
+    for (auto& [id, ref] : connections_) {
+        connection& c = *ref;
+        std::unique_lock lock(c.mutex);
         if (c.closing || c.stream_id.empty())
             continue;
         if (c.queue.too_slow(now)) {
-            close_slow(c, id, wake);
+            lock.unlock();
+            close_slow(c, wake);
             continue;
         }
         stream_state& s = *streams_.find(c.stream_id);
@@ -103,8 +122,9 @@ void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_l
                 m.mutable_heartbeat()->set_server_time_ms(now_ms);
                 heartbeat = serialise(m);
             }
-            number(s, &c, heartbeat, {});
+            enqueue_locked(c, s.history.number(heartbeat, {}, false));
             c.last_sent = now; // so that an unwritten heartbeat is not followed by another
+            lock.unlock();
             wake_once(id, wake, woken);
         }
     }
@@ -113,7 +133,7 @@ void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_l
 void stream_hub::wake_once(client_id id, wake_list& wake, woken_set& woken)
 {
     if (woken.insert(id).second)
-        if (auto client = connections_.at(id).client.lock())
+        if (auto client = connections_.at(id)->client.lock())
             wake.emplace_back(std::move(client), std::nullopt);
 }
 
@@ -128,11 +148,12 @@ void stream_hub::deliver(stream_state& s, const shared_payload& p, steady_time o
         number(s, nullptr, p.body, origin);
         return;
     }
-    connection& c = connections_.at(s.attached);
+    connection& c = attached(s);
+    std::lock_guard lock(c.mutex);
     if (c.closing)
         return;
     if (!p.message || c.queue.takes(p.body->size())) {
-        number(s, &c, p.body, origin);
+        enqueue_locked(c, s.history.number(p.body, origin, false));
         return;
     }
     // Over the soft bound: keep only the latest state of each thing until the socket drains.
@@ -143,78 +164,89 @@ void stream_hub::number(stream_state& s, connection* c, std::shared_ptr<const st
                         bool snapshot)
 {
     numbered_message n = s.history.number(std::move(body), origin, snapshot);
-    if (c)
-        enqueue(*c, std::move(n));
+    if (c) {
+        std::lock_guard lock(c->mutex);
+        enqueue_locked(*c, std::move(n));
+    }
 }
 
-void stream_hub::enqueue(connection& c, numbered_message m)
+void stream_hub::enqueue_locked(connection& c, numbered_message m)
 {
     counters_.queued_bytes.fetch_add(m.body->size(), std::memory_order_relaxed);
     c.queue.push(std::move(m));
 }
 
-std::uint64_t stream_hub::drop_queue(connection& c)
+stream_hub::connection& stream_hub::attached(const stream_state& s)
+{
+    return *connections_.at(s.attached);
+}
+
+std::uint64_t stream_hub::drop_queue_locked(connection& c)
 {
     const client_queue::dropped d = c.queue.drop_all();
     counters_.queued_bytes.fetch_sub(d.bytes, std::memory_order_relaxed);
     return d.items;
 }
 
-void stream_hub::close_slow(connection& c, client_id id, wake_list& wake)
+void stream_hub::close_slow(connection& c, wake_list& wake)
 {
+    std::lock_guard lock(c.mutex);
     c.closing = true;
     counters_.closed_slow_clients.fetch_add(1, std::memory_order_relaxed);
-    counters_.dropped_updates.fetch_add(drop_queue(c), std::memory_order_relaxed);
+    counters_.dropped_updates.fetch_add(drop_queue_locked(c), std::memory_order_relaxed);
     // Its filter stays, but what it missed is gone: a Resume gets a fresh snapshot.
-    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == c.id)
         s->detach(now_ms_, true);
     c.stream_id.clear();
     if (auto client = c.client.lock())
         wake.emplace_back(std::move(client), close_try_again_later);
 }
 
-stream_hub::client_id stream_hub::connect(std::weak_ptr<stream_client> client)
+stream_hub::client_ref stream_hub::connect(std::weak_ptr<stream_client> client)
 {
     std::lock_guard lock(mutex_);
     const client_id id = next_client_++;
-    connections_.try_emplace(id, std::move(client), settings_);
+    client_ref c = std::make_shared<connection>(id, std::move(client), settings_);
+    connections_.emplace(id, c);
     counters_.connected_clients.fetch_add(1, std::memory_order_relaxed);
-    return id;
+    return c;
 }
 
-void stream_hub::disconnect(client_id id)
+void stream_hub::disconnect(const client_ref& ref)
 {
     std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    if (it == connections_.end())
+    if (!connections_.erase(ref->id))
         return;
-    connection& c = it->second;
+    connection& c = *ref;
+    std::lock_guard connection_lock(c.mutex);
+    c.closing = true; // its session may still ask for frames: there are none
     counters_.queued_bytes.fetch_sub(c.queue.queued_bytes(), std::memory_order_relaxed);
     // Coalesced updates were never numbered: no history can replay them.
-    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == id)
+    if (stream_state* s = streams_.find(c.stream_id); s && s->attached == c.id)
         s->detach(now_ms_, c.queue.holds_unnumbered());
-    connections_.erase(it);
     counters_.connected_clients.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool stream_hub::attach(connection& c, client_id id, stream_state& s, wake_list& wake)
+bool stream_hub::attach(connection& c, stream_state& s, wake_list& wake)
 {
     bool lost = s.lost;
-    if (s.attached && s.attached != id) {
+    if (s.attached && s.attached != c.id) {
         // The same stream resumed on a new connection: the old one is stale; close it.
         if (auto old = connections_.find(s.attached); old != connections_.end()) {
-            connection& o = old->second;
+            connection& o = *old->second;
+            std::lock_guard lock(o.mutex);
             // Its coalesced updates were never numbered: no history can replay them (as on disconnect).
             lost = lost || o.queue.holds_unnumbered();
-            drop_queue(o);
+            drop_queue_locked(o);
             o.stream_id.clear();
             o.closing = true;
             if (auto client = o.client.lock())
                 wake.emplace_back(std::move(client), close_policy);
         }
     }
-    s.attached = id;
+    s.attached = c.id;
     s.lost = false;
+    std::lock_guard lock(c.mutex);
     c.stream_id = s.id;
     return lost;
 }
@@ -223,8 +255,11 @@ stream_hub::snapshot_job stream_hub::request_snapshot(stream_state& s, std::int6
 {
     // A snapshot supersedes whatever a coalescing client still had to be told, and whatever was
     // held for an earlier snapshot: the new one is as of now.
-    if (s.attached)
-        connections_.at(s.attached).queue.drop_pending();
+    if (s.attached) {
+        connection& c = attached(s);
+        std::lock_guard lock(c.mutex);
+        c.queue.drop_pending();
+    }
     s.held.clear();
     shared_snapshots::answer a = snapshots_.request(s.id, s.filter, s.key, live_.view(), now_ms, snapshot_sources_);
     s.awaiting = a.job_id;
@@ -253,14 +288,14 @@ void stream_hub::build_snapshot(shared_snapshots::job& j, steady_time now, wake_
 void stream_hub::publish(stream_state& s, std::shared_ptr<const std::string> body, steady_time now)
 {
     s.awaiting = 0;
-    number(s, s.attached ? &connections_.at(s.attached) : nullptr, std::move(body), {}, true);
+    number(s, s.attached ? &attached(s) : nullptr, std::move(body), {}, true);
     counters_.snapshots_sent.fetch_add(1, std::memory_order_relaxed);
     // What the live set sent while the snapshot was built comes after it: no gap, no repeat.
     for (held_message& h : std::exchange(s.held, {}))
         deliver(s, h.payload, h.origin, now);
 }
 
-stream_hub::snapshot_job stream_hub::subscribe(connection& c, client_id id, const v1::Subscribe& sub, std::int64_t now_ms,
+stream_hub::snapshot_job stream_hub::subscribe(connection& c, const v1::Subscribe& sub, std::int64_t now_ms,
                                                steady_time now)
 {
     const stream_filter f = stream_filter::from(sub);
@@ -271,13 +306,13 @@ stream_hub::snapshot_job stream_hub::subscribe(connection& c, client_id id, cons
         s = &streams_.create(f, 1);
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
         wake_list none;
-        attach(c, id, *s, none);
+        attach(c, *s, none);
     }
     return request_snapshot(*s, now_ms, now);
 }
 
-stream_hub::snapshot_job stream_hub::resume(connection& c, client_id id, const v1::Resume& r, std::int64_t now_ms,
-                                            steady_time now, wake_list& wake)
+stream_hub::snapshot_job stream_hub::resume(connection& c, const v1::Resume& r, std::int64_t now_ms, steady_time now,
+                                            wake_list& wake)
 {
     const std::uint64_t last = r.last_seq();
     stream_state* s = streams_.find(r.stream_id());
@@ -288,43 +323,46 @@ stream_hub::snapshot_job stream_hub::resume(connection& c, client_id id, const v
         all.want_incidents = all.want_stats = all.want_vehicles = true;
         s = &streams_.create(all, last + 1);
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
-        attach(c, id, *s, wake);
+        attach(c, *s, wake);
         counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
         return request_snapshot(*s, now_ms, now);
     }
-    const bool lost = attach(c, id, *s, wake);
+    const bool lost = attach(c, *s, wake);
     if (lost || !s->history.reaches(last)) {
         counters_.resumes_snapshot.fetch_add(1, std::memory_order_relaxed);
         return request_snapshot(*s, now_ms, now);
     }
     // A replay is not live: it stays out of the report → send latency. A snapshot still being
     // built for the stream follows it, numbered next.
+    std::lock_guard lock(c.mutex);
     for (numbered_message& n : s->history.after(last))
-        enqueue(c, std::move(n));
+        enqueue_locked(c, std::move(n));
     counters_.resumes_replayed.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
 }
 
-void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int64_t now_ms, steady_time now)
+void stream_hub::on_message(const client_ref& ref, const v1::ClientMessage& msg, std::int64_t now_ms, steady_time now)
 {
     wake_list wake;
     snapshot_job job;
     {
         std::lock_guard lock(mutex_);
         now_ms_ = std::max(now_ms_, now_ms);
-        auto it = connections_.find(id);
-        if (it == connections_.end() || it->second.closing)
-            return;
-        connection& c = it->second;
+        connection& c = *ref;
+        {
+            std::lock_guard connection_lock(c.mutex);
+            if (c.closing)
+                return;
+        }
         switch (msg.body_case()) {
         case v1::ClientMessage::kSubscribe:
-            job = subscribe(c, id, msg.subscribe(), now_ms, now);
+            job = subscribe(c, msg.subscribe(), now_ms, now);
             break;
         case v1::ClientMessage::kResume:
             // A Resume starts a connection; later on it means nothing.
             if (!c.stream_id.empty())
                 return;
-            job = resume(c, id, msg.resume(), now_ms, now, wake);
+            job = resume(c, msg.resume(), now_ms, now, wake);
             break;
         case v1::ClientMessage::kPing: {
             // Answered at once with a Heartbeat: the client gets a round trip and the server time.
@@ -348,16 +386,24 @@ void stream_hub::on_message(client_id id, const v1::ClientMessage& msg, std::int
     notify(wake);
 }
 
-std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time now)
+std::optional<outgoing_frame> stream_hub::next_frame(const client_ref& ref, steady_time now)
 {
-    std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    if (it == connections_.end() || it->second.closing)
+    connection& c = *ref;
+    std::unique_lock lock(c.mutex);
+    if (c.closing)
         return std::nullopt;
-    connection& c = it->second;
-    if (auto d = c.queue.take_coalesced())
-        if (stream_state* s = streams_.find(c.stream_id))
-            number(*s, &c, serialise(d->message), d->origin);
+    if (c.queue.coalescing()) {
+        // The pending state goes out once the queue has drained, numbered on the stream: that
+        // takes the hub's lock, and the hub's comes first.
+        lock.unlock();
+        std::lock_guard hub_lock(mutex_);
+        lock.lock();
+        if (c.closing)
+            return std::nullopt;
+        if (auto d = c.queue.take_coalesced())
+            if (stream_state* s = streams_.find(c.stream_id))
+                enqueue_locked(c, s->history.number(serialise(d->message), d->origin, false));
+    }
     std::optional<numbered_message> m = c.queue.pop();
     if (!m)
         return std::nullopt;
@@ -365,17 +411,14 @@ std::optional<outgoing_frame> stream_hub::next_frame(client_id id, steady_time n
     return make_frame(*m, c.stream_id);
 }
 
-void stream_hub::written(client_id id, const outgoing_frame& frame, steady_time now)
+void stream_hub::written(const client_ref& ref, const outgoing_frame& frame, steady_time now)
 {
     counters_.messages_sent.fetch_add(1, std::memory_order_relaxed);
     counters_.bytes_sent.fetch_add(frame.size(), std::memory_order_relaxed);
     if (frame.origin != steady_time{})
         record_latency(frame.origin, now);
-    std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    if (it == connections_.end())
-        return;
-    counters_.queued_bytes.fetch_sub(it->second.queue.written(frame.body->size()), std::memory_order_relaxed);
+    std::lock_guard lock(ref->mutex);
+    counters_.queued_bytes.fetch_sub(ref->queue.written(frame.body->size()), std::memory_order_relaxed);
 }
 
 void stream_hub::record_latency(steady_time origin, steady_time now)
@@ -395,27 +438,29 @@ void stream_hub::notify(wake_list& wake)
     }
 }
 
-std::optional<std::string> stream_hub::stream_of(client_id id) const
+stream_hub::client_id stream_hub::id_of(const client_ref& c)
 {
-    std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    if (it == connections_.end() || it->second.stream_id.empty())
+    return c ? c->id : 0;
+}
+
+std::optional<std::string> stream_hub::stream_of(const client_ref& c) const
+{
+    std::lock_guard lock(c->mutex);
+    if (c->stream_id.empty())
         return std::nullopt;
-    return it->second.stream_id;
+    return c->stream_id;
 }
 
-std::size_t stream_hub::queued_bytes(client_id id) const
+std::size_t stream_hub::queued_bytes(const client_ref& c) const
 {
-    std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    return it == connections_.end() ? 0 : it->second.queue.queued_bytes();
+    std::lock_guard lock(c->mutex);
+    return c->queue.queued_bytes();
 }
 
-bool stream_hub::coalescing(client_id id) const
+bool stream_hub::coalescing(const client_ref& c) const
 {
-    std::lock_guard lock(mutex_);
-    auto it = connections_.find(id);
-    return it != connections_.end() && it->second.queue.coalescing();
+    std::lock_guard lock(c->mutex);
+    return c->queue.coalescing();
 }
 
 } // namespace pantau::stream

@@ -5,9 +5,11 @@
 // wall shows (live_set), filters (stream_filter), per-client bounded queues that coalesce and then
 // give up on a slow client (client_queue), streams with their history for Resume
 // (stream_registry, resume_history) and snapshots shared by filter (shared_snapshots). It is
-// the only one with a lock. Sessions talk to it through a client id; it talks back through
+// the only one with locks: its own, over the shared state, and one per connection over what that
+// connection's writer touches, so that writing never waits for a tick being cut (lock order: the
+// hub's, then a connection's). Sessions talk to it through a client_ref; it talks back through
 // stream_client (wake, close). Every method is safe from any thread; no method does I/O or calls
-// a client under its lock, and snapshots are serialised outside it.
+// a client under a lock, and snapshots are serialised outside them.
 
 #include "stream/client_queue.hpp"
 #include "stream/feed_update.hpp"
@@ -70,6 +72,9 @@ struct stream_counters {
 class stream_hub {
 public:
     using client_id = std::uint64_t;
+    // One connection's state in the hub, held by its session and by the hub while connected.
+    struct connection;
+    using client_ref = std::shared_ptr<connection>;
     using sources_hook = std::function<std::vector<pantau::v1::SourceHealth>()>;
 
     explicit stream_hub(stream_settings settings);
@@ -99,43 +104,36 @@ public:
     void flush(std::int64_t now_ms, steady_time now);
 
     // Connections. A new connection gets nothing until it sends Subscribe or Resume.
-    client_id connect(std::weak_ptr<stream_client> client);
+    client_ref connect(std::weak_ptr<stream_client> client);
     // Ends the connection; its stream stays resumable for a while unless it lost updates.
-    void disconnect(client_id id);
+    void disconnect(const client_ref& c);
     // A decoded client message. A snapshot it needs is built on the calling thread after the
     // hub's lock is released, unless another thread is building that filter's already.
-    void on_message(client_id id, const pantau::v1::ClientMessage& msg, std::int64_t now_ms, steady_time now);
+    void on_message(const client_ref& c, const pantau::v1::ClientMessage& msg, std::int64_t now_ms, steady_time now);
     // The next frame to write, or nothing (the queue is empty or the client is closing). The
-    // frame counts as queued until written() is called for it.
-    std::optional<outgoing_frame> next_frame(client_id id, steady_time now);
-    void written(client_id id, const outgoing_frame& frame, steady_time now);
+    // frame counts as queued until written() is called for it. Both take the connection's lock
+    // alone (the hub's too only to number a coalesced delta, for a client that fell behind).
+    std::optional<outgoing_frame> next_frame(const client_ref& c, steady_time now);
+    void written(const client_ref& c, const outgoing_frame& frame, steady_time now);
 
     const stream_counters& counters() const { return counters_; }
     const stream_settings& settings() const { return settings_; }
-    // For tests and logs: the stream a client is on, and a client's queued bytes.
-    std::optional<std::string> stream_of(client_id id) const;
-    std::size_t queued_bytes(client_id id) const;
-    bool coalescing(client_id id) const;
+    // For tests and logs: a client's number, the stream it is on, its queued bytes.
+    static client_id id_of(const client_ref& c);
+    std::optional<std::string> stream_of(const client_ref& c) const;
+    std::size_t queued_bytes(const client_ref& c) const;
+    bool coalescing(const client_ref& c) const;
 
 private:
-    struct connection {
-        connection(std::weak_ptr<stream_client> c, const stream_settings& s) : client(std::move(c)), queue(s) {}
-        std::weak_ptr<stream_client> client;
-        std::string stream_id; // empty until Subscribe or Resume
-        client_queue queue;
-        steady_time last_sent{};
-        bool closing = false;
-    };
     using wake_list = std::vector<std::pair<std::shared_ptr<stream_client>, std::optional<std::uint16_t>>>;
     using woken_set = std::unordered_set<client_id>;
     using snapshot_job = std::shared_ptr<shared_snapshots::job>;
 
     // The parts of on_message; each returns the snapshot job its caller must build, if any.
-    snapshot_job subscribe(connection& c, client_id id, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
-    snapshot_job resume(connection& c, client_id id, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now,
-                        wake_list& wake);
+    snapshot_job subscribe(connection& c, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
+    snapshot_job resume(connection& c, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now, wake_list& wake);
     // Returns whether the stream lost updates, so that a Resume needs a snapshot.
-    bool attach(connection& c, client_id id, stream_state& s, wake_list& wake);
+    bool attach(connection& c, stream_state& s, wake_list& wake);
     // Asks for a snapshot of the stream's filter: sent at once when this version's is built.
     snapshot_job request_snapshot(stream_state& s, std::int64_t now_ms, steady_time now);
     // Builds the job's body outside the lock, then sends it to every stream still waiting for it.
@@ -147,10 +145,12 @@ private:
     // Numbers a message on the stream, keeps it in history, queues it on the connection if any.
     void number(stream_state& s, connection* c, std::shared_ptr<const std::string> body, steady_time origin,
                 bool snapshot = false);
-    void enqueue(connection& c, numbered_message m);
-    // Empties a connection's queue; returns the items dropped.
-    std::uint64_t drop_queue(connection& c);
-    void close_slow(connection& c, client_id id, wake_list& wake);
+    // The caller holds the connection's lock.
+    void enqueue_locked(connection& c, numbered_message m);
+    // Empties a connection's queue; returns the items dropped. The caller holds its lock.
+    std::uint64_t drop_queue_locked(connection& c);
+    connection& attached(const stream_state& s);
+    void close_slow(connection& c, wake_list& wake);
     void heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken);
     void wake_once(client_id id, wake_list& wake, woken_set& woken);
     void record_latency(steady_time origin, steady_time now);
@@ -167,7 +167,7 @@ private:
     live_set live_;
     shared_snapshots snapshots_;
     stream_registry streams_;
-    std::unordered_map<client_id, connection> connections_;
+    std::unordered_map<client_id, client_ref> connections_;
     client_id next_client_ = 1;
     std::int64_t now_ms_ = 0; // of the latest flush or message
 };

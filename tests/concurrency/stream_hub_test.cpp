@@ -121,7 +121,7 @@ struct wall {
 
 struct session {
     std::shared_ptr<counting_client> socket = std::make_shared<counting_client>();
-    stream_hub::client_id id = 0;
+    stream_hub::client_ref id;
 };
 
 session open_session(stream_hub& hub)
@@ -281,12 +281,22 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
     std::vector<std::size_t> wakes(client_thread_count + 1), resumes(client_thread_count + 1);
     std::vector<std::vector<std::uint16_t>> closes(client_thread_count + 1);
     std::atomic<std::size_t> sessions_opened{0};
+    std::mutex opened_mutex;
+    std::vector<stream_hub::client_ref> opened; // every session's, for the readers below
+    auto open = [&] {
+        session s = open_session(hub);
+        {
+            std::lock_guard lock(opened_mutex);
+            opened.push_back(s.id);
+        }
+        ++sessions_opened;
+        return s;
+    };
     std::atomic<bool> client1_was_coalesced{false};
 
     auto client = [&](std::size_t index) {
         wall& w = walls[index];
-        session s = open_session(hub);
-        ++sessions_opened;
+        session s = open();
         hub.on_message(s.id, subscribe_to_incidents(), t0, clock_type::now());
         auto settle = [&](session& done) {
             wakes[index] += done.socket->wakes();
@@ -307,8 +317,7 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
             }
             // Taken over: a fresh stream of its own.
             settle(s);
-            s = open_session(hub);
-            ++sessions_opened;
+            s = open();
             w.last_seq.reset();
             hub.on_message(s.id, subscribe_to_incidents(), t0, clock_type::now());
         }
@@ -325,8 +334,7 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
                 hub.on_message(s.id, [] { v1::ClientMessage m; m.mutable_ping(); return m; }(), t0, clock_type::now());
             if (resumes[index] < max_resumes_per_client && w.frames >= frames_at_resume + 40) {
                 settle(s);
-                s = open_session(hub);
-                ++sessions_opened;
+                s = open();
                 hub.on_message(s.id, resume(w), t0, clock_type::now());
                 ++resumes[index];
                 frames_at_resume = w.frames;
@@ -345,8 +353,7 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
             w.stream_id = published_stream;
         }
         w.last_seq = 0;
-        session s = open_session(hub);
-        ++sessions_opened;
+        session s = open();
         hub.on_message(s.id, resume(w), t0, clock_type::now());
         ++resumes[index];
         while (!final_flush_done && clock_type::now() < deadline) {
@@ -371,7 +378,12 @@ TEST(StreamHubConcurrency, PushFlushAndManySessionsTogetherNumberEveryFrameAndEn
             sent_before = sent;
             c.queued_bytes.load(std::memory_order_relaxed);
             c.report_to_send_seconds.read();
-            for (stream_hub::client_id id = 1; id <= sessions_opened + 1; ++id) {
+            std::vector<stream_hub::client_ref> sessions;
+            {
+                std::lock_guard lock(opened_mutex);
+                sessions = opened;
+            }
+            for (const stream_hub::client_ref& id : sessions) { // disconnected ones too
                 hub.stream_of(id);
                 hub.queued_bytes(id);
                 hub.coalescing(id);

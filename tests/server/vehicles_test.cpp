@@ -371,7 +371,7 @@ struct quiet_client : stream::stream_client {
     void close(std::uint16_t, const std::string&) override {}
 };
 
-std::vector<v1::ServerMessage> drain(stream::stream_hub& hub, stream::stream_hub::client_id id)
+std::vector<v1::ServerMessage> drain(stream::stream_hub& hub, const stream::stream_hub::client_ref& id)
 {
     std::vector<v1::ServerMessage> out;
     const auto now = std::chrono::steady_clock::now();
@@ -384,7 +384,7 @@ std::vector<v1::ServerMessage> drain(stream::stream_hub& hub, stream::stream_hub
     return out;
 }
 
-stream::stream_hub::client_id subscribe(stream::stream_hub& hub, std::shared_ptr<stream::stream_client> c,
+stream::stream_hub::client_ref subscribe(stream::stream_hub& hub, std::shared_ptr<stream::stream_client> c,
                                         std::function<void(v1::Subscribe&)> fill)
 {
     const auto id = hub.connect(c);
@@ -425,7 +425,7 @@ TEST(VehicleStream, VehiclesFollowTheFilterInSnapshotsAndDeltas)
     });
     const auto none = subscribe(hub, c, [](v1::Subscribe& s) { s.set_want_vehicles(false); });
 
-    auto snapshot_count = [&](stream::stream_hub::client_id id) {
+    auto snapshot_count = [&](const stream::stream_hub::client_ref& id) {
         auto msgs = drain(hub, id);
         EXPECT_EQ(msgs.size(), 1u);
         return msgs.empty() ? -1 : msgs[0].snapshot().vehicles_size();

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,7 @@ inline v1::ClientMessage subscribe_all(bool incidents = true, bool stats = false
     return m;
 }
 
-inline std::vector<v1::ServerMessage> drain(stream_hub& hub, stream_hub::client_id id)
+inline std::vector<v1::ServerMessage> drain(stream_hub& hub, const stream_hub::client_ref& id)
 {
     std::vector<v1::ServerMessage> out;
     const auto now = std::chrono::steady_clock::now();
@@ -53,7 +54,7 @@ inline stream_settings small_settings()
 
 struct connected {
     std::shared_ptr<fake_client> client = std::make_shared<fake_client>();
-    stream_hub::client_id id = 0;
+    stream_hub::client_ref id;
 };
 
 // Connected, and nothing sent yet.
@@ -69,6 +70,17 @@ inline connected connect(stream_hub& hub, const v1::ClientMessage& first)
     connected c = connect_only(hub);
     hub.on_message(c.id, first, t0, std::chrono::steady_clock::now());
     return c;
+}
+
+// Whether `f`, run on another thread while the caller holds one of the hub's locks (from inside a
+// hook the hub calls), finished meanwhile. The caller keeps the future, declared after the hub:
+// were the lock one that `f` needs, the thread could finish only once the caller has let go of
+// it, so the test fails (after 10 s) instead of hanging.
+template <typename F>
+bool runs_meanwhile(std::future<void>& keep, F f)
+{
+    keep = std::async(std::launch::async, std::move(f));
+    return keep.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
 }
 
 } // namespace pantau::stream::test

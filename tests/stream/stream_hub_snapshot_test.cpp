@@ -110,16 +110,8 @@ TEST(StreamHubSnapshots, ASnapshotTakenWhileAnUpdateIsPendingIsFollowedByExactly
 }
 
 // The snapshot sources hook runs while the snapshot is built, which is outside the hub's lock:
-// what it does on another thread meanwhile stands for any other thread using the hub then.
-// Whether that thread finished while the hook waited. The caller keeps the future, declared after
-// the hub: were the lock held, the thread could finish only once the caller has let go of it, so
-// the test fails instead of hanging.
-template <typename F>
-bool runs_meanwhile(std::future<void>& keep, F f)
-{
-    keep = std::async(std::launch::async, std::move(f));
-    return keep.wait_for(10s) == std::future_status::ready;
-}
+// what it does on another thread meanwhile (runs_meanwhile) stands for any other thread using the
+// hub then.
 
 TEST(StreamHubSnapshots, ADeltaFlushedWhileASnapshotIsBeingBuiltFollowsItExactlyOnce)
 {
@@ -192,7 +184,7 @@ TEST(StreamHubSnapshots, AStreamThatLosesItsConnectionWhileItsSnapshotIsBuiltKee
     hub.load(update_of({make_incident(1)}), t0);
     std::future<void> meanwhile;
     const connected lost = connect_only(hub);
-    const stream_hub::client_id id = lost.id;
+    const stream_hub::client_ref id = lost.id;
     std::string stream_id;
     hub.set_source_hooks(
         [&] {

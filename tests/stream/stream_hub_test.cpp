@@ -79,6 +79,35 @@ TEST(StreamHub, AChangeAfterAQuietFlushAsksForAFlushOnceAndBusyChangesWaitForThe
     EXPECT_EQ(requests, 2) << "unset: nothing is called";
 }
 
+// A connection's writes take its own lock, not the hub's: a tick being cut (here: waiting in the
+// sources hook, which flush calls under the hub's lock) holds up no socket that has frames.
+TEST(StreamHub, AClientTakesAndWritesItsFramesWhileATickHoldsTheHub)
+{
+    stream_hub hub(small_settings());
+    std::future<void> meanwhile;
+    connected c = connect(hub, subscribe_all());
+    drain(hub, c.id);
+    hub.push(update_of({make_incident(1)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+
+    std::vector<v1::ServerMessage> written_meanwhile;
+    bool wrote_meanwhile = false;
+    hub.set_source_hooks({}, [&] {
+        if (!wrote_meanwhile)
+            wrote_meanwhile = runs_meanwhile(meanwhile, [&] { written_meanwhile = drain(hub, c.id); });
+        return std::vector<v1::SourceHealth>{};
+    });
+    hub.push(update_of({make_incident(2)}));
+    hub.flush(t0, std::chrono::steady_clock::now());
+    EXPECT_TRUE(wrote_meanwhile) << "the client's frames waited for the tick: writing took the hub's lock";
+    ASSERT_EQ(written_meanwhile.size(), 1u);
+    EXPECT_EQ(written_meanwhile[0].delta().upserts(0).id(), 1u);
+    const auto after = drain(hub, c.id); // the tick that waited, sent once it was cut
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0].delta().upserts(0).id(), 2u);
+    EXPECT_EQ(after[0].seq(), written_meanwhile[0].seq() + 1);
+}
+
 TEST(StreamHub, ClientsWithTheSameFilterShareOnePayload)
 {
     stream_hub hub(small_settings());
