@@ -128,7 +128,8 @@ application::application(const server_config& config)
     if (handoff_)
         handoff_->start(initial.incidents, store::wall_now_ms());
     hub_->load(stream::to_feed_update(initial, districts_, {}), store::wall_now_ms());
-    sources_->refresh(incidents_->sources(store::wall_now_ms()));
+    const std::int64_t loaded_ms = store::wall_now_ms();
+    sources_->refresh(incidents_->sources(loaded_ms), loaded_ms);
     hub_->set_source_hooks([cache = sources_] { return cache->all(); }, [cache = sources_] { return cache->take_changed(); });
     // Vehicle changes go to the hub as they happen, in order (the table starts empty: positions
     // are live state, not logged).
@@ -184,7 +185,7 @@ void application::advance(std::int64_t now_ms)
 {
     incidents_->advance_feed(now_ms);
     vehicles_->table().expire(now_ms);
-    sources_->refresh(incidents_->sources(now_ms));
+    sources_->refresh(incidents_->sources(now_ms), now_ms);
 }
 
 } // namespace pantau::server
