@@ -264,6 +264,7 @@ private:
     std::string run_id_;
     std::vector<std::shared_ptr<ws_client>> clients_;
     std::vector<std::shared_ptr<http_conn>> conns_;
+    std::size_t next_conn_ = 0; // where pump() looks for an idle connection first
     std::size_t started_ = 0, subscribed_ = 0, connect_failed_ = 0;
     steady::time_point connect_deadline_;
     step_stats stats_;
@@ -674,9 +675,14 @@ void loadgen::pump()
     if (due - std::min(due, scheduled_) < opt_.batch &&
         now - last_send_ < std::chrono::microseconds(static_cast<long>(opt_.batch_ms * 1000)))
         return;
-    for (auto& c : conns_) {
+    // Round robin, not the first idle one: a connection left unused would sit without a request
+    // past the server's header timeout (pantau's is 10 s from connect, a slowloris bound) and be
+    // closed, and the step that needs it would count a failure.
+    for (std::size_t tried = 0; tried < conns_.size(); ++tried) {
         if (due <= scheduled_)
             break;
+        const std::shared_ptr<http_conn>& c = conns_[next_conn_];
+        next_conn_ = (next_conn_ + 1) % conns_.size();
         if (!c->idle())
             continue;
         last_send_ = now;
