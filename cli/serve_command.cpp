@@ -191,10 +191,10 @@ std::optional<server::server_config> serve_config_from_args(const std::vector<st
         "max-json-depth", po::value<std::size_t>(&config.max_json_depth),
         "arrays and objects inside one another in a JSON body (default 32)")(
         "header-timeout", po::value<std::string>(),
-        "DURATION: the whole request header (and TLS handshake) must arrive within it (default 10s)")(
+        "DURATION: a request header, from its first byte, and a TLS handshake must arrive within it (default 10s)")(
         "read-timeout", po::value<std::string>(), "DURATION: the request body must arrive within it (default 30s)")(
         "idle-timeout", po::value<std::string>(),
-        "DURATION: a kept-alive connection without a request is closed after it (default 60s)")(
+        "DURATION: a connection without a request (a new one too) is closed after it (default 60s)")(
         "max-connections-per-address", po::value<std::size_t>(&config.max_connections_per_address),
         "open connections from one client address (default 500; loopback exempt unless --limit-loopback)")(
         "stream-client-rate", po::value<double>(&config.stream.client_messages_per_second),

@@ -138,9 +138,10 @@ void http_session<Stream>::do_read()
     if (closing_ || state_->stopping())
         return do_close();
     const session_limits& limits = state_->limits();
-    if (served_one_ && buffer_.size() == 0) {
-        // Between requests the client may stay quiet for the idle timeout; once the next request
-        // has begun, its header must arrive within the header timeout (slowloris).
+    if (buffer_.size() == 0) {
+        // Before a request, the first one too, the client may stay quiet for the idle timeout (a
+        // pool may open connections before it needs them); once the request has begun, its header
+        // must arrive within the header timeout (slowloris).
         lowest().expires_after(limits.idle_timeout);
         stream_.async_read_some(buffer_.prepare(first_read_bytes),
                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -278,7 +279,6 @@ void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec, std::
     }
     if (!keep_alive || closing_)
         return do_close();
-    served_one_ = true;
     do_read();
 }
 

@@ -62,7 +62,6 @@ private:
     std::optional<api::http_response> response_; // kept alive until its write completes
     bool writing_ = false;
     bool closing_ = false;
-    bool served_one_ = false; // the idle timeout applies between requests only
 };
 
 extern template class http_session<beast::tcp_stream>;

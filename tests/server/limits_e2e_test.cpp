@@ -130,6 +130,30 @@ TEST_F(Limits, AHeaderSentSlowlyIsCutOffAfterTheHeaderTimeout)
     EXPECT_TRUE(closed);
 }
 
+// A client's pool may open a connection before it has a request: until the first byte the
+// connection is idle, not a slow header, so the header timeout does not close it.
+TEST_F(Limits, ANewConnectionQuietPastTheHeaderTimeoutIsServedWhenItsRequestComes)
+{
+    start([](server_config& c) {
+        c.header_timeout = 1s;
+        c.idle_timeout = 30s;
+    });
+    net::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(srv_->local_endpoint());
+    std::this_thread::sleep_for(1500ms);
+    beast::error_code ec;
+    http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+    req.set(http::field::host, "localhost");
+    http::write(socket, req, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res, ec);
+    ASSERT_FALSE(ec) << "closed before its first request: " << ec.message();
+    EXPECT_EQ(res.result(), http::status::ok);
+}
+
 TEST_F(Limits, ConnectionsPerAddressAreCappedWhenLoopbackIsLimited)
 {
     start([](server_config& c) {
