@@ -88,10 +88,13 @@ struct live_view {
 
 class live_set {
 public:
+    // How long a change of an alert's count alone may wait (below).
+    static constexpr std::int64_t alert_count_every_ms = 10'000;
+
     // The state before any change. Call once, before the first push.
     void load(feed_update initial, std::int64_t now_ms);
     // A committed change, kept (latest state per thing) until the next apply() (an alert whose
-    // count alone changed: up to a second, below).
+    // count alone changed: up to alert_count_every_ms, below).
     void push(feed_update update);
     void push_sources(std::vector<pantau::v1::SourceHealth> changed);
 
@@ -113,11 +116,11 @@ private:
     std::map<stats_key, pantau::v1::DistrictStats> pending_stats_;
     std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
     // A threshold alert's count rises with every report in its district. A raise or a clear goes
-    // out at the next tick; changes of counts alone wait (pending) until a second has passed
-    // since alerts last went out, or go with a raise or clear, so that busy districts' alerts
-    // do not put a frame on every client's wire every tick (alerts go to every filter).
+    // out at the next tick; changes of counts alone wait (pending) until alert_count_every_ms has
+    // passed since alerts last went out, or go with a raise or clear: alerts go to every filter,
+    // and busy districts' counts would otherwise put a frame (of every changed alert) on every
+    // client's wire every tick, or every second a round of them.
     std::int64_t alerts_sent_ms_ = 0;
-    static constexpr std::int64_t alert_count_every_ms = 1000;
     std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
     std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed
     std::optional<steady_time> pending_origin_;
