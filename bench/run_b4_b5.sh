@@ -11,6 +11,8 @@
 #   BUILD_DIR [build-bench]  DISTRICTS [../shared/data/tangerang/kelurahan.geojson]
 #   DATA_ROOT [/dev/shm: tmpfs; give a real-disk directory to include fsync cost]
 #   SERVER_CPU [0]  LOADGEN_CPU [1]  RUNS [5, smoke 1]  PANTAU_TICK_MS [5]  OUT [a fresh temp dir]
+#   PANTAU_CONFIG [none: the built-in defaults] a config file for pantau's serve --config, e.g.
+#     bench/peer_parity.ini (threshold alerts off: the work the Node peer does)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +20,7 @@ mode=full
 case "${1:-}" in
   "") ;;
   --smoke) mode=smoke ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "run_b4_b5.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 esac
 
@@ -28,6 +30,7 @@ data_root=${DATA_ROOT:-/dev/shm}
 server_cpu=${SERVER_CPU:-0}
 loadgen_cpu=${LOADGEN_CPU:-1}
 tick_ms=${PANTAU_TICK_MS:-5}
+pantau_config=${PANTAU_CONFIG:-}
 if [ "$mode" = smoke ]; then runs=${RUNS:-1}; else runs=${RUNS:-5}; fi
 out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pantau-b4b5.XXXXXX")}
 pantau_port=18180
@@ -35,6 +38,10 @@ peer_port=18181
 
 [ -f "$districts" ] || { echo "run_b4_b5.sh: no districts file $districts (set DISTRICTS)" >&2; exit 2; }
 [ -d "$data_root" ] || { echo "run_b4_b5.sh: DATA_ROOT $data_root is not a directory" >&2; exit 2; }
+if [ -n "$pantau_config" ]; then
+  [ -f "$pantau_config" ] || { echo "run_b4_b5.sh: no config file $pantau_config (PANTAU_CONFIG)" >&2; exit 2; }
+  pantau_config=$(cd "$(dirname "$pantau_config")" && pwd)/$(basename "$pantau_config")
+fi
 districts=$(cd "$(dirname "$districts")" && pwd)/$(basename "$districts")
 mkdir -p "$out"
 
@@ -78,7 +85,7 @@ start_server() {
     export PANTAU_API_KEY
     taskset -c "$server_cpu" "$pantau_bin" serve --listen "127.0.0.1:$port" --districts "$districts" \
       --data-dir "$server_dir" --stream-tick-ms "$tick_ms" --max-connections 19500 --public-read \
-      --rate-per-credential 0 > "$log" 2>&1 &
+      --rate-per-credential 0 ${pantau_config:+--config "$pantau_config"} > "$log" 2>&1 &
   else
     port=$peer_port
     taskset -c "$server_cpu" node "$root/bench/peers/node/server.js" --listen "127.0.0.1:$port" \
@@ -165,7 +172,7 @@ done
 
 echo
 echo "Machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms"
+echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms; pantau config ${pantau_config:-none (defaults)}"
 echo "Server on CPU $server_cpu, loadgen on CPU $loadgen_cpu; raw output in $out"
 echo "Kernel floor, 1,000 loopback sends (150 B / 12 kB): before $floor_before; after $(floor 150) / $(floor 12000)"
 echo
