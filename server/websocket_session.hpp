@@ -3,6 +3,7 @@
 #include "auth/rate_limiter.hpp"
 #include "server/net.hpp"
 #include "server/shared_state.hpp"
+#include "stream/fifo.hpp"
 #include "stream/playback_stream.hpp"
 #include "stream/stream_hub.hpp"
 
@@ -12,7 +13,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,7 +98,7 @@ private:
     enum class mode { undecided, live, playback };
     mode mode_ = mode::undecided; // set by the first Subscribe or Resume
     std::unique_ptr<stream::playback_stream> playback_;
-    std::deque<stream::outgoing_frame> playback_frames_;
+    stream::fifo<stream::outgoing_frame> playback_frames_;
     std::uint64_t playback_seq_ = 0;
     net::steady_timer playback_timer_;
 };

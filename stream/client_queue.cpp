@@ -52,7 +52,7 @@ std::uint64_t client_queue::coalesce(const v1::Delta& d, steady_time origin, ste
     // Not emplace(): clang 14 (the fuzz build's) takes the nested struct's default member
     // initializers as not yet parsed and finds no default constructor for it.
     if (!pending_)
-        pending_ = coalesced{};
+        pending_ = std::make_unique<coalesced>();
     if (!over_soft_since_)
         over_soft_since_ = now;
     coalesced& into = *pending_;

@@ -8,6 +8,7 @@
 // A plain value: the hub locks around it, numbers what it queues and counts what it drops.
 
 #include "stream/feed_update.hpp"
+#include "stream/fifo.hpp"
 #include "stream/frame.hpp"
 #include "stream/stream_settings.hpp"
 
@@ -16,8 +17,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -58,7 +59,7 @@ public:
     void drop_pending() { pending_.reset(); }
 
     std::size_t queued_bytes() const { return queued_bytes_; }
-    bool coalescing() const { return pending_.has_value(); }
+    bool coalescing() const { return pending_ != nullptr; }
     // Changes that were never numbered: no history can replay them.
     bool holds_unnumbered() const { return pending_ && !pending_->empty(); }
     bool idle() const { return queued_bytes_ == 0 && !pending_; }
@@ -80,9 +81,11 @@ private:
     std::size_t soft_bytes_;
     std::size_t hard_bytes_;
     std::chrono::milliseconds grace_;
-    std::deque<numbered_message> queue_;
+    fifo<numbered_message> queue_;
     std::size_t queued_bytes_ = 0; // the queue plus the frame being written
-    std::optional<coalesced> pending_; // set: coalescing
+    // Set: coalescing. On the heap: five empty maps are 240 bytes that every idle connection
+    // would carry (docs/benchmarks.md, B6).
+    std::unique_ptr<coalesced> pending_;
     std::optional<steady_time> over_soft_since_;
 };
 

@@ -5,11 +5,11 @@
 // in bytes; a body shared with other streams counts in full, since each stream may be the last to
 // hold it. A plain value: the hub locks around it.
 
+#include "stream/fifo.hpp"
 #include "stream/frame.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,7 +39,7 @@ private:
     std::size_t max_messages_;
     std::size_t max_bytes_;
     std::uint64_t next_seq_;
-    std::deque<numbered_message> ring_; // oldest first
+    fifo<numbered_message> ring_; // oldest first
     std::size_t bytes_ = 0;
 };
 
