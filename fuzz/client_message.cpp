@@ -45,7 +45,7 @@ feed_update known_state()
 }
 
 // Every frame the hub queues is a ServerMessage a client can decode.
-void drain(stream_hub& hub, stream_hub::client_id id, steady_time now)
+void drain(stream_hub& hub, const stream_hub::client_ref& id, steady_time now)
 {
     while (auto frame = hub.next_frame(id, now)) {
         std::string bytes(reinterpret_cast<const char*>(frame->prefix.data()), frame->prefix_size);
