@@ -277,7 +277,8 @@ void websocket_session<Stream>::start_playback(const pantau::v1::Subscribe& s)
                            refused->message);
     playback_ = std::make_unique<stream::playback_stream>(
         std::move(std::get<std::unique_ptr<app::incident_playback>>(started)), s, incidents->districts());
-    spdlog::debug("{}: stream client {} plays back from {} ms", peer_, stream::stream_hub::id_of(client_), s.playback().from_ms());
+    spdlog::debug("{}: stream client {} plays back from {} ms", peer_, stream::stream_hub::id_of(client_),
+                  s.playback().from_ms());
     queue_playback(playback_->start());
     schedule_playback_step();
 }

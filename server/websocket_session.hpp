@@ -31,10 +31,10 @@ using plain_socket = net::basic_stream_socket<tcp, net::strand<net::io_context::
 plain_socket to_plain_socket(beast::tcp_stream&& stream);
 
 // One WebSocket connection on GET /ws (DESIGN §5, docs/stream.md) over the stream an
-// http_session upgraded (Stream = plain_socket or a TLS stream): binary frames, one protobuf message each. Reads
-// ClientMessages and hands them to the stream hub; when the hub wakes it, writes the hub's frames
-// one at a time (a seq prefix and a shared body as two buffers). All of its handlers run on the
-// socket's strand; it lives while it has I/O in flight.
+// http_session upgraded (Stream = plain_socket or a TLS stream): binary frames, one protobuf
+// message each. Reads ClientMessages and hands them to the stream hub; when the hub wakes it,
+// writes the hub's frames one at a time (a seq prefix and a shared body as two buffers). All of
+// its handlers run on the socket's strand; it lives while it has I/O in flight.
 template <class Stream>
 class websocket_session : public stream::stream_client,
                           public session_handle,

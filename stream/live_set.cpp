@@ -193,14 +193,16 @@ live_changes live_set::apply(std::int64_t now_ms)
         stats_[key] = std::make_shared<const v1::DistrictStats>(st);
         out.stats.push_back(std::move(st));
     }
-    // Counts alone go out once their second is up, or with any other alert change (that frame
-    // is sent anyway). An alert's id names its district, rule and raise, so a change to one that
-    // is held and still active can only be its count.
+    // Counts alone go out once their turn is up, or with any other alert change (that frame is
+    // sent anyway); raises and clears once alerts last went out at least alert_gap_ms ago. An
+    // alert's id names its district, rule and raise, so a change to one that is held and still
+    // active can only be its count.
     auto count_only = [&](const v1::Alert& a) { return a.active() && alerts_.contains(a.id()); };
-    const bool counts_due = now_ms - alerts_sent_ms_ >= alert_count_every_ms ||
-                            std::any_of(pending_alerts_.begin(), pending_alerts_.end(),
-                                        [&](const auto& p) { return !count_only(p.second); });
-    if (counts_due) {
+    const std::int64_t since_sent = now_ms - alerts_sent_ms_;
+    const bool due = since_sent >= alert_count_every_ms ||
+                     (since_sent >= alert_gap_ms && std::any_of(pending_alerts_.begin(), pending_alerts_.end(),
+                                                                [&](const auto& p) { return !count_only(p.second); }));
+    if (due) {
         for (auto& [id, a] : pending_alerts_) {
             if (a.active())
                 alerts_[id] = std::make_shared<const v1::Alert>(a);

@@ -88,8 +88,10 @@ struct live_view {
 
 class live_set {
 public:
-    // How long a change of an alert's count alone may wait (below).
+    // How long a change of an alert's count alone may wait, and the least time between two
+    // deltas with alerts, raises and clears included (below).
     static constexpr std::int64_t alert_count_every_ms = 10'000;
+    static constexpr std::int64_t alert_gap_ms = 250;
 
     // The state before any change. Call once, before the first push.
     void load(feed_update initial, std::int64_t now_ms);
@@ -116,10 +118,11 @@ private:
     std::map<stats_key, pantau::v1::DistrictStats> pending_stats_;
     std::map<std::uint64_t, pantau::v1::Alert> pending_alerts_;
     // A threshold alert's count rises with every report in its district. A raise or a clear goes
-    // out at the next tick; changes of counts alone wait (pending) until alert_count_every_ms has
-    // passed since alerts last went out, or go with a raise or clear: alerts go to every filter,
-    // and busy districts' counts would otherwise put a frame (of every changed alert) on every
-    // client's wire every tick, or every second a round of them.
+    // out at the next tick at least alert_gap_ms after alerts last went out; changes of counts
+    // alone wait (pending) until alert_count_every_ms has passed, or go with a raise or clear.
+    // Alerts go to every filter, so each delta with alerts is a round of writes to every client:
+    // busy districts' counts would otherwise make one every tick, and a storm of raises (a flood
+    // crossing thresholds district after district) one per raise; an operator does not see 250 ms.
     std::int64_t alerts_sent_ms_ = 0;
     std::map<std::string, pantau::v1::SourceHealth> pending_sources_;
     std::map<std::string, std::optional<pantau::v1::Vehicle>> pending_vehicles_; // nullopt: removed

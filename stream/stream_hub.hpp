@@ -131,7 +131,8 @@ private:
 
     // The parts of on_message; each returns the snapshot job its caller must build, if any.
     snapshot_job subscribe(connection& c, const pantau::v1::Subscribe& s, std::int64_t now_ms, steady_time now);
-    snapshot_job resume(connection& c, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now, wake_list& wake);
+    snapshot_job resume(connection& c, const pantau::v1::Resume& r, std::int64_t now_ms, steady_time now,
+                        wake_list& wake);
     // Returns whether the stream lost updates, so that a Resume needs a snapshot.
     bool attach(connection& c, stream_state& s, wake_list& wake);
     // Asks for a snapshot of the stream's filter: sent at once when this version's is built.

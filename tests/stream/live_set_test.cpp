@@ -174,11 +174,13 @@ TEST(LiveSet, AlertsAndSourcesGoToEveryFilterAndAClearedAlertLeavesTheSnapshot)
 
 // Busy districts' alerts count up with every report, and alerts go to every client: counts
 // alone go out at most every alert_count_every_ms (or with a raise or clear, whose frame is sent
-// anyway), a raise or clear at the next tick, and the newest count is never lost.
-TEST(LiveSet, AlertCountsAloneGoOutAtMostEveryTenSecondsRaisesAndClearsAtOnce)
+// anyway), a raise or clear at the next tick once alert_gap_ms has passed since alerts last went
+// out, and the newest count is never lost.
+TEST(LiveSet, AlertCountsAloneGoOutEveryTenSecondsRaisesAndClearsAtMostEveryQuarterSecond)
 {
     constexpr std::int64_t every = live_set::alert_count_every_ms;
-    static_assert(every == 10'000, "docs/stream.md names the period");
+    constexpr std::int64_t gap = live_set::alert_gap_ms;
+    static_assert(every == 10'000 && gap == 250, "docs/stream.md names the periods");
     live_set live;
     live.load({}, t0);
     auto counted = [](std::uint64_t id, std::uint32_t count, bool active = true) {
@@ -206,17 +208,21 @@ TEST(LiveSet, AlertCountsAloneGoOutAtMostEveryTenSecondsRaisesAndClearsAtOnce)
 
     push({counted(7, 8)});
     EXPECT_TRUE(live.apply(t0 + every + 5).alerts.empty());
-    push({counted(8, 1)}); // another alert's raise takes the waiting count with it
-    const live_changes raised = live.apply(t0 + every + 10);
-    ASSERT_EQ(raised.alerts.size(), 2u);
-    EXPECT_EQ(raised.alerts[0].count(), 8u);
+    push({counted(8, 1)}); // another alert's raise, right after alerts went out: it waits its gap
+    EXPECT_TRUE(live.apply(t0 + every + 10).alerts.empty());
+    push({counted(9, 1)}); // and a second raise joins it: one delta for both
+    const live_changes raised = live.apply(t0 + every + gap);
+    ASSERT_EQ(raised.alerts.size(), 3u);
+    EXPECT_EQ(raised.alerts[0].count(), 8u); // the waiting count goes with them
     EXPECT_EQ(raised.alerts[1].id(), 8u);
+    EXPECT_EQ(raised.alerts[2].id(), 9u);
 
-    push({counted(7, 9), counted(7, 9, false)}); // cleared within its turn: at once
-    const live_changes cleared = live.apply(t0 + every + 15);
+    push({counted(7, 9), counted(7, 9, false)}); // cleared: after the gap, not after the count's turn
+    EXPECT_TRUE(live.apply(t0 + every + gap + 5).alerts.empty());
+    const live_changes cleared = live.apply(t0 + every + 2 * gap);
     ASSERT_EQ(cleared.alerts.size(), 1u);
     EXPECT_FALSE(cleared.alerts[0].active());
-    EXPECT_EQ(live.view()->snapshot_for(stream_filter{}, t0 + every + 15).alerts_size(), 1); // 8 is left
+    EXPECT_EQ(live.view()->snapshot_for(stream_filter{}, t0 + every + 2 * gap).alerts_size(), 2); // 8 and 9 left
 }
 
 TEST(LiveSet, StatsGoOnlyToFiltersThatWantThem)
