@@ -1,6 +1,6 @@
 #pragma once
 
-// A first-in first-out queue that holds no memory while empty. std::deque allocates a map and a
+// A first-in first-out queue that holds no memory until used. std::deque allocates a map and a
 // 512-byte block as soon as it is constructed, and a connection holds three queues (its frames,
 // its stream's history for Resume, a playback's frames) that are empty or nearly so for an idle
 // client: at 19,000 clients that was 27 MB for nothing (docs/benchmarks.md, B6). Items live in
@@ -28,14 +28,17 @@ public:
     {
         items_[head_] = T{}; // let go of what it holds now, not when the front is compacted
         if (++head_ == items_.size()) {
-            clear();
+            // Emptied by use: keep the capacity, or a busy connection would allocate and free
+            // once per frame (an idle one keeps room for the few it last held).
+            items_.clear();
+            head_ = 0;
         } else if (head_ >= compact_from && 2 * head_ >= items_.size()) {
             items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
             head_ = 0;
         }
     }
 
-    // Empty, and its memory given back.
+    // Empty, and its memory given back (a dropped queue, a forgotten history).
     void clear()
     {
         std::vector<T>().swap(items_);

@@ -1,5 +1,5 @@
 // The queue behind a connection's frames and a stream's history: order kept across compaction,
-// and no memory held once empty.
+// and what a popped item holds let go at once.
 #include "stream/fifo.hpp"
 
 #include <gtest/gtest.h>
