@@ -70,10 +70,17 @@ std::optional<std::int64_t> incident_engine::close_due(const incident& inc) cons
 
 void incident_engine::refile_due(const incident& inc, std::optional<std::int64_t> due_before)
 {
-    if (due_before)
-        closing_.erase({*due_before, inc.id});
-    if (const auto due = close_due(inc))
+    const auto due = close_due(inc);
+    // A report moves an open incident's due time on: reuse its node rather than free and allocate.
+    auto node = due_before ? closing_.extract({*due_before, inc.id}) : decltype(closing_)::node_type{};
+    if (!due)
+        return;
+    if (node.empty()) {
         closing_.emplace(*due, inc.id);
+        return;
+    }
+    node.value() = {*due, inc.id};
+    closing_.insert(std::move(node));
 }
 
 std::vector<std::uint64_t> incident_engine::due_to_close(std::int64_t now_ms, std::size_t limit) const

@@ -245,14 +245,16 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
         return std::nullopt;
     const spatial_bucket& bucket = found->second;
     const dedup_rule& rule = config_.rule_for(r.type);
-    // Enough cells around the report's cell to cover the radius; east-west, cells narrow with
-    // latitude, so the reach is counted at the most poleward latitude the radius can touch. One
-    // cell more each way than the arithmetic needs: rounding must never cost a candidate.
-    const double span_deg = rule.radius_m / metres_per_degree;
-    const double cos_lat = std::max(0.01, std::cos(std::min(89.0, std::fabs(r.lat) + span_deg) * std::numbers::pi / 180));
-    const auto reach_y = static_cast<std::int64_t>(std::ceil(span_deg / bucket.cell_deg)) + 1;
-    const auto reach_x = static_cast<std::int64_t>(std::ceil(span_deg / (bucket.cell_deg * cos_lat))) + 1;
-    const cell_key centre = bucket.key_of(r.lon, r.lat, r.observed_at_ms);
+    // The cells a point within the radius can lie in: those under the box of the radius around
+    // the report. East-west, degrees shrink with latitude, so the box's width is counted at the
+    // most poleward latitude the radius can touch. The box is 0.1 % wider than the arithmetic
+    // needs (haversine against its flat bound, and rounding): that may add a cell, never lose one.
+    const double span_y = rule.radius_m / metres_per_degree * 1.001;
+    const double cos_lat = std::max(0.01, std::cos(std::min(89.0, std::fabs(r.lat) + span_y) * std::numbers::pi / 180));
+    const double span_x = span_y / cos_lat;
+    const auto cell_of = [&](double deg) { return static_cast<std::int64_t>(std::floor(deg / bucket.cell_deg)); };
+    const std::int64_t first_x = cell_of(r.lon - span_x), last_x = cell_of(r.lon + span_x);
+    const std::int64_t first_y = cell_of(r.lat - span_y), last_y = cell_of(r.lat + span_y);
     // Reports can arrive out of order: the window counts either way from the incident's last one.
     const std::int64_t first_slot = floor_div(r.observed_at_ms - rule.window_ms, bucket.slot_ms);
     const std::int64_t last_slot = floor_div(r.observed_at_ms + rule.window_ms, bucket.slot_ms);
@@ -261,9 +263,9 @@ std::optional<std::uint64_t> incident_engine::nearest_open(const report& r) cons
     std::optional<std::uint64_t> best, best_closed;
     double best_distance = 0, best_closed_distance = 0;
     for (std::int64_t slot = first_slot; slot <= last_slot; ++slot) {
-        for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
-            for (std::int64_t dx = -reach_x; dx <= reach_x; ++dx) {
-                auto cell = bucket.cells.find({centre.x + dx, centre.y + dy, slot});
+        for (std::int64_t y = first_y; y <= last_y; ++y) {
+            for (std::int64_t x = first_x; x <= last_x; ++x) {
+                auto cell = bucket.cells.find({x, y, slot});
                 if (cell == bucket.cells.end())
                     continue;
                 for (const indexed_point& p : cell->second) {
@@ -304,20 +306,48 @@ void incident_engine::index_point(const incident& inc)
 }
 
 // `last_report_ms` is the one the incident was indexed with (join moves it on).
-bool incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
+void incident_engine::unindex_point(const incident& inc, std::int64_t last_report_ms)
 {
     if (keeps_ != keeps::everything || !inc.area_geojson.empty() || !inc.alert_key.empty())
-        return false;
+        return;
     auto b = open_points_.find(bucket_of(inc.category, inc.type));
     if (b == open_points_.end())
-        return false;
+        return;
     auto cell = b->second.cells.find(b->second.key_of(inc.lon, inc.lat, last_report_ms));
     if (cell == b->second.cells.end())
-        return false;
-    const auto erased = std::erase_if(cell->second, [&](const indexed_point& p) { return p.id == inc.id; });
+        return;
+    std::erase_if(cell->second, [&](const indexed_point& p) { return p.id == inc.id; });
     if (cell->second.empty())
         b->second.cells.erase(cell);
-    return erased > 0;
+}
+
+// The dedup index files a point by its last report: move it on, in place while its cell stays the
+// same. Nothing to move for one not indexed (yet): an area, an alert, a closed one, or the
+// incident this very report opens.
+void incident_engine::reindex_point(const incident& inc, std::int64_t indexed_with_ms)
+{
+    if (keeps_ != keeps::everything || !inc.area_geojson.empty() || !inc.alert_key.empty())
+        return;
+    auto b = open_points_.find(bucket_of(inc.category, inc.type));
+    if (b == open_points_.end())
+        return;
+    spatial_bucket& bucket = b->second;
+    const cell_key from = bucket.key_of(inc.lon, inc.lat, indexed_with_ms);
+    const cell_key to = bucket.key_of(inc.lon, inc.lat, inc.last_report_ms);
+    auto cell = bucket.cells.find(from);
+    if (cell == bucket.cells.end())
+        return;
+    auto entry = std::find_if(cell->second.begin(), cell->second.end(), [&](const indexed_point& p) { return p.id == inc.id; });
+    if (entry == cell->second.end())
+        return;
+    entry->last_report_ms = inc.last_report_ms;
+    if (from == to)
+        return;
+    const indexed_point moved = *entry;
+    cell->second.erase(entry);
+    if (cell->second.empty())
+        bucket.cells.erase(cell);
+    bucket.cells[to].push_back(moved);
 }
 
 std::string incident_engine::alert_index_key(std::string_view source, std::string_view alert_key)
@@ -377,12 +407,9 @@ void incident_engine::join(incident& inc, const report& r, const district_join& 
         inc.severity = std::max(inc.severity, r.severity);
     inc.first_report_ms = std::min(inc.first_report_ms, r.observed_at_ms);
     if (r.observed_at_ms > inc.last_report_ms) {
-        // The dedup index files it by its last report: move it on. Nothing to move for one not
-        // indexed (yet): an area, an alert, a closed one, or the incident this very report opens.
-        const bool moved = unindex_point(inc, inc.last_report_ms);
+        const std::int64_t indexed_with = inc.last_report_ms;
         inc.last_report_ms = r.observed_at_ms;
-        if (moved)
-            index_point(inc);
+        reindex_point(inc, indexed_with);
     }
     ++inc.report_count;
     if (std::find(inc.sources.begin(), inc.sources.end(), r.source) == inc.sources.end())

@@ -370,7 +370,8 @@ private:
     void index_alert(const incident& inc);
     static std::string alert_index_key(std::string_view source, std::string_view alert_key);
     void index_point(const incident& inc);
-    bool unindex_point(const incident& inc, std::int64_t last_report_ms); // false: it was not indexed
+    void unindex_point(const incident& inc, std::int64_t last_report_ms);
+    void reindex_point(const incident& inc, std::int64_t indexed_with_ms);
     std::string bucket_of(category c, std::string_view type) const;
     // Aging (core/incident_aging.cpp). When an incident ends by itself, as it is now: its alert's
     // expiry, else its last report plus its type's auto-close time; nullopt for never.

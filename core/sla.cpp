@@ -168,14 +168,29 @@ std::vector<agency_summary> agency_summaries(const std::map<std::uint64_t, incid
 
 void sla_watch::track(std::uint64_t id, std::optional<std::int64_t> deadline_ms)
 {
-    if (auto it = deadline_of_.find(id); it != deadline_of_.end()) {
-        by_deadline_.erase({it->second, id});
+    auto it = deadline_of_.find(id);
+    if (it == deadline_of_.end()) {
+        if (deadline_ms) {
+            deadline_of_.emplace(id, *deadline_ms);
+            by_deadline_.insert({*deadline_ms, id});
+        }
+        return;
+    }
+    if (deadline_ms == it->second)
+        return;
+    // Tracked every time an incident changes: reuse the node rather than free and allocate.
+    auto node = by_deadline_.extract({it->second, id});
+    if (!deadline_ms) {
         deadline_of_.erase(it);
+        return;
     }
-    if (deadline_ms) {
-        deadline_of_[id] = *deadline_ms;
+    it->second = *deadline_ms;
+    if (node.empty()) {
         by_deadline_.insert({*deadline_ms, id});
+        return;
     }
+    node.value() = {*deadline_ms, id};
+    by_deadline_.insert(std::move(node));
 }
 
 std::vector<std::uint64_t> sla_watch::due(std::int64_t now_ms)
