@@ -44,20 +44,25 @@ void stream_hub::push(feed_update update)
 {
     std::function<void()> request;
     {
-        std::lock_guard lock(mutex_);
-        live_.push(std::move(update));
-        if (flush_request_ && !flush_requested_ && last_flush_was_quiet_) {
-            flush_requested_ = true;
-            request = flush_request_; // at most once a tick: the copy is cheap enough
-        }
+        std::lock_guard lock(incoming_mutex_);
+        incoming_.push_back(std::move(update));
+        request = take_flush_request_locked();
     }
     if (request)
         request();
 }
 
+std::function<void()> stream_hub::take_flush_request_locked()
+{
+    if (!flush_request_ || flush_requested_ || !last_flush_was_quiet_ || incoming_.empty())
+        return {};
+    flush_requested_ = true;
+    return flush_request_; // at most once a tick: the copy is cheap enough
+}
+
 void stream_hub::set_flush_request(std::function<void()> request)
 {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(incoming_mutex_);
     flush_request_ = std::move(request);
 }
 
@@ -70,15 +75,23 @@ void stream_hub::set_source_hooks(sources_hook snapshot, sources_hook changed)
 
 void stream_hub::flush(std::int64_t now_ms, steady_time now)
 {
+    std::vector<feed_update> incoming;
+    {
+        std::lock_guard lock(incoming_mutex_);
+        incoming.swap(incoming_);
+        flush_requested_ = false;
+    }
     wake_list wake;
+    bool quiet = false;
     {
         std::lock_guard lock(mutex_);
         now_ms_ = now_ms;
-        flush_requested_ = false;
+        for (feed_update& update : incoming)
+            live_.push(std::move(update));
         if (changed_sources_)
             live_.push_sources(changed_sources_());
         const live_changes changes = live_.apply(now_ms);
-        last_flush_was_quiet_ = changes.empty();
+        quiet = changes.empty();
         woken_set woken;
         if (!changes.empty()) {
             tick_deltas deltas(changes);
@@ -99,6 +112,15 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
     }
     notify(wake);
+    std::function<void()> request;
+    {
+        // A change pushed while this flush ran, after a quiet one, goes out at once too.
+        std::lock_guard lock(incoming_mutex_);
+        last_flush_was_quiet_ = quiet;
+        request = take_flush_request_locked();
+    }
+    if (request)
+        request();
 }
 
 void stream_hub::heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken)

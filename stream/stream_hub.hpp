@@ -152,6 +152,7 @@ private:
     std::uint64_t drop_queue_locked(connection& c);
     connection& attached(const stream_state& s);
     void close_slow(connection& c, wake_list& wake);
+    std::function<void()> take_flush_request_locked();
     void heartbeat_or_close(std::int64_t now_ms, steady_time now, wake_list& wake, woken_set& woken);
     void wake_once(client_id id, wake_list& wake, woken_set& woken);
     void record_latency(steady_time origin, steady_time now);
@@ -160,9 +161,13 @@ private:
     const stream_settings settings_;
     stream_counters counters_;
     mutable std::mutex mutex_;
-    std::function<void()> flush_request_;
-    bool last_flush_was_quiet_ = true; // under mutex_: the last flush had nothing to send
-    bool flush_requested_ = false;     // under mutex_: a request is on its way to flush
+    // Pushed changes wait for the next flush under a lock of their own, so that a commit never
+    // waits for a flush in progress: the log's writer thread pushes, and replies wait on it.
+    std::mutex incoming_mutex_;
+    std::vector<feed_update> incoming_;   // under incoming_mutex_
+    std::function<void()> flush_request_; // under incoming_mutex_
+    bool last_flush_was_quiet_ = true;    // under incoming_mutex_: the last flush had nothing to send
+    bool flush_requested_ = false;        // under incoming_mutex_: a request is on its way to flush
     sources_hook snapshot_sources_, changed_sources_;
 
     live_set live_;
