@@ -9,6 +9,10 @@
 // - M keep-alive HTTP connections posting protobuf ReportBatch to /api/v1/reports at a fixed
 //   rate or a ramp of rates, at most one request in flight per connection (HTTP/1.1).
 //
+// With --peer nchan it drives B5's broker peer, nginx with Nchan (bench/loadgen_nchan.hpp),
+// instead: clients open /sub/<channel> and send nothing, each report is one POST of the
+// ServerMessage pantau would send for it, and frames are scanned alike but seq is not checked.
+//
 // Latency, report → client: every report carries its send time as observed_at_ms (wall clock,
 // set when its request is built), and an incident's last_report_ms is the newest observed_at
 // of its reports; a client that receives the upsert records now − last_report_ms. Both ends
@@ -19,6 +23,7 @@
 // Usage: see usage() below, or pantau_loadgen --help.
 
 #include "api/net.hpp"
+#include "bench/loadgen_nchan.hpp"
 #include "geo/hierarchy.hpp"
 #include "geo/locator.hpp"
 
@@ -37,6 +42,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -144,6 +150,7 @@ struct options {
     bool stop_on_fail = true;
     bool require_deliveries = false;
     std::uint64_t seed = 1;
+    bool nchan = false; // --peer nchan: nginx + Nchan rather than pantau or the Node peer
 };
 
 // Counters of one step (or of the warm-up); a new one starts at each step.
@@ -186,6 +193,7 @@ private:
     beast::flat_buffer buffer_;
     loadgen& lg_;
     std::optional<std::string> district_;
+    std::string path_;
     std::string subscribe_;
     std::uint64_t next_seq_ = 1;
     bool snapshot_seen_ = false;
@@ -196,7 +204,7 @@ public:
     http_conn(net::io_context& io, loadgen& lg) : stream_(io), retry_(io), lg_(lg) {}
     void start(const tcp::endpoint& ep);
     bool idle() const { return ready_ && !busy_; }
-    void post(std::string body, std::size_t reports, std::uint64_t expected);
+    void post(const std::string& target, std::string body, std::size_t reports, std::uint64_t expected);
 
 private:
     void on_connect(beast::error_code ec);
@@ -219,8 +227,10 @@ private:
 
 class loadgen {
 public:
-    loadgen(const options& o, std::vector<place> places, std::vector<std::string> codes)
-        : opt_(o), places_(std::move(places)), codes_(std::move(codes)), timer_(io_), rng_(o.seed),
+    loadgen(const options& o, std::vector<place> places, std::vector<std::string> codes,
+            std::vector<std::string> names)
+        : opt_(o), places_(std::move(places)), codes_(std::move(codes)), names_(std::move(names)),
+          level_(std::filesystem::path(o.districts).stem().string()), timer_(io_), rng_(o.seed),
           ep_(net::ip::make_address(o.host), o.port)
     {
         run_id_ = std::to_string(wall_us());
@@ -250,12 +260,16 @@ private:
     void tick();
     void pump();
     void end_step();
+    std::uint64_t clients_for(const place& p) const;
     std::string make_batch(std::size_t n, std::uint64_t& expected);
+    std::string make_nchan_delta(std::uint64_t& expected, std::string& target);
     void print_step(const char* label, const step_stats& s) const;
 
     options opt_;
     std::vector<place> places_;
     std::vector<std::string> codes_;
+    std::vector<std::string> names_; // beside codes_
+    std::string level_;              // the level's name as pantau gives it: the file's stem
     std::map<std::size_t, std::uint64_t> subscribers_; // district index → clients subscribed to it
     net::io_context io_;
     net::steady_timer timer_;
@@ -284,6 +298,7 @@ private:
 
 void ws_client::start(const tcp::endpoint& ep)
 {
+    path_ = lg_.opt().nchan ? pantau::bench::nchan::subscribe_path(district_) : "/ws";
     pantau::v1::ClientMessage msg;
     auto* s = msg.mutable_subscribe();
     s->set_want_incidents(true);
@@ -303,13 +318,18 @@ void ws_client::on_connect(beast::error_code ec)
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     ws_.read_message_max(64u << 20); // a snapshot of a busy wall can be large
     ws_.binary(true);
-    ws_.async_handshake(lg_.opt().host, "/ws", beast::bind_front_handler(&ws_client::on_handshake, shared_from_this()));
+    ws_.async_handshake(lg_.opt().host, path_, beast::bind_front_handler(&ws_client::on_handshake, shared_from_this()));
 }
 
 void ws_client::on_handshake(beast::error_code ec)
 {
     if (ec)
         return lg_.on_client_lost();
+    // Nchan subscribes on the handshake and sends no snapshot: the client is ready now.
+    if (lg_.opt().nchan) {
+        lg_.on_subscribed();
+        return do_read();
+    }
     ws_.async_write(net::buffer(subscribe_), beast::bind_front_handler(&ws_client::on_subscribed, shared_from_this()));
 }
 
@@ -393,7 +413,8 @@ bool ws_client::scan(const unsigned char* p, std::size_t n)
     }
     if (!in.ConsumedEntireMessage())
         return false;
-    if (seq != next_seq_)
+    // Nchan sends every subscriber of a channel the same bytes, so its frames have no seq to check.
+    if (seq != next_seq_ && !lg_.opt().nchan)
         ++s.seq_errors;
     next_seq_ = seq + 1;
     if (snapshot && !snapshot_seen_) {
@@ -429,18 +450,19 @@ void http_conn::on_connect(beast::error_code ec)
     lg_.on_http_ready();
 }
 
-void http_conn::post(std::string body, std::size_t reports, std::uint64_t expected)
+void http_conn::post(const std::string& target, std::string body, std::size_t reports, std::uint64_t expected)
 {
     busy_ = true;
     reports_ = reports;
     expected_ = expected;
     req_ = {};
     req_.method(http::verb::post);
-    req_.target("/api/v1/reports");
+    req_.target(target);
     req_.version(11);
     req_.set(http::field::host, lg_.opt().host);
-    req_.set(http::field::content_type, "application/x-protobuf");
-    if (!lg_.opt().api_key.empty())
+    // Nchan sends a message published as application/octet-stream in a binary frame.
+    req_.set(http::field::content_type, lg_.opt().nchan ? "application/octet-stream" : "application/x-protobuf");
+    if (!lg_.opt().api_key.empty() && !lg_.opt().nchan)
         req_.set("X-API-Key", lg_.opt().api_key);
     req_.keep_alive(true);
     req_.body() = std::move(body);
@@ -508,8 +530,9 @@ int loadgen::run()
         clients_.push_back(std::make_shared<ws_client>(
             io_, *this, opt_.per_district ? std::optional<std::string>(codes_[i % codes_.size()]) : std::nullopt));
     connect_deadline_ = steady::now() + std::chrono::milliseconds(static_cast<long>(opt_.connect_timeout_s * 1000));
-    std::fprintf(stderr, "loadgen: subscribing %zu clients (%s) to ws://%s:%u/ws\n", opt_.clients,
-                 opt_.per_district ? "one kelurahan each" : "all incidents", opt_.host.c_str(), opt_.port);
+    std::fprintf(stderr, "loadgen: subscribing %zu clients (%s) to ws://%s:%u%s\n", opt_.clients,
+                 opt_.per_district ? "one kelurahan each" : "all incidents", opt_.host.c_str(), opt_.port,
+                 opt_.nchan ? "/sub/<channel> (Nchan)" : "/ws");
     connect_more();
     if (opt_.clients == 0)
         start_load();
@@ -623,6 +646,9 @@ void loadgen::start_load()
                                   (opt_.warmup_s > 0 ? opt_.warmup_s : opt_.step_s) * 1e6));
     stats_.offered = rate_;
     scheduled_ = 0;
+    if (opt_.nchan)
+        std::printf("peer nchan: each report is one POST to /pub/all,<kelurahan>; Nchan's frames carry no seq, "
+                    "so the seq check is off\n");
     std::printf("%-8s %10s %10s %10s %12s %10s %8s %8s %8s %8s %7s\n", "step", "offered/s", "acked/s", "unsent/s",
                 "deliveries/s", "frames/s", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors");
     std::fflush(stdout);
@@ -688,20 +714,43 @@ void loadgen::pump()
         last_send_ = now;
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(opt_.batch, due - scheduled_));
         std::uint64_t expected = 0;
-        std::string body = make_batch(n, expected);
+        std::string target = "/api/v1/reports";
+        std::string body = opt_.nchan ? make_nchan_delta(expected, target) : make_batch(n, expected);
         scheduled_ += n;
         stats_.sent += n;
-        c->post(std::move(body), n, expected);
+        c->post(target, std::move(body), n, expected);
     }
+}
+
+// The reports' kinds, with the agency pantau's built-in routing gives each (docs/config.md): the
+// Nchan peer's messages carry it as pantau's do.
+struct report_kind {
+    pantau::v1::Category category;
+    const char* type;
+    const char* agency;
+};
+constexpr report_kind kinds[] = {
+    {pantau::v1::COMPLAINT, "garbage", "DLH"},
+    {pantau::v1::COMPLAINT, "road_damage", "Dinas PUPR"},
+    {pantau::v1::COMPLAINT, "streetlight_out", "Disperkimtan"},
+    {pantau::v1::COMPLAINT, "fallen_tree", "DLH"},
+    {pantau::v1::TRANSPORT, "traffic_jam", "Dishub"},
+    {pantau::v1::TRANSPORT, "accident", "Dishub"},
+    {pantau::v1::DISASTER, "flood", "BPBD"},
+    {pantau::v1::DISASTER, "fire", "Damkar"}};
+constexpr const char* report_text = "loadgen report"; // pantau makes it the incident's title
+
+// How many clients a report at p is for: all of them, or those that follow its kelurahan.
+std::uint64_t loadgen::clients_for(const place& p) const
+{
+    if (!opt_.per_district)
+        return opt_.clients;
+    const auto it = subscribers_.find(p.district);
+    return it == subscribers_.end() ? 0 : it->second;
 }
 
 std::string loadgen::make_batch(std::size_t n, std::uint64_t& expected)
 {
-    static constexpr std::pair<pantau::v1::Category, const char*> kinds[] = {
-        {pantau::v1::COMPLAINT, "garbage"},     {pantau::v1::COMPLAINT, "road_damage"},
-        {pantau::v1::COMPLAINT, "streetlight_out"}, {pantau::v1::COMPLAINT, "fallen_tree"},
-        {pantau::v1::TRANSPORT, "traffic_jam"}, {pantau::v1::TRANSPORT, "accident"},
-        {pantau::v1::DISASTER, "flood"},        {pantau::v1::DISASTER, "fire"}};
     const std::int64_t now_ms = wall_us() / 1000;
     pantau::v1::ReportBatch batch;
     std::uniform_int_distribution<std::size_t> pick_place(0, places_.size() - 1);
@@ -712,30 +761,55 @@ std::string loadgen::make_batch(std::size_t n, std::uint64_t& expected)
         auto* r = batch.add_reports();
         r->set_source("loadgen");
         r->set_external_id("lg-" + run_id_ + "-" + std::to_string(next_report_++));
-        r->set_category(k.first);
-        r->set_type(k.second);
+        r->set_category(k.category);
+        r->set_type(k.type);
         r->set_severity(pantau::v1::MODERATE);
         r->mutable_point()->set_lon(p.lon);
         r->mutable_point()->set_lat(p.lat);
-        r->set_text("loadgen report");
+        r->set_text(report_text);
         r->set_observed_at_ms(now_ms);
-        if (opt_.per_district) {
-            const auto it = subscribers_.find(p.district);
-            expected += it == subscribers_.end() ? 0 : it->second;
-        } else {
-            expected += opt_.clients;
-        }
+        expected += clients_for(p);
     }
     return batch.SerializeAsString();
 }
 
+// One report for the Nchan peer: the incident it would make, drawn as make_batch() draws a report,
+// published to "all" and to its kelurahan.
+std::string loadgen::make_nchan_delta(std::uint64_t& expected, std::string& target)
+{
+    std::uniform_int_distribution<std::size_t> pick_place(0, places_.size() - 1);
+    std::uniform_int_distribution<std::size_t> pick_kind(0, std::size(kinds) - 1);
+    const place& p = places_[pick_place(rng_)];
+    const auto& k = kinds[pick_kind(rng_)];
+    pantau::bench::nchan::incident inc;
+    inc.id = ++next_report_;
+    inc.category = k.category;
+    inc.type = k.type;
+    inc.agency = k.agency;
+    inc.title = report_text;
+    inc.lon = p.lon;
+    inc.lat = p.lat;
+    inc.level = level_;
+    inc.code = codes_[p.district];
+    inc.name = names_[p.district];
+    inc.observed_at_ms = wall_us() / 1000;
+    expected += clients_for(p);
+    target = pantau::bench::nchan::publish_path(inc.code);
+    return pantau::bench::nchan::delta(inc);
+}
+
 void loadgen::on_reply(std::size_t reports, std::uint64_t expected, unsigned status, const std::string& body)
 {
+    if (opt_.nchan && pantau::bench::nchan::acknowledged(status)) {
+        stats_.acked += reports;
+        stats_.expected += expected;
+        return;
+    }
     if (status == 503) {
         ++stats_.busy;
         return;
     }
-    if (status != 200 && status != 422) {
+    if (opt_.nchan || (status != 200 && status != 422)) {
         ++stats_.http_errors;
         if (stats_.http_errors <= 3)
             std::fprintf(stderr, "loadgen: HTTP %u: %.200s\n", status, body.c_str());
@@ -811,6 +885,7 @@ const char* usage_text =
     "                      [--http-conns M] [--batch B] [--batch-ms T] [--rate R | --rates R1,R2,... | --ramp FROM:TO:FACTOR]\n"
     "                      [--step-s S] [--warmup-s W] [--p99-ms X] [--connect-concurrency K]\n"
     "                      [--connect-timeout-s T] [--code-field F] [--seed S] [--no-stop] [--require-deliveries]\n"
+    "                      [--peer pantau|nchan]\n"
     "Subscribes N WebSocket clients to ws://TARGET/ws (default 127.0.0.1:8080, 1000 clients, all incidents;\n"
     "district: client i follows kelurahan i mod count), then posts protobuf ReportBatch to /api/v1/reports\n"
     "over M keep-alive connections (default 4; at most B = 50 reports a request, sent when full or T = 2 ms\n"
@@ -819,7 +894,11 @@ const char* usage_text =
     "delivered to clients/s, frames/s, report -> client latency percentiles, errors. Reports are random\n"
     "points inside the districts of FILE (the same layer the server loaded). The ramp stops after the first\n"
     "step that falls behind (over 5 % unsent, or under half acknowledged), unless --no-stop. The last line is\n"
-    "RESULT sustained_reports_s=...: the highest step that kept up with p99 <= --p99-ms (default 10) and no errors.\n";
+    "RESULT sustained_reports_s=...: the highest step that kept up with p99 <= --p99-ms (default 10) and no errors.\n"
+    "--peer nchan drives nginx + Nchan (bench/peers/nchan) instead: clients open ws://TARGET/sub/all or\n"
+    "/sub/<kelurahan code> and are ready on the handshake; each report is one POST (--batch 1, the default\n"
+    "there) to /pub/all,<code> of the ServerMessage pantau would send for it, acknowledged by 201 or 202.\n"
+    "Nchan's frames have no seq, so that check is off.\n";
 
 double parse_number(const std::string& flag, const std::string& v)
 {
@@ -838,6 +917,7 @@ double parse_number(const std::string& flag, const std::string& v)
 options parse_options(int argc, char** argv)
 {
     options o;
+    bool batch_given = false;
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
@@ -883,6 +963,7 @@ options parse_options(int argc, char** argv)
             o.batch_ms = parse_number(flag, v);
         } else if (flag == "--batch") {
             o.batch = static_cast<std::size_t>(parse_number(flag, v));
+            batch_given = true;
         } else if (flag == "--rate") {
             o.rates = {parse_number(flag, v)};
         } else if (flag == "--rates") {
@@ -910,6 +991,10 @@ options parse_options(int argc, char** argv)
             o.connect_concurrency = static_cast<std::size_t>(parse_number(flag, v));
         } else if (flag == "--connect-timeout-s") {
             o.connect_timeout_s = parse_number(flag, v);
+        } else if (flag == "--peer") {
+            if (v != "pantau" && v != "nchan")
+                throw usage_error("--peer: pantau or nchan, got " + v);
+            o.nchan = v == "nchan";
         } else if (flag == "--seed") {
             o.seed = static_cast<std::uint64_t>(parse_number(flag, v));
         } else {
@@ -924,6 +1009,11 @@ options parse_options(int argc, char** argv)
         throw usage_error("--http-conns, --batch, --step-s and --connect-concurrency must be above 0");
     if (o.batch > 10000)
         throw usage_error("--batch: at most 10000 reports a request");
+    // Nchan publishes a request's body as one message, so a request carries one report.
+    if (o.nchan && !batch_given)
+        o.batch = 1;
+    if (o.nchan && o.batch != 1)
+        throw usage_error("--peer nchan: one report a request, so --batch 1");
     if (o.api_key.empty())
         if (const char* key = std::getenv("PANTAU_API_KEY"))
             o.api_key = key;
@@ -977,13 +1067,15 @@ int main(int argc, char** argv)
         spec.source.code_field = o.code_field;
         pantau::geo::load_report report;
         const auto h = pantau::geo::hierarchy::load({spec}, report);
-        std::vector<std::string> codes;
-        for (const auto& d : h.at(0).districts())
+        std::vector<std::string> codes, names;
+        for (const auto& d : h.at(0).districts()) {
             codes.push_back(d.code);
+            names.push_back(d.name);
+        }
         auto places = make_places(h, o.seed);
         if (places.empty())
             throw std::runtime_error(o.districts + ": no point of its extent falls inside a district");
-        loadgen lg(o, std::move(places), std::move(codes));
+        loadgen lg(o, std::move(places), std::move(codes), std::move(names));
         return lg.run();
     } catch (const usage_error& e) {
         std::cerr << "pantau_loadgen: " << e.what() << "\n" << usage_text;
