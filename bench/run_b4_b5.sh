@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks B4 (ingest → subscriber) and B5 (fan-out) of /work/shared/BENCHMARKS.md: the same
-# workloads against pantau and the reference Node.js peer (bench/peers/node), in the same run,
+# workloads against pantau and the reference Node.js peer (bench/peers/node), and for B5 also
+# against nginx with Nchan (bench/peers/nchan; it has no ingest, so no B4), in the same run,
 # alternating servers run by run, medians of RUNS runs, and a ratio table at the end.
 # What each figure means: docs/benchmarks.md.
 #
-#   bench/run_b4_b5.sh            the full run (RUNS=5; about an hour on 2 cores)
+#   bench/run_b4_b5.sh            the full run (RUNS=5; over an hour on 2 cores)
 #   bench/run_b4_b5.sh --smoke    one short run of B4 and of B5 at 1,000 clients (a few minutes)
+#   B4=off B5_CLIENTS=10000,19000 bench/run_b4_b5.sh    B5 alone, at 10k and 19k clients only
 #
 # Environment (defaults in brackets):
 #   BUILD_DIR [build-bench]  DISTRICTS [../shared/data/tangerang/kelurahan.geojson]
@@ -13,6 +15,10 @@
 #   SERVER_CPU [0]  LOADGEN_CPU [1]  RUNS [5, smoke 1]  PANTAU_TICK_MS [5]  OUT [a fresh temp dir]
 #   PANTAU_CONFIG [none: the built-in defaults] a config file for pantau's serve --config, e.g.
 #     bench/peer_parity.ini (threshold alerts off: the work the Node peer does)
+#   B4 [on; off skips it]  B5_CLIENTS [1000,5000,10000,19000, smoke 1000]  B5_RATES [10,100,1000]
+#   B5_SERVERS [pantau,node,nchan]  NGINX [nginx]  NCHAN_MODULE [/usr/lib/nginx/modules/ngx_nchan_module.so]
+#     Nchan is skipped, with a message, when nginx or the module is missing
+#     (apt-get install nginx libnginx-mod-nchan)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +26,7 @@ mode=full
 case "${1:-}" in
   "") ;;
   --smoke) mode=smoke ;;
-  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
   *) echo "run_b4_b5.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 esac
 
@@ -35,6 +41,12 @@ if [ "$mode" = smoke ]; then runs=${RUNS:-1}; else runs=${RUNS:-5}; fi
 out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/pantau-b4b5.XXXXXX")}
 pantau_port=18180
 peer_port=18181
+nchan_port=18182
+b4=${B4:-on}
+nginx_bin=${NGINX:-nginx}
+nchan_module=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
+b5_list=${B5_SERVERS:-pantau,node,nchan}
+read -r -a b5_servers <<< "${b5_list//,/ }"
 
 [ -f "$districts" ] || { echo "run_b4_b5.sh: no districts file $districts (set DISTRICTS)" >&2; exit 2; }
 [ -d "$data_root" ] || { echo "run_b4_b5.sh: DATA_ROOT $data_root is not a directory" >&2; exit 2; }
@@ -43,6 +55,22 @@ if [ -n "$pantau_config" ]; then
   pantau_config=$(cd "$(dirname "$pantau_config")" && pwd)/$(basename "$pantau_config")
 fi
 districts=$(cd "$(dirname "$districts")" && pwd)/$(basename "$districts")
+case "$b4" in on|off) ;; *) echo "run_b4_b5.sh: B4 is on or off, not $b4" >&2; exit 2 ;; esac
+for which in "${b5_servers[@]}"; do
+  case "$which" in pantau|node|nchan) ;; *) echo "run_b4_b5.sh: unknown B5 server $which" >&2; exit 2 ;; esac
+done
+nchan_missing=
+if ! command -v "$nginx_bin" > /dev/null 2>&1; then
+  nchan_missing="no nginx binary ($nginx_bin; set NGINX)"
+elif [ ! -f "$nchan_module" ]; then
+  nchan_missing="no Nchan module at $nchan_module (set NCHAN_MODULE)"
+fi
+if [ -n "$nchan_missing" ] && [[ " ${b5_servers[*]} " == *" nchan "* ]]; then
+  echo "== skipping the Nchan peer: $nchan_missing; apt-get install nginx libnginx-mod-nchan brings both"
+  b5_list=
+  for which in "${b5_servers[@]}"; do if [ "$which" != nchan ]; then b5_list+=" $which"; fi; done
+  read -r -a b5_servers <<< "$b5_list"
+fi
 mkdir -p "$out"
 
 echo "== building into $build_dir (logs and raw output in $out)"
@@ -52,7 +80,9 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
     -DPANTAU_TSAN=OFF > "$out/cmake.log"
 fi
 cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen pantau_bench_fanout_floor >> "$out/cmake.log"
-if [ ! -d "$root/bench/peers/node/node_modules" ]; then
+uses_node=no
+if [ "$b4" = on ] || [[ " ${b5_servers[*]} " == *" node "* ]]; then uses_node=yes; fi
+if [ "$uses_node" = yes ] && [ ! -d "$root/bench/peers/node/node_modules" ]; then
   (cd "$root/bench/peers/node" && npm ci --no-audit --no-fund > "$out/npm.log")
 fi
 pantau_bin=$build_dir/server/pantau
@@ -61,21 +91,28 @@ floor_bin=$build_dir/bench/pantau_bench_fanout_floor
 
 server_pid=
 server_dir=
+server_log=
 stop_server() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2> /dev/null || true
     wait "$server_pid" 2> /dev/null || true
     server_pid=
   fi
-  if [ -n "$server_dir" ]; then rm -rf "$server_dir"; server_dir=; fi
+  if [ -n "$server_dir" ]; then
+    # nginx logs into its prefix; keep its error log with the run's other server logs.
+    if [ -f "$server_dir/logs/error.log" ]; then cat "$server_dir/logs/error.log" >> "$server_log"; fi
+    rm -rf "$server_dir"
+    server_dir=
+  fi
 }
 trap stop_server EXIT
 
-# start_server pantau|node LOG: a fresh server pinned to SERVER_CPU, ready when /healthz answers;
-# sets server_pid and port (not in a subshell: stop_server needs the pid).
+# start_server pantau|node|nchan LOG: a fresh server pinned to SERVER_CPU, ready when /healthz
+# answers; sets server_pid and port (not in a subshell: stop_server needs the pid).
 port=
 start_server() {
   local which=$1 log=$2
+  server_log=$log
   if [ "$which" = pantau ]; then
     port=$pantau_port
     server_dir=$(mktemp -d "$data_root/pantau-b4b5.XXXXXX")
@@ -86,6 +123,16 @@ start_server() {
     taskset -c "$server_cpu" "$pantau_bin" serve --listen "127.0.0.1:$port" --districts "$districts" \
       --data-dir "$server_dir" --stream-tick-ms "$tick_ms" --max-connections 19500 --public-read \
       --rate-per-credential 0 ${pantau_config:+--config "$pantau_config"} > "$log" 2>&1 &
+  elif [ "$which" = nchan ]; then
+    # By hand on a fresh prefix (config, pid, logs, temp files), never the system's nginx service.
+    # The prefix must be readable by the worker, which runs as nobody when nginx starts as root.
+    port=$nchan_port
+    server_dir=$(mktemp -d "$data_root/pantau-b5-nchan.XXXXXX")
+    chmod 755 "$server_dir"
+    mkdir -p "$server_dir/logs" "$server_dir/tmp"
+    sed -e "s|@NCHAN_MODULE@|$nchan_module|" -e "s|@LISTEN@|127.0.0.1:$port|" \
+      "$root/bench/peers/nchan/nginx.conf.in" > "$server_dir/nginx.conf"
+    taskset -c "$server_cpu" "$nginx_bin" -p "$server_dir/" -c "$server_dir/nginx.conf" > "$log" 2>&1 &
   else
     port=$peer_port
     taskset -c "$server_cpu" node "$root/bench/peers/node/server.js" --listen "127.0.0.1:$port" \
@@ -99,15 +146,17 @@ start_server() {
   done
   echo "run_b4_b5.sh: $which did not start; its log:" >&2
   cat "$log" >&2
+  if [ -n "$server_dir" ] && [ -f "$server_dir/logs/error.log" ]; then cat "$server_dir/logs/error.log" >&2; fi
   exit 1
 }
 
 # run_load SERVER NAME RUN ARGS...: one loadgen run against a fresh server; raw output kept.
 run_load() {
   local which=$1 name=$2 run=$3; shift 3
-  local file=$out/$name.$which.$run
+  local file=$out/$name.$which.$run peer=()
+  if [ "$which" = nchan ]; then peer=(--peer nchan); fi
   start_server "$which" "$file.server.log"
-  taskset -c "$loadgen_cpu" "$loadgen_bin" --target "127.0.0.1:$port" --districts "$districts" "$@" \
+  taskset -c "$loadgen_cpu" "$loadgen_bin" --target "127.0.0.1:$port" --districts "$districts" "${peer[@]}" "$@" \
     > "$file.out" 2> "$file.err" || echo "loadgen exited $? ($file.err)" >> "$file.out"
   stop_server
 }
@@ -142,26 +191,30 @@ else
   b5_step=5
 fi
 b5_rates=(10 100 1000)
+if [ -n "${B5_CLIENTS:-}" ]; then read -r -a b5_clients <<< "${B5_CLIENTS//,/ }"; fi
+if [ -n "${B5_RATES:-}" ]; then read -r -a b5_rates <<< "${B5_RATES//,/ }"; fi
 
 # The kernel's floor on this machine now (bench/fanout_floor.cpp), before and after the servers:
 # one send of a B5-sized and of a busy-tick-sized message to each of 1,000 loopback connections.
 floor() { taskset -c "$server_cpu,$loadgen_cpu" "$floor_bin" 1000 "$1" 3 "$server_cpu" "$loadgen_cpu"; }
 floor_before="$(floor 150) / $(floor 12000)"
 
-echo "== B4: ${b4_args[*]}; $runs run(s) per server"
-for r in $(seq 1 "$runs"); do
-  for which in pantau node; do
-    run_load "$which" b4 "$r" "${b4_args[@]}"
-    echo "   run $r $which: $(grep '^RESULT' "$out/b4.$which.$r.out" || tail -1 "$out/b4.$which.$r.out")"
+if [ "$b4" = on ]; then
+  echo "== B4: ${b4_args[*]}; $runs run(s) per server"
+  for r in $(seq 1 "$runs"); do
+    for which in pantau node; do
+      run_load "$which" b4 "$r" "${b4_args[@]}"
+      echo "   run $r $which: $(grep '^RESULT' "$out/b4.$which.$r.out" || tail -1 "$out/b4.$which.$r.out")"
+    done
   done
-done
+fi
 
 for n in "${b5_clients[@]}"; do
   for filter in all district; do
     name=b5-$n-$filter
-    echo "== B5: $n clients, filter $filter, rates ${b5_rates[*]}; $runs run(s) per server"
+    echo "== B5: $n clients, filter $filter, rates ${b5_rates[*]}; $runs run(s) per server (${b5_servers[*]})"
     for r in $(seq 1 "$runs"); do
-      for which in pantau node; do
+      for which in "${b5_servers[@]}"; do
         run_load "$which" "$name" "$r" --clients "$n" --filter "$filter" \
           --rates "$(IFS=,; echo "${b5_rates[*]}")" --no-stop --step-s "$b5_step" --warmup-s 1 --p99-ms 50 \
           --batch 1 --http-conns 32
@@ -175,23 +228,32 @@ echo "Machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms; pantau config ${pantau_config:-none (defaults)}"
 echo "Server on CPU $server_cpu, loadgen on CPU $loadgen_cpu; raw output in $out"
 echo "Kernel floor, 1,000 loopback sends (150 B / 12 kB): before $floor_before; after $(floor 150) / $(floor 12000)"
+echo "B5 servers: ${b5_servers[*]}${nchan_missing:+ (Nchan skipped: $nchan_missing)};" \
+  "Nchan's frames carry no seq, so it has no seq check"
 echo
-echo "| workload | metric | pantau | Node peer | ratio |"
-echo "|---|---|---|---|---|"
-p=$(stat b4 pantau '^RESULT' sustained_reports_s); q=$(stat b4 node '^RESULT' sustained_reports_s)
-echo "| B4 ingest → 1,000 subscribers | sustained reports/s (p99 ≤ 10 ms, no errors) | $p | $q | $(ratio "$p" "$q") |"
-p=$(stat b4 pantau '^RESULT' p99_ms); q=$(stat b4 node '^RESULT' p99_ms)
-echo "| B4 | p99 ms at that rate | $p | $q | |"
-p=$(stat b4 pantau '^RESULT' max_acked_s); q=$(stat b4 node '^RESULT' max_acked_s)
-echo "| B4 | highest acked reports/s of any step, whatever the latency | $p | $q | $(ratio "$p" "$q") |"
+echo "| workload | metric | pantau | Node peer | pantau ÷ Node | Nchan | pantau ÷ Nchan |"
+echo "|---|---|---|---|---|---|---|"
+if [ "$b4" = on ]; then
+  p=$(stat b4 pantau '^RESULT' sustained_reports_s); q=$(stat b4 node '^RESULT' sustained_reports_s)
+  echo "| B4 ingest → 1,000 subscribers | sustained reports/s (p99 ≤ 10 ms, no errors) | $p | $q | $(ratio "$p" "$q") | | |"
+  p=$(stat b4 pantau '^RESULT' p99_ms); q=$(stat b4 node '^RESULT' p99_ms)
+  echo "| B4 | p99 ms at that rate | $p | $q | | | |"
+  p=$(stat b4 pantau '^RESULT' max_acked_s); q=$(stat b4 node '^RESULT' max_acked_s)
+  echo "| B4 | highest acked reports/s of any step, whatever the latency | $p | $q | $(ratio "$p" "$q") | | |"
+fi
 for n in "${b5_clients[@]}"; do
   for filter in all district; do
     for rate in "${b5_rates[@]}"; do
       pat="^STEP .* offered=$rate "
-      p=$(stat "b5-$n-$filter" pantau "$pat" deliveries_s); q=$(stat "b5-$n-$filter" node "$pat" deliveries_s)
-      pl=$(stat "b5-$n-$filter" pantau "$pat" p99_ms); ql=$(stat "b5-$n-$filter" node "$pat" p99_ms)
-      pe=$(stat "b5-$n-$filter" pantau "$pat" errors); qe=$(stat "b5-$n-$filter" node "$pat" errors)
-      echo "| B5 $n clients, $filter, $rate msg/s | deliveries/s (p99 ms; errors) | $p ($pl; $pe) | $q ($ql; $qe) | $(ratio "$p" "$q") |"
+      cells=()
+      for which in pantau node nchan; do
+        d=$(stat "b5-$n-$filter" "$which" "$pat" deliveries_s)
+        l=$(stat "b5-$n-$filter" "$which" "$pat" p99_ms)
+        e=$(stat "b5-$n-$filter" "$which" "$pat" errors)
+        cells+=("$d" "$d ($l; $e)")
+      done
+      echo "| B5 $n clients, $filter, $rate msg/s | deliveries/s (p99 ms; errors) | ${cells[1]} | ${cells[3]} |" \
+        "$(ratio "${cells[0]}" "${cells[2]}") | ${cells[5]} | $(ratio "${cells[0]}" "${cells[4]}") |"
     done
   done
 done
