@@ -95,20 +95,29 @@ void stream_hub::flush(std::int64_t now_ms, steady_time now)
         woken_set woken;
         if (!changes.empty()) {
             tick_deltas deltas(changes);
-            for (auto& [sid, s] : streams_) {
-                if (s.lost && !s.attached)
-                    continue;
-                const shared_payload& p = deltas.for_filter(s.filter, s.key);
+            for (const auto& [key, members] : streams_.by_key()) {
+                const shared_payload& p = deltas.for_filter(members.front()->filter, key);
                 if (!p.body)
                     continue;
-                deliver(s, p, changes.origin, now);
-                if (s.attached)
-                    wake_once(s.attached, wake, woken);
+                for (stream_state* s : members) {
+                    if (s->lost && !s->attached)
+                        continue;
+                    deliver(*s, p, changes.origin, now);
+                    if (s->attached)
+                        wake_once(s->attached, wake, woken);
+                }
             }
             counters_.payloads_serialised.fetch_add(deltas.serialised(), std::memory_order_relaxed);
         }
-        heartbeat_or_close(now_ms, now, wake, woken);
-        streams_.expire(now_ms);
+        // Every connection's clock, at most every 100 ms: heartbeats (5 s) and slow-client closes
+        // (10 s of grace) need no finer steps, and a 5 ms tick would scan 200 times a second.
+        const auto scan_every = std::min<std::chrono::milliseconds>(
+            {std::chrono::milliseconds(100), settings_.heartbeat_interval, settings_.slow_client_grace});
+        if (now - last_scan_ >= scan_every) {
+            last_scan_ = now;
+            heartbeat_or_close(now_ms, now, wake, woken);
+            streams_.expire(now_ms);
+        }
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);
     }
     notify(wake);
@@ -323,7 +332,7 @@ stream_hub::snapshot_job stream_hub::subscribe(connection& c, const v1::Subscrib
     const stream_filter f = stream_filter::from(sub);
     stream_state* s = streams_.find(c.stream_id);
     if (s) {
-        s->set_filter(f);
+        streams_.set_filter(*s, f);
     } else {
         s = &streams_.create(f, 1);
         counters_.streams.store(streams_.size(), std::memory_order_relaxed);

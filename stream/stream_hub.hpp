@@ -176,6 +176,7 @@ private:
     std::unordered_map<client_id, client_ref> connections_;
     client_id next_client_ = 1;
     std::int64_t now_ms_ = 0; // of the latest flush or message
+    steady_time last_scan_{}; // of the connections, for heartbeats and slow clients
 };
 
 } // namespace pantau::stream

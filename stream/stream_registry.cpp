@@ -27,12 +27,6 @@ stream_state::stream_state(std::string stream_id, const stream_filter& f, resume
 {
 }
 
-void stream_state::set_filter(const stream_filter& f)
-{
-    filter = f;
-    key = f.key();
-}
-
 void stream_state::detach(std::int64_t now_ms, bool lost_updates)
 {
     attached = 0;
@@ -56,8 +50,40 @@ stream_state& stream_registry::create(const stream_filter& f, std::uint64_t firs
     std::string id = random_stream_id();
     static_assert(max_stream_id_size == 32, "random_stream_id makes 32 hex digits");
     const std::string key = id;
-    return streams_.try_emplace(key, std::move(id), f, resume_history(history_messages_, history_bytes_, first_seq))
-        .first->second;
+    stream_state& s =
+        streams_.try_emplace(key, std::move(id), f, resume_history(history_messages_, history_bytes_, first_seq))
+            .first->second;
+    file(s);
+    return s;
+}
+
+void stream_registry::set_filter(stream_state& s, const stream_filter& f)
+{
+    unfile(s);
+    s.filter = f;
+    s.key = f.key();
+    file(s);
+}
+
+void stream_registry::file(stream_state& s)
+{
+    auto& members = by_key_[s.key];
+    s.key_slot = members.size();
+    members.push_back(&s);
+}
+
+void stream_registry::unfile(stream_state& s)
+{
+    auto it = by_key_.find(s.key);
+    if (it == by_key_.end())
+        return;
+    auto& members = it->second;
+    // The last one takes its place.
+    members[s.key_slot] = members.back();
+    members[s.key_slot]->key_slot = s.key_slot;
+    members.pop_back();
+    if (members.empty())
+        by_key_.erase(it);
 }
 
 stream_state* stream_registry::find(const std::string& id)
@@ -71,6 +97,7 @@ void stream_registry::expire(std::int64_t now_ms)
     std::vector<std::pair<std::int64_t, std::string>> detached;
     for (auto it = streams_.begin(); it != streams_.end();) {
         if (!it->second.attached && now_ms - it->second.detached_at_ms > keep_.count()) {
+            unfile(it->second);
             it = streams_.erase(it);
             continue;
         }
@@ -80,8 +107,11 @@ void stream_registry::expire(std::int64_t now_ms)
     }
     if (detached.size() > max_detached_) {
         std::sort(detached.begin(), detached.end());
-        for (std::size_t i = 0; i < detached.size() - max_detached_; ++i)
-            streams_.erase(detached[i].second);
+        for (std::size_t i = 0; i < detached.size() - max_detached_; ++i) {
+            auto it = streams_.find(detached[i].second);
+            unfile(it->second);
+            streams_.erase(it);
+        }
     }
 }
 

@@ -30,7 +30,8 @@ struct stream_state {
 
     std::string id;
     stream_filter filter;
-    std::string key; // filter.key()
+    std::string key; // filter.key(); change the filter through stream_registry::set_filter
+    std::size_t key_slot = 0; // its place among the streams of its key (stream_registry)
     resume_history history;
     std::uint64_t attached = 0; // the connection's id; 0: detached
     std::int64_t detached_at_ms = 0;
@@ -40,7 +41,6 @@ struct stream_state {
     std::uint64_t awaiting = 0;
     std::vector<held_message> held;
 
-    void set_filter(const stream_filter& f);
     // Its connection has gone. With lost updates it keeps its filter and numbering, nothing else.
     void detach(std::int64_t now_ms, bool lost_updates);
 };
@@ -52,19 +52,27 @@ public:
     // A new stream, not attached yet, with a random id, numbered from first_seq.
     stream_state& create(const stream_filter& f, std::uint64_t first_seq);
     stream_state* find(const std::string& id);
+    void set_filter(stream_state& s, const stream_filter& f);
     // Forgets the detached streams past their time, then the oldest of those over the count.
     void expire(std::int64_t now_ms);
 
     std::size_t size() const { return streams_.size(); }
     auto begin() { return streams_.begin(); }
     auto end() { return streams_.end(); }
+    // The streams by filter key: a tick cuts one payload per key and hands it to that key's
+    // streams, rather than looking the key up for each of thousands of streams.
+    const std::unordered_map<std::string, std::vector<stream_state*>>& by_key() const { return by_key_; }
 
 private:
+    void file(stream_state& s);
+    void unfile(stream_state& s);
+
     std::size_t history_messages_;
     std::size_t history_bytes_;
     std::chrono::milliseconds keep_;
     std::size_t max_detached_;
     std::unordered_map<std::string, stream_state> streams_;
+    std::unordered_map<std::string, std::vector<stream_state*>> by_key_; // each stream's key_slot is its index
 };
 
 } // namespace pantau::stream

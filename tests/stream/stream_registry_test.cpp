@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace pantau::stream {
 namespace {
@@ -115,9 +117,50 @@ TEST(StreamRegistry, ANewFilterGivesTheStreamItsKey)
     stream_state& s = r.create(stream_filter{}, 1);
     stream_filter fires;
     fires.types = {"fire"};
-    s.set_filter(fires);
+    r.set_filter(s, fires);
     EXPECT_EQ(s.key, fires.key());
     EXPECT_EQ(s.filter.types, fires.types);
+}
+
+// What by_key() holds: for each filter key, exactly the ids of the streams with that key.
+std::map<std::string, std::set<std::string>> members_by_key(const stream_registry& r)
+{
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& [key, members] : r.by_key()) {
+        EXPECT_FALSE(members.empty()) << key;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            EXPECT_EQ(members[i]->key, key);
+            EXPECT_EQ(members[i]->key_slot, i);
+            out[key].insert(members[i]->id);
+        }
+    }
+    return out;
+}
+
+TEST(StreamRegistry, StreamsAreFiledByTheirFilterKeyThroughNewFiltersAndExpiry)
+{
+    stream_registry r(keep(120s, 10));
+    stream_filter fires;
+    fires.types = {"fire"};
+    const std::string all = stream_filter{}.key();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        stream_state& s = r.create(stream_filter{}, 1);
+        s.attached = 1;
+        ids.push_back(s.id);
+    }
+    r.set_filter(*r.find(ids[1]), fires);
+    r.set_filter(*r.find(ids[3]), fires);
+    using key_members = std::map<std::string, std::set<std::string>>;
+    EXPECT_EQ(members_by_key(r), (key_members{{all, {ids[0], ids[2], ids[4]}}, {fires.key(), {ids[1], ids[3]}}}));
+    // The first of a key leaves: the last takes its place.
+    r.find(ids[0])->detach(t0, false);
+    r.find(ids[1])->detach(t0, false);
+    r.expire(t0 + 120'001);
+    EXPECT_EQ(members_by_key(r), (key_members{{all, {ids[2], ids[4]}}, {fires.key(), {ids[3]}}}));
+    // A key with no stream left is gone.
+    r.set_filter(*r.find(ids[3]), stream_filter{});
+    EXPECT_EQ(members_by_key(r), (key_members{{all, {ids[2], ids[3], ids[4]}}}));
 }
 
 } // namespace
