@@ -8,6 +8,7 @@
 #   bench/run_b4_b5.sh            the full run (RUNS=5; over an hour on 2 cores)
 #   bench/run_b4_b5.sh --smoke    one short run of B4 and of B5 at 1,000 clients (a few minutes)
 #   B4=off B5_CLIENTS=10000,19000 bench/run_b4_b5.sh    B5 alone, at 10k and 19k clients only
+#   B4=off B5_CLIENTS=none B7=on bench/run_b4_b5.sh     B7 through HTTP alone
 #
 # Environment (defaults in brackets):
 #   BUILD_DIR [build-bench]  DISTRICTS [../shared/data/tangerang/kelurahan.geojson]
@@ -15,7 +16,10 @@
 #   SERVER_CPU [0]  LOADGEN_CPU [1]  RUNS [5, smoke 1]  PANTAU_TICK_MS [5]  OUT [a fresh temp dir]
 #   PANTAU_CONFIG [none: the built-in defaults] a config file for pantau's serve --config, e.g.
 #     bench/peer_parity.ini (threshold alerts off: the work the Node peer does)
-#   B4 [on; off skips it]  B5_CLIENTS [1000,5000,10000,19000, smoke 1000]  B5_RATES [10,100,1000]
+#   B4 [on; off skips it]  B5_CLIENTS [1000,5000,10000,19000, smoke 1000; none skips B5]  B5_RATES [10,100,1000]
+#   B7 [off; on adds B7 through HTTP: 100-report batches over 32 connections, one subscriber,
+#     the server on both cores (B7_SERVER_CPU [0,1]), its data on the real disk (B7_DATA_ROOT
+#     [/var/tmp]) and pantau's default 50 ms tick; the highest acknowledged rate, pantau and Node]
 #   B5_SERVERS [pantau,node,nchan]  NGINX [nginx]  NCHAN_MODULE [/usr/lib/nginx/modules/ngx_nchan_module.so]
 #     Nchan is skipped, with a message, when nginx or the module is missing
 #     (apt-get install nginx libnginx-mod-nchan)
@@ -43,6 +47,9 @@ pantau_port=18180
 peer_port=18181
 nchan_port=18182
 b4=${B4:-on}
+b7=${B7:-off}
+b7_server_cpu=${B7_SERVER_CPU:-0,1}
+b7_data_root=${B7_DATA_ROOT:-/var/tmp}
 nginx_bin=${NGINX:-nginx}
 nchan_module=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 b5_list=${B5_SERVERS:-pantau,node,nchan}
@@ -56,6 +63,10 @@ if [ -n "$pantau_config" ]; then
 fi
 districts=$(cd "$(dirname "$districts")" && pwd)/$(basename "$districts")
 case "$b4" in on|off) ;; *) echo "run_b4_b5.sh: B4 is on or off, not $b4" >&2; exit 2 ;; esac
+case "$b7" in on|off) ;; *) echo "run_b4_b5.sh: B7 is on or off, not $b7" >&2; exit 2 ;; esac
+if [ "$b7" = on ] && [ ! -d "$b7_data_root" ]; then
+  echo "run_b4_b5.sh: B7_DATA_ROOT $b7_data_root is not a directory" >&2; exit 2
+fi
 for which in "${b5_servers[@]}"; do
   case "$which" in pantau|node|nchan) ;; *) echo "run_b4_b5.sh: unknown B5 server $which" >&2; exit 2 ;; esac
 done
@@ -81,7 +92,7 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
 fi
 cmake --build "$build_dir" -j "$(nproc)" --target pantau pantau_loadgen pantau_bench_fanout_floor >> "$out/cmake.log"
 uses_node=no
-if [ "$b4" = on ] || [[ " ${b5_servers[*]} " == *" node "* ]]; then uses_node=yes; fi
+if [ "$b4" = on ] || [ "$b7" = on ] || [[ " ${b5_servers[*]} " == *" node "* ]]; then uses_node=yes; fi
 if [ "$uses_node" = yes ] && [ ! -d "$root/bench/peers/node/node_modules" ]; then
   (cd "$root/bench/peers/node" && npm ci --no-audit --no-fund > "$out/npm.log")
 fi
@@ -185,13 +196,16 @@ if [ "$mode" = smoke ]; then
   b4_args=(--clients 1000 --filter all --ramp 500:64000:2 --step-s 2 --warmup-s 1 --p99-ms 10 --http-conns 8 --batch 100)
   b5_clients=(1000)
   b5_step=2
+  b7_args=(--clients 1 --filter all --ramp 8000:512000:1.25 --step-s 2 --warmup-s 1 --http-conns 32 --batch 100)
 else
   b4_args=(--clients 1000 --filter all --ramp 500:1024000:2 --step-s 5 --warmup-s 2 --p99-ms 10 --http-conns 8 --batch 100)
   b5_clients=(1000 5000 10000 19000)
   b5_step=5
+  b7_args=(--clients 1 --filter all --ramp 8000:512000:1.25 --step-s 5 --warmup-s 2 --http-conns 32 --batch 100)
 fi
 b5_rates=(10 100 1000)
-if [ -n "${B5_CLIENTS:-}" ]; then read -r -a b5_clients <<< "${B5_CLIENTS//,/ }"; fi
+if [ "${B5_CLIENTS:-}" = none ]; then b5_clients=()
+elif [ -n "${B5_CLIENTS:-}" ]; then read -r -a b5_clients <<< "${B5_CLIENTS//,/ }"; fi
 if [ -n "${B5_RATES:-}" ]; then read -r -a b5_rates <<< "${B5_RATES//,/ }"; fi
 
 # The kernel's floor on this machine now (bench/fanout_floor.cpp), before and after the servers:
@@ -199,14 +213,28 @@ if [ -n "${B5_RATES:-}" ]; then read -r -a b5_rates <<< "${B5_RATES//,/ }"; fi
 floor() { taskset -c "$server_cpu,$loadgen_cpu" "$floor_bin" 1000 "$1" 3 "$server_cpu" "$loadgen_cpu"; }
 floor_before="$(floor 150) / $(floor 12000)"
 
-if [ "$b4" = on ]; then
-  echo "== B4: ${b4_args[*]}; $runs run(s) per server"
+# pantau_and_node NAME ARGS...: RUNS runs of the same load against pantau and the Node peer, alternating.
+pantau_and_node() {
+  local name=$1 r which; shift
   for r in $(seq 1 "$runs"); do
     for which in pantau node; do
-      run_load "$which" b4 "$r" "${b4_args[@]}"
-      echo "   run $r $which: $(grep '^RESULT' "$out/b4.$which.$r.out" || tail -1 "$out/b4.$which.$r.out")"
+      run_load "$which" "$name" "$r" "$@"
+      echo "   run $r $which: $(grep '^RESULT' "$out/$name.$which.$r.out" || tail -1 "$out/$name.$which.$r.out")"
     done
   done
+}
+
+if [ "$b4" = on ]; then
+  echo "== B4: ${b4_args[*]}; $runs run(s) per server"
+  pantau_and_node b4 "${b4_args[@]}"
+fi
+
+if [ "$b7" = on ]; then
+  echo "== B7 through HTTP: ${b7_args[*]}; server on CPU $b7_server_cpu, data under $b7_data_root; $runs run(s) per server"
+  saved=("$server_cpu" "$data_root" "$tick_ms")
+  server_cpu=$b7_server_cpu data_root=$b7_data_root tick_ms=50
+  pantau_and_node b7 "${b7_args[@]}"
+  server_cpu=${saved[0]} data_root=${saved[1]} tick_ms=${saved[2]}
 fi
 
 for n in "${b5_clients[@]}"; do
@@ -227,6 +255,7 @@ echo
 echo "Machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode $mode; medians of $runs run(s); data dir under $data_root; pantau stream tick $tick_ms ms; pantau config ${pantau_config:-none (defaults)}"
 echo "Server on CPU $server_cpu, loadgen on CPU $loadgen_cpu; raw output in $out"
+if [ "$b7" = on ]; then echo "B7: server on CPU $b7_server_cpu, data dir under $b7_data_root, pantau stream tick 50 ms"; fi
 echo "Kernel floor, 1,000 loopback sends (150 B / 12 kB): before $floor_before; after $(floor 150) / $(floor 12000)"
 echo "B5 servers: ${b5_servers[*]}${nchan_missing:+ (Nchan skipped: $nchan_missing)};" \
   "Nchan's frames carry no seq, so it has no seq check"
@@ -240,6 +269,10 @@ if [ "$b4" = on ]; then
   echo "| B4 | p99 ms at that rate | $p | $q | | | |"
   p=$(stat b4 pantau '^RESULT' max_acked_s); q=$(stat b4 node '^RESULT' max_acked_s)
   echo "| B4 | highest acked reports/s of any step, whatever the latency | $p | $q | $(ratio "$p" "$q") | | |"
+fi
+if [ "$b7" = on ]; then
+  p=$(stat b7 pantau '^RESULT' max_acked_s); q=$(stat b7 node '^RESULT' max_acked_s)
+  echo "| B7 through HTTP, 100-report batches, 1 subscriber, both cores | highest acked reports/s of any step | $p | $q | $(ratio "$p" "$q") | | |"
 fi
 for n in "${b5_clients[@]}"; do
   for filter in all district; do
